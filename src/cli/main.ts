@@ -1,0 +1,60 @@
+import { Command, CommanderError } from 'commander';
+import { UserError } from '../common/errors.js';
+import { toolVersion, TOOL_NAME } from '../common/version.js';
+import { register as registerVolumes } from './volumes.js';
+import { register as registerExtract } from './extract.js';
+import { register as registerNormalise } from './normalise.js';
+import { register as registerSustain } from './sustain.js';
+import { register as registerCv } from './cv.js';
+import { register as registerReport } from './report.js';
+import { register as registerRun } from './run.js';
+
+/** Build the command tree. Each subcommand lives in its own file and only parses, calls the library, prints. */
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name(TOOL_NAME)
+    .description(
+      'Multiple-sclerosis subtypes and stages from segmented brain MRI.\n\n' +
+        'Pipeline: extract (label maps -> regional volumes) -> normalise (z-scores against healthy controls)\n' +
+        '-> fit (SuStaIn subtypes and stages) -> cv (how many subtypes) -> assign (new subjects) -> report (HTML).\n' +
+        '`ms-subtype run` chains them.',
+    )
+    .version(toolVersion())
+    .option('--debug', 'print stack traces of internal errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerVolumes(program);
+  registerExtract(program);
+  registerNormalise(program);
+  registerSustain(program);
+  registerCv(program);
+  registerReport(program);
+  registerRun(program);
+  for (const c of program.commands) c.exitOverride();
+  return program;
+}
+
+/** Run the CLI; returns the exit code instead of exiting, so tests and the launcher share it. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  const debug = argv.includes('--debug');
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end here with code 0; usage errors were already printed by commander.
+      return e.exitCode;
+    }
+    if (e instanceof UserError) {
+      process.stderr.write(`${TOOL_NAME}: ${e.message}\n`);
+      return e.exitCode;
+    }
+    const err = e as Error;
+    process.stderr.write(`${TOOL_NAME}: internal error: ${err?.message ?? String(e)}\n`);
+    if (debug && err?.stack) process.stderr.write(err.stack + '\n');
+    else process.stderr.write(`(run again with --debug for the stack trace)\n`);
+    return 70;
+  }
+}

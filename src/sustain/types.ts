@@ -1,0 +1,97 @@
+/**
+ * The data shapes shared by the SuStaIn engine, cross-validation, the report and the pipeline.
+ * Plain data only (no classes), so they cross worker threads and go to and from JSON unchanged.
+ */
+
+/** A z-score table: M subjects x B biomarkers, row-major, NaN = missing. Larger = more abnormal. */
+export interface ZTable {
+  subjects: string[];
+  biomarkers: string[];
+  /** length M*B; values[i*B + b] */
+  values: Float64Array;
+  /** Optional extra columns carried from the input (e.g. group, diagnosis), by name, one string per subject. */
+  carried?: Record<string, string[]>;
+}
+
+/** Event thresholds per biomarker (same order as ZTable.biomarkers). */
+export interface Thresholds {
+  /** per biomarker, strictly increasing positive z thresholds, e.g. [1,2,3] */
+  zvals: number[][];
+  /** per biomarker, z at the end of the disease course (> its largest threshold) */
+  zmax: number[];
+}
+
+/** One event of a sequence as stored in files: [biomarker name, z threshold]. */
+export type NamedEvent = [string, number];
+
+/** Thinned MCMC samples of one fit. Events are indices into ModelFile.events. */
+export interface PosteriorSamples {
+  /** [sample][subtype][position] = event index */
+  sequences: number[][][];
+  /** [sample][subtype] */
+  fractions: number[][];
+  /** [sample] total log-likelihood of the training data */
+  logLikelihood: number[];
+}
+
+export interface SustainFit {
+  subtypes: number;
+  /** ML sequence per subtype (subtypes ordered by fraction, largest first). */
+  sequences: NamedEvent[][];
+  fractions: number[];
+  /** Log-likelihood of the training data under this ML model. */
+  logLikelihood: number;
+  samples: PosteriorSamples;
+  /** Diagnostics: MCMC acceptance rate, EM log-likelihood per start point, timings... */
+  diagnostics?: Record<string, unknown>;
+}
+
+export interface KmeansFit {
+  subtypes: number;
+  /** [cluster][biomarker] centroid in z units (clusters ordered by size, largest first). */
+  centroids: number[][];
+  fractions: number[];
+  silhouette: number;
+  inertia: number;
+}
+
+interface ModelFileBase {
+  format: 'ms-subtype-model';
+  formatVersion: 1;
+  toolVersion: string;
+  biomarkers: string[];
+  settings: Record<string, unknown> & { seed: number };
+  training: { subjects: number; dataSha256?: string; dataFile?: string };
+}
+
+export interface SustainModelFile extends ModelFileBase {
+  method: 'sustain-zscore';
+  zvals: number[][];
+  zmax: number[];
+  /** Event list: index -> [biomarker name, z]. Biomarker-major, thresholds ascending. */
+  events: NamedEvent[];
+  /** fits[K-1] is the K-subtype model. */
+  fits: SustainFit[];
+}
+
+export interface KmeansModelFile extends ModelFileBase {
+  method: 'kmeans';
+  fits: KmeansFit[];
+}
+
+export type ModelFile = SustainModelFile | KmeansModelFile;
+
+/** Per-subject result of fit or assign for one K. Arrays have one entry per subject (row-major M x K for probSubtype). */
+export interface Assignment {
+  subjects: string[];
+  subtypes: number;
+  mlSubtype: Int32Array;
+  probMlSubtype: Float64Array;
+  /** -1 where the method has no stages (k-means) */
+  mlStage: Int32Array;
+  probMlStage: Float64Array;
+  /** M x K */
+  probSubtype: Float64Array;
+  /** M x (N+1) stage probabilities (marginal over subtypes); absent for k-means */
+  probStage?: Float64Array;
+}

@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Fits and browser tests are CPU-heavy on a 2-core machine: keep the pool small.
+    pool: 'forks',
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    // The JSON report is what .ci/run counts from.
+    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
+  },
+});
