@@ -1,4 +1,141 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { UserError } from '../common/errors.js';
+import { defaultThreads } from '../common/pool.js';
+import { sha256File } from '../io/hash.js';
+import { readZTable } from '../io/ztable.js';
+import { combineDirectory, CV_DEFAULTS, runCrossValidation, type CvOptions } from '../cv/run.js';
+import { writeCvOutputs } from '../cv/store.js';
+import type { CvResult } from '../cv/types.js';
+import { loadThresholds, readSustainModel } from '../cv/inputs.js';
+import { intOption, jobsOption, listOption, numberListOption, floatOption } from './options.js';
 
-// Placeholder: the subcommands of this file are being written; see the issues.
-export function register(_program: Command): void {}
+interface CvFlags {
+  data?: string;
+  out?: string;
+  combine?: string;
+  biomarkers?: string[];
+  includeControls?: boolean;
+  zvals: number[];
+  zmax: number;
+  thresholds?: string;
+  maxSubtypes: number;
+  folds: number;
+  startpoints: number;
+  mcmc: number;
+  samples?: number;
+  seed: number;
+  stratify?: string;
+  model?: string;
+  jobs: number;
+  fold?: number | 'full';
+  quiet?: boolean;
+}
+
+function foldOption(value: string): number | 'full' {
+  if (value === 'full') return 'full';
+  return intOption(1)(value);
+}
+
+export function register(program: Command): void {
+  program
+    .command('cv')
+    .description('Choose the number of subtypes by cross-validation (CVIC and held-out log-likelihood per K)')
+    .option('--data <file>', 'z-score table (CSV/TSV from `normalise`; controls are left out)')
+    .option('--out <dir>', 'output directory (cv.json, cv.csv, fold part files, full-model.json)')
+    .option('--combine <dir>', 'join the part files in DIR (from --fold runs) into DIR/cv.json and cv.csv')
+    .option('--biomarkers <list>', 'biomarker columns (default: the normaliser sidecar, else every numeric column)', listOption)
+    .option('--include-controls', 'keep rows flagged is_control')
+    .option('--zvals <list>', 'z thresholds of every biomarker', numberListOption, [1, 2, 3])
+    .option('--zmax <z>', 'z at the end of the disease course', floatOption(0), 5)
+    .option('--thresholds <file>', 'per-biomarker thresholds (JSON: {"biomarker": {"zvals": [..], "zmax": z}})')
+    .option('--max-subtypes <K>', 'fit and score K = 1..K subtypes', intOption(1, 20), CV_DEFAULTS.maxSubtypes)
+    .option('--folds <F>', 'number of folds', intOption(2, 1000), CV_DEFAULTS.folds)
+    .option('--startpoints <n>', 'EM start points of every fit', intOption(1), CV_DEFAULTS.startpoints)
+    .option('--mcmc <n>', 'MCMC iterations of every fit', intOption(1), CV_DEFAULTS.mcmcIterations)
+    .option('--samples <n>', 'posterior samples kept per fit (default: the engine default)', intOption(1))
+    .option('--seed <n>', 'random seed (folds and every fit derive from it)', intOption(-(2 ** 52), 2 ** 52), CV_DEFAULTS.seed)
+    .option('--stratify <column>', 'balance the folds on this column of the data (e.g. diagnosis)')
+    .option('--model <file>', 'full-data model to match the folds to (default: fitted here with the same settings)')
+    .addOption(new Option('--jobs <n>', 'worker threads').argParser(jobsOption).default(defaultThreads(), 'all cores'))
+    .option('--fold <i>', 'run only fold i (1-based) or "full" (the full-data part) and write its part file', foldOption)
+    .option('--quiet', 'no progress bar')
+    .addHelpText(
+      'after',
+      `
+Each fold's SuStaIn fit (K = 1..max) is trained on the other folds; its held-out subjects are scored
+under every posterior sample. Per K: CVIC = -2 * sum over held-out subjects of log(mean over samples
+of their likelihood), and the held-out log-likelihood per fold (mean over samples).
+
+Recommendation: the smallest K whose held-out log-likelihood is within one standard error of the best
+K's, from the paired per-fold differences (smallest CVIC alone over-splits when the gain is noise).
+cv.json says why in "rule"; "cvicChoice" is what smallest CVIC picks.
+
+Outputs in --out: cv.json (table, recommendedSubtypes, rule, cross-validated positional variance,
+stability = adjusted Rand index of each fold model's assignment of all subjects vs the full model's),
+cv.csv (one row per K), fold-<i>.json / fold-full.json (parts; reused when rerun with the same
+settings), full-model.json (the full-data model).
+
+Examples:
+  ms-subtype cv --data z.csv --zvals 1,2,3 --zmax 5 --max-subtypes 3 --folds 10 \\
+                --startpoints 25 --mcmc 10000 --seed 1 --out cv/
+  # on a cluster: one job per fold, one for the full-data model, then combine
+  ms-subtype cv --data z.csv --folds 10 --seed 1 --out cv/ --fold 3
+  ms-subtype cv --data z.csv --folds 10 --seed 1 --out cv/ --fold full
+  ms-subtype cv --combine cv/`,
+    )
+    .action(async (flags: CvFlags) => {
+      if (flags.combine !== undefined) {
+        if (flags.data !== undefined || flags.fold !== undefined) throw new UserError('--combine DIR takes no --data or --fold: it joins the part files already in DIR');
+        const result = combineDirectory(flags.combine);
+        const files = writeCvOutputs(flags.combine, result);
+        printResult(result, files.json);
+        return;
+      }
+      if (flags.data === undefined) throw new UserError('--data is required (or --combine DIR)', { field: 'data' });
+      if (flags.out === undefined) throw new UserError('--out is required', { field: 'out' });
+      const read = readZTable(flags.data, { biomarkers: flags.biomarkers, includeControls: flags.includeControls });
+      const data = read.table;
+      if (flags.stratify !== undefined && data.biomarkers.includes(flags.stratify)) {
+        throw new UserError(`--stratify ${flags.stratify}: that column is read as a biomarker; name the biomarkers with --biomarkers`, {
+          file: flags.data,
+          field: flags.stratify,
+        });
+      }
+      const thresholds = loadThresholds(data.biomarkers, flags.zvals, flags.zmax, flags.thresholds);
+      const opts: CvOptions = {
+        folds: flags.folds,
+        maxSubtypes: flags.maxSubtypes,
+        startpoints: flags.startpoints,
+        mcmcIterations: flags.mcmc,
+        seed: flags.seed,
+        jobs: flags.jobs,
+        quiet: flags.quiet === true,
+      };
+      if (flags.samples !== undefined) opts.samplesKept = flags.samples;
+      if (flags.stratify !== undefined) opts.stratify = flags.stratify;
+      if (flags.fold !== undefined) opts.part = flags.fold;
+      if (flags.model !== undefined) opts.model = { model: readSustainModel(flags.model), sha256: sha256File(flags.model), file: flags.model };
+      const summary = await runCrossValidation(data, thresholds, flags.out, opts);
+      if (summary.result === undefined) {
+        const what = flags.fold === 'full' ? 'the full-data part' : `fold ${String(flags.fold)}`;
+        process.stdout.write(`${what} ${summary.partsReused > 0 ? 'was already done' : 'done'}: ${summary.files.join(', ')}\n`);
+        return;
+      }
+      if (summary.partsReused > 0 && !flags.quiet) process.stderr.write(`reused ${summary.partsReused} finished part(s) from ${flags.out}\n`);
+      printResult(summary.result, summary.files.find((f) => f.endsWith('cv.json'))!);
+    });
+}
+
+function printResult(r: CvResult, file: string): void {
+  const lines = [
+    'K  CVIC           held-out loglik (mean ± sd)  stability (ARI)',
+    ...r.table.map(
+      (t) =>
+        `${String(t.subtypes).padEnd(2)} ${t.cvic.toFixed(2).padStart(13)}  ${t.testLogLikelihoodMean.toFixed(2).padStart(12)} ± ${t.testLogLikelihoodSd.toFixed(2).padEnd(10)}  ${t.stabilityMean === undefined ? '' : t.stabilityMean.toFixed(3)}`,
+    ),
+    `smallest CVIC: ${r.cvicChoice}; recommended: ${r.recommendedSubtypes}`,
+    r.rule,
+    `wrote ${file}`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}

@@ -1,4 +1,81 @@
 import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { writeReport } from '../report/index.js';
+import { floatOption, intOption, numberListOption } from './options.js';
 
-// Placeholder: the subcommands of this file are being written; see the issues.
-export function register(_program: Command): void {}
+interface ReportFlags {
+  model: string;
+  subjects: string;
+  out: string;
+  subtypes?: number;
+  cv?: string;
+  kmeans?: string;
+  normaliserReport?: string;
+  features?: string;
+  errors?: string;
+  title?: string;
+  cvPositionalVariance?: boolean;
+  confidenceBands?: number[];
+  interval?: number;
+  quiet?: boolean;
+}
+
+function bandsOption(value: string): number[] {
+  const v = numberListOption(value);
+  if (v.some((x) => x <= 0 || x >= 1)) throw new InvalidArgumentError(`bands are probabilities strictly between 0 and 1, got "${value}"`);
+  return [...v].sort((a, b) => a - b);
+}
+
+export function register(program: Command): void {
+  program
+    .command('report')
+    .description('Write an HTML report (one self-contained file, works offline) and each figure as SVG.')
+    .requiredOption('--model <file>', 'SuStaIn model file (model.json from fit)')
+    .requiredOption('--subjects <file>', 'per-subject table from fit or assign (subjects.csv)')
+    .requiredOption('--out <dir>', 'output folder: DIR/report.html and DIR/figures/*.svg')
+    .option('--subtypes <K>', 'number of subtypes to show (must match the subject table; default: the table\u2019s)', intOption(1))
+    .option('--cv <file>', 'cross-validation result (cv.json): adds the CV table and CVIC plot')
+    .option('--kmeans <file>', 'k-means model file: adds a comparison with plain clustering')
+    .option('--normaliser-report <file>', 'sidecar of normalise (z.csv.json): controls, covariates, fit per feature')
+    .option('--features <file>', 'sidecar of extract (features.csv.json): feature definitions')
+    .option('--errors <file>', 'extraction failures (features.csv.errors.csv): counted and listed')
+    .option('--title <text>', 'page title')
+    .option('--cv-positional-variance', 'also show the cross-validated positional variance diagrams (needs --cv)')
+    .option('--confidence-bands <list>', 'probability bands for "confidently assigned"', bandsOption, [0.5, 0.8, 0.95])
+    .option('--interval <p>', 'width of the posterior interval of subtype sizes', floatOption(0.5, 0.999), 0.95)
+    .option('--quiet', 'print only the report path')
+    .addHelpText(
+      'after',
+      `
+Inputs: the model and subject table of \`fit\` (or \`assign\`); optionally the CV result, a k-means model,
+and the sidecars of \`normalise\` and \`extract\` (any missing part of the report is simply left out).
+Outputs: DIR/report.html (no network needed to open it: figures, styles, script and the subject data
+are inside) and DIR/figures/*.svg. Files are written atomically; report.html is written last.
+The page's path is printed on the last line.
+
+Example:
+  ms-subtype report --model out/model.json --subjects out/subjects.csv --cv out/cv/cv.json \\
+    --normaliser-report out/z.csv.json --errors out/features.csv.errors.csv --out out/report`,
+    )
+    .action(async (f: ReportFlags) => {
+      const { htmlPath, figurePaths } = await writeReport({
+        model: f.model,
+        subjects: f.subjects,
+        out: f.out,
+        subtypes: f.subtypes,
+        cv: f.cv,
+        kmeans: f.kmeans,
+        normaliserReport: f.normaliserReport,
+        features: f.features,
+        errors: f.errors,
+        title: f.title,
+        options: {
+          cvPositionalVariance: f.cvPositionalVariance === true,
+          confidenceBands: f.confidenceBands,
+          interval: f.interval,
+        },
+      });
+      if (!f.quiet) process.stdout.write(`${figurePaths.length} figures in ${f.out}/figures\n`);
+      process.stdout.write(`${htmlPath}\n`);
+    });
+}

@@ -1,4 +1,138 @@
 import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { intOption, jobsOption, defaultThreads } from './options.js';
+import { DEFAULT_CONFIG, applyOverrides, loadConfig, resolvePaths, type RunConfig } from '../pipeline/config.js';
+import { runPipeline } from '../pipeline/pipeline.js';
+import { writeDemoCohort } from '../pipeline/demo-write.js';
+import { DEMO_COHORT_DEFAULTS } from '../pipeline/demo-cohort.js';
+import { createProgress } from '../io/progress.js';
+import { UserError } from '../common/errors.js';
 
-// Placeholder: the subcommands of this file are being written; see the issues.
-export function register(_program: Command): void {}
+interface RunFlags {
+  config?: string;
+  printConfig?: boolean;
+  manifest?: string;
+  bids?: string;
+  table?: string;
+  out?: string;
+  seed?: number;
+  jobs?: number;
+  quiet?: boolean;
+  force?: boolean;
+  from?: string;
+  set: string[];
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description('Run the whole pipeline: scans -> features -> z-scores -> SuStaIn model -> CV -> assignments -> HTML report')
+    .option('-c, --config <file>', 'settings (JSON); keys left out take the defaults shown by --print-config')
+    .option('--print-config', 'print the default settings as JSON and exit')
+    .option('--manifest <file>', 'manifest CSV (overrides input.manifest)')
+    .option('--bids <dir>', 'BIDS derivatives folder (overrides input.bids)')
+    .option('--table <file>', 'feature or volume table (overrides input.table)')
+    .option('-o, --out <dir>', 'output folder (required)')
+    .option('--seed <n>', 'random seed (overrides seed)', intOption(0))
+    .option('-j, --jobs <n>', 'worker threads (default: the machine\'s cores)', jobsOption)
+    .option('-q, --quiet', 'no progress bars and no per-step lines (the report path is still printed)')
+    .option('--force', 'recompute every step, ignoring what the output folder holds')
+    .option('--from <step>', 'recompute this step and the ones after it (extract, normalise, fit, cv, kmeans, assign, report, truth)')
+    .option('--set <key=value>', 'override one setting, e.g. --set fit.mcmc=20000 (repeatable)', collect, [])
+    .addHelpText(
+      'after',
+      `
+Inputs: one of a manifest CSV (subject_id, labels, lesion, covariates such as group, age, sex, site;
+paths relative to the manifest), a BIDS derivatives folder, or a table (input.tableFormat:
+"features" for a feature CSV, "asegstats2table", "synthseg").
+Outputs in --out:
+  01-features.csv (+ .json sidecar, .errors.csv)   regional features per subject
+  02-z.csv (+ .json sidecar), 02-normaliser.json    z-scores against the healthy controls
+  03-model/model.json, 03-model/subjects.csv        SuStaIn fit for 1..fit.maxSubtypes subtypes
+  04-cv/cv.json                                     cross-validation (CVIC, recommended K), if cv.enabled
+  05-kmeans/model.json                              k-means baseline, if kmeans.enabled
+  06-assign/subjects.csv                            subtype and stage of every subject at the chosen K
+  07-report/report.html (+ one SVG per figure)      the report
+  truth.json                                        agreement with a known truth, if truth is set
+  run-state.json                                    what each step was computed from (for resuming)
+A rerun with the same settings skips the steps whose inputs and settings did not change.
+The last line printed is the report's path.
+
+Example:
+  ms-subtype run --print-config > my-config.json      # edit, then:
+  ms-subtype run --config my-config.json --manifest cohort.csv --out results/
+  ms-subtype run --config data/demo/config.json --out out/demo   # the bundled demo`,
+    )
+    .action(async (flags: RunFlags) => {
+      if (flags.printConfig) {
+        process.stdout.write(JSON.stringify(DEFAULT_CONFIG, null, 2) + '\n');
+        return;
+      }
+      if (!flags.out) throw new UserError('--out is required (the output folder)', { field: '--out' });
+      let cfg: RunConfig = flags.config ? loadConfig(flags.config) : resolvePaths(DEFAULT_CONFIG, process.cwd());
+      const sets = [...flags.set];
+      const cli = (key: string, v: unknown) => sets.push(`${key}=${JSON.stringify(v)}`);
+      if (flags.manifest) {
+        cli('input.manifest', resolve(flags.manifest));
+        cli('input.bids', null);
+        cli('input.table', null);
+      }
+      if (flags.bids) {
+        cli('input.bids', resolve(flags.bids));
+        cli('input.manifest', null);
+        cli('input.table', null);
+      }
+      if (flags.table) {
+        cli('input.table', resolve(flags.table));
+        cli('input.manifest', null);
+        cli('input.bids', null);
+      }
+      if (flags.seed !== undefined) cli('seed', flags.seed);
+      if (flags.jobs !== undefined) cli('jobs', flags.jobs);
+      if (sets.length > 0) cfg = applyOverrides(cfg, sets, process.cwd());
+      const result = await runPipeline(cfg, {
+        out: flags.out,
+        jobs: cfg.jobs ?? defaultThreads(),
+        quiet: flags.quiet === true,
+        force: flags.force === true,
+        ...(flags.from !== undefined ? { from: flags.from } : {}),
+      });
+      for (const line of result.closing) process.stdout.write(line + '\n');
+    });
+
+  program
+    .command('demo-data')
+    .description('Write a simulated cohort (NIfTI label maps, lesion masks, manifest, truth) like the bundled data/demo')
+    .requiredOption('-o, --out <dir>', 'output folder')
+    .option('--seed <n>', 'random seed', intOption(0), DEMO_COHORT_DEFAULTS.seed)
+    .option('--controls <n>', 'healthy controls', intOption(0), DEMO_COHORT_DEFAULTS.controls)
+    .option('--patients <n>', 'patients', intOption(0), DEMO_COHORT_DEFAULTS.patients)
+    .option('-q, --quiet', 'no progress bar')
+    .addHelpText(
+      'after',
+      `
+Writes OUT/nifti/<id>_dseg.nii.gz (FreeSurfer aseg label numbers, 2 mm) and <id>_lesion.nii.gz,
+OUT/manifest.csv (subject_id, labels, lesion, group, age, sex, site) and OUT/truth.csv
+(subject_id, group, subtype, subtype_name, stage). Patients follow one of three courses (cortex-led,
+lesion-led, deep-GM-led); see data/README.md. Same seed and sizes -> the same bytes.
+
+Example:
+  ms-subtype demo-data --out my-demo --controls 40 --patients 120 --seed 7
+  ms-subtype run --manifest my-demo/manifest.csv --out my-demo-results`,
+    )
+    .action((flags: { out: string; seed: number; controls: number; patients: number; quiet?: boolean }) => {
+      const total = flags.controls + flags.patients;
+      if (total === 0) throw new UserError('nothing to write: --controls and --patients are both 0');
+      const bar = createProgress({ label: 'demo-data', total, quiet: flags.quiet === true });
+      writeDemoCohort(flags.out, {
+        seed: flags.seed,
+        controls: flags.controls,
+        patients: flags.patients,
+        onSubject: () => bar.tick(),
+      });
+      bar.stop();
+      process.stdout.write(`${total} subjects written to ${resolve(flags.out)}\n`);
+    });
+}

@@ -7,6 +7,19 @@ export interface CvRow {
   testLogLikelihoodSd: number;
   /** per fold: out-of-sample log-likelihood averaged over posterior samples */
   testLogLikelihoodPerFold: number[];
+  /** mean over folds of the adjusted Rand index between the fold model's and the full model's assignment of all subjects */
+  stabilityMean?: number;
+}
+
+/** One K of the recommendation rule: paired per-fold differences against the best K. */
+export interface CvComparison {
+  subtypes: number;
+  /** mean over folds of (held-out log-likelihood of the best K) - (that of this K); 0 for the best K */
+  meanDifference: number;
+  /** standard error of that mean: sd / sqrt(folds) */
+  seDifference: number;
+  /** meanDifference <= seDifference: not meaningfully worse than the best */
+  withinOneSe: boolean;
 }
 
 export interface CvResult {
@@ -21,6 +34,16 @@ export interface CvResult {
   recommendedSubtypes: number;
   /** Why: the rule and the numbers behind the choice, in a sentence. */
   rule: string;
+  /** K with the highest mean held-out log-likelihood (the reference of the rule) */
+  bestTestLogLikelihoodSubtypes?: number;
+  /** per K, the numbers behind the rule */
+  comparisons?: CvComparison[];
+  /** The events (index -> [biomarker, z]) that positionalVariance and fullModelSequences refer to. */
+  events?: [string, number][];
+  /** Per K: the full-data model's ML sequence of each subtype, as event indices (subtype order of positionalVariance). */
+  fullModelSequences?: Record<string, number[][]>;
+  /** Per K: Kendall tau between each fold's matched subtype sequence and the full model's, [fold][subtype]. */
+  matchingTau?: Record<string, number[][]>;
   /**
    * Cross-validated positional variance per K (key "1", "2", ...): [subtype][event][position] =
    * probability that the event is at that position, pooled over folds' posterior samples after

@@ -94,4 +94,6 @@ export interface Assignment {
   probSubtype: Float64Array;
   /** M x (N+1) stage probabilities (marginal over subtypes); absent for k-means */
   probStage?: Float64Array;
+  /** M x (N+1) x K joint stage-and-subtype probabilities, [(i * (N+1) + k) * K + s]; absent for k-means */
+  probSubtypeStage?: Float64Array;
 }

@@ -1,0 +1,23 @@
+/**
+ * Worker-thread entry for cross-validation: runs one fold (or the full-data part), writes its part
+ * file as soon as it is done (so an interrupted run resumes from the finished folds), and returns
+ * the result as plain data.
+ */
+import { join } from 'node:path';
+import { writeJsonAtomic } from '../io/atomic.js';
+import { runCvTask, type CvTask, type CvTaskResult } from './fold.js';
+import type { CvSettings } from './settings.js';
+import { writePart } from './store.js';
+
+export type WorkerTask = CvTask & { write?: { dir: string; settings: CvSettings } };
+
+export default async function runAndSave(task: WorkerTask): Promise<CvTaskResult> {
+  const result = await runCvTask(task);
+  if (task.write !== undefined) {
+    if (result.kind === 'full' && result.model !== undefined) writeJsonAtomic(join(task.write.dir, 'full-model.json'), result.model);
+    writePart(task.write.dir, task.write.settings, result);
+    // The model is on disk; do not copy it back across the thread boundary.
+    if (result.kind === 'full') delete result.model;
+  }
+  return result;
+}

@@ -1,0 +1,163 @@
+import type { NamedEvent, SustainModelFile, Thresholds, ZTable } from '../sustain/types.js';
+import { assignSubjects, fitSustain, positionalVariance, sampleSubjectLogLikelihoods } from '../sustain/index.js';
+import { foldScore } from './cvic.js';
+
+/**
+ * One unit of cross-validation work, as plain data so it crosses to a worker thread: either a
+ * fold (fit on the training subjects, score the held-out ones, assign everyone) or the full-data
+ * part (fit on all subjects, or use a given model, and assign everyone).
+ */
+export interface EngineSettings {
+  maxSubtypes: number;
+  startpoints: number;
+  mcmcIterations: number;
+  /** Posterior samples kept per K; undefined = the engine's default. */
+  samplesKept?: number;
+}
+
+export interface FoldTask {
+  kind: 'fold';
+  /** 1-based fold number */
+  fold: number;
+  data: ZTable;
+  test: Int32Array;
+  thresholds: Thresholds;
+  engine: EngineSettings;
+  seed: number;
+  threads: number;
+}
+
+export interface FullTask {
+  kind: 'full';
+  data: ZTable;
+  thresholds: Thresholds;
+  engine: EngineSettings;
+  seed: number;
+  threads: number;
+  /** A model fitted elsewhere (--model); when absent the full-data model is fitted here. */
+  model?: SustainModelFile;
+}
+
+export type CvTask = FoldTask | FullTask;
+
+export interface FoldKResult {
+  subtypes: number;
+  /** mean over posterior samples of the summed held-out log-likelihood */
+  testLogLikelihood: number;
+  /** sum over held-out subjects of log(mean over samples of the likelihood) (CVIC = -2 x its sum over folds) */
+  logMeanLikelihood: number;
+  samples: number;
+  /** ML sequence of each subtype of the fold model, as event indices (into the model's events) */
+  sequences: number[][];
+  /** the fold model's positional variance, in its own subtype order: [subtype][event][position] */
+  positionalVariance: number[][][];
+  /** the fold model's ML subtype of every subject of the data (for stability) */
+  assignment: number[];
+}
+
+export interface FoldResult {
+  kind: 'fold';
+  fold: number;
+  testSubjects: number;
+  events: NamedEvent[];
+  perK: FoldKResult[];
+}
+
+export interface FullResult {
+  kind: 'full';
+  events: NamedEvent[];
+  perK: { subtypes: number; sequences: number[][]; assignment: number[] }[];
+  /** the fitted full-data model (absent when it was given) */
+  model?: SustainModelFile;
+}
+
+export type CvTaskResult = FoldResult | FullResult;
+
+/** Rows `idx` of a z table (carried columns too). */
+export function subsetTable(data: ZTable, idx: ArrayLike<number>): ZTable {
+  const B = data.biomarkers.length;
+  const values = new Float64Array(idx.length * B);
+  const subjects: string[] = new Array(idx.length);
+  for (let r = 0; r < idx.length; r++) {
+    const i = idx[r]!;
+    subjects[r] = data.subjects[i]!;
+    values.set(data.values.subarray(i * B, (i + 1) * B), r * B);
+  }
+  const out: ZTable = { subjects, biomarkers: [...data.biomarkers], values };
+  if (data.carried !== undefined) {
+    out.carried = Object.fromEntries(Object.entries(data.carried).map(([k, col]) => [k, Array.from(idx, (i) => col[i]!)]));
+  }
+  return out;
+}
+
+export function complement(M: number, idx: ArrayLike<number>): Int32Array {
+  const inTest = new Uint8Array(M);
+  for (let r = 0; r < idx.length; r++) inTest[idx[r]!] = 1;
+  const out: number[] = [];
+  for (let i = 0; i < M; i++) if (inTest[i] === 0) out.push(i);
+  return Int32Array.from(out);
+}
+
+/** ML sequences of the K-subtype fit as event indices. */
+export function sequenceIndices(model: SustainModelFile, K: number): number[][] {
+  const fit = model.fits[K - 1];
+  if (fit === undefined) throw new Error(`the model has no ${K}-subtype fit`);
+  const key = (e: NamedEvent) => `${e[0]}\u0000${e[1]}`;
+  const index = new Map(model.events.map((e, i) => [key(e), i]));
+  return fit.sequences.map((seq) =>
+    seq.map((e) => {
+      const i = index.get(key(e));
+      if (i === undefined) throw new Error(`event ${e[0]} z=${e[1]} is not among the model's events`);
+      return i;
+    }),
+  );
+}
+
+function engineOptions(t: { engine: EngineSettings; seed: number; threads: number }) {
+  const o: Record<string, number> = {
+    maxSubtypes: t.engine.maxSubtypes,
+    startpoints: t.engine.startpoints,
+    mcmcIterations: t.engine.mcmcIterations,
+    threads: t.threads,
+  };
+  if (t.engine.samplesKept !== undefined) o['samplesKept'] = t.engine.samplesKept;
+  return { ...o, seed: t.seed };
+}
+
+export async function runFoldTask(t: FoldTask): Promise<FoldResult> {
+  const M = t.data.subjects.length;
+  const train = subsetTable(t.data, complement(M, t.test));
+  const test = subsetTable(t.data, t.test);
+  const model = await fitSustain(train, t.thresholds, engineOptions(t));
+  const perK: FoldKResult[] = [];
+  for (let K = 1; K <= t.engine.maxSubtypes; K++) {
+    const ll = sampleSubjectLogLikelihoods(model, K, test);
+    const S = ll.length / test.subjects.length;
+    const score = foldScore(ll, S, test.subjects.length);
+    perK.push({
+      subtypes: K,
+      testLogLikelihood: score.testLogLikelihood,
+      logMeanLikelihood: score.logMeanLikelihood,
+      samples: S,
+      sequences: sequenceIndices(model, K),
+      positionalVariance: positionalVariance(model, K),
+      assignment: Array.from(assignSubjects(model, t.data, K).mlSubtype),
+    });
+  }
+  return { kind: 'fold', fold: t.fold, testSubjects: t.test.length, events: model.events, perK };
+}
+
+export async function runFullTask(t: FullTask): Promise<FullResult> {
+  const model = t.model ?? (await fitSustain(t.data, t.thresholds, engineOptions(t)));
+  const perK: FullResult['perK'] = [];
+  for (let K = 1; K <= t.engine.maxSubtypes; K++) {
+    perK.push({ subtypes: K, sequences: sequenceIndices(model, K), assignment: Array.from(assignSubjects(model, t.data, K).mlSubtype) });
+  }
+  const out: FullResult = { kind: 'full', events: model.events, perK };
+  if (t.model === undefined) out.model = model;
+  return out;
+}
+
+export function runCvTask(t: CvTask): Promise<CvTaskResult> {
+  return t.kind === 'fold' ? runFoldTask(t) : runFullTask(t);
+}

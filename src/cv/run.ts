@@ -1,0 +1,247 @@
+import { readdirSync, existsSync } from 'node:fs';
+import { UserError } from '../common/errors.js';
+import { Rng } from '../common/rng.js';
+import { runTasks } from '../common/pool.js';
+import { toolVersion } from '../common/version.js';
+import { createProgress } from '../io/progress.js';
+import type { SustainModelFile, Thresholds, ZTable } from '../sustain/types.js';
+import { combineFolds } from './combine.js';
+import type { EngineSettings, FoldResult, FullResult } from './fold.js';
+import type { WorkerTask } from './fold-worker.js';
+import { foldIndices, makeFolds } from './folds.js';
+import { describeDiff, makeSettings, settingsDiff, type CvSettings } from './settings.js';
+import { partFile, readPart, writeCvOutputs, type PartFile } from './store.js';
+import type { CvResult } from './types.js';
+
+/**
+ * `ms-subtype cv` as a library call: make the folds, run the missing folds and the full-data part
+ * on worker threads (each writes its part file when done), then combine the part files into
+ * cv.json and cv.csv. Parts already in the directory with the same settings are reused.
+ */
+export interface CvOptions {
+  folds: number;
+  maxSubtypes: number;
+  startpoints: number;
+  mcmcIterations: number;
+  /** posterior samples kept per K; undefined = the engine's default */
+  samplesKept?: number;
+  seed: number;
+  /** name of a carried column of the z table to stratify the folds on */
+  stratify?: string;
+  /** worker threads */
+  jobs: number;
+  /** a full-data model fitted elsewhere (--model), with the sha256 of its file */
+  model?: { model: SustainModelFile; sha256: string; file: string };
+  /** run only this part (--fold i, 1-based, or 'full') and do not combine */
+  part?: number | 'full';
+  quiet?: boolean;
+}
+
+export const CV_DEFAULTS = {
+  folds: 10,
+  maxSubtypes: 3,
+  startpoints: 25,
+  mcmcIterations: 10000,
+  seed: 1,
+} as const;
+
+export interface CvRunSummary {
+  settings: CvSettings;
+  partsRun: number;
+  partsReused: number;
+  /** set when all parts were present and combined */
+  result?: CvResult;
+  files: string[];
+}
+
+/** The worker module beside this file: .ts when running from the sources (tests, tsx), .js when built. */
+function workerUrl(): URL {
+  const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+  return new URL(`./fold-worker.${ext}`, import.meta.url);
+}
+
+/** Fold f's fitting seed: an independent stream per fold, so folds run in any order or place give the same numbers. */
+export function foldSeed(seed: number, fold: number): number {
+  return Rng.fromSeed(seed).stream(fold).nextSeed();
+}
+
+export async function runCrossValidation(data: ZTable, thresholds: Thresholds, dir: string, opts: CvOptions): Promise<CvRunSummary> {
+  checkOptions(data, opts);
+  const labels = strataLabels(data, opts.stratify);
+  // Stream 0 of the seed makes the folds; stream f (1-based) seeds fold f; the full-data model
+  // uses the seed itself, so it is the model `ms-subtype fit` gives with the same settings.
+  const foldOf = makeFolds(data.subjects.length, opts.folds, Rng.fromSeed(opts.seed).stream(0), labels);
+  const settings = makeSettings(
+    {
+      seed: opts.seed,
+      folds: opts.folds,
+      maxSubtypes: opts.maxSubtypes,
+      startpoints: opts.startpoints,
+      mcmcIterations: opts.mcmcIterations,
+      samplesKept: opts.samplesKept ?? null,
+      stratify: opts.stratify ?? null,
+      fullModel: opts.model === undefined ? 'fitted' : `given:${opts.model.sha256}`,
+      toolVersion: toolVersion(),
+    },
+    data,
+    thresholds,
+    foldOf,
+  );
+  if (opts.model !== undefined) checkGivenModel(opts.model, data, thresholds, opts.maxSubtypes);
+
+  const wanted: (number | 'full')[] = opts.part !== undefined ? [opts.part] : ['full', ...Array.from({ length: opts.folds }, (_, f) => f + 1)];
+  if (typeof opts.part === 'number' && (opts.part < 1 || opts.part > opts.folds)) {
+    throw new UserError(`--fold ${opts.part} is out of range: folds are numbered 1 to ${opts.folds}`, { field: 'fold' });
+  }
+  const engine: EngineSettings = {
+    maxSubtypes: opts.maxSubtypes,
+    startpoints: opts.startpoints,
+    mcmcIterations: opts.mcmcIterations,
+    ...(opts.samplesKept !== undefined ? { samplesKept: opts.samplesKept } : {}),
+  };
+  const missing: (number | 'full')[] = [];
+  let reused = 0;
+  for (const part of wanted) {
+    const existing = readPart(partFile(dir, part));
+    if (existing === undefined) missing.push(part);
+    else {
+      refuseMix(partFile(dir, part), existing.settings, settings, 'the settings of this run');
+      reused++;
+    }
+  }
+  const threads = Math.max(1, Math.min(opts.jobs, missing.length));
+  // One task alone (e.g. --fold i) gets the threads for its own start points; several share them as tasks.
+  const inner = missing.length === 1 ? opts.jobs : 1;
+  const tasks: WorkerTask[] = missing.map((part) =>
+    part === 'full'
+      ? {
+          kind: 'full',
+          data,
+          thresholds,
+          engine,
+          seed: opts.seed,
+          threads: inner,
+          ...(opts.model !== undefined ? { model: opts.model.model } : {}),
+          write: { dir, settings },
+        }
+      : {
+          kind: 'fold',
+          fold: part,
+          data,
+          test: foldIndices(foldOf, part - 1).test,
+          thresholds,
+          engine,
+          seed: foldSeed(opts.seed, part),
+          threads: inner,
+          write: { dir, settings },
+        },
+  );
+  const progress = createProgress({ label: 'cv folds', total: tasks.length, quiet: opts.quiet });
+  try {
+    await runTasks(workerUrl(), tasks, {
+      threads,
+      onDone: (_i, t) => progress.tick(1, t.kind === 'full' ? 'full-data model done' : `fold ${t.fold} done`),
+    });
+  } finally {
+    progress.stop();
+  }
+  const files = wanted.map((p) => partFile(dir, p));
+  const summary: CvRunSummary = { settings, partsRun: tasks.length, partsReused: reused, files };
+  if (opts.part === undefined) {
+    summary.result = combineDirectory(dir);
+    summary.files.push(...Object.values(writeCvOutputs(dir, summary.result)));
+  }
+  return summary;
+}
+
+/**
+ * Join DIR/fold-full.json and DIR/fold-1..F.json into the CV result (the caller writes it).
+ * Refuses missing folds, folds of another run, and any mix of settings.
+ */
+export function combineDirectory(dir: string): CvResult {
+  if (!existsSync(dir)) throw new UserError('directory not found', { file: dir });
+  const fullFile = partFile(dir, 'full');
+  const full = readPart(fullFile);
+  if (full === undefined || full.result.kind !== 'full') {
+    throw new UserError('the full-data part is missing: run `ms-subtype cv ... --fold full` with the same settings first', { file: fullFile });
+  }
+  const settings = full.settings;
+  const folds: FoldResult[] = [];
+  const absent: number[] = [];
+  for (let f = 1; f <= settings.folds; f++) {
+    const file = partFile(dir, f);
+    const p = readPart(file);
+    if (p === undefined) {
+      absent.push(f);
+      continue;
+    }
+    refuseMix(file, p.settings, settings, fullFile);
+    if (p.result.kind !== 'fold' || p.result.fold !== f) throw new UserError(`holds fold ${(p.result as FoldResult).fold ?? 'full'}, expected fold ${f}`, { file });
+    folds.push(p.result);
+  }
+  if (absent.length > 0) {
+    throw new UserError(`fold${absent.length > 1 ? 's' : ''} ${absent.join(', ')} of ${settings.folds} missing: run them with --fold i first`, { file: dir });
+  }
+  // Stray fold files (e.g. fold-12.json from a run with more folds) mean a mix of runs.
+  for (const name of readdirSync(dir)) {
+    const m = /^fold-(\d+)\.json$/.exec(name);
+    if (m !== null && (Number(m[1]) < 1 || Number(m[1]) > settings.folds)) {
+      throw new UserError(`this directory is for ${settings.folds} folds; ${name} comes from another run (remove it)`, { file: dir });
+    }
+  }
+  return combineFolds(settings, folds, full.result as FullResult);
+}
+
+function refuseMix(file: string, found: PartFile['settings'], expected: CvSettings, against: string): void {
+  const diff = settingsDiff(found, expected);
+  if (diff.length > 0) {
+    throw new UserError(
+      `was made with different settings from ${against} (${describeDiff(found, expected, diff)}); refusing to mix them: use another output directory or remove the old files`,
+      { file },
+    );
+  }
+}
+
+function checkOptions(data: ZTable, o: CvOptions): void {
+  const intAtLeast = (v: number, min: number, name: string) => {
+    if (!Number.isInteger(v) || v < min) throw new UserError(`${name} must be an integer of at least ${min}, got ${v}`, { field: name });
+  };
+  intAtLeast(o.folds, 2, 'folds');
+  intAtLeast(o.maxSubtypes, 1, 'max-subtypes');
+  intAtLeast(o.startpoints, 1, 'startpoints');
+  intAtLeast(o.mcmcIterations, 1, 'mcmc');
+  intAtLeast(o.jobs, 1, 'jobs');
+  if (!Number.isInteger(o.seed)) throw new UserError(`seed must be an integer, got ${o.seed}`, { field: 'seed' });
+  const M = data.subjects.length;
+  if (M < o.folds) throw new UserError(`${o.folds} folds need at least ${o.folds} subjects, the data has ${M}`);
+  const perTrain = M - Math.ceil(M / o.folds);
+  if (perTrain < 2 * o.maxSubtypes) {
+    throw new UserError(`too few subjects (${M}) for ${o.maxSubtypes} subtypes with ${o.folds} folds: each training set has only ${perTrain}`);
+  }
+}
+
+function strataLabels(data: ZTable, column: string | undefined): string[] | undefined {
+  if (column === undefined) return undefined;
+  const col = data.carried?.[column];
+  if (col === undefined) {
+    const have = Object.keys(data.carried ?? {});
+    throw new UserError(
+      `no column "${column}" to stratify on${have.length > 0 ? ` (columns carried from the data: ${have.join(', ')})` : ''}`,
+      { field: 'stratify' },
+    );
+  }
+  return col;
+}
+
+function checkGivenModel(given: NonNullable<CvOptions['model']>, data: ZTable, thresholds: Thresholds, maxSubtypes: number): void {
+  const m = given.model;
+  const place = { file: given.file };
+  if (m.method !== 'sustain-zscore') throw new UserError(`is a ${String(m.method)} model; cross-validation needs a SuStaIn model`, place);
+  if (JSON.stringify(m.biomarkers) !== JSON.stringify(data.biomarkers)) {
+    throw new UserError(`its biomarkers (${m.biomarkers.join(', ')}) are not the data's (${data.biomarkers.join(', ')})`, place);
+  }
+  if (JSON.stringify(m.zvals) !== JSON.stringify(thresholds.zvals) || JSON.stringify(m.zmax) !== JSON.stringify(thresholds.zmax)) {
+    throw new UserError('its z thresholds (zvals/zmax) differ from the ones given for cross-validation', place);
+  }
+  if (m.fits.length < maxSubtypes) throw new UserError(`it has fits up to ${m.fits.length} subtypes, cross-validation asks for ${maxSubtypes}`, place);
+}

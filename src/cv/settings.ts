@@ -1,0 +1,78 @@
+import { sha256Bytes } from '../io/hash.js';
+import type { Thresholds, ZTable } from '../sustain/types.js';
+
+/**
+ * Everything that determines a cross-validation's numbers. Fold files carry it; combining or
+ * resuming refuses parts whose settings differ (a mix would give a meaningless table).
+ */
+export type CvSettings = {
+  seed: number;
+  folds: number;
+  maxSubtypes: number;
+  startpoints: number;
+  mcmcIterations: number;
+  /** null = the engine's default */
+  samplesKept: number | null;
+  stratify: string | null;
+  biomarkers: string[];
+  zvals: number[][];
+  zmax: number[];
+  subjects: number;
+  /** hash of the z table as read (subjects, biomarkers, values) */
+  dataSha256: string;
+  /** hash of the fold of every subject (covers the stratification labels) */
+  foldsSha256: string;
+  /** 'fitted' (full-data model fitted with these settings) or 'given:<sha256 of the --model file>' */
+  fullModel: string;
+  toolVersion: string;
+};
+
+export function hashTable(data: ZTable): string {
+  const head = JSON.stringify([data.subjects, data.biomarkers]);
+  const bytes = new Uint8Array(data.values.buffer, data.values.byteOffset, data.values.byteLength);
+  return sha256Bytes(`${head}\n${sha256Bytes(bytes)}`);
+}
+
+export function hashFolds(foldOf: Int32Array): string {
+  return sha256Bytes(foldOf.join(','));
+}
+
+export function makeSettings(
+  s: Omit<CvSettings, 'biomarkers' | 'zvals' | 'zmax' | 'subjects' | 'dataSha256' | 'foldsSha256'>,
+  data: ZTable,
+  thresholds: Thresholds,
+  foldOf: Int32Array,
+): CvSettings {
+  // Fixed key order so JSON comparison and output bytes are stable.
+  return {
+    seed: s.seed,
+    folds: s.folds,
+    maxSubtypes: s.maxSubtypes,
+    startpoints: s.startpoints,
+    mcmcIterations: s.mcmcIterations,
+    samplesKept: s.samplesKept,
+    stratify: s.stratify,
+    biomarkers: [...data.biomarkers],
+    zvals: thresholds.zvals.map((z) => [...z]),
+    zmax: [...thresholds.zmax],
+    subjects: data.subjects.length,
+    dataSha256: hashTable(data),
+    foldsSha256: hashFolds(foldOf),
+    fullModel: s.fullModel,
+    toolVersion: s.toolVersion,
+  };
+}
+
+/** Names of the settings that differ (empty when equal). */
+export function settingsDiff(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+  return keys.filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
+}
+
+export function describeDiff(a: Record<string, unknown>, b: Record<string, unknown>, keys: string[]): string {
+  const show = (v: unknown) => {
+    const s = JSON.stringify(v);
+    return s === undefined ? 'absent' : s.length > 40 ? s.slice(0, 37) + '...' : s;
+  };
+  return keys.map((k) => `${k} ${show(a[k])} vs ${show(b[k])}`).join('; ');
+}

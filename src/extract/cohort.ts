@@ -1,0 +1,146 @@
+import { readFileSync, existsSync, statSync } from 'node:fs';
+import { dirname, resolve, isAbsolute } from 'node:path';
+import { UserError } from '../common/errors.js';
+import { parseTable } from '../io/csv.js';
+import { sha256Bytes } from '../io/hash.js';
+import type { FeatureSet } from './features.js';
+import { measureFromVolumes } from './measure.js';
+import { sniffTable, parseAsegStats, parseAsegstats2table, parseSynthsegVolumes, type TableSubject } from './tables.js';
+import { discoverBids, type BidsOptions } from './bids.js';
+import type { Cohort, CohortSubject, InputKind, SubjectTask } from './types.js';
+import { subjectKey } from './types.js';
+
+/**
+ * Turn what the user pointed at into a cohort: a list of subjects in input order, each with its
+ * carried columns and either a task (files to read) or a ready result (volume tables).
+ */
+export interface CohortOptions extends BidsOptions {
+  /** Force the input kind instead of sniffing it. */
+  format?: InputKind | 'auto';
+  lesionThreshold: number;
+  gridTolerance: number;
+}
+
+/** Fixed columns of the output, before carried columns and features. */
+export const ID_COLUMNS = ['subject_id', 'session'] as const;
+const LABEL_COLUMNS = ['labels'];
+const LESION_COLUMNS = ['lesion_mask', 'lesion'];
+
+export function loadCohort(inputs: string[], fs: FeatureSet, opts: CohortOptions): Cohort {
+  if (inputs.length === 0) throw new UserError('no input given (a manifest CSV, a BIDS derivatives folder or a volume table)');
+  for (const p of inputs) if (!existsSync(p)) throw new UserError('input not found', { file: p });
+  const format = opts.format ?? 'auto';
+  if (format === 'bids' || (format === 'auto' && inputs.length === 1 && statSync(inputs[0]!).isDirectory())) {
+    if (inputs.length !== 1) throw new UserError('give one BIDS derivatives folder');
+    return discoverBids(inputs[0]!, fs, opts);
+  }
+  for (const p of inputs) if (statSync(p).isDirectory()) throw new UserError('a folder is read as BIDS derivatives only when it is the only input', { file: p });
+  const texts = inputs.map((p) => readFileSync(p, 'utf8'));
+  const kinds = texts.map((t, i) => (format === 'auto' ? (sniffTable(t) ?? 'manifest') : format));
+  if (kinds.every((k) => k === 'aseg-stats')) return asegStatsCohort(inputs, texts, fs);
+  if (inputs.length > 1) throw new UserError(`several inputs are accepted only for aseg.stats files (got ${kinds.join(', ')})`);
+  const kind = kinds[0]!;
+  const file = inputs[0]!;
+  const text = texts[0]!;
+  if (kind === 'asegstats2table' || kind === 'synthseg') {
+    const rows = kind === 'asegstats2table' ? parseAsegstats2table(text, file) : parseSynthsegVolumes(text, file);
+    return tableCohort(kind, [file], sha256Bytes(text), rows, fs);
+  }
+  return manifestCohort(file, text, fs, opts);
+}
+
+function tableCohort(kind: InputKind, source: string[], sha: string | undefined, rows: TableSubject[], fs: FeatureSet): Cohort {
+  const subjects: CohortSubject[] = rows.map((r, row) => ({
+    row,
+    subject: r.subject,
+    session: r.session,
+    carried: [],
+    result: { ok: true, row, values: measureFromVolumes(r, fs.features), inputs: [], lesionSource: 'labels' },
+  }));
+  const c: Cohort = { kind, source, carriedColumns: [], subjects };
+  if (sha !== undefined) c.sourceSha256 = sha;
+  return c;
+}
+
+function asegStatsCohort(files: string[], texts: string[], fs: FeatureSet): Cohort {
+  const rows = texts.map((t, i) => parseAsegStats(t, files[i]!));
+  const seen = new Map<string, string>();
+  rows.forEach((r, i) => {
+    const k = subjectKey(r.subject, r.session);
+    if (seen.has(k)) throw new UserError(`subject ${r.subject} also comes from ${seen.get(k)}`, { file: files[i]! });
+    seen.set(k, files[i]!);
+  });
+  const c = tableCohort('aseg-stats', files, undefined, rows, fs);
+  c.subjects.forEach((s, i) => {
+    if (s.result?.ok) s.result.inputs = [{ role: 'aseg_stats', path: files[i]!, sha256: sha256Bytes(texts[i]!) }];
+  });
+  return c;
+}
+
+/**
+ * Manifest CSV: subject_id, optional session, labels (label map or aseg.stats), optional
+ * lesion_mask, one column per scalar map the features use (named as the map), anything else carried.
+ * Paths are relative to the manifest's folder. An empty lesion cell means no mask (lesion load from
+ * the fallback labels); an empty map cell leaves that subject's mean features missing.
+ */
+function manifestCohort(file: string, text: string, fs: FeatureSet, opts: CohortOptions): Cohort {
+  const t = parseTable(text, file);
+  const find = (names: string[]) => t.columns.findIndex((c) => names.includes(c));
+  const iSub = t.columns.indexOf('subject_id');
+  if (iSub < 0) throw new UserError(`missing column "subject_id" (columns: ${t.columns.join(', ')})`, { file, field: 'subject_id' });
+  const iSes = t.columns.indexOf('session');
+  const iLab = find(LABEL_COLUMNS);
+  if (iLab < 0) throw new UserError(`missing column "labels" (the label map of each subject; columns: ${t.columns.join(', ')})`, { file, field: 'labels' });
+  const iLes = find(LESION_COLUMNS);
+  const mapCols = fs.maps.map((m) => {
+    const j = t.columns.indexOf(m);
+    if (j < 0) throw new UserError(`the features average scalar map "${m}" but the manifest has no column "${m}" with its files`, { file, field: m });
+    return j;
+  });
+  const used = new Set([iSub, iSes, iLab, iLes, ...mapCols].filter((j) => j >= 0));
+  const carriedIdx = t.columns.map((_, j) => j).filter((j) => !used.has(j));
+  const carriedColumns = carriedIdx.map((j) => t.columns[j]!);
+  checkColumnClash(carriedColumns, fs, file);
+  const base = dirname(resolve(file));
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  const seen = new Map<string, number>();
+  const subjects = t.rows.map((r, row): CohortSubject => {
+    const line = row + 2;
+    const subject = r[iSub]!;
+    if (subject === '') throw new UserError('empty subject_id', { file, line, field: 'subject_id' });
+    const session = iSes >= 0 ? r[iSes]! : '';
+    const key = subjectKey(subject, session);
+    if (seen.has(key)) {
+      throw new UserError(`subject ${subject}${session ? ` session ${session}` : ''} is listed twice (also line ${seen.get(key)})`, { file, line, subject, field: 'subject_id' });
+    }
+    seen.set(key, line);
+    const cell = (j: number) => (j >= 0 ? r[j]! : '');
+    const task: SubjectTask = {
+      row,
+      subject,
+      session,
+      labels: { path: cell(iLab) === '' ? '' : abs(cell(iLab)), shown: cell(iLab) },
+      maps: [],
+      extra: [],
+      defs: fs.features,
+      lesionThreshold: opts.lesionThreshold,
+      gridTolerance: opts.gridTolerance,
+    };
+    if (cell(iLes) !== '') task.lesion = { path: abs(cell(iLes)), shown: cell(iLes) };
+    fs.maps.forEach((m, k) => {
+      const v = r[mapCols[k]!]!;
+      if (v !== '') task.maps.push({ name: m, path: abs(v), shown: v });
+    });
+    return { row, subject, session, carried: carriedIdx.map((j) => r[j]!), task };
+  });
+  return { kind: 'manifest', source: [file], sourceSha256: sha256Bytes(text), carriedColumns, subjects };
+}
+
+/** Feature names must not collide with the id columns or carried covariates. */
+export function checkColumnClash(carried: string[], fs: FeatureSet, file: string): void {
+  const taken = new Set<string>([...ID_COLUMNS, ...carried]);
+  for (const f of fs.features) {
+    if (taken.has(f.name)) throw new UserError(`feature "${f.name}" has the same name as an input column; rename one of them`, { file: fs.file, field: `features.${f.name}` });
+  }
+  void file;
+}

@@ -1,0 +1,127 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { z } from 'zod';
+import { UserError } from '../common/errors.js';
+import { validate } from '../io/json.js';
+import { sha256Bytes } from '../io/hash.js';
+
+/**
+ * Feature definitions: which labels make up each regional feature and how it is measured. The
+ * file is JSON, `{"description": ..., "features": {"name": {...}, ...}}`; keys keep their order,
+ * which is the column order of the output. Besides what extract needs (measure, labels, map), each
+ * feature carries what the later stages need: the direction of abnormality, the transform applied
+ * before z-scoring, and whether it is a biomarker or a covariate only (ICV).
+ */
+export const MEASURES = ['volume', 'mean', 'lesion', 'icv'] as const;
+export type Measure = (typeof MEASURES)[number];
+
+const FEATURE_NAME = /^[A-Za-z][A-Za-z0-9_.-]*$/;
+const MAP_NAME = /^[A-Za-z][A-Za-z0-9_.-]*$/;
+
+const labelList = z.array(z.number().int().min(0, 'label numbers are integers >= 0')).min(1, 'give at least one label');
+
+const featureSchema = z
+  .strictObject({
+    measure: z.enum(MEASURES),
+    labels: z.union([labelList, z.literal('nonzero')], { error: 'labels are a list of label numbers (integers >= 0) or "nonzero"' }).optional(),
+    map: z.string().regex(MAP_NAME, 'map names start with a letter and use letters, digits, _ . -').optional(),
+    excludeLesion: z.boolean().optional(),
+    abnormal: z.enum(['decrease', 'increase']).optional(),
+    transform: z.enum(['none', 'log']).optional(),
+    role: z.enum(['biomarker', 'covariate']).optional(),
+    useEtiv: z.boolean().optional(),
+    description: z.string().optional(),
+  })
+  .superRefine((f, ctx) => {
+    const need = (cond: boolean, path: string, message: string) => {
+      if (!cond) ctx.addIssue({ code: 'custom', path: [path], message });
+    };
+    if (f.measure === 'volume' || f.measure === 'mean') need(f.labels !== undefined, 'labels', `a "${f.measure}" feature needs "labels"`);
+    if (f.measure === 'mean') need(f.map !== undefined, 'map', 'a "mean" feature needs "map" (the scalar map to average)');
+    else need(f.map === undefined, 'map', `"map" only applies to "mean" features, not "${f.measure}"`);
+    if (f.measure === 'lesion' || f.measure === 'icv') need(f.excludeLesion === undefined, 'excludeLesion', `"excludeLesion" does not apply to "${f.measure}"`);
+    if (f.measure === 'lesion') need(f.labels !== 'nonzero', 'labels', 'the fallback labels of a lesion feature cannot be "nonzero"');
+    need(f.useEtiv === undefined || f.measure === 'icv', 'useEtiv', '"useEtiv" only applies to "icv" features');
+    need((f.role ?? 'biomarker') === 'covariate' || f.abnormal !== undefined, 'abnormal', 'say which way is abnormal: "decrease" or "increase"');
+  });
+
+const fileSchema = z.strictObject({
+  description: z.string().optional(),
+  features: z
+    .record(z.string().regex(FEATURE_NAME, 'feature names start with a letter and use letters, digits, _ . -'), featureSchema)
+    .refine((r) => Object.keys(r).length > 0, 'define at least one feature'),
+});
+
+/** One feature as resolved (defaults filled in); this is also what the sidecar records. */
+export interface FeatureDef {
+  name: string;
+  measure: Measure;
+  /** Label numbers, or "nonzero" (every label but 0). For "lesion": the labels used when a subject has no lesion mask. */
+  labels: number[] | 'nonzero';
+  /** Scalar map name (measure "mean"). */
+  map?: string;
+  /** Leave lesion voxels out of the region (normal-appearing tissue). */
+  excludeLesion: boolean;
+  abnormal: 'decrease' | 'increase';
+  /** "log" means log(1 + x), applied by normalise before z-scoring. */
+  transform: 'none' | 'log';
+  role: 'biomarker' | 'covariate';
+  /** ICV: take FreeSurfer's eTIV when the input has it (aseg.stats, asegstats2table). */
+  useEtiv: boolean;
+  description?: string;
+}
+
+export interface FeatureSet {
+  /** The file as given (or the bundled default). */
+  file: string;
+  sha256: string;
+  description?: string;
+  features: FeatureDef[];
+  /** Scalar map names used by "mean" features, in first-use order. */
+  maps: string[];
+}
+
+export function defaultFeaturesFile(): string {
+  // src/extract or dist/extract -> package root -> data/features
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'data', 'features', 'aseg-ms.json');
+}
+
+export function loadFeatures(file: string = defaultFeaturesFile()): FeatureSet {
+  if (!existsSync(file)) throw new UserError('feature definition file not found', { file });
+  const text = readFileSync(file, 'utf8');
+  return parseFeatures(text, file);
+}
+
+export function parseFeatures(text: string, file: string): FeatureSet {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new UserError(`not valid JSON: ${(e as Error).message}`, { file });
+  }
+  const parsed = validate(raw, fileSchema, file);
+  const features: FeatureDef[] = [];
+  const maps: string[] = [];
+  for (const [name, f] of Object.entries(parsed.features)) {
+    const def: FeatureDef = {
+      name,
+      measure: f.measure,
+      labels: f.labels ?? (f.measure === 'icv' ? 'nonzero' : []),
+      excludeLesion: f.excludeLesion ?? false,
+      abnormal: f.abnormal ?? 'decrease',
+      transform: f.transform ?? 'none',
+      role: f.role ?? 'biomarker',
+      useEtiv: f.measure === 'icv' ? (f.useEtiv ?? true) : false,
+    };
+    if (f.map !== undefined) {
+      def.map = f.map;
+      if (!maps.includes(f.map)) maps.push(f.map);
+    }
+    if (f.description !== undefined) def.description = f.description;
+    features.push(def);
+  }
+  const out: FeatureSet = { file, sha256: sha256Bytes(text), features, maps };
+  if (parsed.description !== undefined) out.description = parsed.description;
+  return out;
+}

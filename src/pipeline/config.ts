@@ -1,0 +1,228 @@
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { readFileSync, existsSync } from 'node:fs';
+import { z } from 'zod';
+import { UserError } from '../common/errors.js';
+import { validate } from '../io/json.js';
+
+/**
+ * The settings of `ms-subtype run`, one JSON file. Every key is optional: what the file leaves out
+ * comes from DEFAULT_CONFIG (`ms-subtype run --print-config` prints it). Unknown keys are refused, so
+ * a typo ("mcmcIterations" for "mcmc") is an error naming the key, not a silently ignored setting.
+ * Paths in the file are relative to the file's own folder.
+ */
+
+const pos = z.number().int().min(1);
+const zList = z.array(z.number().positive('z thresholds are positive')).min(1, 'give at least one z threshold');
+
+const inputSchema = z.strictObject({
+  /** manifest CSV: subject_id, labels, optional lesion, covariates... */
+  manifest: z.string().min(1).nullable(),
+  /** BIDS derivatives folder (sub-* /anat/ *_dseg.nii.gz) */
+  bids: z.string().min(1).nullable(),
+  /** a volume table: FreeSurfer asegstats2table output, a SynthSeg --vol CSV, or a ready feature CSV */
+  table: z.string().min(1).nullable(),
+  /** format of `table`; 'features' = already a feature table (skips extraction) */
+  tableFormat: z.enum(['features', 'asegstats2table', 'synthseg']),
+  /** covariates to join to BIDS or table input by subject_id (e.g. participants.tsv) */
+  covariates: z.string().min(1).nullable(),
+});
+
+const extractSchema = z.strictObject({
+  /** feature definition file; null = the bundled data/features/aseg-ms.json */
+  features: z.string().min(1).nullable(),
+  lesionThreshold: z.number().gt(0, 'must be above 0').max(1),
+});
+
+const normaliseSchema = z.strictObject({
+  controlColumn: z.string().min(1),
+  controlValues: z.array(z.string()).min(1),
+  covariates: z.array(z.string().min(1)),
+  categorical: z.array(z.string().min(1)),
+  siteColumn: z.string().min(1),
+  harmonise: z.enum(['none', 'combat']),
+  allowNewSites: z.boolean(),
+});
+
+const thresholdSchema = z.strictObject({ zvals: zList, zmax: z.number().positive() });
+
+const fitSchema = z.strictObject({
+  /** biomarkers to model; null = every feature whose role is "biomarker" */
+  biomarkers: z.array(z.string().min(1)).min(1).nullable(),
+  zvals: zList,
+  zmax: z.number().positive(),
+  /** per-biomarker thresholds overriding zvals/zmax */
+  thresholds: z.record(z.string(), thresholdSchema),
+  maxSubtypes: pos.max(10),
+  startpoints: pos,
+  mcmc: pos,
+  /** number of subtypes used for the assignments and the report; null = CV's recommendation, else maxSubtypes */
+  subtypes: pos.nullable(),
+  /** include the controls in the fit (not advised: SuStaIn is fitted on patients) */
+  includeControls: z.boolean(),
+});
+
+const cvSchema = z.strictObject({
+  enabled: z.boolean(),
+  folds: z.number().int().min(2),
+  /** null = same as fit */
+  startpoints: pos.nullable(),
+  mcmc: pos.nullable(),
+  /** column to stratify folds on; null = plain k-fold */
+  stratify: z.string().min(1).nullable(),
+});
+
+const kmeansSchema = z.strictObject({ enabled: z.boolean(), restarts: pos });
+
+const reportSchema = z.strictObject({
+  enabled: z.boolean(),
+  title: z.string().nullable(),
+  /** show CV's positional variance as the main diagram when CV ran */
+  cvPositionalVariance: z.boolean(),
+});
+
+const truthSchema = z.strictObject({
+  /** CSV with the known subtype (and stage) of simulated subjects: the run prints the adjusted Rand index */
+  file: z.string().min(1),
+  subjectColumn: z.string().min(1),
+  subtypeColumn: z.string().min(1),
+  /** subjects whose true stage is 0 (or empty) have no subtype to recover and are left out */
+  stageColumn: z.string().min(1).nullable(),
+});
+
+export const configSchema = z.strictObject({
+  input: inputSchema,
+  extract: extractSchema,
+  normalise: normaliseSchema,
+  fit: fitSchema,
+  cv: cvSchema,
+  kmeans: kmeansSchema,
+  report: reportSchema,
+  truth: truthSchema.nullable(),
+  seed: z.number().int().min(0),
+  /** worker threads; null = the machine's cores */
+  jobs: pos.nullable(),
+});
+
+export type RunConfig = z.infer<typeof configSchema>;
+
+export const DEFAULT_CONFIG: RunConfig = {
+  input: { manifest: null, bids: null, table: null, tableFormat: 'features', covariates: null },
+  extract: { features: null, lesionThreshold: 0.5 },
+  normalise: {
+    controlColumn: 'group',
+    controlValues: ['HC'],
+    covariates: ['age', 'sex', 'icv', 'site'],
+    categorical: [],
+    siteColumn: 'site',
+    harmonise: 'none',
+    allowNewSites: false,
+  },
+  fit: {
+    biomarkers: null,
+    zvals: [1, 2, 3],
+    zmax: 5,
+    thresholds: {},
+    maxSubtypes: 3,
+    startpoints: 25,
+    mcmc: 100000,
+    subtypes: null,
+    includeControls: false,
+  },
+  cv: { enabled: true, folds: 10, startpoints: null, mcmc: 10000, stratify: null },
+  kmeans: { enabled: true, restarts: 10 },
+  report: { enabled: true, title: null, cvPositionalVariance: false },
+  truth: null,
+  seed: 1,
+  jobs: null,
+};
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Defaults overlaid with the user's values, key by key for sections (so {"fit": {"mcmc": 5000}}
+ * keeps the other fit settings). Values that are themselves free-form maps (fit.thresholds) and
+ * arrays are replaced whole. Unknown keys pass through so the schema can name them.
+ */
+export function mergeConfig(base: unknown, over: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    out[k] = k === 'thresholds' || base[k] === null ? v : mergeConfig(base[k], v);
+  }
+  return out;
+}
+
+/** Validate a parsed config object (defaults filled in); `file` names the file in errors. */
+export function parseConfig(raw: unknown, file: string): RunConfig {
+  if (!isPlainObject(raw)) throw new UserError('the config must be a JSON object', { file });
+  const cfg = validate(mergeConfig(DEFAULT_CONFIG, raw), configSchema, file);
+  checkConsistency(cfg, file);
+  return cfg;
+}
+
+function checkConsistency(cfg: RunConfig, file: string): void {
+  const inputs = [cfg.input.manifest, cfg.input.bids, cfg.input.table].filter((v) => v !== null);
+  if (inputs.length > 1) throw new UserError('give only one of input.manifest, input.bids, input.table', { file, field: 'input' });
+  for (const [b, t] of Object.entries(cfg.fit.thresholds)) {
+    if (t.zvals.some((v, i) => i > 0 && v <= t.zvals[i - 1]!)) throw new UserError('z thresholds must increase', { file, field: `fit.thresholds.${b}.zvals` });
+    if (t.zmax <= t.zvals[t.zvals.length - 1]!) throw new UserError('zmax must exceed the largest threshold', { file, field: `fit.thresholds.${b}.zmax` });
+  }
+  if (cfg.fit.zvals.some((v, i) => i > 0 && v <= cfg.fit.zvals[i - 1]!)) throw new UserError('z thresholds must increase', { file, field: 'fit.zvals' });
+  if (cfg.fit.zmax <= cfg.fit.zvals[cfg.fit.zvals.length - 1]!) throw new UserError('zmax must exceed the largest threshold', { file, field: 'fit.zmax' });
+  if (cfg.fit.subtypes !== null && cfg.fit.subtypes > cfg.fit.maxSubtypes) {
+    throw new UserError(`cannot exceed fit.maxSubtypes (${cfg.fit.maxSubtypes})`, { file, field: 'fit.subtypes' });
+  }
+}
+
+/** Read and validate a config file; relative paths become absolute (relative to the file's folder). */
+export function loadConfig(file: string): RunConfig {
+  if (!existsSync(file)) throw new UserError('config file not found', { file });
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UserError(`not valid JSON: ${(e as Error).message}`, { file });
+  }
+  return resolvePaths(parseConfig(raw, file), dirname(resolve(file)));
+}
+
+export function resolvePaths(cfg: RunConfig, base: string): RunConfig {
+  const abs = (p: string | null) => (p === null || isAbsolute(p) ? p : resolve(base, p));
+  return {
+    ...cfg,
+    input: { ...cfg.input, manifest: abs(cfg.input.manifest), bids: abs(cfg.input.bids), table: abs(cfg.input.table), covariates: abs(cfg.input.covariates) },
+    extract: { ...cfg.extract, features: abs(cfg.extract.features) },
+    truth: cfg.truth === null ? null : { ...cfg.truth, file: abs(cfg.truth.file)! },
+  };
+}
+
+/**
+ * `--set fit.mcmc=20000` style overrides: the value is parsed as JSON when it parses (numbers,
+ * booleans, null, arrays), else taken as a string. The result is validated like the file.
+ */
+export function applyOverrides(cfg: RunConfig, sets: string[], base: string, source = '--set'): RunConfig {
+  const raw = structuredClone(cfg) as unknown as Record<string, unknown>;
+  for (const s of sets) {
+    const eq = s.indexOf('=');
+    if (eq <= 0) throw new UserError(`expected key=value, got "${s}"`, { file: source });
+    const path = s.slice(0, eq).split('.');
+    const text = s.slice(eq + 1);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = text;
+    }
+    let node: Record<string, unknown> = raw;
+    for (const key of path.slice(0, -1)) {
+      if (!isPlainObject(node[key])) node[key] = {};
+      node = node[key] as Record<string, unknown>;
+    }
+    node[path[path.length - 1]!] = value;
+  }
+  const out = validate(raw, configSchema, source);
+  checkConsistency(out, source);
+  return resolvePaths(out, base);
+}

@@ -1,0 +1,50 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { UserError } from '../common/errors.js';
+import type { RunConfig } from './config.js';
+import { LAYOUT, STEP_NAMES } from './layout.js';
+import { runSteps, type Step, type StepOutcome } from './runner.js';
+import { extractStep, normaliseStep } from './steps-data.js';
+import { assignStep, cvStep, fitStep, kmeansStep, reportStep, truthLines, truthStep } from './steps-model.js';
+
+/** `ms-subtype run` as a library call: every step in order, resuming from what OUT already holds. */
+export const STEPS: readonly Step[] = [extractStep, normaliseStep, fitStep, cvStep, kmeansStep, assignStep, reportStep, truthStep];
+
+export interface PipelineOptions {
+  out: string;
+  jobs: number;
+  quiet: boolean;
+  force?: boolean;
+  from?: string;
+  log?: (line: string) => void;
+}
+
+export interface PipelineResult {
+  out: string;
+  steps: StepOutcome[];
+  seconds: number;
+  /** the report (or, with the report off, the assignments) */
+  mainOutput: string;
+  /** lines for the end of the output: truth check, then the main output's path last */
+  closing: string[];
+}
+
+export async function runPipeline(cfg: RunConfig, opts: PipelineOptions): Promise<PipelineResult> {
+  if (opts.from !== undefined && !(STEP_NAMES as readonly string[]).includes(opts.from)) {
+    throw new UserError(`unknown step "${opts.from}" (steps: ${STEP_NAMES.join(', ')})`, { field: '--from' });
+  }
+  const t0 = performance.now();
+  const out = resolve(opts.out);
+  const steps = await runSteps(cfg, STEPS, { ...opts, out });
+  const seconds = (performance.now() - t0) / 1000;
+  const mainOutput = join(out, cfg.report.enabled ? LAYOUT.report : LAYOUT.assign);
+  if (!existsSync(mainOutput)) throw new Error(`the run finished without writing ${mainOutput}`);
+  const ran = steps.filter((s) => s.status === 'ran').length;
+  const skipped = steps.filter((s) => s.status === 'skipped').length;
+  const closing = [
+    ...truthLines(out),
+    `Done in ${seconds.toFixed(1)} s (${ran} step(s) run, ${skipped} up to date). Outputs in ${out}`,
+    mainOutput,
+  ];
+  return { out, steps, seconds, mainOutput, closing };
+}

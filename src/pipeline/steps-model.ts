@@ -1,0 +1,239 @@
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../common/errors.js';
+import { writeJsonAtomic } from '../io/atomic.js';
+import { sha256File } from '../io/hash.js';
+import { columnIndex, readTable, writeCsvAtomic } from '../io/csv.js';
+import { fitSustain, assignSubjects } from '../sustain/index.js';
+import { makeThresholds } from '../sustain/thresholds.js';
+import type { Assignment, SustainModelFile, Thresholds, ZTable } from '../sustain/types.js';
+import { runCrossValidation } from '../cv/run.js';
+import { fitKmeansModel } from '../cv/kmeans.js';
+import type { CvResult } from '../cv/types.js';
+import { writeReport } from '../report/index.js';
+import { createProgress } from '../io/progress.js';
+import type { Step, StepContext } from './runner.js';
+import { LAYOUT } from './layout.js';
+import { readZTable } from './ztable.js';
+import { formatAgreement, readTruth, truthAgreement, type TruthAgreement } from './truth.js';
+
+/** Steps 3 to 8: SuStaIn fit, cross-validation, k-means baseline, assignments, report, truth check. */
+
+const zFile = (ctx: StepContext) => join(ctx.out, LAYOUT.z);
+
+function trainingTable(ctx: StepContext): ZTable {
+  return readZTable(zFile(ctx), { biomarkers: ctx.cfg.fit.biomarkers, includeControls: ctx.cfg.fit.includeControls });
+}
+
+function thresholdsFor(ctx: StepContext, data: ZTable): Thresholds {
+  const f = ctx.cfg.fit;
+  return makeThresholds(data.biomarkers, f.zvals, f.zmax, f.thresholds, 'config: fit.thresholds');
+}
+
+function readModel(ctx: StepContext): SustainModelFile {
+  return JSON.parse(readFileSync(join(ctx.out, LAYOUT.model), 'utf8')) as SustainModelFile;
+}
+
+/** The number of subtypes the assignments and report use: fit.subtypes, else CV's recommendation, else the largest fitted. */
+export function chosenSubtypes(ctx: StepContext): { k: number; why: string } {
+  if (ctx.cfg.fit.subtypes !== null) return { k: ctx.cfg.fit.subtypes, why: 'fit.subtypes in the config' };
+  const cvPath = join(ctx.out, LAYOUT.cv);
+  if (ctx.cfg.cv.enabled && existsSync(cvPath)) {
+    const cv = JSON.parse(readFileSync(cvPath, 'utf8')) as CvResult;
+    return { k: cv.recommendedSubtypes, why: 'recommended by cross-validation' };
+  }
+  return { k: ctx.cfg.fit.maxSubtypes, why: 'fit.maxSubtypes (cross-validation off)' };
+}
+
+/** subjects.csv as `fit` and `assign` write it: the assignment, then the carried columns. */
+export function writeSubjectsCsv(file: string, a: Assignment, carried: Record<string, string[]> = {}): void {
+  const K = a.subtypes;
+  const extra = Object.keys(carried);
+  const columns = ['subject_id', 'ml_subtype', 'prob_ml_subtype', 'ml_stage', 'prob_ml_stage', ...Array.from({ length: K }, (_, k) => `prob_subtype_${k}`), ...extra];
+  const rows = a.subjects.map((s, i) => [
+    s,
+    a.mlSubtype[i]!,
+    a.probMlSubtype[i]!,
+    a.mlStage[i]! < 0 ? '' : a.mlStage[i]!,
+    a.mlStage[i]! < 0 ? '' : a.probMlStage[i]!,
+    ...Array.from({ length: K }, (_, k) => a.probSubtype[i * K + k]!),
+    ...extra.map((c) => carried[c]![i]!),
+  ]);
+  writeCsvAtomic(file, columns, rows);
+}
+
+function fitSettings(ctx: StepContext) {
+  const f = ctx.cfg.fit;
+  return { biomarkers: f.biomarkers, zvals: f.zvals, zmax: f.zmax, thresholds: f.thresholds, maxSubtypes: f.maxSubtypes, startpoints: f.startpoints, mcmc: f.mcmc, includeControls: f.includeControls, seed: ctx.cfg.seed };
+}
+
+export const fitStep: Step = {
+  name: 'fit',
+  enabled: () => true,
+  outputs: () => [LAYOUT.model, LAYOUT.modelSubjects],
+  dependsOn: (ctx) => ({ settings: fitSettings(ctx), files: [zFile(ctx)] }),
+  async run(ctx) {
+    const data = trainingTable(ctx);
+    if (data.subjects.length < 2) throw new UserError(`only ${data.subjects.length} patient(s) to fit`, { file: zFile(ctx) });
+    const thresholds = thresholdsFor(ctx, data);
+    const f = ctx.cfg.fit;
+    const bar = createProgress({ label: 'fit', total: 1, quiet: ctx.quiet });
+    // Phases (start points, splits, MCMC per K) each count from 0: show them as one running total.
+    let offset = 0, lastDone = 0, lastTotal = 0, phase = '';
+    const model = await fitSustain(data, thresholds, {
+      maxSubtypes: f.maxSubtypes,
+      startpoints: f.startpoints,
+      mcmcIterations: f.mcmc,
+      threads: ctx.jobs,
+      seed: ctx.cfg.seed,
+      dataFile: LAYOUT.z,
+      dataSha256: sha256File(zFile(ctx)),
+      onProgress: (p) => {
+        const key = `${p.phase}/${p.subtypes}`;
+        if (key !== phase) {
+          offset += lastTotal;
+          lastDone = 0;
+          phase = key;
+        }
+        lastTotal = p.total;
+        bar.setTotal(offset + p.total);
+        bar.tick(Math.max(0, p.done - lastDone), `${p.phase}, K=${p.subtypes}, best log-likelihood ${p.bestLogLik.toFixed(1)}`);
+        lastDone = p.done;
+      },
+    }).finally(() => bar.stop());
+    writeJsonAtomic(join(ctx.out, LAYOUT.model), model);
+    const K = f.maxSubtypes;
+    writeSubjectsCsv(join(ctx.out, LAYOUT.modelSubjects), assignSubjects(model, data, K), data.carried);
+    const lls = model.fits.map((x: { subtypes: number; logLikelihood: number }) => `K=${x.subtypes}: ${x.logLikelihood.toFixed(1)}`).join(', ');
+    return `SuStaIn fitted on ${data.subjects.length} subjects, ${data.biomarkers.length} biomarkers (log-likelihood ${lls})`;
+  },
+};
+
+export const cvStep: Step = {
+  name: 'cv',
+  enabled: (ctx) => ctx.cfg.cv.enabled,
+  outputs: () => [LAYOUT.cv],
+  dependsOn: (ctx) => ({ settings: { fit: fitSettings(ctx), cv: ctx.cfg.cv }, files: [zFile(ctx), join(ctx.out, LAYOUT.model)] }),
+  async run(ctx) {
+    const data = trainingTable(ctx);
+    const thresholds = thresholdsFor(ctx, data);
+    const dir = join(ctx.out, LAYOUT.cvDir);
+    // Part files of an earlier run with other settings would be refused as a mix: start clean.
+    if (existsSync(dir)) for (const f of readdirSync(dir)) rmSync(join(dir, f), { recursive: true, force: true });
+    const c = ctx.cfg.cv;
+    const modelPath = join(ctx.out, LAYOUT.model);
+    const r = await runCrossValidation(data, thresholds, dir, {
+      folds: c.folds,
+      maxSubtypes: ctx.cfg.fit.maxSubtypes,
+      startpoints: c.startpoints ?? ctx.cfg.fit.startpoints,
+      mcmcIterations: c.mcmc ?? ctx.cfg.fit.mcmc,
+      seed: ctx.cfg.seed,
+      jobs: ctx.jobs,
+      quiet: ctx.quiet,
+      model: { model: readModel(ctx), sha256: sha256File(modelPath), file: modelPath },
+      ...(c.stratify !== null ? { stratify: c.stratify } : {}),
+    });
+    if (!r.result) throw new Error('cross-validation did not combine its folds');
+    const table = r.result.table.map((row) => `K=${row.subtypes} CVIC ${row.cvic.toFixed(1)}`).join(', ');
+    return `${c.folds}-fold CV: ${table}; recommends ${r.result.recommendedSubtypes} subtype(s)`;
+  },
+};
+
+export const kmeansStep: Step = {
+  name: 'kmeans',
+  enabled: (ctx) => ctx.cfg.kmeans.enabled,
+  outputs: () => [LAYOUT.kmeans],
+  dependsOn: (ctx) => ({ settings: { fit: fitSettings(ctx), kmeans: ctx.cfg.kmeans }, files: [zFile(ctx)] }),
+  async run(ctx) {
+    const data = trainingTable(ctx);
+    const model = fitKmeansModel(data, { maxSubtypes: ctx.cfg.fit.maxSubtypes, seed: ctx.cfg.seed, restarts: ctx.cfg.kmeans.restarts });
+    writeJsonAtomic(join(ctx.out, LAYOUT.kmeans), model);
+    return `k-means for 1..${ctx.cfg.fit.maxSubtypes} clusters (silhouette ${model.fits.map((f) => f.silhouette.toFixed(2)).join(', ')})`;
+  },
+};
+
+export const assignStep: Step = {
+  name: 'assign',
+  enabled: () => true,
+  outputs: () => [LAYOUT.assign],
+  dependsOn(ctx) {
+    const files = [zFile(ctx), join(ctx.out, LAYOUT.model)];
+    if (ctx.cfg.cv.enabled) files.push(join(ctx.out, LAYOUT.cv));
+    return { settings: { subtypes: ctx.cfg.fit.subtypes, biomarkers: ctx.cfg.fit.biomarkers, cv: ctx.cfg.cv.enabled, max: ctx.cfg.fit.maxSubtypes }, files };
+  },
+  async run(ctx) {
+    const { k, why } = chosenSubtypes(ctx);
+    const model = readModel(ctx);
+    // Everyone, controls included: their stages show how many healthy people look abnormal.
+    const all = readZTable(zFile(ctx), { biomarkers: model.biomarkers, includeControls: true });
+    const a = assignSubjects(model, all, k);
+    writeSubjectsCsv(join(ctx.out, LAYOUT.assign), a, all.carried);
+    let stage0 = 0;
+    for (const s of a.mlStage) if (s === 0) stage0++;
+    return `${a.subjects.length} subjects assigned to ${k} subtype(s) (${why}); ${stage0} at stage 0`;
+  },
+};
+
+export const reportStep: Step = {
+  name: 'report',
+  enabled: (ctx) => ctx.cfg.report.enabled,
+  outputs: () => [LAYOUT.report],
+  dependsOn(ctx) {
+    const files = [join(ctx.out, LAYOUT.model), join(ctx.out, LAYOUT.assign), join(ctx.out, LAYOUT.zSidecar), join(ctx.out, LAYOUT.featuresSidecar)];
+    if (ctx.cfg.cv.enabled) files.push(join(ctx.out, LAYOUT.cv));
+    if (ctx.cfg.kmeans.enabled) files.push(join(ctx.out, LAYOUT.kmeans));
+    const errors = join(ctx.out, LAYOUT.featuresErrors);
+    return { settings: ctx.cfg.report, files, extra: existsSync(errors) ? sha256File(errors) : null };
+  },
+  async run(ctx) {
+    const p = (rel: string) => join(ctx.out, rel);
+    const errors = p(LAYOUT.featuresErrors);
+    const { k } = chosenSubtypes(ctx);
+    const r = await writeReport({
+      model: p(LAYOUT.model),
+      subjects: p(LAYOUT.assign),
+      out: p(LAYOUT.reportDir),
+      subtypes: k,
+      normaliserReport: p(LAYOUT.zSidecar),
+      features: p(LAYOUT.featuresSidecar),
+      ...(ctx.cfg.cv.enabled ? { cv: p(LAYOUT.cv) } : {}),
+      ...(ctx.cfg.kmeans.enabled ? { kmeans: p(LAYOUT.kmeans) } : {}),
+      ...(existsSync(errors) ? { errors } : {}),
+      ...(ctx.cfg.report.title !== null ? { title: ctx.cfg.report.title } : {}),
+      options: { cvPositionalVariance: ctx.cfg.report.cvPositionalVariance },
+    });
+    return `report with ${r.figurePaths.length} figures`;
+  },
+};
+
+export const truthStep: Step = {
+  name: 'truth',
+  enabled: (ctx) => ctx.cfg.truth !== null,
+  outputs: () => [LAYOUT.truth],
+  dependsOn: (ctx) => ({ settings: ctx.cfg.truth, files: [ctx.cfg.truth!.file, join(ctx.out, LAYOUT.assign)] }),
+  async run(ctx) {
+    const t = ctx.cfg.truth!;
+    const truth = readTruth(t.file, t.subjectColumn, t.subtypeColumn, t.stageColumn);
+    const assigned = readTable(join(ctx.out, LAYOUT.assign));
+    const si = columnIndex(assigned, 'subject_id');
+    const ki = columnIndex(assigned, 'ml_subtype');
+    let K = 0;
+    while (assigned.columns.includes(`prob_subtype_${K}`)) K++;
+    const recovered = new Map(assigned.rows.map((r) => [r[si]!, Number(r[ki])]));
+    const g = truthAgreement(truth, recovered, K);
+    writeJsonAtomic(join(ctx.out, LAYOUT.truth), { truthFile: t.file, ...g });
+    return `adjusted Rand index ${g.ari.toFixed(3)} over ${g.subjects} subjects`;
+  },
+};
+
+/** The lines printed at the end of a run about the truth check (read back, so a skipped step still shows them). */
+export function truthLines(out: string): string[] {
+  const file = join(out, LAYOUT.truth);
+  if (!existsSync(file)) return [];
+  const g = JSON.parse(readFileSync(file, 'utf8')) as TruthAgreement;
+  return [
+    'Recovered subtypes against the generator\'s truth (subjects with a true stage > 0):',
+    formatAgreement(g),
+    `Adjusted Rand index: ${g.ari.toFixed(3)} (${g.subjects} subjects, ${g.recoveredSubtypes} subtypes)`,
+  ];
+}

@@ -1,0 +1,420 @@
+/**
+ * buildReport: inputs (plain data) -> the HTML page and its figures as SVG text. No file access;
+ * the same inputs always give the same bytes (no timestamps, fixed figure order).
+ */
+import { UserError } from '../common/errors.js';
+import { toolVersion } from '../common/version.js';
+import type { SustainFit, SustainModelFile } from '../sustain/types.js';
+import { cohortSummary, type CohortSummary } from './cohort.js';
+import { card, esc, figure, fmt, jsonForScript, pct, section, table } from './html.js';
+import { PAGE_CSS, TABLE_SCRIPT } from './page-assets.js';
+import { renderSvg } from './render.js';
+import {
+  centroidsSpec,
+  confidenceSpec,
+  cvicSpec,
+  fractionsSpec,
+  kmeansQualitySpec,
+  normaliserSpec,
+  pvSpec,
+  stagesSpec,
+  testLikelihoodSpec,
+  type ThresholdLegend,
+} from './specs.js';
+import {
+  assignmentSummary,
+  biomarkerOrder,
+  fractionSummaries,
+  matrixFromNested,
+  positionalVariance,
+  pvCells,
+  stageCounts,
+  subtypeLabels,
+  type AssignmentSummary,
+  type FractionSummary,
+  type SubtypeLabel,
+} from './stats.js';
+import { subjectTableData } from './subject-table.js';
+import { REPORT_DEFAULTS, type ReportInputs, type ReportOptions, type ReportOutput } from './types.js';
+
+/** Everything computed before rendering, shared by the sections. */
+interface Context {
+  inputs: ReportInputs;
+  opts: ReportOptions;
+  model: SustainModelFile;
+  fit: SustainFit;
+  k: number;
+  nEvents: number;
+  labels: SubtypeLabel[];
+  fractions: FractionSummary[];
+  summary: AssignmentSummary;
+  cohort: CohortSummary;
+  figures: Record<string, string>;
+}
+
+export function resolveOptions(partial: Partial<ReportOptions> = {}): ReportOptions {
+  return { ...REPORT_DEFAULTS, ...partial };
+}
+
+function checkInputs(inputs: ReportInputs, k: number): SustainFit {
+  const { model } = inputs;
+  const a = inputs.subjects.assignment;
+  if (inputs.subtypes !== undefined && inputs.subtypes !== k) {
+    throw new UserError(`the subject table has probabilities for ${k} subtype(s) but the report was asked for ${inputs.subtypes}; assign with --subtypes ${inputs.subtypes} or drop --subtypes`, { field: 'subtypes' });
+  }
+  const fit = model.fits[k - 1];
+  if (fit === undefined || fit.subtypes !== k) {
+    throw new UserError(`the model has no ${k}-subtype fit (it has 1 to ${model.fits.length})`, { field: 'fits' });
+  }
+  const n = model.events.length;
+  for (let i = 0; i < a.subjects.length; i++) {
+    const s = a.mlSubtype[i]!;
+    if (s < 0 || s >= k) throw new UserError(`ml_subtype ${s} is outside 0..${k - 1}`, { subject: a.subjects[i], field: 'ml_subtype' });
+    const st = a.mlStage[i]!;
+    if (st < 0 || st > n) throw new UserError(`ml_stage ${st} is outside 0..${n} (the model has ${n} events)`, { subject: a.subjects[i], field: 'ml_stage' });
+  }
+  fit.samples.sequences.forEach((sample, si) => {
+    for (let j = 0; j < k; j++) {
+      const seq = sample[j];
+      const seen = new Uint8Array(n);
+      const ok = seq !== undefined && seq.length === n && seq.every((e) => Number.isInteger(e) && e >= 0 && e < n && seen[e]++ === 0);
+      if (!ok) throw new UserError(`sample ${si} of subtype ${j} is not an ordering of the model's ${n} events`, { field: `fits.${k - 1}.samples.sequences.${si}.${j}` });
+    }
+  });
+  return fit;
+}
+
+function thresholdLegend(model: SustainModelFile, colours: readonly string[]): ThresholdLegend[] {
+  const depth = Math.max(...model.zvals.map((z) => z.length));
+  return Array.from({ length: depth }, (_, t) => {
+    const zs = [...new Set(model.zvals.map((z) => z[t]).filter((z): z is number => z !== undefined))];
+    return { label: `z = ${zs.join(' / ')}`, colour: colours[t % colours.length]! };
+  });
+}
+
+async function positionalSection(c: Context): Promise<string> {
+  const { model, fit, k, nEvents, opts, labels } = c;
+  const zvals = new Map(model.biomarkers.map((b, i) => [b, model.zvals[i] ?? []]));
+  const legend = thresholdLegend(model, opts.thresholdColours);
+  const samples = fit.samples.sequences.length;
+  const cvPv = c.inputs.cv?.positionalVariance?.[String(k)];
+  if (opts.cvPositionalVariance && c.inputs.cv === undefined) {
+    throw new UserError('the cross-validated positional variance needs a CV result (--cv)', { field: 'cv' });
+  }
+  if (opts.cvPositionalVariance && cvPv === undefined) {
+    throw new UserError(`the CV result has no cross-validated positional variance for ${k} subtype(s)`, { field: 'positionalVariance' });
+  }
+  const figs: string[] = [];
+  const cvFigs: string[] = [];
+  for (let j = 0; j < k; j++) {
+    const rows = biomarkerOrder(fit.sequences[j] ?? []);
+    for (const b of model.biomarkers) if (!rows.includes(b)) rows.push(b);
+    const p = positionalVariance(fit.samples, j, nEvents);
+    const name = `positional-variance-subtype-${j + 1}.svg`;
+    const sub = samples > 0 ? `${pct(fit.fractions[j]!, 1)} of subjects · ${samples} posterior samples` : `${pct(fit.fractions[j]!, 1)} of subjects · no samples: ML sequence only`;
+    const pUsed = samples > 0 ? p : mlMatrix(fit, j, model);
+    c.figures[name] = await renderSvg(pvSpec(pvCells(pUsed, model.events, rows, zvals, opts.thresholdColours), rows, nEvents, labels[j]!.full, sub, legend));
+    figs.push(figure(name, c.figures[name], pvHowTo('MCMC samples')));
+    if (opts.cvPositionalVariance && cvPv !== undefined) {
+      const cvName = `positional-variance-cv-subtype-${j + 1}.svg`;
+      const pc = matrixFromNested(cvPv[j] ?? [], nEvents);
+      c.figures[cvName] = await renderSvg(pvSpec(pvCells(pc, model.events, rows, zvals, opts.thresholdColours), rows, nEvents, `${labels[j]!.full} (cross-validated)`, 'pooled over the folds of cross-validation', legend));
+      cvFigs.push(figure(cvName, c.figures[cvName], pvHowTo('pooled over CV folds')));
+    }
+  }
+  const colours = legend.map((l) => `<span class="dot" style="background:${l.colour};width:11px;height:11px;vertical-align:-1px"></span> ${esc(l.label)}`).join(', ');
+  const lead =
+    'The order in which each subtype\u2019s biomarkers become abnormal, from the first event (left) to the last (right); subtypes are named after their earliest events. ' +
+    `Each biomarker row lights up where it crosses a z-score threshold (${colours}), darker where the model is more certain, as in SuStaIn papers\u2019 positional variance diagrams.`;
+  let body = `<div class="grid">${figs.join('')}</div>`;
+  if (cvFigs.length > 0) body += `<h3>Cross-validated</h3><p class="lead">The same diagrams from the cross-validation folds: events that stay sharp here are robust to which subjects were used.</p><div class="grid">${cvFigs.join('')}</div>`;
+  return section('progression', 'Subtype progression', lead, body);
+}
+
+/** The ML sequence as a 0/1 matrix (used when a fit carries no posterior samples). */
+function mlMatrix(fit: SustainFit, j: number, model: SustainModelFile): Float64Array {
+  const n = model.events.length;
+  const p = new Float64Array(n * n);
+  (fit.sequences[j] ?? []).forEach(([b, z], pos) => {
+    const e = model.events.findIndex(([eb, ez]) => eb === b && ez === z);
+    if (e >= 0) p[e * n + pos] = 1;
+  });
+  return p;
+}
+
+function pvHowTo(source: string): string {
+  return `rows are biomarkers, columns the order of events; colour = which z threshold is reached there, strength = posterior probability (${esc(source)}). Crisp cells = certain order; smears = uncertain.`;
+}
+
+async function sizesSection(c: Context): Promise<string> {
+  const { opts, labels, fractions, k, summary } = c;
+  const a = c.inputs.subjects.assignment;
+  const intervalPct = Math.round(opts.interval * 100);
+  const counts = stageCounts(a, c.nEvents);
+  c.figures['subtype-fractions.svg'] = await renderSvg(fractionsSpec(fractions, labels, opts.subtypeColours, intervalPct));
+  c.figures['stages.svg'] = await renderSvg(stagesSpec(counts, labels, opts.subtypeColours, c.nEvents));
+  const points: { p: number; subtype: number }[] = [];
+  for (let i = 0; i < a.subjects.length; i++) if (a.mlStage[i] !== 0) points.push({ p: a.probMlSubtype[i]!, subtype: a.mlSubtype[i]! });
+  c.figures['assignment-confidence.svg'] = await renderSvg(confidenceSpec(points, labels, opts.subtypeColours, opts.confidenceBands, k));
+  const staged = summary.subjects - summary.stage0;
+  const perSubtype = table(
+    [{ label: 'Subtype' }, { label: 'Size (ML)', numeric: true }, { label: `${intervalPct}% interval`, numeric: true }, { label: 'Subjects', numeric: true }, { label: 'Median stage', numeric: true }],
+    labels.map((l, j) => {
+      const f = fractions[j]!;
+      return [
+        `<span class="dot" style="background:${opts.subtypeColours[j % opts.subtypeColours.length]};margin-right:6px;vertical-align:-2px"></span>${esc(l.full)}`,
+        esc(pct(f.ml, 1, 1)),
+        esc(`${pct(f.lo, 1, 1)}–${pct(f.hi, 1, 1)}`),
+        esc(summary.perSubtype[j]!),
+        esc(medianStage(counts[j]!)),
+      ];
+    }),
+  );
+  const stage0Line = `<p class="muted" style="font-size:13px">${esc(summary.stage0)} subject(s) at stage 0 (no abnormal event yet) are not counted in any subtype: their subtype carries no information.</p>`;
+  const bandRows = summary.bands.map((b) => [`&gt; ${esc((100 * b.threshold).toFixed(0))}%`, esc(b.count), esc(pct(b.count, staged))]);
+  const bandTable = table([{ label: 'P(assigned subtype)' }, { label: 'Subjects', numeric: true }, { label: 'Share', numeric: true }], bandRows);
+  return (
+    section(
+      'sizes',
+      'Subtype sizes and stages',
+      'How many subjects follow each subtype, and how far along they are.',
+      `<div class="grid">${figure('subtype-fractions.svg', c.figures['subtype-fractions.svg'], `bars are each subtype\u2019s share of subjects in the best (maximum-likelihood) model; black lines span the central ${intervalPct}% of the posterior. Short lines = well-determined sizes.`)}` +
+        `<div>${perSubtype}${stage0Line}</div></div>` +
+        `<div style="margin-top:16px">${figure('stages.svg', c.figures['stages.svg'], 'each panel counts one subtype\u2019s subjects by their most likely stage. Many subjects at late stages mean the cohort is advanced; a pile-up at stage 1\u20132 means mostly early disease.')}</div>`,
+    ) +
+    section(
+      'confidence',
+      'How confidently is each subject assigned?',
+      `Of the ${esc(staged)} subjects past stage 0, ${esc(summary.bands.map((b) => `${b.count} (${pct(b.count, staged)}) have a probability above ${(100 * b.threshold).toFixed(0)}%`).join(', '))} for their assigned subtype.`,
+      `<div class="grid">${figure('assignment-confidence.svg', c.figures['assignment-confidence.svg'], k > 1 ? `each subject\u2019s probability of its assigned subtype. ${(100 / k).toFixed(0)}% means no information (${k} subtypes); bars near 100% mean a clear subtype.` : 'with one subtype every subject is certain.')}` +
+        `<div>${bandTable}<p class="muted" style="font-size:13px">Median probability of the assigned subtype: ${esc(fmt(summary.medianProbability, 2))}. Early-stage subjects are usually the uncertain ones: few events have happened to tell the subtypes apart.</p></div></div>`,
+    )
+  );
+}
+
+/** Median stage from counts per stage, stage 0 excluded ("" when no subject is past stage 0). */
+function medianStage(countsByStage: number[]): string {
+  const total = countsByStage.slice(1).reduce((s, x) => s + x, 0);
+  if (total === 0) return '';
+  let seen = 0;
+  for (let st = 1; st < countsByStage.length; st++) {
+    seen += countsByStage[st]!;
+    if (seen >= total / 2) return String(st);
+  }
+  return '';
+}
+
+async function cvSection(c: Context): Promise<string> {
+  const cv = c.inputs.cv;
+  if (cv === undefined) return '';
+  c.figures['cvic.svg'] = await renderSvg(cvicSpec(cv));
+  c.figures['cv-test-loglik.svg'] = await renderSvg(testLikelihoodSpec(cv));
+  const best = Math.min(...cv.table.map((r) => r.cvic));
+  const stabilityCol = cv.stability !== undefined;
+  const rows = cv.table.map((r) => {
+    const st = cv.stability?.[String(r.subtypes)];
+    const mean = st && st.length > 0 ? st.reduce((s, x) => s + x, 0) / st.length : NaN;
+    return [
+      esc(r.subtypes) + (r.subtypes === cv.recommendedSubtypes ? ' <b>(recommended)</b>' : ''),
+      esc(fmt(r.cvic, 1)),
+      esc(fmt(r.cvic - best, 1)),
+      `${esc(fmt(r.testLogLikelihoodMean, 1))} ± ${esc(fmt(r.testLogLikelihoodSd, 1))}`,
+      ...(stabilityCol ? [esc(Number.isNaN(mean) ? '' : mean.toFixed(2))] : []),
+    ];
+  });
+  const cols = [
+    { label: 'Subtypes' },
+    { label: 'CVIC', numeric: true },
+    { label: 'ΔCVIC', numeric: true },
+    { label: 'Test log-likelihood (mean ± sd over folds)', numeric: true },
+    ...(stabilityCol ? [{ label: 'Stability (mean ARI of fold models)', numeric: true }] : []),
+  ];
+  const folds = (cv.settings as { folds?: number }).folds;
+  const body =
+    `<p class="note"><b>Recommended: ${esc(cv.recommendedSubtypes)} subtype(s).</b> ${esc(cv.rule.charAt(0).toUpperCase() + cv.rule.slice(1))}</p>` +
+    table(cols, rows, (i) => cv.table[i]!.subtypes === cv.recommendedSubtypes) +
+    `<div class="grid" style="margin-top:16px">${figure('cvic.svg', c.figures['cvic.svg'], 'lower CVIC = better prediction of held-out subjects. Differences of a few units are not decisive; the recommendation also weighs the folds.')}` +
+    `${figure('cv-test-loglik.svg', c.figures['cv-test-loglik.svg'], 'if adding a subtype does not lift most grey lines (folds), the data do not support it.')}</div>`;
+  return section('cv', 'How many subtypes?', `Cross-validation${folds ? ` with ${esc(folds)} folds` : ''}: each model is fitted without one fold and scored on it.`, body);
+}
+
+async function kmeansSection(c: Context): Promise<string> {
+  const km = c.inputs.kmeans;
+  if (km === undefined || km.fits.length === 0) return '';
+  const fit = km.fits.find((f) => f.subtypes === c.k) ?? km.fits[km.fits.length - 1]!;
+  c.figures['kmeans-centroids.svg'] = await renderSvg(centroidsSpec(fit, km.biomarkers));
+  c.figures['kmeans-silhouette.svg'] = await renderSvg(kmeansQualitySpec(km.fits));
+  const sizes = table(
+    [{ label: '' }, { label: 'SuStaIn (ML fraction)', numeric: true }, { label: 'k-means (cluster share)', numeric: true }],
+    Array.from({ length: Math.max(c.k, fit.subtypes) }, (_, j) => [
+      esc(`${j + 1}`),
+      esc(j < c.k ? pct(c.fit.fractions[j]!, 1, 1) : ''),
+      esc(j < fit.subtypes ? pct(fit.fractions[j]!, 1, 1) : ''),
+    ]),
+  );
+  const quality = table(
+    [{ label: 'Clusters' }, { label: 'Silhouette', numeric: true }, { label: 'Inertia', numeric: true }],
+    km.fits.map((f) => [esc(f.subtypes), esc(fmt(f.silhouette, 3)), esc(fmt(f.inertia, 1))]),
+    (i) => km.fits[i]!.subtypes === fit.subtypes,
+  );
+  const body =
+    `<div class="grid">${figure('kmeans-centroids.svg', c.figures['kmeans-centroids.svg'], 'each row is a cluster\u2019s average z-score profile (k-means knows no stages). Clusters that differ only in overall severity are stages, not subtypes; SuStaIn separates the two.')}` +
+    `${figure('kmeans-silhouette.svg', c.figures['kmeans-silhouette.svg'], 'mean silhouette per number of clusters; values below about 0.25 mean the clusters overlap heavily.')}</div>` +
+    `<div class="grid" style="margin-top:16px"><div><h3>Group sizes (largest first)</h3>${sizes}</div><div><h3>k-means fits</h3>${quality}</div></div>`;
+  return section('kmeans', 'Comparison with k-means', 'A plain clustering baseline on the same z-scores: subtypes that k-means also finds are patterns, not just stages.', body);
+}
+
+async function cohortSection(c: Context): Promise<string> {
+  const h = c.cohort;
+  const parts: string[] = [];
+  const facts: string[][] = [
+    ['Subjects in the subject table', esc(h.subjects)],
+    ['Healthy controls', h.controls === null ? '<span class="muted">not given</span>' : `${esc(h.controls)} <span class="muted">(${esc(h.controlsSource)})</span>`],
+    ['Model trained on', `${esc(c.model.training.subjects)} subjects`],
+    ['Biomarkers in the model', `${esc(c.model.biomarkers.length)} (${esc(c.nEvents)} events)`],
+    ['Features', h.features.length > 0 ? esc(h.features.map((f) => f.name).join(', ')) : '<span class="muted">not given</span>'],
+    ['Covariates', h.covariates.length > 0 ? esc(h.covariates.join(', ')) : '<span class="muted">not given</span>'],
+    ['Extraction failures', h.failures === null ? '<span class="muted">not given</span>' : esc(h.failures.length)],
+  ];
+  const factsTable = table([{ label: 'Cohort' }, { label: '' }], facts);
+  let r2Figure = '';
+  if (h.normaliser.some((r) => r.r2 !== undefined)) {
+    const withR2 = h.normaliser.filter((r) => r.r2 !== undefined).map((r) => ({ feature: r.feature, r2: r.r2! }));
+    c.figures['normaliser-r2.svg'] = await renderSvg(normaliserSpec(withR2));
+    r2Figure = figure('normaliser-r2.svg', c.figures['normaliser-r2.svg'], 'how much of each feature\u2019s variation among controls the covariates explain. Low values are common; the residual sd (below) is the unit of the z-scores.');
+  }
+  parts.push(r2Figure ? `<div class="grid">${factsTable}${r2Figure}</div>` : factsTable);
+  for (const note of h.notes) parts.push(`<p class="note">${esc(note)}</p>`);
+  if (h.normaliser.length > 0) {
+    const rows = h.normaliser.map((r) => [
+      esc(r.feature),
+      esc(r.transform ?? ''),
+      esc(r.abnormal ?? ''),
+      esc(fmt(r.r2, 3)),
+      esc(fmt(r.sd, 4)),
+      esc(fmt(r.nControls, 0)),
+      esc(r.coefficients.map(([k, v]) => `${k}: ${Number(v.toPrecision(4))}`).join('; ')),
+    ]);
+    parts.push(
+      `<details${h.normaliser.length <= 12 ? ' open' : ''}><summary>Normative model per feature (${h.normaliser.length})</summary>` +
+        table([{ label: 'Feature' }, { label: 'Transform' }, { label: 'Abnormal' }, { label: 'R²', numeric: true }, { label: 'Residual sd', numeric: true }, { label: 'Controls', numeric: true }, { label: 'Coefficients' }], rows) +
+        '</details>',
+    );
+  }
+  if (h.failures !== null && h.failures.length > 0) {
+    const listed = h.failures.slice(0, c.opts.maxFailuresListed);
+    parts.push(
+      `<h3>Extraction failures (${esc(h.failures.length)})</h3>` +
+        table([{ label: 'Reason' }, { label: 'Subjects', numeric: true }], h.failureReasons.map(([r, n]) => [esc(r), esc(n)])) +
+        `<details><summary>List${listed.length < h.failures.length ? ` (first ${listed.length})` : ''}</summary>` +
+        table([{ label: 'Subject' }, { label: 'Session' }, { label: 'File' }, { label: 'Reason' }], listed.map((f) => [esc(f.subject), esc(f.session), esc(f.file), esc(f.reason)])) +
+        '</details>',
+    );
+  }
+  return section('cohort', 'Cohort', 'Who went into the model and how the z-scores were made.', parts.join(''));
+}
+
+function subjectsSection(c: Context): string {
+  const t = subjectTableData(c.inputs.subjects, c.labels, c.opts);
+  const head = t.columns.map((col) => `<th${col.type === 'text' || col.type === 'subtype' ? '' : ' class="num"'} title="${esc(col.key)}">${esc(col.label)}</th>`).join('');
+  const options = c.labels.map((l) => `<option value="${l.subtype}">${esc(l.full)}</option>`).join('');
+  const body =
+    `<div class="tools"><input type="search" id="subject-search" placeholder="Search subjects, subtypes, columns…" aria-label="Search the subject table">` +
+    `<select id="subject-filter" aria-label="Show subtype"><option value="all">All subjects</option>${options}<option value="stage0">Stage 0 only</option></select>` +
+    `<button id="download-all" class="primary" type="button">Download CSV</button><button id="download-shown" type="button">Download shown rows</button>` +
+    `<span class="count" id="subject-count"></span></div>` +
+    `<div class="tablebox"><table class="data" id="subject-table"><thead><tr>${head}</tr></thead><tbody></tbody></table></div>` +
+    `<div class="pager"><button id="page-prev" type="button">‹ Previous</button><button id="page-next" type="button">Next ›</button><span id="page-info"></span></div>` +
+    `<script type="application/json" id="subject-data">${jsonForScript(t)}</script>`;
+  return section(
+    'subjects',
+    'Subjects',
+    'Every subject\u2019s most likely subtype and stage with their probabilities. Click a column to sort; type to filter (all words must match). Subtypes are numbered from 1 here; <code>ml_subtype</code> in the CSV counts from 0. Stage-0 subjects\u2019 subtypes are greyed out.',
+    body,
+  );
+}
+
+function overview(c: Context, kWhy: string): string {
+  const { summary, cohort, labels, fractions, opts, k } = c;
+  const staged = summary.subjects - summary.stage0;
+  const confident = summary.bands.find((b) => b.threshold === 0.8) ?? summary.bands[summary.bands.length - 1];
+  const cards = [
+    card(summary.subjects, 'subjects'),
+    card(k, k === 1 ? 'subtype' : 'subtypes', kWhy),
+    card(staged, 'past stage 0', pct(staged, summary.subjects)),
+    card(summary.stage0, 'at stage 0', 'no abnormal event yet'),
+    confident ? card(pct(confident.count, staged), `assigned with p > ${confident.threshold}`, `${confident.count} of ${staged} past stage 0`) : '',
+    cohort.controls !== null ? card(cohort.controls, 'healthy controls') : '',
+    card(c.model.biomarkers.length, 'biomarkers', `${c.nEvents} events`),
+    cohort.failures !== null ? card(cohort.failures.length, 'extraction failures') : '',
+  ].join('');
+  const chips = labels
+    .map((l, j) => {
+      const f = fractions[j]!;
+      return `<div class="chip"><span class="dot" style="background:${opts.subtypeColours[j % opts.subtypeColours.length]}"></span><span><b>${esc(l.name)}</b>: ${esc(l.led)} · ${esc(pct(f.ml, 1))} <span class="muted">(${esc(pct(f.lo, 1))}–${esc(pct(f.hi, 1))})</span> · ${esc(summary.perSubtype[j]!)} subjects</span></div>`;
+    })
+    .join('');
+  return `<section id="overview"><h2>Overview</h2><div class="cards">${cards}</div><div class="subtypes">${chips}</div></section>`;
+}
+
+export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
+  const opts = resolveOptions(inputs.options);
+  const a = inputs.subjects.assignment;
+  const k = a.subtypes;
+  const fit = checkInputs(inputs, k);
+  const model = inputs.model;
+  const c: Context = {
+    inputs,
+    opts,
+    model,
+    fit,
+    k,
+    nEvents: model.events.length,
+    labels: subtypeLabels(fit.sequences),
+    fractions: fractionSummaries(fit, opts.interval),
+    summary: assignmentSummary(a, opts.confidenceBands),
+    cohort: cohortSummary(inputs.subjects, model.biomarkers, inputs.normaliser, inputs.features, inputs.failures),
+    figures: {},
+  };
+  const cv = inputs.cv;
+  let kWhy = inputs.subtypes !== undefined ? 'as asked' : cv !== undefined && cv.recommendedSubtypes === k ? 'recommended by CV' : k === model.fits.length ? 'largest fitted' : 'as in the subject table';
+  let notice = '';
+  if (cv !== undefined && cv.recommendedSubtypes !== k) {
+    kWhy = `CV recommends ${cv.recommendedSubtypes}`;
+    notice = `<p class="note">Cross-validation recommends <b>${esc(cv.recommendedSubtypes)}</b> subtype(s), but this report shows <b>${esc(k)}</b> because the subject table was assigned with ${esc(k)}. For the recommended model run <code>ms-subtype assign --subtypes ${esc(cv.recommendedSubtypes)}</code> and report again.</p>`;
+  }
+  const sections = [
+    await positionalSection(c),
+    await sizesSection(c),
+    await cvSection(c),
+    await kmeansSection(c),
+    await cohortSection(c),
+    subjectsSection(c),
+  ];
+  const title = inputs.title ?? 'Multiple-sclerosis subtypes and stages';
+  const nav = [
+    ['overview', 'Overview'],
+    ['progression', 'Progression'],
+    ['sizes', 'Sizes & stages'],
+    ['confidence', 'Confidence'],
+    ...(cv ? [['cv', 'How many subtypes?']] : []),
+    ...(inputs.kmeans ? [['kmeans', 'k-means']] : []),
+    ['cohort', 'Cohort'],
+    ['subjects', 'Subjects'],
+  ]
+    .map(([id, label]) => `<a href="#${id}">${esc(label!)}</a>`)
+    .join('');
+  const settings = model.settings as Record<string, unknown>;
+  const sources = Object.entries(inputs.sources ?? {})
+    .map(([k2, v]) => `${esc(k2)}: <code>${esc(v)}</code>`)
+    .join(' · ');
+  const html =
+    `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
+    `<meta name="generator" content="ms-subtype ${esc(toolVersion())}"><title>${esc(title)}</title><style>${PAGE_CSS}</style></head><body>` +
+    `<header class="top"><div class="wrap"><h1>${esc(title)}</h1><p>SuStaIn z-score model · ${esc(k)} subtype(s) · ${esc(a.subjects.length)} subjects · ${esc(model.biomarkers.length)} biomarkers</p></div></header>` +
+    `<nav class="toc"><div class="wrap">${nav}</div></nav>` +
+    `<main class="wrap">${notice}${overview(c, kWhy)}${sections.join('')}</main>` +
+    `<footer class="wrap">Made by ms-subtype ${esc(toolVersion())} from a model fitted with seed ${esc(String(settings['seed']))} (tool ${esc(model.toolVersion)}).${sources ? ` Inputs: ${sources}.` : ''} This page works offline; the figures are also in <code>figures/</code> as SVG.</footer>` +
+    `<script>${TABLE_SCRIPT}</script></body></html>\n`;
+  return { html, figures: c.figures };
+}

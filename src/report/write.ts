@@ -1,0 +1,61 @@
+/** writeReport: read the input files, build the page, write DIR/figures/*.svg and then DIR/report.html. */
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { writeAtomic } from '../io/atomic.js';
+import { buildReport } from './build.js';
+import { readAnyJson, readCvResult, readFailures, readKmeansModel, readSubjects, readSustainModel } from './read.js';
+import type { ReportInputs, WriteReportOptions } from './types.js';
+
+/** Figure file names this tool writes; stale ones from an earlier report (e.g. a larger K) are removed. */
+const OWN_FIGURE = /^(positional-variance(-cv)?-subtype-\d+|subtype-fractions|stages|assignment-confidence|cvic|cv-test-loglik|kmeans-centroids|kmeans-silhouette|normaliser-r2)\.svg$/;
+
+export function readReportInputs(o: WriteReportOptions): ReportInputs {
+  const sources: Record<string, string> = { model: basename(o.model), subjects: basename(o.subjects) };
+  const inputs: ReportInputs = {
+    model: readSustainModel(o.model),
+    subjects: readSubjects(o.subjects),
+    subtypes: o.subtypes,
+    title: o.title,
+    options: o.options,
+    sources,
+  };
+  if (o.cv !== undefined) {
+    inputs.cv = readCvResult(o.cv);
+    sources['cv'] = basename(o.cv);
+  }
+  if (o.kmeans !== undefined) {
+    inputs.kmeans = readKmeansModel(o.kmeans);
+    sources['k-means'] = basename(o.kmeans);
+  }
+  if (o.normaliserReport !== undefined) {
+    inputs.normaliser = readAnyJson(o.normaliserReport, 'normaliser report');
+    sources['normaliser'] = basename(o.normaliserReport);
+  }
+  if (o.features !== undefined) {
+    inputs.features = readAnyJson(o.features, 'features sidecar');
+    sources['features'] = basename(o.features);
+  }
+  if (o.errors !== undefined) {
+    inputs.failures = readFailures(o.errors);
+    sources['errors'] = basename(o.errors);
+  }
+  return inputs;
+}
+
+export async function writeReport(o: WriteReportOptions): Promise<{ htmlPath: string; figurePaths: string[] }> {
+  const { html, figures } = await buildReport(readReportInputs(o));
+  const figDir = join(o.out, 'figures');
+  const figurePaths: string[] = [];
+  for (const [name, svg] of Object.entries(figures)) {
+    const p = join(figDir, name);
+    writeAtomic(p, svg);
+    figurePaths.push(p);
+  }
+  if (existsSync(figDir)) {
+    for (const f of readdirSync(figDir)) if (OWN_FIGURE.test(f) && figures[f] === undefined) rmSync(join(figDir, f));
+  }
+  // The page last: its presence means the figures beside it are complete.
+  const htmlPath = join(o.out, 'report.html');
+  writeAtomic(htmlPath, html);
+  return { htmlPath, figurePaths };
+}

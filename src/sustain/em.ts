@@ -1,0 +1,105 @@
+/**
+ * "EM" of SuStaIn (pySuStaIn _perform_em / _optimise_parameters): coordinate ascent over event
+ * positions with fractions from the responsibilities.
+ *
+ * One sweep: E-step for f; then for subtypes in random order and, within each, events in random order,
+ * try the event at every position its biomarker's thresholds allow (others and f fixed) and keep the
+ * best (first maximum); finally update f again. Sweeps repeat until the relative change of the
+ * log-likelihood is below the tolerance (a worse sweep is not accepted), at most maxIterations.
+ *
+ * Trying the positions is a walk: the event moves one step at a time, so each candidate changes only
+ * two biomarkers' curves over the stages between their neighbouring events (see state.ts).
+ */
+import type { Rng } from '../common/rng.js';
+import type { ModelData } from './model.js';
+import { moveEvent } from './model.js';
+import type { MixtureTables } from './state.js';
+
+export interface EmOptions {
+  maxIterations: number;
+  tolerance: number;
+}
+
+export const EM_DEFAULTS: EmOptions = { maxIterations: 100, tolerance: 1e-6 };
+
+export interface EmResult {
+  sequences: Int32Array[];
+  fractions: Float64Array;
+  logLik: number;
+  sweeps: number;
+}
+
+/** Best position for event e of subtype s with the others fixed; leaves the tables at that position. */
+function optimiseEvent<D extends ModelData>(mix: MixtureTables<D>, s: number, e: number, f: Float64Array, other: Float64Array, range: Int32Array, work: Int32Array): void {
+  const st = mix.subs[s]!;
+  mix.model.allowedRange(st.pos, e, range);
+  const lo = range[0]!;
+  const hi = range[1]!;
+  if (hi - lo <= 1) return;
+  work.set(st.seq);
+  moveEvent(work, st.pos[e]!, lo);
+  mix.propose(s, work);
+  let best = mix.logLikWithOthers(s, f, other);
+  let bestP = lo;
+  mix.commit(s);
+  for (let p = lo + 1; p < hi; p++) {
+    moveEvent(work, p - 1, p);
+    mix.propose(s, work);
+    const ll = mix.logLikWithOthers(s, f, other);
+    if (ll > best) {
+      best = ll;
+      bestP = p;
+    }
+    mix.commit(s);
+  }
+  if (bestP !== hi - 1) {
+    moveEvent(work, hi - 1, bestP);
+    mix.propose(s, work);
+    mix.commit(s);
+  }
+}
+
+/** One sweep; returns the exact log-likelihood after it (tables refreshed). Mutates mix and f. */
+export function emSweep<D extends ModelData>(mix: MixtureTables<D>, f: Float64Array, rng: Rng): number {
+  const K = mix.K;
+  const N = mix.model.nEvents;
+  if (K > 1) mix.responsibilities(f, f);
+  const other = new Float64Array(mix.M);
+  const range = new Int32Array(2);
+  const work = new Int32Array(N);
+  const order = rng.permutation(K);
+  for (let q = 0; q < K; q++) {
+    const s = order[q]!;
+    mix.othersTotal(s, f, other);
+    const events = rng.permutation(N);
+    for (let r = 0; r < N; r++) optimiseEvent(mix, s, events[r]!, f, other, range, work);
+  }
+  mix.refresh();
+  if (K > 1) mix.responsibilities(f, f);
+  return mix.logLik(f, false);
+}
+
+/** Run EM from the tables' current sequences and fractions `f0`. */
+export function performEm<D extends ModelData>(mix: MixtureTables<D>, f0: ArrayLike<number>, rng: Rng, opts: EmOptions = EM_DEFAULTS, onSweep?: (ll: number) => void): EmResult {
+  let f = Float64Array.from(f0);
+  let cur = mix.logLik(f, false);
+  let curSeqs = mix.sequences();
+  let sweeps = 0;
+  for (let it = 0; it < opts.maxIterations; it++) {
+    const cf = Float64Array.from(f);
+    const ll = emSweep(mix, cf, rng);
+    sweeps++;
+    const converged = Math.abs((ll - cur) / Math.max(ll, cur)) < opts.tolerance;
+    if (!converged && ll > cur) {
+      cur = ll;
+      f = cf;
+      curSeqs = mix.sequences();
+      onSweep?.(cur);
+    } else {
+      // The tables hold the candidate: put the kept model back.
+      mix.reset(curSeqs);
+      if (converged) break;
+    }
+  }
+  return { sequences: curSeqs, fractions: f, logLik: cur, sweeps };
+}

@@ -1,0 +1,273 @@
+/**
+ * Fitting K = 1..maxSubtypes (pySuStaIn run_sustain_algorithm, z-score model):
+ *  - K = 1: `startpoints` EM runs from random sequences; keep the best.
+ *  - K -> K+1: hard-assign subjects to the K-subtype ML model's subtypes; for each cluster with more
+ *    than one subject, `startpoints` split candidates (random halves -> 1-subtype EMs -> 2-subtype EM
+ *    on the cluster), the best split replaces that subtype; then `startpoints` EM runs of the K+1
+ *    mixture from that initialisation; keep the best over clusters.
+ *  - then, per K, MCMC from the EM ML model (tuning passes + main chain), subtypes ordered by mean
+ *    posterior fraction, largest first.
+ * Start points, split candidates and chains are tasks on worker threads; each gets its own random
+ * stream drawn from the seed in a fixed order, so the result does not depend on the thread count.
+ */
+import { UserError } from '../common/errors.js';
+import { defaultThreads, runTasks } from '../common/pool.js';
+import { Rng } from '../common/rng.js';
+import { toolVersion } from '../common/version.js';
+import { EM_DEFAULTS } from './em.js';
+import { checkRows, subjectLogLikelihoodsPrepared } from './likelihood.js';
+import { MCMC_DEFAULTS } from './mcmc.js';
+import { MixtureTables } from './state.js';
+import type { EmTaskResult, FitTask, McmcTaskResult } from './tasks.js';
+import { checkThresholds } from './thresholds.js';
+import type { NamedEvent, SustainFit, SustainModelFile, Thresholds, ZTable } from './types.js';
+import { ZscoreModel } from './zscore.js';
+
+export interface FitOptions {
+  maxSubtypes: number;
+  startpoints: number;
+  mcmcIterations: number;
+  mcmcTunePasses: number;
+  mcmcTuneIterations: number;
+  samplesKept: number;
+  threads: number;
+  emMaxIterations: number;
+  emTolerance: number;
+  seed: number;
+}
+
+export const FIT_DEFAULTS: Omit<FitOptions, 'seed' | 'threads'> = {
+  maxSubtypes: 3,
+  startpoints: 25,
+  mcmcIterations: 100_000,
+  mcmcTunePasses: MCMC_DEFAULTS.tunePasses,
+  mcmcTuneIterations: MCMC_DEFAULTS.tuneIterations,
+  samplesKept: MCMC_DEFAULTS.samplesKept,
+  emMaxIterations: EM_DEFAULTS.maxIterations,
+  emTolerance: EM_DEFAULTS.tolerance,
+};
+
+export interface FitProgress {
+  phase: 'start points' | 'split' | 'mixture' | 'mcmc' | 'done';
+  subtypes: number;
+  done: number;
+  total: number;
+  bestLogLik: number;
+}
+
+export interface FitExtras {
+  onProgress?: (p: FitProgress) => void;
+  /** recorded in the model file's training block */
+  dataFile?: string;
+  dataSha256?: string;
+}
+
+function workerUrl(): URL {
+  const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+  return new URL(`./worker.${ext}`, import.meta.url);
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function checkOptions(o: FitOptions): void {
+  const ints: [keyof FitOptions, number][] = [
+    ['maxSubtypes', 1],
+    ['startpoints', 1],
+    ['mcmcIterations', 0],
+    ['mcmcTunePasses', 0],
+    ['mcmcTuneIterations', 2],
+    ['samplesKept', 1],
+    ['threads', 1],
+    ['emMaxIterations', 1],
+  ];
+  for (const [k, min] of ints) {
+    const v = o[k];
+    if (!Number.isInteger(v) || v < min) throw new UserError(`${k} must be an integer >= ${min}, got ${v}`);
+  }
+  if (!Number.isInteger(o.seed)) throw new UserError(`seed must be an integer, got ${o.seed}`);
+}
+
+export function namedEvents(biomarkers: readonly string[], t: Thresholds): NamedEvent[] {
+  const out: NamedEvent[] = [];
+  biomarkers.forEach((b, i) => t.zvals[i]!.forEach((z) => out.push([b, z])));
+  return out;
+}
+
+/** Random stream states for a batch of n tasks, drawn in order from the root stream. */
+function batchStreams(root: Rng, n: number): number[][] {
+  return Rng.fromSeed(root.nextSeed())
+    .streams(n)
+    .map((r) => r.state());
+}
+
+function firstBest<T extends { logLik: number }>(rs: T[]): T {
+  let best = rs[0]!;
+  for (const r of rs) if (r.logLik > best.logLik) best = r;
+  return best;
+}
+
+export async function fitSustain(data: ZTable, thresholds: Thresholds, opts: Partial<FitOptions> & { seed: number } & FitExtras): Promise<SustainModelFile> {
+  const o: FitOptions = { ...FIT_DEFAULTS, threads: defaultThreads(), ...(stripUndefined(opts) as Partial<FitOptions>), seed: opts.seed };
+  checkOptions(o);
+  const B = data.biomarkers.length;
+  const M = data.subjects.length;
+  if (data.values.length !== M * B) throw new Error(`ZTable has ${data.values.length} values for ${M} x ${B}`);
+  checkThresholds(thresholds, data.biomarkers);
+  checkRows(data);
+  if (M < 2) throw new UserError(`fitting needs at least 2 subjects, the data has ${M}`);
+  const model = new ZscoreModel(thresholds);
+  const prepared = model.prepare(data.values, M);
+  const em = { maxIterations: o.emMaxIterations, tolerance: o.emTolerance };
+  const base = { thresholds, em };
+  const root = Rng.fromSeed(o.seed);
+  const url = workerUrl();
+  const progress = opts.onProgress ?? (() => {});
+  let best = -Infinity;
+  let done = 0;
+  let total = o.startpoints * (1 + 2 * ((o.maxSubtypes * (o.maxSubtypes - 1)) / 2)) + o.maxSubtypes;
+  const tick = (phase: FitProgress['phase'], K: number, ll?: number) => {
+    done++;
+    if (ll !== undefined && ll > best) best = ll;
+    progress({ phase, subtypes: K, done, total, bestLogLik: best });
+  };
+  const run = async <R>(tasks: FitTask[], phase: FitProgress['phase'], K: number): Promise<R[]> =>
+    runTasks<FitTask, R>(url, tasks, { threads: o.threads, onDone: () => tick(phase, K) });
+
+  // K = 1
+  const emFits: { result: EmTaskResult; startPoints: number[] }[] = [];
+  {
+    const streams = batchStreams(root, o.startpoints);
+    const rs = await run<EmTaskResult>(
+      streams.map((rng) => ({ kind: 'single', ...base, values: data.values, M, rng })),
+      'start points',
+      1,
+    );
+    const b = firstBest(rs);
+    best = Math.max(best, b.logLik);
+    emFits.push({ result: b, startPoints: rs.map((r) => r.logLik) });
+  }
+  // K -> K + 1
+  for (let K = 2; K <= o.maxSubtypes; K++) {
+    const prev = emFits[K - 2]!.result;
+    const mix = new MixtureTables(model, prepared, prev.sequences.map((s) => Int32Array.from(s)));
+    const cluster = new Int32Array(M);
+    for (let i = 0; i < M; i++) {
+      let bs = 0;
+      let bv = -Infinity;
+      for (let s = 0; s < K - 1; s++) {
+        const v = prev.fractions[s]! * mix.subs[s]!.T[i]!;
+        if (v > bv) {
+          bv = v;
+          bs = s;
+        }
+      }
+      cluster[i] = bs;
+    }
+    const clusters: number[] = [];
+    const rowsOf: number[][] = [];
+    for (let c = 0; c < K - 1; c++) {
+      const rows: number[] = [];
+      for (let i = 0; i < M; i++) if (cluster[i] === c) rows.push(i);
+      if (rows.length > 1) {
+        clusters.push(c);
+        rowsOf.push(rows);
+      }
+    }
+    if (clusters.length === 0) throw new UserError(`cannot fit ${K} subtypes: no subtype of the ${K - 1}-subtype model has more than one subject`);
+    total += (clusters.length - (K - 1)) * 2 * o.startpoints;
+    const splitTasks: FitTask[] = [];
+    clusters.forEach((_, q) => {
+      const rows = rowsOf[q]!;
+      const values = new Float64Array(rows.length * B);
+      rows.forEach((i, r) => values.set(data.values.subarray(i * B, i * B + B), r * B));
+      for (const rng of batchStreams(root, o.startpoints)) splitTasks.push({ kind: 'split', ...base, values, M: rows.length, rng });
+    });
+    const splits = await run<EmTaskResult>(splitTasks, 'split', K);
+    const mixTasks: FitTask[] = [];
+    clusters.forEach((c, q) => {
+      const split = firstBest(splits.slice(q * o.startpoints, (q + 1) * o.startpoints));
+      const init = prev.sequences.map((s) => [...s]);
+      init[c] = split.sequences[0]!;
+      init.push(split.sequences[1]!);
+      const f = new Array<number>(K).fill(1 / K);
+      for (const rng of batchStreams(root, o.startpoints)) mixTasks.push({ kind: 'mixture', ...base, values: data.values, M, rng, sequences: init, fractions: f });
+    });
+    const mixes = await run<EmTaskResult>(mixTasks, 'mixture', K);
+    const b = firstBest(mixes);
+    best = Math.max(best, b.logLik);
+    emFits.push({ result: b, startPoints: mixes.map((r) => r.logLik) });
+  }
+  // MCMC per K (independent chains: in parallel)
+  const mcmc = { iterations: Math.max(1, o.mcmcIterations), tunePasses: o.mcmcIterations > 0 ? o.mcmcTunePasses : 0, tuneIterations: o.mcmcTuneIterations, samplesKept: o.samplesKept, refreshEvery: MCMC_DEFAULTS.refreshEvery };
+  const streams = batchStreams(root, o.maxSubtypes);
+  const chains = await run<McmcTaskResult>(
+    emFits.map((f, q) => ({ kind: 'mcmc', ...base, values: data.values, M, rng: streams[q]!, sequences: f.result.sequences, fractions: f.result.fractions, mcmc })),
+    'mcmc',
+    o.maxSubtypes,
+  );
+  const events = namedEvents(data.biomarkers, thresholds);
+  const fits: SustainFit[] = emFits.map((f, q) => buildFit(model, prepared, events, f.result, f.startPoints, chains[q]!));
+  progress({ phase: 'done', subtypes: o.maxSubtypes, done: total, total, bestLogLik: best });
+  const training: SustainModelFile['training'] = { subjects: M };
+  if (opts.dataSha256 !== undefined) training.dataSha256 = opts.dataSha256;
+  if (opts.dataFile !== undefined) training.dataFile = opts.dataFile;
+  return {
+    format: 'ms-subtype-model',
+    formatVersion: 1,
+    toolVersion: toolVersion(),
+    method: 'sustain-zscore',
+    biomarkers: [...data.biomarkers],
+    zvals: thresholds.zvals.map((z) => [...z]),
+    zmax: [...thresholds.zmax],
+    events,
+    settings: {
+      seed: o.seed,
+      maxSubtypes: o.maxSubtypes,
+      startpoints: o.startpoints,
+      mcmcIterations: o.mcmcIterations,
+      mcmcTunePasses: mcmc.tunePasses,
+      mcmcTuneIterations: o.mcmcTuneIterations,
+      samplesKept: o.samplesKept,
+      emMaxIterations: o.emMaxIterations,
+      emTolerance: o.emTolerance,
+    },
+    training,
+    fits,
+  };
+}
+
+function buildFit(model: ZscoreModel, prepared: ReturnType<ZscoreModel['prepare']>, events: NamedEvent[], em: EmTaskResult, startPoints: number[], chain: McmcTaskResult): SustainFit {
+  const K = em.sequences.length;
+  // The ML model: the EM optimum, unless the chain found a strictly better one.
+  const useChain = chain.best.logLik > em.logLik;
+  const ml = useChain ? chain.best : em;
+  const order = Array.from({ length: K }, (_, s) => s).sort((a, b) => chain.meanFractions[b]! - chain.meanFractions[a]! || a - b);
+  const seqs = order.map((s) => ml.sequences[s]!);
+  const fr = order.map((s) => ml.fractions[s]!);
+  const per = subjectLogLikelihoodsPrepared(model, prepared, seqs, fr);
+  let ll = 0;
+  for (let i = 0; i < per.length; i++) ll += per[i]!;
+  return {
+    subtypes: K,
+    sequences: seqs.map((s) => s.map((e) => [events[e]![0], events[e]![1]] as NamedEvent)),
+    fractions: fr,
+    logLikelihood: ll,
+    samples: {
+      sequences: chain.sequences.map((smp) => order.map((s) => smp[s]!)),
+      fractions: chain.fractions.map((smp) => order.map((s) => smp[s]!)),
+      logLikelihood: chain.logLik,
+    },
+    diagnostics: {
+      emLogLikelihood: em.logLik,
+      emStartPointLogLikelihoods: startPoints,
+      mlFrom: useChain ? 'mcmc' : 'em',
+      mcmcMaxLogLikelihood: chain.best.logLik,
+      mcmcAcceptance: chain.acceptance,
+      mcmcIterations: chain.iterations,
+      meanFractions: order.map((s) => chain.meanFractions[s]!),
+      fractionSigma: order.map((s) => chain.fSigma[s]!),
+    },
+  };
+}

@@ -1,0 +1,9 @@
+/** Public library API of the SuStaIn engine (used by cv, report, pipeline and the CLI). */
+export { fitSustain, FIT_DEFAULTS, namedEvents, type FitOptions, type FitProgress, type FitExtras } from './fit.js';
+export { assignSubjects, sampleSubjectLogLikelihoods, positionalVariance, alignData, fitFor, mlSequenceIndices, modelThresholds } from './staging.js';
+export { logLikelihood, subjectLogLikelihoods } from './likelihood.js';
+export { simulateCohort, defaultFractions, type SimulateOptions, type SimulatedCohort } from './simulate.js';
+export { makeThresholds, checkThresholds, type ThresholdOverrides } from './thresholds.js';
+export { ZscoreModel, eventTable } from './zscore.js';
+export type { ProgressionModel, ModelData, TemplateChanges } from './model.js';
+export type * from './types.js';

@@ -1,0 +1,225 @@
+/**
+ * MCMC over sequences and fractions (pySuStaIn _perform_mcmc / _optimise_mcmc_settings), used for
+ * uncertainty: positional variance, and posterior-averaged subtype/stage probabilities.
+ *
+ * Each iteration moves, in every subtype, one event picked by a uniform position to a new allowed
+ * position drawn with weight exp(-0.5 (distance / sigma_{s,e})^2), proposes f' = |f + sigma_f * z| /
+ * sum, and accepts with probability min(1, exp(L' - L)) (plain Metropolis with a flat prior, as in
+ * pySuStaIn). Tuning: `tunePasses` short chains from the ML model; after each, sigma_{s,e} = sd of the
+ * event's position (floored at 0.01) and sigma_f = sd of f.
+ *
+ * Deliberate difference from pySuStaIn: there the f proposal adds one shared scalar z to every
+ * subtype, so equal fractions (e.g. the [0.5, 0.5] a split starts from) can never move and the tuned
+ * sigma_f becomes 0. Here each subtype draws its own z_s, and sigma_f is floored at FSIGMA_FLOOR.
+ */
+import type { Rng } from '../common/rng.js';
+import type { ModelData } from './model.js';
+import { moveEvent } from './model.js';
+import type { MixtureTables } from './state.js';
+
+export interface McmcOptions {
+  iterations: number;
+  tunePasses: number;
+  tuneIterations: number;
+  samplesKept: number;
+  /** full table recomputation every this many iterations (bounds floating-point drift) */
+  refreshEvery: number;
+}
+
+export const MCMC_DEFAULTS: McmcOptions = { iterations: 100_000, tunePasses: 3, tuneIterations: 10_000, samplesKept: 1000, refreshEvery: 2000 };
+
+const SEQ_SIGMA_FLOOR = 0.01;
+const FSIGMA_FLOOR = 1e-4;
+
+export interface ChainResult {
+  /** kept samples (thinned evenly over the chain, first = the initial model) */
+  sequences: number[][][];
+  fractions: number[][];
+  logLik: number[];
+  acceptance: number;
+  meanFractions: number[];
+  /** per subtype, per event: sd of the event's position over the chain (the next pass's sigma) */
+  positionSd: Float64Array[];
+  fractionSd: Float64Array;
+  best: { sequences: number[][]; fractions: number[]; logLik: number };
+  iterations: number;
+}
+
+/** Indices of `kept` samples spread evenly over n iterations: round(linspace(0, n-1, kept)). */
+export function thinIndices(n: number, kept: number): number[] {
+  const k = Math.min(n, kept);
+  if (k <= 1) return [0];
+  const out: number[] = [];
+  for (let j = 0; j < k; j++) out.push(Math.round((j * (n - 1)) / (k - 1)));
+  return out;
+}
+
+/**
+ * One chain of n iterations (iteration 0 = the initial model) from the tables' current state.
+ * The tables are left at the initial model afterwards.
+ */
+export function runChain<D extends ModelData>(
+  mix: MixtureTables<D>,
+  f0: ArrayLike<number>,
+  n: number,
+  seqSigma: Float64Array[] | number,
+  fSigma: Float64Array | number,
+  rng: Rng,
+  keep: number,
+  refreshEvery: number,
+  onProgress?: (iteration: number, bestLogLik: number) => void,
+): ChainResult {
+  const K = mix.K;
+  const N = mix.model.nEvents;
+  const init = mix.sequences();
+  const f = Float64Array.from(f0);
+  const fNew = new Float64Array(K);
+  let ll = mix.logLik(f, false);
+  const keepIdx = thinIndices(n, keep);
+  let nextKeep = 0;
+  const out: ChainResult = {
+    sequences: [],
+    fractions: [],
+    logLik: [],
+    acceptance: 0,
+    meanFractions: [],
+    positionSd: [],
+    fractionSd: new Float64Array(K),
+    best: { sequences: init.map((s) => Array.from(s)), fractions: Array.from(f), logLik: ll },
+    iterations: n,
+  };
+  const posSum = Array.from({ length: K }, () => new Float64Array(N));
+  const posSq = Array.from({ length: K }, () => new Float64Array(N));
+  const fSum = new Float64Array(K);
+  const fSq = new Float64Array(K);
+  const work = Array.from({ length: K }, () => new Int32Array(N));
+  const range = new Int32Array(2);
+  const weights = new Float64Array(N);
+  const changed = new Uint8Array(K);
+  let accepted = 0;
+  const record = (i: number) => {
+    for (let s = 0; s < K; s++) {
+      const pos = mix.subs[s]!.pos;
+      const ps = posSum[s]!;
+      const pq = posSq[s]!;
+      for (let e = 0; e < N; e++) {
+        const p = pos[e]!;
+        ps[e] += p;
+        pq[e] += p * p;
+      }
+      fSum[s] += f[s]!;
+      fSq[s] += f[s]! * f[s]!;
+    }
+    if (nextKeep < keepIdx.length && keepIdx[nextKeep] === i) {
+      out.sequences.push(mix.subs.map((st) => Array.from(st.seq)));
+      out.fractions.push(Array.from(f));
+      out.logLik.push(ll);
+      nextKeep++;
+    }
+  };
+  record(0);
+  for (let i = 1; i < n; i++) {
+    const order = rng.permutation(K);
+    for (let q = 0; q < K; q++) {
+      const s = order[q]!;
+      const st = mix.subs[s]!;
+      const from = Math.max(0, Math.ceil(N * rng.uniform()) - 1);
+      const e = st.seq[from]!;
+      mix.model.allowedRange(st.pos, e, range);
+      const lo = range[0]!;
+      const hi = range[1]!;
+      const sigma = typeof seqSigma === 'number' ? seqSigma : seqSigma[s]![e]!;
+      let wsum = 0;
+      for (let p = lo; p < hi; p++) {
+        const d = (p - from) / sigma;
+        const w = Math.exp(-0.5 * d * d);
+        weights[p - lo] = w;
+        wsum += w;
+      }
+      let u = rng.uniform() * wsum;
+      let to = hi - 1;
+      for (let p = lo; p < hi; p++) {
+        u -= weights[p - lo]!;
+        if (u < 0) {
+          to = p;
+          break;
+        }
+      }
+      if (to === from) {
+        changed[s] = 0;
+        continue;
+      }
+      const w = work[s]!;
+      w.set(st.seq);
+      moveEvent(w, from, to);
+      changed[s] = mix.propose(s, w) ? 1 : 0;
+      if (!changed[s]) mix.discard(s);
+    }
+    let fsum = 0;
+    for (let s = 0; s < K; s++) {
+      const sf = typeof fSigma === 'number' ? fSigma : fSigma[s]!;
+      fNew[s] = Math.abs(f[s]! + sf * rng.normal());
+      fsum += fNew[s]!;
+    }
+    for (let s = 0; s < K; s++) fNew[s] = K === 1 ? 1 : fNew[s]! / fsum;
+    const llNew = mix.logLik(fNew, true);
+    const u = rng.uniform();
+    if (llNew - ll >= Math.log(u)) {
+      for (let s = 0; s < K; s++) if (changed[s]) mix.commit(s);
+      f.set(fNew);
+      ll = llNew;
+      accepted++;
+      if (ll > out.best.logLik) out.best = { sequences: mix.subs.map((st) => Array.from(st.seq)), fractions: Array.from(f), logLik: ll };
+    } else {
+      for (let s = 0; s < K; s++) if (changed[s]) mix.discard(s);
+    }
+    if (i % refreshEvery === 0) {
+      mix.refresh();
+      ll = mix.logLik(f, false);
+      onProgress?.(i, out.best.logLik);
+    }
+    record(i);
+  }
+  out.acceptance = n > 1 ? accepted / (n - 1) : 0;
+  for (let s = 0; s < K; s++) {
+    const sd = new Float64Array(N);
+    for (let e = 0; e < N; e++) {
+      const m = posSum[s]![e]! / n;
+      const v = n > 1 ? (posSq[s]![e]! - n * m * m) / (n - 1) : 0;
+      sd[e] = Math.sqrt(Math.max(0, v));
+    }
+    out.positionSd.push(sd);
+    const fm = fSum[s]! / n;
+    out.meanFractions.push(fm);
+    out.fractionSd[s] = n > 1 ? Math.sqrt(Math.max(0, (fSq[s]! - n * fm * fm) / (n - 1))) : 0;
+  }
+  mix.reset(init);
+  return out;
+}
+
+export interface McmcResult extends ChainResult {
+  seqSigma: number[][];
+  fSigma: number[];
+}
+
+/** Tune proposal widths on short chains from the ML model, then run the main chain. */
+export function runMcmc<D extends ModelData>(
+  mix: MixtureTables<D>,
+  f0: ArrayLike<number>,
+  rng: Rng,
+  opts: McmcOptions,
+  onProgress?: (phase: string, iteration: number, bestLogLik: number) => void,
+): McmcResult {
+  const K = mix.K;
+  let seqSigma: Float64Array[] | number = 1;
+  let fSigma: Float64Array | number = 0.01;
+  for (let pass = 0; pass < opts.tunePasses; pass++) {
+    const r: ChainResult = runChain(mix, f0, opts.tuneIterations, seqSigma, fSigma, rng, 1, opts.refreshEvery, (i, b) => onProgress?.(`tune ${pass + 1}`, i, b));
+    seqSigma = r.positionSd.map((sd: Float64Array) => sd.map((v: number) => Math.max(v, SEQ_SIGMA_FLOOR)));
+    fSigma = r.fractionSd.map((v: number) => Math.max(v, FSIGMA_FLOOR));
+  }
+  const main = runChain(mix, f0, Math.max(1, opts.iterations), seqSigma, fSigma, rng, opts.samplesKept, opts.refreshEvery, (i, b) => onProgress?.('sample', i, b));
+  const ss = typeof seqSigma === 'number' ? Array.from({ length: K }, () => new Array<number>(mix.model.nEvents).fill(seqSigma as number)) : seqSigma.map((a) => Array.from(a));
+  const fs = typeof fSigma === 'number' ? new Array<number>(K).fill(fSigma) : Array.from(fSigma);
+  return { ...main, seqSigma: ss, fSigma: fs };
+}

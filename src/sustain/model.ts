@@ -1,0 +1,117 @@
+/**
+ * The seam between the generic SuStaIn algorithm (EM, splitting, MCMC, staging) and a progression
+ * model. The generic code only knows:
+ *  - events, stages (N events -> N+1 stages) and which sequences are valid (allowedRange);
+ *  - a per-sequence "template": a stage-major table of per-feature parameters (for the z-score model,
+ *    the expected z of each biomarker at each stage), which it diffs to find the cells a move changed;
+ *  - how to fill a subject x stage log-likelihood table from a template, and how changed template
+ *    cells change that table (the incremental update).
+ * An event-based mixture model fits the same shape (its template: whether each event has occurred
+ * at each stage), so it can slot in without touching em.ts, mcmc.ts or staging.ts.
+ */
+import type { Rng } from '../common/rng.js';
+
+/** Subject data prepared once for a model (opaque to the generic code except for M). */
+export interface ModelData {
+  readonly M: number;
+}
+
+/** Changed template cells, grouped by stage (stages ascending). Capacity nStages * nFeatures. */
+export interface TemplateChanges {
+  /** number of changed cells */
+  n: number;
+  feature: Int32Array;
+  oldValue: Float64Array;
+  newValue: Float64Array;
+  /** number of distinct changed stages */
+  nStages: number;
+  /** the distinct changed stages, ascending */
+  stages: Int32Array;
+  /** cells of stages[j] are [stageStart[j], stageStart[j+1]) */
+  stageStart: Int32Array;
+}
+
+export interface ProgressionModel<D extends ModelData = ModelData> {
+  readonly nEvents: number;
+  /** N + 1 */
+  readonly nStages: number;
+  /** rows of the template per stage */
+  readonly nFeatures: number;
+  /** Template of a sequence, stage-major: out[k * nFeatures + f]. */
+  template(seq: Int32Array, out: Float64Array): void;
+  /**
+   * Valid insertion indices [lo, hi) for event e in the sequence with e removed (so that the order
+   * constraints hold); `pos` is the inverse of the current sequence. Written to out[0], out[1].
+   */
+  allowedRange(pos: Int32Array, e: number, out: Int32Array): void;
+  /** A random valid initial sequence. */
+  randomSequence(rng: Rng): Int32Array;
+  /** Prepare subject rows (row-major M x B values, NaN = missing) for this model. */
+  prepare(values: Float64Array, M: number): D;
+  /** Subset of prepared data (rows in the given order). */
+  subset(data: D, rows: ArrayLike<number>): D;
+  /** Full table: L[i * nStages + k] = log p(x_i | stage k) including the 1/(N+1) stage prior. */
+  fillTable(data: D, template: Float64Array, L: Float64Array): void;
+  /**
+   * out[i * changes.nStages + j] = change of L[i, changes.stages[j]] caused by the changed cells
+   * (for every subject i).
+   */
+  stageDeltas(data: D, changes: TemplateChanges, out: Float64Array): void;
+}
+
+export function allocChanges(nStages: number, nFeatures: number): TemplateChanges {
+  const cap = nStages * nFeatures;
+  return {
+    n: 0,
+    feature: new Int32Array(cap),
+    oldValue: new Float64Array(cap),
+    newValue: new Float64Array(cap),
+    nStages: 0,
+    stages: new Int32Array(nStages),
+    stageStart: new Int32Array(nStages + 1),
+  };
+}
+
+/** Diff two stage-major templates into `out`. Exact comparison: unchanged curves give identical numbers. */
+export function diffTemplates(nStages: number, nFeatures: number, cur: Float64Array, next: Float64Array, out: TemplateChanges): void {
+  let n = 0;
+  let ns = 0;
+  for (let k = 0; k < nStages; k++) {
+    const base = k * nFeatures;
+    let started = false;
+    for (let f = 0; f < nFeatures; f++) {
+      const a = cur[base + f]!;
+      const b = next[base + f]!;
+      if (a !== b) {
+        if (!started) {
+          out.stages[ns] = k;
+          out.stageStart[ns] = n;
+          ns++;
+          started = true;
+        }
+        out.feature[n] = f;
+        out.oldValue[n] = a;
+        out.newValue[n] = b;
+        n++;
+      }
+    }
+  }
+  out.n = n;
+  out.nStages = ns;
+  out.stageStart[ns] = n;
+}
+
+/** Move the event at position `from` to insertion index `to` of the sequence without it (in place). */
+export function moveEvent(seq: Int32Array, from: number, to: number): void {
+  const e = seq[from]!;
+  if (to > from) {
+    for (let p = from; p < to; p++) seq[p] = seq[p + 1]!;
+  } else {
+    for (let p = from; p > to; p--) seq[p] = seq[p - 1]!;
+  }
+  seq[to] = e;
+}
+
+export function inversePositions(seq: Int32Array, pos: Int32Array): void {
+  for (let p = 0; p < seq.length; p++) pos[seq[p]!] = p;
+}

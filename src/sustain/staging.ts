@@ -1,0 +1,224 @@
+/**
+ * Subtyping and staging of subjects under a fitted model (pySuStaIn subtype_and_stage_individuals),
+ * averaged over the kept posterior samples, plus per-sample subject log-likelihoods for CV.
+ *
+ * MCMC samples repeat (rejected proposals copy the previous sample), so each distinct
+ * (sequences, fractions) is scored once and weighted by its count; consecutive distinct samples differ
+ * by a few moves, so their tables are updated incrementally (state.ts) rather than recomputed.
+ */
+import { UserError } from '../common/errors.js';
+import { checkRows } from './likelihood.js';
+import { MixtureTables } from './state.js';
+import type { Assignment, PosteriorSamples, SustainFit, SustainModelFile, Thresholds, ZTable } from './types.js';
+import { ZscoreModel, type ZData } from './zscore.js';
+
+/** Refresh the tables from scratch after this many incremental sample changes. */
+const REFRESH_EVERY = 200;
+
+export function modelThresholds(model: SustainModelFile): Thresholds {
+  return { zvals: model.zvals, zmax: model.zmax };
+}
+
+export function fitFor(model: SustainModelFile, subtypes?: number): SustainFit {
+  if (model.fits.length === 0) throw new UserError('the model file has no fits');
+  const K = subtypes ?? model.fits[model.fits.length - 1]!.subtypes;
+  const fit = model.fits.find((f) => f.subtypes === K);
+  if (fit === undefined) throw new UserError(`the model has no ${K}-subtype fit (it has ${model.fits.map((f) => f.subtypes).join(', ')})`);
+  return fit;
+}
+
+/** ML sequences of a fit as event indices. */
+export function mlSequenceIndices(model: SustainModelFile, fit: SustainFit): number[][] {
+  const idx = new Map(model.events.map(([b, z], e) => [`${b}\u0000${z}`, e]));
+  return fit.sequences.map((seq) =>
+    seq.map(([b, z]) => {
+      const e = idx.get(`${b}\u0000${z}`);
+      if (e === undefined) throw new UserError(`the model's sequence names event [${b}, ${z}], which is not in its event list`);
+      return e;
+    }),
+  );
+}
+
+/** The data's values in the model's biomarker order; a missing biomarker column is an error. */
+export function alignData(model: SustainModelFile, data: ZTable): Float64Array {
+  const B = model.biomarkers.length;
+  const DB = data.biomarkers.length;
+  const cols = model.biomarkers.map((b) => {
+    const j = data.biomarkers.indexOf(b);
+    if (j < 0) throw new UserError(`the data has no column for the model's biomarker "${b}"`, { field: b });
+    return j;
+  });
+  const M = data.subjects.length;
+  const out = new Float64Array(M * B);
+  for (let i = 0; i < M; i++) for (let b = 0; b < B; b++) out[i * B + b] = data.values[i * DB + cols[b]!]!;
+  const aligned: ZTable = { subjects: data.subjects, biomarkers: model.biomarkers, values: out };
+  checkRows(aligned);
+  return out;
+}
+
+interface Distinct {
+  sequences: number[][];
+  fractions: number[];
+  count: number;
+  first: number;
+}
+
+/** Posterior samples of a fit, or its ML model when it has none. */
+function samplesOf(model: SustainModelFile, fit: SustainFit): PosteriorSamples {
+  if (fit.samples.sequences.length > 0) return fit.samples;
+  return { sequences: [mlSequenceIndices(model, fit)], fractions: [fit.fractions], logLikelihood: [fit.logLikelihood] };
+}
+
+function distinctSamples(s: PosteriorSamples): { list: Distinct[]; of: Int32Array } {
+  const map = new Map<string, number>();
+  const list: Distinct[] = [];
+  const of = new Int32Array(s.sequences.length);
+  s.sequences.forEach((seqs, j) => {
+    const key = JSON.stringify([seqs, s.fractions[j]]);
+    let d = map.get(key);
+    if (d === undefined) {
+      d = list.length;
+      map.set(key, d);
+      list.push({ sequences: seqs, fractions: s.fractions[j]!, count: 0, first: j });
+    }
+    list[d]!.count++;
+    of[j] = d;
+  });
+  return { list, of };
+}
+
+/** Walk the distinct samples, keeping the tables at each one; `visit` sees rowSum[s * M + i] = T_s[i] exactly summed. */
+function walkSamples(zm: ZscoreModel, data: ZData, list: Distinct[], visit: (d: Distinct, index: number, mix: MixtureTables<ZData>, rowSum: Float64Array) => void): void {
+  const M = data.M;
+  const S = zm.nStages;
+  const mix = new MixtureTables(zm, data, list[0]!.sequences.map((s) => Int32Array.from(s)));
+  const K = mix.K;
+  const rowSum = new Float64Array(K * M);
+  const work = new Int32Array(zm.nEvents);
+  list.forEach((d, j) => {
+    if (j > 0) {
+      if (j % REFRESH_EVERY === 0) mix.reset(d.sequences);
+      else
+        for (let s = 0; s < K; s++) {
+          work.set(d.sequences[s]!);
+          mix.setSequence(s, work);
+        }
+    }
+    for (let s = 0; s < K; s++) {
+      const E = mix.subs[s]!.E;
+      for (let i = 0; i < M; i++) {
+        let t = 0;
+        for (let k = 0; k < S; k++) t += E[i * S + k]!;
+        rowSum[s * M + i] = t;
+      }
+    }
+    visit(d, j, mix, rowSum);
+  });
+}
+
+/** Subtype and stage of each subject, averaged over the fit's posterior samples. */
+export function assignSubjects(model: SustainModelFile, data: ZTable, subtypes?: number): Assignment {
+  const fit = fitFor(model, subtypes);
+  const K = fit.subtypes;
+  const zm = new ZscoreModel(modelThresholds(model));
+  const M = data.subjects.length;
+  const S = zm.nStages;
+  const prepared = zm.prepare(alignData(model, data), M);
+  const samples = samplesOf(model, fit);
+  const { list } = distinctSamples(samples);
+  const total = samples.sequences.length;
+  const probSubtype = new Float64Array(M * K);
+  const probStage = new Float64Array(M * S);
+  const probSubtypeStage = new Float64Array(M * S * K);
+  walkSamples(zm, prepared, list, (d, _j, mix, rowSum) => {
+    const w = d.count / total;
+    const f = d.fractions;
+    for (let i = 0; i < M; i++) {
+      let q = 0;
+      for (let s = 0; s < K; s++) q += f[s]! * rowSum[s * M + i]!;
+      if (!(q > 0 && q < Infinity)) {
+        // This subject's shifted total under/overflowed: re-centre it and resum.
+        mix.rebaseSubject(i);
+        q = 0;
+        for (let s = 0; s < K; s++) {
+          const E = mix.subs[s]!.E;
+          let t = 0;
+          for (let k = 0; k < S; k++) t += E[i * S + k]!;
+          rowSum[s * M + i] = t;
+          q += f[s]! * t;
+        }
+      }
+      const scale = w / q;
+      for (let s = 0; s < K; s++) {
+        const c = scale * f[s]!;
+        if (c === 0) continue;
+        const E = mix.subs[s]!.E;
+        probSubtype[i * K + s] += c * rowSum[s * M + i]!;
+        for (let k = 0; k < S; k++) {
+          const v = c * E[i * S + k]!;
+          probStage[i * S + k] += v;
+          probSubtypeStage[(i * S + k) * K + s] += v;
+        }
+      }
+    }
+  });
+  const mlSubtype = new Int32Array(M);
+  const probMlSubtype = new Float64Array(M);
+  const mlStage = new Int32Array(M);
+  const probMlStage = new Float64Array(M);
+  for (let i = 0; i < M; i++) {
+    let bs = 0;
+    for (let s = 1; s < K; s++) if (probSubtype[i * K + s]! > probSubtype[i * K + bs]!) bs = s;
+    mlSubtype[i] = bs;
+    probMlSubtype[i] = probSubtype[i * K + bs]!;
+    let bk = 0;
+    for (let k = 1; k < S; k++) if (probSubtypeStage[(i * S + k) * K + bs]! > probSubtypeStage[(i * S + bk) * K + bs]!) bk = k;
+    mlStage[i] = bk;
+    probMlStage[i] = probSubtypeStage[(i * S + bk) * K + bs]!;
+  }
+  return { subjects: [...data.subjects], subtypes: K, mlSubtype, probMlSubtype, mlStage, probMlStage, probSubtype, probStage, probSubtypeStage };
+}
+
+/**
+ * Per-subject log-likelihood of `data` under each kept posterior sample of the K-subtype fit:
+ * out[sample * M + i] (for CVIC: log of the mean over samples of the likelihood, per subject).
+ */
+export function sampleSubjectLogLikelihoods(model: SustainModelFile, subtypes: number, data: ZTable): Float64Array {
+  const fit = fitFor(model, subtypes);
+  const K = fit.subtypes;
+  const zm = new ZscoreModel(modelThresholds(model));
+  const M = data.subjects.length;
+  const prepared = zm.prepare(alignData(model, data), M);
+  const samples = samplesOf(model, fit);
+  const { list, of } = distinctSamples(samples);
+  const n = samples.sequences.length;
+  const out = new Float64Array(n * M);
+  walkSamples(zm, prepared, list, (d, _j, mix, rowSum) => {
+    const f = d.fractions;
+    const o = d.first * M;
+    for (let i = 0; i < M; i++) {
+      let q = 0;
+      for (let s = 0; s < K; s++) q += f[s]! * rowSum[s * M + i]!;
+      out[o + i] = q > 0 && q < Infinity ? mix.ref[i]! + Math.log(q) : mix.exactSubject(i, f, false);
+    }
+  });
+  for (let j = 0; j < n; j++) {
+    const first = list[of[j]!]!.first;
+    if (first !== j) out.copyWithin(j * M, first * M, first * M + M);
+  }
+  return out;
+}
+
+/** [subtype][event][position]: fraction of the kept samples with that event at that position. */
+export function positionalVariance(model: SustainModelFile, subtypes: number): number[][][] {
+  const fit = fitFor(model, subtypes);
+  const samples = samplesOf(model, fit);
+  const N = model.events.length;
+  const n = samples.sequences.length;
+  const out = Array.from({ length: fit.subtypes }, () => Array.from({ length: N }, () => new Array<number>(N).fill(0)));
+  for (const smp of samples.sequences) {
+    smp.forEach((seq, s) => seq.forEach((e, p) => (out[s]![e]![p]! += 1)));
+  }
+  for (const sub of out) for (const row of sub) for (let p = 0; p < N; p++) row[p] = row[p]! / n;
+  return out;
+}

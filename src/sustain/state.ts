@@ -1,0 +1,345 @@
+/**
+ * Incrementally maintained likelihood tables of a K-subtype mixture on one data set.
+ *
+ * Per subtype s: the sequence, its template, L_s[i,k] = log p(x_i | S_s, k) (M x (N+1)),
+ * E_s[i,k] = exp(L_s[i,k] - ref_i) and T_s[i] = sum_k E_s[i,k], where ref_i is a per-subject
+ * reference shared by all subtypes (the subject's best stage log-likelihood at the last refresh).
+ * Then log p(x_i) = ref_i + log(sum_s f_s T_s[i]): log-sum-exp with a per-subject shift, so no
+ * subject underflows (pySuStaIn instead adds 1e-250 to the plain sum).
+ *
+ * A proposed sequence is diffed against the current template; only the changed stages' L and E are
+ * recomputed (into a pending buffer), and T is updated by the difference. commit() makes the pending
+ * state current; discard() drops it. refresh() recomputes everything from scratch (bounding drift).
+ */
+import type { ModelData, ProgressionModel, TemplateChanges } from './model.js';
+import { allocChanges, diffTemplates, inversePositions } from './model.js';
+
+/** Below this fraction of the old total, an incremental T update has lost precision: resum. */
+const CANCELLATION = 1e-6;
+
+export class SubtypeTables {
+  readonly seq: Int32Array;
+  readonly pos: Int32Array;
+  tmpl: Float64Array;
+  readonly L: Float64Array;
+  readonly E: Float64Array;
+  readonly T: Float64Array;
+  // pending proposal
+  hasPending = false;
+  pendingSeq: Int32Array;
+  pendingTmpl: Float64Array;
+  readonly changes: TemplateChanges;
+  /** M x changes.nStages */
+  pendL: Float64Array;
+  pendE: Float64Array;
+  readonly pendT: Float64Array;
+  /** stage -> index into the pending stage list, -1 if unchanged */
+  readonly pendIndex: Int32Array;
+
+  constructor(readonly M: number, readonly S: number, readonly F: number, seq: Int32Array) {
+    const N = seq.length;
+    this.seq = Int32Array.from(seq);
+    this.pos = new Int32Array(N);
+    inversePositions(this.seq, this.pos);
+    this.tmpl = new Float64Array(S * F);
+    this.L = new Float64Array(M * S);
+    this.E = new Float64Array(M * S);
+    this.T = new Float64Array(M);
+    this.pendingSeq = new Int32Array(N);
+    this.pendingTmpl = new Float64Array(S * F);
+    this.changes = allocChanges(S, F);
+    this.pendL = new Float64Array(0);
+    this.pendE = new Float64Array(0);
+    this.pendT = new Float64Array(M);
+    this.pendIndex = new Int32Array(S).fill(-1);
+  }
+}
+
+export class MixtureTables<D extends ModelData> {
+  readonly M: number;
+  readonly S: number;
+  readonly subs: SubtypeTables[];
+  readonly ref: Float64Array;
+  /** subjects whose pending total fell back to the exact path (rebased on commit) */
+  private readonly rebase: Uint8Array;
+  private rebaseAny = false;
+  private deltaBuf = new Float64Array(0);
+
+  constructor(readonly model: ProgressionModel<D>, readonly data: D, sequences: Int32Array[]) {
+    this.M = data.M;
+    this.S = model.nStages;
+    this.subs = sequences.map((s) => new SubtypeTables(this.M, this.S, model.nFeatures, s));
+    this.ref = new Float64Array(this.M);
+    this.rebase = new Uint8Array(this.M);
+    this.refresh();
+  }
+
+  get K(): number {
+    return this.subs.length;
+  }
+
+  /** Recompute all tables from the current sequences. */
+  refresh(): void {
+    const M = this.M;
+    for (const st of this.subs) {
+      st.hasPending = false;
+      this.model.template(st.seq, st.tmpl);
+      this.model.fillTable(this.data, st.tmpl, st.L);
+    }
+    for (let i = 0; i < M; i++) this.rebaseSubject(i);
+  }
+
+  /** Recompute ref_i, E and T of one subject from L (all subtypes). */
+  rebaseSubject(i: number): void {
+    const S = this.S;
+    let mx = -Infinity;
+    for (const st of this.subs) {
+      for (let k = 0; k < S; k++) {
+        const v = st.L[i * S + k]!;
+        if (v > mx) mx = v;
+      }
+    }
+    this.ref[i] = mx;
+    for (const st of this.subs) {
+      let t = 0;
+      for (let k = 0; k < S; k++) {
+        const e = Math.exp(st.L[i * S + k]! - mx);
+        st.E[i * S + k] = e;
+        t += e;
+      }
+      st.T[i] = t;
+    }
+  }
+
+  /** Replace all sequences and recompute the tables. */
+  reset(sequences: ArrayLike<number>[]): void {
+    this.subs.forEach((st, s) => {
+      st.seq.set(sequences[s]!);
+      inversePositions(st.seq, st.pos);
+    });
+    this.refresh();
+  }
+
+  /** Replace subtype s's sequence (no pending state kept). */
+  setSequence(s: number, seq: Int32Array): void {
+    this.propose(s, seq);
+    this.commit(s);
+  }
+
+  /**
+   * Compute the pending tables for subtype s with sequence `seq` (not yet current).
+   * Returns false when the template did not change (pending equals current).
+   */
+  propose(s: number, seq: Int32Array): boolean {
+    const st = this.subs[s]!;
+    const { M, S } = this;
+    st.pendingSeq.set(seq);
+    this.model.template(seq, st.pendingTmpl);
+    const ch = st.changes;
+    diffTemplates(S, this.model.nFeatures, st.tmpl, st.pendingTmpl, ch);
+    st.hasPending = true;
+    const ns = ch.nStages;
+    if (st.pendL.length === 0) {
+      st.pendL = new Float64Array(M * S);
+      st.pendE = new Float64Array(M * S);
+    }
+    if (this.deltaBuf.length === 0) this.deltaBuf = new Float64Array(M * S);
+    st.pendIndex.fill(-1);
+    if (ns === 0) {
+      st.pendT.set(st.T);
+      return false;
+    }
+    for (let j = 0; j < ns; j++) st.pendIndex[ch.stages[j]!] = j;
+    const delta = this.deltaBuf;
+    this.model.stageDeltas(this.data, ch, delta);
+    const L = st.L;
+    const E = st.E;
+    const T = st.T;
+    const pL = st.pendL;
+    const pE = st.pendE;
+    const pT = st.pendT;
+    const stages = ch.stages;
+    const ref = this.ref;
+    for (let i = 0; i < M; i++) {
+      const r = ref[i]!;
+      const base = i * S;
+      const pb = i * ns;
+      let dT = 0;
+      for (let j = 0; j < ns; j++) {
+        const k = base + stages[j]!;
+        const l = L[k]! + delta[pb + j]!;
+        const e = Math.exp(l - r);
+        pL[pb + j] = l;
+        pE[pb + j] = e;
+        dT += e - E[k]!;
+      }
+      const t0 = T[i]!;
+      let t = t0 + dT;
+      if (!(t > CANCELLATION * t0)) {
+        // Catastrophic cancellation (or a subject whose mass moved entirely): resum exactly.
+        t = 0;
+        let j = 0;
+        for (let k = 0; k < S; k++) {
+          if (j < ns && stages[j] === k) t += pE[pb + j++]!;
+          else t += E[base + k]!;
+        }
+      }
+      pT[i] = t;
+    }
+    return true;
+  }
+
+  discard(s: number): void {
+    this.subs[s]!.hasPending = false;
+  }
+
+  /** Make subtype s's pending proposal current. */
+  commit(s: number): void {
+    const st = this.subs[s]!;
+    if (!st.hasPending) return;
+    st.hasPending = false;
+    st.seq.set(st.pendingSeq);
+    inversePositions(st.seq, st.pos);
+    const t = st.tmpl;
+    st.tmpl = st.pendingTmpl;
+    st.pendingTmpl = t;
+    const ch = st.changes;
+    const ns = ch.nStages;
+    if (ns > 0) {
+      const { M, S } = this;
+      for (let i = 0; i < M; i++) {
+        const base = i * S;
+        const pb = i * ns;
+        for (let j = 0; j < ns; j++) {
+          const k = base + ch.stages[j]!;
+          st.L[k] = st.pendL[pb + j]!;
+          st.E[k] = st.pendE[pb + j]!;
+        }
+      }
+      st.T.set(st.pendT);
+    }
+    if (this.rebaseAny) {
+      this.rebaseAny = false;
+      for (let i = 0; i < this.M; i++) {
+        if (this.rebase[i]) {
+          this.rebase[i] = 0;
+          this.rebaseSubject(i);
+        }
+      }
+    }
+  }
+
+  /** L of subtype s at (i, k), the pending value when `usePending` and a proposal is pending. */
+  private lAt(s: number, i: number, k: number, usePending: boolean): number {
+    const st = this.subs[s]!;
+    if (usePending && st.hasPending) {
+      const j = st.pendIndex[k]!;
+      if (j >= 0) return st.pendL[i * st.changes.nStages + j]!;
+    }
+    return st.L[i * this.S + k]!;
+  }
+
+  /** Exact log p(x_i) by log-sum-exp over L (the slow path for subjects whose shifted total under/overflows). */
+  exactSubject(i: number, f: ArrayLike<number>, usePending: boolean): number {
+    const S = this.S;
+    let mx = -Infinity;
+    for (let s = 0; s < this.subs.length; s++) {
+      if (!(f[s]! > 0)) continue;
+      const lf = Math.log(f[s]!);
+      for (let k = 0; k < S; k++) mx = Math.max(mx, lf + this.lAt(s, i, k, usePending));
+    }
+    if (mx === -Infinity) return -Infinity;
+    let acc = 0;
+    for (let s = 0; s < this.subs.length; s++) {
+      if (!(f[s]! > 0)) continue;
+      const lf = Math.log(f[s]!);
+      for (let k = 0; k < S; k++) acc += Math.exp(lf + this.lAt(s, i, k, usePending) - mx);
+    }
+    if (usePending) {
+      this.rebase[i] = 1;
+      this.rebaseAny = true;
+    }
+    return mx + Math.log(acc);
+  }
+
+  /** Total log-likelihood with fractions f, using pending proposals where present. */
+  logLik(f: ArrayLike<number>, usePending = true): number {
+    const M = this.M;
+    const K = this.subs.length;
+    const Ts: Float64Array[] = [];
+    for (let s = 0; s < K; s++) {
+      const st = this.subs[s]!;
+      Ts.push(usePending && st.hasPending ? st.pendT : st.T);
+    }
+    let total = 0;
+    if (K === 1) {
+      const T0 = Ts[0]!;
+      const lf = Math.log(f[0]!);
+      for (let i = 0; i < M; i++) {
+        const q = T0[i]!;
+        total += q > 0 && q < Infinity ? this.ref[i]! + Math.log(q) + lf : this.exactSubject(i, f, usePending);
+      }
+      return total;
+    }
+    for (let i = 0; i < M; i++) {
+      let q = 0;
+      for (let s = 0; s < K; s++) q += f[s]! * Ts[s]![i]!;
+      total += q > 0 && q < Infinity ? this.ref[i]! + Math.log(q) : this.exactSubject(i, f, usePending);
+    }
+    return total;
+  }
+
+  /** other[i] = sum over subtypes except s of f_t T_t[i] (current tables). */
+  othersTotal(s: number, f: ArrayLike<number>, other: Float64Array): void {
+    other.fill(0);
+    for (let t = 0; t < this.subs.length; t++) {
+      if (t === s) continue;
+      const T = this.subs[t]!.T;
+      const ft = f[t]!;
+      for (let i = 0; i < this.M; i++) other[i] += ft * T[i]!;
+    }
+  }
+
+  /** Log-likelihood of the pending proposal of subtype s, others fixed: sum_i ref_i + log(other_i + f_s T'_s[i]). */
+  logLikWithOthers(s: number, f: ArrayLike<number>, other: Float64Array): number {
+    const st = this.subs[s]!;
+    const T = st.hasPending ? st.pendT : st.T;
+    const fs = f[s]!;
+    let total = 0;
+    for (let i = 0; i < this.M; i++) {
+      const q = other[i]! + fs * T[i]!;
+      total += q > 0 && q < Infinity ? this.ref[i]! + Math.log(q) : this.exactSubject(i, f, true);
+    }
+    return total;
+  }
+
+  /** EM fraction update: f_s = mean over subjects of the responsibility of subtype s. */
+  responsibilities(f: ArrayLike<number>, out: Float64Array): void {
+    const K = this.subs.length;
+    const M = this.M;
+    const acc = new Float64Array(K);
+    for (let i = 0; i < M; i++) {
+      let q = 0;
+      for (let s = 0; s < K; s++) q += f[s]! * this.subs[s]!.T[i]!;
+      if (q > 0 && q < Infinity) {
+        for (let s = 0; s < K; s++) acc[s] += (f[s]! * this.subs[s]!.T[i]!) / q;
+      } else {
+        // exact responsibilities for this subject
+        const lse = this.exactSubject(i, f, false);
+        for (let s = 0; s < K; s++) {
+          if (!(f[s]! > 0)) continue;
+          let a = 0;
+          for (let k = 0; k < this.S; k++) a += Math.exp(Math.log(f[s]!) + this.subs[s]!.L[i * this.S + k]! - lse);
+          acc[s] += a;
+        }
+      }
+    }
+    let sum = 0;
+    for (let s = 0; s < K; s++) sum += acc[s]!;
+    for (let s = 0; s < K; s++) out[s] = acc[s]! / sum;
+  }
+
+  sequences(): Int32Array[] {
+    return this.subs.map((st) => Int32Array.from(st.seq));
+  }
+}
