@@ -6,7 +6,8 @@ import { readZTable } from '../io/ztable.js';
 import { combineDirectory, CV_DEFAULTS, runCrossValidation, type CvOptions } from '../cv/run.js';
 import { writeCvOutputs } from '../cv/store.js';
 import type { CvResult } from '../cv/types.js';
-import { loadThresholds, readSustainModel } from '../cv/inputs.js';
+import { loadThresholds } from '../cv/inputs.js';
+import { readSustainModel } from '../io/modelfile.js';
 import { intOption, jobsOption, listOption, numberListOption, floatOption } from './options.js';
 
 interface CvFlags {
@@ -23,6 +24,7 @@ interface CvFlags {
   startpoints: number;
   mcmc: number;
   samples?: number;
+  mcmcTune?: number;
   seed: number;
   stratify?: string;
   model?: string;
@@ -52,7 +54,8 @@ export function register(program: Command): void {
     .option('--folds <F>', 'number of folds', intOption(2, 1000), CV_DEFAULTS.folds)
     .option('--startpoints <n>', 'EM start points of every fit', intOption(1), CV_DEFAULTS.startpoints)
     .option('--mcmc <n>', 'MCMC iterations of every fit', intOption(1), CV_DEFAULTS.mcmcIterations)
-    .option('--samples <n>', 'posterior samples kept per fit (default: the engine default)', intOption(1))
+    .option('--samples <n>', 'posterior samples kept per fit (default: as fit)', intOption(1))
+    .option('--mcmc-tune <n>', 'iterations of each MCMC tuning pass (default: as fit)', intOption(2))
     .option('--seed <n>', 'random seed (folds and every fit derive from it)', intOption(-(2 ** 52), 2 ** 52), CV_DEFAULTS.seed)
     .option('--stratify <column>', 'balance the folds on this column of the data (e.g. diagnosis)')
     .option('--model <file>', 'full-data model to match the folds to (default: fitted here with the same settings)')
@@ -112,6 +115,7 @@ Examples:
         quiet: flags.quiet === true,
       };
       if (flags.samples !== undefined) opts.samplesKept = flags.samples;
+      if (flags.mcmcTune !== undefined) opts.mcmcTuneIterations = flags.mcmcTune;
       if (flags.stratify !== undefined) opts.stratify = flags.stratify;
       if (flags.fold !== undefined) opts.part = flags.fold;
       if (flags.model !== undefined) opts.model = { model: readSustainModel(flags.model), sha256: sha256File(flags.model), file: flags.model };

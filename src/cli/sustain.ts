@@ -1,4 +1,273 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { UserError } from '../common/errors.js';
+import { defaultThreads } from '../common/pool.js';
+import { toolVersion } from '../common/version.js';
+import { writeCsvAtomic } from '../io/csv.js';
+import { sha256File } from '../io/hash.js';
+import { readJsonValidated } from '../io/json.js';
+import { writeJsonAtomic } from '../io/atomic.js';
+import { readModelFile, writeModelFile } from '../io/modelfile.js';
+import { createProgress } from '../io/progress.js';
+import { readZTable, writeZTable } from '../io/ztable.js';
+import { assignSubjects, fitSustain, FIT_DEFAULTS, makeThresholds, simulateCohort, type ThresholdOverrides } from '../sustain/index.js';
+import type { Assignment, ModelFile, ZTable } from '../sustain/types.js';
+import { assignKmeans, fitKmeansModel } from '../cv/kmeans.js';
+import { floatOption, intOption, jobsOption, listOption, numberListOption } from './options.js';
 
-// Placeholder: the subcommands of this file are being written; see the issues.
-export function register(_program: Command): void {}
+const overridesSchema = z.record(
+  z.string(),
+  z.object({ zvals: z.array(z.number()).min(1), zmax: z.number() }),
+);
+
+/** subjects.csv rows: subject_id, (session), ml_subtype, prob_ml_subtype, ml_stage, prob_ml_stage, prob_subtype_0..K-1 */
+export function writeSubjectsCsv(path: string, a: Assignment, table: ZTable): void {
+  const K = a.subtypes;
+  const session = table.carried?.['session'];
+  const cols = ['subject_id', ...(session ? ['session'] : []), 'ml_subtype', 'prob_ml_subtype', 'ml_stage', 'prob_ml_stage'];
+  for (let s = 0; s < K; s++) cols.push(`prob_subtype_${s}`);
+  const rows = a.subjects.map((id, i) => {
+    const r: (string | number)[] = [id];
+    if (session) r.push(session[i]!);
+    r.push(a.mlSubtype[i]!, a.probMlSubtype[i]!, a.mlStage[i]! < 0 ? '' : a.mlStage[i]!, a.probMlStage[i]!);
+    for (let s = 0; s < K; s++) r.push(a.probSubtype[i * K + s]!);
+    return r;
+  });
+  writeCsvAtomic(path, cols, rows);
+}
+
+function assignAny(model: ModelFile, table: ZTable, K: number | undefined): Assignment {
+  if (model.method === 'kmeans') return assignKmeans(model, table, K ?? model.fits[model.fits.length - 1]!.subtypes);
+  return assignSubjects(model, table, K);
+}
+
+interface FitFlags {
+  data: string;
+  out: string;
+  method: 'sustain' | 'kmeans';
+  zvals: number[];
+  zmax: number;
+  thresholds?: string;
+  maxSubtypes: number;
+  subtypes?: number;
+  startpoints: number;
+  mcmc: number;
+  samples: number;
+  seed: number;
+  biomarkers?: string[];
+  includeControls?: boolean;
+  restarts?: number;
+  jobs: number;
+  quiet?: boolean;
+}
+
+async function fitCommand(o: FitFlags): Promise<void> {
+  const read = readZTable(o.data, { biomarkers: o.biomarkers, includeControls: o.includeControls });
+  const table = read.table;
+  if (o.subtypes !== undefined && o.subtypes > o.maxSubtypes) throw new UserError(`--subtypes ${o.subtypes} is more than --max-subtypes ${o.maxSubtypes}`);
+  const modelPath = join(o.out, 'model.json');
+  const subjectsPath = join(o.out, 'subjects.csv');
+  const sha = sha256File(o.data);
+  let model: ModelFile;
+  const t0 = Date.now();
+  if (o.method === 'kmeans') {
+    model = fitKmeansModel(table, { maxSubtypes: o.maxSubtypes, seed: o.seed, ...(o.restarts !== undefined ? { restarts: o.restarts } : {}) });
+    model.training = { ...model.training, dataFile: o.data, dataSha256: sha };
+  } else {
+    const overrides: ThresholdOverrides = o.thresholds === undefined ? {} : readJsonValidated(o.thresholds, overridesSchema, 'thresholds file');
+    const thresholds = makeThresholds(table.biomarkers, o.zvals, o.zmax, overrides, o.thresholds);
+    const bar = createProgress({ label: 'fit', total: 1, quiet: o.quiet });
+    try {
+      model = await fitSustain(table, thresholds, {
+        seed: o.seed,
+        maxSubtypes: o.maxSubtypes,
+        startpoints: o.startpoints,
+        mcmcIterations: o.mcmc,
+        samplesKept: o.samples,
+        threads: o.jobs,
+        dataFile: o.data,
+        dataSha256: sha,
+        onProgress: (p) => {
+          bar.setTotal(p.total);
+          bar.tick(1, `${p.phase}, K=${p.subtypes}, best log-likelihood ${Number.isFinite(p.bestLogLik) ? p.bestLogLik.toFixed(2) : '-'}`);
+        },
+      });
+    } finally {
+      bar.stop();
+    }
+  }
+  const assignment = assignAny(model, table, o.subtypes);
+  writeModelFile(modelPath, model);
+  writeSubjectsCsv(subjectsPath, assignment, table);
+  const lines = [`fitted ${table.subjects.length} subjects x ${table.biomarkers.length} biomarkers (${read.biomarkerSource})${read.excludedControls > 0 ? `, ${read.excludedControls} control rows left out` : ''} in ${((Date.now() - t0) / 1000).toFixed(1)} s`];
+  for (const f of model.fits) {
+    const extra = 'logLikelihood' in f ? `log-likelihood ${f.logLikelihood.toFixed(4)}` : `silhouette ${f.silhouette.toFixed(3)}`;
+    lines.push(`K=${f.subtypes}: ${extra}, fractions ${f.fractions.map((v) => v.toFixed(3)).join(', ')}`);
+  }
+  lines.push(`wrote ${modelPath} and ${subjectsPath} (K=${assignment.subtypes})`);
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+interface AssignFlags {
+  model: string;
+  data: string;
+  out: string;
+  subtypes?: number;
+}
+
+function assignCommand(o: AssignFlags): void {
+  const model = readModelFile(o.model);
+  const read = readZTable(o.data, { biomarkers: model.biomarkers, includeControls: true });
+  // A biomarker column of the data (by its sidecar) that the model does not know is an error:
+  // the model would silently ignore information the user meant it to use.
+  const side = readZTable(o.data, { includeControls: true });
+  if (side.biomarkerSource === 'sidecar') {
+    const extra = side.table.biomarkers.filter((b) => !model.biomarkers.includes(b));
+    if (extra.length > 0) throw new UserError(`biomarker column(s) ${extra.join(', ')} are not in the model (model biomarkers: ${model.biomarkers.join(', ')})`, { file: o.data, field: extra[0] });
+  }
+  const a = assignAny(model, read.table, o.subtypes);
+  writeSubjectsCsv(o.out, a, read.table);
+  process.stdout.write(`assigned ${a.subjects.length} subjects to the ${a.subtypes}-subtype model; wrote ${o.out}\n`);
+}
+
+interface SimFlags {
+  subjects: number;
+  biomarkers: number;
+  subtypes: number;
+  zvals: number[];
+  zmax: number;
+  seed: number;
+  fractions?: number[];
+  controlFraction: number;
+  out: string;
+}
+
+function simulateCommand(o: SimFlags): void {
+  const sim = simulateCohort({
+    subjects: o.subjects,
+    biomarkers: o.biomarkers,
+    subtypes: o.subtypes,
+    zvals: o.zvals,
+    zmax: o.zmax,
+    seed: o.seed,
+    controlFraction: o.controlFraction,
+    ...(o.fractions ? { fractions: o.fractions } : {}),
+  });
+  writeZTable(join(o.out, 'z.csv'), sim.data);
+  writeCsvAtomic(
+    join(o.out, 'truth.csv'),
+    ['subject_id', 'true_subtype', 'true_stage'],
+    sim.data.subjects.map((s, i) => [s, sim.truth.subtype[i]!, sim.truth.stage[i]!]),
+  );
+  writeJsonAtomic(join(o.out, 'truth-model.json'), {
+    generator: 'ms-subtype simulate (pySuStaIn-style z-score simulation)',
+    toolVersion: toolVersion(),
+    seed: o.seed,
+    subjects: o.subjects,
+    biomarkers: sim.model.biomarkers,
+    zvals: sim.model.thresholds.zvals,
+    zmax: sim.model.thresholds.zmax,
+    events: sim.model.events,
+    sequences: sim.model.namedSequences,
+    fractions: sim.model.fractions,
+    controlFraction: o.controlFraction,
+    trueStageDoc: 'true_stage j in 0..N+1 = number of events passed (N+1: all passed, at zmax); subjects at stage 0 carry a random true_subtype that does not affect their data',
+  });
+  process.stdout.write(`simulated ${o.subjects} subjects x ${o.biomarkers} biomarkers, ${o.subtypes} subtypes; wrote z.csv, truth.csv, truth-model.json in ${o.out}\n`);
+}
+
+export function register(program: Command): void {
+  program
+    .command('fit')
+    .description('Fit SuStaIn subtypes and stages (K = 1..max) to a z-score table')
+    .requiredOption('--data <file>', 'z-score table: subject_id + one column per biomarker (larger = more abnormal)')
+    .requiredOption('--out <dir>', 'output directory (model.json, subjects.csv)')
+    .option('--zvals <list>', 'z thresholds (events) of every biomarker', numberListOption, [1, 2, 3])
+    .option('--zmax <z>', 'z at the end of the disease course (above the largest threshold)', floatOption(0), 5)
+    .option('--thresholds <file>', 'per-biomarker thresholds, JSON {"biomarker": {"zvals": [1, 2], "zmax": 4}} (overrides --zvals/--zmax)')
+    .option('--max-subtypes <K>', 'fit K = 1..K subtypes', intOption(1, 20), FIT_DEFAULTS.maxSubtypes)
+    .option('--subtypes <K>', 'which K to write to subjects.csv (default: the largest)', intOption(1, 20))
+    .option('--startpoints <n>', 'EM start points (and split candidates) per K', intOption(1), FIT_DEFAULTS.startpoints)
+    .option('--mcmc <n>', 'MCMC iterations per K after 3 tuning passes of 10,000 (0: no MCMC, the ML model only)', intOption(0), FIT_DEFAULTS.mcmcIterations)
+    .option('--samples <n>', 'posterior samples kept in model.json per K (thinned evenly)', intOption(1), FIT_DEFAULTS.samplesKept)
+    .option('--seed <n>', 'random seed', intOption(-(2 ** 52), 2 ** 52), 1)
+    .option('--biomarkers <list>', 'biomarker columns (default: the normaliser sidecar <data>.json, else every numeric column)', listOption)
+    .option('--include-controls', 'keep rows flagged is_control (default: leave them out of the fit)')
+    .addOption(new Option('--method <m>', 'sustain, or kmeans (a baseline: k-means clusters, no stages)').choices(['sustain', 'kmeans']).default('sustain'))
+    .option('--restarts <n>', 'k-means restarts (with --method kmeans)', intOption(1))
+    .addOption(new Option('--jobs <n>', 'worker threads').argParser(jobsOption).default(defaultThreads(), 'all cores'))
+    .option('--quiet', 'no progress bar')
+    .addHelpText(
+      'after',
+      `
+Input: a z-score table (CSV or TSV) with subject_id and one column per biomarker, larger = more
+abnormal; empty cells are missing values (the likelihood skips them); a row with no values is an
+error. Carried columns (session, group, ...) are kept; rows with is_control = 1/true are left out.
+
+Outputs in --out:
+  model.json    the fitted models (K = 1..max): biomarkers, zvals, zmax, events, and per K the ML
+                sequences ([biomarker, z] in order), fractions, training log-likelihood and thinned
+                MCMC samples; settings, seed and tool version. Reused by \`assign\`, \`cv\` and \`report\`.
+  subjects.csv  subject_id, ml_subtype (0-based, subtypes ordered by fraction, largest first),
+                prob_ml_subtype, ml_stage (0..N events passed), prob_ml_stage, prob_subtype_0..K-1,
+                averaged over the posterior samples.
+Same inputs and seed give byte-identical files whatever --jobs.
+
+Example:
+  ms-subtype fit --data z.csv --zvals 1,2,3 --zmax 5 --max-subtypes 3 --startpoints 25 \\
+                 --mcmc 100000 --seed 1 --out fit/`,
+    )
+    .action(async (o: FitFlags) => fitCommand(o));
+
+  program
+    .command('assign')
+    .description('Subtype and stage new subjects with a fitted model')
+    .requiredOption('--model <file>', 'model.json from `fit`')
+    .requiredOption('--data <file>', 'z-score table with a column for every biomarker of the model (matched by name)')
+    .requiredOption('--out <file>', 'subjects.csv to write')
+    .option('--subtypes <K>', 'which fit of the model to use (default: the largest K)', intOption(1, 20))
+    .addHelpText(
+      'after',
+      `
+Biomarker columns are matched by name; a model biomarker missing from the data is an error. Other
+columns are carried or ignored, except that when the data has a normaliser sidecar (<data>.json)
+listing a feature the model does not know, that is an error. Missing cells are skipped by the
+likelihood; a row with no values is an error. Every row is assigned (controls included).
+Probabilities are averaged over the model's posterior samples, as in \`fit\`: assigning the training
+data gives the same subjects.csv as fit wrote.
+
+Output columns: subject_id, ml_subtype, prob_ml_subtype, ml_stage, prob_ml_stage, prob_subtype_0..K-1.
+
+Example:
+  ms-subtype assign --model fit/model.json --data new-z.csv --out new-subjects.csv`,
+    )
+    .action((o: AssignFlags) => assignCommand(o));
+
+  program
+    .command('simulate')
+    .description('Simulate a cohort with known subtypes and stages (as pySuStaIn\'s simulation)')
+    .requiredOption('--out <dir>', 'output directory (z.csv, truth.csv, truth-model.json)')
+    .option('--subjects <n>', 'number of subjects', intOption(1), 500)
+    .option('--biomarkers <n>', 'number of biomarkers', intOption(1, 1000), 6)
+    .option('--subtypes <K>', 'number of subtypes', intOption(1, 20), 2)
+    .option('--zvals <list>', 'z thresholds of every biomarker', numberListOption, [1, 2, 3])
+    .option('--zmax <z>', 'z at the end of the disease course', floatOption(0), 5)
+    .option('--fractions <list>', 'subtype fractions (default proportional to K+1, K, ..., 2)', numberListOption)
+    .option('--control-fraction <p>', 'share of subjects at stage 0', floatOption(0, 1), 0.25)
+    .option('--seed <n>', 'random seed', intOption(-(2 ** 52), 2 ** 52), 1)
+    .addHelpText(
+      'after',
+      `
+Each subtype gets a random event sequence (thresholds of a biomarker in order); each subject a subtype
+(by --fractions) and a stage: 0 for the first --control-fraction of subjects, else uniform over
+1..N+1; its z-scores are the subtype's piecewise-linear values at that stage plus N(0, 1) noise.
+
+Outputs: z.csv (subject_id, b01..), truth.csv (subject_id, true_subtype, true_stage),
+truth-model.json (sequences as [biomarker, z], fractions, thresholds).
+
+Example:
+  ms-subtype simulate --subjects 500 --biomarkers 6 --subtypes 2 --zvals 1,2,3 --zmax 5 --seed 1 --out sim/`,
+    )
+    .action((o: SimFlags) => simulateCommand(o));
+}

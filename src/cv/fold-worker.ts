@@ -4,7 +4,7 @@
  * the result as plain data.
  */
 import { join } from 'node:path';
-import { writeJsonAtomic } from '../io/atomic.js';
+import { writeModelFile } from '../io/modelfile.js';
 import { runCvTask, type CvTask, type CvTaskResult } from './fold.js';
 import type { CvSettings } from './settings.js';
 import { writePart } from './store.js';
@@ -14,7 +14,7 @@ export type WorkerTask = CvTask & { write?: { dir: string; settings: CvSettings 
 export default async function runAndSave(task: WorkerTask): Promise<CvTaskResult> {
   const result = await runCvTask(task);
   if (task.write !== undefined) {
-    if (result.kind === 'full' && result.model !== undefined) writeJsonAtomic(join(task.write.dir, 'full-model.json'), result.model);
+    if (result.kind === 'full' && result.model !== undefined) writeModelFile(join(task.write.dir, 'full-model.json'), result.model);
     writePart(task.write.dir, task.write.settings, result);
     // The model is on disk; do not copy it back across the thread boundary.
     if (result.kind === 'full') delete result.model;

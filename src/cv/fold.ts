@@ -1,5 +1,5 @@
 import type { NamedEvent, SustainModelFile, Thresholds, ZTable } from '../sustain/types.js';
-import { assignSubjects, fitSustain, positionalVariance, sampleSubjectLogLikelihoods } from '../sustain/index.js';
+import { assignSubjects, fitFor, fitSustain, mlSequenceIndices, positionalVariance, sampleSubjectLogLikelihoods } from '../sustain/index.js';
 import { foldScore } from './cvic.js';
 
 /**
@@ -13,6 +13,8 @@ export interface EngineSettings {
   mcmcIterations: number;
   /** Posterior samples kept per K; undefined = the engine's default. */
   samplesKept?: number;
+  /** iterations of each MCMC tuning pass; undefined = the engine's default */
+  mcmcTuneIterations?: number;
 }
 
 export interface FoldTask {
@@ -100,17 +102,7 @@ export function complement(M: number, idx: ArrayLike<number>): Int32Array {
 
 /** ML sequences of the K-subtype fit as event indices. */
 export function sequenceIndices(model: SustainModelFile, K: number): number[][] {
-  const fit = model.fits[K - 1];
-  if (fit === undefined) throw new Error(`the model has no ${K}-subtype fit`);
-  const key = (e: NamedEvent) => `${e[0]}\u0000${e[1]}`;
-  const index = new Map(model.events.map((e, i) => [key(e), i]));
-  return fit.sequences.map((seq) =>
-    seq.map((e) => {
-      const i = index.get(key(e));
-      if (i === undefined) throw new Error(`event ${e[0]} z=${e[1]} is not among the model's events`);
-      return i;
-    }),
-  );
+  return mlSequenceIndices(model, fitFor(model, K));
 }
 
 function engineOptions(t: { engine: EngineSettings; seed: number; threads: number }) {
@@ -121,6 +113,7 @@ function engineOptions(t: { engine: EngineSettings; seed: number; threads: numbe
     threads: t.threads,
   };
   if (t.engine.samplesKept !== undefined) o['samplesKept'] = t.engine.samplesKept;
+  if (t.engine.mcmcTuneIterations !== undefined) o['mcmcTuneIterations'] = t.engine.mcmcTuneIterations;
   return { ...o, seed: t.seed };
 }
 

@@ -25,6 +25,8 @@ export interface CvOptions {
   mcmcIterations: number;
   /** posterior samples kept per K; undefined = the engine's default */
   samplesKept?: number;
+  /** iterations of each MCMC tuning pass; undefined = the engine's default */
+  mcmcTuneIterations?: number;
   seed: number;
   /** name of a carried column of the z table to stratify the folds on */
   stratify?: string;
@@ -79,6 +81,7 @@ export async function runCrossValidation(data: ZTable, thresholds: Thresholds, d
       startpoints: opts.startpoints,
       mcmcIterations: opts.mcmcIterations,
       samplesKept: opts.samplesKept ?? null,
+      mcmcTuneIterations: opts.mcmcTuneIterations ?? null,
       stratify: opts.stratify ?? null,
       fullModel: opts.model === undefined ? 'fitted' : `given:${opts.model.sha256}`,
       toolVersion: toolVersion(),
@@ -98,6 +101,7 @@ export async function runCrossValidation(data: ZTable, thresholds: Thresholds, d
     startpoints: opts.startpoints,
     mcmcIterations: opts.mcmcIterations,
     ...(opts.samplesKept !== undefined ? { samplesKept: opts.samplesKept } : {}),
+    ...(opts.mcmcTuneIterations !== undefined ? { mcmcTuneIterations: opts.mcmcTuneIterations } : {}),
   };
   const missing: (number | 'full')[] = [];
   let reused = 0;

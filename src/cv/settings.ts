@@ -13,6 +13,8 @@ export type CvSettings = {
   mcmcIterations: number;
   /** null = the engine's default */
   samplesKept: number | null;
+  /** null = the engine's default */
+  mcmcTuneIterations: number | null;
   stratify: string | null;
   biomarkers: string[];
   zvals: number[][];
@@ -51,6 +53,7 @@ export function makeSettings(
     startpoints: s.startpoints,
     mcmcIterations: s.mcmcIterations,
     samplesKept: s.samplesKept,
+    mcmcTuneIterations: s.mcmcTuneIterations,
     stratify: s.stratify,
     biomarkers: [...data.biomarkers],
     zvals: thresholds.zvals.map((z) => [...z]),

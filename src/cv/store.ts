@@ -40,6 +40,7 @@ const settingsSchema = z.looseObject({
   startpoints: z.number().int(),
   mcmcIterations: z.number().int(),
   samplesKept: z.number().int().nullable(),
+  mcmcTuneIterations: z.number().int().nullable(),
   stratify: z.string().nullable(),
   biomarkers: z.array(z.string()),
   zvals: z.array(z.array(num)),

@@ -5,9 +5,14 @@ import type { FeatureDef } from './features.js';
  * One pass over the label map accumulates per-label voxel counts (and per-label lesion counts when
  * there is a lesion mask); one pass per scalar map accumulates per-label sums. Every feature is
  * then a sum over its label set, so the cost does not grow with the number of features.
+ * Mean = (sum - lesion sum) / (count - lesion count) when lesions are excluded; the subtraction is
+ * exact for counts and differs from summing normal-appearing voxels alone by rounding only.
  */
+/** Integer label arrays as decoded (the native type is used directly: no 4-byte copy of a uint8/int16 map). */
+export type LabelArray = Int32Array | Int16Array | Uint16Array | Uint8Array | Int8Array | Uint32Array;
+
 export interface SubjectArrays {
-  labels: Int32Array;
+  labels: LabelArray;
   /** mm^3 per voxel. */
   voxelVolume: number;
   /** Lesion mask values (binary or probabilistic), same grid as labels. */
@@ -16,67 +21,122 @@ export interface SubjectArrays {
   maps?: ReadonlyMap<string, ArrayLike<number>>;
 }
 
-/** Per-label accumulators; `index` maps a label to its slot. */
+/**
+ * Per-label sums: a dense array for labels 0..65535 (every aseg/aparc label), a Map for any other.
+ * Label maps are long runs of one label, so the voxel loops add whole runs here (on a label change)
+ * instead of touching memory per voxel: that keeps counting near the speed of reading the array.
+ */
+const DENSE = 1 << 16;
+
+class LabelSums {
+  readonly dense = new Float64Array(DENSE);
+  readonly other = new Map<number, number>();
+  add(label: number, x: number): void {
+    if (label >= 0 && label < DENSE) this.dense[label]! += x;
+    else this.other.set(label, (this.other.get(label) ?? 0) + x);
+  }
+  get(label: number): number {
+    return label >= 0 && label < DENSE ? this.dense[label]! : (this.other.get(label) ?? 0);
+  }
+  /** Labels with a non-zero sum, ascending. */
+  present(): number[] {
+    const out: number[] = [];
+    for (let l = 0; l < DENSE; l++) if (this.dense[l] !== 0) out.push(l);
+    for (const [l, v] of this.other) if (v !== 0) out.push(l);
+    return out.sort((a, b) => a - b);
+  }
+}
+
 interface LabelStats {
-  labels: number[];
-  slot: (label: number) => number;
-  counts: Float64Array;
-  lesionCounts: Float64Array | null;
+  counts: LabelSums;
+  /** Lesion voxels per label (null without a mask). */
+  lesionCounts: LabelSums | null;
   lesionVoxels: number;
 }
 
-const DENSE_LIMIT = 1 << 22;
-
-/** Map label values to dense slots: direct when labels are small non-negative ints, else through a Map. */
-function slotsFor(labels: Int32Array): { size: number; slotArray: Int32Array | null; slotMap: Map<number, number> | null; present: number[] } {
-  let min = 0;
-  let max = 0;
-  for (let i = 0; i < labels.length; i++) {
-    const v = labels[i]!;
-    if (v < min) min = v;
-    else if (v > max) max = v;
-  }
-  if (min >= 0 && max < DENSE_LIMIT) return { size: max + 1, slotArray: null, slotMap: null, present: [] };
-  const slotMap = new Map<number, number>();
-  for (let i = 0; i < labels.length; i++) {
-    const v = labels[i]!;
-    if (!slotMap.has(v)) slotMap.set(v, slotMap.size);
-  }
-  const present = [...slotMap.keys()];
-  const slotArray = new Int32Array(labels.length);
-  for (let i = 0; i < labels.length; i++) slotArray[i] = slotMap.get(labels[i]!)!;
-  return { size: slotMap.size, slotArray, slotMap, present };
-}
-
-function accumulate(a: SubjectArrays, lesionThreshold: number): LabelStats & { slotArray: Int32Array | null } {
-  const { size, slotArray, slotMap, present } = slotsFor(a.labels);
-  const idx = slotArray ?? a.labels;
-  const counts = new Float64Array(size);
-  let lesionCounts: Float64Array | null = null;
-  let lesionVoxels = 0;
-  if (a.lesion) {
-    lesionCounts = new Float64Array(size);
-    const m = a.lesion;
-    for (let i = 0; i < idx.length; i++) {
-      const s = idx[i]!;
-      counts[s]!++;
-      if (m[i]! >= lesionThreshold) {
-        lesionCounts[s]!++;
-        lesionVoxels++;
+function accumulate(a: SubjectArrays, lesionThreshold: number): LabelStats {
+  const L = a.labels;
+  const counts = new LabelSums();
+  const n = L.length;
+  if (n === 0) return { counts, lesionCounts: null, lesionVoxels: 0 };
+  let prev = L[0]!;
+  let run = 0;
+  if (!a.lesion) {
+    for (let i = 0; i < n; i++) {
+      const v = L[i]!;
+      if (v === prev) run++;
+      else {
+        counts.add(prev, run);
+        prev = v;
+        run = 1;
       }
     }
-  } else {
-    for (let i = 0; i < idx.length; i++) counts[idx[i]!]!++;
+    counts.add(prev, run);
+    return { counts, lesionCounts: null, lesionVoxels: 0 };
   }
-  const labels = slotMap ? present : Array.from({ length: size }, (_, i) => i);
-  const slot = slotMap ? (l: number) => slotMap.get(l) ?? -1 : (l: number) => (l >= 0 && l < size ? l : -1);
-  return { labels, slot, counts, lesionCounts, lesionVoxels, slotArray };
+  const m = a.lesion;
+  const lesionCounts = new LabelSums();
+  let lesionVoxels = 0;
+  for (let i = 0; i < n; i++) {
+    const v = L[i]!;
+    if (v === prev) run++;
+    else {
+      counts.add(prev, run);
+      prev = v;
+      run = 1;
+    }
+    if (m[i]! >= lesionThreshold) {
+      lesionCounts.add(v, 1);
+      lesionVoxels++;
+    }
+  }
+  counts.add(prev, run);
+  return { counts, lesionCounts, lesionVoxels };
 }
 
-/** Slots of a feature's label set ("nonzero" = every present label but 0). */
-function slotsOf(st: LabelStats, set: number[] | 'nonzero'): number[] {
-  if (set === 'nonzero') return st.labels.filter((l) => l !== 0).map(st.slot).filter((s) => s >= 0);
-  return set.map(st.slot).filter((s) => s >= 0);
+/** Per-label sum and count of a scalar map's finite values, also within the lesion mask. */
+interface MapSums {
+  sum: LabelSums;
+  n: LabelSums;
+  sumL: LabelSums;
+  nL: LabelSums;
+}
+
+function accumulateMap(a: SubjectArrays, data: ArrayLike<number>, lesionThreshold: number): MapSums {
+  const L = a.labels;
+  const m = a.lesion;
+  const ms: MapSums = { sum: new LabelSums(), n: new LabelSums(), sumL: new LabelSums(), nL: new LabelSums() };
+  if (L.length === 0) return ms;
+  let prev = L[0]!;
+  let s = 0;
+  let k = 0;
+  for (let i = 0; i < L.length; i++) {
+    const v = L[i]!;
+    if (v !== prev) {
+      ms.sum.add(prev, s);
+      ms.n.add(prev, k);
+      prev = v;
+      s = 0;
+      k = 0;
+    }
+    const x = data[i]!;
+    // NaN/Inf voxels (outside a ratio map's mask) are not tissue
+    if (!Number.isFinite(x)) continue;
+    s += x;
+    k++;
+    if (m && m[i]! >= lesionThreshold) {
+      ms.sumL.add(v, x);
+      ms.nL.add(v, 1);
+    }
+  }
+  ms.sum.add(prev, s);
+  ms.n.add(prev, k);
+  return ms;
+}
+
+/** Labels of a feature's set ("nonzero" = every label present but 0). */
+function labelsOf(st: LabelStats, set: number[] | 'nonzero'): number[] {
+  return set === 'nonzero' ? st.counts.present().filter((l) => l !== 0) : set;
 }
 
 export interface SubjectMeasures {
@@ -89,35 +149,22 @@ export interface SubjectMeasures {
 export function measureSubject(a: SubjectArrays, defs: readonly FeatureDef[], lesionThreshold: number): SubjectMeasures {
   const st = accumulate(a, lesionThreshold);
   const vv = a.voxelVolume;
-  const hasMask = st.lesionCounts !== null;
-  const sumSlots = (arr: Float64Array, slots: number[]) => {
-    let s = 0;
-    for (const k of slots) s += arr[k]!;
-    return s;
+  const les = st.lesionCounts;
+  const total = (sums: LabelSums, labels: number[]) => {
+    let t = 0;
+    for (const l of labels) t += sums.get(l);
+    return t;
   };
-  // Per-map per-label sums, computed once per map that a feature uses.
-  const mapStats = new Map<string, { sum: Float64Array; n: Float64Array; sumL: Float64Array; nL: Float64Array }>();
-  const statsForMap = (name: string) => {
-    let ms = mapStats.get(name);
-    if (ms) return ms;
-    const data = a.maps?.get(name);
-    if (!data) throw new Error(`scalar map "${name}" was not loaded`);
-    const size = st.counts.length;
-    ms = { sum: new Float64Array(size), n: new Float64Array(size), sumL: new Float64Array(size), nL: new Float64Array(size) };
-    const idx = st.slotArray ?? a.labels;
-    const m = a.lesion;
-    for (let i = 0; i < idx.length; i++) {
-      const v = data[i]!;
-      if (!Number.isFinite(v)) continue; // NaN/Inf voxels (outside a ratio map's mask) are not tissue
-      const s = idx[i]!;
-      ms.sum[s]! += v;
-      ms.n[s]!++;
-      if (m && m[i]! >= lesionThreshold) {
-        ms.sumL[s]! += v;
-        ms.nL[s]!++;
-      }
+  // Scalar-map sums, computed once per map that a feature uses.
+  const mapSums = new Map<string, MapSums>();
+  const sumsFor = (name: string): MapSums => {
+    let ms = mapSums.get(name);
+    if (!ms) {
+      const data = a.maps?.get(name);
+      if (!data) throw new Error(`scalar map "${name}" was not loaded`);
+      ms = accumulateMap(a, data, lesionThreshold);
+      mapSums.set(name, ms);
     }
-    mapStats.set(name, ms);
     return ms;
   };
 
@@ -126,31 +173,31 @@ export function measureSubject(a: SubjectArrays, defs: readonly FeatureDef[], le
     switch (d.measure) {
       case 'volume':
       case 'icv': {
-        const slots = slotsOf(st, d.labels);
-        let n = sumSlots(st.counts, slots);
-        if (d.excludeLesion && hasMask) n -= sumSlots(st.lesionCounts!, slots);
+        const labels = labelsOf(st, d.labels);
+        let n = total(st.counts, labels);
+        if (d.excludeLesion && les) n -= total(les, labels);
         return n * vv;
       }
       case 'mean': {
-        const slots = slotsOf(st, d.labels);
-        const ms = statsForMap(d.map!);
-        let s = sumSlots(ms.sum, slots);
-        let n = sumSlots(ms.n, slots);
-        if (d.excludeLesion && hasMask) {
-          s -= sumSlots(ms.sumL, slots);
-          n -= sumSlots(ms.nL, slots);
+        const labels = labelsOf(st, d.labels);
+        const ms = sumsFor(d.map!);
+        let s = total(ms.sum, labels);
+        let n = total(ms.n, labels);
+        if (d.excludeLesion && les) {
+          s -= total(ms.sumL, labels);
+          n -= total(ms.nL, labels);
         }
         return n > 0 ? s / n : NaN;
       }
       case 'lesion': {
-        if (hasMask) {
+        if (les) {
           lesionSource = 'mask';
           return st.lesionVoxels * vv;
         }
         const set = d.labels === 'nonzero' ? [] : d.labels;
         if (set.length === 0) return NaN;
         if (lesionSource === 'none') lesionSource = 'labels';
-        return sumSlots(st.counts, slotsOf(st, set)) * vv;
+        return total(st.counts, set) * vv;
       }
     }
   });

@@ -71,7 +71,7 @@ export function mergeShards(opts: MergeOptions): MergeResult {
   const cars = files.map((f) => readSidecar(sidecarPath(f)));
   const first = cars[0]!;
   cars.forEach((c, i) => {
-    const why = differs(first, c);
+    const why = i === 0 ? null : differs(first, c);
     if (why) throw new UserError(`cannot merge with ${files[0]}: ${why}`, { file: files[i]! });
   });
 
@@ -160,7 +160,7 @@ function differs(a: Sidecar, b: Sidecar): string | null {
   if (a.gridTolerance !== b.gridTolerance) return `grid tolerance ${b.gridTolerance} vs ${a.gridTolerance}`;
   if (a.input.kind !== b.input.kind || a.input.sha256 !== b.input.sha256 || a.input.subjects !== b.input.subjects) return 'made from another cohort input (manifest differs)';
   if ((a.shard?.count ?? null) !== (b.shard?.count ?? null)) return `shard count ${b.shard?.count ?? 'none'} vs ${a.shard?.count ?? 'none'}`;
-  if (a.shard && b.shard && a !== b && a.shard.index === b.shard.index) return `both are shard ${a.shard.index}/${a.shard.count}`;
+  if (a.shard && b.shard && a.shard.index === b.shard.index) return `both are shard ${a.shard.index}/${a.shard.count}`;
   if (settingsOf(a) !== settingsOf(b)) return 'made with other settings';
   return null;
 }

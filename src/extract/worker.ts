@@ -2,7 +2,7 @@ import { existsSync, statSync, readFileSync } from 'node:fs';
 import { UserError, formatMessage } from '../common/errors.js';
 import { sha256File } from '../io/hash.js';
 import { readLabelMap, readImage, readScalarMap, readHeader, gridMismatch, type Grid } from '../nifti/index.js';
-import { measureSubject, measureFromVolumes } from './measure.js';
+import { measureSubject, measureFromVolumes, type LabelArray } from './measure.js';
 import { parseAsegStats } from './tables.js';
 import type { SubjectTask, SubjectResult, InputRecord } from './types.js';
 
@@ -43,7 +43,7 @@ export default function extractSubject(task: SubjectTask): SubjectResult {
     }
 
     current = task.labels.shown;
-    const lm = readLabelMap(task.labels.path);
+    const lm = readLabels(task.labels.path);
     let lesion: ArrayLike<number> | undefined;
     if (task.lesion) {
       current = task.lesion.shown;
@@ -70,6 +70,19 @@ export default function extractSubject(task: SubjectTask): SubjectResult {
     }
     return fail(task, current, `internal error: ${(e as Error)?.message ?? String(e)}`);
   }
+}
+
+/**
+ * Integer label maps without scaling are measured in their stored type (a view on the inflated
+ * bytes: no 4-byte-per-voxel copy, which for a 1 mm map is most of the memory and a pass of time);
+ * float or scaled label maps go through readLabelMap, which checks they hold whole numbers.
+ */
+function readLabels(path: string): { labels: LabelArray; voxelVolume: number } {
+  const img = readImage(path);
+  const d = img.data;
+  if (!img.scaled && !(d instanceof Float32Array) && !(d instanceof Float64Array)) return { labels: d, voxelVolume: img.voxelVolume };
+  const lm = readLabelMap(path);
+  return { labels: lm.labels, voxelVolume: lm.voxelVolume };
 }
 
 function fromAsegStats(task: SubjectTask): SubjectResult {

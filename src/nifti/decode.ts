@@ -37,7 +37,8 @@ function view(d: Dtype, buf: ArrayBufferLike, off: number, n: number): VoxelArra
 export function voxelView(bytes: Uint8Array, offset: number, n: number, d: Dtype, littleEndian: boolean): VoxelArray {
   const size = BYTES[d];
   let src = bytes.subarray(offset, offset + n * size);
-  if ((src.byteOffset % size) !== 0) src = src.slice(); // a typed view needs alignment: copy once
+  // a typed view needs alignment: copy once (new Uint8Array copies; Buffer#slice would not)
+  if ((src.byteOffset % size) !== 0) src = new Uint8Array(src);
   if (size > 1 && littleEndian !== HOST_LE) {
     const b = Buffer.from(src.buffer, src.byteOffset, src.byteLength);
     if (size === 2) b.swap16();

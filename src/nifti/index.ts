@@ -9,4 +9,4 @@ export { gridMismatch, det3 } from './affine.js';
 export { parseNiftiHeader } from './header.js';
 export { parseMghHeader } from './mgh.js';
 export { labelVolumes, findSidecarTable, volumesCsv, formatVolume, type LabelVolume } from './volumes.js';
-export { encodeNifti1, encodeMgh, type WriteNiftiOptions, type WritableDtype, type WriteMghOptions, type MghDtype } from './write.js';
+export { encodeNifti1, encodeMgh, type WriteNiftiOptions, type WritableDtype, type AnyWritableDtype, type WriteMghOptions, type MghDtype } from './write.js';

@@ -5,9 +5,11 @@ import { gzipSync } from 'node:zlib';
  * tests that need files with known content. The affine goes in both sform and qform-free form
  * (sform_code 2, qform_code 0), which every reader (nibabel included) honours.
  */
-export type WritableDtype = 'uint8' | 'int16' | 'int32' | 'float32' | 'float64' | 'int8' | 'uint16' | 'uint32';
+export type WritableDtype = 'uint8' | 'int16' | 'int32' | 'float32' | 'float64';
+/** Every NIfTI type the reader supports (the extra three are for tests of the reader). */
+export type AnyWritableDtype = WritableDtype | 'int8' | 'uint16' | 'uint32';
 
-const DT: Record<WritableDtype, { code: number; bytes: number }> = {
+const DT: Record<AnyWritableDtype, { code: number; bytes: number }> = {
   uint8: { code: 2, bytes: 1 },
   int16: { code: 4, bytes: 2 },
   int32: { code: 8, bytes: 4 },
@@ -23,7 +25,7 @@ export interface WriteNiftiOptions {
   /** 4x4 row-major voxel-to-mm affine; default: diagonal of `voxelSize`. */
   affine?: number[];
   voxelSize?: [number, number, number];
-  dtype: WritableDtype;
+  dtype: AnyWritableDtype;
   /** scl_slope / scl_inter (default 1 / 0) */
   sclSlope?: number;
   sclInter?: number;

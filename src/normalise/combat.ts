@@ -1,4 +1,4 @@
-import { solveOls, type RankDeficient } from './ols.js';
+import { groupByMissing, solveOlsMany, type RankDeficient } from './ols.js';
 
 /**
  * ComBat: empirical-Bayes location/scale harmonisation across sites (Johnson, Li & Rabinovic 2007,
@@ -82,38 +82,43 @@ export function fitCombat(d: CombatData, s: CombatSettings): CombatParams | Comb
   const nPerFeature = new Int32Array(G);
   // Sums needed by the EB step: per (site, feature) sum of squared deviations from gammaHat.
   const ss = new Float64Array(K * G);
-  for (let g = 0; g < G; g++) {
-    const rows: number[] = [];
-    for (let i = 0; i < N; i++) if (!Number.isNaN(d.y[i * G + g]!)) rows.push(i);
+  // Features with the same missing pattern share one design (and one QR decomposition).
+  for (const grp of groupByMissing(d.y, N, G)) {
+    const rows = grp.rows;
     const n = rows.length;
-    nPerFeature[g] = n;
     const X = new Float64Array(n * p);
-    const y = new Float64Array(n);
+    const siteCount = new Int32Array(K);
     rows.forEach((i, r) => {
       X[r * p + d.site[i]!] = 1;
       for (let c = 0; c < P; c++) X[r * p + K + c] = d.Xp[i * P + c]!;
-      y[r] = d.y[i * G + g]!;
-      counts[d.site[i]! * G + g]!++;
+      siteCount[d.site[i]!]!++;
     });
-    const fit = solveOls(X, n, p, y);
-    if (!fit.ok) return { ok: false, feature: g, rank: fit };
-    let a = 0;
-    for (let k = 0; k < K; k++) a += (counts[k * G + g]! / n) * fit.coef[k]!;
-    alpha[g] = a;
-    for (let c = 0; c < P; c++) beta[g * P + c] = fit.coef[K + c]!;
-    sigma[g] = Math.sqrt(fit.rss / n);
-    const sum = new Float64Array(K);
-    const z = new Float64Array(n);
-    rows.forEach((i, r) => {
-      z[r] = standardise(y[r]!, a, beta, g, P, d.Xp, i, sigma[g]!);
-      sum[d.site[i]!] += z[r]!;
+    const ys = grp.features.map((g) => Float64Array.from(rows, (i) => d.y[i * G + g]!));
+    const fits = solveOlsMany(X, n, p, ys);
+    if (!Array.isArray(fits)) return { ok: false, feature: grp.features[0]!, rank: fits };
+    grp.features.forEach((g, q) => {
+      const fit = fits[q]!;
+      const y = ys[q]!;
+      nPerFeature[g] = n;
+      for (let k = 0; k < K; k++) counts[k * G + g] = siteCount[k]!;
+      let a = 0;
+      for (let k = 0; k < K; k++) a += (siteCount[k]! / n) * fit.coef[k]!;
+      alpha[g] = a;
+      for (let c = 0; c < P; c++) beta[g * P + c] = fit.coef[K + c]!;
+      sigma[g] = Math.sqrt(fit.rss / n);
+      const sum = new Float64Array(K);
+      const z = new Float64Array(n);
+      rows.forEach((i, r) => {
+        z[r] = standardise(y[r]!, a, beta, g, P, d.Xp, i, sigma[g]!);
+        sum[d.site[i]!] += z[r]!;
+      });
+      for (let k = 0; k < K; k++) gammaHat[k * G + g] = sum[k]! / siteCount[k]!;
+      rows.forEach((i, r) => {
+        const k = d.site[i]!;
+        ss[k * G + g] += (z[r]! - gammaHat[k * G + g]!) ** 2;
+      });
+      for (let k = 0; k < K; k++) deltaHat[k * G + g] = ss[k * G + g]! / (siteCount[k]! - 1);
     });
-    for (let k = 0; k < K; k++) gammaHat[k * G + g] = sum[k]! / counts[k * G + g]!;
-    rows.forEach((i, r) => {
-      const k = d.site[i]!;
-      ss[k * G + g] += (z[r]! - gammaHat[k * G + g]!) ** 2;
-    });
-    for (let k = 0; k < K; k++) deltaHat[k * G + g] = ss[k * G + g]! / (counts[k * G + g]! - 1);
   }
 
   const gammaStar = Float64Array.from(gammaHat);

@@ -49,7 +49,13 @@ export function defaultNormaliserPath(out: string): string {
 }
 
 export function readFeatureSidecar(file: string): FeatureDef[] {
-  return validateFeatureSidecar(readJson(file, 'feature sidecar'), file);
+  try {
+    return validateFeatureSidecar(readJson(file, 'feature sidecar'), file);
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    // <data>.json is read by default, so say what was expected and how to skip it.
+    throw new UserError(`${e.message} (expected the feature definitions written by extract; --no-features-sidecar ignores the file)`, {}, e.exitCode);
+  }
 }
 
 export function readNormaliser(file: string): Normaliser {

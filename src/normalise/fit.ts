@@ -5,7 +5,7 @@ import { readCohort, readFeatureValues, type Cohort } from './cohort.js';
 import { fitCombat, harmoniseValue, type CombatParams } from './combat.js';
 import { classifyCovariates, designColumns, encodeRows } from './design.js';
 import { resolveFeatures, transformValue } from './features.js';
-import { solveOls, type RankDeficient } from './ols.js';
+import { groupByMissing, solveOlsMany, type OlsFit, type RankDeficient } from './ols.js';
 import {
   fitOptions,
   INTERCEPT,
@@ -93,14 +93,16 @@ export function fitNormaliser(table: Table, options: Partial<FitOptions> = {}): 
     }
   }
 
-  const models: FeatureModel[] = feats.map((f, g) => {
-    const rows: number[] = [];
-    for (let i = 0; i < nC; i++) if (!Number.isNaN(yC[i * F + g]!)) rows.push(i);
-    const n = rows.length;
+  // Checks in feature order, so the first bad feature is the one named.
+  const groups = groupByMissing(yC, nC, F);
+  const groupOf = new Int32Array(F);
+  groups.forEach((grp, q) => grp.features.forEach((g) => (groupOf[g] = q)));
+  feats.forEach((f, g) => {
+    const rows = groups[groupOf[g]!]!.rows;
     const need = p - 1 + o.minExtraControls;
-    if (n < need) {
+    if (rows.length < need) {
       throw new UserError(
-        `only ${n} controls have a value for this feature, but the model has ${p - 1} covariate column${p - 1 === 1 ? '' : 's'}` +
+        `only ${rows.length} controls have a value for this feature, but the model has ${p - 1} covariate column${p - 1 === 1 ? '' : 's'}` +
           `${p > 1 ? ` (${cols.slice(1).join(', ')})` : ''}; at least ${need} controls are needed (covariate columns + ${o.minExtraControls})`,
         { file: cohort.file, field: f.name },
       );
@@ -108,14 +110,21 @@ export function fitNormaliser(table: Table, options: Partial<FitOptions> = {}): 
     for (const s of specs) {
       if (s.kind === 'categorical') checkLevelCounts(cohort, s, rows.map((i) => controls[i]!), o.minControlsPerLevel, f.name);
     }
+  });
+  // One QR decomposition per missing-value pattern (usually one for all features).
+  const fits: OlsFit[] = new Array(F);
+  for (const grp of groups) {
+    const n = grp.rows.length;
     const X = new Float64Array(n * p);
-    const y = new Float64Array(n);
-    rows.forEach((i, r) => {
-      X.set(enc.X.subarray(i * p, (i + 1) * p), r * p);
-      y[r] = yC[i * F + g]!;
-    });
-    const fit = solveOls(X, n, p, y);
-    if (!fit.ok) throw rankError(cohort.file, cols, fit, `feature ${f.name}: `);
+    grp.rows.forEach((i, r) => X.set(enc.X.subarray(i * p, (i + 1) * p), r * p));
+    const ys = grp.features.map((g) => Float64Array.from(grp.rows, (i) => yC[i * F + g]!));
+    const res = solveOlsMany(X, n, p, ys);
+    if (!Array.isArray(res)) throw rankError(cohort.file, cols, res, `feature ${feats[grp.features[0]!]!.name}: `);
+    grp.features.forEach((g, q) => (fits[g] = res[q]!));
+  }
+  const models: FeatureModel[] = feats.map((f, g) => {
+    const fit = fits[g]!;
+    const rows = groups[groupOf[g]!]!.rows;
     if (fit.tss === 0) throw new UserError(`the value is the same for every control, so it has no spread to scale z-scores by`, { file: cohort.file, field: f.name });
     if (fit.rss <= fit.tss * 1e-20) {
       throw new UserError(`the covariates explain the controls' values exactly (residual sd 0); is the feature a copy of a covariate?`, { file: cohort.file, field: f.name });
@@ -130,7 +139,7 @@ export function fitNormaliser(table: Table, options: Partial<FitOptions> = {}): 
       coefficients,
       sd: Math.sqrt(fit.rss / fit.df),
       r2: 1 - fit.rss / fit.tss,
-      nControls: n,
+      nControls: rows.length,
       df: fit.df,
       meanLevelEffect: meanLevelEffects(cohort, specs, rows.map((i) => controls[i]!), coefficients),
     };
@@ -176,6 +185,10 @@ function fitCombatStage(
     throw new UserError(`ComBat needs controls from at least 2 sites; every control has ${o.siteColumn} = ${siteSpec.levels[0]}`, { file: cohort.file, field: o.siteColumn });
   }
   checkLevelCounts(cohort, siteSpec, controls, o.minControlsPerLevel, null);
+  for (let g = 0; g < F; g++) {
+    const withValue = controls.filter((_, i) => !Number.isNaN(yC[i * F + g]!));
+    if (withValue.length < controls.length) checkLevelCounts(cohort, siteSpec, withValue, o.minControlsPerLevel, featureNames[g]!);
+  }
   const K = siteSpec.levels.length;
   const index = new Map(siteSpec.levels.map((l, k) => [l, k]));
   const siteVals = cohort.covariates.get(o.siteColumn)!;

@@ -33,6 +33,15 @@ const INVOLVED_TOL = 1e-6;
 
 /** X: n x p row-major; y: length n. */
 export function solveOls(X: Float64Array, n: number, p: number, y: Float64Array): OlsFit | RankDeficient {
+  const r = solveOlsMany(X, n, p, [y]);
+  return Array.isArray(r) ? r[0]! : r;
+}
+
+/**
+ * Several responses on one design: one QR decomposition (the O(n p^2) part) shared by all, each
+ * response then costs O(n p). Features with the same missing-value pattern share a design.
+ */
+export function solveOlsMany(X: Float64Array, n: number, p: number, ys: readonly Float64Array[]): OlsFit[] | RankDeficient {
   const scale = new Float64Array(p);
   for (let j = 0; j < p; j++) {
     let s = 0;
@@ -47,16 +56,35 @@ export function solveOls(X: Float64Array, n: number, p: number, y: Float64Array)
   for (let j = 0; j < p; j++) {
     if (!(Math.abs(R.get(j, j)) > COLLINEAR_TOL)) return { ok: false, column: j, dependsOn: dependence(A, j) };
   }
-  const b = qr.solve(Matrix.columnVector(Array.from(y)));
-  const coef = new Float64Array(p);
-  for (let j = 0; j < p; j++) coef[j] = b.get(j, 0) / scale[j]!;
-  const rss = residualSumOfSquares(X, n, p, y, coef);
-  let mean = 0;
-  for (let i = 0; i < n; i++) mean += y[i]!;
-  mean /= n;
-  let tss = 0;
-  for (let i = 0; i < n; i++) tss += (y[i]! - mean) ** 2;
-  return { ok: true, coef, rss, tss, df: n - p };
+  // coef = R^-1 Q'y with the thin Q copied out once: per response O(n p) on typed arrays
+  // (ml-matrix's multi-column solve goes through get/set per element, 10x slower here).
+  const Qm = qr.orthogonalMatrix;
+  const Q = new Float64Array(n * p);
+  for (let i = 0; i < n; i++) for (let j = 0; j < p; j++) Q[i * p + j] = Qm.get(i, j);
+  const Rt = new Float64Array(p * p);
+  for (let a = 0; a < p; a++) for (let b = a; b < p; b++) Rt[a * p + b] = R.get(a, b);
+  return ys.map((y) => {
+    const qty = new Float64Array(p);
+    for (let i = 0; i < n; i++) {
+      const yi = y[i]!;
+      for (let j = 0; j < p; j++) qty[j] += Q[i * p + j]! * yi;
+    }
+    const b = new Float64Array(p);
+    for (let j = p - 1; j >= 0; j--) {
+      let s = qty[j]!;
+      for (let k = j + 1; k < p; k++) s -= Rt[j * p + k]! * b[k]!;
+      b[j] = s / Rt[j * p + j]!;
+    }
+    const coef = new Float64Array(p);
+    for (let j = 0; j < p; j++) coef[j] = b[j]! / scale[j]!;
+    const rss = residualSumOfSquares(X, n, p, y, coef);
+    let mean = 0;
+    for (let i = 0; i < n; i++) mean += y[i]!;
+    mean /= n;
+    let tss = 0;
+    for (let i = 0; i < n; i++) tss += (y[i]! - mean) ** 2;
+    return { ok: true as const, coef, rss, tss, df: n - p };
+  });
 }
 
 /** Prediction of one design row, summed in column order (the same order everywhere, for byte-stable output). */
@@ -81,4 +109,22 @@ function dependence(A: Matrix, j: number): number[] {
   const out: number[] = [];
   for (let k = 0; k < j; k++) if (Math.abs(c.get(k, 0)) > INVOLVED_TOL) out.push(k);
   return out;
+}
+
+/**
+ * Group the G columns of an N x G row-major table by their missing (NaN) pattern: each group's
+ * rows (those with values) and features, groups in the order of their first feature.
+ */
+export function groupByMissing(y: Float64Array, N: number, G: number): { rows: number[]; features: number[] }[] {
+  const groups = new Map<string, { rows: number[]; features: number[] }>();
+  for (let g = 0; g < G; g++) {
+    const rows: number[] = [];
+    const gaps: number[] = [];
+    for (let i = 0; i < N; i++) (Number.isNaN(y[i * G + g]!) ? gaps : rows).push(i);
+    const key = gaps.join(',');
+    const grp = groups.get(key);
+    if (grp) grp.features.push(g);
+    else groups.set(key, { rows, features: [g] });
+  }
+  return [...groups.values()];
 }

@@ -55,6 +55,11 @@ const fitSchema = z.strictObject({
   maxSubtypes: pos.max(10),
   startpoints: pos,
   mcmc: pos,
+  /** MCMC proposal tuning: short runs before the main chain; null = the engine's defaults */
+  mcmcTunePasses: z.number().int().min(0).nullable(),
+  mcmcTuneIterations: z.number().int().min(2).nullable(),
+  /** thinned posterior samples kept per K; null = the engine's default */
+  samplesKept: pos.nullable(),
   /** number of subtypes used for the assignments and the report; null = CV's recommendation, else maxSubtypes */
   subtypes: pos.nullable(),
   /** include the controls in the fit (not advised: SuStaIn is fitted on patients) */
@@ -125,6 +130,9 @@ export const DEFAULT_CONFIG: RunConfig = {
     maxSubtypes: 3,
     startpoints: 25,
     mcmc: 100000,
+    mcmcTunePasses: null,
+    mcmcTuneIterations: null,
+    samplesKept: null,
     subtypes: null,
     includeControls: false,
   },

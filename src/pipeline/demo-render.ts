@@ -31,13 +31,17 @@ const R_IN0 = R_OUT0 * 0.8;
 /** The posterior fossa ends at this radius (room for the CSF around the brain stem and cerebellum). */
 const R_FOSSA = 0.97;
 
+/** The posterior fossa holds cerebellum and brainstem up to this scale (healthy variation can make them larger than the reference). */
+const FOSSA_SCALE = 1.12;
+
 interface Ellipsoid {
   c: [number, number, number];
   r: [number, number, number];
 }
-const CEREBELLUM: Ellipsoid = { c: [0, -0.55, -0.47], r: [0.55, 0.3, 0.33] };
+const CEREBELLUM: Ellipsoid = { c: [0, -0.56, -0.4], r: [0.5, 0.26, 0.3] };
 const CEREBELLUM_WM_FRACTION = 0.6; // of the cerebellum's semi-axes
 const BRAINSTEM: Ellipsoid = { c: [0, -0.22, -0.58], r: [0.12, 0.13, 0.45] };
+const BRAINSTEM_FOSSA: Ellipsoid = { c: BRAINSTEM.c, r: [BRAINSTEM.r[0] * FOSSA_SCALE, BRAINSTEM.r[1] * FOSSA_SCALE, BRAINSTEM.r[2]] };
 /** Lateral ventricles (one per side, mirrored); bent down at both ends like the horns. */
 const VENTRICLE: Ellipsoid = { c: [0.1, 0, 0.2], r: [0.07, 0.38, 0.1] };
 const VENTRICLE_BEND = 0.5;
@@ -139,7 +143,7 @@ export function renderDemoSubject(s: DemoSubject, grid: DemoGrid = DEMO_GRID): R
         const r = Math.sqrt(r2);
         const left = x < 0;
         let lab: number = LABEL.csf;
-        const inFossa = r <= R_FOSSA && (ell(CEREBELLUM, x, y, z, 1) <= 1 || ell(BRAINSTEM, x, y, z, 1) <= 1);
+        const inFossa = r <= R_FOSSA && (ell(CEREBELLUM, x, y, z, FOSSA_SCALE) <= 1 || ell(BRAINSTEM_FOSSA, x, y, z, 1) <= 1);
         if (inFossa) {
           if (ell(bs, x, y, z, 1) <= 1) lab = LABEL.brainstem;
           else {

@@ -62,9 +62,20 @@ export function writeSubjectsCsv(file: string, a: Assignment, carried: Record<st
   writeCsvAtomic(file, columns, rows);
 }
 
+/** Everything of `fit` that changes the model (fit.subtypes only picks which K is used later). */
 function fitSettings(ctx: StepContext) {
+  const { subtypes: _unused, ...f } = ctx.cfg.fit;
+  return { ...f, seed: ctx.cfg.seed };
+}
+
+/** Engine settings that are left to the engine's defaults unless the config names them. */
+function engineExtras(ctx: StepContext): { mcmcTunePasses?: number; mcmcTuneIterations?: number; samplesKept?: number } {
   const f = ctx.cfg.fit;
-  return { biomarkers: f.biomarkers, zvals: f.zvals, zmax: f.zmax, thresholds: f.thresholds, maxSubtypes: f.maxSubtypes, startpoints: f.startpoints, mcmc: f.mcmc, includeControls: f.includeControls, seed: ctx.cfg.seed };
+  return {
+    ...(f.mcmcTunePasses !== null ? { mcmcTunePasses: f.mcmcTunePasses } : {}),
+    ...(f.mcmcTuneIterations !== null ? { mcmcTuneIterations: f.mcmcTuneIterations } : {}),
+    ...(f.samplesKept !== null ? { samplesKept: f.samplesKept } : {}),
+  };
 }
 
 export const fitStep: Step = {
@@ -84,6 +95,7 @@ export const fitStep: Step = {
       maxSubtypes: f.maxSubtypes,
       startpoints: f.startpoints,
       mcmcIterations: f.mcmc,
+      ...engineExtras(ctx),
       threads: ctx.jobs,
       seed: ctx.cfg.seed,
       dataFile: LAYOUT.z,

@@ -158,17 +158,18 @@ async function sizesSection(c: Context): Promise<string> {
   c.figures['assignment-confidence.svg'] = await renderSvg(confidenceSpec(points, labels, opts.subtypeColours, opts.confidenceBands, k));
   const staged = summary.subjects - summary.stage0;
   const perSubtype = table(
-    [{ label: 'Subtype' }, { label: 'Size (ML)', numeric: true }, { label: `${intervalPct}% interval`, numeric: true }, { label: 'Subjects', numeric: true }, { label: 'Median stage', numeric: true }],
+    [{ label: 'Subtype' }, { label: `Size (${intervalPct}% interval)`, numeric: true }, { label: 'Subjects', numeric: true }, { label: 'Median stage', numeric: true }],
     labels.map((l, j) => {
       const f = fractions[j]!;
       return [
         `<span class="dot" style="background:${opts.subtypeColours[j % opts.subtypeColours.length]};margin-right:6px;vertical-align:-2px"></span>${esc(l.full)}`,
-        esc(pct(f.ml, 1, 1)),
-        esc(`${pct(f.lo, 1, 1)}–${pct(f.hi, 1, 1)}`),
+        `${esc(pct(f.ml, 1, 1))} <span class="muted">(${esc(pct(f.lo, 1, 1))}–${esc(pct(f.hi, 1, 1))})</span>`,
         esc(summary.perSubtype[j]!),
         esc(medianStage(counts[j]!)),
       ];
     }),
+    () => false,
+    'data wrap1',
   );
   const stage0Line = `<p class="muted" style="font-size:13px">${esc(summary.stage0)} subject(s) at stage 0 (no abnormal event yet) are not counted in any subtype: their subtype carries no information.</p>`;
   const bandRows = summary.bands.map((b) => [`&gt; ${esc((100 * b.threshold).toFixed(0))}%`, esc(b.count), esc(pct(b.count, staged))]);
@@ -319,7 +320,7 @@ function subjectsSection(c: Context): string {
   const head = t.columns.map((col) => `<th${col.type === 'text' || col.type === 'subtype' ? '' : ' class="num"'} title="${esc(col.key)}">${esc(col.label)}</th>`).join('');
   const options = c.labels.map((l) => `<option value="${l.subtype}">${esc(l.full)}</option>`).join('');
   const body =
-    `<div class="tools"><input type="search" id="subject-search" placeholder="Search subjects, subtypes, columns…" aria-label="Search the subject table">` +
+    `<div class="tools"><input type="search" id="subject-search" placeholder="Search: subject, subtype, any column…" aria-label="Search the subject table">` +
     `<select id="subject-filter" aria-label="Show subtype"><option value="all">All subjects</option>${options}<option value="stage0">Stage 0 only</option></select>` +
     `<button id="download-all" class="primary" type="button">Download CSV</button><button id="download-shown" type="button">Download shown rows</button>` +
     `<span class="count" id="subject-count"></span></div>` +

@@ -21,9 +21,9 @@ main section { margin: 30px 0 8px; }
 h2 { font-size: 21px; margin: 0 0 4px; font-weight: 650; }
 h3 { font-size: 16px; margin: 20px 0 8px; font-weight: 600; }
 p.lead { margin: 0 0 14px; color: var(--muted); max-width: 820px; }
-.cards { display:grid; grid-template-columns: repeat(auto-fill, minmax(165px, 1fr)); gap: 12px; margin: 18px 0 6px; }
+.cards { display:grid; grid-template-columns: repeat(auto-fit, minmax(128px, 1fr)); gap: 10px; margin: 16px 0 6px; }
 .card { background: var(--card); border:1px solid var(--line); border-radius: 10px; padding: 12px 14px; }
-.card .v { font-size: 26px; font-weight: 650; line-height: 1.15; }
+.card .v { font-size: 24px; font-weight: 650; line-height: 1.15; }
 .card .k { font-size: 13px; color: var(--muted); }
 .card .s { font-size: 12px; color: var(--muted); margin-top: 2px; }
 .subtypes { display:flex; flex-wrap: wrap; gap: 10px; margin: 14px 0 0; }
@@ -41,10 +41,11 @@ table.data { border-collapse: collapse; width: 100%; background: var(--card); fo
 table.data th, table.data td { padding: 6px 10px; border-bottom: 1px solid var(--line); text-align: left; white-space: nowrap; }
 table.data th { background: #eef2f6; font-weight: 600; position: sticky; top: 0; }
 table.data td.num, table.data th.num { text-align: right; }
+table.data.wrap1 td:first-child { white-space: normal; min-width: 160px; }
 table.data tr.best td { background: #eaf3ea; font-weight: 600; }
 .tablebox { border:1px solid var(--line); border-radius: 10px; overflow: auto; max-height: 640px; background: var(--card); }
 .tools { display:flex; flex-wrap: wrap; gap: 10px; align-items:center; margin: 10px 0; }
-.tools input[type=search] { font: inherit; padding: 7px 10px; border:1px solid #c9d1db; border-radius: 8px; min-width: 260px; }
+.tools input[type=search] { font: inherit; padding: 7px 10px; border:1px solid #c9d1db; border-radius: 8px; min-width: 320px; }
 .tools select, .tools button { font: inherit; font-size: 14px; padding: 6px 10px; border:1px solid #c9d1db; border-radius: 8px; background: #fff; cursor: pointer; }
 .tools button.primary { background: var(--accent); color: #fff; border-color: var(--accent); }
 .tools .count { color: var(--muted); font-size: 14px; margin-left: auto; }
@@ -123,7 +124,10 @@ export const TABLE_SCRIPT = `
       td.className = 'num';
       if (v !== null) {
         var w = Math.round(v * 100);
-        td.style.background = 'linear-gradient(90deg, rgba(47,93,138,0.16) ' + w + '%, transparent ' + w + '%)';
+        td.style.backgroundImage = 'linear-gradient(#8fb0d3, #8fb0d3)';
+        td.style.backgroundRepeat = 'no-repeat';
+        td.style.backgroundSize = w + '% 3px';
+        td.style.backgroundPosition = 'left bottom 3px';
       }
       td.textContent = v === null ? '' : v.toFixed(3);
     } else if (c.type === 'int' || c.type === 'num') {

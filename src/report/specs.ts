@@ -74,12 +74,12 @@ export function fractionsSpec(rows: FractionSummary[], labels: SubtypeLabel[], c
     text: `${pct(r.ml)}  (${pct(r.lo)}–${pct(r.hi)})`,
   }));
   const domain = values.map((v) => v.label);
-  const y = { field: 'label', type: 'nominal', sort: domain, title: null, axis: { labelLimit: 320, ticks: false, domain: false } } as const;
+  const y = { field: 'label', type: 'nominal', sort: domain, title: null, axis: { labelLimit: 360, ticks: false, domain: false } } as const;
   const xmax = Math.min(1, Math.max(...rows.map((r) => r.hi)) * 1.25 + 0.05);
   return {
     $schema: SCHEMA,
     title: { text: 'Subtype sizes', subtitle: `share of subjects per subtype, with ${intervalPct}% posterior interval` },
-    width: 460,
+    width: 270,
     height: { step: 34 },
     data: { values },
     layer: [
@@ -125,10 +125,10 @@ export function stagesSpec(counts: number[][], labels: SubtypeLabel[], colours: 
     title: { text: 'Stages', subtitle: 'subjects past stage 0 by most likely stage, per subtype' },
     data: { values },
     facet: { field: 'group', type: 'nominal', sort: domain, title: null, header: { labelAlign: 'left', labelAnchor: 'start', labelOrient: 'top', labelFontWeight: 'bold', labelPadding: 4, labelLimit: 400 } },
-    columns: labels.length > 3 ? 2 : 1,
+    columns: Math.min(3, labels.length),
     spacing: { row: 16, column: 24 },
     spec: {
-      width: labels.length > 3 ? 300 : 460,
+      width: labels.length >= 3 ? 290 : labels.length === 2 ? 440 : 600,
       height: 70,
       mark: { type: 'bar', cornerRadiusTopLeft: 1, cornerRadiusTopRight: 1 },
       encoding: {

@@ -36,6 +36,7 @@ export interface ChainResult {
   sequences: number[][][];
   fractions: number[][];
   logLik: number[];
+  /** fraction of iterations that moved to a different model */
   acceptance: number;
   meanFractions: number[];
   /** per subtype, per event: sd of the event's position over the chain (the next pass's sigma) */
@@ -165,10 +166,16 @@ export function runChain<D extends ModelData>(
     const llNew = mix.logLik(fNew, true);
     const u = rng.uniform();
     if (llNew - ll >= Math.log(u)) {
-      for (let s = 0; s < K; s++) if (changed[s]) mix.commit(s);
+      let moved = K > 1;
+      for (let s = 0; s < K; s++) {
+        if (changed[s]) {
+          mix.commit(s);
+          moved = true;
+        }
+      }
       f.set(fNew);
       ll = llNew;
-      accepted++;
+      if (moved) accepted++;
       if (ll > out.best.logLik) out.best = { sequences: mix.subs.map((st) => Array.from(st.seq)), fractions: Array.from(f), logLik: ll };
     } else {
       for (let s = 0; s < K; s++) if (changed[s]) mix.discard(s);

@@ -7,7 +7,8 @@ import { runCli } from '../helpers/cli.js';
 import { tempDir, writeImage, writeText, asegLike, lesionBox, lesionProb, scalarMap, N } from './fixtures.js';
 
 const VS: [number, number, number] = [1, 1.2, 1.5];
-const VV = 1 * 1.2 * 1.5;
+// The affine is stored as float32, so the voxel volume is that of the float32 spacings.
+const VV = Math.fround(1.2) * Math.fround(1.5);
 
 /** Independent reference: count the voxels of a label set (optionally outside a lesion mask). */
 function count(labels: Int32Array, set: number[] | 'nonzero', lesion?: ArrayLike<number>, thr = 0.5): number {

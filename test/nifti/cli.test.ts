@@ -1,4 +1,5 @@
-import { describe, it, expect, beforeAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { rmSync } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, sharedDir } from '../helpers/cli.js';
@@ -11,6 +12,7 @@ let dir: string;
 beforeAll(() => {
   dir = tempDir();
 });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A refusal: non-zero exit, nothing on stdout, one line on stderr naming the file, no stack trace. */
 function expectRefusal(r: ReturnType<typeof runCli>, file: string, reason: RegExp): void {
@@ -48,24 +50,16 @@ describe('ms-subtype volumes', () => {
     const f = join(DATA, 'nibabel', 'functional.nii');
     expectRefusal(runCli(['volumes', f]), f, /20 volumes/);
   });
-  it('refuses the CIFTI row_major.dconn.nii', () => {
-    const f = join(DATA, 'nibabel', 'row_major.dconn.nii');
-    expectRefusal(runCli(['volumes', f]), f, /dim\[0\] = 6/);
-  });
   it('refuses nifti1.hdr naming the missing .img', () => {
     const f = join(DATA, 'nibabel', 'nifti1.hdr');
     expectRefusal(runCli(['volumes', f]), f, /missing image file .*nifti1\.img/);
   });
-  it('refuses the non-integer float64 ascm_out_test.nii.gz', () => {
-    const f = join(DATA, 'dipy', 'ascm_out_test.nii.gz');
-    expectRefusal(runCli(['volumes', f]), f, /not a label map/);
-  });
-  it('refuses a truncated .nii.gz and a bad --names file', () => {
+  // (CIFTI, non-integer floats and the other refusals are checked on the library in refuse.test.ts:
+  // every one is a UserError, which the CLI prints the same way as these)
+  it('refuses a truncated .nii.gz', () => {
     const b = readFileSync(join(DATA, 'nipype', 'segmentation0.nii.gz'));
     const f = writeFile(dir, 'cut.nii.gz', b.subarray(0, 5000));
     expectRefusal(runCli(['volumes', f]), f, /truncated gzip data/);
-    const bad = writeFile(dir, 'bad.tsv', 'index\tname\none\tGM\n');
-    expectRefusal(runCli(['volumes', join(DATA, 'nibabel', 'standard.nii.gz'), '--names', bad]), bad, /line 2, field index/);
   });
   it('--help explains inputs, outputs and gives an example', () => {
     const r = runCli(['volumes', '--help']);

@@ -1,5 +1,9 @@
-import { describe, it, expect, beforeAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { sharedDir } from '../helpers/cli.js';
 import {
   countLabels,
   gridMismatch,
@@ -8,7 +12,7 @@ import {
   readLabelMap,
   readScalarMap,
   encodeMgh,
-  type WritableDtype,
+  type AnyWritableDtype,
 } from '../../src/nifti/index.js';
 import { gz, labelVolume, nifti1, OFF, tempDir, writeFile } from './fixtures.js';
 
@@ -16,6 +20,7 @@ let dir: string;
 beforeAll(() => {
   dir = tempDir();
 });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const DIMS: [number, number, number] = [5, 4, 3];
 const counts = (c: Record<number, number>) =>
@@ -24,7 +29,7 @@ const counts = (c: Record<number, number>) =>
     .sort((a, b) => a.label - b.label);
 
 describe('every supported data type, both byte orders, .nii and .nii.gz', () => {
-  const cases: [WritableDtype, Record<number, number>][] = [
+  const cases: [AnyWritableDtype, Record<number, number>][] = [
     ['uint8', { 0: 30, 7: 20, 255: 10 }],
     ['int8', { [-128]: 5, 0: 40, 127: 15 }],
     ['int16', { [-300]: 6, 0: 44, 3000: 10 }],
@@ -231,6 +236,56 @@ describe('shapes and content detection', () => {
     const raw = nifti1(values, { dims: DIMS, dtype: 'uint8' });
     expect(readLabelMap(writeFile(dir, 'plain.nii.gz', raw)).labels.length).toBe(60);
     expect(readLabelMap(writeFile(dir, 'packed.nii', gz(raw))).labels.length).toBe(60);
+  });
+});
+
+describe('NIfTI-2 big-endian', () => {
+  // numeric fields of the 540-byte NIfTI-2 header (nifti2.h): [offset, size, count]
+  const FIELDS: [number, number, number][] = [
+    [0, 4, 1], [12, 2, 2], [16, 8, 8], [80, 8, 3], [104, 8, 8], [168, 8, 1], [176, 8, 6], [224, 8, 2],
+    [344, 4, 2], [352, 8, 6], [400, 8, 12], [496, 4, 3],
+  ];
+  it('the derived NIfTI-2 file with its header byte-swapped reads the same', () => {
+    const le = gunzipSync(readFileSync(join(sharedDir, 'nifti', 'data', 'derived', 'JHU2mm_nifti2.nii.gz')));
+    const be = new Uint8Array(le);
+    for (const [off, size, count] of FIELDS) {
+      for (let k = 0; k < count; k++) be.subarray(off + k * size, off + (k + 1) * size).reverse();
+    }
+    const a = readLabelMap(writeFile(dir, 'n2le.nii', le));
+    const b = readLabelMap(writeFile(dir, 'n2be.nii', be));
+    expect(readHeader(b.file).littleEndian).toBe(false);
+    expect(readHeader(b.file).version).toBe(2);
+    expect(b.affine).toEqual(a.affine);
+    expect(b.voxelVolume).toBe(8);
+    expect(countLabels(b.labels)).toEqual(countLabels(a.labels));
+  });
+});
+
+describe('vox_offset', () => {
+  for (const dtype of ['int16', 'float64'] as const) {
+    for (const littleEndian of [true, false]) {
+      it(`an unaligned vox_offset (353) with ${dtype} ${littleEndian ? 'LE' : 'BE'} data is read from there`, () => {
+        const values = labelVolume({ 0: 50, 9: 10 }, DIMS);
+        const b = nifti1(values, { dims: DIMS, dtype, littleEndian });
+        const shifted = new Uint8Array(b.length + 1);
+        shifted.set(b.subarray(0, 352));
+        shifted[352] = 0xee; // one stray byte before the data
+        shifted.set(b.subarray(352), 353);
+        new DataView(shifted.buffer).setFloat32(OFF.voxOffset, 353, littleEndian);
+        const img = readImage(writeFile(dir, `off353_${dtype}_${littleEndian}.nii`, shifted));
+        expect(Array.from(img.data)).toEqual(values);
+      });
+    }
+  }
+});
+
+describe('vox_offset 0 in a single file', () => {
+  it('is read as "right after the header" (352), as nibabel does', () => {
+    const values = labelVolume({ 0: 45, 2: 15 }, DIMS);
+    const b = nifti1(values, { dims: DIMS, dtype: 'uint8' }, (dv) => dv.setFloat32(OFF.voxOffset, 0, true));
+    const f = writeFile(dir, 'off0.nii', b);
+    expect(readHeader(f).voxOffset).toBe(352);
+    expect(countLabels(readLabelMap(f).labels)).toEqual([{ label: 0, voxels: 45 }, { label: 2, voxels: 15 }]);
   });
 });
 

@@ -1,4 +1,5 @@
-import { describe, it, expect, beforeAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { sharedDir } from '../helpers/cli.js';
 import { findSidecarTable, parseEmbeddedLabels, parseLabelTable, readLabelTable } from '../../src/nifti/index.js';
@@ -9,6 +10,7 @@ let dir: string;
 beforeAll(() => {
   dir = tempDir();
 });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('label tables (format detected from the content)', () => {
   it('FreeSurferColorLUT: index name R G B A, # comments, ragged spacing', () => {

@@ -19,7 +19,7 @@ const { html, figures } = await buildReport(inputs);
 for (const [name, svg] of Object.entries(figures)) writeAtomic(join(out, 'figures', name), svg);
 writeAtomic(join(out, 'report.html'), html);
 const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+const page = await browser.newPage({ viewport: { width: 1280, height: 1180 } });
 await page.goto('file://' + join(out, 'report.html'));
 mkdirSync(join(projectRoot, 'docs', 'img'), { recursive: true });
 const full = process.argv.includes('--full');

@@ -1,0 +1,184 @@
+/**
+ * Model files (model.json): versioned JSON validated with zod on read, so a broken, truncated,
+ * hand-edited or incompatible file is refused with the reason and the key at fault.
+ */
+import { z } from 'zod';
+import { UserError } from '../common/errors.js';
+import { readJsonValidated } from './json.js';
+import { writeAtomic } from './atomic.js';
+import type { KmeansModelFile, ModelFile, SustainModelFile } from '../sustain/types.js';
+
+export const MODEL_FORMAT = 'ms-subtype-model';
+export const MODEL_FORMAT_VERSION = 1;
+
+const num = z.number().refine((v) => Number.isFinite(v), 'must be a finite number');
+const namedEvent = z.tuple([z.string(), num]);
+const base = {
+  format: z.literal(MODEL_FORMAT, { message: `not an ms-subtype model file (format must be "${MODEL_FORMAT}")` }),
+  formatVersion: z.number().refine((v) => v === MODEL_FORMAT_VERSION, {
+    message: `unsupported model format version (this ms-subtype reads version ${MODEL_FORMAT_VERSION}; refit with this version)`,
+  }),
+  toolVersion: z.string(),
+  biomarkers: z.array(z.string()).min(1),
+  settings: z.looseObject({ seed: z.number().int() }),
+  training: z.looseObject({ subjects: z.number().int().nonnegative(), dataSha256: z.string().optional(), dataFile: z.string().optional() }),
+};
+
+const sustainFit = z.object({
+  subtypes: z.number().int().positive(),
+  sequences: z.array(z.array(namedEvent)),
+  fractions: z.array(num),
+  logLikelihood: num,
+  samples: z.object({
+    sequences: z.array(z.array(z.array(z.number().int().nonnegative()))),
+    fractions: z.array(z.array(num)),
+    logLikelihood: z.array(num),
+  }),
+  diagnostics: z.record(z.string(), z.unknown()).optional(),
+});
+
+const sustainSchema = z.object({
+  ...base,
+  method: z.literal('sustain-zscore'),
+  zvals: z.array(z.array(num).min(1)),
+  zmax: z.array(num),
+  events: z.array(namedEvent).min(1),
+  fits: z.array(sustainFit).min(1),
+});
+
+const kmeansSchema = z.object({
+  ...base,
+  method: z.literal('kmeans'),
+  fits: z
+    .array(
+      z.object({
+        subtypes: z.number().int().positive(),
+        centroids: z.array(z.array(num)),
+        fractions: z.array(num),
+        silhouette: z.number(),
+        inertia: z.number(),
+      }),
+    )
+    .min(1),
+});
+
+const anyModel = z.looseObject({ method: z.enum(['sustain-zscore', 'kmeans'], { message: 'unknown model method (expected "sustain-zscore" or "kmeans")' }) });
+
+/** Checks beyond the shape: everything must agree with everything else. */
+export function checkSustainModel(m: SustainModelFile, file?: string): void {
+  const bad = (reason: string, field?: string): never => {
+    throw new UserError(`invalid model file: ${reason}`, { file, field });
+  };
+  const B = m.biomarkers.length;
+  if (new Set(m.biomarkers).size !== B) bad('a biomarker is named twice', 'biomarkers');
+  if (m.zvals.length !== B) bad(`zvals has ${m.zvals.length} rows for ${B} biomarkers`, 'zvals');
+  if (m.zmax.length !== B) bad(`zmax has ${m.zmax.length} entries for ${B} biomarkers`, 'zmax');
+  const events: [string, number][] = [];
+  m.biomarkers.forEach((b, i) => {
+    const zv = m.zvals[i]!;
+    zv.forEach((zz, j) => {
+      if (!(zz > 0) || (j > 0 && !(zz > zv[j - 1]!))) bad(`thresholds of ${b} must be positive and increasing`, `zvals.${i}`);
+      events.push([b, zz]);
+    });
+    if (!(m.zmax[i]! > zv[zv.length - 1]!)) bad(`zmax of ${b} must exceed its largest threshold`, `zmax.${i}`);
+  });
+  const N = events.length;
+  if (m.events.length !== N || m.events.some((e, q) => e[0] !== events[q]![0] || e[1] !== events[q]![1])) {
+    bad('events do not match biomarkers and zvals', 'events');
+  }
+  const index = new Map(events.map(([b, zz], e) => [`${b}\u0000${zz}`, e]));
+  const checkSeq = (seq: number[], field: string) => {
+    if (seq.length !== N) bad(`a sequence has ${seq.length} events, expected ${N}`, field);
+    const pos = new Int32Array(N).fill(-1);
+    seq.forEach((e, p) => {
+      if (e >= N || pos[e] !== -1) bad('a sequence is not an ordering of the events', field);
+      pos[e] = p;
+    });
+    for (let e = 1; e < N; e++) if (events[e]![0] === events[e - 1]![0] && pos[e]! < pos[e - 1]!) bad('a sequence puts thresholds of a biomarker out of order', field);
+  };
+  const checkFractions = (f: number[], K: number, field: string) => {
+    if (f.length !== K) bad(`${f.length} fractions for ${K} subtypes`, field);
+    if (f.some((v) => v < 0) || Math.abs(f.reduce((a, v) => a + v, 0) - 1) > 1e-6) bad('fractions must be non-negative and sum to 1', field);
+  };
+  m.fits.forEach((fit, q) => {
+    const K = fit.subtypes;
+    const at = `fits.${q}`;
+    if (fit.sequences.length !== K) bad(`${fit.sequences.length} sequences for ${K} subtypes`, `${at}.sequences`);
+    fit.sequences.forEach((seq, s) =>
+      checkSeq(
+        seq.map(([b, zz]) => {
+          const e = index.get(`${b}\u0000${zz}`);
+          if (e === undefined) bad(`unknown event [${b}, ${zz}]`, `${at}.sequences.${s}`);
+          return e!;
+        }),
+        `${at}.sequences.${s}`,
+      ),
+    );
+    checkFractions(fit.fractions, K, `${at}.fractions`);
+    const smp = fit.samples;
+    if (smp.fractions.length !== smp.sequences.length || smp.logLikelihood.length !== smp.sequences.length) bad('samples have arrays of different lengths', `${at}.samples`);
+    smp.sequences.forEach((ss, j) => {
+      if (ss.length !== K) bad(`sample ${j} has ${ss.length} sequences for ${K} subtypes`, `${at}.samples.sequences.${j}`);
+      ss.forEach((seq) => checkSeq(seq, `${at}.samples.sequences.${j}`));
+      checkFractions(smp.fractions[j]!, K, `${at}.samples.fractions.${j}`);
+    });
+  });
+}
+
+export function parseModel(raw: unknown, file: string): ModelFile {
+  // First the method, so the error for a k-means file is about k-means keys.
+  const head = z.looseObject({ format: base.format, formatVersion: base.formatVersion }).safeParse(raw);
+  if (!head.success) {
+    const issue = head.error.issues[0]!;
+    throw new UserError(issue.message, { file, field: issue.path.length > 0 ? issue.path.map(String).join('.') : undefined });
+  }
+  const m = anyModel.safeParse(raw);
+  if (!m.success) throw new UserError(m.error.issues[0]!.message, { file, field: 'method' });
+  const schema = m.data.method === 'kmeans' ? kmeansSchema : sustainSchema;
+  const r = schema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new UserError(`invalid model file: ${issue.message}`, { file, field: issue.path.length > 0 ? issue.path.map(String).join('.') : '(top level)' });
+  }
+  const model = r.data as ModelFile;
+  if (model.method === 'sustain-zscore') checkSustainModel(model, file);
+  return model;
+}
+
+export function readModelFile(file: string): ModelFile {
+  const raw = readJsonValidated(file, z.unknown(), 'model file');
+  return parseModel(raw, file);
+}
+
+export function readSustainModel(file: string): SustainModelFile {
+  const m = readModelFile(file);
+  if (m.method !== 'sustain-zscore') throw new UserError(`expected a SuStaIn model, this is a ${m.method} model`, { file });
+  return m;
+}
+
+/**
+ * JSON with two-space indent, except that arrays of plain values (a sequence, a sample's fractions)
+ * go on one line: MCMC samples would otherwise put every number on its own line. Numbers and strings
+ * are printed by JSON.stringify; key order as built, so equal models give identical bytes.
+ */
+export function stringifyModel(value: unknown, indent = ''): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  const inner = indent + '  ';
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    if (value.every((v) => v === null || typeof v !== 'object')) return `[${value.map((v) => JSON.stringify(v) ?? 'null').join(', ')}]`;
+    if (value.every((v) => Array.isArray(v) && v.every((w) => w === null || typeof w !== 'object'))) {
+      // e.g. a sequence of [biomarker, z] events: one line per array of arrays
+      return `[${value.map((v) => stringifyModel(v, inner)).join(', ')}]`;
+    }
+    return `[\n${value.map((v) => inner + stringifyModel(v, inner)).join(',\n')}\n${indent}]`;
+  }
+  const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+  if (entries.length === 0) return '{}';
+  return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${stringifyModel(v, inner)}`).join(',\n')}\n${indent}}`;
+}
+
+/** Written atomically (temp file + rename): an interrupted run never leaves a half-written model. */
+export function writeModelFile(file: string, model: SustainModelFile | KmeansModelFile): void {
+  writeAtomic(file, stringifyModel(model) + '\n');
+}

@@ -1,0 +1,97 @@
+import { describe, it, expect } from 'vitest';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_CONFIG, parseConfig, applyOverrides, loadConfig, mergeConfig } from '../../src/pipeline/config.js';
+import { UserError } from '../../src/common/errors.js';
+import { runCli } from '../helpers/cli.js';
+
+function errorOf(f: () => unknown): UserError {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(UserError);
+    return e as UserError;
+  }
+  throw new Error('expected an error');
+}
+
+describe('run config', () => {
+  it('fills what a file leaves out from the defaults, section by section', () => {
+    const cfg = parseConfig({ fit: { mcmc: 5000 }, cv: { enabled: false } }, 'c.json');
+    expect(cfg.fit.mcmc).toBe(5000);
+    expect(cfg.fit.startpoints).toBe(DEFAULT_CONFIG.fit.startpoints);
+    expect(cfg.cv.enabled).toBe(false);
+    expect(cfg.cv.folds).toBe(DEFAULT_CONFIG.cv.folds);
+    expect(parseConfig({}, 'c.json')).toEqual(DEFAULT_CONFIG);
+    // free-form maps and lists are replaced, not merged
+    expect(mergeConfig({ a: [1, 2, 3] }, { a: [4] })).toEqual({ a: [4] });
+  });
+
+  it('names the key of a wrong value, an unknown key, or an inconsistent setting', () => {
+    const cases: [unknown, string][] = [
+      [{ fit: { mcmc: -3 } }, 'field fit.mcmc'],
+      [{ fit: { zvals: [1, 'two'] } }, 'field fit.zvals.1'],
+      [{ cv: { folds: 1 } }, 'field cv.folds'],
+      [{ normalise: { covariates: 'age' } }, 'field normalise.covariates'],
+      [{ fit: { mcmcIterations: 5 } }, 'field fit'],
+      [{ extract: { lesionThreshold: 0 } }, 'field extract.lesionThreshold'],
+      [{ fit: { zvals: [2, 1] } }, 'field fit.zvals'],
+      [{ fit: { zvals: [1, 2, 3], zmax: 3 } }, 'field fit.zmax'],
+      [{ fit: { thresholds: { lesion_load: { zvals: [1, 2], zmax: 1.5 } } } }, 'field fit.thresholds.lesion_load.zmax'],
+      [{ fit: { maxSubtypes: 2, subtypes: 3 } }, 'field fit.subtypes'],
+      [{ input: { manifest: 'a.csv', bids: 'b' } }, 'field input'],
+      [{ truth: { file: 't.csv' } }, 'field truth.subjectColumn'],
+    ];
+    for (const [raw, where] of cases) {
+      const e = errorOf(() => parseConfig(raw, 'my.json'));
+      expect(e.message, JSON.stringify(raw)).toContain('my.json');
+      expect(e.message, JSON.stringify(raw)).toContain(where);
+    }
+    expect(errorOf(() => parseConfig({ fit: { mcmcIterations: 5 } }, 'my.json')).message).toContain('mcmcIterations');
+  });
+
+  it('resolves paths against the config file folder and applies --set overrides', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    try {
+      const file = join(dir, 'c.json');
+      writeFileSync(file, JSON.stringify({ input: { manifest: 'sub/manifest.csv' }, truth: { file: 'truth.csv', subjectColumn: 's', subtypeColumn: 't', stageColumn: null } }));
+      const cfg = loadConfig(file);
+      expect(cfg.input.manifest).toBe(join(dir, 'sub', 'manifest.csv'));
+      expect(cfg.truth!.file).toBe(join(dir, 'truth.csv'));
+      const o = applyOverrides(cfg, ['fit.mcmc=2000', 'cv.enabled=false', 'report.title=My cohort', 'normalise.covariates=["age"]'], dir);
+      expect(o.fit.mcmc).toBe(2000);
+      expect(o.cv.enabled).toBe(false);
+      expect(o.report.title).toBe('My cohort');
+      expect(o.normalise.covariates).toEqual(['age']);
+      expect(o.input.manifest).toBe(cfg.input.manifest);
+      expect(errorOf(() => applyOverrides(cfg, ['fit.mcmc=lots'], dir)).message).toContain('field fit.mcmc');
+      expect(errorOf(() => applyOverrides(cfg, ['fit.mcmc'], dir)).message).toContain('key=value');
+      writeFileSync(file, '{"fit": {');
+      expect(errorOf(() => loadConfig(file)).message).toContain('not valid JSON');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('CLI: --print-config prints the defaults as valid JSON; a bad config is one line naming the key', () => {
+    const p = runCli(['run', '--print-config']);
+    expect(p.code).toBe(0);
+    expect(parseConfig(JSON.parse(p.stdout), 'printed')).toEqual(DEFAULT_CONFIG);
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-cli-'));
+    try {
+      const file = join(dir, 'bad.json');
+      writeFileSync(file, JSON.stringify({ cv: { folds: 0 } }));
+      const r = runCli(['run', '--config', file, '--out', join(dir, 'out')]);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain('field cv.folds');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).not.toContain('    at ');
+      const h = runCli(['run', '--help']);
+      expect(h.stdout).toContain('Example');
+      expect(h.stdout).toContain('07-report/report.html');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

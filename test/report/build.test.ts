@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { buildReport } from '../../src/report/index.js';
+import { UserError } from '../../src/common/errors.js';
+import { makeInputs, SMALL } from './fixtures.js';
+
+function embeddedData(html: string): { rows: unknown[][]; csvHeader: string; csvLines: string[]; columns: { key: string }[] } {
+  const m = /<script type="application\/json" id="subject-data">([\s\S]*?)<\/script>/.exec(html);
+  expect(m).not.toBeNull();
+  return JSON.parse(m![1]!);
+}
+
+describe('buildReport', () => {
+  it('makes every figure as SVG, inlines each one in the page, and is deterministic', async () => {
+    const inputs = makeInputs(SMALL);
+    const a = await buildReport(inputs);
+    const names = Object.keys(a.figures).sort();
+    expect(names).toEqual(
+      [
+        'assignment-confidence.svg',
+        'cv-test-loglik.svg',
+        'cvic.svg',
+        'kmeans-centroids.svg',
+        'kmeans-silhouette.svg',
+        'normaliser-r2.svg',
+        'positional-variance-subtype-1.svg',
+        'positional-variance-subtype-2.svg',
+        'stages.svg',
+        'subtype-fractions.svg',
+      ].sort(),
+    );
+    for (const [name, svg] of Object.entries(a.figures)) {
+      expect(svg.startsWith('<svg'), name).toBe(true);
+      expect(svg).toMatch(/<\/svg>$/);
+      expect(a.html).toContain(`data-figure="${name}"`);
+    }
+    expect((a.html.match(/<svg /g) ?? []).length).toBe(names.length);
+    const b = await buildReport(makeInputs(SMALL));
+    expect(b.html).toBe(a.html);
+    expect(b.figures).toEqual(a.figures);
+  });
+
+  it('loads nothing from the network', async () => {
+    const { html } = await buildReport(makeInputs(SMALL));
+    expect(html).not.toMatch(/<link\b/i);
+    expect(html).not.toMatch(/<script[^>]+src=/i);
+    expect(html).not.toMatch(/<img\b/i);
+    expect(html).not.toMatch(/@import|url\(\s*['"]?https?:/i);
+    // The only absolute URLs allowed are XML namespaces inside the SVGs.
+    const urls = [...html.matchAll(/https?:\/\/[^\s"')<]+/g)].map((m) => m[0]);
+    expect(urls.every((u) => u.startsWith('http://www.w3.org/'))).toBe(true);
+  });
+
+  it('names subtypes after their first events and reports the summary numbers', async () => {
+    const inputs = makeInputs(SMALL);
+    const { html, figures } = await buildReport(inputs);
+    const fit = inputs.model.fits[1]!;
+    const first = fit.sequences.map((s) => s[0]![0]);
+    expect(html).toContain(`Subtype 1: led by ${first[0]}`);
+    expect(html).toContain(`Subtype 2: led by ${first[1]}`);
+    expect(figures['positional-variance-subtype-2.svg']).toContain(`led by ${first[1]}`);
+    const a = inputs.subjects.assignment;
+    const stage0 = Array.from(a.mlStage).filter((s) => s === 0).length;
+    expect(html).toContain(`<div class="v">${stage0}</div><div class="k">at stage 0</div>`);
+    expect(html).toContain(`<div class="v">${SMALL.controls}</div><div class="k">healthy controls</div>`);
+    expect(html).toContain('3</div><div class="k">extraction failures');
+    const data = embeddedData(html);
+    expect(data.rows).toHaveLength(SMALL.subjects);
+    expect(data.csvLines).toHaveLength(SMALL.subjects);
+    expect(data.csvHeader.trim().split(',').slice(0, 5)).toEqual(['subject_id', 'ml_subtype', 'prob_ml_subtype', 'ml_stage', 'prob_ml_stage']);
+  });
+
+  it('leaves out the CV and k-means parts when they are not given', async () => {
+    const { html, figures } = await buildReport(makeInputs(SMALL, false));
+    expect(Object.keys(figures)).not.toContain('cvic.svg');
+    expect(Object.keys(figures)).not.toContain('kmeans-centroids.svg');
+    expect(Object.keys(figures)).not.toContain('normaliser-r2.svg');
+    expect(html).not.toContain('id="cv"');
+    expect(html).not.toContain('id="kmeans"');
+    expect(html).toContain('id="subjects"');
+  });
+
+  it('adds the cross-validated diagrams on request, and refuses without a CV result', async () => {
+    const inputs = makeInputs(SMALL);
+    inputs.options = { cvPositionalVariance: true };
+    const { figures } = await buildReport(inputs);
+    expect(Object.keys(figures)).toContain('positional-variance-cv-subtype-2.svg');
+    const bare = makeInputs(SMALL, false);
+    bare.options = { cvPositionalVariance: true };
+    await expect(buildReport(bare)).rejects.toThrow(/needs a CV result/);
+  });
+
+  it('tells when CV recommends another number of subtypes than the table has', async () => {
+    const inputs = makeInputs(SMALL);
+    inputs.cv!.recommendedSubtypes = 1;
+    const { html } = await buildReport(inputs);
+    expect(html).toMatch(/Cross-validation recommends <b>1<\/b> subtype\(s\), but this report shows <b>2<\/b>/);
+  });
+
+  it('escapes text from the inputs', async () => {
+    const inputs = makeInputs(SMALL, false);
+    inputs.title = 'A <b>bold</b> title';
+    inputs.subjects.carried!['group']![5] = '</script><script>alert(1)</script>';
+    const { html } = await buildReport(inputs);
+    expect(html).toContain('<title>A &lt;b&gt;bold&lt;/b&gt; title</title>');
+    expect(html).not.toContain('</script><script>alert(1)');
+    expect(embeddedData(html).rows[5]).toContain('</script><script>alert(1)</script>');
+  });
+
+  it('refuses inconsistent inputs with a message naming the field', async () => {
+    const wrongK = makeInputs(SMALL, false);
+    wrongK.subtypes = 1;
+    await expect(buildReport(wrongK)).rejects.toThrow(/probabilities for 2 subtype\(s\) but the report was asked for 1/);
+
+    const badSample = makeInputs(SMALL, false);
+    badSample.model.fits[1]!.samples.sequences[3]![1]![0] = badSample.model.fits[1]!.samples.sequences[3]![1]![1]!;
+    const err = await buildReport(badSample).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as UserError).message).toMatch(/fits\.1\.samples\.sequences\.3\.1.*not an ordering/);
+
+    const badStage = makeInputs(SMALL, false);
+    badStage.subjects.assignment.mlStage[2] = 99;
+    await expect(buildReport(badStage)).rejects.toThrow(/subject sub-0003, field ml_stage: ml_stage 99 is outside/);
+  });
+});

@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { sharedDir } from '../helpers/cli.js';
+import { readTable } from '../../src/io/csv.js';
+import { readZTable } from '../../src/io/ztable.js';
+import { stringifyModel, parseModel } from '../../src/io/modelfile.js';
+import {
+  assignSubjects,
+  fitSustain,
+  logLikelihood,
+  mlSequenceIndices,
+  positionalVariance,
+  sampleSubjectLogLikelihoods,
+  simulateCohort,
+  subjectLogLikelihoods,
+} from '../../src/sustain/index.js';
+import type { SustainModelFile, Thresholds, ZTable } from '../../src/sustain/types.js';
+import { UserError } from '../../src/common/errors.js';
+import { adjustedRand, spearman } from './stats.js';
+
+const dir = join(sharedDir, 'sustain');
+const uniform = (t: ZTable): Thresholds => ({ zvals: t.biomarkers.map(() => [1, 2, 3]), zmax: t.biomarkers.map(() => 5) });
+
+function truth(which: string): { subtype: number[]; stage: number[] } {
+  const t = readTable(join(dir, which, 'truth.csv'));
+  return { subtype: t.rows.map((r) => Number(r[1])), stage: t.rows.map((r) => Number(r[2])) };
+}
+
+// pySuStaIn's results on the same cohort (REFERENCE.md section 4)
+const PY_SMALL = { em: [-2717.4549, -2580.9368], ari: 0.52, rho: 0.966 };
+
+describe('fit on the shared small cohort (light settings)', () => {
+  const data = readZTable(join(dir, 'small', 'data.csv')).table;
+  const th = uniform(data);
+  let model: SustainModelFile;
+
+  it('reaches at least pySuStaIn\'s EM maximum for K = 1, 2', async () => {
+    model = await fitSustain(data, th, { seed: 1, maxSubtypes: 2, startpoints: 5, mcmcIterations: 3000, mcmcTuneIterations: 1000, samplesKept: 300, threads: 1 });
+    expect(model.fits.map((f) => f.subtypes)).toEqual([1, 2]);
+    model.fits.forEach((f, q) => {
+      const em = f.diagnostics!['emLogLikelihood'] as number;
+      expect(em).toBeGreaterThanOrEqual(PY_SMALL.em[q]! - 1e-4);
+      expect(f.logLikelihood).toBeGreaterThanOrEqual(em - 1e-9);
+      // the reported log-likelihood is the exact likelihood of the stored ML model
+      expect(logLikelihood(data, th, mlSequenceIndices(model, f), f.fractions)).toBeCloseTo(f.logLikelihood, 8);
+      expect(f.samples.sequences.length).toBe(300);
+      expect(f.fractions[0]!).toBeGreaterThanOrEqual(f.fractions[f.fractions.length - 1]!);
+    });
+    // the file round-trips through the validator
+    expect(parseModel(JSON.parse(stringifyModel(model)), 'model.json')).toEqual(model);
+  });
+
+  it('recovers subtypes and stages at least as well as pySuStaIn', () => {
+    const a = assignSubjects(model, data, 2);
+    const t = truth('small');
+    const late = t.stage.map((s, i) => (s > 0 ? i : -1)).filter((i) => i >= 0);
+    const ari = adjustedRand(
+      late.map((i) => a.mlSubtype[i]!),
+      late.map((i) => t.subtype[i]!),
+    );
+    const rho = spearman(Array.from(a.mlStage), t.stage);
+    expect(ari).toBeGreaterThanOrEqual(PY_SMALL.ari);
+    expect(rho).toBeGreaterThanOrEqual(PY_SMALL.rho);
+    // probabilities are proper
+    for (let i = 0; i < a.subjects.length; i++) {
+      const s = a.probSubtype[i * 2]! + a.probSubtype[i * 2 + 1]!;
+      expect(s).toBeCloseTo(1, 12);
+      expect(a.probMlStage[i]!).toBeLessThanOrEqual(a.probMlSubtype[i]! + 1e-12);
+    }
+  });
+
+  it('scores posterior samples per subject consistently with the exact likelihood', () => {
+    const fit = model.fits[1]!;
+    const ll = sampleSubjectLogLikelihoods(model, 2, data);
+    const M = data.subjects.length;
+    expect(ll.length).toBe(fit.samples.sequences.length * M);
+    for (const j of [0, 17, fit.samples.sequences.length - 1]) {
+      const exact = subjectLogLikelihoods(data, th, fit.samples.sequences[j]!, fit.samples.fractions[j]!);
+      let total = 0;
+      for (let i = 0; i < M; i++) {
+        expect(ll[j * M + i]!).toBeCloseTo(exact[i]!, 8);
+        total += exact[i]!;
+      }
+      expect(total).toBeCloseTo(fit.samples.logLikelihood[j]!, 6);
+    }
+    const pv = positionalVariance(model, 2);
+    expect(pv.length).toBe(2);
+    for (const row of pv[0]!) expect(row.reduce((a, v) => a + v, 0)).toBeCloseTo(1, 12);
+  });
+});
+
+describe('determinism and missing values', () => {
+  const sim = simulateCohort({ subjects: 120, biomarkers: 4, subtypes: 2, zvals: [1, 2], zmax: 4, seed: 5 });
+  const th: Thresholds = { zvals: sim.data.biomarkers.map(() => [1, 2]), zmax: sim.data.biomarkers.map(() => 4) };
+  const light = { maxSubtypes: 2, startpoints: 3, mcmcIterations: 600, mcmcTuneIterations: 200, samplesKept: 100 };
+
+  it('gives byte-identical models with 1 and 2 threads', async () => {
+    const one = await fitSustain(sim.data, th, { ...light, seed: 11, threads: 1 });
+    const two = await fitSustain(sim.data, th, { ...light, seed: 11, threads: 2 });
+    expect(stringifyModel(two)).toBe(stringifyModel(one));
+    const other = await fitSustain(sim.data, th, { ...light, seed: 12, threads: 1 });
+    expect(stringifyModel(other)).not.toBe(stringifyModel(one));
+  });
+
+  it('fits and assigns subjects with missing values; an empty row is an error naming it', async () => {
+    const values = Float64Array.from(sim.data.values);
+    for (let i = 0; i < 120; i += 3) values[i * 4 + (i % 4)] = NaN;
+    const data: ZTable = { ...sim.data, values };
+    const m = await fitSustain(data, th, { ...light, seed: 3, threads: 1 });
+    const a = assignSubjects(m, data, 2);
+    expect(Array.from(a.probMlSubtype).every((p) => p >= 0.5 - 1e-12 && p <= 1)).toBe(true);
+    // a subject missing a value is scored on the others: same as removing that biomarker's term
+    const one: ZTable = { subjects: ['x'], biomarkers: data.biomarkers, values: Float64Array.from([NaN, 1, 2, 0.5]) };
+    const a1 = assignSubjects(m, one, 2);
+    expect(a1.subjects).toEqual(['x']);
+    expect(Number.isFinite(a1.probMlStage[0]!)).toBe(true);
+    const empty: ZTable = { subjects: ['ok', 'blank'], biomarkers: data.biomarkers, values: Float64Array.from([1, 1, 1, 1, NaN, NaN, NaN, NaN]) };
+    expect(() => assignSubjects(m, empty, 2)).toThrow(/subject blank.*no biomarker values/);
+    await expect(fitSustain(empty, th, { ...light, seed: 1, threads: 1 })).rejects.toThrow(UserError);
+  });
+
+  it('simulates as pySuStaIn: stage 0 share, stages 1..N+1, valid sequences', () => {
+    const big = simulateCohort({ subjects: 2000, biomarkers: 3, subtypes: 3, zvals: [1, 2, 3], zmax: 5, seed: 2 });
+    const N = 9;
+    const stages = Array.from(big.truth.stage);
+    expect(stages.filter((s) => s === 0).length).toBe(500);
+    expect(Math.max(...stages)).toBe(N + 1);
+    expect(Math.min(...stages.slice(500))).toBe(1);
+    const counts = [0, 0, 0];
+    big.truth.subtype.forEach((s) => counts[s]++);
+    // default fractions 4:3:2
+    expect(counts[0]! / 2000).toBeGreaterThan(0.4);
+    expect(counts[2]! / 2000).toBeLessThan(0.27);
+    // late-stage subjects sit near zmax
+    const B = 3;
+    const lateVals: number[] = [];
+    stages.forEach((s, i) => {
+      if (s === N + 1) for (let b = 0; b < B; b++) lateVals.push(big.data.values[i * B + b]!);
+    });
+    expect(lateVals.reduce((a, v) => a + v, 0) / lateVals.length).toBeGreaterThan(4.5);
+    for (const seq of big.model.sequences) expect(() => logLikelihood(big.data, big.model.thresholds, [seq], [1])).not.toThrow();
+  });
+});
