@@ -56,6 +56,11 @@ Outputs:
   <out>.json              sidecar: settings, "features" (the z columns, in order), the fit report
                           (coefficients, R^2, residual sd, controls per feature) and notes.
   <out minus .csv>.normaliser.json (or --save-normaliser): the fitted model, for --apply.
+  Missing feature values give empty z cells (the SuStaIn fit marginalises them); rows with
+  is_control = 1 are left out of \`fit\` by default. Missing covariates are an error.
+
+With --apply only --data, --out, --allow-new-sites, --control-column/--control-value (for the
+is_control flag) and --quiet apply: the normaliser fixes features, covariates and transforms.
 
 Examples:
   ms-subtype normalise --data features.csv --control-column group --control-value HC \\
@@ -78,7 +83,11 @@ export function register(program: Command): void {
     .option('--covariates <list>', 'covariate columns, comma-separated (e.g. age,sex,icv,site); none: intercept only', listOption)
     .option('--categorical <list>', 'covariates to treat as categorical although their values are numbers', listOption)
     .option('--control-column <name>', 'column marking the healthy controls', DEFAULTS.controlColumn)
-    .option('--control-value <list>', 'value(s) of the control column meaning "healthy control"', listOption, [...DEFAULTS.controlValues])
+    .addOption(
+      new Option('--control-value <list>', 'value(s) of the control column meaning "healthy control", comma-separated')
+        .argParser(listOption)
+        .default([...DEFAULTS.controlValues], DEFAULTS.controlValues.join(',')),
+    )
     .option('--higher-is-abnormal <list>', 'features where an increase is abnormal (lesion load, ventricles)', listOption)
     .option('--lower-is-abnormal <list>', 'features where a decrease is abnormal (overrides the sidecar)', listOption)
     .option('--log <list>', 'features to log(1 + x)-transform before the fit', listOption)
@@ -143,8 +152,13 @@ export function register(program: Command): void {
       );
       if (opts.apply === undefined) {
         out.write(`normaliser: ${r.normaliserFile}${r.featuresSidecar ? ` (feature definitions from ${r.featuresSidecar})` : ''}\n`);
-        out.write(`features: ${r.normaliser.features.map((f) => `${f.name}${f.transform === 'log' ? ' (log)' : ''} [${f.abnormal === 'increase' ? '+' : '-'}]`).join(', ')}\n`);
         out.write(`covariate columns: ${r.normaliser.designColumns.slice(1).join(', ') || '(none: intercept only)'}${r.normaliser.combat ? `; ComBat over ${r.normaliser.combat.batchColumn} (${r.normaliser.combat.sites.length} sites)` : ''}\n`);
+        out.write(`features: ${r.normaliser.features.map((f) => `${f.name}${f.transform === 'log' ? ' (log)' : ''} [${f.abnormal === 'increase' ? '+' : '-'}]`).join(', ')}\n`);
+        const w = Math.max(7, ...r.normaliser.features.map((f) => f.name.length));
+        out.write(`${'feature'.padEnd(w)}  controls     R^2  residual sd\n`);
+        for (const f of r.normaliser.features) {
+          out.write(`${f.name.padEnd(w)}  ${String(f.nControls).padStart(8)}  ${f.r2.toFixed(3).padStart(6)}  ${f.sd.toPrecision(4).padStart(11)}\n`);
+        }
       }
       for (const n of opts.apply === undefined ? [...r.normaliser.notes, ...r.result.notes] : r.result.notes) process.stderr.write(`note: ${n}\n`);
     });

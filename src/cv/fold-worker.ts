@@ -11,7 +11,16 @@ import { writePart } from './store.js';
 
 export type WorkerTask = CvTask & { write?: { dir: string; settings: CvSettings } };
 
+let tsReady: Promise<unknown> | undefined;
+
 export default async function runAndSave(task: WorkerTask): Promise<CvTaskResult> {
+  // Running from the .ts sources (tests, tsx): inside a worker thread, the engine's own in-process
+  // dynamic import of its .ts worker module needs tsx's ESM hooks registered in this thread too.
+  // The built .js never takes this branch (and never loads tsx, a dev dependency).
+  if (import.meta.url.endsWith('.ts')) {
+    tsReady ??= import('tsx/esm/api').then((m) => m.register());
+    await tsReady;
+  }
   const result = await runCvTask(task);
   if (task.write !== undefined) {
     if (result.kind === 'full' && result.model !== undefined) writeModelFile(join(task.write.dir, 'full-model.json'), result.model);

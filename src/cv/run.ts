@@ -4,6 +4,7 @@ import { Rng } from '../common/rng.js';
 import { runTasks } from '../common/pool.js';
 import { toolVersion } from '../common/version.js';
 import { createProgress } from '../io/progress.js';
+import { FIT_DEFAULTS } from '../sustain/index.js';
 import type { SustainModelFile, Thresholds, ZTable } from '../sustain/types.js';
 import { combineFolds } from './combine.js';
 import type { EngineSettings, FoldResult, FullResult } from './fold.js';
@@ -39,11 +40,12 @@ export interface CvOptions {
   quiet?: boolean;
 }
 
+/** Fit settings default to `fit`'s, so the full-data model is the one `ms-subtype fit` gives. */
 export const CV_DEFAULTS = {
   folds: 10,
-  maxSubtypes: 3,
-  startpoints: 25,
-  mcmcIterations: 10000,
+  maxSubtypes: FIT_DEFAULTS.maxSubtypes,
+  startpoints: FIT_DEFAULTS.startpoints,
+  mcmcIterations: FIT_DEFAULTS.mcmcIterations,
   seed: 1,
 } as const;
 

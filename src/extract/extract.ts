@@ -4,14 +4,14 @@ import { UserError } from '../common/errors.js';
 import { runTasks, defaultThreads } from '../common/pool.js';
 import { toolVersion, TOOL_NAME } from '../common/version.js';
 import { writeCsvAtomic } from '../io/csv.js';
-import { writeJsonAtomic } from '../io/atomic.js';
+import { writeAtomic } from '../io/atomic.js';
 import { createProgress } from '../io/progress.js';
 import { loadFeatures, defaultFeaturesFile } from './features.js';
 import { loadCohort, ID_COLUMNS } from './cohort.js';
 import { inShard, type Shard } from './shard.js';
 import {
   Checkpoint, checkpointPath, doneFromResult, errorsPath, ERROR_COLUMNS, readCheckpoint, readOutputRows,
-  readSidecar, settingsOf, sidecarPath, type DoneRecord, type Sidecar,
+  readSidecar, settingsOf, sidecarPath, sidecarText, type DoneRecord, type Sidecar,
 } from './output.js';
 import type { CohortSubject, InputKind, SubjectResult, SubjectTask } from './types.js';
 import { subjectKey } from './types.js';
@@ -32,7 +32,7 @@ export interface ExtractOptions {
   failFast?: boolean;
   shard?: Shard;
   quiet?: boolean;
-  /** Subjects per batch handed to the pool; the checkpoint is written after each. */
+  /** Subjects per batch handed to the pool (default 128 per thread); the checkpoint is written after each. */
   chunkSize?: number;
   bidsDesc?: string;
   participants?: string;
@@ -43,7 +43,8 @@ export interface ExtractOptions {
 export const EXTRACT_DEFAULTS = {
   lesionThreshold: 0.5,
   gridTolerance: 1e-4,
-  chunkSize: 256,
+  /** Batch = this many subjects per thread: long enough that starting the pool is noise, short enough that a crash loses little. */
+  chunkPerThread: 128,
   format: 'auto' as InputKind | 'auto',
 };
 
@@ -140,7 +141,7 @@ export async function extractCohort(options: ExtractOptions): Promise<ExtractRes
   const threads = Math.max(1, o.jobs ?? defaultThreads());
   const progress = createProgress({ label: 'extract', total: todo.length, quiet: o.quiet ?? false, ...(o.progress !== undefined ? { enabled: o.progress } : {}) });
   // Fail-fast checks after each batch, so batches are as small as the pool is wide.
-  const chunk = o.failFast ? threads : Math.max(1, o.chunkSize);
+  const chunk = o.failFast ? threads : Math.max(1, o.chunkSize ?? o.chunkPerThread * threads);
   let stopped = false;
   try {
     for (let start = 0; start < todo.length && !stopped; start += chunk) {
@@ -197,7 +198,7 @@ export async function extractCohort(options: ExtractOptions): Promise<ExtractRes
     subjects,
   };
   writeCsvAtomic(o.out, columns, rows);
-  writeJsonAtomic(sidecarPath(o.out), sidecar);
+  writeAtomic(sidecarPath(o.out), sidecarText(sidecar));
   writeErrors();
   if (existsSync(cp)) unlinkSync(cp);
   return { out: o.out, sidecar: sidecarPath(o.out), errorsFile: failures.length ? errorsFile : null, rows: rows.length, resumed, failures, stopped, warnings };

@@ -3,10 +3,10 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../common/errors.js';
 import { toolVersion } from '../common/version.js';
 import { parseTable, writeCsvAtomic } from '../io/csv.js';
-import { writeJsonAtomic } from '../io/atomic.js';
+import { writeAtomic } from '../io/atomic.js';
 import { loadCohort } from './cohort.js';
 import type { FeatureSet } from './features.js';
-import { errorsPath, ERROR_COLUMNS, readSidecar, settingsOf, sidecarPath, type Sidecar } from './output.js';
+import { errorsPath, ERROR_COLUMNS, readSidecar, settingsOf, sidecarPath, sidecarText, type Sidecar } from './output.js';
 import { subjectKey } from './types.js';
 
 /**
@@ -143,7 +143,7 @@ export function mergeShards(opts: MergeOptions): MergeResult {
     mergedFrom: files,
   };
   writeCsvAtomic(opts.out, first.columns, merged.map(([, r]) => r.cells));
-  writeJsonAtomic(sidecarPath(opts.out), sidecar);
+  writeAtomic(sidecarPath(opts.out), sidecarText(sidecar));
   const errOut = errorsPath(opts.out);
   if (errors.length > 0) writeCsvAtomic(errOut, ERROR_COLUMNS, errors);
   else if (existsSync(errOut)) unlinkSync(errOut);

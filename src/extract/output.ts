@@ -70,6 +70,17 @@ export function settingsOf(s: Pick<Sidecar, 'featuresFile' | 'features' | 'lesio
   });
 }
 
+/**
+ * Sidecar text: settings indented for reading, then one compact line per subject, so a 50,000-scan
+ * cohort's sidecar stays a few tens of MB and diffs line by line. `subjects` always comes last.
+ */
+export function sidecarText(s: Sidecar): string {
+  const { subjects, ...head } = s;
+  const h = JSON.stringify(head, null, 2);
+  const body = subjects.length === 0 ? '[]' : `[\n${subjects.map((x) => `    ${JSON.stringify(x)}`).join(',\n')}\n  ]`;
+  return `${h.slice(0, -2)},\n  "subjects": ${body}\n}\n`;
+}
+
 export function readSidecar(file: string): Sidecar {
   if (!existsSync(file)) throw new UserError('sidecar not found (every extract output has one beside it)', { file });
   try {

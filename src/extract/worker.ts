@@ -7,8 +7,8 @@ import { parseAsegStats } from './tables.js';
 import type { SubjectTask, SubjectResult, InputRecord } from './types.js';
 
 /**
- * One subject, start to end: check files exist, check every image shares the label map's grid
- * (from headers, before inflating anything), read, measure, hash. Runs in a worker thread (default
+ * One subject, start to end: check files exist, read the label map, check every other image shares
+ * its grid (from their headers, before reading their voxels), read, measure, hash. Runs in a worker thread (default
  * export, for the pool) or in-process with one thread; returns plain data, never throws, so one
  * bad subject cannot stop the batch.
  */
@@ -29,21 +29,17 @@ export default function extractSubject(task: SubjectTask): SubjectResult {
     }
     if (/\.stats$/i.test(task.labels.path)) return fromAsegStats(task);
 
-    // Grid check from the headers alone: a mismatch costs no decompression.
     current = task.labels.shown;
-    const h = readHeader(task.labels.path);
-    const grid: Grid = { dims: [h.shape[0] ?? 1, h.shape[1] ?? 1, h.shape[2] ?? 1], affine: h.affine };
+    const lm = readLabels(task.labels.path);
+    // Other images: grid checked from their headers before their voxels are read.
     for (const f of files.slice(1)) {
       if (f.role === 'dseg_tsv') continue;
       current = f.shown;
       const g = readHeader(f.path);
       const other: Grid = { dims: [g.shape[0] ?? 1, g.shape[1] ?? 1, g.shape[2] ?? 1], affine: g.affine };
-      const why = gridMismatch(grid, other, task.gridTolerance);
+      const why = gridMismatch(lm.grid, other, task.gridTolerance);
       if (why !== null) return fail(task, f.shown, `not on the label map's grid (${f.role} vs labels: ${why})`);
     }
-
-    current = task.labels.shown;
-    const lm = readLabels(task.labels.path);
     let lesion: ArrayLike<number> | undefined;
     if (task.lesion) {
       current = task.lesion.shown;
@@ -77,12 +73,13 @@ export default function extractSubject(task: SubjectTask): SubjectResult {
  * bytes: no 4-byte-per-voxel copy, which for a 1 mm map is most of the memory and a pass of time);
  * float or scaled label maps go through readLabelMap, which checks they hold whole numbers.
  */
-function readLabels(path: string): { labels: LabelArray; voxelVolume: number } {
+function readLabels(path: string): { labels: LabelArray; voxelVolume: number; grid: Grid } {
   const img = readImage(path);
   const d = img.data;
-  if (!img.scaled && !(d instanceof Float32Array) && !(d instanceof Float64Array)) return { labels: d, voxelVolume: img.voxelVolume };
+  const grid: Grid = { dims: img.dims, affine: img.affine };
+  if (!img.scaled && !(d instanceof Float32Array) && !(d instanceof Float64Array)) return { labels: d, voxelVolume: img.voxelVolume, grid };
   const lm = readLabelMap(path);
-  return { labels: lm.labels, voxelVolume: lm.voxelVolume };
+  return { labels: lm.labels, voxelVolume: lm.voxelVolume, grid };
 }
 
 function fromAsegStats(task: SubjectTask): SubjectResult {

@@ -58,11 +58,13 @@ export function applyNormaliser(nz: Normaliser, table: Table, options: Partial<A
   const coef = nz.features.map((f) => Float64Array.from(nz.designColumns, (c) => f.coefficients[c]!));
   const combatBeta = cm ? cm.features.map((f) => Float64Array.from(cm.protectedColumns, (c) => f.beta[c]!)) : [];
   const z = new Float64Array(n * F);
+  // Built only when a cell is at fault (no object per cell in the hot loop).
+  const placeOf = (r: number, g: number) => ({ file: cohort.file, line: cohort.lines[r]!, subject: cohort.subjects[r]!, field: names[g]! });
   for (let r = 0; r < n; r++) {
     for (let g = 0; g < F; g++) {
       const f = nz.features[g]!;
-      const place = { file: cohort.file, line: cohort.lines[r]!, subject: cohort.subjects[r]!, field: f.name };
-      let y = transformValue(raw[r * F + g]!, f.transform, place);
+      const x = raw[r * F + g]!;
+      let y = f.transform === 'none' ? x : transformValue(x, f.transform, placeOf(r, g));
       if (Number.isNaN(y)) {
         z[r * F + g] = NaN;
         continue;
@@ -76,7 +78,7 @@ export function applyNormaliser(nz: Normaliser, table: Table, options: Partial<A
       for (let j = 0; j < p; j++) pred += enc.X[r * p + j]! * coef[g]![j]!;
       if (enc.unseen[r]) pred += f.meanLevelEffect[st.siteColumn]!;
       const v = (f.sign * (y - pred)) / f.sd;
-      if (!Number.isFinite(v)) throw new UserError(`z-score is not finite (${v})`, place);
+      if (!Number.isFinite(v)) throw new UserError(`z-score is not finite (${v})`, placeOf(r, g));
       z[r * F + g] = v;
     }
   }

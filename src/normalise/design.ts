@@ -1,4 +1,4 @@
-import { UserError } from '../common/errors.js';
+import { UserError, type ErrorPlace } from '../common/errors.js';
 import { naturalCompare, type Cohort } from './cohort.js';
 import { INTERCEPT, type CategoricalCovariate, type CovariateSpec } from './types.js';
 
@@ -92,10 +92,9 @@ export function encodeRows(cohort: Cohort, specs: readonly CovariateSpec[], rows
     if (o.intercept) X[k * p + c++] = 1;
     specs.forEach((s, si) => {
       const raw = cohort.covariates.get(s.name)![r]!;
-      const place = { file: cohort.file, line: cohort.lines[r], subject: cohort.subjects[r], field: s.name };
       if (s.kind === 'numeric') {
         const v = Number(raw);
-        if (!Number.isFinite(v)) throw new UserError(`"${raw}" is not a number (covariate "${s.name}" is numeric in this model)`, place);
+        if (!Number.isFinite(v)) throw new UserError(`"${raw}" is not a number (covariate "${s.name}" is numeric in this model)`, placeOf(cohort, r, s.name));
         X[k * p + c++] = v;
         return;
       }
@@ -104,7 +103,7 @@ export function encodeRows(cohort: Cohort, specs: readonly CovariateSpec[], rows
         const at = idx.get(raw);
         if (at !== undefined) X[k * p + c + at] = 1;
         else if (s.name === o.siteColumn && o.allowNewSites) unseen[k] = 1;
-        else throw unseenLevel(s, raw, place, s.name === o.siteColumn);
+        else throw unseenLevel(s, raw, placeOf(cohort, r, s.name), s.name === o.siteColumn);
       }
       c += idx.size;
     });
@@ -112,7 +111,11 @@ export function encodeRows(cohort: Cohort, specs: readonly CovariateSpec[], rows
   return { X, p, unseen };
 }
 
-export function unseenLevel(s: CategoricalCovariate | { name: string; levels: string[] }, raw: string, place: object, isSite: boolean): UserError {
+function placeOf(cohort: Cohort, r: number, field: string): ErrorPlace {
+  return { file: cohort.file, line: cohort.lines[r], subject: cohort.subjects[r], field };
+}
+
+export function unseenLevel(s: CategoricalCovariate | { name: string; levels: string[] }, raw: string, place: ErrorPlace, isSite: boolean): UserError {
   return new UserError(
     `level "${raw}" of "${s.name}" was never seen among the controls (levels: ${s.levels.join(', ')})` +
       (isSite ? "; use --allow-new-sites to give such subjects the controls' mean site effect" : ''),

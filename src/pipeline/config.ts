@@ -72,6 +72,8 @@ const cvSchema = z.strictObject({
   /** null = same as fit */
   startpoints: pos.nullable(),
   mcmc: pos.nullable(),
+  /** MCMC tuning iterations per pass in each fold; null = same as fit */
+  mcmcTuneIterations: z.number().int().min(2).nullable(),
   /** column to stratify folds on; null = plain k-fold */
   stratify: z.string().min(1).nullable(),
 });
@@ -136,7 +138,7 @@ export const DEFAULT_CONFIG: RunConfig = {
     subtypes: null,
     includeControls: false,
   },
-  cv: { enabled: true, folds: 10, startpoints: null, mcmc: 10000, stratify: null },
+  cv: { enabled: true, folds: 10, startpoints: null, mcmc: 10000, mcmcTuneIterations: null, stratify: null },
   kmeans: { enabled: true, restarts: 10 },
   report: { enabled: true, title: null, cvPositionalVariance: false },
   truth: null,

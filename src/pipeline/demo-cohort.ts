@@ -31,6 +31,13 @@ export const DEMO_SUBTYPES: SubtypeSpec[] = [
 /** Stage span over which one region goes from normal to its full change. */
 export const RAMP = 0.3;
 
+/**
+ * Patients' stages are drawn uniformly in [MIN_STAGE, MAX_STAGE]: beyond about 0.85 every region
+ * has changed fully in every subtype, so such patients look alike and carry no subtype to recover.
+ */
+export const MIN_STAGE = 0.05;
+export const MAX_STAGE = 0.85;
+
 /** Full disease change at severity 1: volume loss fractions; ventricles' growth factor; lesion mL added. */
 export const DISEASE = { cortex: 0.2, deepGm: 0.25, cerebellum: 0.2, brainstem: 0.22, wm: 0.14, ventriclesGrowth: 2.0, lesionsMl: 25 };
 
@@ -120,7 +127,7 @@ export function sampleDemoCohort(opts: Partial<DemoCohortOptions> = {}): DemoSub
       let u = rng.uniform() * wsum;
       subtype = 0;
       while (subtype < DEMO_SUBTYPES.length - 1 && u >= o.subtypeWeights[subtype]!) u -= o.subtypeWeights[subtype++]!;
-      stage = rng.uniform() < o.stageZeroFraction ? 0 : Math.round((0.06 + 0.94 * rng.uniform()) * 1000) / 1000;
+      stage = rng.uniform() < o.stageZeroFraction ? 0 : Math.round((MIN_STAGE + (MAX_STAGE - MIN_STAGE) * rng.uniform()) * 1000) / 1000;
     }
     const spec = subtype >= 0 ? DEMO_SUBTYPES[subtype]! : undefined;
     const sev = (r: Region) => (spec ? severity(spec, stage, r) : 0);

@@ -1,7 +1,7 @@
-import { copyFileSync, existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../common/errors.js';
-import { writeJsonAtomic } from '../io/atomic.js';
+import { writeAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { readTable } from '../io/csv.js';
 import { extractCohort, loadCohort, loadFeatures, defaultFeaturesFile } from '../extract/index.js';
 import { normaliseFiles } from '../normalise/index.js';
@@ -75,7 +75,7 @@ export const extractStep: Step = {
       if (defs.length === 0) {
         throw new UserError(`none of the features of ${featuresFile(ctx)} is a column of the table (columns: ${t.columns.join(', ')})`, { file: input.path });
       }
-      copyFileSync(input.path, out);
+      writeAtomic(out, readFileSync(input.path));
       writeJsonAtomic(join(ctx.out, LAYOUT.featuresSidecar), { features: defs, source: input.path });
       return `${t.rows.length} subjects from the feature table ${input.path}`;
     }

@@ -134,6 +134,8 @@ export const cvStep: Step = {
     if (existsSync(dir)) for (const f of readdirSync(dir)) rmSync(join(dir, f), { recursive: true, force: true });
     const c = ctx.cfg.cv;
     const modelPath = join(ctx.out, LAYOUT.model);
+    const tuneIterations = c.mcmcTuneIterations ?? ctx.cfg.fit.mcmcTuneIterations;
+    const tuning = tuneIterations !== null ? { mcmcTuneIterations: tuneIterations } : {};
     const r = await runCrossValidation(data, thresholds, dir, {
       folds: c.folds,
       maxSubtypes: ctx.cfg.fit.maxSubtypes,
@@ -143,6 +145,8 @@ export const cvStep: Step = {
       jobs: ctx.jobs,
       quiet: ctx.quiet,
       model: { model: readModel(ctx), sha256: sha256File(modelPath), file: modelPath },
+      ...tuning,
+      ...(ctx.cfg.fit.samplesKept !== null ? { samplesKept: ctx.cfg.fit.samplesKept } : {}),
       ...(c.stratify !== null ? { stratify: c.stratify } : {}),
     });
     if (!r.result) throw new Error('cross-validation did not combine its folds');

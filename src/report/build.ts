@@ -273,11 +273,17 @@ async function cohortSection(c: Context): Promise<string> {
     ['Healthy controls', h.controls === null ? '<span class="muted">not given</span>' : `${esc(h.controls)} <span class="muted">(${esc(h.controlsSource)})</span>`],
     ['Model trained on', `${esc(c.model.training.subjects)} subjects`],
     ['Biomarkers in the model', `${esc(c.model.biomarkers.length)} (${esc(c.nEvents)} events)`],
-    ['Features', h.features.length > 0 ? esc(h.features.map((f) => f.name).join(', ')) : '<span class="muted">not given</span>'],
+    ['Features', h.features.length > 0 ? esc(h.features.map((f) => (f.measure ? `${f.name} (${f.role === 'covariate' ? 'covariate' : f.measure})` : f.name)).join(', ')) : '<span class="muted">not given</span>'],
     ['Covariates', h.covariates.length > 0 ? esc(h.covariates.join(', ')) : '<span class="muted">not given</span>'],
-    ['Extraction failures', h.failures === null ? '<span class="muted">not given</span>' : esc(h.failures.length)],
+    ['Extraction failures', h.failures !== null ? esc(h.failures.length) : h.extraction?.failed !== undefined ? esc(h.extraction.failed) : '<span class="muted">not given</span>'],
   ];
-  const factsTable = table([{ label: 'Cohort' }, { label: '' }], facts);
+  const x = h.extraction;
+  if (x !== null) {
+    if (x.inputs !== undefined || x.rows !== undefined) facts.splice(1, 0, ['Scans extracted', `${esc(x.rows ?? '?')}${x.inputs !== undefined ? ` of ${esc(x.inputs)} in the input` : ''}`]);
+    if (x.carried.length > 0) facts.push(['Columns carried from the manifest', esc(x.carried.join(', '))]);
+    if (x.missingFeatures.length > 0) facts.push(['Features empty for every subject', esc(x.missingFeatures.join(', '))]);
+  }
+  const factsTable = table([{ label: 'Cohort' }, { label: '' }], facts, () => false, 'data kv');
   let r2Figure = '';
   if (h.normaliser.some((r) => r.r2 !== undefined)) {
     const withR2 = h.normaliser.filter((r) => r.r2 !== undefined).map((r) => ({ feature: r.feature, r2: r.r2! }));
@@ -298,7 +304,7 @@ async function cohortSection(c: Context): Promise<string> {
     ]);
     parts.push(
       `<details${h.normaliser.length <= 12 ? ' open' : ''}><summary>Normative model per feature (${h.normaliser.length})</summary>` +
-        table([{ label: 'Feature' }, { label: 'Transform' }, { label: 'Abnormal' }, { label: 'R²', numeric: true }, { label: 'Residual sd', numeric: true }, { label: 'Controls', numeric: true }, { label: 'Coefficients' }], rows) +
+        table([{ label: 'Feature' }, { label: 'Transform' }, { label: 'Abnormal' }, { label: 'R²', numeric: true }, { label: 'Residual sd', numeric: true }, { label: 'Controls', numeric: true }, { label: 'Coefficients' }], rows, () => false, 'data wraplast') +
         '</details>',
     );
   }
@@ -343,11 +349,11 @@ function overview(c: Context, kWhy: string): string {
     card(summary.subjects, 'subjects'),
     card(k, k === 1 ? 'subtype' : 'subtypes', kWhy),
     card(staged, 'past stage 0', pct(staged, summary.subjects)),
-    card(summary.stage0, 'at stage 0', 'no abnormal event yet'),
-    confident ? card(pct(confident.count, staged), `assigned with p > ${confident.threshold}`, `${confident.count} of ${staged} past stage 0`) : '',
-    cohort.controls !== null ? card(cohort.controls, 'healthy controls') : '',
+    card(summary.stage0, 'at stage 0', 'no event yet'),
+    confident ? card(pct(confident.count, staged), 'confidently assigned', `p > ${confident.threshold}: ${confident.count} of ${staged}`) : '',
+    cohort.controls !== null ? card(cohort.controls, 'controls') : '',
     card(c.model.biomarkers.length, 'biomarkers', `${c.nEvents} events`),
-    cohort.failures !== null ? card(cohort.failures.length, 'extraction failures') : '',
+    cohort.failures !== null ? card(cohort.failures.length, 'failed extractions') : '',
   ].join('');
   const chips = labels
     .map((l, j) => {

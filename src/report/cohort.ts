@@ -34,6 +34,8 @@ export interface CohortSummary {
   normaliser: NormaliserFeatureRow[];
   notes: string[];
   failures: ExtractionFailure[] | null;
+  /** From the extract sidecar, when given. */
+  extraction: { inputs?: number; rows?: number; failed?: number; carried: string[]; missingFeatures: string[] } | null;
   /** reason -> count, most frequent first */
   failureReasons: [string, number][];
 }
@@ -99,7 +101,7 @@ function covariateNames(sidecar: Obj): string[] {
 }
 
 function controlsFrom(sidecar: Obj): number | undefined {
-  for (const c of [sidecar, pick(sidecar, ['training']), pick(sidecar, ['normaliser']), pick(isObj(pick(sidecar, ['normaliser'])) ? (pick(sidecar, ['normaliser']) as Obj) : {}, ['training'])].filter(isObj)) {
+  for (const c of [sidecar, pick(sidecar, ['counts']), pick(sidecar, ['training']), pick(sidecar, ['normaliser']), pick(isObj(pick(sidecar, ['normaliser'])) ? (pick(sidecar, ['normaliser']) as Obj) : {}, ['training'])].filter(isObj)) {
     const v = num(pick(c, ['controls', 'nControls', 'n_controls']));
     if (v !== undefined) return v;
   }
@@ -134,6 +136,19 @@ export function featureInfos(sidecar: unknown): FeatureInfo[] {
   return [];
 }
 
+function extractionFrom(sidecar: unknown): CohortSummary['extraction'] {
+  if (!isObj(sidecar)) return null;
+  const input = pick(sidecar, ['input']);
+  const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  return {
+    inputs: isObj(input) ? num(pick(input, ['subjects'])) : undefined,
+    rows: num(pick(sidecar, ['rows'])),
+    failed: num(pick(sidecar, ['failed'])),
+    carried: strings(pick(sidecar, ['carriedColumns'])),
+    missingFeatures: strings(pick(sidecar, ['missingFeatures'])),
+  };
+}
+
 const CONTROL_COLUMNS = ['is_control', 'control'];
 const TRUE_VALUES = new Set(['1', 'true', 'yes', 'y', 't']);
 
@@ -145,19 +160,20 @@ export function cohortSummary(
   failures: ExtractionFailure[] | undefined,
 ): CohortSummary {
   const m = subjects.assignment.subjects.length;
+  // The controls that matter are the normaliser's reference group; the subject table of a fit
+  // often holds patients only, so its is_control column is the fallback.
   let controls: number | null = null;
   let controlsSource = '';
+  const fromSidecar = isObj(normaliser) ? controlsFrom(normaliser) : undefined;
   const carried = subjects.carried ?? {};
   const col = CONTROL_COLUMNS.find((c) => carried[c] !== undefined);
-  if (col !== undefined) {
-    controls = carried[col]!.filter((v) => TRUE_VALUES.has(v.trim().toLowerCase())).length;
+  const inTable = col !== undefined ? carried[col]!.filter((v) => TRUE_VALUES.has(v.trim().toLowerCase())).length : undefined;
+  if (fromSidecar !== undefined) {
+    controls = fromSidecar;
+    controlsSource = `reference group of the normaliser${inTable !== undefined ? `; ${inTable} in the subject table` : ''}`;
+  } else if (inTable !== undefined) {
+    controls = inTable;
     controlsSource = `column ${col} of the subject table`;
-  } else if (isObj(normaliser)) {
-    const c = controlsFrom(normaliser);
-    if (c !== undefined) {
-      controls = c;
-      controlsSource = 'normaliser (controls used to fit it)';
-    }
   }
   let featureList = featureInfos(features);
   if (featureList.length === 0) {
@@ -174,6 +190,7 @@ export function cohortSummary(
     normaliser: normaliserRows(normaliser),
     notes: isObj(normaliser) ? notesFrom(normaliser) : [],
     failures: failures ?? null,
+    extraction: extractionFrom(features),
     failureReasons: [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])),
   };
 }

@@ -51,7 +51,7 @@ export function pvSpec(
           color: {
             field: 'threshold',
             type: 'nominal',
-            title: 'Event',
+            title: 'Threshold',
             scale: { domain: legend.map((l) => l.label), range: legend.map((l) => l.colour) },
             legend: { symbolOpacity: 1, symbolType: 'square', symbolSize: 160, orient: 'right' },
           },

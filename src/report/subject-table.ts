@@ -29,7 +29,8 @@ export function subjectTableData(s: ReportSubjects, labels: SubtypeLabel[], opts
   const a = s.assignment;
   const k = a.subtypes;
   const m = a.subjects.length;
-  const carried = Object.entries(s.carried ?? {});
+  // Columns empty for every subject (e.g. session in a one-session cohort) are left out of the view (not the download).
+  const carried = Object.entries(s.carried ?? {}).filter(([, v]) => v.some((x) => x.trim() !== ''));
   const numericCarried = carried.map(([, v]) => v.every((x) => x.trim() === '' || Number.isFinite(Number(x))) && v.some((x) => x.trim() !== ''));
   const columns: SubjectTableData['columns'] = [
     { key: 'subject_id', label: 'Subject', type: 'text' },
@@ -56,11 +57,12 @@ export function subjectTableData(s: ReportSubjects, labels: SubtypeLabel[], opts
     header = s.raw.columns;
     csvRows = s.raw.rows;
   } else {
-    header = [...assignmentColumns(k), ...carried.map(([n]) => n)];
+    const all = Object.entries(s.carried ?? {});
+    header = [...assignmentColumns(k), ...all.map(([n]) => n)];
     csvRows = [];
     for (let i = 0; i < m; i++) {
       const probs = Array.from({ length: k }, (_, j) => formatNumber(a.probSubtype[i * k + j]!));
-      csvRows.push([a.subjects[i]!, String(a.mlSubtype[i]), formatNumber(a.probMlSubtype[i]!), String(a.mlStage[i]), formatNumber(a.probMlStage[i]!), ...probs, ...carried.map(([, v]) => v[i] ?? '')]);
+      csvRows.push([a.subjects[i]!, String(a.mlSubtype[i]), formatNumber(a.probMlSubtype[i]!), String(a.mlStage[i]), formatNumber(a.probMlStage[i]!), ...probs, ...all.map(([, v]) => v[i] ?? '')]);
     }
   }
   const line = (r: string[]) => stringify([r], { record_delimiter: '\n' });

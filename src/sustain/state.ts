@@ -16,6 +16,8 @@ import { allocChanges, diffTemplates, inversePositions } from './model.js';
 
 /** Below this fraction of the old total, an incremental T update has lost precision: resum. */
 const CANCELLATION = 1e-6;
+/** Cells this far below the subject's reference (log scale) contribute nothing representable. */
+const NEGLIGIBLE = -60;
 
 export class SubtypeTables {
   readonly seq: Int32Array;
@@ -168,7 +170,9 @@ export class MixtureTables<D extends ModelData> {
       for (let j = 0; j < ns; j++) {
         const k = base + stages[j]!;
         const l = L[k]! + delta[pb + j]!;
-        const e = Math.exp(l - r);
+        const dl = l - r;
+        // exp(-60) is 1e-26 of the subject's reference stage: below double precision of the total.
+        const e = dl < NEGLIGIBLE ? 0 : Math.exp(dl);
         pL[pb + j] = l;
         pE[pb + j] = e;
         dT += e - E[k]!;

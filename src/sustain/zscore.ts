@@ -62,6 +62,10 @@ export class ZscoreModel implements ProgressionModel<ZData> {
   private readonly point: Float64Array;
   private readonly knotPos: Int32Array;
   private readonly knotVal: Float64Array;
+  private readonly featureSlot: Int32Array;
+  private readonly changedFeatures: Int32Array;
+  private coefA = new Float64Array(0);
+  private coefC = new Float64Array(0);
 
   constructor(readonly thresholds: Thresholds) {
     this.events = eventTable(thresholds);
@@ -72,6 +76,8 @@ export class ZscoreModel implements ProgressionModel<ZData> {
     this.point = new Float64Array(this.nEvents + 2);
     this.knotPos = new Int32Array(this.nEvents + 2);
     this.knotVal = new Float64Array(this.nEvents + 2);
+    this.featureSlot = new Int32Array(this.nFeatures);
+    this.changedFeatures = new Int32Array(this.nFeatures);
   }
 
   /** The piecewise-linear curves on the grid 0..N+1 (the simulator's noise-free values): out[g * B + b]. */
@@ -222,30 +228,51 @@ export class ZscoreModel implements ProgressionModel<ZData> {
   }
 
   stageDeltas(data: ZData, ch: TemplateChanges, out: Float64Array): void {
-    // delta of -0.5 (x - mu)^2 when mu goes o -> n is (n - o) x - 0.5 (n^2 - o^2): linear in x.
+    // The change of -0.5 (x - mu)^2 when mu goes o -> n is (n - o) x - 0.5 (n^2 - o^2): linear in x.
+    // Changes are regrouped per biomarker into dense rows over the changed stages, so the inner loop
+    // runs over contiguous stages (few biomarkers change per move, typically two).
     const { M, B, x, present } = data;
     const ns = ch.nStages;
     const nc = ch.n;
-    const a = scratchA(nc);
-    const c = scratchC(nc);
+    const slot = this.featureSlot;
+    slot.fill(-1);
+    let nf = 0;
+    const feats = this.changedFeatures;
     for (let q = 0; q < nc; q++) {
-      const o = ch.oldValue[q]!;
-      const n = ch.newValue[q]!;
-      a[q] = n - o;
-      c[q] = -0.5 * (n - o) * (n + o);
+      const f = ch.feature[q]!;
+      if (slot[f] === -1) {
+        slot[f] = nf;
+        feats[nf++] = f;
+      }
     }
-    const feat = ch.feature;
-    const start = ch.stageStart;
+    const need = nf * ns;
+    if (this.coefA.length < need) {
+      this.coefA = new Float64Array(B * this.nStages);
+      this.coefC = new Float64Array(B * this.nStages);
+    }
+    const A = this.coefA;
+    const C = this.coefC;
+    A.fill(0, 0, need);
+    C.fill(0, 0, need);
+    for (let j = 0; j < ns; j++) {
+      for (let q = ch.stageStart[j]!; q < ch.stageStart[j + 1]!; q++) {
+        const o = ch.oldValue[q]!;
+        const n = ch.newValue[q]!;
+        const r = slot[ch.feature[q]!]! * ns + j;
+        A[r] = n - o;
+        C[r] = -0.5 * (n - o) * (n + o);
+      }
+    }
+    out.fill(0, 0, M * ns);
     for (let i = 0; i < M; i++) {
       const xo = i * B;
       const oo = i * ns;
-      for (let j = 0; j < ns; j++) {
-        let acc = 0;
-        for (let q = start[j]!; q < start[j + 1]!; q++) {
-          const f = xo + feat[q]!;
-          acc += present[f]! * (a[q]! * x[f]! + c[q]!);
-        }
-        out[oo + j] = acc;
+      for (let g = 0; g < nf; g++) {
+        const f = xo + feats[g]!;
+        if (present[f] === 0) continue;
+        const xv = x[f]!;
+        const ro = g * ns;
+        for (let j = 0; j < ns; j++) out[oo + j] += A[ro + j]! * xv + C[ro + j]!;
       }
     }
   }
@@ -256,14 +283,4 @@ let posBuf = new Int32Array(0);
 function scratchPos(n: number): Int32Array {
   if (posBuf.length < n) posBuf = new Int32Array(n);
   return posBuf;
-}
-let aBuf = new Float64Array(0);
-let cBuf = new Float64Array(0);
-function scratchA(n: number): Float64Array {
-  if (aBuf.length < n) aBuf = new Float64Array(Math.max(n, 2 * aBuf.length));
-  return aBuf;
-}
-function scratchC(n: number): Float64Array {
-  if (cBuf.length < n) cBuf = new Float64Array(Math.max(n, 2 * cBuf.length));
-  return cBuf;
 }

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { applyNormaliser, fitNormaliser, solveOls, toZTable, validateNormaliser } from '../../src/normalise/index.js';
+import { solveOlsMany } from '../../src/normalise/ols.js';
 import { parseTable, toCsv, type Table } from '../../src/io/csv.js';
 import { FEATURES3, makeCohort } from './synth.js';
 import { referenceLeastSquares } from './linalg.js';
@@ -174,6 +175,29 @@ describe('normalise: features, transforms and missing values', () => {
     const b1 = sxy / sxx;
     expect(Math.abs(fit.coef[1]! - b1)).toBeLessThan(1e-12);
     expect(Math.abs(fit.coef[0]! - (my - b1 * mx))).toBeLessThan(1e-10);
+  });
+
+  it('detects rank deficiency and names the columns involved; shared-design solves match single ones', () => {
+    const n = 30;
+    const X = new Float64Array(n * 4);
+    for (let i = 0; i < n; i++) {
+      X[i * 4] = 1;
+      X[i * 4 + 1] = i;
+      X[i * 4 + 2] = (i * 7) % 5;
+      X[i * 4 + 3] = 3 - 2 * i; // = 3 * intercept - 2 * column 1
+    }
+    const y = Float64Array.from({ length: n }, (_, i) => Math.sin(i));
+    expect(solveOls(X, n, 4, y)).toEqual({ ok: false, column: 3, dependsOn: [0, 1] });
+    const y2 = Float64Array.from({ length: n }, (_, i) => Math.cos(i) * 100);
+    const X3 = new Float64Array(n * 3);
+    for (let i = 0; i < n; i++) for (let j = 0; j < 3; j++) X3[i * 3 + j] = X[i * 4 + j]!;
+    const both = solveOlsMany(X3, n, 3, [y, y2]);
+    if (!Array.isArray(both)) throw new Error('unexpected rank deficiency');
+    [y, y2].forEach((v, k) => {
+      const one = solveOls(X3, n, 3, v);
+      if (!one.ok) throw new Error('unexpected rank deficiency');
+      expect(Array.from(both[k]!.coef)).toEqual(Array.from(one.coef));
+    });
   });
 
   it('log-transforms, follows sidecar definitions and leaves missing values empty', () => {

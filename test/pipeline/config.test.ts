@@ -87,9 +87,6 @@ describe('run config', () => {
       expect(r.stderr).toContain('field cv.folds');
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).not.toContain('    at ');
-      const h = runCli(['run', '--help']);
-      expect(h.stdout).toContain('Example');
-      expect(h.stdout).toContain('07-report/report.html');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -61,8 +61,8 @@ describe('buildReport', () => {
     const a = inputs.subjects.assignment;
     const stage0 = Array.from(a.mlStage).filter((s) => s === 0).length;
     expect(html).toContain(`<div class="v">${stage0}</div><div class="k">at stage 0</div>`);
-    expect(html).toContain(`<div class="v">${SMALL.controls}</div><div class="k">healthy controls</div>`);
-    expect(html).toContain('3</div><div class="k">extraction failures');
+    expect(html).toContain(`<div class="v">${SMALL.controls}</div><div class="k">controls</div>`);
+    expect(html).toContain('3</div><div class="k">failed extractions');
     const data = embeddedData(html);
     expect(data.rows).toHaveLength(SMALL.subjects);
     expect(data.csvLines).toHaveLength(SMALL.subjects);
@@ -104,6 +104,26 @@ describe('buildReport', () => {
     expect(html).toContain('<title>A &lt;b&gt;bold&lt;/b&gt; title</title>');
     expect(html).not.toContain('</script><script>alert(1)');
     expect(embeddedData(html).rows[5]).toContain('</script><script>alert(1)</script>');
+  });
+
+  it('draws the ML sequence when a fit carries no posterior samples', async () => {
+    const inputs = makeInputs(SMALL, false);
+    const fit = inputs.model.fits[1]!;
+    fit.samples = { sequences: [], fractions: [], logLikelihood: [] };
+    const { figures, html } = await buildReport(inputs);
+    expect(figures['positional-variance-subtype-1.svg']).toContain('no samples: ML sequence only');
+    // Fractions without samples: the interval collapses onto the ML value.
+    const pctMl = `${(100 * fit.fractions[0]!).toFixed(1)}%`;
+    expect(html).toContain(`${pctMl} <span class="muted">(${pctMl}–${pctMl})</span>`);
+  });
+
+  it('hides carried columns that are empty for every subject from the table view only', async () => {
+    const inputs = makeInputs(SMALL, false);
+    inputs.subjects.carried!['session'] = inputs.subjects.assignment.subjects.map(() => '');
+    const data = embeddedData((await buildReport(inputs)).html);
+    expect(data.columns.map((c) => c.key)).not.toContain('session');
+    expect(data.columns.map((c) => c.key)).toContain('group');
+    expect(data.csvHeader.trim().split(',')).toContain('session');
   });
 
   it('refuses inconsistent inputs with a message naming the field', async () => {

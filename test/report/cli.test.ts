@@ -64,9 +64,14 @@ describe('ms-subtype report (CLI)', () => {
     expect(r.stderr).toBe(`ms-subtype: ${f.subjects}, line 4, subject sub-0003, field prob_ml_subtype: "high" is not a number\n`);
     expect(existsSync(join(f.dir, 'out', 'report.html'))).toBe(false);
 
-    const wrongK = runCli(['report', '--model', f.model, '--subjects', f.subjects.replace('subjects', 'nope'), '--out', join(f.dir, 'out')]);
-    expect(wrongK.code).toBe(2);
-    expect(wrongK.stderr).toMatch(/nope\.csv: file not found/);
+  });
+
+  it('names a missing input file', async () => {
+    const f = writeFixtureFiles(makeInputs(SMALL, false));
+    const o = { model: f.model, subjects: f.subjects, out: join(f.dir, 'out') };
+    await expect(writeReport({ ...o, subjects: join(f.dir, 'nope.csv') })).rejects.toThrow(/nope\.csv: file not found/);
+    await expect(writeReport({ ...o, cv: join(f.dir, 'cv-missing.json') })).rejects.toThrow(/cv-missing\.json: CV result not found/);
+    await expect(writeReport({ ...o, errors: join(f.dir, 'e.csv') })).rejects.toThrow(/e\.csv: file not found/);
   });
 
   it('refuses a k-means model given as --model and a --subtypes the table does not have', async () => {

@@ -232,7 +232,21 @@ export function makeNormaliserSidecar(o: FixtureOptions): unknown {
 }
 
 export function makeFeaturesSidecar(o: FixtureOptions): unknown {
-  return { toolVersion: '0.1.0', features: o.biomarkers.map((name) => ({ name, measure: name === 'lesion_load' ? 'lesion' : 'volume', abnormal: 'decrease', role: 'biomarker' })) };
+  return {
+    tool: 'ms-subtype',
+    toolVersion: '0.1.0',
+    command: 'extract',
+    input: { kind: 'manifest', paths: ['manifest.csv'], sha256: null, subjects: o.subjects + 3 },
+    features: [
+      ...o.biomarkers.map((name) => ({ name, measure: name === 'lesion_load' ? 'lesion' : 'volume', abnormal: 'decrease', role: 'biomarker' })),
+      { name: 'icv', measure: 'icv', role: 'covariate' },
+    ],
+    carriedColumns: ['group', 'age', 'sex', 'site'],
+    missingFeatures: [],
+    rows: o.subjects,
+    failed: 3,
+    subjects: [],
+  };
 }
 
 export function makeFailures(): ExtractionFailure[] {

@@ -174,11 +174,15 @@ describe('cohort summary from sidecars', () => {
     expect(featureInfos({ features: [{ name: 'a', measure: 'volume' }, 'b'] }).map((f) => f.name)).toEqual(['a', 'b']);
     expect(featureInfos({ features: { a: { measure: 'lesion' } } })[0]).toMatchObject({ name: 'a', measure: 'lesion' });
   });
-  it('counts controls from the is_control column, else from the normaliser', () => {
+  it('counts controls from the normaliser, else from the is_control column', () => {
     const model = makeModel(SMALL);
     const { assignment, carried } = makeAssignment(SMALL, model, 2);
     const withCol = cohortSummary({ assignment, carried }, model.biomarkers, undefined, undefined, undefined);
     expect(withCol.controls).toBe(SMALL.controls);
+    expect(withCol.controlsSource).toBe('column is_control of the subject table');
+    const both = cohortSummary({ assignment, carried }, model.biomarkers, { counts: { controls: 55 } }, undefined, undefined);
+    expect(both.controls).toBe(55);
+    expect(both.controlsSource).toContain(`${SMALL.controls} in the subject table`);
     const fromSidecar = cohortSummary({ assignment }, model.biomarkers, { training: { subjects: 9, controls: 7 }, covariates: ['age', 'sex'] }, undefined, []);
     expect(fromSidecar.controls).toBe(7);
     expect(fromSidecar.covariates).toEqual(['age', 'sex']);
@@ -187,5 +191,32 @@ describe('cohort summary from sidecars', () => {
     expect(unknown.controls).toBeNull();
     expect(unknown.failures).toBeNull();
     expect(unknown.features.map((f) => f.name)).toEqual(model.biomarkers);
+  });
+});
+
+describe('cohort summary from the sidecars as extract and normalise write them', () => {
+  it('reads the fit report, control count and covariates of a z.csv.json and the counts of an extract sidecar', () => {
+    const model = makeModel(SMALL);
+    const { assignment } = makeAssignment(SMALL, model, 2);
+    const zSidecar = {
+      format: 'ms-subtype-z',
+      features: ['thalamus', 'cortex'],
+      covariates: [{ name: 'age', kind: 'numeric' }, { name: 'site', kind: 'categorical' }],
+      normaliser: { file: 'n.json', sha256: 'x', toolVersion: '0.1.0' },
+      fitReport: [
+        { feature: 'thalamus', nControls: 40, df: 37, r2: 0.3, sd: 12, coefficients: { '(intercept)': 9, age: -0.1 }, transform: 'none', abnormal: 'decrease' },
+        { feature: 'cortex', nControls: 40, df: 37, r2: 0.1, sd: 30, coefficients: { '(intercept)': 500, age: -2 }, transform: 'none', abnormal: 'decrease' },
+      ],
+      counts: { rows: 100, controls: 40, nonControls: 60 },
+      notes: ['a note'],
+    };
+    const extract = { input: { subjects: 103 }, rows: 100, failed: 3, carriedColumns: ['age', 'site'], missingFeatures: ['fa_cc'], features: [{ name: 'thalamus', measure: 'volume' }] };
+    const s = cohortSummary({ assignment }, model.biomarkers, zSidecar, extract, undefined);
+    expect(s.controls).toBe(40);
+    expect(s.covariates).toEqual(['age', 'site']);
+    expect(s.normaliser.map((r) => [r.feature, r.r2, r.sd, r.nControls])).toEqual([['thalamus', 0.3, 12, 40], ['cortex', 0.1, 30, 40]]);
+    expect(s.notes).toEqual(['a note']);
+    expect(s.extraction).toEqual({ inputs: 103, rows: 100, failed: 3, carried: ['age', 'site'], missingFeatures: ['fa_cc'] });
+    expect(s.features).toEqual([{ name: 'thalamus', measure: 'volume', abnormal: '', role: '' }]);
   });
 });

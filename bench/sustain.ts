@@ -1,0 +1,153 @@
+/**
+ * SuStaIn engine benchmark: `npm run bench:sustain [-- medium|assign|large|all] [--threads N]`.
+ *
+ *  medium  fits the shared medium cohort (1000 x 10, Z 1,2,3) with REFERENCE.md's settings
+ *          (5 start points, K = 1..3, 1e4 MCMC after 3 x 1e4 tuning) and compares wall time, MCMC
+ *          iterations/s and EM log-likelihoods with pySuStaIn's recorded figures;
+ *  assign  assigns 50,000 simulated subjects to a 3-subtype model with 1,000 posterior samples;
+ *  large   a 10,000-subject, 13-biomarker, 3-threshold, 5-subtype fit (fewer start points and MCMC
+ *          iterations), reporting its peak memory.
+ * Default: medium and assign. Peak memory = the process's max RSS (worker threads included).
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readZTable } from '../src/io/ztable.js';
+import { readTable } from '../src/io/csv.js';
+import { assignSubjects, fitSustain, simulateCohort, type FitProgress } from '../src/sustain/index.js';
+import type { SustainModelFile, Thresholds, ZTable } from '../src/sustain/types.js';
+import { defaultThreads } from '../src/common/pool.js';
+
+const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
+const shared = join(root, '..', 'shared', 'sustain');
+const args = process.argv.slice(2);
+const threadsArg = args.indexOf('--threads');
+const threads = threadsArg >= 0 ? Number(args[threadsArg + 1]) : defaultThreads();
+const modes = args.filter((a, i) => !a.startsWith('--') && (threadsArg < 0 || i !== threadsArg + 1));
+const run = new Set(modes.length === 0 ? ['medium', 'assign'] : modes.includes('all') ? ['medium', 'assign', 'large'] : modes);
+
+// pySuStaIn on this kind of machine (REFERENCE.md sections 3-4), medium cohort, 5 start points, 1e4 MCMC
+const PY = {
+  total: 1763,
+  em: [37.9, 168.6, 628.6],
+  mcmc: [100.9 + 35.6, 235.4 + 81.8, 337.6 + 111.5],
+  mcmcIterations: 3e4 + 1e4,
+  emLogLik: [-17371.0177, -16874.5559, -16594.0079],
+};
+
+const mb = () => process.resourceUsage().maxRSS / 1024;
+const fmt = (v: number, d = 1) => v.toFixed(d);
+function table(rows: (string | number)[][]): void {
+  const w = rows[0]!.map((_, j) => Math.max(...rows.map((r) => String(r[j]).length)));
+  for (const r of rows) console.log(r.map((c, j) => String(c).padEnd(w[j]!)).join('  '));
+  console.log();
+}
+
+const uniform = (t: ZTable): Thresholds => ({ zvals: t.biomarkers.map(() => [1, 2, 3]), zmax: t.biomarkers.map(() => 5) });
+
+interface Timed {
+  model: SustainModelFile;
+  wall: number;
+  emEnd: number[];
+  mcmcStart: number;
+  cpu: number;
+}
+
+async function timedFit(data: ZTable, th: Thresholds, opts: Parameters<typeof fitSustain>[2]): Promise<Timed> {
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  const emEnd: number[] = [];
+  let mcmcStart = NaN;
+  let last = t0;
+  let lastPhase: FitProgress['phase'] | '' = '';
+  const model = await fitSustain(data, th, {
+    ...opts,
+    onProgress: (p) => {
+      const now = performance.now();
+      if (p.phase === 'mcmc' && lastPhase !== 'mcmc') mcmcStart = last;
+      if (p.phase !== 'mcmc' && p.phase !== 'done') emEnd[p.subtypes - 1] = now;
+      lastPhase = p.phase;
+      last = now;
+    },
+  });
+  const c = process.cpuUsage(c0);
+  return { model, wall: (performance.now() - t0) / 1000, emEnd: emEnd.map((t) => (t - t0) / 1000), mcmcStart: (mcmcStart - t0) / 1000, cpu: (c.user + c.system) / 1e6 };
+}
+
+async function medium(): Promise<SustainModelFile> {
+  const data = readZTable(join(shared, 'medium', 'data.csv')).table;
+  console.log(`== medium cohort: ${data.subjects.length} subjects x ${data.biomarkers.length} biomarkers, 5 start points, K = 1..3, 1e4 MCMC (+3 x 1e4 tuning), ${threads} thread(s)`);
+  const r = await timedFit(data, uniform(data), { seed: 1, maxSubtypes: 3, startpoints: 5, mcmcIterations: 1e4, mcmcTuneIterations: 1e4, samplesKept: 1000, threads });
+  const emWall = r.mcmcStart;
+  const mcmcWall = r.wall - r.mcmcStart;
+  const pyEm = PY.em.reduce((a, b) => a + b, 0);
+  const pyMcmc = PY.mcmc.reduce((a, b) => a + b, 0);
+  const iters = 3 * PY.mcmcIterations;
+  const rows: (string | number)[][] = [['', 'ms-subtype', 'pySuStaIn', 'ratio (speed-up)']];
+  rows.push(['whole fit, wall s', fmt(r.wall), PY.total, `${fmt(PY.total / r.wall)}x (target >= 50x)`]);
+  rows.push(['  (process CPU s)', fmt(r.cpu), '', '']);
+  rows.push(['EM (start points + splits), wall s', fmt(emWall), fmt(pyEm), `${fmt(pyEm / emWall)}x`]);
+  rows.push(['MCMC incl. tuning, wall s', fmt(mcmcWall), fmt(pyMcmc), `${fmt(pyMcmc / mcmcWall)}x`]);
+  rows.push(['MCMC iterations/s (K=1..3 together)', fmt(iters / mcmcWall, 0), fmt(iters / pyMcmc, 0), `${fmt(pyMcmc / mcmcWall)}x (target >= 100x)`]);
+  rows.push(['peak memory, MB', fmt(mb(), 0), '', '']);
+  table(rows);
+  const lrows: (string | number)[][] = [['K', 'EM max log-lik', 'pySuStaIn EM', 'difference', 'ML log-lik', 'MCMC acceptance']];
+  r.model.fits.forEach((f, q) => {
+    const em = f.diagnostics!['emLogLikelihood'] as number;
+    lrows.push([f.subtypes, fmt(em, 4), fmt(PY.emLogLik[q]!, 4), fmt(em - PY.emLogLik[q]!, 4), fmt(f.logLikelihood, 4), fmt(f.diagnostics!['mcmcAcceptance'] as number, 2)]);
+  });
+  table(lrows);
+  // recovery at the true K
+  const truth = readTable(join(shared, 'medium', 'truth.csv'));
+  const a = assignSubjects(r.model, data, 3);
+  const { adjustedRand, spearman } = await import('../test/sustain/stats.js');
+  const ts = truth.rows.map((x) => Number(x[2]));
+  const tt = truth.rows.map((x) => Number(x[1]));
+  const late = ts.map((s, i) => (s > 0 ? i : -1)).filter((i) => i >= 0);
+  table([
+    ['K=3 recovery', 'ms-subtype', 'pySuStaIn'],
+    ['ARI (true stage > 0)', fmt(adjustedRand(late.map((i) => a.mlSubtype[i]!), late.map((i) => tt[i]!)), 3), 0.558],
+    ['Spearman rho of stages', fmt(spearman(Array.from(a.mlStage), ts), 3), 0.974],
+  ]);
+  return r.model;
+}
+
+async function assign(model?: SustainModelFile): Promise<void> {
+  let m = model;
+  if (m === undefined || m.fits[2]?.samples.sequences.length !== 1000) {
+    const sim = simulateCohort({ subjects: 1000, biomarkers: 10, subtypes: 3, zvals: [1, 2, 3], zmax: 5, seed: 2 });
+    m = await fitSustain(sim.data, uniform(sim.data), { seed: 1, maxSubtypes: 3, startpoints: 2, mcmcIterations: 1e4, mcmcTuneIterations: 2000, samplesKept: 1000, threads });
+  }
+  const big = simulateCohort({ subjects: 50_000, biomarkers: 10, subtypes: 3, zvals: [1, 2, 3], zmax: 5, seed: 9, names: m.biomarkers });
+  const fit = m.fits[2]!;
+  const distinct = new Set(fit.samples.sequences.map((s, j) => JSON.stringify([s, fit.samples.fractions[j]]))).size;
+  console.log(`== assign 50,000 subjects to a 3-subtype model with ${fit.samples.sequences.length} posterior samples (${distinct} distinct)`);
+  const t0 = performance.now();
+  const a = assignSubjects(m, big.data, 3);
+  const s = (performance.now() - t0) / 1000;
+  table([
+    ['', 'ms-subtype', 'target'],
+    ['assign 50,000 subjects, s', fmt(s), '< 60'],
+    ['peak memory, MB', fmt(mb(), 0), ''],
+    ['subjects assigned', a.subjects.length, ''],
+  ]);
+}
+
+async function large(): Promise<void> {
+  const sim = simulateCohort({ subjects: 10_000, biomarkers: 13, subtypes: 5, zvals: [1, 2, 3], zmax: 5, seed: 4 });
+  const sp = 2;
+  const mc = 2000;
+  console.log(`== 10,000 subjects x 13 biomarkers x 3 thresholds, K = 1..5, ${sp} start points, ${mc} MCMC (+3 x 1000 tuning), ${threads} thread(s)`);
+  const r = await timedFit(sim.data, uniform(sim.data), { seed: 1, maxSubtypes: 5, startpoints: sp, mcmcIterations: mc, mcmcTuneIterations: 1000, samplesKept: 1000, threads });
+  table([
+    ['', 'ms-subtype', 'target'],
+    ['wall s', fmt(r.wall), ''],
+    ['EM wall s (to K=5)', fmt(r.mcmcStart), ''],
+    ['peak memory (max RSS), MB', fmt(mb(), 0), '< 1024'],
+    ['K=5 log-likelihood', fmt(r.model.fits[4]!.logLikelihood, 2), ''],
+  ]);
+}
+
+let model: SustainModelFile | undefined;
+if (run.has('medium')) model = await medium();
+if (run.has('assign')) await assign(model);
+if (run.has('large')) await large();

@@ -1,0 +1,96 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../helpers/cli.js';
+import { simulateCohort } from '../../src/sustain/index.js';
+import { readZTable, writeZTable } from '../../src/io/ztable.js';
+import { runCrossValidation, type CvOptions } from '../../src/cv/run.js';
+import { makeFolds } from '../../src/cv/folds.js';
+import { hashFolds } from '../../src/cv/settings.js';
+import { Rng } from '../../src/common/rng.js';
+import { loadThresholds } from '../../src/cv/inputs.js';
+import type { CvResult } from '../../src/cv/types.js';
+
+// A tiny cohort and very light settings: these tests are about the plumbing (parts, combine,
+// resume, threads), not about the answer.
+const light = ['--zvals', '1,2', '--zmax', '4', '--max-subtypes', '2', '--folds', '3', '--startpoints', '2', '--mcmc', '200', '--mcmc-tune', '50', '--samples', '50', '--seed', '7'];
+const lightOpts = { folds: 3, maxSubtypes: 2, startpoints: 2, mcmcIterations: 200, mcmcTuneIterations: 50, samplesKept: 50, seed: 7, stratify: 'site' };
+
+let root: string;
+let zcsv: string;
+
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'cv-cli-'));
+  const sim = simulateCohort({ subjects: 60, biomarkers: 3, subtypes: 2, zvals: [1, 2], zmax: 4, seed: 3 });
+  sim.data.carried = { site: sim.data.subjects.map((_, i) => (i % 3 === 0 ? 'A' : 'B')) };
+  zcsv = join(root, 'z.csv');
+  writeZTable(zcsv, sim.data);
+});
+
+describe('ms-subtype cv (CLI)', () => {
+  it('one-shot parallel run = parts run one by one in-process + --combine, byte for byte; reruns resume', async () => {
+    const a = join(root, 'a');
+    const r = runCli(['cv', '--data', zcsv, ...light, '--stratify', 'site', '--jobs', '2', '--out', a, '--quiet']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/recommended: [12]/);
+    for (const f of ['cv.json', 'cv.csv', 'fold-1.json', 'fold-2.json', 'fold-3.json', 'fold-full.json', 'full-model.json']) expect(existsSync(join(a, f))).toBe(true);
+    const cvA = readFileSync(join(a, 'cv.json'), 'utf8');
+    const res = JSON.parse(cvA) as CvResult;
+    expect(res.table.map((t) => t.subtypes)).toEqual([1, 2]);
+    // The folds were stratified on site (seed stream 0 makes them).
+    expect(res.settings['stratify']).toBe('site');
+    const site = readZTable(zcsv).table.carried!['site']!;
+    expect(res.settings['foldsSha256']).toBe(hashFolds(makeFolds(60, 3, Rng.fromSeed(7).stream(0), site)));
+    expect(res.settings['foldsSha256']).not.toBe(hashFolds(makeFolds(60, 3, Rng.fromSeed(7).stream(0))));
+    expect(res.table.every((t) => Number.isFinite(t.cvic) && t.testLogLikelihoodPerFold.length === 3)).toBe(true);
+    expect(Number.isInteger(res.recommendedSubtypes)).toBe(true);
+    expect(res.positionalVariance!['2']!.length).toBe(2);
+    expect(res.stability!['2']!.length).toBe(3);
+    const csv = readFileSync(join(a, 'cv.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toMatch(/^subtypes,cvic,test_loglik_mean,.*test_loglik_fold_3$/);
+    expect(csv.length).toBe(3);
+
+    // Serial, part by part (as cluster jobs would), then --combine.
+    const b = join(root, 'b');
+    const read = readZTable(zcsv);
+    const thresholds = loadThresholds(read.table.biomarkers, [1, 2], 4);
+    for (const part of [2, 'full', 3, 1] as const) {
+      const s = await runCrossValidation(read.table, thresholds, b, { ...lightOpts, jobs: 1, part, quiet: true });
+      expect(s.result).toBeUndefined();
+      expect(s.partsRun).toBe(1);
+    }
+    const c = runCli(['cv', '--combine', b]);
+    expect(c.code).toBe(0);
+    expect(readFileSync(join(b, 'cv.json'), 'utf8')).toBe(cvA);
+    expect(readFileSync(join(b, 'cv.csv'), 'utf8')).toBe(readFileSync(join(a, 'cv.csv'), 'utf8'));
+    for (const f of ['fold-1.json', 'fold-full.json']) expect(readFileSync(join(b, f), 'utf8')).toBe(readFileSync(join(a, f), 'utf8'));
+
+    // Rerun in a: every part is reused, same output.
+    const again = await runCrossValidation(read.table, thresholds, a, { ...lightOpts, jobs: 2, quiet: true });
+    expect(again.partsRun).toBe(0);
+    expect(again.partsReused).toBe(4);
+    expect(readFileSync(join(a, 'cv.json'), 'utf8')).toBe(cvA);
+
+    // A part of a different run is refused, naming the difference, not overwritten or mixed.
+    const mixed = runCli(['cv', '--data', zcsv, ...light.slice(0, -2), '--seed', '8', '--stratify', 'site', '--out', b, '--fold', '2', '--quiet']);
+    expect(mixed.code).not.toBe(0);
+    expect(mixed.stderr).toMatch(/fold-2\.json: was made with different settings .*seed 7 vs 8/);
+    expect(mixed.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('refuses bad inputs with a one-line message naming the problem', async () => {
+    const read = readZTable(zcsv);
+    const thresholds = loadThresholds(read.table.biomarkers, [1, 2], 4);
+    const run = (extra: Partial<CvOptions>) => runCrossValidation(read.table, thresholds, join(root, 'x'), { ...lightOpts, jobs: 1, quiet: true, ...extra });
+    await expect(run({ stratify: 'diagnosis' })).rejects.toThrow(/no column "diagnosis" to stratify on \(columns carried from the data: site\)/);
+    await expect(run({ part: 4 })).rejects.toThrow(/--fold 4 is out of range: folds are numbered 1 to 3/);
+    await expect(run({ folds: 61 })).rejects.toThrow(/61 folds need at least 61 subjects/);
+    writeFileSync(join(root, 'th.json'), '{"b01": {"zvals": [1], "zmax": 0.5}}');
+    expect(() => loadThresholds(read.table.biomarkers, [1, 2], 4, join(root, 'th.json'))).toThrow(/th\.json.*b01.*zmax/);
+    const help = runCli(['cv', '--help']);
+    expect(help.stdout).toMatch(/Examples:/);
+    expect(help.stdout).toMatch(/--combine/);
+  });
+});

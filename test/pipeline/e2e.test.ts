@@ -1,0 +1,87 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeDemoCohort } from '../../src/pipeline/demo-write.js';
+import { parseConfig, resolvePaths, type RunConfig } from '../../src/pipeline/config.js';
+import { runPipeline, STEPS } from '../../src/pipeline/pipeline.js';
+import { runSteps } from '../../src/pipeline/runner.js';
+import { LAYOUT } from '../../src/pipeline/layout.js';
+
+/**
+ * The whole pipeline on a small generated cohort (3 mm grid, light fit settings), in-process with
+ * one thread: features, z-scores, SuStaIn, CV, k-means, assignments, report, truth check. The
+ * recovered subtypes must agree with the generator's truth, and a second run must resume.
+ */
+describe('ms-subtype run end to end', () => {
+  let dir: string;
+  let cfg: RunConfig;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'e2e-'));
+    writeDemoCohort(join(dir, 'cohort'), { seed: 9, controls: 40, patients: 90, grid: { dims: [52, 64, 48], voxel: 3 } });
+    cfg = resolvePaths(
+      parseConfig(
+        {
+          input: { manifest: 'cohort/manifest.csv' },
+          fit: { maxSubtypes: 3, startpoints: 4, mcmc: 2000, mcmcTunePasses: 1, mcmcTuneIterations: 1000, samplesKept: 200 },
+          cv: { enabled: true, folds: 3, startpoints: 2, mcmc: 500, mcmcTuneIterations: 500 },
+          kmeans: { enabled: true, restarts: 3 },
+          truth: { file: 'cohort/truth.csv', subjectColumn: 'subject_id', subtypeColumn: 'subtype_name', stageColumn: 'stage' },
+          seed: 3,
+        },
+        'e2e.json',
+      ),
+      dir,
+    );
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('runs every step, recovers the generator subtypes, and resumes', async () => {
+    const out = join(dir, 'out');
+    const lines: string[] = [];
+    const first = await runPipeline(cfg, { out, jobs: 1, quiet: false, log: (l) => lines.push(l) });
+    expect(first.steps.map((s) => s.status)).toEqual(Array(8).fill('ran'));
+    for (const rel of [LAYOUT.features, LAYOUT.z, LAYOUT.normaliser, LAYOUT.model, LAYOUT.modelSubjects, LAYOUT.cv, LAYOUT.kmeans, LAYOUT.assign, LAYOUT.report, LAYOUT.truth]) {
+      expect(existsSync(join(out, rel)), rel).toBe(true);
+    }
+    expect(first.closing[first.closing.length - 1]).toBe(join(out, LAYOUT.report));
+    expect(readFileSync(join(out, LAYOUT.report), 'utf8')).toMatch(/<html/i);
+
+    const truth = JSON.parse(readFileSync(join(out, LAYOUT.truth), 'utf8')) as { ari: number; subjects: number };
+    expect(truth.subjects).toBeGreaterThan(70);
+    // 0.87 with these settings; a fit that mixes two subtypes falls to about 0.5
+    expect(truth.ari).toBeGreaterThan(0.7);
+    expect(first.closing.join('\n')).toContain(`Adjusted Rand index: ${truth.ari.toFixed(3)}`);
+
+    // Every subject in the assignments, controls mostly at stage 0 and patients mostly not.
+    const rows = readFileSync(join(out, LAYOUT.assign), 'utf8').trim().split('\n');
+    const head = rows[0]!.split(',');
+    expect(rows).toHaveLength(1 + 130);
+    const stage = head.indexOf('ml_stage');
+    const group = head.indexOf('group');
+    const stage0 = (g: string) => {
+      const r = rows.slice(1).map((l) => l.split(',')).filter((c) => c[group] === g);
+      return r.filter((c) => c[stage] === '0').length / r.length;
+    };
+    expect(stage0('HC')).toBeGreaterThan(0.6);
+    expect(stage0('MS')).toBeLessThan(0.3);
+
+    // Second run: nothing to do.
+    const second = await runPipeline(cfg, { out, jobs: 1, quiet: true });
+    expect(second.steps.map((s) => s.status)).toEqual(Array(8).fill('skipped'));
+
+    // A CV setting changed: the data steps and the fit are kept, CV and what reads it rerun.
+    const modelBefore = readFileSync(join(out, LAYOUT.model));
+    const third = await runPipeline({ ...cfg, cv: { ...cfg.cv, folds: 2 } }, { out, jobs: 1, quiet: true });
+    const status = Object.fromEntries(third.steps.map((s) => [s.name, s.status]));
+    expect(status).toMatchObject({ extract: 'skipped', normalise: 'skipped', fit: 'skipped', kmeans: 'skipped', cv: 'ran', assign: 'ran', report: 'ran' });
+    expect(readFileSync(join(out, LAYOUT.model)).equals(modelBefore)).toBe(true);
+    expect((JSON.parse(readFileSync(join(out, LAYOUT.cv), 'utf8')) as { settings: { folds: number } }).settings.folds).toBe(2);
+
+    // The same features given as a ready table: the same z-scores.
+    const fromTable = join(dir, 'from-table');
+    const tcfg: RunConfig = { ...cfg, input: { ...cfg.input, manifest: null, table: join(out, LAYOUT.features), tableFormat: 'features' } };
+    await runSteps(tcfg, STEPS.slice(0, 2), { out: fromTable, jobs: 1, quiet: true });
+    expect(readFileSync(join(fromTable, LAYOUT.z), 'utf8').split('\n').slice(1)).toEqual(readFileSync(join(out, LAYOUT.z), 'utf8').split('\n').slice(1));
+  });
+});

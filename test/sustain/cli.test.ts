@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli as spawnCli, type CliResult } from '../helpers/cli.js';
+import { main } from '../../src/cli/main.js';
+
+/**
+ * The CLI in-process (same main() as the launcher, stdout/stderr captured): a child process per
+ * call costs seconds under tsx, so only the fit round trip below spawns a real process.
+ */
+async function runCli(args: string[]): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const ow = process.stdout.write.bind(process.stdout);
+  const ew = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((c: string | Uint8Array) => ((stdout += String(c)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((c: string | Uint8Array) => ((stderr += String(c)), true)) as typeof process.stderr.write;
+  const before = process.exitCode;
+  try {
+    const code = await main(['node', 'ms-subtype', ...args]);
+    return { code, stdout, stderr };
+  } finally {
+    process.stdout.write = ow;
+    process.stderr.write = ew;
+    process.exitCode = before;
+  }
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'ms-sustain-cli-'));
+const sim = join(tmp, 'sim');
+const fit = join(tmp, 'fit');
+
+describe('simulate / fit / assign on the command line', () => {
+  it('simulates a cohort', async () => {
+    const r = await runCli(['simulate', '--subjects', '150', '--biomarkers', '4', '--subtypes', '2', '--zvals', '1,2', '--zmax', '4', '--seed', '3', '--out', sim]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const z = readFileSync(join(sim, 'z.csv'), 'utf8').trim().split('\n');
+    expect(z[0]).toBe('subject_id,b01,b02,b03,b04');
+    expect(z.length).toBe(151);
+    const truth = readFileSync(join(sim, 'truth.csv'), 'utf8').trim().split('\n');
+    expect(truth[0]).toBe('subject_id,true_subtype,true_stage');
+    const tm = JSON.parse(readFileSync(join(sim, 'truth-model.json'), 'utf8'));
+    expect(tm.sequences.length).toBe(2);
+    expect(tm.sequences[0].length).toBe(8);
+  });
+
+  it('fits, writes model.json and subjects.csv, and assign reproduces subjects.csv', async () => {
+    // per-biomarker thresholds for one biomarker, and a carried column that is not a biomarker
+    const zcsv = readFileSync(join(sim, 'z.csv'), 'utf8').trim().split('\n');
+    const withGroup = zcsv.map((l, i) => `${l},${i === 0 ? 'group' : i % 2 ? 'A' : 'B'}`).join('\n') + '\n';
+    writeFileSync(join(sim, 'zg.csv'), withGroup);
+    writeFileSync(join(tmp, 'th.json'), JSON.stringify({ b04: { zvals: [1], zmax: 3 } }));
+    const r = spawnCli(['fit', '--data', join(sim, 'zg.csv'), '--zvals', '1,2', '--zmax', '4', '--thresholds', join(tmp, 'th.json'), '--max-subtypes', '2', '--startpoints', '2', '--mcmc', '400', '--samples', '50', '--seed', '1', '--jobs', '1', '--quiet', '--out', fit]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const model = JSON.parse(readFileSync(join(fit, 'model.json'), 'utf8'));
+    expect(model.biomarkers).toEqual(['b01', 'b02', 'b03', 'b04']);
+    expect(model.zvals[3]).toEqual([1]);
+    expect(model.zmax).toEqual([4, 4, 4, 3]);
+    expect(model.events.length).toBe(7);
+    expect(model.fits.map((f: { subtypes: number }) => f.subtypes)).toEqual([1, 2]);
+    expect(model.fits[1].sequences[0][0].length).toBe(2);
+    expect(model.settings.seed).toBe(1);
+    const subjects = readFileSync(join(fit, 'subjects.csv'), 'utf8').trim().split('\n');
+    expect(subjects[0]).toBe('subject_id,ml_subtype,prob_ml_subtype,ml_stage,prob_ml_stage,prob_subtype_0,prob_subtype_1');
+    expect(subjects.length).toBe(151);
+    const a = await runCli(['assign', '--model', join(fit, 'model.json'), '--data', join(sim, 'z.csv'), '--out', join(tmp, 'assigned.csv')]);
+    expect(a.code).toBe(0);
+    expect(readFileSync(join(tmp, 'assigned.csv'), 'utf8')).toBe(readFileSync(join(fit, 'subjects.csv'), 'utf8'));
+    // K = 1 and a one-row input
+    writeFileSync(join(tmp, 'one.csv'), 'subject_id,b04,b01,b02,b03,extra\nnew1,0.5,2.5,,1,hello\n');
+    const one = await runCli(['assign', '--model', join(fit, 'model.json'), '--data', join(tmp, 'one.csv'), '--subtypes', '1', '--out', join(tmp, 'one-out.csv')]);
+    expect(one.stderr).toBe('');
+    const rows = readFileSync(join(tmp, 'one-out.csv'), 'utf8').trim().split('\n');
+    expect(rows[0]).toBe('subject_id,ml_subtype,prob_ml_subtype,ml_stage,prob_ml_stage,prob_subtype_0');
+    expect(rows[1]!.startsWith('new1,0,1,')).toBe(true);
+  });
+
+  it('refuses bad inputs with a one-line reason', async () => {
+    const model = join(fit, 'model.json');
+    // missing biomarker column
+    writeFileSync(join(tmp, 'nob2.csv'), 'subject_id,b01,b03,b04\ns1,1,2,3\n');
+    let r = await runCli(['assign', '--model', model, '--data', join(tmp, 'nob2.csv'), '--out', join(tmp, 'x.csv')]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/b02/);
+    expect(r.stderr.trim().split('\n').length).toBe(1);
+    // a row with no values
+    writeFileSync(join(tmp, 'empty.csv'), 'subject_id,b01,b02,b03,b04\ns1,1,2,3,1\ns2,,,,\n');
+    r = await runCli(['assign', '--model', model, '--data', join(tmp, 'empty.csv'), '--out', join(tmp, 'x.csv')]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/subject s2.*no biomarker values/);
+    r = await runCli(['fit', '--data', join(tmp, 'empty.csv'), '--out', join(tmp, 'fit-empty'), '--quiet']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/s2/);
+    // an extra biomarker named by the normaliser's sidecar
+    writeFileSync(join(tmp, 'extra.csv'), 'subject_id,b01,b02,b03,b04,b05\ns1,1,2,3,1,0\n');
+    writeFileSync(join(tmp, 'extra.csv.json'), JSON.stringify({ features: ['b01', 'b02', 'b03', 'b04', 'b05'] }));
+    r = await runCli(['assign', '--model', model, '--data', join(tmp, 'extra.csv'), '--out', join(tmp, 'x.csv')]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/b05.*not in the model/);
+    // broken model files
+    const good = JSON.parse(readFileSync(model, 'utf8'));
+    const cases: [string, unknown, RegExp][] = [
+      ['truncated.json', null, /not valid JSON/],
+      ['version.json', { ...good, formatVersion: 99 }, /version/],
+      ['noevents.json', { ...good, events: good.events.slice(1) }, /events/],
+      ['badseq.json', { ...good, fits: [{ ...good.fits[0], sequences: [[...good.fits[0].sequences[0]].reverse()] }, good.fits[1]] }, /out of order/],
+      ['nofits.json', { ...good, fits: undefined }, /fits/],
+    ];
+    for (const [name, content, re] of cases) {
+      const p = join(tmp, name);
+      writeFileSync(p, content === null ? readFileSync(model, 'utf8').slice(0, 500) : JSON.stringify(content));
+      r = await runCli(['assign', '--model', p, '--data', join(sim, 'z.csv'), '--out', join(tmp, 'x.csv')]);
+      expect(r.code, name).not.toBe(0);
+      expect(r.stderr, name).toMatch(re);
+      expect(r.stderr, name).not.toMatch(/internal error|\n\s+at /);
+    }
+    expect(existsSync(join(tmp, 'x.csv'))).toBe(false);
+    // bad thresholds
+    writeFileSync(join(tmp, 'bad-th.json'), JSON.stringify({ b09: { zvals: [1], zmax: 3 } }));
+    r = await runCli(['fit', '--data', join(sim, 'z.csv'), '--thresholds', join(tmp, 'bad-th.json'), '--out', join(tmp, 'f2'), '--quiet']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/b09/);
+  });
+
+  it('has help with an example', async () => {
+    for (const cmd of ['fit', 'assign', 'simulate']) {
+      const r = await runCli([cmd, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/Example/);
+    }
+  });
+});
