@@ -89,7 +89,8 @@ export function applyNormaliser(nz: Normaliser, table: Table, options: Partial<A
     const levels = [...new Set(cohort.covariates.get(cm ? cm.batchColumn : st.siteColumn)!.filter((_, r) => newSite[r]))];
     notes.push(
       `--allow-new-sites: ${newSiteSubjects.length} subject(s) from ${st.siteColumn} level(s) never seen among the controls (${levels.join(', ')}) ` +
-        `were given the controls' mean site effect${cm ? ' and no ComBat adjustment' : ''}: ${newSiteSubjects.join(', ')}`,
+        `were given the controls' mean site effect${cm ? ' and no ComBat adjustment' : ''}: ${newSiteSubjects.slice(0, 20).join(', ')}` +
+        (newSiteSubjects.length > 20 ? `, ... (all in newSiteSubjects)` : ''),
     );
   }
   for (const s of nz.covariates) {

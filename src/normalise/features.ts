@@ -13,7 +13,7 @@ export interface ResolvedFeature {
  * Which columns are features, their direction and transform. Precedence: the command-line lists,
  * then the extract sidecar's definitions, then the defaults (decrease is abnormal, no transform).
  */
-export function resolveFeatures(table: Table, o: FitOptions): ResolvedFeature[] {
+export function resolveFeatures(table: Table, o: FitOptions, notes: string[] = []): ResolvedFeature[] {
   const file = table.file;
   const defs = new Map((o.featureDefs ?? []).map((d) => [d.name, d]));
   const roleCovariate = new Set((o.featureDefs ?? []).filter((d) => d.role === 'covariate').map((d) => d.name));
@@ -33,6 +33,13 @@ export function resolveFeatures(table: Table, o: FitOptions): ResolvedFeature[] 
     names = o.featureDefs.filter((d) => d.role !== 'covariate').map((d) => d.name);
     for (const n of names) {
       if (!table.columns.includes(n)) throw new UserError(`the feature sidecar names feature "${n}", which is not a column of the table`, { file, field: n });
+    }
+    // extract leaves a feature empty for every subject when the input cannot give it (e.g. a map
+    // feature from a volume table): skip it, say so, rather than fail on "0 controls".
+    const empty = names.filter((n) => isEmptyColumn(table, table.columns.indexOf(n)));
+    if (empty.length > 0) {
+      notes.push(`feature(s) ${empty.join(', ')} of the feature sidecar are empty for every row and were left out`);
+      names = names.filter((n) => !empty.includes(n));
     }
   } else {
     names = table.columns.filter((c, j) => !reserved.has(c) && !roleCovariate.has(c) && isNumericColumn(table, j));
@@ -68,6 +75,13 @@ export function resolveFeatures(table: Table, o: FitOptions): ResolvedFeature[] 
         : (d?.abnormal ?? 'decrease');
     const transform: Transform = o.log.includes(name) ? 'log' : (d?.transform ?? 'none');
     return { name, transform, abnormal };
+  });
+}
+
+function isEmptyColumn(table: Table, j: number): boolean {
+  return table.rows.every((row) => {
+    const s = row[j]!.trim();
+    return s === '' || s === 'NA' || s === 'NaN' || s === 'nan';
   });
 }
 

@@ -28,7 +28,8 @@ export function fitNormaliser(table: Table, options: Partial<FitOptions> = {}): 
   if (!Number.isInteger(o.minControlsPerLevel) || o.minControlsPerLevel < 2) {
     throw new UserError(`the minimum number of controls per level must be an integer >= 2 (one control leaves no residual), got ${o.minControlsPerLevel}`);
   }
-  const feats = resolveFeatures(table, o);
+  const notes: string[] = [];
+  const feats = resolveFeatures(table, o, notes);
   const F = feats.length;
   const combat = o.harmonise === 'combat';
   const covNames = [...o.covariates];
@@ -56,7 +57,6 @@ export function fitNormaliser(table: Table, options: Partial<FitOptions> = {}): 
     });
   });
 
-  const notes: string[] = [];
   const regCovNames = combat ? covNames.filter((c) => c !== o.siteColumn) : covNames;
   if (combat && covNames.includes(o.siteColumn)) {
     notes.push(`"${o.siteColumn}" is harmonised by ComBat, so it is not also a covariate of the regression`);

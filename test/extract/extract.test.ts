@@ -170,6 +170,20 @@ describe('failures', () => {
   });
 });
 
+describe('help', () => {
+  it('extract and merge explain inputs, outputs and give examples', () => {
+    const e = runCli(['extract', '--help']);
+    expect(e.code).toBe(0);
+    expect(e.stdout).toMatch(/Manifest CSV: subject_id/);
+    expect(e.stdout).toMatch(/errors\.csv/);
+    expect(e.stdout).toMatch(/Examples\n\s+ms-subtype extract cohort\.csv/);
+    const m = runCli(['merge', '--help']);
+    expect(m.code).toBe(0);
+    expect(m.stdout).toMatch(/missing\.csv/);
+    expect(m.stdout).toMatch(/Example\n\s+ms-subtype merge/);
+  });
+});
+
 describe('resume', () => {
   it('skips subjects already in the output and picks up new manifest rows; refuses other settings', async () => {
     const dir = tempDir();
@@ -202,32 +216,23 @@ describe('resume', () => {
     const m = join(dir, 'manifest.csv');
     const out = join(dir, 'f.csv');
     const features = join(dir, 'features.json');
-    // A run that got through two batches of two, then died.
     await extractCohort({ inputs: [m], out: join(dir, 'ref.csv'), features, jobs: 1, quiet: true });
     const ref = readFileSync(join(dir, 'ref.csv'), 'utf8');
-    await extractCohort({ inputs: [m], out, features, jobs: 1, chunkSize: 2, quiet: true, failFast: false });
-    rmSync(out);
-    rmSync(`${out}.json`);
-    // rebuild a checkpoint as a crash would leave it: header + 3 records + half a line
-    const header = JSON.stringify({ checkpoint: 'ms-subtype extract', settings: 'x' });
-    void header;
-    const cpRun = await (async () => {
-      const outCp = join(dir, 'cp.csv');
-      const rm = join(dir, 'img', 's04_dseg.nii.gz');
-      const keep = readFileSync(rm);
-      rmSync(rm);
-      await extractCohort({ inputs: [m], out: outCp, features, jobs: 1, chunkSize: 2, failFast: true, quiet: true });
-      writeFileSync(rm, keep);
-      return outCp;
-    })();
-    const cp = `${cpRun}.partial.jsonl`;
+    // A run that stops at s04 (its label map is away) leaves the checkpoint of s00..s03.
+    const lost = join(dir, 'img', 's04_dseg.nii.gz');
+    const keep = readFileSync(lost);
+    rmSync(lost);
+    await extractCohort({ inputs: [m], out, features, jobs: 1, failFast: true, quiet: true });
+    writeFileSync(lost, keep);
+    const cp = `${out}.partial.jsonl`;
     const lines = readFileSync(cp, 'utf8').trim().split('\n');
     expect(lines).toHaveLength(1 + 4); // s00..s03 finished before s04 failed
+    expect(existsSync(out)).toBe(false);
     writeFileSync(cp, lines.join('\n') + '\n' + lines[4]!.slice(0, 30)); // a crash cut the last write short
     for (const s of ['s00', 's01', 's02']) rmSync(join(dir, 'img', `${s}_dseg.nii.gz`));
-    const r = await extractCohort({ inputs: [m], out: cpRun, features, jobs: 2, resume: true, quiet: true });
+    const r = await extractCohort({ inputs: [m], out: out, features, jobs: 2, resume: true, quiet: true });
     expect(r.failures).toEqual([]);
     expect(r.resumed).toBe(4);
-    expect(readFileSync(cpRun, 'utf8')).toBe(ref);
+    expect(readFileSync(out, 'utf8')).toBe(ref);
   });
 });

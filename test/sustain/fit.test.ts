@@ -35,7 +35,8 @@ describe('fit on the shared small cohort (light settings)', () => {
   let model: SustainModelFile;
 
   it('reaches at least pySuStaIn\'s EM maximum for K = 1, 2', async () => {
-    model = await fitSustain(data, th, { seed: 1, maxSubtypes: 2, startpoints: 5, mcmcIterations: 3000, mcmcTuneIterations: 1000, samplesKept: 300, threads: 1 });
+    // pySuStaIn's MCMC settings for this cohort (1e4 iterations after 3 x 1e4 tuning), 5 start points
+    model = await fitSustain(data, th, { seed: 1, maxSubtypes: 2, startpoints: 5, mcmcIterations: 10_000, mcmcTuneIterations: 10_000, samplesKept: 1000, threads: 1 });
     expect(model.fits.map((f) => f.subtypes)).toEqual([1, 2]);
     model.fits.forEach((f, q) => {
       const em = f.diagnostics!['emLogLikelihood'] as number;
@@ -43,7 +44,7 @@ describe('fit on the shared small cohort (light settings)', () => {
       expect(f.logLikelihood).toBeGreaterThanOrEqual(em - 1e-9);
       // the reported log-likelihood is the exact likelihood of the stored ML model
       expect(logLikelihood(data, th, mlSequenceIndices(model, f), f.fractions)).toBeCloseTo(f.logLikelihood, 8);
-      expect(f.samples.sequences.length).toBe(300);
+      expect(f.samples.sequences.length).toBe(1000);
       expect(f.fractions[0]!).toBeGreaterThanOrEqual(f.fractions[f.fractions.length - 1]!);
     });
     // the file round-trips through the validator
@@ -59,8 +60,9 @@ describe('fit on the shared small cohort (light settings)', () => {
       late.map((i) => t.subtype[i]!),
     );
     const rho = spearman(Array.from(a.mlStage), t.stage);
-    expect(ari).toBeGreaterThanOrEqual(PY_SMALL.ari);
-    expect(rho).toBeGreaterThanOrEqual(PY_SMALL.rho);
+    // REFERENCE.md reports 3 decimals
+    expect(Number(ari.toFixed(3))).toBeGreaterThanOrEqual(PY_SMALL.ari);
+    expect(Number(rho.toFixed(3))).toBeGreaterThanOrEqual(PY_SMALL.rho);
     // probabilities are proper
     for (let i = 0; i < a.subjects.length; i++) {
       const s = a.probSubtype[i * 2]! + a.probSubtype[i * 2 + 1]!;
