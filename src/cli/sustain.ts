@@ -10,7 +10,7 @@ import { readJsonValidated } from '../io/json.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { readModelFile, writeModelFile } from '../io/modelfile.js';
 import { createProgress } from '../io/progress.js';
-import { readZTable, writeZTable } from '../io/ztable.js';
+import { readZTable, sidecarFeatures, writeZTable } from '../io/ztable.js';
 import { assignSubjects, fitSustain, FIT_DEFAULTS, makeThresholds, simulateCohort, type ThresholdOverrides } from '../sustain/index.js';
 import type { Assignment, ModelFile, ZTable } from '../sustain/types.js';
 import { assignKmeans, fitKmeansModel } from '../cv/kmeans.js';
@@ -53,6 +53,7 @@ interface FitFlags {
   subtypes?: number;
   startpoints: number;
   mcmc: number;
+  tune: number;
   samples: number;
   seed: number;
   biomarkers?: string[];
@@ -84,6 +85,7 @@ async function fitCommand(o: FitFlags): Promise<void> {
         maxSubtypes: o.maxSubtypes,
         startpoints: o.startpoints,
         mcmcIterations: o.mcmc,
+        mcmcTuneIterations: o.tune,
         samplesKept: o.samples,
         threads: o.jobs,
         dataFile: o.data,
@@ -121,9 +123,9 @@ function assignCommand(o: AssignFlags): void {
   const read = readZTable(o.data, { biomarkers: model.biomarkers, includeControls: true });
   // A biomarker column of the data (by its sidecar) that the model does not know is an error:
   // the model would silently ignore information the user meant it to use.
-  const side = readZTable(o.data, { includeControls: true });
-  if (side.biomarkerSource === 'sidecar') {
-    const extra = side.table.biomarkers.filter((b) => !model.biomarkers.includes(b));
+  const side = sidecarFeatures(o.data);
+  if (side) {
+    const extra = side.filter((b) => !model.biomarkers.includes(b));
     if (extra.length > 0) throw new UserError(`biomarker column(s) ${extra.join(', ')} are not in the model (model biomarkers: ${model.biomarkers.join(', ')})`, { file: o.data, field: extra[0] });
   }
   const a = assignAny(model, read.table, o.subtypes);
@@ -189,7 +191,8 @@ export function register(program: Command): void {
     .option('--max-subtypes <K>', 'fit K = 1..K subtypes', intOption(1, 20), FIT_DEFAULTS.maxSubtypes)
     .option('--subtypes <K>', 'which K to write to subjects.csv (default: the largest)', intOption(1, 20))
     .option('--startpoints <n>', 'EM start points (and split candidates) per K', intOption(1), FIT_DEFAULTS.startpoints)
-    .option('--mcmc <n>', 'MCMC iterations per K after 3 tuning passes of 10,000 (0: no MCMC, the ML model only)', intOption(0), FIT_DEFAULTS.mcmcIterations)
+    .option('--mcmc <n>', 'MCMC iterations per K, after the tuning passes (0: no MCMC, the ML model only)', intOption(0), FIT_DEFAULTS.mcmcIterations)
+    .option('--tune <n>', 'iterations of each of the 3 MCMC tuning passes (pySuStaIn: 10,000)', intOption(2), FIT_DEFAULTS.mcmcTuneIterations)
     .option('--samples <n>', 'posterior samples kept in model.json per K (thinned evenly)', intOption(1), FIT_DEFAULTS.samplesKept)
     .option('--seed <n>', 'random seed', intOption(-(2 ** 52), 2 ** 52), 1)
     .option('--biomarkers <list>', 'biomarker columns (default: the normaliser sidecar <data>.json, else every numeric column)', listOption)

@@ -196,8 +196,7 @@ export function assignKmeans(model: KmeansModelFile, data: ZTable, K: number): A
   if (fit === undefined) {
     throw new UserError(`the k-means model has no ${K}-cluster fit (it has ${model.fits.map((f) => f.subtypes).join(', ')})`);
   }
-  checkBiomarkers(model.biomarkers, data.biomarkers);
-  const { rows } = rowsWithMissingAsZero(data);
+  const { rows } = rowsWithMissingAsZero(alignToModel(model.biomarkers, data));
   const M = rows.length;
   const mlSubtype = new Int32Array(M);
   const probMlSubtype = new Float64Array(M);
@@ -231,10 +230,18 @@ export function assignKmeans(model: KmeansModelFile, data: ZTable, K: number): A
   };
 }
 
-function checkBiomarkers(model: string[], data: string[]): void {
-  if (model.length !== data.length || model.some((b, i) => b !== data[i])) {
-    throw new UserError(
-      `the data's biomarkers (${data.join(', ')}) are not the model's (${model.join(', ')}) in the same order`,
-    );
-  }
+/** The data's columns in the model's biomarker order, matched by name (extra columns ignored). */
+function alignToModel(biomarkers: string[], data: ZTable): ZTable {
+  const DB = data.biomarkers.length;
+  const cols = biomarkers.map((b) => {
+    const j = data.biomarkers.indexOf(b);
+    if (j < 0) throw new UserError(`the data has no column for the model's biomarker "${b}"`, { field: b });
+    return j;
+  });
+  if (cols.every((j, b) => j === b) && DB === biomarkers.length) return data;
+  const M = data.subjects.length;
+  const B = biomarkers.length;
+  const values = new Float64Array(M * B);
+  for (let i = 0; i < M; i++) for (let b = 0; b < B; b++) values[i * B + b] = data.values[i * DB + cols[b]!]!;
+  return { subjects: data.subjects, biomarkers: [...biomarkers], values };
 }

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { UserError } from '../common/errors.js';
 import { parseTable } from '../io/csv.js';
 import type { FeatureSet } from './features.js';
-import { checkColumnClash } from './cohort.js';
+import { checkColumnClash } from './columns.js';
 import type { Cohort, CohortSubject, SubjectTask } from './types.js';
 
 /**
@@ -33,7 +33,7 @@ export function discoverBids(root: string, fs: FeatureSet, opts: BidsOptions): C
   const subs = sortedDirs(root, 'sub-');
   if (subs.length === 0) throw new UserError('no sub-* folders: not a BIDS derivatives folder', { file: root });
   const { columns, bySubject } = readParticipants(root, opts.participants);
-  checkColumnClash(columns, fs, root);
+  checkColumnClash(columns, fs);
   const subjects: CohortSubject[] = [];
   for (const sub of subs) {
     const sessions = sortedDirs(join(root, sub), 'ses-');

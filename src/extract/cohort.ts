@@ -9,6 +9,9 @@ import { sniffTable, parseAsegStats, parseAsegstats2table, parseSynthsegVolumes,
 import { discoverBids, type BidsOptions } from './bids.js';
 import type { Cohort, CohortSubject, InputKind, SubjectTask } from './types.js';
 import { subjectKey } from './types.js';
+import { checkColumnClash } from './columns.js';
+
+export { ID_COLUMNS } from './columns.js';
 
 /**
  * Turn what the user pointed at into a cohort: a list of subjects in input order, each with its
@@ -21,8 +24,6 @@ export interface CohortOptions extends BidsOptions {
   gridTolerance: number;
 }
 
-/** Fixed columns of the output, before carried columns and features. */
-export const ID_COLUMNS = ['subject_id', 'session'] as const;
 const LABEL_COLUMNS = ['labels'];
 const LESION_COLUMNS = ['lesion_mask', 'lesion'];
 
@@ -36,7 +37,7 @@ export function loadCohort(inputs: string[], fs: FeatureSet, opts: CohortOptions
   }
   for (const p of inputs) if (statSync(p).isDirectory()) throw new UserError('a folder is read as BIDS derivatives only when it is the only input', { file: p });
   const texts = inputs.map((p) => readFileSync(p, 'utf8'));
-  const kinds = texts.map((t, i) => (format === 'auto' ? (sniffTable(t) ?? 'manifest') : format));
+  const kinds = texts.map((t) => (format === 'auto' ? (sniffTable(t) ?? 'manifest') : format));
   if (kinds.every((k) => k === 'aseg-stats')) return asegStatsCohort(inputs, texts, fs);
   if (inputs.length > 1) throw new UserError(`several inputs are accepted only for aseg.stats files (got ${kinds.join(', ')})`);
   const kind = kinds[0]!;
@@ -100,7 +101,7 @@ function manifestCohort(file: string, text: string, fs: FeatureSet, opts: Cohort
   const used = new Set([iSub, iSes, iLab, iLes, ...mapCols].filter((j) => j >= 0));
   const carriedIdx = t.columns.map((_, j) => j).filter((j) => !used.has(j));
   const carriedColumns = carriedIdx.map((j) => t.columns[j]!);
-  checkColumnClash(carriedColumns, fs, file);
+  checkColumnClash(carriedColumns, fs);
   const base = dirname(resolve(file));
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
   const seen = new Map<string, number>();
@@ -134,13 +135,4 @@ function manifestCohort(file: string, text: string, fs: FeatureSet, opts: Cohort
     return { row, subject, session, carried: carriedIdx.map((j) => r[j]!), task };
   });
   return { kind: 'manifest', source: [file], sourceSha256: sha256Bytes(text), carriedColumns, subjects };
-}
-
-/** Feature names must not collide with the id columns or carried covariates. */
-export function checkColumnClash(carried: string[], fs: FeatureSet, file: string): void {
-  const taken = new Set<string>([...ID_COLUMNS, ...carried]);
-  for (const f of fs.features) {
-    if (taken.has(f.name)) throw new UserError(`feature "${f.name}" has the same name as an input column; rename one of them`, { file: fs.file, field: `features.${f.name}` });
-  }
-  void file;
 }

@@ -49,6 +49,8 @@ export const EXTRACT_DEFAULTS = {
 };
 
 export interface SubjectFailure {
+  /** 0-based position in the cohort. */
+  row: number;
   subject: string;
   session: string;
   file: string;
@@ -121,10 +123,8 @@ export async function extractCohort(options: ExtractOptions): Promise<ExtractRes
   const resumed = done.size;
 
   const failures: SubjectFailure[] = [];
-  const failed = new Set<string>();
   const fail = (s: CohortSubject, r: Extract<SubjectResult, { ok: false }>) => {
-    failures.push({ subject: s.subject, session: s.session, file: r.file, reason: r.reason });
-    failed.add(subjectKey(s.subject, s.session));
+    failures.push({ subject: s.subject, session: s.session, file: r.file, reason: r.reason, row: s.row });
   };
   const todo: CohortSubject[] = [];
   for (const s of selected) {
@@ -142,7 +142,7 @@ export async function extractCohort(options: ExtractOptions): Promise<ExtractRes
   const progress = createProgress({ label: 'extract', total: todo.length, quiet: o.quiet ?? false, ...(o.progress !== undefined ? { enabled: o.progress } : {}) });
   // Fail-fast checks after each batch, so batches are as small as the pool is wide.
   const chunk = o.failFast ? threads : Math.max(1, o.chunkSize ?? o.chunkPerThread * threads);
-  let stopped = false;
+  let stopped = o.failFast === true && failures.length > 0;
   try {
     for (let start = 0; start < todo.length && !stopped; start += chunk) {
       const part = todo.slice(start, start + chunk);
@@ -166,6 +166,7 @@ export async function extractCohort(options: ExtractOptions): Promise<ExtractRes
   }
 
   const errorsFile = errorsPath(o.out);
+  failures.sort((a, b) => a.row - b.row);
   const writeErrors = () => {
     if (failures.length > 0) {
       writeCsvAtomic(errorsFile, ERROR_COLUMNS, failures.map((f) => [f.subject, f.session, f.file, f.reason]));

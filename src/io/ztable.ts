@@ -36,7 +36,8 @@ function isTrue(s: string): boolean {
   return v === '1' || v === 'true' || v === 'yes' || v === 't' || v === 'y';
 }
 
-function sidecarFeatures(file: string): string[] | null {
+/** The `features` list of the normaliser's sidecar `<file>.json`, or null when there is none. */
+export function sidecarFeatures(file: string): string[] | null {
   const side = `${file}.json`;
   if (!existsSync(side)) return null;
   try {

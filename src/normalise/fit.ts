@@ -71,6 +71,28 @@ export function fitNormaliser(table: Table, options: Partial<FitOptions> = {}): 
   const p = cols.length;
   const enc = encodeRows(cohort, specs, controls, { siteColumn: o.siteColumn, allowNewSites: false, intercept: true });
 
+  // Checks in feature order, so the first bad feature is the one named. Missingness decides them,
+  // and harmonisation does not change it, so they come before ComBat.
+  const groups = groupByMissing(yC, nC, F);
+  const groupOf = new Int32Array(F);
+  groups.forEach((grp, q) => grp.features.forEach((g) => (groupOf[g] = q)));
+  feats.forEach((f, g) => {
+    const rows = groups[groupOf[g]!]!.rows;
+    const need = p - 1 + o.minExtraControls;
+    if (rows.length < need) {
+      throw new UserError(
+        `only ${rows.length} controls have a value for this feature, but the model has ${p - 1} covariate column${p - 1 === 1 ? '' : 's'}` +
+          `${p > 1 ? ` (${cols.slice(1).join(', ')})` : ''}; at least ${need} controls are needed (covariate columns + ${o.minExtraControls})`,
+        { file: cohort.file, field: f.name },
+      );
+    }
+    for (const s of specs) {
+      if (s.kind === 'categorical') checkLevelCounts(cohort, s, rows.map((i) => controls[i]!), o.minControlsPerLevel, f.name);
+    }
+    if (rows.every((i) => yC[i * F + g] === yC[rows[0]! * F + g])) {
+      throw new UserError(`the value is the same for every control, so it has no spread to scale z-scores by`, { file: cohort.file, field: f.name });
+    }
+  });
   let combatModel: CombatModel | null = null;
   if (combat) {
     const { model, params, siteOf } = fitCombatStage(cohort, o, controls, yC, F, enc.X, p, cols, feats.map((f) => f.name));
@@ -93,24 +115,6 @@ export function fitNormaliser(table: Table, options: Partial<FitOptions> = {}): 
     }
   }
 
-  // Checks in feature order, so the first bad feature is the one named.
-  const groups = groupByMissing(yC, nC, F);
-  const groupOf = new Int32Array(F);
-  groups.forEach((grp, q) => grp.features.forEach((g) => (groupOf[g] = q)));
-  feats.forEach((f, g) => {
-    const rows = groups[groupOf[g]!]!.rows;
-    const need = p - 1 + o.minExtraControls;
-    if (rows.length < need) {
-      throw new UserError(
-        `only ${rows.length} controls have a value for this feature, but the model has ${p - 1} covariate column${p - 1 === 1 ? '' : 's'}` +
-          `${p > 1 ? ` (${cols.slice(1).join(', ')})` : ''}; at least ${need} controls are needed (covariate columns + ${o.minExtraControls})`,
-        { file: cohort.file, field: f.name },
-      );
-    }
-    for (const s of specs) {
-      if (s.kind === 'categorical') checkLevelCounts(cohort, s, rows.map((i) => controls[i]!), o.minControlsPerLevel, f.name);
-    }
-  });
   // One QR decomposition per missing-value pattern (usually one for all features).
   const fits: OlsFit[] = new Array(F);
   for (const grp of groups) {

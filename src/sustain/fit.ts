@@ -241,7 +241,8 @@ export async function fitSustain(data: ZTable, thresholds: Thresholds, opts: Par
 function buildFit(model: ZscoreModel, prepared: ReturnType<ZscoreModel['prepare']>, events: NamedEvent[], em: EmTaskResult, startPoints: number[], chain: McmcTaskResult): SustainFit {
   const K = em.sequences.length;
   // The ML model: the EM optimum, unless the chain found a strictly better one.
-  const useChain = chain.best.logLik > em.logLik;
+  // (a margin, so the EM model seen again by the chain, up to rounding, does not count as better)
+  const useChain = chain.best.logLik > em.logLik + 1e-6;
   const ml = useChain ? chain.best : em;
   const order = Array.from({ length: K }, (_, s) => s).sort((a, b) => chain.meanFractions[b]! - chain.meanFractions[a]! || a - b);
   const seqs = order.map((s) => ml.sequences[s]!);

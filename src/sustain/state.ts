@@ -13,11 +13,12 @@
  */
 import type { ModelData, ProgressionModel, TemplateChanges } from './model.js';
 import { allocChanges, diffTemplates, inversePositions } from './model.js';
+import { fastExp } from './fastexp.js';
 
 /** Below this fraction of the old total, an incremental T update has lost precision: resum. */
 const CANCELLATION = 1e-6;
 /** Cells this far below the subject's reference (log scale) contribute nothing representable. */
-const NEGLIGIBLE = -60;
+const NEGLIGIBLE = -40;
 
 export class SubtypeTables {
   readonly seq: Int32Array;
@@ -171,8 +172,8 @@ export class MixtureTables<D extends ModelData> {
         const k = base + stages[j]!;
         const l = L[k]! + delta[pb + j]!;
         const dl = l - r;
-        // exp(-60) is 1e-26 of the subject's reference stage: below double precision of the total.
-        const e = dl < NEGLIGIBLE ? 0 : Math.exp(dl);
+        // exp(-40) = 4e-18 of the subject's reference stage (E = 1 there at the last refresh): below the precision of its total.
+        const e = dl < NEGLIGIBLE ? 0 : fastExp(dl);
         pL[pb + j] = l;
         pE[pb + j] = e;
         dT += e - E[k]!;

@@ -114,6 +114,19 @@ describe('k-means baseline', () => {
     const same: ZTable = { subjects: ['a', 'b', 'c'], biomarkers: ['x'], values: new Float64Array([1, 1, 1]) };
     expect(() => fitKmeansModel(same, { maxSubtypes: 2, seed: 1 })).toThrow(/distinct/);
     expect(() => assignKmeans(m, data, 3)).toThrow(/no 3-cluster fit/);
-    expect(() => assignKmeans(m, { ...data, biomarkers: ['b1', 'b0', 'b2'] }, 2)).toThrow(/biomarkers/);
+    expect(() => assignKmeans(m, { ...data, biomarkers: ['b1', 'x', 'b2'] }, 2)).toThrow(/no column for the model's biomarker "b0"/);
+    // Columns are matched by name: reordered columns (and an extra one) give the same assignment.
+    const B = 3;
+    const re = new Float64Array(125 * 4);
+    for (let i = 0; i < 125; i++) {
+      re[i * 4] = 9;
+      re[i * 4 + 1] = data.values[i * B + 2]!;
+      re[i * 4 + 2] = data.values[i * B]!;
+      re[i * 4 + 3] = data.values[i * B + 1]!;
+    }
+    const a1 = assignKmeans(m, data, 2);
+    const a2 = assignKmeans(m, { ...data, biomarkers: ['extra', 'b2', 'b0', 'b1'], values: re }, 2);
+    expect([...a2.mlSubtype]).toEqual([...a1.mlSubtype]);
+    expect([...a2.probSubtype]).toEqual([...a1.probSubtype]);
   });
 });

@@ -91,6 +91,17 @@ describe('volume tables', () => {
     expect(side.subjects[0].inputs[0]).toMatchObject({ role: 'aseg_stats', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
   });
 
+  it('takes aseg.stats files from a manifest, carrying its covariates', async () => {
+    const d = tempDir();
+    writeText(join(d, 'fs', 'a', 'stats', 'aseg.stats'), asegStats('a', 1));
+    writeText(join(d, 'fs', 'b', 'stats', 'aseg.stats'), asegStats('b', 0.9));
+    const m = writeText(join(d, 'm.csv'), 'subject_id,labels,group,age\nA,fs/a/stats/aseg.stats,ms,31\nB,fs/b/stats/aseg.stats,control,29\n');
+    const r = await extractCohort({ inputs: [m], out: join(d, 'o.csv'), quiet: true, jobs: 1 });
+    expect(r.failures).toEqual([]);
+    const rows = readOut(join(d, 'o.csv'));
+    expect(rows[1]).toMatchObject({ subject_id: 'B', group: 'control', age: '29', brainstem: String(21000 * 0.9), icv: String(1550000 * 0.9) });
+  });
+
   it('reads asegstats2table output (tab-separated, Measure:volume) with BIDS-style names', async () => {
     const cols = ['Measure:volume', 'Left-Lateral-Ventricle', 'Left-Thalamus', 'Left-Caudate', 'Brain-Stem', 'Right-Lateral-Ventricle', 'Right-Thalamus', 'WM-hypointensities', 'lhCortexVol', 'rhCortexVol', 'CortexVol', 'lhCerebralWhiteMatterVol', 'rhCerebralWhiteMatterVol', 'EstimatedTotalIntraCranialVol'];
     const text = [cols.join('\t'), ['sub-01_ses-01', 9000, 7600, 3400, 21000, 8700, 7400, 2300, 240000, 242000, 482000, 230000, 231000, 1550000].join('\t'), ['sub-02_ses-01', 12000, 7000, 3300, 20500, 11800, 6900, 5100, 230000, 231000, 461000, 220000, 222000, 1490000].join('\t'), ''].join('\n');

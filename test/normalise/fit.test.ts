@@ -240,6 +240,35 @@ describe('normalise: features, transforms and missing values', () => {
     expect(res.columns).toContain('cortex');
   });
 
+  it('skips sidecar features that are empty for every row (extract could not measure them), with a note', () => {
+    const synth = makeCohort({ seed: 7, controls: 60, patients: 10, sites: ['A', 'B'], features: FEATURES3 });
+    const t = parseTable(toCsv([...synth.table.columns, 'fa_mean'], synth.table.rows.map((r) => [...r, ''])), 'f.csv');
+    const defs = [
+      { name: 'thalamus', abnormal: 'decrease' as const },
+      { name: 'fa_mean', abnormal: 'decrease' as const },
+    ];
+    const nz = fitNormaliser(t, { covariates: ['age'], featureDefs: defs });
+    expect(nz.features.map((f) => f.name)).toEqual(['thalamus']);
+    expect(nz.notes.join(' ')).toMatch(/fa_mean .* empty for every row/);
+    // named explicitly, an empty feature is an error, not silently dropped
+    expect(() => fitNormaliser(t, { covariates: ['age'], features: ['thalamus', 'fa_mean'] })).toThrow(/field fa_mean: only 0 controls have a value/);
+  });
+
+  it('breaks reference-level ties by natural order (numbers numerically), deterministically', () => {
+    const synth = makeCohort({ seed: 9, controls: 40, patients: 0, sites: ['A'], features: FEATURES3 });
+    // sites "10" and "9" with 20 controls each: natural order puts 9 first, so 9 is the reference
+    const rows = synth.table.rows.map((r, i) => r.map((c, j) => (synth.table.columns[j] === 'site' ? (i % 2 ? '10' : '9') : c)));
+    const t = parseTable(toCsv(synth.table.columns, rows), 't.csv');
+    const nz = fitNormaliser(t, { covariates: ['site'], features: ['thalamus'] });
+    const site = nz.covariates[0]!;
+    expect(site.kind).toBe('categorical');
+    if (site.kind === 'categorical') {
+      expect(site.levels).toEqual(['9', '10']);
+      expect(site.reference).toBe('9');
+    }
+    expect(nz.designColumns).toEqual(['(intercept)', 'site=10']);
+  });
+
   it('without a sidecar every numeric non-covariate column is a feature, and --features restricts', () => {
     const synth = makeCohort({ seed: 6, controls: 60, patients: 10, sites: ['A', 'B'], features: FEATURES3 });
     const all = fitNormaliser(synth.table, { covariates: ['age', 'sex'] });
