@@ -114,8 +114,9 @@ async function medium(): Promise<SustainModelFile> {
 async function assign(model?: SustainModelFile): Promise<void> {
   let m = model;
   if (m === undefined || m.fits[2]?.samples.sequences.length !== 1000) {
-    const sim = simulateCohort({ subjects: 1000, biomarkers: 10, subtypes: 3, zvals: [1, 2, 3], zmax: 5, seed: 2 });
-    m = await fitSustain(sim.data, uniform(sim.data), { seed: 1, maxSubtypes: 3, startpoints: 2, mcmcIterations: 1e4, mcmcTuneIterations: 2000, samplesKept: 1000, threads });
+    // no medium run in this invocation: a quick 3-subtype model of the medium cohort with 1,000 samples
+    const data = readZTable(join(shared, 'medium', 'data.csv')).table;
+    m = await fitSustain(data, uniform(data), { seed: 1, maxSubtypes: 3, startpoints: 1, mcmcIterations: 1e4, mcmcTuneIterations: 2000, samplesKept: 1000, threads });
   }
   const big = simulateCohort({ subjects: 50_000, biomarkers: 10, subtypes: 3, zvals: [1, 2, 3], zmax: 5, seed: 9, names: m.biomarkers });
   const fit = m.fits[2]!;

@@ -6,6 +6,7 @@ import { readZTable } from '../io/ztable.js';
 import { combineDirectory, CV_DEFAULTS, runCrossValidation, type CvOptions } from '../cv/run.js';
 import { writeCvOutputs } from '../cv/store.js';
 import type { CvResult } from '../cv/types.js';
+import { RECOMMEND_DEFAULTS } from '../cv/recommend.js';
 import { loadThresholds } from '../cv/inputs.js';
 import { readSustainModel } from '../io/modelfile.js';
 import { intOption, jobsOption, listOption, numberListOption, floatOption } from './options.js';
@@ -25,6 +26,7 @@ interface CvFlags {
   mcmc: number;
   samples?: number;
   mcmcTune?: number;
+  minGain: number;
   seed: number;
   stratify?: string;
   model?: string;
@@ -53,10 +55,11 @@ export function register(program: Command): void {
     .option('--max-subtypes <K>', 'fit and score K = 1..K subtypes', intOption(1, 20), CV_DEFAULTS.maxSubtypes)
     .option('--folds <F>', 'number of folds', intOption(2, 1000), CV_DEFAULTS.folds)
     .option('--startpoints <n>', 'EM start points of every fit', intOption(1), CV_DEFAULTS.startpoints)
-    .option('--mcmc <n>', 'MCMC iterations of every fit', intOption(1), CV_DEFAULTS.mcmcIterations)
+    .option('--mcmc <n>', 'MCMC iterations of every fit (0: score the ML model only)', intOption(0), CV_DEFAULTS.mcmcIterations)
     .option('--samples <n>', 'posterior samples kept per fit (default: as fit)', intOption(1))
     .option('--mcmc-tune <n>', 'iterations of each MCMC tuning pass (default: as fit)', intOption(2))
     .option('--seed <n>', 'random seed (folds and every fit derive from it)', intOption(-(2 ** 52), 2 ** 52), CV_DEFAULTS.seed)
+    .option('--min-gain <x>', 'recommendation: smallest gain per held-out subject (log-likelihood units) that counts', floatOption(0), RECOMMEND_DEFAULTS.minGainPerSubject)
     .option('--stratify <column>', 'balance the folds on this column of the data (e.g. diagnosis)')
     .option('--model <file>', 'full-data model to match the folds to (default: fitted here with the same settings)')
     .addOption(new Option('--jobs <n>', 'worker threads').argParser(jobsOption).default(defaultThreads(), 'all cores'))
@@ -69,8 +72,9 @@ Each fold's SuStaIn fit (K = 1..max) is trained on the other folds; its held-out
 under every posterior sample. Per K: CVIC = -2 * sum over held-out subjects of log(mean over samples
 of their likelihood), and the held-out log-likelihood per fold (mean over samples).
 
-Recommendation: the smallest K whose held-out log-likelihood is within one standard error of the best
-K's, from the paired per-fold differences (smallest CVIC alone over-splits when the gain is noise).
+Recommendation: the smallest K whose held-out log-likelihood is not meaningfully worse than the best
+K's: worse by at most one standard error of the paired per-fold differences, or by at most --min-gain
+per held-out subject (smallest CVIC alone over-splits when the gain is noise).
 cv.json says why in "rule"; "cvicChoice" is what smallest CVIC picks.
 
 Outputs in --out: cv.json (table, recommendedSubtypes, rule, cross-validated positional variance,
@@ -89,7 +93,7 @@ Examples:
     .action(async (flags: CvFlags) => {
       if (flags.combine !== undefined) {
         if (flags.data !== undefined || flags.fold !== undefined) throw new UserError('--combine DIR takes no --data or --fold: it joins the part files already in DIR');
-        const result = combineDirectory(flags.combine);
+        const result = combineDirectory(flags.combine, flags.minGain);
         const files = writeCvOutputs(flags.combine, result);
         printResult(result, files.json);
         return;
@@ -112,6 +116,9 @@ Examples:
         mcmcIterations: flags.mcmc,
         seed: flags.seed,
         jobs: flags.jobs,
+        minGainPerSubject: flags.minGain,
+        dataFile: flags.data,
+        dataSha256: sha256File(flags.data),
         quiet: flags.quiet === true,
       };
       if (flags.samples !== undefined) opts.samplesKept = flags.samples;
@@ -125,7 +132,7 @@ Examples:
         process.stdout.write(`${what} ${summary.partsReused > 0 ? 'was already done' : 'done'}: ${summary.files.join(', ')}\n`);
         return;
       }
-      if (summary.partsReused > 0 && !flags.quiet) process.stderr.write(`reused ${summary.partsReused} finished part(s) from ${flags.out}\n`);
+      if (summary.partsReused > 0) process.stdout.write(`reused ${summary.partsReused} finished part(s) from ${flags.out}\n`);
       printResult(summary.result, summary.files.find((f) => f.endsWith('cv.json'))!);
     });
 }

@@ -15,6 +15,7 @@ interface ExtractFlags {
   quiet?: boolean;
   bidsDesc?: string;
   participants?: string;
+  covariates?: string;
 }
 
 /** `ms-subtype extract` (cohort -> feature table) and `ms-subtype merge` (shard outputs -> one table). */
@@ -33,6 +34,7 @@ export function register(program: Command): void {
     .option('--shard <i/n|auto>', 'process only shard i of n (1-based, round robin over the cohort); "auto" reads SLURM_ARRAY_TASK_*')
     .option('--bids-desc <label>', 'BIDS: use the *_desc-<label>_dseg label map when a subject has several')
     .option('--participants <file>', 'BIDS: participants.tsv to carry columns from (default: the one at the folder top)')
+    .option('--covariates <file>', 'CSV/TSV with subject_id [, session] and covariate columns (group, age...) to join onto the input')
     .option('-q, --quiet', 'no progress bar')
     .addHelpText(
       'after',
@@ -44,7 +46,9 @@ Inputs
   unchanged. Relative paths are relative to the manifest's folder.
   BIDS derivatives folder: sub-*/[ses-*/]anat/*_dseg.nii.gz, *_label-lesion_mask.nii.gz, *_<map>.nii.gz;
   participants.tsv columns are carried.
-  Volume tables (no scans): FreeSurfer aseg.stats files, asegstats2table output, SynthSeg --vol CSV.
+  Volume tables (no scans): FreeSurfer aseg.stats files (or a SUBJECTS_DIR folder of them),
+  asegstats2table output, SynthSeg --vol CSV;
+  give group/age/... with --covariates (joined on subject_id and, if it has one, session).
 
 Outputs
   <out>: subject_id, session, carried columns, one column per feature (mm^3 for volumes; empty =
@@ -55,7 +59,7 @@ Outputs
 Examples
   ms-subtype extract cohort.csv -o features.csv --jobs 8
   ms-subtype extract derivatives/synthseg -o features.csv --lesion-threshold 0.3
-  ms-subtype extract aseg_volumes.tsv -o features.csv          # asegstats2table output
+  ms-subtype extract aseg_volumes.tsv --covariates clinical.csv -o features.csv   # asegstats2table output
   sbatch --array=1-50 --wrap 'ms-subtype extract cohort.csv --shard auto -o out/f-$SLURM_ARRAY_TASK_ID.csv'
   ms-subtype merge features.csv out/ --manifest cohort.csv
 `,
@@ -75,6 +79,7 @@ Examples
       if (flags.shard !== undefined) opts.shard = parseShard(flags.shard);
       if (flags.bidsDesc !== undefined) opts.bidsDesc = flags.bidsDesc;
       if (flags.participants !== undefined) opts.participants = flags.participants;
+      if (flags.covariates !== undefined) opts.covariates = flags.covariates;
       const r = await extractCohort(opts);
       for (const w of r.warnings) process.stderr.write(`ms-subtype: warning: ${w}\n`);
       const done = `${r.rows} subject(s) written to ${r.out}${r.resumed > 0 ? ` (${r.resumed} kept from earlier runs)` : ''}`;

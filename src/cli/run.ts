@@ -20,10 +20,10 @@ interface RunFlags {
   quiet?: boolean;
   force?: boolean;
   from?: string;
-  set: string[];
+  set?: string[];
 }
 
-const collect = (v: string, prev: string[]) => [...prev, v];
+const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
 export function register(program: Command): void {
   program
@@ -40,7 +40,7 @@ export function register(program: Command): void {
     .option('-q, --quiet', 'no progress bars and no per-step lines (the report path is still printed)')
     .option('--force', 'recompute every step, ignoring what the output folder holds')
     .option('--from <step>', 'recompute this step and the ones after it (extract, normalise, fit, cv, kmeans, assign, report, truth)')
-    .option('--set <key=value>', 'override one setting, e.g. --set fit.mcmc=20000 (repeatable)', collect, [])
+    .option('--set <key=value>', 'override one setting, e.g. --set fit.mcmc=20000 (repeatable)', collect)
     .addHelpText(
       'after',
       `
@@ -56,6 +56,7 @@ Outputs in --out:
   06-assign/subjects.csv                            subtype and stage of every subject at the chosen K
   07-report/report.html (+ one SVG per figure)      the report
   truth.json                                        agreement with a known truth, if truth is set
+  run-config.json                                   the settings in effect
   run-state.json                                    what each step was computed from (for resuming)
 A rerun with the same settings skips the steps whose inputs and settings did not change.
 The last line printed is the report's path.
@@ -72,7 +73,7 @@ Example:
       }
       if (!flags.out) throw new UserError('--out is required (the output folder)', { field: '--out' });
       let cfg: RunConfig = flags.config ? loadConfig(flags.config) : resolvePaths(DEFAULT_CONFIG, process.cwd());
-      const sets = [...flags.set];
+      const sets = [...(flags.set ?? [])];
       const cli = (key: string, v: unknown) => sets.push(`${key}=${JSON.stringify(v)}`);
       if (flags.manifest) {
         cli('input.manifest', resolve(flags.manifest));
@@ -109,20 +110,23 @@ Example:
     .option('--seed <n>', 'random seed', intOption(0), DEMO_COHORT_DEFAULTS.seed)
     .option('--controls <n>', 'healthy controls', intOption(0), DEMO_COHORT_DEFAULTS.controls)
     .option('--patients <n>', 'patients', intOption(0), DEMO_COHORT_DEFAULTS.patients)
+    .option('--bids', 'write a BIDS derivatives folder (sub-*/anat/*_dseg.nii.gz, participants.tsv) instead of nifti/ + manifest.csv')
     .option('-q, --quiet', 'no progress bar')
     .addHelpText(
       'after',
       `
 Writes OUT/nifti/<id>_dseg.nii.gz (FreeSurfer aseg label numbers, 2 mm) and <id>_lesion.nii.gz,
 OUT/manifest.csv (subject_id, labels, lesion, group, age, sex, site) and OUT/truth.csv
-(subject_id, group, subtype, subtype_name, stage). Patients follow one of three courses (cortex-led,
+(subject_id, group, subtype, subtype_name, stage); with --bids, sub-NNNN/anat/ folders and
+participants.tsv instead of nifti/ and the manifest. Patients follow one of three courses (cortex-led,
 lesion-led, deep-GM-led); see data/README.md. Same seed and sizes -> the same bytes.
 
 Example:
   ms-subtype demo-data --out my-demo --controls 40 --patients 120 --seed 7
-  ms-subtype run --manifest my-demo/manifest.csv --out my-demo-results`,
+  ms-subtype run --manifest my-demo/manifest.csv --out my-demo-results
+  ms-subtype demo-data --out my-bids --bids && ms-subtype run --bids my-bids --out my-bids-results`,
     )
-    .action((flags: { out: string; seed: number; controls: number; patients: number; quiet?: boolean }) => {
+    .action((flags: { out: string; seed: number; controls: number; patients: number; bids?: boolean; quiet?: boolean }) => {
       const total = flags.controls + flags.patients;
       if (total === 0) throw new UserError('nothing to write: --controls and --patients are both 0');
       const bar = createProgress({ label: 'demo-data', total, quiet: flags.quiet === true });
@@ -130,6 +134,7 @@ Example:
         seed: flags.seed,
         controls: flags.controls,
         patients: flags.patients,
+        layout: flags.bids ? 'bids' : 'manifest',
         onSubject: () => bar.tick(),
       });
       bar.stop();

@@ -4,15 +4,19 @@ import { adjustedRandIndex } from './ari.js';
 import { cvicFromFolds, mean, sd } from './cvic.js';
 import type { FoldResult, FullResult } from './fold.js';
 import { matchSequences } from './matching.js';
-import { argmin, recommend } from './recommend.js';
+import { argmin, recommend, RECOMMEND_DEFAULTS } from './recommend.js';
 import type { CvResult, CvRow } from './types.js';
 
 /**
  * Join the folds and the full-data part into the cv.json result. Pure: the caller has checked
  * that all parts share the same settings (see settings.ts).
  */
-export function combineFolds(settings: CvResult['settings'], folds: readonly FoldResult[], full: FullResult): CvResult {
-  const F = folds.length;
+export function combineFolds(
+  settings: CvResult['settings'],
+  folds: readonly FoldResult[],
+  full: FullResult,
+  minGainPerSubject: number = RECOMMEND_DEFAULTS.minGainPerSubject,
+): CvResult {
   const Kmax = settings.maxSubtypes;
   const sorted = [...folds].sort((a, b) => a.fold - b.fold);
   const sameEvents = (e: NamedEvent[]) => e.length === full.events.length && e.every((x, i) => x[0] === full.events[i]![0] && x[1] === full.events[i]![1]);
@@ -43,18 +47,20 @@ export function combineFolds(settings: CvResult['settings'], folds: readonly Fol
       stabilityMean: mean(stab),
     });
     // Cross-validated positional variance: each fold's subtypes put in the full model's order, then
-    // averaged over folds (every fold keeps the same number of samples, so this is the pooled PVD).
+    // the folds' samples pooled (each fold's matrix weighted by its number of posterior samples).
     const N = full.events.length;
+    const totalSamples = rows.reduce((s, r) => s + r.samples, 0);
     const pooled = Array.from({ length: K }, () => Array.from({ length: N }, () => new Array<number>(N).fill(0)));
     const taus: number[][] = [];
     for (const r of rows) {
+      const w = r.samples / totalSamples;
       const { matchOf, tau } = matchSequences(r.sequences, fullK.sequences);
       const tauInFullOrder = new Array<number>(K).fill(0);
       matchOf.forEach((target, s) => {
         tauInFullOrder[target] = tau[s]!;
         const src = r.positionalVariance[s]!;
         const dst = pooled[target]!;
-        for (let e = 0; e < N; e++) for (let p = 0; p < N; p++) dst[e]![p]! += src[e]![p]! / F;
+        for (let e = 0; e < N; e++) for (let p = 0; p < N; p++) dst[e]![p]! += src[e]![p]! * w;
       });
       taus.push(tauInFullOrder);
     }
@@ -62,7 +68,7 @@ export function combineFolds(settings: CvResult['settings'], folds: readonly Fol
     matchTau[String(K)] = taus;
     fullSequences[String(K)] = fullK.sequences;
   }
-  const rec = recommend(perFold, cvic);
+  const rec = recommend(perFold, cvic, { minGainPerSubject, testSubjectsPerFold: mean(sorted.map((f) => f.testSubjects)) });
   return {
     format: 'ms-subtype-cv',
     formatVersion: 1,
@@ -74,6 +80,7 @@ export function combineFolds(settings: CvResult['settings'], folds: readonly Fol
     rule: rec.rule,
     bestTestLogLikelihoodSubtypes: rec.bestTestLogLikelihood,
     comparisons: rec.comparisons,
+    minGainPerSubject,
     events: full.events,
     fullModelSequences: fullSequences,
     positionalVariance: positional,

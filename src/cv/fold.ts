@@ -1,5 +1,5 @@
 import type { NamedEvent, SustainModelFile, Thresholds, ZTable } from '../sustain/types.js';
-import { assignSubjects, fitFor, fitSustain, mlSequenceIndices, positionalVariance, sampleSubjectLogLikelihoods } from '../sustain/index.js';
+import { type FitProgress, assignSubjects, fitFor, fitSustain, mlSequenceIndices, positionalVariance, sampleSubjectLogLikelihoods } from '../sustain/index.js';
 import { foldScore } from './cvic.js';
 
 /**
@@ -38,6 +38,9 @@ export interface FullTask {
   threads: number;
   /** A model fitted elsewhere (--model); when absent the full-data model is fitted here. */
   model?: SustainModelFile;
+  /** recorded in the fitted model's training block, as `fit` records them */
+  dataFile?: string;
+  dataSha256?: string;
 }
 
 export type CvTask = FoldTask | FullTask;
@@ -117,11 +120,14 @@ function engineOptions(t: { engine: EngineSettings; seed: number; threads: numbe
   return { ...o, seed: t.seed };
 }
 
-export async function runFoldTask(t: FoldTask): Promise<FoldResult> {
+/** Progress of the fit inside a task; only usable in-process (functions do not cross threads). */
+export type TaskProgress = (p: FitProgress) => void;
+
+export async function runFoldTask(t: FoldTask, onProgress?: TaskProgress): Promise<FoldResult> {
   const M = t.data.subjects.length;
   const train = subsetTable(t.data, complement(M, t.test));
   const test = subsetTable(t.data, t.test);
-  const model = await fitSustain(train, t.thresholds, engineOptions(t));
+  const model = await fitSustain(train, t.thresholds, { ...engineOptions(t), ...(onProgress !== undefined ? { onProgress } : {}) });
   const perK: FoldKResult[] = [];
   for (let K = 1; K <= t.engine.maxSubtypes; K++) {
     const ll = sampleSubjectLogLikelihoods(model, K, test);
@@ -140,8 +146,9 @@ export async function runFoldTask(t: FoldTask): Promise<FoldResult> {
   return { kind: 'fold', fold: t.fold, testSubjects: t.test.length, events: model.events, perK };
 }
 
-export async function runFullTask(t: FullTask): Promise<FullResult> {
-  const model = t.model ?? (await fitSustain(t.data, t.thresholds, engineOptions(t)));
+export async function runFullTask(t: FullTask, onProgress?: TaskProgress): Promise<FullResult> {
+  const extras = { ...(t.dataFile !== undefined ? { dataFile: t.dataFile } : {}), ...(t.dataSha256 !== undefined ? { dataSha256: t.dataSha256 } : {}) };
+  const model = t.model ?? (await fitSustain(t.data, t.thresholds, { ...engineOptions(t), ...extras, ...(onProgress !== undefined ? { onProgress } : {}) }));
   const perK: FullResult['perK'] = [];
   for (let K = 1; K <= t.engine.maxSubtypes; K++) {
     perK.push({ subtypes: K, sequences: sequenceIndices(model, K), assignment: Array.from(assignSubjects(model, t.data, K).mlSubtype) });
@@ -151,6 +158,6 @@ export async function runFullTask(t: FullTask): Promise<FullResult> {
   return out;
 }
 
-export function runCvTask(t: CvTask): Promise<CvTaskResult> {
-  return t.kind === 'fold' ? runFoldTask(t) : runFullTask(t);
+export function runCvTask(t: CvTask, onProgress?: TaskProgress): Promise<CvTaskResult> {
+  return t.kind === 'fold' ? runFoldTask(t, onProgress) : runFullTask(t, onProgress);
 }

@@ -7,8 +7,9 @@ import { createProgress } from '../io/progress.js';
 import { FIT_DEFAULTS } from '../sustain/index.js';
 import type { SustainModelFile, Thresholds, ZTable } from '../sustain/types.js';
 import { combineFolds } from './combine.js';
+import { RECOMMEND_DEFAULTS } from './recommend.js';
 import type { EngineSettings, FoldResult, FullResult } from './fold.js';
-import type { WorkerTask } from './fold-worker.js';
+import runAndSave, { type WorkerTask } from './fold-worker.js';
 import { foldIndices, makeFolds } from './folds.js';
 import { describeDiff, makeSettings, settingsDiff, type CvSettings } from './settings.js';
 import { partFile, readPart, writeCvOutputs, type PartFile } from './store.js';
@@ -37,6 +38,11 @@ export interface CvOptions {
   model?: { model: SustainModelFile; sha256: string; file: string };
   /** run only this part (--fold i, 1-based, or 'full') and do not combine */
   part?: number | 'full';
+  /** the data file and its sha256, recorded in full-model.json as `fit` records them */
+  dataFile?: string;
+  dataSha256?: string;
+  /** the recommendation's minimum meaningful gain per held-out subject (default 0.01) */
+  minGainPerSubject?: number;
   quiet?: boolean;
 }
 
@@ -128,6 +134,8 @@ export async function runCrossValidation(data: ZTable, thresholds: Thresholds, d
           seed: opts.seed,
           threads: inner,
           ...(opts.model !== undefined ? { model: opts.model.model } : {}),
+          ...(opts.dataFile !== undefined ? { dataFile: opts.dataFile } : {}),
+          ...(opts.dataSha256 !== undefined ? { dataSha256: opts.dataSha256 } : {}),
           write: { dir, settings },
         }
       : {
@@ -142,19 +150,25 @@ export async function runCrossValidation(data: ZTable, thresholds: Thresholds, d
           write: { dir, settings },
         },
   );
-  const progress = createProgress({ label: 'cv folds', total: tasks.length, quiet: opts.quiet });
+  const progress = createProgress({ label: 'cv parts', total: tasks.length, quiet: opts.quiet });
+  const name = (t: WorkerTask) => (t.kind === 'full' ? 'full-data model' : `fold ${t.fold}`);
   try {
-    await runTasks(workerUrl(), tasks, {
-      threads,
-      onDone: (_i, t) => progress.tick(1, t.kind === 'full' ? 'full-data model done' : `fold ${t.fold} done`),
-    });
+    if (threads === 1) {
+      // In-process, one after the other: the bar can also follow each fit's phases.
+      for (const t of tasks) {
+        await runAndSave(t, (p) => progress.info(`${name(t)}: ${p.phase}, K=${p.subtypes} (${p.done}/${p.total})`));
+        progress.tick(1, `${name(t)} done`);
+      }
+    } else {
+      await runTasks(workerUrl(), tasks, { threads, onDone: (_i, t) => progress.tick(1, `${name(t)} done`) });
+    }
   } finally {
     progress.stop();
   }
   const files = wanted.map((p) => partFile(dir, p));
   const summary: CvRunSummary = { settings, partsRun: tasks.length, partsReused: reused, files };
   if (opts.part === undefined) {
-    summary.result = combineDirectory(dir);
+    summary.result = combineDirectory(dir, opts.minGainPerSubject);
     summary.files.push(...Object.values(writeCvOutputs(dir, summary.result)));
   }
   return summary;
@@ -164,7 +178,7 @@ export async function runCrossValidation(data: ZTable, thresholds: Thresholds, d
  * Join DIR/fold-full.json and DIR/fold-1..F.json into the CV result (the caller writes it).
  * Refuses missing folds, folds of another run, and any mix of settings.
  */
-export function combineDirectory(dir: string): CvResult {
+export function combineDirectory(dir: string, minGainPerSubject: number = RECOMMEND_DEFAULTS.minGainPerSubject): CvResult {
   if (!existsSync(dir)) throw new UserError('directory not found', { file: dir });
   const fullFile = partFile(dir, 'full');
   const full = readPart(fullFile);
@@ -183,11 +197,15 @@ export function combineDirectory(dir: string): CvResult {
     }
     refuseMix(file, p.settings, settings, fullFile);
     if (p.result.kind !== 'fold' || p.result.fold !== f) throw new UserError(`holds fold ${(p.result as FoldResult).fold ?? 'full'}, expected fold ${f}`, { file });
+    checkShape(file, p.result, settings);
     folds.push(p.result);
   }
   if (absent.length > 0) {
     throw new UserError(`fold${absent.length > 1 ? 's' : ''} ${absent.join(', ')} of ${settings.folds} missing: run them with --fold i first`, { file: dir });
   }
+  checkShape(fullFile, full.result, settings);
+  const held = folds.reduce((s, f) => s + f.testSubjects, 0);
+  if (held !== settings.subjects) throw new UserError(`the folds hold out ${held} subjects in all, the data has ${settings.subjects}`, { file: dir });
   // Stray fold files (e.g. fold-12.json from a run with more folds) mean a mix of runs.
   for (const name of readdirSync(dir)) {
     const m = /^fold-(\d+)\.json$/.exec(name);
@@ -195,7 +213,19 @@ export function combineDirectory(dir: string): CvResult {
       throw new UserError(`this directory is for ${settings.folds} folds; ${name} comes from another run (remove it)`, { file: dir });
     }
   }
-  return combineFolds(settings, folds, full.result as FullResult);
+  if (!(minGainPerSubject >= 0)) throw new UserError(`the minimum gain must be a number >= 0, got ${minGainPerSubject}`, { field: 'min-gain' });
+  return combineFolds(settings, folds, full.result as FullResult, minGainPerSubject);
+}
+
+/** A part must have every K and an assignment of every subject (a hand-edited or truncated file may not). */
+function checkShape(file: string, r: FoldResult | FullResult, s: CvSettings): void {
+  if (r.perK.length !== s.maxSubtypes || r.perK.some((k, i) => k.subtypes !== i + 1)) {
+    throw new UserError(`has results for K = ${r.perK.map((k) => k.subtypes).join(', ')}, expected 1 to ${s.maxSubtypes}`, { file, field: 'result.perK' });
+  }
+  for (const k of r.perK) {
+    if (k.assignment.length !== s.subjects) throw new UserError(`assigns ${k.assignment.length} subjects for K=${k.subtypes}, the data has ${s.subjects}`, { file, field: 'result.perK' });
+    if (k.sequences.length !== k.subtypes) throw new UserError(`has ${k.sequences.length} sequences for K=${k.subtypes}`, { file, field: 'result.perK' });
+  }
 }
 
 function refuseMix(file: string, found: PartFile['settings'], expected: CvSettings, against: string): void {
@@ -215,7 +245,7 @@ function checkOptions(data: ZTable, o: CvOptions): void {
   intAtLeast(o.folds, 2, 'folds');
   intAtLeast(o.maxSubtypes, 1, 'max-subtypes');
   intAtLeast(o.startpoints, 1, 'startpoints');
-  intAtLeast(o.mcmcIterations, 1, 'mcmc');
+  intAtLeast(o.mcmcIterations, 0, 'mcmc');
   intAtLeast(o.jobs, 1, 'jobs');
   if (!Number.isInteger(o.seed)) throw new UserError(`seed must be an integer, got ${o.seed}`, { field: 'seed' });
   const M = data.subjects.length;

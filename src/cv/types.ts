@@ -18,8 +18,10 @@ export interface CvComparison {
   meanDifference: number;
   /** standard error of that mean: sd / sqrt(folds) */
   seDifference: number;
-  /** meanDifference <= seDifference: not meaningfully worse than the best */
-  withinOneSe: boolean;
+  /** max(seDifference, minimum gain per subject x held-out subjects per fold) */
+  margin: number;
+  /** meanDifference <= margin: not meaningfully worse than the best */
+  notMeaningfullyWorse: boolean;
 }
 
 export interface CvResult {
@@ -38,6 +40,8 @@ export interface CvResult {
   bestTestLogLikelihoodSubtypes?: number;
   /** per K, the numbers behind the rule */
   comparisons?: CvComparison[];
+  /** the rule's minimum meaningful gain, in log-likelihood units per held-out subject */
+  minGainPerSubject?: number;
   /** The events (index -> [biomarker, z]) that positionalVariance and fullModelSequences refer to. */
   events?: [string, number][];
   /** Per K: the full-data model's ML sequence of each subtype, as event indices (subtype order of positionalVariance). */

@@ -1,7 +1,7 @@
-import { readFileSync, existsSync, statSync } from 'node:fs';
-import { dirname, resolve, isAbsolute } from 'node:path';
+import { readFileSync, existsSync, statSync, readdirSync } from 'node:fs';
+import { dirname, resolve, isAbsolute, join } from 'node:path';
 import { UserError } from '../common/errors.js';
-import { parseTable } from '../io/csv.js';
+import { parseTable, readTable } from '../io/csv.js';
 import { sha256Bytes } from '../io/hash.js';
 import type { FeatureSet } from './features.js';
 import { measureFromVolumes } from './measure.js';
@@ -20,6 +20,8 @@ export { ID_COLUMNS } from './columns.js';
 export interface CohortOptions extends BidsOptions {
   /** Force the input kind instead of sniffing it. */
   format?: InputKind | 'auto';
+  /** CSV/TSV of covariates (subject_id or participant_id, optional session, other columns) joined onto any input. */
+  covariates?: string;
   lesionThreshold: number;
   gridTolerance: number;
 }
@@ -28,9 +30,56 @@ const LABEL_COLUMNS = ['labels'];
 const LESION_COLUMNS = ['lesion_mask', 'lesion'];
 
 export function loadCohort(inputs: string[], fs: FeatureSet, opts: CohortOptions): Cohort {
+  const c = loadInput(inputs, fs, opts);
+  if (opts.covariates !== undefined) joinCovariates(c, opts.covariates, fs);
+  return c;
+}
+
+/**
+ * Covariates from a separate table (for volume tables, which carry none): matched on subject_id
+ * (or BIDS participant_id) and, when the table has one, session. Subjects it lacks get empty cells.
+ */
+function joinCovariates(c: Cohort, file: string, fs: FeatureSet): void {
+  const t = readTable(file);
+  const iSub = t.columns.findIndex((x) => x === 'subject_id' || x === 'participant_id');
+  if (iSub < 0) throw new UserError('missing column "subject_id" (or "participant_id")', { file, field: 'subject_id' });
+  const iSes = t.columns.indexOf('session');
+  const cols = t.columns.map((_, j) => j).filter((j) => j !== iSub && j !== iSes);
+  const names = cols.map((j) => t.columns[j]!);
+  for (const n of names) {
+    if (c.carriedColumns.includes(n)) throw new UserError(`column "${n}" is already carried from the input`, { file, field: n });
+  }
+  checkColumnClash([...c.carriedColumns, ...names], fs);
+  const values = new Map<string, string[]>();
+  t.rows.forEach((r, i) => {
+    const k = subjectKey(r[iSub]!, iSes >= 0 ? r[iSes]! : '');
+    if (values.has(k)) throw new UserError(`subject ${r[iSub]} is listed twice`, { file, line: i + 2, subject: r[iSub]! });
+    values.set(k, cols.map((j) => (r[j] === 'n/a' ? '' : r[j]!)));
+  });
+  let missing = 0;
+  for (const s of c.subjects) {
+    const v = values.get(subjectKey(s.subject, iSes >= 0 ? s.session : ''));
+    if (!v) missing++;
+    s.carried.push(...(v ?? names.map(() => '')));
+  }
+  c.carriedColumns.push(...names);
+  c.covariates = { path: file, sha256: sha256Bytes(readFileSync(file)) };
+  if (missing > 0) (c.notes ??= []).push(`${missing} subject(s) are not in ${file}: their covariate cells are empty`);
+}
+
+function loadInput(inputs: string[], fs: FeatureSet, opts: CohortOptions): Cohort {
   if (inputs.length === 0) throw new UserError('no input given (a manifest CSV, a BIDS derivatives folder or a volume table)');
   for (const p of inputs) if (!existsSync(p)) throw new UserError('input not found', { file: p });
   const format = opts.format ?? 'auto';
+  if (inputs.length === 1 && statSync(inputs[0]!).isDirectory() && (format === 'auto' || format === 'aseg-stats')) {
+    // A FreeSurfer SUBJECTS_DIR: <subject>/stats/aseg.stats (fMRIPrep's sourcedata/freesurfer too).
+    const dir = inputs[0]!;
+    const subdirs = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    const stats = subdirs.map((d) => join(dir, d, 'stats', 'aseg.stats')).filter((f) => existsSync(f));
+    const anat = subdirs.some((d) => d.startsWith('sub-') && (existsSync(join(dir, d, 'anat')) || readdirSync(join(dir, d)).some((x) => x.startsWith('ses-'))));
+    if (stats.length > 0 && (format === 'aseg-stats' || !anat)) return asegStatsCohort(stats, stats.map((f) => readFileSync(f, 'utf8')), fs);
+    if (format === 'aseg-stats') throw new UserError('no <subject>/stats/aseg.stats files in this folder', { file: dir });
+  }
   if (format === 'bids' || (format === 'auto' && inputs.length === 1 && statSync(inputs[0]!).isDirectory())) {
     if (inputs.length !== 1) throw new UserError('give one BIDS derivatives folder');
     return discoverBids(inputs[0]!, fs, opts);

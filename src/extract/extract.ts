@@ -36,6 +36,8 @@ export interface ExtractOptions {
   chunkSize?: number;
   bidsDesc?: string;
   participants?: string;
+  /** Covariates table joined onto the input (for volume tables, which carry none). */
+  covariates?: string;
   /** Progress bar override (tests). */
   progress?: boolean;
 }
@@ -77,19 +79,19 @@ const workerUrl = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './w
 
 export async function extractCohort(options: ExtractOptions): Promise<ExtractResult> {
   const o = { ...EXTRACT_DEFAULTS, ...stripUndefined(options) };
-  if (!(o.lesionThreshold > 0 && o.lesionThreshold <= 1)) throw new UserError(`--lesion-threshold must be in (0, 1], got ${o.lesionThreshold}`, { field: '--lesion-threshold' });
+  if (!(o.lesionThreshold > 0 && o.lesionThreshold <= 1)) throw new UserError(`--lesion-threshold must be in (0, 1], got ${o.lesionThreshold}`);
   const featuresFile = o.features ?? defaultFeaturesFile();
   const fs = loadFeatures(featuresFile);
   const cohort = loadCohort(o.inputs, fs, { ...o, format: o.format });
-  const warnings: string[] = [];
-  const selected = cohort.subjects.filter((s, p) => inShard(p, o.shard));
+  const warnings: string[] = [...(cohort.notes ?? [])];
+  const selected = cohort.subjects.filter((_, p) => inShard(p, o.shard));
   const featureNames = fs.features.map((f) => f.name);
 
   const sidecarBase: Omit<Sidecar, 'columns' | 'carriedColumns' | 'missingFeatures' | 'rows' | 'failed' | 'subjects'> = {
     tool: TOOL_NAME,
     toolVersion: toolVersion(),
     command: 'extract',
-    input: { kind: cohort.kind, paths: cohort.source, sha256: cohort.sourceSha256 ?? null, subjects: cohort.subjects.length },
+    input: { kind: cohort.kind, paths: cohort.source, sha256: cohort.sourceSha256 ?? null, subjects: cohort.subjects.length, covariates: cohort.covariates ?? null },
     featuresFile: { path: o.features ?? 'builtin:data/features/aseg-ms.json', sha256: fs.sha256 },
     features: fs.features,
     lesionThreshold: o.lesionThreshold,

@@ -43,7 +43,10 @@ export interface MergeResult {
 
 export function expandInputs(inputs: string[], out: string): string[] {
   const files: string[] = [];
-  const isShardCsv = (f: string) => f.endsWith('.csv') && !f.endsWith('.errors.csv') && !f.endsWith('.missing.csv') && existsSync(sidecarPath(f)) && resolve(f) !== resolve(out);
+  // In folders and patterns: extract outputs only (not errors/missing lists, not earlier merges, not OUT).
+  const isShardCsv = (f: string) =>
+    f.endsWith('.csv') && !f.endsWith('.errors.csv') && !f.endsWith('.missing.csv') && existsSync(sidecarPath(f)) && resolve(f) !== resolve(out) &&
+    readSidecar(sidecarPath(f)).command === 'extract';
   for (const p of inputs) {
     if (/[*?]/.test(basename(p))) {
       const dir = dirname(p);

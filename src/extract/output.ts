@@ -43,7 +43,7 @@ export interface Sidecar {
   tool: string;
   toolVersion: string;
   command: 'extract' | 'merge';
-  input: { kind: InputKind; paths: string[]; sha256: string | null; subjects: number };
+  input: { kind: InputKind; paths: string[]; sha256: string | null; subjects: number; covariates: { path: string; sha256: string } | null };
   featuresFile: { path: string; sha256: string };
   features: FeatureDef[];
   lesionThreshold: number;

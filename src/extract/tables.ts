@@ -133,7 +133,7 @@ function parseWide(text: string, file: string, kind: 'asegstats2table' | 'synths
     seen.set(key, line);
     const volumes = new Map<number, number>();
     // Segmentation columns first, surface measures (lhCortexVol...) only for labels still missing.
-    const order = labels.map((l, j) => j).filter((j) => labels[j] !== undefined);
+    const order = labels.map((_, j) => j).filter((j) => labels[j] !== undefined);
     order.sort((a, b) => Number(/vol$/i.test(t.columns[a]!)) - Number(/vol$/i.test(t.columns[b]!)) || a - b);
     for (const j of order) put(volumes, labels[j]!, parseNumber(r[j]!, { file, line, subject, field: t.columns[j]! }));
     const out: TableSubject = { subject, session, volumes, line };

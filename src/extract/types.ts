@@ -64,6 +64,10 @@ export interface Cohort {
   sourceSha256?: string;
   carriedColumns: string[];
   subjects: CohortSubject[];
+  /** The --covariates table joined onto the input. */
+  covariates?: { path: string; sha256: string };
+  /** Things the user should hear about (covariates not found...). */
+  notes?: string[];
 }
 
 export function subjectKey(subject: string, session: string): string {

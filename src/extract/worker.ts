@@ -1,14 +1,14 @@
 import { existsSync, statSync, readFileSync } from 'node:fs';
 import { UserError, formatMessage } from '../common/errors.js';
 import { sha256File } from '../io/hash.js';
-import { readLabelMap, readImage, readScalarMap, readHeader, gridMismatch, type Grid } from '../nifti/index.js';
+import { readLabelMap, readImage, readScalarMap, gridMismatch, type Grid } from '../nifti/index.js';
 import { measureSubject, measureFromVolumes, type LabelArray } from './measure.js';
 import { parseAsegStats } from './tables.js';
 import type { SubjectTask, SubjectResult, InputRecord } from './types.js';
 
 /**
- * One subject, start to end: check files exist, read the label map, check every other image shares
- * its grid (from their headers, before reading their voxels), read, measure, hash. Runs in a worker thread (default
+ * One subject, start to end: check files exist, read the label map, read every other image and
+ * check it shares the label map's grid, measure, hash. Runs in a worker thread (default
  * export, for the pool) or in-process with one thread; returns plain data, never throws, so one
  * bad subject cannot stop the batch.
  */
@@ -31,25 +31,28 @@ export default function extractSubject(task: SubjectTask): SubjectResult {
 
     current = task.labels.shown;
     const lm = readLabels(task.labels.path);
-    // Other images: grid checked from their headers before their voxels are read.
-    for (const f of files.slice(1)) {
-      if (f.role === 'dseg_tsv') continue;
-      current = f.shown;
-      const g = readHeader(f.path);
-      const other: Grid = { dims: [g.shape[0] ?? 1, g.shape[1] ?? 1, g.shape[2] ?? 1], affine: g.affine };
-      const why = gridMismatch(lm.grid, other, task.gridTolerance);
-      if (why !== null) return fail(task, f.shown, `not on the label map's grid (${f.role} vs labels: ${why})`);
-    }
+    // Other images are read whole and then grid-checked: a header-only read of a .gz inflates a
+    // prefix that, for a mask compressing 100:1, is most of the file anyway.
+    const offGrid = (f: { shown: string }, role: string, g: Grid) => {
+      const why = gridMismatch(lm.grid, g, task.gridTolerance);
+      return why === null ? null : fail(task, f.shown, `not on the label map's grid (${role} vs labels: ${why})`);
+    };
     let lesion: ArrayLike<number> | undefined;
     if (task.lesion) {
       current = task.lesion.shown;
       // Native type kept (a uint8 mask stays 1 byte a voxel); NaN voxels compare false: not lesion.
-      lesion = readImage(task.lesion.path).data;
+      const img = readImage(task.lesion.path);
+      const bad = offGrid(task.lesion, 'lesion_mask', img);
+      if (bad) return bad;
+      lesion = img.data;
     }
     const maps = new Map<string, ArrayLike<number>>();
     for (const m of task.maps) {
       current = m.shown;
-      maps.set(m.name, readScalarMap(m.path).data);
+      const img = readScalarMap(m.path);
+      const bad = offGrid(m, `map:${m.name}`, img);
+      if (bad) return bad;
+      maps.set(m.name, img.data);
     }
     const m = measureSubject({ labels: lm.labels, voxelVolume: lm.voxelVolume, lesion, maps }, task.defs, task.lesionThreshold);
     // A mean feature whose map this subject lacks is missing, not zero.

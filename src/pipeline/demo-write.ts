@@ -14,6 +14,11 @@ import { DEMO_GRID, renderDemoSubject, type DemoGrid } from './demo-render.js';
  */
 export interface WriteDemoOptions extends Partial<DemoCohortOptions> {
   grid?: DemoGrid;
+  /**
+   * 'manifest' (default): nifti/ + manifest.csv. 'bids': a BIDS derivatives folder instead,
+   * sub-NNNN/anat/sub-NNNN_dseg.nii.gz (+ _dseg.tsv, _label-lesion_mask.nii.gz) and participants.tsv.
+   */
+  layout?: 'manifest' | 'bids';
   /** called after each subject is written (progress) */
   onSubject?: (done: number, total: number) => void;
 }
@@ -22,22 +27,30 @@ export const MANIFEST_COLUMNS = ['subject_id', 'labels', 'lesion', 'group', 'age
 export const TRUTH_COLUMNS = ['subject_id', 'group', 'subtype', 'subtype_name', 'stage'] as const;
 
 export function writeDemoCohort(dir: string, opts: WriteDemoOptions = {}): DemoSubject[] {
-  const { grid = DEMO_GRID, onSubject, ...cohortOpts } = opts;
+  const { grid = DEMO_GRID, onSubject, layout = 'manifest', ...cohortOpts } = opts;
   const subjects = sampleDemoCohort(cohortOpts);
+  const labelsAt = layout === 'bids' ? (id: string) => `${id}/anat/${id}_dseg.nii.gz` : labelsPath;
+  const lesionAt = layout === 'bids' ? (id: string) => `${id}/anat/${id}_label-lesion_mask.nii.gz` : lesionPath;
   subjects.forEach((s, i) => {
     const r = renderDemoSubject(s, grid);
     const header = { dims: grid.dims, affine: r.affine, dtype: 'uint8' as const };
     // gzip level 9 (not the writer's 6): a fifth smaller, and these files live in the repository.
     const gz = (v: Uint8Array, description: string) => gzipSync(encodeNifti1(v, { ...header, description }, false), { level: 9 });
-    writeAtomic(join(dir, labelsPath(s.id)), gz(r.labels, 'ms-subtype demo label map (aseg numbers)'));
-    writeAtomic(join(dir, lesionPath(s.id)), gz(r.lesion, 'ms-subtype demo lesion mask'));
+    writeAtomic(join(dir, labelsAt(s.id)), gz(r.labels, 'ms-subtype demo label map (aseg numbers)'));
+    writeAtomic(join(dir, lesionAt(s.id)), gz(r.lesion, 'ms-subtype demo lesion mask'));
+    if (layout === 'bids') writeAtomic(join(dir, `${s.id}/anat/${s.id}_dseg.tsv`), DSEG_TSV);
     onSubject?.(i + 1, subjects.length);
   });
-  writeCsvAtomic(
-    join(dir, 'manifest.csv'),
-    MANIFEST_COLUMNS,
-    subjects.map((s) => [s.id, labelsPath(s.id), lesionPath(s.id), s.group, s.age.toFixed(1), s.sex, s.site]),
-  );
+  if (layout === 'bids') {
+    const rows = subjects.map((s) => [s.id, s.group, s.age.toFixed(1), s.sex, s.site].join('\t'));
+    writeAtomic(join(dir, 'participants.tsv'), ['participant_id\tgroup\tage\tsex\tsite', ...rows, ''].join('\n'));
+  } else {
+    writeCsvAtomic(
+      join(dir, 'manifest.csv'),
+      MANIFEST_COLUMNS,
+      subjects.map((s) => [s.id, labelsPath(s.id), lesionPath(s.id), s.group, s.age.toFixed(1), s.sex, s.site]),
+    );
+  }
   writeCsvAtomic(
     join(dir, 'truth.csv'),
     TRUTH_COLUMNS,
@@ -45,6 +58,22 @@ export function writeDemoCohort(dir: string, opts: WriteDemoOptions = {}): DemoS
   );
   return subjects;
 }
+
+/** The BIDS label table of the demo's label maps (index, name). */
+const DSEG_TSV = [
+  'index\tname',
+  ...(
+    [
+      [2, 'Left-Cerebral-White-Matter'], [3, 'Left-Cerebral-Cortex'], [4, 'Left-Lateral-Ventricle'], [7, 'Left-Cerebellum-White-Matter'],
+      [8, 'Left-Cerebellum-Cortex'], [10, 'Left-Thalamus'], [11, 'Left-Caudate'], [12, 'Left-Putamen'], [13, 'Left-Pallidum'],
+      [16, 'Brain-Stem'], [17, 'Left-Hippocampus'], [18, 'Left-Amygdala'], [24, 'CSF'], [26, 'Left-Accumbens-area'],
+      [41, 'Right-Cerebral-White-Matter'], [42, 'Right-Cerebral-Cortex'], [43, 'Right-Lateral-Ventricle'], [46, 'Right-Cerebellum-White-Matter'],
+      [47, 'Right-Cerebellum-Cortex'], [49, 'Right-Thalamus'], [50, 'Right-Caudate'], [51, 'Right-Putamen'], [52, 'Right-Pallidum'],
+      [53, 'Right-Hippocampus'], [54, 'Right-Amygdala'], [58, 'Right-Accumbens-area'],
+    ] as const
+  ).map(([i, n]) => `${i}\t${n}`),
+  '',
+].join('\n');
 
 export function labelsPath(id: string): string {
   return `nifti/${id}_dseg.nii.gz`;

@@ -22,6 +22,7 @@ export const LAYOUT = {
   reportDir: '07-report',
   report: '07-report/report.html',
   truth: 'truth.json',
+  config: 'run-config.json',
 } as const;
 
 export const STEP_NAMES = ['extract', 'normalise', 'fit', 'cv', 'kmeans', 'assign', 'report', 'truth'] as const;

@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UserError } from '../common/errors.js';
+import { writeJsonAtomic } from '../io/atomic.js';
 import type { RunConfig } from './config.js';
 import { LAYOUT, STEP_NAMES } from './layout.js';
 import { runSteps, type Step, type StepOutcome } from './runner.js';
@@ -35,14 +36,19 @@ export async function runPipeline(cfg: RunConfig, opts: PipelineOptions): Promis
   }
   const t0 = performance.now();
   const out = resolve(opts.out);
+  // The settings in effect (defaults filled in, paths absolute), for the record.
+  writeJsonAtomic(join(out, LAYOUT.config), cfg);
   const steps = await runSteps(cfg, STEPS, { ...opts, out });
   const seconds = (performance.now() - t0) / 1000;
   const mainOutput = join(out, cfg.report.enabled ? LAYOUT.report : LAYOUT.assign);
   if (!existsSync(mainOutput)) throw new Error(`the run finished without writing ${mainOutput}`);
   const ran = steps.filter((s) => s.status === 'ran').length;
   const skipped = steps.filter((s) => s.status === 'skipped').length;
+  const errors = join(out, LAYOUT.featuresErrors);
+  const failed = existsSync(errors) ? readFileSync(errors, 'utf8').trim().split('\n').length - 1 : 0;
   const closing = [
     ...truthLines(out),
+    ...(failed > 0 ? [`Note: ${failed} subject(s) could not be measured and are left out; reasons in ${errors}`] : []),
     `Done in ${seconds.toFixed(1)} s (${ran} step(s) run, ${skipped} up to date). Outputs in ${out}`,
     mainOutput,
   ];

@@ -120,8 +120,8 @@ export const normaliseStep: Step = {
     });
     let controls = 0;
     for (const v of r.result.isControl) controls += v;
-    const sds = r.normaliser.features.map((f) => `${f.name} R2=${f.r2.toFixed(2)}`).join(', ');
-    ctx.log(`  normaliser: ${sds}`);
-    return `${r.result.subjects.length} subjects z-scored against ${controls} controls (${r.result.features.length} features, covariates ${n.covariates.join(', ') || 'none'})`;
+    const r2 = r.normaliser.features.map((f) => f.r2);
+    const range = r2.length > 0 ? `, R2 ${Math.min(...r2).toFixed(2)}-${Math.max(...r2).toFixed(2)}` : '';
+    return `${r.result.subjects.length} subjects z-scored against ${controls} controls (${r.result.features.length} features, covariates ${n.covariates.join(', ') || 'none'}${range})`;
   },
 };

@@ -14,7 +14,7 @@ import { writeReport } from '../report/index.js';
 import { createProgress } from '../io/progress.js';
 import type { Step, StepContext } from './runner.js';
 import { LAYOUT } from './layout.js';
-import { readZTable } from './ztable.js';
+import { readZTable } from '../io/ztable.js';
 import { formatAgreement, readTruth, truthAgreement, type TruthAgreement } from './truth.js';
 
 /** Steps 3 to 8: SuStaIn fit, cross-validation, k-means baseline, assignments, report, truth check. */
@@ -22,7 +22,7 @@ import { formatAgreement, readTruth, truthAgreement, type TruthAgreement } from 
 const zFile = (ctx: StepContext) => join(ctx.out, LAYOUT.z);
 
 function trainingTable(ctx: StepContext): ZTable {
-  return readZTable(zFile(ctx), { biomarkers: ctx.cfg.fit.biomarkers, includeControls: ctx.cfg.fit.includeControls });
+  return readZTable(zFile(ctx), { ...(ctx.cfg.fit.biomarkers !== null ? { biomarkers: ctx.cfg.fit.biomarkers } : {}), includeControls: ctx.cfg.fit.includeControls }).table;
 }
 
 function thresholdsFor(ctx: StepContext, data: ZTable): Thresholds {
@@ -181,7 +181,7 @@ export const assignStep: Step = {
     const { k, why } = chosenSubtypes(ctx);
     const model = readModel(ctx);
     // Everyone, controls included: their stages show how many healthy people look abnormal.
-    const all = readZTable(zFile(ctx), { biomarkers: model.biomarkers, includeControls: true });
+    const all = readZTable(zFile(ctx), { biomarkers: model.biomarkers, includeControls: true }).table;
     const a = assignSubjects(model, all, k);
     writeSubjectsCsv(join(ctx.out, LAYOUT.assign), a, all.carried);
     let stage0 = 0;

@@ -53,8 +53,8 @@ export interface ProgressionModel<D extends ModelData = ModelData> {
   /** Full table: L[i * nStages + k] = log p(x_i | stage k) including the 1/(N+1) stage prior. */
   fillTable(data: D, template: Float64Array, L: Float64Array): void;
   /**
-   * out[i * changes.nStages + j] = change of L[i, changes.stages[j]] caused by the changed cells
-   * (for every subject i).
+   * Add to out[i * changes.nStages + j] the change of L[i, changes.stages[j]] caused by the changed
+   * cells (for every subject i).
    */
   stageDeltas(data: D, changes: TemplateChanges, out: Float64Array): void;
 }

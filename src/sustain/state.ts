@@ -66,7 +66,6 @@ export class MixtureTables<D extends ModelData> {
   /** subjects whose pending total fell back to the exact path (rebased on commit) */
   private readonly rebase: Uint8Array;
   private rebaseAny = false;
-  private deltaBuf = new Float64Array(0);
 
   constructor(readonly model: ProgressionModel<D>, readonly data: D, sequences: Int32Array[]) {
     this.M = data.M;
@@ -146,15 +145,12 @@ export class MixtureTables<D extends ModelData> {
       st.pendL = new Float64Array(M * S);
       st.pendE = new Float64Array(M * S);
     }
-    if (this.deltaBuf.length === 0) this.deltaBuf = new Float64Array(M * S);
     st.pendIndex.fill(-1);
     if (ns === 0) {
       st.pendT.set(st.T);
       return false;
     }
     for (let j = 0; j < ns; j++) st.pendIndex[ch.stages[j]!] = j;
-    const delta = this.deltaBuf;
-    this.model.stageDeltas(this.data, ch, delta);
     const L = st.L;
     const E = st.E;
     const T = st.T;
@@ -163,20 +159,24 @@ export class MixtureTables<D extends ModelData> {
     const pT = st.pendT;
     const stages = ch.stages;
     const ref = this.ref;
+    // pending L = current L at the changed stages, plus the model's deltas
+    for (let i = 0; i < M; i++) {
+      const base = i * S;
+      const pb = i * ns;
+      for (let j = 0; j < ns; j++) pL[pb + j] = L[base + stages[j]!]!;
+    }
+    this.model.stageDeltas(this.data, ch, pL);
     for (let i = 0; i < M; i++) {
       const r = ref[i]!;
       const base = i * S;
       const pb = i * ns;
       let dT = 0;
       for (let j = 0; j < ns; j++) {
-        const k = base + stages[j]!;
-        const l = L[k]! + delta[pb + j]!;
-        const dl = l - r;
+        const dl = pL[pb + j]! - r;
         // exp(-40) = 4e-18 of the subject's reference stage (E = 1 there at the last refresh): below the precision of its total.
         const e = dl < NEGLIGIBLE ? 0 : fastExp(dl);
-        pL[pb + j] = l;
         pE[pb + j] = e;
-        dT += e - E[k]!;
+        dT += e - E[base + stages[j]!]!;
       }
       const t0 = T[i]!;
       let t = t0 + dT;

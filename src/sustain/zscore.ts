@@ -263,7 +263,6 @@ export class ZscoreModel implements ProgressionModel<ZData> {
         C[r] = -0.5 * (n - o) * (n + o);
       }
     }
-    out.fill(0, 0, M * ns);
     for (let i = 0; i < M; i++) {
       const xo = i * B;
       const oo = i * ns;

@@ -3,7 +3,10 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
-import { simulateCohort } from '../../src/sustain/index.js';
+import { fitSustain, simulateCohort } from '../../src/sustain/index.js';
+import { readSustainModel } from '../../src/io/modelfile.js';
+import { sha256File } from '../../src/io/hash.js';
+import { fitKmeansModel } from '../../src/cv/kmeans.js';
 import { readZTable, writeZTable } from '../../src/io/ztable.js';
 import { runCrossValidation, type CvOptions } from '../../src/cv/run.js';
 import { makeFolds } from '../../src/cv/folds.js';
@@ -52,6 +55,15 @@ describe('ms-subtype cv (CLI)', () => {
     expect(csv[0]).toMatch(/^subtypes,cvic,test_loglik_mean,.*test_loglik_fold_3$/);
     expect(csv.length).toBe(3);
 
+    // The full-data model is the model `fit` gives with the same settings and seed.
+    const read0 = readZTable(zcsv);
+    const direct = await fitSustain(read0.table, loadThresholds(read0.table.biomarkers, [1, 2], 4), {
+      seed: 7, maxSubtypes: 2, startpoints: 2, mcmcIterations: 200, mcmcTuneIterations: 50, samplesKept: 50, threads: 1,
+    });
+    const fullModel = readSustainModel(join(a, 'full-model.json'));
+    expect(fullModel.fits).toEqual(direct.fits);
+    expect(fullModel.training.dataFile).toBe(zcsv);
+
     // Serial, part by part (as cluster jobs would), then --combine.
     const b = join(root, 'b');
     const read = readZTable(zcsv);
@@ -72,6 +84,23 @@ describe('ms-subtype cv (CLI)', () => {
     expect(again.partsRun).toBe(0);
     expect(again.partsReused).toBe(4);
     expect(readFileSync(join(a, 'cv.json'), 'utf8')).toBe(cvA);
+
+    // A given full-data model (--model) is used as is: the same model gives the same full part,
+    // recorded as given (so it does not mix with fitted parts).
+    const g = join(root, 'g');
+    const modelFile = join(a, 'full-model.json');
+    await runCrossValidation(read.table, thresholds, g, {
+      ...lightOpts, jobs: 1, part: 'full', quiet: true, model: { model: readSustainModel(modelFile), sha256: sha256File(modelFile), file: modelFile },
+    });
+    const partA = JSON.parse(readFileSync(join(a, 'fold-full.json'), 'utf8'));
+    const partG = JSON.parse(readFileSync(join(g, 'fold-full.json'), 'utf8'));
+    expect(partG.result).toEqual(partA.result);
+    expect(partG.settings.fullModel).toBe(`given:${sha256File(modelFile)}`);
+    expect(existsSync(join(g, 'full-model.json'))).toBe(false);
+    const km = fitKmeansModel(read.table, { maxSubtypes: 2, seed: 1 });
+    await expect(
+      runCrossValidation(read.table, thresholds, g, { ...lightOpts, jobs: 1, part: 'full', quiet: true, model: { model: km as never, sha256: 'x', file: 'km.json' } }),
+    ).rejects.toThrow(/km\.json: is a kmeans model; cross-validation needs a SuStaIn model/);
 
     // A part of a different run is refused, naming the difference, not overwritten or mixed.
     const mixed = runCli(['cv', '--data', zcsv, ...light.slice(0, -2), '--seed', '8', '--stratify', 'site', '--out', b, '--fold', '2', '--quiet']);

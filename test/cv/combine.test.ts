@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../../src/common/rng.js';
@@ -40,7 +40,7 @@ function fold(f: number, swap: boolean, ll: number[], lm: number[], flip: number
   return {
     kind: 'fold',
     fold: f,
-    testSubjects: 6,
+    testSubjects: 10,
     events,
     perK: [1, 2].map((K) => {
       const seqs = swap && K === 2 ? [fullSeqs[2]![1]!, fullSeqs[2]![0]!] : fullSeqs[K]!;
@@ -81,6 +81,14 @@ describe('combining folds', () => {
     expect(r.recommendedSubtypes).toBe(2); // +8.67 per fold, consistent
     // Fold 2 listed its subtypes swapped: matching puts them back, so the pooled PVD is one-hot.
     expect(r.positionalVariance!['2']).toEqual(fullSeqs[2]!.map(onehotPv));
+    // Pooling weights folds by their number of posterior samples.
+    const moved = fold(3, false, [-95, -88], [-94, -86], []);
+    moved.perK[0]!.samples = 20; // twice fold 1's and fold 2's 10
+    moved.perK[0]!.positionalVariance = [onehotPv([1, 0, 2, 3])];
+    const pooled = combineFolds(settingsFor(1), [folds[0]!, folds[1]!, moved], full).positionalVariance!['1']![0]!;
+    expect(pooled[0]![0]).toBeCloseTo(0.5, 12);
+    expect(pooled[0]![1]).toBeCloseTo(0.5, 12);
+    expect(pooled[2]![2]).toBeCloseTo(1, 12);
     expect(r.matchingTau!['2']).toEqual([
       [1, 1],
       [1, 1],
@@ -110,6 +118,12 @@ describe('combining folds', () => {
     expect(JSON.stringify(r)).toBe(JSON.stringify(combineFolds(s, folds, full)));
     writeFileSync(join(dir, 'fold-4.json'), readFileSync(partFile(dir, 3)));
     expect(() => combineDirectory(dir)).toThrow(/fold-4\.json comes from another run/);
+    rmSync(join(dir, 'fold-4.json'));
+    // A part missing a K, or assigning the wrong number of subjects, is refused.
+    writePart(dir, s, { ...folds[1]!, perK: folds[1]!.perK.slice(0, 1) });
+    expect(() => combineDirectory(dir)).toThrow(/fold-2\.json, field result\.perK: has results for K = 1, expected 1 to 2/);
+    writePart(dir, s, { ...folds[1]!, perK: folds[1]!.perK.map((k) => ({ ...k, assignment: k.assignment.slice(1) })) });
+    expect(() => combineDirectory(dir)).toThrow(/assigns 29 subjects for K=1, the data has 30/);
   });
 
   it('a damaged part file is named, not misread', () => {

@@ -72,29 +72,45 @@ describe('CVIC arithmetic', () => {
 });
 
 describe('recommendation rule', () => {
+  const noFloor = { minGainPerSubject: 0, testSubjectsPerFold: 30 };
   it('picks the smallest K within one SE of the best, not the smallest CVIC', () => {
     // K=2 gains 0.5 per fold on average but with noise of sd 3 -> within one SE -> 1.
     const k1 = [-100, -110, -95, -105, -102];
     const noise = [3, -2, 4, -3, 0.5];
     const k2 = k1.map((v, f) => v + noise[f]!);
-    const r = recommend([k1, k2], [420, 419]);
+    const r = recommend([k1, k2], [420, 419], noFloor);
     expect(r.bestTestLogLikelihood).toBe(2);
     expect(r.recommendedSubtypes).toBe(1);
     expect(r.comparisons[0]!.meanDifference).toBeCloseTo(0.5, 12);
     expect(r.comparisons[0]!.seDifference).toBeCloseTo(sd(noise) / Math.sqrt(5), 12);
-    expect(r.rule).toMatch(/Recommended 1 subtype:/);
+    expect(r.comparisons[0]!.margin).toBe(r.comparisons[0]!.seDifference);
+    expect(r.rule).toMatch(/^Recommended 1 subtype:/);
     expect(r.rule).toMatch(/Smallest CVIC alone would pick 2/);
   });
   it('takes a consistent gain, and stops before a noisy one', () => {
     const k1 = [-100, -110, -95, -105, -102];
     const k2 = k1.map((v, f) => v + 20 + f); // consistent large gain
     const k3 = k2.map((v, f) => v + [1, -1, 2, -2, 0.4][f]!); // noise around +0.08
-    const r = recommend([k1, k2, k3], [3, 2, 1]);
+    const r = recommend([k1, k2, k3], [3, 2, 1], noFloor);
     expect(r.recommendedSubtypes).toBe(2);
     expect(r.rule).toMatch(/1 subtype is worse than the best by/);
-    const r2 = recommend([k1, k2], [3, 2]);
+    const r2 = recommend([k1, k2], [3, 2], noFloor);
     expect(r2.recommendedSubtypes).toBe(2);
     expect(r2.rule).toMatch(/Smallest CVIC agrees \(2\)/);
+  });
+  it('a consistent but negligible gain per subject does not count (large cohorts)', () => {
+    // 1,000 held-out subjects per fold; K=2 gains 5 +- 0.1 per fold: far beyond one SE, but only
+    // 0.005 per subject, under the 0.01 floor (10 per fold).
+    const k1 = [-9000, -9100, -9050, -8990, -9020];
+    const k2 = k1.map((v, f) => v + 5 + [0.1, -0.1, 0.05, -0.05, 0][f]!);
+    const r = recommend([k1, k2], [2, 1], { minGainPerSubject: 0.01, testSubjectsPerFold: 1000 });
+    expect(r.comparisons[0]!.seDifference).toBeLessThan(0.1);
+    expect(r.comparisons[0]!.margin).toBeCloseTo(10, 12);
+    expect(r.recommendedSubtypes).toBe(1);
+    expect(r.rule).toMatch(/0\.01 per held-out subject \(10\.0 per fold\)/);
+    expect(recommend([k1, k2], [2, 1], { minGainPerSubject: 0, testSubjectsPerFold: 1000 }).recommendedSubtypes).toBe(2);
+    const k3 = k1.map((v) => v + 15); // 0.015 per subject: counts
+    expect(recommend([k1, k3], [2, 1], { minGainPerSubject: 0.01, testSubjectsPerFold: 1000 }).recommendedSubtypes).toBe(2);
   });
 });
 

@@ -37,15 +37,15 @@ describe('cv recommends the true number of subtypes on simulated cohorts', () =>
     const { res } = await cvOn(1, 2);
     expect(res.recommendedSubtypes).toBe(1);
     expect(res.rule).toMatch(/^Recommended 1 subtype:/);
-    expect(res.comparisons![0]!.withinOneSe).toBe(true);
+    expect(res.comparisons![0]!.notMeaningfullyWorse).toBe(true);
     checkPositionalVariance(res);
   });
 
   it('2 true subtypes -> 2, with stable assignments and cross-validated sequences like the truth', async () => {
     const { res, truth } = await cvOn(2, 3);
     expect(res.recommendedSubtypes).toBe(2);
-    // 1 subtype is clearly worse: more than one SE below the best.
-    expect(res.comparisons![0]!.meanDifference).toBeGreaterThan(res.comparisons![0]!.seDifference);
+    // 1 subtype is clearly worse: beyond the margin (one SE, or the minimum gain).
+    expect(res.comparisons![0]!.meanDifference).toBeGreaterThan(res.comparisons![0]!.margin);
     expect(res.table[1]!.stabilityMean!).toBeGreaterThan(0.6);
     // Folds' subtypes match the full model's, and the full model's sequences match the truth.
     for (const taus of res.matchingTau!['2']!) for (const t of taus) expect(t).toBeGreaterThan(0.5);
@@ -59,7 +59,7 @@ describe('cv recommends the true number of subtypes on simulated cohorts', () =>
   it('3 true subtypes -> 3', async () => {
     const { res } = await cvOn(3, 3);
     expect(res.recommendedSubtypes).toBe(3);
-    expect(res.comparisons![1]!.withinOneSe).toBe(false);
+    expect(res.comparisons![1]!.notMeaningfullyWorse).toBe(false);
     checkPositionalVariance(res);
   });
 });

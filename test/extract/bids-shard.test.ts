@@ -1,9 +1,11 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, afterAll } from 'vitest';
 import { join } from 'node:path';
 import { readFileSync, rmSync, existsSync } from 'node:fs';
 import { extractCohort, mergeShards, parseShard, shardFromSlurm, inShard } from '../../src/extract/index.js';
 import { runCli } from '../helpers/cli.js';
-import { tempDir, writeImage, writeText, asegLike, lesionBox } from './fixtures.js';
+import { tempDir, writeImage, writeText, asegLike, lesionBox, cleanup } from './fixtures.js';
+
+afterAll(cleanup);
 
 function count(labels: Int32Array, set: number[]): number {
   let n = 0;
@@ -25,7 +27,7 @@ describe('BIDS derivatives', () => {
     writeImage(join(anat('sub-03'), 'sub-03_desc-aparcaseg_dseg.nii.gz'), asegLike(5));
     writeText(join(d, 'participants.tsv'), 'participant_id\tage\tgroup\nsub-01\t34\tms\nsub-02\tn/a\tcontrol\n');
     writeText(join(d, 'dataset_description.json'), '{"Name": "seg", "BIDSVersion": "1.8.0", "DatasetType": "derivative"}');
-    const out = join(d, '..', `${d.split('/').pop()}-features.csv`);
+    const out = join(tempDir(), 'features.csv');
     const r = await extractCohort({ inputs: [d], out, jobs: 1, quiet: true });
     const rows = rowsOf(out);
     expect(readFileSync(out, 'utf8').split('\n')[0]).toMatch(/^subject_id,session,age,group,deep_grey_matter,/);

@@ -1,10 +1,12 @@
-import { describe, it, expect, beforeAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { join } from 'node:path';
 import { readFileSync, existsSync, writeFileSync, copyFileSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { extractCohort } from '../../src/extract/index.js';
 import { runCli } from '../helpers/cli.js';
-import { tempDir, writeImage, writeText, asegLike, lesionBox, lesionProb, scalarMap, N } from './fixtures.js';
+import { tempDir, writeImage, writeText, asegLike, lesionBox, lesionProb, scalarMap, N, cleanup } from './fixtures.js';
+
+afterAll(cleanup);
 
 const VS: [number, number, number] = [1, 1.2, 1.5];
 // The affine is stored as float32, so the voxel volume is that of the float32 spacings.
@@ -155,6 +157,25 @@ describe('failures', () => {
     expect(readCsv(join(dir, 'f.csv')).map((x) => x.subject_id)).toEqual(['s00', 's01', 's02', 's03', 's04', 's05']);
     expect(existsSync(join(dir, 'f.csv.partial.jsonl'))).toBe(false);
     expect(existsSync(join(dir, 'f.csv.errors.csv'))).toBe(false);
+  });
+
+  it('unreadable images fail their subject with the reader\'s reason; float label maps must be whole numbers', async () => {
+    const dir = tempDir();
+    const good = writeImage(join(dir, 'good.nii.gz'), asegLike(1));
+    const bytes = readFileSync(good);
+    writeFileSync(join(dir, 'cut.nii.gz'), bytes.subarray(0, Math.floor(bytes.length / 2)));
+    const floats = Float32Array.from(asegLike(2));
+    writeImage(join(dir, 'float-ok.nii.gz'), floats, { dtype: 'float32' });
+    floats[100] = 2.5;
+    writeImage(join(dir, 'float-bad.nii.gz'), floats, { dtype: 'float32' });
+    const m = writeText(join(dir, 'm.csv'), 'subject_id,labels\na,good.nii.gz\nb,cut.nii.gz\nc,float-ok.nii.gz\nd,float-bad.nii.gz\n');
+    const r = await extractCohort({ inputs: [m], out: join(dir, 'o.csv'), jobs: 1, quiet: true });
+    expect(r.failures.map((f) => [f.subject, f.file])).toEqual([['b', 'cut.nii.gz'], ['d', 'float-bad.nii.gz']]);
+    expect(r.failures[0]!.reason).toMatch(/truncated|corrupt/);
+    expect(r.failures[1]!.reason).toMatch(/not a label map: voxel 100 has value 2\.5/);
+    const rows = readCsv(join(dir, 'o.csv'));
+    expect(rows.map((x) => x.subject_id)).toEqual(['a', 'c']);
+    expect(Number(rows[1]!.cortical_grey_matter)).toBe(count(asegLike(2), [3, 42]));
   });
 
   it('refuses a manifest without subject_id or with a duplicate subject, naming file and line', () => {

@@ -1,8 +1,10 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, afterAll } from 'vitest';
 import { join } from 'node:path';
 import { parseFeatures, loadFeatures, defaultFeaturesFile } from '../../src/extract/features.js';
 import { UserError } from '../../src/common/errors.js';
-import { tempDir, writeText } from './fixtures.js';
+import { tempDir, writeText, cleanup } from './fixtures.js';
+
+afterAll(cleanup);
 
 const errOf = (text: string): UserError => {
   try {

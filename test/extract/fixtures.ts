@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { encodeNifti1, type WritableDtype } from '../../src/nifti/write.js';
@@ -7,8 +7,17 @@ import { encodeNifti1, type WritableDtype } from '../../src/nifti/write.js';
 export const DIMS: [number, number, number] = [8, 8, 8];
 export const N = DIMS[0] * DIMS[1] * DIMS[2];
 
+const made: string[] = [];
+/** Remove the temp folders this test file made (call from afterAll). */
+export function cleanup(): void {
+  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
+/** A fresh temp folder, removed by cleanup(). */
 export function tempDir(prefix = 'ms-extract-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
 }
 
 export function writeImage(

@@ -1,9 +1,11 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, afterAll } from 'vitest';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { parseAsegStats, parseAsegstats2table, parseSynthsegVolumes, sniffTable, subjectFromName } from '../../src/extract/tables.js';
 import { extractCohort } from '../../src/extract/index.js';
-import { tempDir, writeText } from './fixtures.js';
+import { tempDir, writeText, cleanup } from './fixtures.js';
+
+afterAll(cleanup);
 
 /** An aseg.stats as FreeSurfer 7 writes it (values invented): header measures, then the table. */
 function asegStats(subject: string, scale: number): string {
@@ -72,7 +74,11 @@ describe('volume tables', () => {
     const d = tempDir();
     const a = writeText(join(d, 'fs', 's1', 'stats', 'aseg.stats'), asegStats('s1', 1));
     const b = writeText(join(d, 'fs', 's2', 'stats', 'aseg.stats'), asegStats('s2', 1.1));
+    writeText(join(d, 'fs', 'fsaverage', 'mri', 'orig.mgz'), 'x');
+    // the same through the SUBJECTS_DIR folder
+    await extractCohort({ inputs: [join(d, 'fs')], out: join(d, 'dir.csv'), quiet: true });
     const r = await extractCohort({ inputs: [a, b], out: join(d, 'f.csv'), quiet: true });
+    expect(readFileSync(join(d, 'dir.csv'), 'utf8')).toBe(readFileSync(join(d, 'f.csv'), 'utf8'));
     expect(r.failures).toEqual([]);
     const rows = readOut(join(d, 'f.csv'));
     expect(Object.keys(rows[0]!)).toEqual(['subject_id', 'session', ...FEATURES]);
@@ -114,6 +120,14 @@ describe('volume tables', () => {
     const rows = readOut(join(d, 'o.csv'));
     expect(rows[1]).toMatchObject({ subject_id: 'sub-02', session: 'ses-01', deep_grey_matter: String(7000 + 6900 + 3300), lateral_ventricles: String(12000 + 11800), cortical_grey_matter: '461000', lesion_load: '5100', icv: '1490000', cerebellum: '' });
     expect(r.warnings.join('\n')).toMatch(/cerebellum is empty for every subject/);
+    // covariates joined from a clinical table (one subject missing from it)
+    const cov = writeText(join(d, 'clinical.csv'), 'subject_id,session,group,age\nsub-01,ses-01,control,30\n');
+    const r2 = await extractCohort({ inputs: [f], out: join(d, 'o2.csv'), covariates: cov, quiet: true });
+    const rows2 = readOut(join(d, 'o2.csv'));
+    expect(rows2.map((x) => [x.subject_id, x.group, x.age])).toEqual([['sub-01', 'control', '30'], ['sub-02', '', '']]);
+    expect(Object.keys(rows2[0]!).slice(0, 5)).toEqual(['subject_id', 'session', 'group', 'age', 'deep_grey_matter']);
+    expect(r2.warnings.join('\n')).toMatch(/1 subject\(s\) are not in .*clinical\.csv/);
+    expect(JSON.parse(readFileSync(join(d, 'o2.csv.json'), 'utf8')).input.covariates.path).toBe(cov);
   });
 
   it('reads a SynthSeg --vol CSV (lower-case names, total intracranial, scan paths as subjects)', async () => {

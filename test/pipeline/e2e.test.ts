@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeDemoCohort } from '../../src/pipeline/demo-write.js';
@@ -83,5 +83,36 @@ describe('ms-subtype run end to end', () => {
     const tcfg: RunConfig = { ...cfg, input: { ...cfg.input, manifest: null, table: join(out, LAYOUT.features), tableFormat: 'features' } };
     await runSteps(tcfg, STEPS.slice(0, 2), { out: fromTable, jobs: 1, quiet: true });
     expect(readFileSync(join(fromTable, LAYOUT.z), 'utf8')).toBe(readFileSync(join(out, LAYOUT.z), 'utf8'));
+  });
+});
+
+describe('other inputs', () => {
+  it('reads the same cohort from a BIDS folder as from a manifest, and leaves out a broken scan', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bids-'));
+    try {
+      const opts = { seed: 21, controls: 16, patients: 6, grid: { dims: [40, 48, 36] as [number, number, number], voxel: 4 } };
+      writeDemoCohort(join(dir, 'm'), opts);
+      writeDemoCohort(join(dir, 'b'), { ...opts, layout: 'bids' });
+      expect(existsSync(join(dir, 'b', 'sub-0001', 'anat', 'sub-0001_label-lesion_mask.nii.gz'))).toBe(true);
+      const base = parseConfig({}, 'bids.json');
+      const steps = STEPS.slice(0, 2);
+      await runSteps(resolvePaths({ ...base, input: { ...base.input, manifest: 'm/manifest.csv' } }, dir), steps, { out: join(dir, 'om'), jobs: 1, quiet: true });
+      await runSteps(resolvePaths({ ...base, input: { ...base.input, bids: 'b' } }, dir), steps, { out: join(dir, 'ob'), jobs: 1, quiet: true });
+      const z = (o: string) => readFileSync(join(dir, o, LAYOUT.z), 'utf8');
+      expect(z('ob')).toBe(z('om'));
+      expect(z('ob').trim().split('\n')).toHaveLength(1 + 22);
+
+      // A broken scan: that subject is left out with its reason, the run goes on to the end.
+      const scan = join(dir, 'm', 'nifti', 'sub-0020_dseg.nii.gz');
+      writeFileSync(scan, readFileSync(scan).subarray(0, 200));
+      const light = parseConfig({ input: { manifest: 'm/manifest.csv' }, fit: { maxSubtypes: 1, startpoints: 1, mcmc: 100, mcmcTunePasses: 1, mcmcTuneIterations: 50, samplesKept: 20 }, cv: { enabled: false }, kmeans: { enabled: false }, report: { enabled: false } }, 'light.json');
+      const r = await runPipeline(resolvePaths(light, dir), { out: join(dir, 'broken'), jobs: 1, quiet: true });
+      expect(r.closing[r.closing.length - 1]).toBe(join(dir, 'broken', LAYOUT.assign));
+      expect(r.closing.join('\n')).toContain('1 subject(s) could not be measured');
+      expect(readFileSync(join(dir, 'broken', LAYOUT.featuresErrors), 'utf8')).toContain('sub-0020');
+      expect(readFileSync(join(dir, 'broken', LAYOUT.assign), 'utf8').trim().split('\n')).toHaveLength(1 + 21);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

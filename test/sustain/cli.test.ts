@@ -78,6 +78,20 @@ describe('simulate / fit / assign on the command line', () => {
     expect(rows[1]!.startsWith('new1,0,1,')).toBe(true);
   });
 
+  it('dispatches --method kmeans to the k-means baseline, and assign reads its model', async () => {
+    const out = join(tmp, 'km');
+    const r = await runCli(['fit', '--method', 'kmeans', '--data', join(sim, 'z.csv'), '--max-subtypes', '2', '--seed', '1', '--quiet', '--out', out]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')).method).toBe('kmeans');
+    const a = await runCli(['assign', '--model', join(out, 'model.json'), '--data', join(sim, 'z.csv'), '--out', join(tmp, 'km.csv')]);
+    expect(a.code).toBe(0);
+    const rows = readFileSync(join(tmp, 'km.csv'), 'utf8').trim().split('\n');
+    expect(rows.length).toBe(151);
+    expect(rows[1]!.split(',')[3]).toBe(''); // no stages
+    expect(readFileSync(join(tmp, 'km.csv'), 'utf8')).toBe(readFileSync(join(out, 'subjects.csv'), 'utf8'));
+  });
+
   it('refuses bad inputs with a one-line reason', async () => {
     const model = join(fit, 'model.json');
     // missing biomarker column
