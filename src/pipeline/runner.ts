@@ -66,8 +66,10 @@ export async function runSteps(cfg: RunConfig, steps: readonly Step[], opts: Run
   const state = readState(out);
   const outcomes: StepOutcome[] = [];
   const enabled = steps.filter((s) => s.enabled(ctx));
-  let forceFrom = opts.force ? 0 : opts.from !== undefined ? enabled.findIndex((s) => s.name === opts.from) : Infinity;
-  if (forceFrom < 0) forceFrom = Infinity;
+  // --from a step that is off in the config starts at the next step that is on.
+  const fromPos = opts.from !== undefined ? steps.findIndex((s) => s.name === opts.from) : -1;
+  const firstForced = fromPos < 0 ? -1 : enabled.findIndex((s) => steps.indexOf(s) >= fromPos);
+  const forceFrom = opts.force ? 0 : firstForced >= 0 ? firstForced : Infinity;
   let n = 0;
   for (const step of steps) {
     if (!step.enabled(ctx)) {

@@ -4,12 +4,10 @@ import { UserError } from '../common/errors.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { sha256File } from '../io/hash.js';
 import { columnIndex, readTable, writeCsvAtomic } from '../io/csv.js';
-import { fitSustain, assignSubjects } from '../sustain/index.js';
-import { makeThresholds } from '../sustain/thresholds.js';
+import { fitSustain, assignSubjects, makeThresholds } from '../sustain/index.js';
 import type { Assignment, SustainModelFile, Thresholds, ZTable } from '../sustain/types.js';
-import { runCrossValidation } from '../cv/run.js';
-import { fitKmeansModel } from '../cv/kmeans.js';
-import type { CvResult } from '../cv/types.js';
+import { runCrossValidation, fitKmeansModel, type CvResult } from '../cv/index.js';
+import { readSustainModel, writeModelFile } from '../io/modelfile.js';
 import { writeReport } from '../report/index.js';
 import { createProgress } from '../io/progress.js';
 import type { Step, StepContext } from './runner.js';
@@ -31,7 +29,7 @@ function thresholdsFor(ctx: StepContext, data: ZTable): Thresholds {
 }
 
 function readModel(ctx: StepContext): SustainModelFile {
-  return JSON.parse(readFileSync(join(ctx.out, LAYOUT.model), 'utf8')) as SustainModelFile;
+  return readSustainModel(join(ctx.out, LAYOUT.model));
 }
 
 /** The number of subtypes the assignments and report use: fit.subtypes, else CV's recommendation, else the largest fitted. */
@@ -113,7 +111,7 @@ export const fitStep: Step = {
         lastDone = p.done;
       },
     }).finally(() => bar.stop());
-    writeJsonAtomic(join(ctx.out, LAYOUT.model), model);
+    writeModelFile(join(ctx.out, LAYOUT.model), model);
     const K = f.maxSubtypes;
     writeSubjectsCsv(join(ctx.out, LAYOUT.modelSubjects), assignSubjects(model, data, K), data.carried);
     const lls = model.fits.map((x: { subtypes: number; logLikelihood: number }) => `K=${x.subtypes}: ${x.logLikelihood.toFixed(1)}`).join(', ');
@@ -163,7 +161,7 @@ export const kmeansStep: Step = {
   async run(ctx) {
     const data = trainingTable(ctx);
     const model = fitKmeansModel(data, { maxSubtypes: ctx.cfg.fit.maxSubtypes, seed: ctx.cfg.seed, restarts: ctx.cfg.kmeans.restarts });
-    writeJsonAtomic(join(ctx.out, LAYOUT.kmeans), model);
+    writeModelFile(join(ctx.out, LAYOUT.kmeans), model);
     return `k-means for 1..${ctx.cfg.fit.maxSubtypes} clusters (silhouette ${model.fits.map((f) => f.silhouette.toFixed(2)).join(', ')})`;
   },
 };

@@ -163,6 +163,12 @@ export function runChain<D extends ModelData>(
       fsum += fNew[s]!;
     }
     for (let s = 0; s < K; s++) fNew[s] = K === 1 ? 1 : fNew[s]! / fsum;
+    if (K === 1 && !changed[0]) {
+      // nothing moved: the same model (accepted at no cost, as exp(0) >= u)
+      rng.uniform();
+      record(i);
+      continue;
+    }
     const llNew = mix.logLik(fNew, true);
     const u = rng.uniform();
     if (llNew - ll >= Math.log(u)) {

@@ -87,6 +87,12 @@ describe('k-means baseline', () => {
       const lab = assignKmeans(model, data, K).mlSubtype;
       expect(model.fits[K - 1]!.silhouette).toBeCloseTo(bruteSilhouette(rows, lab), 10);
     }
+    // Above `silhouetteSubjects`, a seeded subset (stream 0 of the seed) is scored.
+    const sub = fitKmeansModel(data, { maxSubtypes: 3, seed: 5, restarts: 2, silhouetteSubjects: 50 });
+    expect(sub.settings['silhouetteSubjects']).toBe(50);
+    const pick = Rng.fromSeed(5).stream(0).permutation(125).slice(0, 50).sort();
+    const lab3 = assignKmeans(sub, data, 3).mlSubtype;
+    expect(sub.fits[2]!.silhouette).toBeCloseTo(bruteSilhouette(Array.from(pick, (i) => rows[i]!), Array.from(pick, (i) => lab3[i]!)), 10);
     // The shared one-pass routine, on labelings with a singleton cluster.
     const lab = new Int32Array(125).map((_, i) => (i === 0 ? 1 : i % 2 === 0 ? 2 : 0));
     expect(silhouetteScores(3, rows, [lab], [3])[0]).toBeCloseTo(bruteSilhouette(rows, lab), 10);
