@@ -19,9 +19,22 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === GZ0 && bytes[1] === GZ1;
 }
 
+/**
+ * The gzip trailer's ISIZE (uncompressed size mod 2^32) sizes zlib's output chunk, so a volume
+ * inflates into one buffer instead of many 16 KiB chunks joined at the end: about half the CPU
+ * time and half the temporary memory. It is only a hint: a wrong value (multi-member files,
+ * > 4 GiB) still decompresses correctly.
+ */
+function inflateChunkSize(bytes: Uint8Array): number {
+  const n = bytes.length;
+  if (n < 18) return 64 * 1024;
+  const isize = (bytes[n - 4]! | (bytes[n - 3]! << 8) | (bytes[n - 2]! << 16) | (bytes[n - 1]! << 24)) >>> 0;
+  return Math.min(Math.max(isize, 64 * 1024), 1 << 30);
+}
+
 function gunzip(bytes: Uint8Array, file: string): Uint8Array {
   try {
-    return gunzipSync(bytes);
+    return gunzipSync(bytes, { chunkSize: inflateChunkSize(bytes) });
   } catch (e) {
     const msg = (e as Error).message;
     const why = /unexpected end/i.test(msg) ? 'truncated gzip data' : 'corrupt gzip data';
