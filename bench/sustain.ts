@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readZTable } from '../src/io/ztable.js';
 import { readTable } from '../src/io/csv.js';
-import { assignSubjects, fitSustain, simulateCohort, type FitProgress } from '../src/sustain/index.js';
+import { assignSubjects, assignSubjectsParallel, fitSustain, simulateCohort, type FitProgress } from '../src/sustain/index.js';
 import type { SustainModelFile, Thresholds, ZTable } from '../src/sustain/types.js';
 import { defaultThreads } from '../src/common/pool.js';
 
@@ -121,9 +121,9 @@ async function assign(model?: SustainModelFile): Promise<void> {
   const big = simulateCohort({ subjects: 50_000, biomarkers: 10, subtypes: 3, zvals: [1, 2, 3], zmax: 5, seed: 9, names: m.biomarkers });
   const fit = m.fits[2]!;
   const distinct = new Set(fit.samples.sequences.map((s, j) => JSON.stringify([s, fit.samples.fractions[j]]))).size;
-  console.log(`== assign 50,000 subjects to a 3-subtype model with ${fit.samples.sequences.length} posterior samples (${distinct} distinct)`);
+  console.log(`== assign 50,000 subjects to a 3-subtype model with ${fit.samples.sequences.length} posterior samples (${distinct} distinct), ${threads} thread(s)`);
   const t0 = performance.now();
-  const a = assignSubjects(m, big.data, 3);
+  const a = await assignSubjectsParallel(m, big.data, 3, threads);
   const s = (performance.now() - t0) / 1000;
   table([
     ['', 'ms-subtype', 'target'],

@@ -11,7 +11,7 @@ import { writeJsonAtomic } from '../io/atomic.js';
 import { readModelFile, writeModelFile } from '../io/modelfile.js';
 import { createProgress } from '../io/progress.js';
 import { readZTable, sidecarFeatures, writeZTable } from '../io/ztable.js';
-import { assignSubjects, fitSustain, FIT_DEFAULTS, makeThresholds, simulateCohort, type ThresholdOverrides } from '../sustain/index.js';
+import { assignSubjectsParallel, fitSustain, FIT_DEFAULTS, makeThresholds, simulateCohort, type ThresholdOverrides } from '../sustain/index.js';
 import type { Assignment, ModelFile, ZTable } from '../sustain/types.js';
 import { assignKmeans, fitKmeansModel } from '../cv/kmeans.js';
 import { floatOption, intOption, jobsOption, listOption, numberListOption } from './options.js';
@@ -37,9 +37,9 @@ export function writeSubjectsCsv(path: string, a: Assignment, table: ZTable): vo
   writeCsvAtomic(path, cols, rows);
 }
 
-function assignAny(model: ModelFile, table: ZTable, K: number | undefined): Assignment {
+async function assignAny(model: ModelFile, table: ZTable, K: number | undefined, threads: number): Promise<Assignment> {
   if (model.method === 'kmeans') return assignKmeans(model, table, K ?? model.fits[model.fits.length - 1]!.subtypes);
-  return assignSubjects(model, table, K);
+  return assignSubjectsParallel(model, table, K, threads);
 }
 
 interface FitFlags {
@@ -99,7 +99,7 @@ async function fitCommand(o: FitFlags): Promise<void> {
       bar.stop();
     }
   }
-  const assignment = assignAny(model, table, o.subtypes);
+  const assignment = await assignAny(model, table, o.subtypes, o.jobs);
   writeModelFile(modelPath, model);
   writeSubjectsCsv(subjectsPath, assignment, table);
   const lines = [`fitted ${table.subjects.length} subjects x ${table.biomarkers.length} biomarkers (${read.biomarkerSource})${read.excludedControls > 0 ? `, ${read.excludedControls} control rows left out` : ''} in ${((Date.now() - t0) / 1000).toFixed(1)} s`];
@@ -116,9 +116,10 @@ interface AssignFlags {
   data: string;
   out: string;
   subtypes?: number;
+  jobs: number;
 }
 
-function assignCommand(o: AssignFlags): void {
+async function assignCommand(o: AssignFlags): Promise<void> {
   const model = readModelFile(o.model);
   const read = readZTable(o.data, { biomarkers: model.biomarkers, includeControls: true });
   // A biomarker column of the data (by its sidecar) that the model does not know is an error:
@@ -128,7 +129,7 @@ function assignCommand(o: AssignFlags): void {
     const extra = side.filter((b) => !model.biomarkers.includes(b));
     if (extra.length > 0) throw new UserError(`biomarker column(s) ${extra.join(', ')} are not in the model (model biomarkers: ${model.biomarkers.join(', ')})`, { file: o.data, field: extra[0] });
   }
-  const a = assignAny(model, read.table, o.subtypes);
+  const a = await assignAny(model, read.table, o.subtypes, o.jobs);
   writeSubjectsCsv(o.out, a, read.table);
   process.stdout.write(`assigned ${a.subjects.length} subjects to the ${a.subtypes}-subtype model; wrote ${o.out}\n`);
 }
@@ -230,6 +231,7 @@ Example:
     .requiredOption('--data <file>', 'z-score table with a column for every biomarker of the model (matched by name)')
     .requiredOption('--out <file>', 'subjects.csv to write')
     .option('--subtypes <K>', 'which fit of the model to use (default: the largest K)', intOption(1, 20))
+    .addOption(new Option('--jobs <n>', 'worker threads (blocks of subjects; same result for any number)').argParser(jobsOption).default(defaultThreads(), 'all cores'))
     .addHelpText(
       'after',
       `
@@ -245,7 +247,7 @@ Output columns: subject_id, ml_subtype, prob_ml_subtype, ml_stage, prob_ml_stage
 Example:
   ms-subtype assign --model fit/model.json --data new-z.csv --out new-subjects.csv`,
     )
-    .action((o: AssignFlags) => assignCommand(o));
+    .action(async (o: AssignFlags) => assignCommand(o));
 
   program
     .command('simulate')

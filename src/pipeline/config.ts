@@ -164,9 +164,23 @@ export function mergeConfig(base: unknown, over: unknown): unknown {
   return out;
 }
 
+const TRUTH_KEYS = ['file', 'subjectColumn', 'subtypeColumn', 'stageColumn'];
+
+/** An unknown key is most often a typo: name it with its full path and list the keys that exist there. */
+function checkKeys(raw: Record<string, unknown>, known: Record<string, unknown>, prefix: string, file: string): void {
+  for (const [k, v] of Object.entries(raw)) {
+    const path = prefix === '' ? k : `${prefix}.${k}`;
+    if (!(k in known)) throw new UserError(`unknown setting (the settings here are: ${Object.keys(known).join(', ')})`, { file, field: path });
+    if (k === 'thresholds' || !isPlainObject(v)) continue;
+    const sub = k === 'truth' ? Object.fromEntries(TRUTH_KEYS.map((t) => [t, null])) : known[k];
+    if (isPlainObject(sub)) checkKeys(v, sub, path, file);
+  }
+}
+
 /** Validate a parsed config object (defaults filled in); `file` names the file in errors. */
 export function parseConfig(raw: unknown, file: string): RunConfig {
   if (!isPlainObject(raw)) throw new UserError('the config must be a JSON object', { file });
+  checkKeys(raw, DEFAULT_CONFIG as unknown as Record<string, unknown>, '', file);
   const cfg = validate(mergeConfig(DEFAULT_CONFIG, raw), configSchema, file);
   checkConsistency(cfg, file);
   return cfg;
@@ -232,6 +246,7 @@ export function applyOverrides(cfg: RunConfig, sets: string[], base: string, sou
     }
     node[path[path.length - 1]!] = value;
   }
+  checkKeys(raw, DEFAULT_CONFIG as unknown as Record<string, unknown>, '', source);
   const out = validate(raw, configSchema, source);
   checkConsistency(out, source);
   return resolvePaths(out, base);

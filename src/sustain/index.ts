@@ -2,6 +2,7 @@
 export { fitSustain, FIT_DEFAULTS, namedEvents, type FitOptions, type FitProgress, type FitExtras } from './fit.js';
 export { assignSubjects, sampleSubjectLogLikelihoods, positionalVariance, alignData, fitFor, mlSequenceIndices, modelThresholds } from './staging.js';
 export { logLikelihood, subjectLogLikelihoods } from './likelihood.js';
+export { assignSubjectsParallel } from './assign-parallel.js';
 export { simulateCohort, defaultFractions, type SimulateOptions, type SimulatedCohort } from './simulate.js';
 export { makeThresholds, checkThresholds, type ThresholdOverrides } from './thresholds.js';
 export { ZscoreModel, eventTable } from './zscore.js';

@@ -87,13 +87,10 @@ function distinctSamples(s: PosteriorSamples): { list: Distinct[]; of: Int32Arra
   return { list, of };
 }
 
-/** Walk the distinct samples, keeping the tables at each one; `visit` sees rowSum[s * M + i] = T_s[i] exactly summed. */
-function walkSamples(zm: ZscoreModel, data: ZData, list: Distinct[], visit: (d: Distinct, index: number, mix: MixtureTables<ZData>, rowSum: Float64Array) => void): void {
-  const M = data.M;
-  const S = zm.nStages;
+/** Walk the distinct samples, keeping the tables at each one (incremental moves from sample to sample). */
+function walkSamples(zm: ZscoreModel, data: ZData, list: Distinct[], visit: (d: Distinct, index: number, mix: MixtureTables<ZData>) => void): void {
   const mix = new MixtureTables(zm, data, list[0]!.sequences.map((s) => Int32Array.from(s)));
   const K = mix.K;
-  const rowSum = new Float64Array(K * M);
   const work = new Int32Array(zm.nEvents);
   list.forEach((d, j) => {
     if (j > 0) {
@@ -104,16 +101,14 @@ function walkSamples(zm: ZscoreModel, data: ZData, list: Distinct[], visit: (d: 
           mix.setSequence(s, work);
         }
     }
-    for (let s = 0; s < K; s++) {
-      const E = mix.subs[s]!.E;
-      for (let i = 0; i < M; i++) {
-        let t = 0;
-        for (let k = 0; k < S; k++) t += E[i * S + k]!;
-        rowSum[s * M + i] = t;
-      }
-    }
-    visit(d, j, mix, rowSum);
+    visit(d, j, mix);
   });
+}
+
+function rowSum(E: Float64Array, i: number, S: number): number {
+  let t = 0;
+  for (let k = i * S; k < i * S + S; k++) t += E[k]!;
+  return t;
 }
 
 /** Subtype and stage of each subject, averaged over the fit's posterior samples. */
@@ -127,54 +122,60 @@ export function assignSubjects(model: SustainModelFile, data: ZTable, subtypes?:
   const samples = samplesOf(model, fit);
   const { list } = distinctSamples(samples);
   const total = samples.sequences.length;
-  const probSubtype = new Float64Array(M * K);
-  const probStage = new Float64Array(M * S);
-  const probSubtypeStage = new Float64Array(M * S * K);
-  walkSamples(zm, prepared, list, (d, _j, mix, rowSum) => {
+  // joint stage-and-subtype probabilities, accumulated as [(i * K + s) * S + k] (contiguous in k)
+  const joint = new Float64Array(M * K * S);
+  walkSamples(zm, prepared, list, (d, _j, mix) => {
     const w = d.count / total;
     const f = d.fractions;
     for (let i = 0; i < M; i++) {
+      // exact row sums (not the incrementally kept totals), so probabilities sum to 1 to rounding
       let q = 0;
-      for (let s = 0; s < K; s++) q += f[s]! * rowSum[s * M + i]!;
+      for (let s = 0; s < K; s++) q += f[s]! * rowSum(mix.subs[s]!.E, i, S);
       if (!(q > 0 && q < Infinity)) {
-        // This subject's shifted total under/overflowed: re-centre it and resum.
+        // This subject's shifted total under/overflowed: re-centre it.
         mix.rebaseSubject(i);
         q = 0;
-        for (let s = 0; s < K; s++) {
-          const E = mix.subs[s]!.E;
-          let t = 0;
-          for (let k = 0; k < S; k++) t += E[i * S + k]!;
-          rowSum[s * M + i] = t;
-          q += f[s]! * t;
-        }
+        for (let s = 0; s < K; s++) q += f[s]! * rowSum(mix.subs[s]!.E, i, S);
       }
       const scale = w / q;
       for (let s = 0; s < K; s++) {
         const c = scale * f[s]!;
         if (c === 0) continue;
         const E = mix.subs[s]!.E;
-        probSubtype[i * K + s] += c * rowSum[s * M + i]!;
-        for (let k = 0; k < S; k++) {
-          const v = c * E[i * S + k]!;
-          probStage[i * S + k] += v;
-          probSubtypeStage[(i * S + k) * K + s] += v;
-        }
+        const o = (i * K + s) * S;
+        const e0 = i * S;
+        for (let k = 0; k < S; k++) joint[o + k] += c * E[e0 + k]!;
       }
     }
   });
+  const probSubtype = new Float64Array(M * K);
+  const probStage = new Float64Array(M * S);
+  const probSubtypeStage = new Float64Array(M * S * K);
   const mlSubtype = new Int32Array(M);
   const probMlSubtype = new Float64Array(M);
   const mlStage = new Int32Array(M);
   const probMlStage = new Float64Array(M);
   for (let i = 0; i < M; i++) {
+    for (let s = 0; s < K; s++) {
+      const o = (i * K + s) * S;
+      let t = 0;
+      for (let k = 0; k < S; k++) {
+        const v = joint[o + k]!;
+        t += v;
+        probStage[i * S + k] += v;
+        probSubtypeStage[(i * S + k) * K + s] = v;
+      }
+      probSubtype[i * K + s] = t;
+    }
     let bs = 0;
     for (let s = 1; s < K; s++) if (probSubtype[i * K + s]! > probSubtype[i * K + bs]!) bs = s;
     mlSubtype[i] = bs;
     probMlSubtype[i] = probSubtype[i * K + bs]!;
+    const o = (i * K + bs) * S;
     let bk = 0;
-    for (let k = 1; k < S; k++) if (probSubtypeStage[(i * S + k) * K + bs]! > probSubtypeStage[(i * S + bk) * K + bs]!) bk = k;
+    for (let k = 1; k < S; k++) if (joint[o + k]! > joint[o + bk]!) bk = k;
     mlStage[i] = bk;
-    probMlStage[i] = probSubtypeStage[(i * S + bk) * K + bs]!;
+    probMlStage[i] = joint[o + bk]!;
   }
   return { subjects: [...data.subjects], subtypes: K, mlSubtype, probMlSubtype, mlStage, probMlStage, probSubtype, probStage, probSubtypeStage };
 }
@@ -193,12 +194,12 @@ export function sampleSubjectLogLikelihoods(model: SustainModelFile, subtypes: n
   const { list, of } = distinctSamples(samples);
   const n = samples.sequences.length;
   const out = new Float64Array(n * M);
-  walkSamples(zm, prepared, list, (d, _j, mix, rowSum) => {
+  walkSamples(zm, prepared, list, (d, _j, mix) => {
     const f = d.fractions;
     const o = d.first * M;
     for (let i = 0; i < M; i++) {
       let q = 0;
-      for (let s = 0; s < K; s++) q += f[s]! * rowSum[s * M + i]!;
+      for (let s = 0; s < K; s++) q += f[s]! * mix.subs[s]!.T[i]!;
       out[o + i] = q > 0 && q < Infinity ? mix.ref[i]! + Math.log(q) : mix.exactSubject(i, f, false);
     }
   });

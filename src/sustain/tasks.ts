@@ -6,7 +6,8 @@ import { Rng } from '../common/rng.js';
 import { EM_DEFAULTS, performEm, type EmOptions } from './em.js';
 import { runMcmc, type McmcOptions } from './mcmc.js';
 import { MixtureTables } from './state.js';
-import type { Thresholds } from './types.js';
+import type { Assignment, SustainModelFile, Thresholds, ZTable } from './types.js';
+import { assignSubjects } from './staging.js';
 import { ZscoreModel, type ZData } from './zscore.js';
 
 interface TaskBase {
@@ -38,7 +39,14 @@ export interface McmcTask extends TaskBase {
   fractions: number[];
   mcmc: McmcOptions;
 }
-export type FitTask = SingleTask | SplitTask | MixtureTask | McmcTask;
+/** Assign a block of subjects (subjects are independent, so blocks give the same numbers as one run). */
+export interface AssignTask {
+  kind: 'assign';
+  model: SustainModelFile;
+  data: ZTable;
+  subtypes?: number;
+}
+export type FitTask = SingleTask | SplitTask | MixtureTask | McmcTask | AssignTask;
 
 export interface EmTaskResult {
   sequences: number[][];
@@ -101,8 +109,10 @@ export function runMcmcTask(t: McmcTask): McmcTaskResult {
   return rest;
 }
 
-export function runTask(t: FitTask): EmTaskResult | McmcTaskResult {
+export function runTask(t: FitTask): EmTaskResult | McmcTaskResult | Assignment {
   switch (t.kind) {
+    case 'assign':
+      return assignSubjects(t.model, t.data, t.subtypes);
     case 'single':
       return runSingle(t);
     case 'split':

@@ -34,7 +34,9 @@ describe('run config', () => {
       [{ fit: { zvals: [1, 'two'] } }, 'field fit.zvals.1'],
       [{ cv: { folds: 1 } }, 'field cv.folds'],
       [{ normalise: { covariates: 'age' } }, 'field normalise.covariates'],
-      [{ fit: { mcmcIterations: 5 } }, 'field fit'],
+      [{ fit: { mcmcIterations: 5 } }, 'field fit.mcmcIterations: unknown setting'],
+      [{ truth: { file: 't.csv', subject: 's' } }, 'field truth.subject: unknown setting'],
+      [{ cohort: 'x.csv' }, 'field cohort: unknown setting'],
       [{ extract: { lesionThreshold: 0 } }, 'field extract.lesionThreshold'],
       [{ fit: { zvals: [2, 1] } }, 'field fit.zvals'],
       [{ fit: { zvals: [1, 2, 3], zmax: 3 } }, 'field fit.zmax'],
@@ -48,7 +50,7 @@ describe('run config', () => {
       expect(e.message, JSON.stringify(raw)).toContain('my.json');
       expect(e.message, JSON.stringify(raw)).toContain(where);
     }
-    expect(errorOf(() => parseConfig({ fit: { mcmcIterations: 5 } }, 'my.json')).message).toContain('mcmcIterations');
+    expect(errorOf(() => parseConfig({ fit: { mcmcIterations: 5 } }, 'my.json')).message).toContain('mcmc, mcmcTunePasses');
   });
 
   it('resolves paths against the config file folder and applies --set overrides', () => {
@@ -67,6 +69,7 @@ describe('run config', () => {
       expect(o.input.manifest).toBe(cfg.input.manifest);
       expect(errorOf(() => applyOverrides(cfg, ['fit.mcmc=lots'], dir)).message).toContain('field fit.mcmc');
       expect(errorOf(() => applyOverrides(cfg, ['fit.mcmc'], dir)).message).toContain('key=value');
+      expect(errorOf(() => applyOverrides(cfg, ['fit.mcmcIter=5'], dir)).message).toContain('field fit.mcmcIter: unknown setting');
       writeFileSync(file, '{"fit": {');
       expect(errorOf(() => loadConfig(file)).message).toContain('not valid JSON');
     } finally {

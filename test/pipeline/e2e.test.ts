@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeDemoCohort } from '../../src/pipeline/demo-write.js';
@@ -99,6 +99,12 @@ describe('other inputs', () => {
       await runSteps(resolvePaths({ ...base, input: { ...base.input, manifest: 'm/manifest.csv' } }, dir), steps, { out: join(dir, 'om'), jobs: 1, quiet: true });
       await runSteps(resolvePaths({ ...base, input: { ...base.input, bids: 'b' } }, dir), steps, { out: join(dir, 'ob'), jobs: 1, quiet: true });
       const z = (o: string) => readFileSync(join(dir, o, LAYOUT.z), 'utf8');
+      // A scan touched (new modification time, same content): extraction reruns, gives the same
+      // features, so normalisation is kept.
+      const mcfg = resolvePaths({ ...base, input: { ...base.input, manifest: 'm/manifest.csv' } }, dir);
+      utimesSync(join(dir, 'm', 'nifti', 'sub-0003_dseg.nii.gz'), new Date(2001, 1, 1), new Date(2001, 1, 1));
+      const again = await runSteps(mcfg, steps, { out: join(dir, 'om'), jobs: 1, quiet: true });
+      expect(again.map((o) => o.status)).toEqual(['ran', 'skipped']);
       expect(z('ob')).toBe(z('om'));
       expect(z('ob').trim().split('\n')).toHaveLength(1 + 22);
 
