@@ -37,6 +37,11 @@ export function buildProgram(): Command {
 
 /** Run the CLI; returns the exit code instead of exiting, so tests and the launcher share it. */
 export async function main(argv: string[]): Promise<number> {
+  // `ms-subtype ... | head` closes the pipe early: that is not an error worth a stack trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   const program = buildProgram();
   const debug = argv.includes('--debug');
   try {

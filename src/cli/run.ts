@@ -52,7 +52,7 @@ Outputs in --out:
   02-z.csv (+ .json sidecar), 02-normaliser.json    z-scores against the healthy controls
   03-model/model.json, 03-model/subjects.csv        SuStaIn fit for 1..fit.maxSubtypes subtypes
   04-cv/cv.json                                     cross-validation (CVIC, recommended K), if cv.enabled
-  05-kmeans/model.json                              k-means baseline, if kmeans.enabled
+  05-kmeans/model.json, subjects.csv                k-means baseline (clusters at the chosen K), if kmeans.enabled
   06-assign/subjects.csv                            subtype and stage of every subject at the chosen K
   07-report/report.html (+ one SVG per figure)      the report
   truth.json                                        agreement with a known truth, if truth is set

@@ -6,7 +6,7 @@ import { sha256File } from '../io/hash.js';
 import { columnIndex, readTable, writeCsvAtomic } from '../io/csv.js';
 import { fitSustain, assignSubjects, makeThresholds } from '../sustain/index.js';
 import type { Assignment, SustainModelFile, Thresholds, ZTable } from '../sustain/types.js';
-import { runCrossValidation, fitKmeansModel, type CvResult } from '../cv/index.js';
+import { runCrossValidation, fitKmeansModel, assignKmeans, type CvResult } from '../cv/index.js';
 import { readSustainModel, writeModelFile } from '../io/modelfile.js';
 import { writeReport } from '../report/index.js';
 import { createProgress } from '../io/progress.js';
@@ -156,12 +156,16 @@ export const cvStep: Step = {
 export const kmeansStep: Step = {
   name: 'kmeans',
   enabled: (ctx) => ctx.cfg.kmeans.enabled,
-  outputs: () => [LAYOUT.kmeans],
-  dependsOn: (ctx) => ({ settings: { fit: fitSettings(ctx), kmeans: ctx.cfg.kmeans }, files: [zFile(ctx)] }),
+  outputs: () => [LAYOUT.kmeans, LAYOUT.kmeansSubjects],
+  // Depends on the chosen K, not on cv.json itself: other CV settings with the same answer keep it.
+  dependsOn: (ctx) => ({ settings: { fit: fitSettings(ctx), kmeans: ctx.cfg.kmeans }, files: [zFile(ctx)], extra: { k: chosenSubtypes(ctx).k } }),
   async run(ctx) {
     const data = trainingTable(ctx);
     const model = fitKmeansModel(data, { maxSubtypes: ctx.cfg.fit.maxSubtypes, seed: ctx.cfg.seed, restarts: ctx.cfg.kmeans.restarts });
     writeModelFile(join(ctx.out, LAYOUT.kmeans), model);
+    // The clusters at the same K as the SuStaIn assignments, for a side-by-side comparison.
+    const { k } = chosenSubtypes(ctx);
+    writeSubjectsCsv(join(ctx.out, LAYOUT.kmeansSubjects), assignKmeans(model, data, k), data.carried);
     return `k-means for 1..${ctx.cfg.fit.maxSubtypes} clusters (silhouette ${model.fits.map((f) => f.silhouette.toFixed(2)).join(', ')})`;
   },
 };
@@ -170,11 +174,7 @@ export const assignStep: Step = {
   name: 'assign',
   enabled: () => true,
   outputs: () => [LAYOUT.assign],
-  dependsOn(ctx) {
-    const files = [zFile(ctx), join(ctx.out, LAYOUT.model)];
-    if (ctx.cfg.cv.enabled) files.push(join(ctx.out, LAYOUT.cv));
-    return { settings: { subtypes: ctx.cfg.fit.subtypes, biomarkers: ctx.cfg.fit.biomarkers, cv: ctx.cfg.cv.enabled, max: ctx.cfg.fit.maxSubtypes }, files };
-  },
+  dependsOn: (ctx) => ({ settings: null, files: [zFile(ctx), join(ctx.out, LAYOUT.model)], extra: { k: chosenSubtypes(ctx).k } }),
   async run(ctx) {
     const { k, why } = chosenSubtypes(ctx);
     const model = readModel(ctx);

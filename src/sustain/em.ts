@@ -36,26 +36,32 @@ function optimiseEvent<D extends ModelData>(mix: MixtureTables<D>, s: number, e:
   const lo = range[0]!;
   const hi = range[1]!;
   if (hi - lo <= 1) return;
+  // `other` is in the subjects' reference scale: recompute it if a subject was re-centred
+  let seen = mix.rebaseCount;
+  const evaluate = (): number => {
+    if (mix.rebaseCount !== seen) {
+      mix.othersTotal(s, f, other);
+      seen = mix.rebaseCount;
+    }
+    return mix.logLikWithOthers(s, f, other);
+  };
   work.set(st.seq);
   moveEvent(work, st.pos[e]!, lo);
-  mix.propose(s, work);
-  let best = mix.logLikWithOthers(s, f, other);
+  mix.apply(s, work);
+  let best = evaluate();
   let bestP = lo;
-  mix.commit(s);
   for (let p = lo + 1; p < hi; p++) {
     moveEvent(work, p - 1, p);
-    mix.propose(s, work);
-    const ll = mix.logLikWithOthers(s, f, other);
+    mix.apply(s, work);
+    const ll = evaluate();
     if (ll > best) {
       best = ll;
       bestP = p;
     }
-    mix.commit(s);
   }
   if (bestP !== hi - 1) {
     moveEvent(work, hi - 1, bestP);
-    mix.propose(s, work);
-    mix.commit(s);
+    mix.apply(s, work);
   }
 }
 

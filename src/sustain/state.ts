@@ -20,6 +20,12 @@ const CANCELLATION = 1e-6;
 /** Cells this far below the subject's reference (log scale) contribute nothing representable. */
 const NEGLIGIBLE = -40;
 
+function rowTotal(E: Float64Array, base: number, S: number): number {
+  let t = 0;
+  for (let k = base; k < base + S; k++) t += E[k]!;
+  return t;
+}
+
 export class SubtypeTables {
   readonly seq: Int32Array;
   readonly pos: Int32Array;
@@ -92,7 +98,11 @@ export class MixtureTables<D extends ModelData> {
   }
 
   /** Recompute ref_i, E and T of one subject from L (all subtypes). */
+  /** Bumped whenever a subject is re-centred (cached per-subject totals in its old scale are stale). */
+  rebaseCount = 0;
+
   rebaseSubject(i: number): void {
+    this.rebaseCount++;
     const S = this.S;
     let mx = -Infinity;
     for (const st of this.subs) {
@@ -124,8 +134,57 @@ export class MixtureTables<D extends ModelData> {
 
   /** Replace subtype s's sequence (no pending state kept). */
   setSequence(s: number, seq: Int32Array): void {
-    this.propose(s, seq);
-    this.commit(s);
+    this.apply(s, seq);
+  }
+
+  /**
+   * Compute the pending tables for subtype s with sequence `seq` (not yet current).
+   * Returns false when the template did not change (pending equals current).
+   */
+  /**
+   * Template, diff and the new L values of the changed stages (into pendL) for subtype s with
+   * sequence `seq`. Returns the number of changed stages.
+   */
+  private prepare(s: number, seq: Int32Array): number {
+    const st = this.subs[s]!;
+    const { M, S } = this;
+    st.pendingSeq.set(seq);
+    this.model.template(seq, st.pendingTmpl);
+    const ch = st.changes;
+    diffTemplates(S, this.model.nFeatures, st.tmpl, st.pendingTmpl, ch);
+    const ns = ch.nStages;
+    if (st.pendL.length === 0) {
+      st.pendL = new Float64Array(M * S);
+      st.pendE = new Float64Array(M * S);
+    }
+    st.pendIndex.fill(-1);
+    if (ns === 0) return 0;
+    for (let j = 0; j < ns; j++) st.pendIndex[ch.stages[j]!] = j;
+    const L = st.L;
+    const pL = st.pendL;
+    const stages = ch.stages;
+    // pending L = current L at the changed stages, plus the model's deltas
+    for (let i = 0; i < M; i++) {
+      const base = i * S;
+      const pb = i * ns;
+      for (let j = 0; j < ns; j++) pL[pb + j] = L[base + stages[j]!]!;
+    }
+    this.model.stageDeltas(this.data, ch, pL);
+    return ns;
+  }
+
+  /** Row total after replacing the changed stages, resummed when the incremental update cancelled. */
+  private static total(t0: number, dT: number, E: Float64Array, base: number, S: number, stages: Int32Array, ns: number, vals: Float64Array, pb: number): number {
+    const t = t0 + dT;
+    if (t > CANCELLATION * t0) return t;
+    // Catastrophic cancellation (or a subject whose mass moved entirely): resum exactly.
+    let u = 0;
+    let j = 0;
+    for (let k = 0; k < S; k++) {
+      if (j < ns && stages[j] === k) u += vals[pb + j++]!;
+      else u += E[base + k]!;
+    }
+    return u;
   }
 
   /**
@@ -135,37 +194,19 @@ export class MixtureTables<D extends ModelData> {
   propose(s: number, seq: Int32Array): boolean {
     const st = this.subs[s]!;
     const { M, S } = this;
-    st.pendingSeq.set(seq);
-    this.model.template(seq, st.pendingTmpl);
-    const ch = st.changes;
-    diffTemplates(S, this.model.nFeatures, st.tmpl, st.pendingTmpl, ch);
+    const ns = this.prepare(s, seq);
     st.hasPending = true;
-    const ns = ch.nStages;
-    if (st.pendL.length === 0) {
-      st.pendL = new Float64Array(M * S);
-      st.pendE = new Float64Array(M * S);
-    }
-    st.pendIndex.fill(-1);
     if (ns === 0) {
       st.pendT.set(st.T);
       return false;
     }
-    for (let j = 0; j < ns; j++) st.pendIndex[ch.stages[j]!] = j;
-    const L = st.L;
     const E = st.E;
     const T = st.T;
     const pL = st.pendL;
     const pE = st.pendE;
     const pT = st.pendT;
-    const stages = ch.stages;
+    const stages = st.changes.stages;
     const ref = this.ref;
-    // pending L = current L at the changed stages, plus the model's deltas
-    for (let i = 0; i < M; i++) {
-      const base = i * S;
-      const pb = i * ns;
-      for (let j = 0; j < ns; j++) pL[pb + j] = L[base + stages[j]!]!;
-    }
-    this.model.stageDeltas(this.data, ch, pL);
     for (let i = 0; i < M; i++) {
       const r = ref[i]!;
       const base = i * S;
@@ -178,20 +219,51 @@ export class MixtureTables<D extends ModelData> {
         pE[pb + j] = e;
         dT += e - E[base + stages[j]!]!;
       }
-      const t0 = T[i]!;
-      let t = t0 + dT;
-      if (!(t > CANCELLATION * t0)) {
-        // Catastrophic cancellation (or a subject whose mass moved entirely): resum exactly.
-        t = 0;
-        let j = 0;
-        for (let k = 0; k < S; k++) {
-          if (j < ns && stages[j] === k) t += pE[pb + j++]!;
-          else t += E[base + k]!;
-        }
-      }
-      pT[i] = t;
+      pT[i] = MixtureTables.total(T[i]!, dT, E, base, S, stages, ns, pE, pb);
     }
     return true;
+  }
+
+  /**
+   * Make `seq` subtype s's current sequence, updating the tables in place (no pending copy): the
+   * fast path when the move will be kept (EM walk, staging).
+   */
+  apply(s: number, seq: Int32Array): void {
+    const st = this.subs[s]!;
+    const { M, S } = this;
+    this.flushRebase();
+    st.hasPending = false;
+    const ns = this.prepare(s, seq);
+    st.seq.set(seq);
+    inversePositions(st.seq, st.pos);
+    const tt = st.tmpl;
+    st.tmpl = st.pendingTmpl;
+    st.pendingTmpl = tt;
+    if (ns === 0) return;
+    const L = st.L;
+    const E = st.E;
+    const T = st.T;
+    const pL = st.pendL;
+    const stages = st.changes.stages;
+    const ref = this.ref;
+    for (let i = 0; i < M; i++) {
+      const r = ref[i]!;
+      const base = i * S;
+      const pb = i * ns;
+      let dT = 0;
+      for (let j = 0; j < ns; j++) {
+        const k = base + stages[j]!;
+        const l = pL[pb + j]!;
+        const dl = l - r;
+        const e = dl < NEGLIGIBLE ? 0 : fastExp(dl);
+        dT += e - E[k]!;
+        L[k] = l;
+        E[k] = e;
+      }
+      const t0 = T[i]!;
+      const t = t0 + dT;
+      T[i] = t > CANCELLATION * t0 ? t : rowTotal(E, base, S);
+    }
   }
 
   discard(s: number): void {
@@ -223,13 +295,17 @@ export class MixtureTables<D extends ModelData> {
       }
       st.T.set(st.pendT);
     }
-    if (this.rebaseAny) {
-      this.rebaseAny = false;
-      for (let i = 0; i < this.M; i++) {
-        if (this.rebase[i]) {
-          this.rebase[i] = 0;
-          this.rebaseSubject(i);
-        }
+    this.flushRebase();
+  }
+
+  /** Subjects whose exact fallback ran since the last change are re-centred (ref, E, T). */
+  private flushRebase(): void {
+    if (!this.rebaseAny) return;
+    this.rebaseAny = false;
+    for (let i = 0; i < this.M; i++) {
+      if (this.rebase[i]) {
+        this.rebase[i] = 0;
+        this.rebaseSubject(i);
       }
     }
   }

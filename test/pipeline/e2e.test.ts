@@ -41,7 +41,7 @@ describe('ms-subtype run end to end', () => {
     const lines: string[] = [];
     const first = await runPipeline(cfg, { out, jobs: 1, quiet: false, log: (l) => lines.push(l) });
     expect(first.steps.map((s) => s.status)).toEqual(Array(8).fill('ran'));
-    for (const rel of [LAYOUT.features, LAYOUT.z, LAYOUT.normaliser, LAYOUT.model, LAYOUT.modelSubjects, LAYOUT.cv, LAYOUT.kmeans, LAYOUT.assign, LAYOUT.report, LAYOUT.truth]) {
+    for (const rel of [LAYOUT.features, LAYOUT.z, LAYOUT.normaliser, LAYOUT.model, LAYOUT.modelSubjects, LAYOUT.cv, LAYOUT.kmeans, LAYOUT.kmeansSubjects, LAYOUT.assign, LAYOUT.report, LAYOUT.truth]) {
       expect(existsSync(join(out, rel)), rel).toBe(true);
     }
     expect(first.closing[first.closing.length - 1]).toBe(join(out, LAYOUT.report));
@@ -70,11 +70,16 @@ describe('ms-subtype run end to end', () => {
     const second = await runPipeline(cfg, { out, jobs: 1, quiet: true });
     expect(second.steps.map((s) => s.status)).toEqual(Array(8).fill('skipped'));
 
-    // A CV setting changed: the data steps and the fit are kept, CV and what reads it rerun.
+    // A CV setting changed: the data steps and the fit are kept, CV and the report rerun; the
+    // assignments and k-means are kept when CV recommends the same number of subtypes.
     const modelBefore = readFileSync(join(out, LAYOUT.model));
+    const kBefore = (JSON.parse(readFileSync(join(out, LAYOUT.cv), 'utf8')) as { recommendedSubtypes: number }).recommendedSubtypes;
     const third = await runPipeline({ ...cfg, cv: { ...cfg.cv, folds: 2 } }, { out, jobs: 1, quiet: true });
     const status = Object.fromEntries(third.steps.map((s) => [s.name, s.status]));
-    expect(status).toMatchObject({ extract: 'skipped', normalise: 'skipped', fit: 'skipped', kmeans: 'skipped', cv: 'ran', assign: 'ran', report: 'ran' });
+    expect(status).toMatchObject({ extract: 'skipped', normalise: 'skipped', fit: 'skipped', cv: 'ran', report: 'ran' });
+    const sameK = (JSON.parse(readFileSync(join(out, LAYOUT.cv), 'utf8')) as { recommendedSubtypes: number }).recommendedSubtypes === kBefore;
+    expect(status['assign']).toBe(sameK ? 'skipped' : 'ran');
+    expect(status['kmeans']).toBe(sameK ? 'skipped' : 'ran');
     expect(readFileSync(join(out, LAYOUT.model)).equals(modelBefore)).toBe(true);
     expect((JSON.parse(readFileSync(join(out, LAYOUT.cv), 'utf8')) as { settings: { folds: number } }).settings.folds).toBe(2);
 
