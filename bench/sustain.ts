@@ -137,7 +137,7 @@ async function large(): Promise<void> {
   const sim = simulateCohort({ subjects: 10_000, biomarkers: 13, subtypes: 5, zvals: [1, 2, 3], zmax: 5, seed: 4 });
   // Memory is set by the tables (subjects x stages per subtype per task), not by how long EM runs, so
   // this mode caps the EM sweeps to keep the run short; pass --full-em for an uncapped fit.
-  const sp = 2;
+  const sp = 1;
   const mc = 2000;
   const sweeps = args.includes('--full-em') ? 100 : 3;
   console.log(`== 10,000 subjects x 13 biomarkers x 3 thresholds, K = 1..5, ${sp} start points, at most ${sweeps} EM sweeps, ${mc} MCMC (+3 x 1000 tuning), ${threads} thread(s)`);

@@ -202,11 +202,9 @@ export async function fitSustain(data: ZTable, thresholds: Thresholds, opts: Par
   // MCMC per K (independent chains: in parallel)
   const mcmc = { iterations: Math.max(1, o.mcmcIterations), tunePasses: o.mcmcIterations > 0 ? o.mcmcTunePasses : 0, tuneIterations: o.mcmcTuneIterations, samplesKept: o.samplesKept, refreshEvery: MCMC_DEFAULTS.refreshEvery };
   const streams = batchStreams(root, o.maxSubtypes);
-  const chains = await run<McmcTaskResult>(
-    emFits.map((f, q) => ({ kind: 'mcmc', ...base, values: data.values, M, rng: streams[q]!, sequences: f.result.sequences, fractions: f.result.fractions, mcmc })),
-    'mcmc',
-    o.maxSubtypes,
-  );
+  // Largest K first: its chain is the longest, so the others fill the remaining threads around it.
+  const chainTasks: FitTask[] = emFits.map((f, q) => ({ kind: 'mcmc', ...base, values: data.values, M, rng: streams[q]!, sequences: f.result.sequences, fractions: f.result.fractions, mcmc }));
+  const chains = (await run<McmcTaskResult>([...chainTasks].reverse(), 'mcmc', o.maxSubtypes)).reverse();
   const events = namedEvents(data.biomarkers, thresholds);
   const fits: SustainFit[] = emFits.map((f, q) => buildFit(model, prepared, events, f.result, f.startPoints, chains[q]!));
   progress({ phase: 'done', subtypes: o.maxSubtypes, done: total, total, bestLogLik: best });

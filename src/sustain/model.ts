@@ -53,10 +53,11 @@ export interface ProgressionModel<D extends ModelData = ModelData> {
   /** Full table: L[i * nStages + k] = log p(x_i | stage k) including the 1/(N+1) stage prior. */
   fillTable(data: D, template: Float64Array, L: Float64Array): void;
   /**
-   * Add to out[i * changes.nStages + j] the change of L[i, changes.stages[j]] caused by the changed
-   * cells (for every subject i).
+   * Add to out[i * stride + columns[j]] (default: stride = changes.nStages, columns[j] = j) the change
+   * of L[i, changes.stages[j]] caused by the changed cells, for every subject i. With stride = nStages
+   * and columns = changes.stages this updates a full table in place.
    */
-  stageDeltas(data: D, changes: TemplateChanges, out: Float64Array): void;
+  stageDeltas(data: D, changes: TemplateChanges, out: Float64Array, stride?: number, columns?: Int32Array | null): void;
 }
 
 export function allocChanges(nStages: number, nFeatures: number): TemplateChanges {

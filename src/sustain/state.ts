@@ -233,31 +233,34 @@ export class MixtureTables<D extends ModelData> {
     const { M, S } = this;
     this.flushRebase();
     st.hasPending = false;
-    const ns = this.prepare(s, seq);
+    st.pendingSeq.set(seq);
+    this.model.template(seq, st.pendingTmpl);
+    const ch = st.changes;
+    diffTemplates(S, this.model.nFeatures, st.tmpl, st.pendingTmpl, ch);
+    st.pendIndex.fill(-1);
     st.seq.set(seq);
     inversePositions(st.seq, st.pos);
     const tt = st.tmpl;
     st.tmpl = st.pendingTmpl;
     st.pendingTmpl = tt;
+    const ns = ch.nStages;
     if (ns === 0) return;
     const L = st.L;
     const E = st.E;
     const T = st.T;
-    const pL = st.pendL;
-    const stages = st.changes.stages;
+    const stages = ch.stages;
     const ref = this.ref;
+    // L += deltas directly in the table, then the changed stages' E and the row totals
+    this.model.stageDeltas(this.data, ch, L, S, stages);
     for (let i = 0; i < M; i++) {
       const r = ref[i]!;
       const base = i * S;
-      const pb = i * ns;
       let dT = 0;
       for (let j = 0; j < ns; j++) {
         const k = base + stages[j]!;
-        const l = pL[pb + j]!;
-        const dl = l - r;
+        const dl = L[k]! - r;
         const e = dl < NEGLIGIBLE ? 0 : fastExp(dl);
         dT += e - E[k]!;
-        L[k] = l;
         E[k] = e;
       }
       const t0 = T[i]!;

@@ -64,6 +64,8 @@ export class ZscoreModel implements ProgressionModel<ZData> {
   private readonly knotVal: Float64Array;
   private readonly featureSlot: Int32Array;
   private readonly changedFeatures: Int32Array;
+  private readonly runStart: Int32Array;
+  private readonly runEnd: Int32Array;
   private coefA = new Float64Array(0);
   private coefC = new Float64Array(0);
 
@@ -78,6 +80,8 @@ export class ZscoreModel implements ProgressionModel<ZData> {
     this.knotVal = new Float64Array(this.nEvents + 2);
     this.featureSlot = new Int32Array(this.nFeatures);
     this.changedFeatures = new Int32Array(this.nFeatures);
+    this.runStart = new Int32Array(this.nFeatures);
+    this.runEnd = new Int32Array(this.nFeatures);
   }
 
   /** The piecewise-linear curves on the grid 0..N+1 (the simulator's noise-free values): out[g * B + b]. */
@@ -227,7 +231,7 @@ export class ZscoreModel implements ProgressionModel<ZData> {
     }
   }
 
-  stageDeltas(data: ZData, ch: TemplateChanges, out: Float64Array): void {
+  stageDeltas(data: ZData, ch: TemplateChanges, out: Float64Array, stride = ch.nStages, columns: Int32Array | null = null): void {
     // The change of -0.5 (x - mu)^2 when mu goes o -> n is (n - o) x - 0.5 (n^2 - o^2): linear in x.
     // Changes are regrouped per biomarker into dense rows over the changed stages, so the inner loop
     // runs over contiguous stages (few biomarkers change per move, typically two).
@@ -254,24 +258,35 @@ export class ZscoreModel implements ProgressionModel<ZData> {
     const C = this.coefC;
     A.fill(0, 0, need);
     C.fill(0, 0, need);
+    // each biomarker's changed stages form one run (its curve changes between two knots): loop only there
+    const jlo = this.runStart;
+    const jhi = this.runEnd;
+    jlo.fill(ns, 0, nf);
+    jhi.fill(0, 0, nf);
     for (let j = 0; j < ns; j++) {
       for (let q = ch.stageStart[j]!; q < ch.stageStart[j + 1]!; q++) {
         const o = ch.oldValue[q]!;
         const n = ch.newValue[q]!;
-        const r = slot[ch.feature[q]!]! * ns + j;
+        const g = slot[ch.feature[q]!]!;
+        const r = g * ns + j;
         A[r] = n - o;
         C[r] = -0.5 * (n - o) * (n + o);
+        if (j < jlo[g]!) jlo[g] = j;
+        if (j + 1 > jhi[g]!) jhi[g] = j + 1;
       }
     }
     for (let i = 0; i < M; i++) {
       const xo = i * B;
-      const oo = i * ns;
+      const oo = i * stride;
       for (let g = 0; g < nf; g++) {
         const f = xo + feats[g]!;
         if (present[f] === 0) continue;
         const xv = x[f]!;
         const ro = g * ns;
-        for (let j = 0; j < ns; j++) out[oo + j] += A[ro + j]! * xv + C[ro + j]!;
+        const a = jlo[g]!;
+        const b = jhi[g]!;
+        if (columns === null) for (let j = a; j < b; j++) out[oo + j] += A[ro + j]! * xv + C[ro + j]!;
+        else for (let j = a; j < b; j++) out[oo + columns[j]!] += A[ro + j]! * xv + C[ro + j]!;
       }
     }
   }

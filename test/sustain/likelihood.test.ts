@@ -121,9 +121,15 @@ describe('stable and incremental likelihood', () => {
       const to = range[0]! + rng.int(range[1]! - range[0]!);
       const next = Int32Array.from(st.seq);
       moveEvent(next, from, to);
+      const exact = logLikelihood(d, t, mix.subs.map((x, q) => Array.from(q === s ? next : x.seq)), f);
+      if (rng.uniform() < 0.3) {
+        // the in-place path (EM walk, staging)
+        mix.apply(s, next);
+        expect(Math.abs(mix.logLik(f, false) - exact)).toBeLessThan(1e-8 * Math.abs(exact));
+        continue;
+      }
       mix.propose(s, next);
       const pending = mix.logLik(f);
-      const exact = logLikelihood(d, t, mix.subs.map((x, q) => Array.from(q === s ? next : x.seq)), f);
       expect(Math.abs(pending - exact)).toBeLessThan(1e-8 * Math.abs(exact));
       if (rng.uniform() < 0.5) mix.commit(s);
       else mix.discard(s);
