@@ -105,12 +105,6 @@ function walkSamples(zm: ZscoreModel, data: ZData, list: Distinct[], visit: (d: 
   });
 }
 
-function rowSum(E: Float64Array, i: number, S: number): number {
-  let t = 0;
-  for (let k = i * S; k < i * S + S; k++) t += E[k]!;
-  return t;
-}
-
 /** Subtype and stage of each subject, averaged over the fit's posterior samples. */
 export function assignSubjects(model: SustainModelFile, data: ZTable, subtypes?: number): Assignment {
   const fit = fitFor(model, subtypes);
@@ -128,14 +122,14 @@ export function assignSubjects(model: SustainModelFile, data: ZTable, subtypes?:
     const w = d.count / total;
     const f = d.fractions;
     for (let i = 0; i < M; i++) {
-      // exact row sums (not the incrementally kept totals), so probabilities sum to 1 to rounding
+      // the kept row totals (differences, resummed when they cancel; refreshed every REFRESH_EVERY samples)
       let q = 0;
-      for (let s = 0; s < K; s++) q += f[s]! * rowSum(mix.subs[s]!.E, i, S);
+      for (let s = 0; s < K; s++) q += f[s]! * mix.subs[s]!.T[i]!;
       if (!(q > 0 && q < Infinity)) {
         // This subject's shifted total under/overflowed: re-centre it.
         mix.rebaseSubject(i);
         q = 0;
-        for (let s = 0; s < K; s++) q += f[s]! * rowSum(mix.subs[s]!.E, i, S);
+        for (let s = 0; s < K; s++) q += f[s]! * mix.subs[s]!.T[i]!;
       }
       const scale = w / q;
       for (let s = 0; s < K; s++) {

@@ -9,7 +9,8 @@
  *
  * A proposed sequence is diffed against the current template; only the changed stages' L and E are
  * recomputed (into a pending buffer), and T is updated by the difference. commit() makes the pending
- * state current; discard() drops it. refresh() recomputes everything from scratch (bounding drift).
+ * state current; discard() drops it. apply() makes a move current in place when it will be kept
+ * anyway (EM walk, staging). refresh() recomputes everything from scratch (bounding drift).
  */
 import type { ModelData, ProgressionModel, TemplateChanges } from './model.js';
 import { allocChanges, diffTemplates, inversePositions } from './model.js';

@@ -66,6 +66,7 @@ export class ZscoreModel implements ProgressionModel<ZData> {
   private readonly changedFeatures: Int32Array;
   private readonly runStart: Int32Array;
   private readonly runEnd: Int32Array;
+  private readonly runContiguous: Uint8Array;
   private coefA = new Float64Array(0);
   private coefC = new Float64Array(0);
 
@@ -82,6 +83,7 @@ export class ZscoreModel implements ProgressionModel<ZData> {
     this.changedFeatures = new Int32Array(this.nFeatures);
     this.runStart = new Int32Array(this.nFeatures);
     this.runEnd = new Int32Array(this.nFeatures);
+    this.runContiguous = new Uint8Array(this.nFeatures);
   }
 
   /** The piecewise-linear curves on the grid 0..N+1 (the simulator's noise-free values): out[g * B + b]. */
@@ -275,6 +277,13 @@ export class ZscoreModel implements ProgressionModel<ZData> {
         if (j + 1 > jhi[g]!) jhi[g] = j + 1;
       }
     }
+    // runs whose stages are consecutive in the table need no column lookup
+    const contiguous = this.runContiguous;
+    for (let g = 0; g < nf; g++) {
+      const a = jlo[g]!;
+      const b = jhi[g]!;
+      contiguous[g] = columns !== null && b > a && columns[b - 1]! - columns[a]! === b - 1 - a ? 1 : 0;
+    }
     for (let i = 0; i < M; i++) {
       const xo = i * B;
       const oo = i * stride;
@@ -286,7 +295,10 @@ export class ZscoreModel implements ProgressionModel<ZData> {
         const a = jlo[g]!;
         const b = jhi[g]!;
         if (columns === null) for (let j = a; j < b; j++) out[oo + j] += A[ro + j]! * xv + C[ro + j]!;
-        else for (let j = a; j < b; j++) out[oo + columns[j]!] += A[ro + j]! * xv + C[ro + j]!;
+        else if (contiguous[g] === 1) {
+          const off = oo + columns[a]! - a;
+          for (let j = a; j < b; j++) out[off + j] += A[ro + j]! * xv + C[ro + j]!;
+        } else for (let j = a; j < b; j++) out[oo + columns[j]!] += A[ro + j]! * xv + C[ro + j]!;
       }
     }
   }
