@@ -21,3 +21,4 @@ if (mode === 'em') {
   console.log('mcmc', r.best.logLik, r.acceptance, ((performance.now() - t0) / 1000).toFixed(2), 'it/s', (20000 / ((performance.now() - t0) / 1000)).toFixed(0));
 }
 console.log('apply stage-updates', (globalThis as any).__cnt, 'calls', (globalThis as any).__calls, 'cells', (globalThis as any).__cells);
+console.log((globalThis as any).__ex, (globalThis as any).__n)

@@ -58,6 +58,19 @@ export interface ProgressionModel<D extends ModelData = ModelData> {
    * and columns = changes.stages this updates a full table in place.
    */
   stageDeltas(data: D, changes: TemplateChanges, out: Float64Array, stride?: number, columns?: Int32Array | null): void;
+  /** One subject's row of the full table: out[offset + k] = log p(x_i | stage k) (same numbers as fillTable). */
+  fillRow(data: D, template: Float64Array, i: number, out: Float64Array, offset: number): void;
+  /**
+   * Prepare the multiplicative update for `changes` (see applyFactors). Returns false when it cannot
+   * be done safely (the caller then uses stageDeltas and exp).
+   */
+  prepareFactors(changes: TemplateChanges): boolean;
+  /**
+   * Multiply E[base + changes.stages[j]] by exp(change of L[i, stages[j]]) for subject i, after
+   * prepareFactors(changes). Returns false, leaving E untouched, when subject i's factors could
+   * overflow (the caller recomputes the subject exactly).
+   */
+  applyFactors(data: D, i: number, E: Float64Array, base: number, stages: Int32Array): boolean;
 }
 
 export function allocChanges(nStages: number, nFeatures: number): TemplateChanges {

@@ -20,6 +20,12 @@ import { fastExp } from './fastexp.js';
 const CANCELLATION = 1e-6;
 /** Cells this far below the subject's reference (log scale) contribute nothing representable. */
 const NEGLIGIBLE = -40;
+/**
+ * The multiplicative update cannot bring back a cell that underflowed, and must not overflow:
+ * subjects with a changed E outside [TINY, ...] or a total above HUGE are recomputed exactly.
+ */
+const TINY = 1e-280;
+const HUGE = 1e280;
 
 function rowTotal(E: Float64Array, base: number, S: number): number {
   let t = 0;
@@ -34,6 +40,11 @@ export class SubtypeTables {
   readonly L: Float64Array;
   readonly E: Float64Array;
   readonly T: Float64Array;
+  /**
+   * L lags the sequence: the EM walk (apply) updates E multiplicatively without touching L. L is
+   * refilled from the template when a proposal needs it; single rows are computed from the template.
+   */
+  lStale = false;
   // pending proposal
   hasPending = false;
   pendingSeq: Int32Array;
@@ -73,6 +84,8 @@ export class MixtureTables<D extends ModelData> {
   /** subjects whose pending total fell back to the exact path (rebased on commit) */
   private readonly rebase: Uint8Array;
   private rebaseAny = false;
+  /** scratch: one subject's L rows of every subtype (K x S) */
+  private readonly rows: Float64Array;
 
   constructor(readonly model: ProgressionModel<D>, readonly data: D, sequences: Int32Array[]) {
     this.M = data.M;
@@ -80,6 +93,7 @@ export class MixtureTables<D extends ModelData> {
     this.subs = sequences.map((s) => new SubtypeTables(this.M, this.S, model.nFeatures, s));
     this.ref = new Float64Array(this.M);
     this.rebase = new Uint8Array(this.M);
+    this.rows = new Float64Array(this.subs.length * this.S);
     this.refresh();
   }
 
@@ -94,6 +108,7 @@ export class MixtureTables<D extends ModelData> {
       st.hasPending = false;
       this.model.template(st.seq, st.tmpl);
       this.model.fillTable(this.data, st.tmpl, st.L);
+      st.lStale = false;
     }
     for (let i = 0; i < M; i++) this.rebaseSubject(i);
   }
@@ -105,23 +120,41 @@ export class MixtureTables<D extends ModelData> {
   rebaseSubject(i: number): void {
     this.rebaseCount++;
     const S = this.S;
+    const rows = this.subjectRows(i, false);
     let mx = -Infinity;
-    for (const st of this.subs) {
-      for (let k = 0; k < S; k++) {
-        const v = st.L[i * S + k]!;
-        if (v > mx) mx = v;
-      }
-    }
+    for (let q = 0; q < rows.length; q++) if (rows[q]! > mx) mx = rows[q]!;
     this.ref[i] = mx;
-    for (const st of this.subs) {
+    this.subs.forEach((st, s) => {
       let t = 0;
       for (let k = 0; k < S; k++) {
-        const e = Math.exp(st.L[i * S + k]! - mx);
+        const e = Math.exp(rows[s * S + k]! - mx);
         st.E[i * S + k] = e;
         t += e;
       }
       st.T[i] = t;
-    }
+    });
+  }
+
+  /** Subject i's L rows of every subtype (pending values where asked and present) in the scratch `rows`. */
+  private subjectRows(i: number, usePending: boolean): Float64Array {
+    const S = this.S;
+    const rows = this.rows;
+    this.subs.forEach((st, s) => {
+      if (st.lStale) this.model.fillRow(this.data, st.tmpl, i, rows, s * S);
+      else rows.set(st.L.subarray(i * S, i * S + S), s * S);
+      if (usePending && st.hasPending) {
+        const ns = st.changes.nStages;
+        for (let j = 0; j < ns; j++) rows[s * S + st.changes.stages[j]!] = st.pendL[i * ns + j]!;
+      }
+    });
+    return rows;
+  }
+
+  /** Fill L from the template if the EM walk left it behind. */
+  private ensureL(st: SubtypeTables): void {
+    if (!st.lStale) return;
+    this.model.fillTable(this.data, st.tmpl, st.L);
+    st.lStale = false;
   }
 
   /** Replace all sequences and recompute the tables. */
@@ -149,6 +182,7 @@ export class MixtureTables<D extends ModelData> {
   private prepare(s: number, seq: Int32Array): number {
     const st = this.subs[s]!;
     const { M, S } = this;
+    this.ensureL(st);
     st.pendingSeq.set(seq);
     this.model.template(seq, st.pendingTmpl);
     const ch = st.changes;
@@ -231,27 +265,80 @@ export class MixtureTables<D extends ModelData> {
    */
   apply(s: number, seq: Int32Array): void {
     const st = this.subs[s]!;
-    const { M, S } = this;
     this.flushRebase();
     st.hasPending = false;
     st.pendingSeq.set(seq);
     this.model.template(seq, st.pendingTmpl);
     const ch = st.changes;
-    diffTemplates(S, this.model.nFeatures, st.tmpl, st.pendingTmpl, ch);
+    diffTemplates(this.S, this.model.nFeatures, st.tmpl, st.pendingTmpl, ch);
     st.pendIndex.fill(-1);
+    const multiplicative = ch.nStages > 0 && this.model.prepareFactors(ch);
+    // the exp path updates L incrementally: it must be current for the old template
+    if (!multiplicative) this.ensureL(st);
     st.seq.set(seq);
     inversePositions(st.seq, st.pos);
     const tt = st.tmpl;
     st.tmpl = st.pendingTmpl;
     st.pendingTmpl = tt;
+    if (ch.nStages === 0) return;
+    if (multiplicative) this.applyFactors(s);
+    else this.applyExp(s);
+  }
+
+  /** E *= exp(change of L) over the changed stages, row totals resummed; L is left stale. */
+  private applyFactors(s: number): void {
+    const st = this.subs[s]!;
+    const { M, S } = this;
+    const E = st.E;
+    const T = st.T;
+    const stages = st.changes.stages;
+    const ns = st.changes.nStages;
+    st.lStale = true;
+    for (let i = 0; i < M; i++) {
+      const base = i * S;
+      let ok = true;
+      for (let j = 0; j < ns; j++) {
+        if (!(E[base + stages[j]!]! >= TINY)) {
+          ok = false;
+          break;
+        }
+      }
+      ok = ok && this.model.applyFactors(this.data, i, E, base, stages);
+      const t = ok ? rowTotal(E, base, S) : NaN;
+      T[i] = t > 0 && t < HUGE ? t : this.exactRow(s, i);
+    }
+  }
+
+  /** Subject i's E row of subtype s recomputed from the template (Math.exp); returns its total. */
+  private exactRow(s: number, i: number): number {
+    const st = this.subs[s]!;
+    const S = this.S;
+    const rows = this.rows;
+    this.model.fillRow(this.data, st.tmpl, i, rows, 0);
+    const r = this.ref[i]!;
+    let t = 0;
+    for (let k = 0; k < S; k++) {
+      const e = Math.exp(rows[k]! - r);
+      st.E[i * S + k] = e;
+      t += e;
+    }
+    if (t > 0 && t < HUGE) return t;
+    // the subject's mass moved far from its reference: re-centre it (all subtypes)
+    this.rebaseSubject(i);
+    return st.T[i]!;
+  }
+
+  /** L += deltas in place, then the changed stages' E by exp and the row totals by differences. */
+  private applyExp(s: number): void {
+    const st = this.subs[s]!;
+    const { M, S } = this;
+    const ch = st.changes;
     const ns = ch.nStages;
-    if (ns === 0) return;
     const L = st.L;
     const E = st.E;
     const T = st.T;
     const stages = ch.stages;
     const ref = this.ref;
-    // L += deltas directly in the table, then the changed stages' E and the row totals
     this.model.stageDeltas(this.data, ch, L, S, stages);
     for (let i = 0; i < M; i++) {
       const r = ref[i]!;
@@ -314,31 +401,22 @@ export class MixtureTables<D extends ModelData> {
     }
   }
 
-  /** L of subtype s at (i, k), the pending value when `usePending` and a proposal is pending. */
-  private lAt(s: number, i: number, k: number, usePending: boolean): number {
-    const st = this.subs[s]!;
-    if (usePending && st.hasPending) {
-      const j = st.pendIndex[k]!;
-      if (j >= 0) return st.pendL[i * st.changes.nStages + j]!;
-    }
-    return st.L[i * this.S + k]!;
-  }
-
   /** Exact log p(x_i) by log-sum-exp over L (the slow path for subjects whose shifted total under/overflows). */
   exactSubject(i: number, f: ArrayLike<number>, usePending: boolean): number {
     const S = this.S;
+    const rows = this.subjectRows(i, usePending);
     let mx = -Infinity;
     for (let s = 0; s < this.subs.length; s++) {
       if (!(f[s]! > 0)) continue;
       const lf = Math.log(f[s]!);
-      for (let k = 0; k < S; k++) mx = Math.max(mx, lf + this.lAt(s, i, k, usePending));
+      for (let k = 0; k < S; k++) mx = Math.max(mx, lf + rows[s * S + k]!);
     }
     if (mx === -Infinity) return -Infinity;
     let acc = 0;
     for (let s = 0; s < this.subs.length; s++) {
       if (!(f[s]! > 0)) continue;
       const lf = Math.log(f[s]!);
-      for (let k = 0; k < S; k++) acc += Math.exp(lf + this.lAt(s, i, k, usePending) - mx);
+      for (let k = 0; k < S; k++) acc += Math.exp(lf + rows[s * S + k]! - mx);
     }
     if (usePending) {
       this.rebase[i] = 1;
@@ -411,10 +489,11 @@ export class MixtureTables<D extends ModelData> {
       } else {
         // exact responsibilities for this subject
         const lse = this.exactSubject(i, f, false);
+        const rows = this.subjectRows(i, false);
         for (let s = 0; s < K; s++) {
           if (!(f[s]! > 0)) continue;
           let a = 0;
-          for (let k = 0; k < this.S; k++) a += Math.exp(Math.log(f[s]!) + this.subs[s]!.L[i * this.S + k]! - lse);
+          for (let k = 0; k < this.S; k++) a += Math.exp(Math.log(f[s]!) + rows[s * this.S + k]! - lse);
           acc[s] += a;
         }
       }

@@ -9,8 +9,13 @@
 import type { Rng } from '../common/rng.js';
 import type { Thresholds } from './types.js';
 import type { ModelData, ProgressionModel, TemplateChanges } from './model.js';
+import { fastExp } from './fastexp.js';
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
+/** Bound on |d x| and |c| in the multiplicative update (exp(600) is far from overflow). */
+const FACTOR_LIMIT = 600;
+/** A run of stage changes counts as linear when it deviates from the line by at most this (rounding). */
+const LINEAR_TOLERANCE = 2e-14;
 
 export interface ZData extends ModelData {
   readonly M: number;
@@ -67,8 +72,19 @@ export class ZscoreModel implements ProgressionModel<ZData> {
   private readonly runStart: Int32Array;
   private readonly runEnd: Int32Array;
   private readonly runContiguous: Uint8Array;
-  private coefA = new Float64Array(0);
-  private coefC = new Float64Array(0);
+  private readonly coefA: Float64Array;
+  private readonly coefC: Float64Array;
+  // the multiplicative update's pieces (prepareFactors)
+  private readonly factC: Float64Array;
+  private readonly pieceSlot: Int32Array;
+  private readonly pieceFeature: Int32Array;
+  private readonly pieceStart: Int32Array;
+  private readonly pieceEnd: Int32Array;
+  private readonly pieceD0: Float64Array;
+  private readonly pieceBeta: Float64Array;
+  private nPieces = 0;
+  private nPieceStages = 0;
+  private xLimit = Infinity;
 
   constructor(readonly thresholds: Thresholds) {
     this.events = eventTable(thresholds);
@@ -84,6 +100,16 @@ export class ZscoreModel implements ProgressionModel<ZData> {
     this.runStart = new Int32Array(this.nFeatures);
     this.runEnd = new Int32Array(this.nFeatures);
     this.runContiguous = new Uint8Array(this.nFeatures);
+    const cells = this.nFeatures * this.nStages;
+    this.coefA = new Float64Array(cells);
+    this.coefC = new Float64Array(cells);
+    this.factC = new Float64Array(cells);
+    this.pieceSlot = new Int32Array(cells);
+    this.pieceFeature = new Int32Array(cells);
+    this.pieceStart = new Int32Array(cells);
+    this.pieceEnd = new Int32Array(cells);
+    this.pieceD0 = new Float64Array(cells);
+    this.pieceBeta = new Float64Array(cells);
   }
 
   /** The piecewise-linear curves on the grid 0..N+1 (the simulator's noise-free values): out[g * B + b]. */
@@ -216,20 +242,23 @@ export class ZscoreModel implements ProgressionModel<ZData> {
   }
 
   fillTable(data: ZData, template: Float64Array, L: Float64Array): void {
-    const { M, B, x, present, constant } = data;
     const S = this.nStages;
-    for (let i = 0; i < M; i++) {
-      const xo = i * B;
-      const c = constant[i]!;
-      for (let k = 0; k < S; k++) {
-        const to = k * B;
-        let acc = 0;
-        for (let b = 0; b < B; b++) {
-          const d = x[xo + b]! - template[to + b]!;
-          acc += present[xo + b]! * d * d;
-        }
-        L[i * S + k] = c - 0.5 * acc;
+    for (let i = 0; i < data.M; i++) this.fillRow(data, template, i, L, i * S);
+  }
+
+  fillRow(data: ZData, template: Float64Array, i: number, out: Float64Array, offset: number): void {
+    const { B, x, present, constant } = data;
+    const S = this.nStages;
+    const xo = i * B;
+    const c = constant[i]!;
+    for (let k = 0; k < S; k++) {
+      const to = k * B;
+      let acc = 0;
+      for (let b = 0; b < B; b++) {
+        const d = x[xo + b]! - template[to + b]!;
+        acc += present[xo + b]! * d * d;
       }
+      out[offset + k] = c - 0.5 * acc;
     }
   }
 
@@ -239,44 +268,12 @@ export class ZscoreModel implements ProgressionModel<ZData> {
     // runs over contiguous stages (few biomarkers change per move, typically two).
     const { M, B, x, present } = data;
     const ns = ch.nStages;
-    const nc = ch.n;
-    const slot = this.featureSlot;
-    slot.fill(-1);
-    let nf = 0;
+    const nf = this.groupChanges(ch);
     const feats = this.changedFeatures;
-    for (let q = 0; q < nc; q++) {
-      const f = ch.feature[q]!;
-      if (slot[f] === -1) {
-        slot[f] = nf;
-        feats[nf++] = f;
-      }
-    }
-    const need = nf * ns;
-    if (this.coefA.length < need) {
-      this.coefA = new Float64Array(B * this.nStages);
-      this.coefC = new Float64Array(B * this.nStages);
-    }
     const A = this.coefA;
     const C = this.coefC;
-    A.fill(0, 0, need);
-    C.fill(0, 0, need);
-    // each biomarker's changed stages form one run (its curve changes between two knots): loop only there
     const jlo = this.runStart;
     const jhi = this.runEnd;
-    jlo.fill(ns, 0, nf);
-    jhi.fill(0, 0, nf);
-    for (let j = 0; j < ns; j++) {
-      for (let q = ch.stageStart[j]!; q < ch.stageStart[j + 1]!; q++) {
-        const o = ch.oldValue[q]!;
-        const n = ch.newValue[q]!;
-        const g = slot[ch.feature[q]!]!;
-        const r = g * ns + j;
-        A[r] = n - o;
-        C[r] = -0.5 * (n - o) * (n + o);
-        if (j < jlo[g]!) jlo[g] = j;
-        if (j + 1 > jhi[g]!) jhi[g] = j + 1;
-      }
-    }
     // runs whose stages are consecutive in the table need no column lookup
     const contiguous = this.runContiguous;
     for (let g = 0; g < nf; g++) {
@@ -301,6 +298,127 @@ export class ZscoreModel implements ProgressionModel<ZData> {
         } else for (let j = a; j < b; j++) out[oo + columns[j]!] += A[ro + j]! * xv + C[ro + j]!;
       }
     }
+  }
+
+  /**
+   * Multiplicative update (why: an exp per changed (subject, stage) dominated the EM walk). A cell's
+   * log-likelihood changes by d x + c, with d = mu_new - mu_old and c = -(mu_new^2 - mu_old^2) / 2.
+   * Over a run of consecutive stages where d is linear in k (d = d0 + beta m; the ramps are
+   * piecewise linear), exp(d x) = exp(d0 x) * exp(beta x)^m: two exps per subject per piece, then
+   * multiplies. exp(c) depends on the stage only and is computed once per move.
+   */
+  prepareFactors(ch: TemplateChanges): boolean {
+    const ns = ch.nStages;
+    const nf = this.groupChanges(ch);
+    const A = this.coefA;
+    const C = this.coefC;
+    const stages = ch.stages;
+    let np = 0;
+    let maxD = 0;
+    for (let g = 0; g < nf; g++) {
+      const ro = g * ns;
+      const jhi = this.runEnd[g]!;
+      for (let j = this.runStart[g]!; j < jhi; j++) {
+        if (Math.abs(C[ro + j]!) > FACTOR_LIMIT) return false;
+        this.factC[ro + j] = Math.exp(C[ro + j]!);
+        maxD = Math.max(maxD, Math.abs(A[ro + j]!));
+      }
+      // split the run into linear pieces of consecutive stages
+      let j = this.runStart[g]!;
+      while (j < jhi) {
+        const d0 = A[ro + j]!;
+        let j1 = j + 1;
+        let beta = 0;
+        if (j1 < jhi && stages[j1] === stages[j]! + 1) {
+          beta = A[ro + j1]! - d0;
+          j1++;
+          while (j1 < jhi && stages[j1] === stages[j1 - 1]! + 1 && Math.abs(A[ro + j1]! - (d0 + beta * (j1 - j))) <= LINEAR_TOLERANCE) j1++;
+        }
+        if (d0 !== 0 || beta !== 0) {
+          this.pieceSlot[np] = g;
+          this.pieceFeature[np] = this.changedFeatures[g]!;
+          this.pieceStart[np] = j;
+          this.pieceEnd[np] = j1;
+          this.pieceD0[np] = d0;
+          this.pieceBeta[np] = beta;
+          np++;
+        }
+        j = j1;
+      }
+    }
+    this.nPieces = np;
+    this.nPieceStages = ns;
+    // |d x| <= FACTOR_LIMIT keeps every partial product finite and non-zero
+    this.xLimit = maxD > 0 ? FACTOR_LIMIT / maxD : Infinity;
+    return true;
+  }
+
+  applyFactors(data: ZData, i: number, E: Float64Array, base: number, stages: Int32Array): boolean {
+    const { B, x, present } = data;
+    const xo = i * B;
+    const np = this.nPieces;
+    const lim = this.xLimit;
+    for (let p = 0; p < np; p++) if (Math.abs(x[xo + this.pieceFeature[p]!]!) > lim) return false;
+    const ns = this.nPieceStages;
+    const fc = this.factC;
+    for (let p = 0; p < np; p++) {
+      const f = xo + this.pieceFeature[p]!;
+      if (present[f] === 0) continue;
+      const xv = x[f]!;
+      const j0 = this.pieceStart[p]!;
+      const j1 = this.pieceEnd[p]!;
+      let a = fastExp(this.pieceD0[p]! * xv);
+      const r = j1 - j0 > 1 ? fastExp(this.pieceBeta[p]! * xv) : 1;
+      const co = this.pieceSlot[p]! * ns;
+      // the piece's stages are consecutive: E index = off + j
+      const off = base + stages[j0]! - j0;
+      for (let j = j0; j < j1; j++) {
+        E[off + j] *= a * fc[co + j]!;
+        a *= r;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Regroup changed cells per biomarker into dense rows over the changed stages: coefA = d,
+   * coefC = c, and each biomarker's run of stages [runStart, runEnd). Returns the number of biomarkers.
+   */
+  private groupChanges(ch: TemplateChanges): number {
+    const ns = ch.nStages;
+    const slot = this.featureSlot;
+    slot.fill(-1);
+    let nf = 0;
+    const feats = this.changedFeatures;
+    for (let q = 0; q < ch.n; q++) {
+      const f = ch.feature[q]!;
+      if (slot[f] === -1) {
+        slot[f] = nf;
+        feats[nf++] = f;
+      }
+    }
+    const need = nf * ns;
+    const A = this.coefA;
+    const C = this.coefC;
+    A.fill(0, 0, need);
+    C.fill(0, 0, need);
+    const jlo = this.runStart;
+    const jhi = this.runEnd;
+    jlo.fill(ns, 0, nf);
+    jhi.fill(0, 0, nf);
+    for (let j = 0; j < ns; j++) {
+      for (let q = ch.stageStart[j]!; q < ch.stageStart[j + 1]!; q++) {
+        const o = ch.oldValue[q]!;
+        const n = ch.newValue[q]!;
+        const g = slot[ch.feature[q]!]!;
+        const r = g * ns + j;
+        A[r] = n - o;
+        C[r] = -0.5 * (n - o) * (n + o);
+        if (j < jlo[g]!) jlo[g] = j;
+        if (j + 1 > jhi[g]!) jhi[g] = j + 1;
+      }
+    }
+    return nf;
   }
 }
 
