@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { UserError } from '../common/errors.js';
 import { readJsonValidated } from '../io/json.js';
+import { readModelFile } from '../io/modelfile.js';
 import { columnIndex, parseNumber, readTable } from '../io/csv.js';
 import type { CvResult } from '../cv/types.js';
 import type { Assignment, KmeansModelFile, SustainModelFile } from '../sustain/types.js';
@@ -13,45 +14,6 @@ import type { ExtractionFailure, ReportSubjects } from './types.js';
 
 const num = z.number();
 const int = z.number().int();
-const namedEvent = z.tuple([z.string(), num]);
-
-const sustainFit = z.looseObject({
-  subtypes: int.min(1),
-  sequences: z.array(z.array(namedEvent)),
-  fractions: z.array(num),
-  logLikelihood: num,
-  samples: z.looseObject({
-    sequences: z.array(z.array(z.array(int))),
-    fractions: z.array(z.array(num)),
-    logLikelihood: z.array(num),
-  }),
-});
-
-const modelBase = {
-  format: z.literal('ms-subtype-model'),
-  formatVersion: z.literal(1),
-  toolVersion: z.string(),
-  biomarkers: z.array(z.string()).min(1),
-  settings: z.looseObject({ seed: num }),
-  training: z.looseObject({ subjects: int }),
-};
-
-const sustainModel = z.looseObject({
-  ...modelBase,
-  method: z.literal('sustain-zscore'),
-  zvals: z.array(z.array(num)),
-  zmax: z.array(num),
-  events: z.array(namedEvent).min(1),
-  fits: z.array(sustainFit).min(1),
-});
-
-const kmeansModel = z.looseObject({
-  ...modelBase,
-  method: z.literal('kmeans'),
-  fits: z.array(
-    z.looseObject({ subtypes: int.min(1), centroids: z.array(z.array(num)), fractions: z.array(num), silhouette: num, inertia: num }),
-  ),
-});
 
 const cvResult = z.looseObject({
   format: z.literal('ms-subtype-cv'),
@@ -76,27 +38,20 @@ const cvResult = z.looseObject({
   stability: z.record(z.string(), z.array(num)).optional(),
 });
 
-function methodOf(file: string): unknown {
-  try {
-    return (JSON.parse(readFileSync(file, 'utf8')) as { method?: unknown })?.method;
-  } catch {
-    return undefined;
-  }
-}
-
+// Model files are read by the one validator the engine uses (src/io/modelfile.ts); the report only
+// adds which flag each kind of model belongs to.
 export function readSustainModel(file: string): SustainModelFile {
-  if (existsSync(file) && methodOf(file) === 'kmeans') {
+  const m = readModelFile(file);
+  if (m.method === 'kmeans') {
     throw new UserError('this is a k-means model; give the SuStaIn model with --model and this one with --kmeans', { file, field: 'method' });
   }
-  const m = readJsonValidated(file, sustainModel, 'model file') as unknown as SustainModelFile;
-  m.fits.forEach((f, i) => {
-    if (f.subtypes !== i + 1) throw new UserError(`fits[${i}] should be the ${i + 1}-subtype fit but has ${f.subtypes} subtypes`, { file, field: `fits.${i}.subtypes` });
-  });
   return m;
 }
 
 export function readKmeansModel(file: string): KmeansModelFile {
-  return readJsonValidated(file, kmeansModel, 'k-means model file') as unknown as KmeansModelFile;
+  const m = readModelFile(file);
+  if (m.method !== 'kmeans') throw new UserError(`expected a k-means model (from fit --method kmeans), this is a ${m.method} model`, { file, field: 'method' });
+  return m;
 }
 
 export function readCvResult(file: string): CvResult {

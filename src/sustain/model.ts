@@ -66,11 +66,11 @@ export interface ProgressionModel<D extends ModelData = ModelData> {
    */
   prepareFactors(changes: TemplateChanges): boolean;
   /**
-   * Multiply E[base + changes.stages[j]] by exp(change of L[i, stages[j]]) for subject i, after
-   * prepareFactors(changes). Returns false, leaving E untouched, when subject i's factors could
-   * overflow (the caller recomputes the subject exactly).
+   * Multiply E[base + changes.stages[j]] (E[base + j] when stages is null) by exp(change of
+   * L[i, changes.stages[j]]) for subject i, after prepareFactors(changes). Returns false, leaving E
+   * untouched, when subject i's factors could overflow (the caller recomputes the subject exactly).
    */
-  applyFactors(data: D, i: number, E: Float64Array, base: number, stages: Int32Array): boolean;
+  applyFactors(data: D, i: number, E: Float64Array, base: number, stages: Int32Array | null): boolean;
 }
 
 export function allocChanges(nStages: number, nFeatures: number): TemplateChanges {

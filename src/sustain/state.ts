@@ -47,6 +47,8 @@ export class SubtypeTables {
   lStale = false;
   // pending proposal
   hasPending = false;
+  /** the pending proposal was computed multiplicatively (no pendL: its rows come from pendingTmpl) */
+  pendFactors = false;
   pendingSeq: Int32Array;
   pendingTmpl: Float64Array;
   readonly changes: TemplateChanges;
@@ -54,8 +56,6 @@ export class SubtypeTables {
   pendL: Float64Array;
   pendE: Float64Array;
   readonly pendT: Float64Array;
-  /** stage -> index into the pending stage list, -1 if unchanged */
-  readonly pendIndex: Int32Array;
 
   constructor(readonly M: number, readonly S: number, readonly F: number, seq: Int32Array) {
     const N = seq.length;
@@ -72,7 +72,6 @@ export class SubtypeTables {
     this.pendL = new Float64Array(0);
     this.pendE = new Float64Array(0);
     this.pendT = new Float64Array(M);
-    this.pendIndex = new Int32Array(S).fill(-1);
   }
 }
 
@@ -142,7 +141,8 @@ export class MixtureTables<D extends ModelData> {
     this.subs.forEach((st, s) => {
       if (st.lStale) this.model.fillRow(this.data, st.tmpl, i, rows, s * S);
       else rows.set(st.L.subarray(i * S, i * S + S), s * S);
-      if (usePending && st.hasPending) {
+      if (usePending && st.hasPending && st.pendFactors) this.model.fillRow(this.data, st.pendingTmpl, i, rows, s * S);
+      else if (usePending && st.hasPending) {
         const ns = st.changes.nStages;
         for (let j = 0; j < ns; j++) rows[s * S + st.changes.stages[j]!] = st.pendL[i * ns + j]!;
       }
@@ -188,13 +188,8 @@ export class MixtureTables<D extends ModelData> {
     const ch = st.changes;
     diffTemplates(S, this.model.nFeatures, st.tmpl, st.pendingTmpl, ch);
     const ns = ch.nStages;
-    if (st.pendL.length === 0) {
-      st.pendL = new Float64Array(M * S);
-      st.pendE = new Float64Array(M * S);
-    }
-    st.pendIndex.fill(-1);
+    if (st.pendL.length === 0) st.pendL = new Float64Array(M * S);
     if (ns === 0) return 0;
-    for (let j = 0; j < ns; j++) st.pendIndex[ch.stages[j]!] = j;
     const L = st.L;
     const pL = st.pendL;
     const stages = ch.stages;
@@ -229,12 +224,76 @@ export class MixtureTables<D extends ModelData> {
   propose(s: number, seq: Int32Array): boolean {
     const st = this.subs[s]!;
     const { M, S } = this;
-    const ns = this.prepare(s, seq);
+    st.pendingSeq.set(seq);
+    this.model.template(seq, st.pendingTmpl);
+    const ch = st.changes;
+    diffTemplates(S, this.model.nFeatures, st.tmpl, st.pendingTmpl, ch);
     st.hasPending = true;
-    if (ns === 0) {
+    st.pendFactors = false;
+    if (ch.nStages === 0) {
       st.pendT.set(st.T);
       return false;
     }
+    if (st.pendE.length === 0) st.pendE = new Float64Array(M * S);
+    st.pendFactors = this.model.prepareFactors(ch);
+    if (st.pendFactors) this.proposeFactors(s);
+    else this.proposeExp(s, seq);
+    return true;
+  }
+
+  /** Pending E = E * exp(change of L) over the changed stages; totals by differences. */
+  private proposeFactors(s: number): void {
+    const st = this.subs[s]!;
+    const { M, S } = this;
+    const E = st.E;
+    const T = st.T;
+    const pE = st.pendE;
+    const pT = st.pendT;
+    const stages = st.changes.stages;
+    const ns = st.changes.nStages;
+    for (let i = 0; i < M; i++) {
+      const base = i * S;
+      const pb = i * ns;
+      let ok = true;
+      for (let j = 0; j < ns; j++) {
+        const e = E[base + stages[j]!]!;
+        pE[pb + j] = e;
+        if (!(e >= TINY)) ok = false;
+      }
+      if (ok && this.model.applyFactors(this.data, i, pE, pb, null)) {
+        let dT = 0;
+        for (let j = 0; j < ns; j++) dT += pE[pb + j]! - E[base + stages[j]!]!;
+        const t = MixtureTables.total(T[i]!, dT, E, base, S, stages, ns, pE, pb);
+        if (t > 0 && t < HUGE) {
+          pT[i] = t;
+          continue;
+        }
+      }
+      pT[i] = this.exactPendingRow(s, i);
+    }
+  }
+
+  /**
+   * Subject i's pending E of subtype s at the changed stages from the pending template (Math.exp);
+   * returns the pending total (out of range totals go to logLik's exact path, which re-centres).
+   */
+  private exactPendingRow(s: number, i: number): number {
+    const st = this.subs[s]!;
+    const S = this.S;
+    const ns = st.changes.nStages;
+    const stages = st.changes.stages;
+    const rows = this.rows;
+    this.model.fillRow(this.data, st.pendingTmpl, i, rows, 0);
+    const r = this.ref[i]!;
+    for (let j = 0; j < ns; j++) st.pendE[i * ns + j] = Math.exp(rows[stages[j]!]! - r);
+    return MixtureTables.total(0, 0, st.E, i * S, S, stages, ns, st.pendE, i * ns);
+  }
+
+  /** The exp path: pending L = L + deltas at the changed stages, E by exp. */
+  private proposeExp(s: number, seq: Int32Array): void {
+    const st = this.subs[s]!;
+    const { M, S } = this;
+    const ns = this.prepare(s, seq);
     const E = st.E;
     const T = st.T;
     const pL = st.pendL;
@@ -256,7 +315,6 @@ export class MixtureTables<D extends ModelData> {
       }
       pT[i] = MixtureTables.total(T[i]!, dT, E, base, S, stages, ns, pE, pb);
     }
-    return true;
   }
 
   /**
@@ -271,7 +329,6 @@ export class MixtureTables<D extends ModelData> {
     this.model.template(seq, st.pendingTmpl);
     const ch = st.changes;
     diffTemplates(this.S, this.model.nFeatures, st.tmpl, st.pendingTmpl, ch);
-    st.pendIndex.fill(-1);
     const multiplicative = ch.nStages > 0 && this.model.prepareFactors(ch);
     // the exp path updates L incrementally: it must be current for the old template
     if (!multiplicative) this.ensureL(st);
@@ -378,13 +435,18 @@ export class MixtureTables<D extends ModelData> {
       for (let i = 0; i < M; i++) {
         const base = i * S;
         const pb = i * ns;
-        for (let j = 0; j < ns; j++) {
-          const k = base + ch.stages[j]!;
-          st.L[k] = st.pendL[pb + j]!;
-          st.E[k] = st.pendE[pb + j]!;
+        if (st.pendFactors) {
+          for (let j = 0; j < ns; j++) st.E[base + ch.stages[j]!] = st.pendE[pb + j]!;
+        } else {
+          for (let j = 0; j < ns; j++) {
+            const k = base + ch.stages[j]!;
+            st.L[k] = st.pendL[pb + j]!;
+            st.E[k] = st.pendE[pb + j]!;
+          }
         }
       }
       st.T.set(st.pendT);
+      if (st.pendFactors) st.lStale = true;
     }
     this.flushRebase();
   }

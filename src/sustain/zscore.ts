@@ -353,7 +353,7 @@ export class ZscoreModel implements ProgressionModel<ZData> {
     return true;
   }
 
-  applyFactors(data: ZData, i: number, E: Float64Array, base: number, stages: Int32Array): boolean {
+  applyFactors(data: ZData, i: number, E: Float64Array, base: number, stages: Int32Array | null): boolean {
     const { B, x, present } = data;
     const xo = i * B;
     const np = this.nPieces;
@@ -371,7 +371,7 @@ export class ZscoreModel implements ProgressionModel<ZData> {
       const r = j1 - j0 > 1 ? fastExp(this.pieceBeta[p]! * xv) : 1;
       const co = this.pieceSlot[p]! * ns;
       // the piece's stages are consecutive: E index = off + j
-      const off = base + stages[j0]! - j0;
+      const off = stages === null ? base : base + stages[j0]! - j0;
       for (let j = j0; j < j1; j++) {
         E[off + j] *= a * fc[co + j]!;
         a *= r;
