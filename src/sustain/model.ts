@@ -60,11 +60,14 @@ export interface ProgressionModel<D extends ModelData = ModelData> {
   stageDeltas(data: D, changes: TemplateChanges, out: Float64Array, stride?: number, columns?: Int32Array | null): void;
   /** One subject's row of the full table: out[offset + k] = log p(x_i | stage k) (same numbers as fillTable). */
   fillRow(data: D, template: Float64Array, i: number, out: Float64Array, offset: number): void;
+  /** As fillRow at the given stages only: out[offset + j] = log p(x_i | stage stages[j]), j < ns. */
+  fillStages(data: D, template: Float64Array, i: number, stages: Int32Array, ns: number, out: Float64Array, offset: number): void;
   /**
    * Prepare the multiplicative update for `changes` (see applyFactors). Returns false when it cannot
-   * be done safely (the caller then uses stageDeltas and exp).
+   * be done safely, or when its estimated cost per subject (in multiply-adds, an exp counting 12)
+   * exceeds `alternativeCost` (Infinity: always use it when safe). The caller then uses exp.
    */
-  prepareFactors(changes: TemplateChanges): boolean;
+  prepareFactors(changes: TemplateChanges, alternativeCost: number): boolean;
   /**
    * Multiply E[base + changes.stages[j]] (E[base + j] when stages is null) by exp(change of
    * L[i, changes.stages[j]]) for subject i, after prepareFactors(changes). Returns false, leaving E

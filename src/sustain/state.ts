@@ -7,30 +7,48 @@
  * Then log p(x_i) = ref_i + log(sum_s f_s T_s[i]): log-sum-exp with a per-subject shift, so no
  * subject underflows (pySuStaIn instead adds 1e-250 to the plain sum).
  *
- * A proposed sequence is diffed against the current template; only the changed stages' L and E are
- * recomputed (into a pending buffer), and T is updated by the difference. commit() makes the pending
- * state current; discard() drops it. apply() makes a move current in place when it will be kept
- * anyway (EM walk, staging). refresh() recomputes everything from scratch (bounding drift).
+ * A proposed sequence is diffed against the current template; only the changed stages' E are
+ * recomputed (into a pending buffer), and T is updated by the difference. Usually E is multiplied by
+ * exp(change of L), evaluated per linear piece of the change (see ZscoreModel.prepareFactors), which
+ * leaves L behind (lStale): L is then refilled from the template only when the exp path needs it.
+ * commit() makes the pending state current; discard() drops it. apply() makes a move current in
+ * place when it will be kept anyway (EM walk, staging). refresh() recomputes everything from scratch
+ * (bounding drift).
  */
 import type { ModelData, ProgressionModel, TemplateChanges } from './model.js';
 import { allocChanges, diffTemplates, inversePositions } from './model.js';
 import { fastExp } from './fastexp.js';
 
-/** Below this fraction of the old total, an incremental T update has lost precision: resum. */
-const CANCELLATION = 1e-6;
-/** Cells this far below the subject's reference (log scale) contribute nothing representable. */
-const NEGLIGIBLE = -40;
+/**
+ * Below this fraction of the old total plus the magnitude of the changed cells (mass moving between
+ * stages cancels inside the difference too), an incremental T update has lost precision: resum.
+ */
+const CANCELLATION = 1e-3;
 /**
  * The multiplicative update cannot bring back a cell that underflowed, and must not overflow:
- * subjects with a changed E outside [TINY, ...] or a total above HUGE are recomputed exactly.
+ * subjects with a changed E below TINY or a total above HUGE are recomputed exactly.
  */
 const TINY = 1e-280;
 const HUGE = 1e280;
+/** The exp paths store cells below TINY (log scale, relative to the reference) as exactly zero. */
+const NEGLIGIBLE = Math.log(TINY);
 
+/** Sum of E[base .. base + S) (four partial sums: the additions overlap instead of waiting on each other). */
 function rowTotal(E: Float64Array, base: number, S: number): number {
-  let t = 0;
-  for (let k = base; k < base + S; k++) t += E[k]!;
-  return t;
+  let t0 = 0;
+  let t1 = 0;
+  let t2 = 0;
+  let t3 = 0;
+  const end = base + S;
+  let k = base;
+  for (; k + 3 < end; k += 4) {
+    t0 += E[k]!;
+    t1 += E[k + 1]!;
+    t2 += E[k + 2]!;
+    t3 += E[k + 3]!;
+  }
+  for (; k < end; k++) t0 += E[k]!;
+  return t0 + t1 + (t2 + t3);
 }
 
 export class SubtypeTables {
@@ -182,7 +200,6 @@ export class MixtureTables<D extends ModelData> {
   private prepare(s: number, seq: Int32Array): number {
     const st = this.subs[s]!;
     const { M, S } = this;
-    this.ensureL(st);
     st.pendingSeq.set(seq);
     this.model.template(seq, st.pendingTmpl);
     const ch = st.changes;
@@ -193,6 +210,11 @@ export class MixtureTables<D extends ModelData> {
     const L = st.L;
     const pL = st.pendL;
     const stages = ch.stages;
+    if (st.lStale) {
+      // L lags (multiplicative updates): the changed stages straight from the pending template
+      for (let i = 0; i < M; i++) this.model.fillStages(this.data, st.pendingTmpl, i, stages, ns, pL, i * ns);
+      return ns;
+    }
     // pending L = current L at the changed stages, plus the model's deltas
     for (let i = 0; i < M; i++) {
       const base = i * S;
@@ -204,9 +226,9 @@ export class MixtureTables<D extends ModelData> {
   }
 
   /** Row total after replacing the changed stages, resummed when the incremental update cancelled. */
-  private static total(t0: number, dT: number, E: Float64Array, base: number, S: number, stages: Int32Array, ns: number, vals: Float64Array, pb: number): number {
+  private static total(t0: number, dT: number, mag: number, E: Float64Array, base: number, S: number, stages: Int32Array, ns: number, vals: Float64Array, pb: number): number {
     const t = t0 + dT;
-    if (t > CANCELLATION * t0) return t;
+    if (t > CANCELLATION * (t0 + mag)) return t;
     // Catastrophic cancellation (or a subject whose mass moved entirely): resum exactly.
     let u = 0;
     let j = 0;
@@ -235,7 +257,9 @@ export class MixtureTables<D extends ModelData> {
       return false;
     }
     if (st.pendE.length === 0) st.pendE = new Float64Array(M * S);
-    st.pendFactors = this.model.prepareFactors(ch);
+    // the exp path: one exp per changed stage, after L + deltas, or L from the template if L lags
+    const ns = ch.nStages;
+    st.pendFactors = this.model.prepareFactors(ch, 12 * ns + (st.lStale ? 2 * ns * this.model.nFeatures : ch.n));
     if (st.pendFactors) this.proposeFactors(s);
     else this.proposeExp(s, seq);
     return true;
@@ -262,8 +286,14 @@ export class MixtureTables<D extends ModelData> {
       }
       if (ok && this.model.applyFactors(this.data, i, pE, pb, null)) {
         let dT = 0;
-        for (let j = 0; j < ns; j++) dT += pE[pb + j]! - E[base + stages[j]!]!;
-        const t = MixtureTables.total(T[i]!, dT, E, base, S, stages, ns, pE, pb);
+        let mag = 0;
+        for (let j = 0; j < ns; j++) {
+          const o = E[base + stages[j]!]!;
+          const n = pE[pb + j]!;
+          dT += n - o;
+          mag += n + o;
+        }
+        const t = MixtureTables.total(T[i]!, dT, mag, E, base, S, stages, ns, pE, pb);
         if (t > 0 && t < HUGE) {
           pT[i] = t;
           continue;
@@ -286,7 +316,7 @@ export class MixtureTables<D extends ModelData> {
     this.model.fillRow(this.data, st.pendingTmpl, i, rows, 0);
     const r = this.ref[i]!;
     for (let j = 0; j < ns; j++) st.pendE[i * ns + j] = Math.exp(rows[stages[j]!]! - r);
-    return MixtureTables.total(0, 0, st.E, i * S, S, stages, ns, st.pendE, i * ns);
+    return MixtureTables.total(0, 0, 0, st.E, i * S, S, stages, ns, st.pendE, i * ns);
   }
 
   /** The exp path: pending L = L + deltas at the changed stages, E by exp. */
@@ -306,14 +336,16 @@ export class MixtureTables<D extends ModelData> {
       const base = i * S;
       const pb = i * ns;
       let dT = 0;
+      let mag = 0;
       for (let j = 0; j < ns; j++) {
         const dl = pL[pb + j]! - r;
-        // exp(-40) = 4e-18 of the subject's reference stage (E = 1 there at the last refresh): below the precision of its total.
         const e = dl < NEGLIGIBLE ? 0 : fastExp(dl);
+        const o = E[base + stages[j]!]!;
         pE[pb + j] = e;
-        dT += e - E[base + stages[j]!]!;
+        dT += e - o;
+        mag += e + o;
       }
-      pT[i] = MixtureTables.total(T[i]!, dT, E, base, S, stages, ns, pE, pb);
+      pT[i] = MixtureTables.total(T[i]!, dT, mag, E, base, S, stages, ns, pE, pb);
     }
   }
 
@@ -329,9 +361,9 @@ export class MixtureTables<D extends ModelData> {
     this.model.template(seq, st.pendingTmpl);
     const ch = st.changes;
     diffTemplates(this.S, this.model.nFeatures, st.tmpl, st.pendingTmpl, ch);
-    const multiplicative = ch.nStages > 0 && this.model.prepareFactors(ch);
-    // the exp path updates L incrementally: it must be current for the old template
-    if (!multiplicative) this.ensureL(st);
+    const ns = ch.nStages;
+    // the exp path: L + deltas (L current), or the changed stages of L from the template (L lags)
+    const multiplicative = ns > 0 && this.model.prepareFactors(ch, 12 * ns + (st.lStale ? 2 * ns * this.model.nFeatures : ch.n));
     st.seq.set(seq);
     inversePositions(st.seq, st.pos);
     const tt = st.tmpl;
@@ -340,6 +372,12 @@ export class MixtureTables<D extends ModelData> {
     if (ch.nStages === 0) return;
     if (multiplicative) this.applyFactors(s);
     else this.applyExp(s);
+  }
+
+  /** Row total after the changed stages' E went from `old` by a sum of dT. */
+  private static updatedTotal(t0: number, dT: number, mag: number, E: Float64Array, base: number, S: number): number {
+    const t = t0 + dT;
+    return t > CANCELLATION * (t0 + mag) ? t : rowTotal(E, base, S);
   }
 
   /** E *= exp(change of L) over the changed stages, row totals resummed; L is left stale. */
@@ -385,7 +423,7 @@ export class MixtureTables<D extends ModelData> {
     return st.T[i]!;
   }
 
-  /** L += deltas in place, then the changed stages' E by exp and the row totals by differences. */
+  /** L at the changed stages (by deltas, or from the template when L lags), E by exp, totals by differences. */
   private applyExp(s: number): void {
     const st = this.subs[s]!;
     const { M, S } = this;
@@ -396,21 +434,26 @@ export class MixtureTables<D extends ModelData> {
     const T = st.T;
     const stages = ch.stages;
     const ref = this.ref;
-    this.model.stageDeltas(this.data, ch, L, S, stages);
+    const rows = this.rows;
+    if (!st.lStale) this.model.stageDeltas(this.data, ch, L, S, stages);
     for (let i = 0; i < M; i++) {
       const r = ref[i]!;
       const base = i * S;
+      if (st.lStale) {
+        this.model.fillStages(this.data, st.tmpl, i, stages, ns, rows, 0);
+        for (let j = 0; j < ns; j++) L[base + stages[j]!] = rows[j]!;
+      }
       let dT = 0;
+      let mag = 0;
       for (let j = 0; j < ns; j++) {
         const k = base + stages[j]!;
         const dl = L[k]! - r;
         const e = dl < NEGLIGIBLE ? 0 : fastExp(dl);
         dT += e - E[k]!;
+        mag += e + E[k]!;
         E[k] = e;
       }
-      const t0 = T[i]!;
-      const t = t0 + dT;
-      T[i] = t > CANCELLATION * t0 ? t : rowTotal(E, base, S);
+      T[i] = MixtureTables.updatedTotal(T[i]!, dT, mag, E, base, S);
     }
   }
 

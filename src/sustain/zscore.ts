@@ -83,6 +83,8 @@ export class ZscoreModel implements ProgressionModel<ZData> {
   private readonly pieceD0: Float64Array;
   private readonly pieceBeta: Float64Array;
   private nPieces = 0;
+  /** biomarkers changed by the prepared move (the first nChanged of changedFeatures) */
+  private nChanged = 0;
   private nPieceStages = 0;
   private xLimit = Infinity;
 
@@ -246,6 +248,21 @@ export class ZscoreModel implements ProgressionModel<ZData> {
     for (let i = 0; i < data.M; i++) this.fillRow(data, template, i, L, i * S);
   }
 
+  fillStages(data: ZData, template: Float64Array, i: number, stages: Int32Array, ns: number, out: Float64Array, offset: number): void {
+    const { B, x, present, constant } = data;
+    const xo = i * B;
+    const c = constant[i]!;
+    for (let j = 0; j < ns; j++) {
+      const to = stages[j]! * B;
+      let acc = 0;
+      for (let b = 0; b < B; b++) {
+        const d = x[xo + b]! - template[to + b]!;
+        acc += present[xo + b]! * d * d;
+      }
+      out[offset + j] = c - 0.5 * acc;
+    }
+  }
+
   fillRow(data: ZData, template: Float64Array, i: number, out: Float64Array, offset: number): void {
     const { B, x, present, constant } = data;
     const S = this.nStages;
@@ -307,9 +324,10 @@ export class ZscoreModel implements ProgressionModel<ZData> {
    * piecewise linear), exp(d x) = exp(d0 x) * exp(beta x)^m: two exps per subject per piece, then
    * multiplies. exp(c) depends on the stage only and is computed once per move.
    */
-  prepareFactors(ch: TemplateChanges): boolean {
+  prepareFactors(ch: TemplateChanges, alternativeCost: number): boolean {
     const ns = ch.nStages;
     const nf = this.groupChanges(ch);
+    this.nChanged = nf;
     const A = this.coefA;
     const C = this.coefC;
     const stages = ch.stages;
@@ -348,6 +366,18 @@ export class ZscoreModel implements ProgressionModel<ZData> {
     }
     this.nPieces = np;
     this.nPieceStages = ns;
+    if (alternativeCost < Infinity) {
+      // rough per-subject cost, in multiply-adds (an exp ~ 12): a move of many events (MCMC) changes
+      // many biomarkers, each split into several pieces, and one exp per stage may then be cheaper
+      let exps = 0;
+      let cells = 0;
+      for (let p = 0; p < np; p++) {
+        const len = this.pieceEnd[p]! - this.pieceStart[p]!;
+        exps += len > 1 ? 2 : 1;
+        cells += len;
+      }
+      if (12 * exps + 2 * cells > alternativeCost) return false;
+    }
     // |d x| <= FACTOR_LIMIT keeps every partial product finite and non-zero
     this.xLimit = maxD > 0 ? FACTOR_LIMIT / maxD : Infinity;
     return true;
@@ -356,20 +386,28 @@ export class ZscoreModel implements ProgressionModel<ZData> {
   applyFactors(data: ZData, i: number, E: Float64Array, base: number, stages: Int32Array | null): boolean {
     const { B, x, present } = data;
     const xo = i * B;
-    const np = this.nPieces;
-    const lim = this.xLimit;
-    for (let p = 0; p < np; p++) if (Math.abs(x[xo + this.pieceFeature[p]!]!) > lim) return false;
-    const ns = this.nPieceStages;
+    // (typed arrays in locals: the loop below runs for every subject of every candidate)
+    const feature = this.pieceFeature;
+    const start = this.pieceStart;
+    const end = this.pieceEnd;
+    const d0 = this.pieceD0;
+    const beta = this.pieceBeta;
+    const slot = this.pieceSlot;
     const fc = this.factC;
+    const np = this.nPieces;
+    const ns = this.nPieceStages;
+    const lim = this.xLimit;
+    const feats = this.changedFeatures;
+    for (let g = 0; g < this.nChanged; g++) if (Math.abs(x[xo + feats[g]!]!) > lim) return false;
     for (let p = 0; p < np; p++) {
-      const f = xo + this.pieceFeature[p]!;
+      const f = xo + feature[p]!;
       if (present[f] === 0) continue;
       const xv = x[f]!;
-      const j0 = this.pieceStart[p]!;
-      const j1 = this.pieceEnd[p]!;
-      let a = fastExp(this.pieceD0[p]! * xv);
-      const r = j1 - j0 > 1 ? fastExp(this.pieceBeta[p]! * xv) : 1;
-      const co = this.pieceSlot[p]! * ns;
+      const j0 = start[p]!;
+      const j1 = end[p]!;
+      let a = fastExp(d0[p]! * xv);
+      const r = j1 - j0 > 1 ? fastExp(beta[p]! * xv) : 1;
+      const co = slot[p]! * ns;
       // the piece's stages are consecutive: E index = off + j
       const off = stages === null ? base : base + stages[j0]! - j0;
       for (let j = j0; j < j1; j++) {

@@ -137,4 +137,47 @@ describe('stable and incremental likelihood', () => {
     const exact = logLikelihood(d, t, mix.subs.map((x) => Array.from(x.seq)), f);
     expect(Math.abs(mix.logLik(f) - exact)).toBeLessThan(1e-8 * Math.abs(exact));
   });
+
+  it('incremental tables stay exact for extreme and missing values (the exact fallbacks of the multiplicative update)', () => {
+    // z-scores up to +-300 push cells past exp's range (under/overflow relative to the reference):
+    // those subjects must take the exact paths, and moves of every size (EM steps, MCMC jumps) must agree.
+    const B = 4;
+    const M = 40;
+    const rng = Rng.fromSeed(11);
+    const values = new Float64Array(M * B);
+    for (let i = 0; i < M; i++) {
+      for (let b = 0; b < B; b++) {
+        const u = rng.uniform();
+        values[i * B + b] = u < 0.1 ? NaN : u < 0.25 ? (rng.uniform() - 0.3) * 600 : 3 * rng.uniform() + rng.normal();
+      }
+      if (Number.isNaN(values[i * B]!) && Number.isNaN(values[i * B + 1]!)) values[i * B] = 1;
+    }
+    const d: ZTable = { subjects: Array.from({ length: M }, (_, i) => `s${i}`), biomarkers: ['a', 'b', 'c', 'd'], values };
+    const t: Thresholds = { zvals: [[1, 2, 3], [1, 2], [2], [1, 3]], zmax: [5, 4, 6, 5] };
+    const model = new ZscoreModel(t);
+    const mix = new MixtureTables(model, model.prepare(values, M), [model.randomSequence(rng), model.randomSequence(rng)]);
+    const f = [0.6, 0.4];
+    const range = new Int32Array(2);
+    for (let it = 0; it < 400; it++) {
+      const s = rng.int(2);
+      const st = mix.subs[s]!;
+      const from = rng.int(model.nEvents);
+      model.allowedRange(st.pos, st.seq[from]!, range);
+      // half of the moves are single steps (the EM walk), the rest anywhere in the allowed range
+      const step = from + (rng.uniform() < 0.5 ? -1 : 1);
+      const to = rng.uniform() < 0.5 && step >= range[0]! && step < range[1]! ? step : range[0]! + rng.int(range[1]! - range[0]!);
+      const next = Int32Array.from(st.seq);
+      moveEvent(next, from, to);
+      const exact = logLikelihood(d, t, mix.subs.map((x, q) => Array.from(q === s ? next : x.seq)), f);
+      if (rng.uniform() < 0.5) {
+        mix.apply(s, next);
+        expect(Math.abs(mix.logLik(f, false) - exact)).toBeLessThan(1e-8 * Math.abs(exact));
+      } else {
+        mix.propose(s, next);
+        expect(Math.abs(mix.logLik(f) - exact)).toBeLessThan(1e-8 * Math.abs(exact));
+        if (rng.uniform() < 0.5) mix.commit(s);
+        else mix.discard(s);
+      }
+    }
+  });
 });
