@@ -61,11 +61,12 @@ describe('fit on the shared small cohort (light settings)', () => {
       late.map((i) => t.subtype[i]!),
     );
     const rho = spearman(Array.from(a.mlStage), t.stage);
-    // Both numbers come from one MCMC run: over seeds (same ML model, pySuStaIn's MCMC settings) ours
-    // ranged ARI 0.48-0.55 and rho 0.963-0.967 around pySuStaIn's single-run 0.520 / 0.966 (0.536 /
-    // 0.966 with 1e5 iterations). So the bar is pySuStaIn's value less that Monte Carlo spread.
-    expect(ari).toBeGreaterThanOrEqual(PY_SMALL.ari - 0.04);
-    expect(rho).toBeGreaterThanOrEqual(PY_SMALL.rho - 0.003);
+    // Both numbers come from one seeded MCMC run (seed 1 here: ARI 0.568, rho 0.9654). Over other seeds
+    // ours ranged ARI 0.48-0.55 and rho 0.963-0.967 around pySuStaIn's single run, 0.520 / 0.966
+    // (0.536 / 0.966 with 1e5 iterations). ARI is held to pySuStaIn's figure; rho to it less 0.001,
+    // since REFERENCE.md gives it to three decimals and this run is 0.0006 below that rounded value.
+    expect(ari).toBeGreaterThanOrEqual(PY_SMALL.ari);
+    expect(rho).toBeGreaterThanOrEqual(PY_SMALL.rho - 0.001);
     // the ML model itself is pySuStaIn's optimum (EM test above); the hard subtype split recovers
     // most late-stage subjects
     const lateOnly = t.stage.map((s, i) => (s > 6 ? i : -1)).filter((i) => i >= 0);
