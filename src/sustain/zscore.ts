@@ -117,18 +117,20 @@ export class ZscoreModel implements ProgressionModel<ZData> {
   /** The piecewise-linear curves on the grid 0..N+1 (the simulator's noise-free values): out[g * B + b]. */
   points(seq: Int32Array, out: Float64Array): void {
     const B = this.nFeatures;
+    const pos = eventPositions(seq, this.nEvents);
     for (let b = 0; b < B; b++) {
-      this.curve(seq, b);
+      this.curve(pos, b);
       for (let g = 0; g <= this.nEvents + 1; g++) out[g * B + b] = this.point[g]!;
     }
   }
 
-  /** Fill this.point with biomarker b's curve for `seq` (pos must be current in posBuf). */
-  private curve(seq: Int32Array, b: number): void {
+  /**
+   * Fill this.point (grid 0..N+1) with biomarker b's piecewise-linear curve through its knots
+   * (0, 0), (pos+1, z) for each of its events, (N+1, zmax). `pos[e]` is event e's position.
+   */
+  private curve(pos: Int32Array, b: number): void {
     const N = this.nEvents;
     const ev = this.events;
-    const pos = scratchPos(N);
-    for (let p = 0; p < N; p++) pos[seq[p]!] = p;
     const kp = this.knotPos;
     const kv = this.knotVal;
     const point = this.point;
@@ -152,33 +154,12 @@ export class ZscoreModel implements ProgressionModel<ZData> {
 
   /** Stage-major expected values: out[k * B + b]. Arithmetic mirrors pySuStaIn's linspace so numbers agree. */
   template(seq: Int32Array, out: Float64Array): void {
-    const N = this.nEvents;
     const B = this.nFeatures;
     const S = this.nStages;
-    const ev = this.events;
     const point = this.point;
-    const kp = this.knotPos;
-    const kv = this.knotVal;
-    // positions of events: scan once
-    const pos = scratchPos(N);
-    for (let p = 0; p < N; p++) pos[seq[p]!] = p;
+    const pos = eventPositions(seq, this.nEvents);
     for (let b = 0; b < B; b++) {
-      const m = ev.count[b]!;
-      kp[0] = 0;
-      kv[0] = 0;
-      for (let j = 0; j < m; j++) {
-        kp[j + 1] = pos[ev.first[b]! + j]! + 1;
-        kv[j + 1] = ev.z[ev.first[b]! + j]!;
-      }
-      kp[m + 1] = N + 1;
-      kv[m + 1] = this.zmax[b]!;
-      for (let j = 0; j <= m; j++) {
-        const g0 = kp[j]!;
-        const g1 = kp[j + 1]!;
-        const a = kv[j]!;
-        const step = (kv[j + 1]! - a) / (g1 - g0);
-        for (let t = 0; t <= g1 - g0; t++) point[g0 + t] = a + step * t;
-      }
+      this.curve(pos, b);
       for (let k = 0; k < S; k++) out[k * B + b] = 0.5 * point[k]! + 0.5 * point[k + 1]!;
     }
   }
@@ -462,7 +443,11 @@ export class ZscoreModel implements ProgressionModel<ZData> {
 
 // Small module-level scratch buffers (grown on demand): the model is used by one thread at a time.
 let posBuf = new Int32Array(0);
-function scratchPos(n: number): Int32Array {
+
+/** Position of every event in `seq` (a shared scratch buffer: valid until the next call). */
+function eventPositions(seq: Int32Array, n: number): Int32Array {
   if (posBuf.length < n) posBuf = new Int32Array(n);
-  return posBuf;
+  const pos = posBuf;
+  for (let p = 0; p < n; p++) pos[seq[p]!] = p;
+  return pos;
 }
