@@ -1,19 +1,11 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { writeReport } from '../report/index.js';
+import type { WriteReportOptions } from '../report/index.js';
 import { floatOption, intOption, numberListOption } from './options.js';
 
-interface ReportFlags {
-  model: string;
-  subjects: string;
-  out: string;
-  subtypes?: number;
-  cv?: string;
-  kmeans?: string;
-  normaliserReport?: string;
-  features?: string;
-  errors?: string;
-  title?: string;
+// The flags are writeReport's paths plus the report options, spelled as commander gives them.
+interface ReportFlags extends Omit<WriteReportOptions, 'options'> {
   cvPositionalVariance?: boolean;
   confidenceBands?: number[];
   interval?: number;

@@ -12,6 +12,7 @@ import { readModelFile, writeModelFile } from '../io/modelfile.js';
 import { createProgress } from '../io/progress.js';
 import { readZTable, sidecarFeatures, writeZTable } from '../io/ztable.js';
 import { assignSubjectsParallel, fitSustain, FIT_DEFAULTS, makeThresholds, simulateCohort, type ThresholdOverrides } from '../sustain/index.js';
+import type { SimulateOptions } from '../sustain/index.js';
 import type { Assignment, ModelFile, ZTable } from '../sustain/types.js';
 import { assignKmeans, fitKmeansModel } from '../cv/kmeans.js';
 import { floatOption, intOption, jobsOption, listOption, numberListOption } from './options.js';
@@ -134,14 +135,8 @@ async function assignCommand(o: AssignFlags): Promise<void> {
   process.stdout.write(`assigned ${a.subjects.length} subjects to the ${a.subtypes}-subtype model; wrote ${o.out}\n`);
 }
 
-interface SimFlags {
-  subjects: number;
-  biomarkers: number;
-  subtypes: number;
-  zvals: number[];
-  zmax: number;
-  seed: number;
-  fractions?: number[];
+// simulateCohort's options as commander parses them, plus where to write.
+interface SimFlags extends SimulateOptions {
   controlFraction: number;
   out: string;
 }
