@@ -61,6 +61,8 @@ function accumulate(a: SubjectArrays, lesionThreshold: number): LabelStats {
   if (n === 0) return { counts, lesionCounts: null, lesionVoxels: 0 };
   let prev = L[0]!;
   let run = 0;
+  // Two loops on purpose: without a lesion mask the hot loop is a bare run-length count, with no
+  // per-voxel mask test.
   if (!a.lesion) {
     for (let i = 0; i < n; i++) {
       const v = L[i]!;
