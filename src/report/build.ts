@@ -384,7 +384,8 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
     figures: {},
   };
   const cv = inputs.cv;
-  let kWhy = inputs.subtypes !== undefined ? 'as asked' : cv !== undefined && cv.recommendedSubtypes === k ? 'recommended by CV' : k === model.fits.length ? 'largest fitted' : 'as in the subject table';
+  // CV's agreement is worth saying even when K was given explicitly (as `run` does with CV's choice).
+  let kWhy = cv !== undefined && cv.recommendedSubtypes === k ? 'recommended by CV' : inputs.subtypes !== undefined ? 'as asked' : k === model.fits.length ? 'largest fitted' : 'as in the subject table';
   let notice = '';
   if (cv !== undefined && cv.recommendedSubtypes !== k) {
     kWhy = `CV recommends ${cv.recommendedSubtypes}`;
