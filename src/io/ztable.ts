@@ -49,18 +49,35 @@ export function sidecarFeatures(file: string): string[] | null {
   return null;
 }
 
+/**
+ * Columns whose non-empty cells are all numbers. A column that is mostly numbers but has a stray
+ * word is an error naming the cell, not a column silently left out of the model.
+ */
 function numericColumns(t: Table, skip: Set<string>): string[] {
   const out: string[] = [];
+  const idCol = t.columns.findIndex((c) => ID_COLUMNS.includes(c));
   t.columns.forEach((c, j) => {
     if (skip.has(c)) return;
-    let any = false;
-    for (const row of t.rows) {
+    let numbers = 0;
+    let firstBad = -1;
+    let bad = 0;
+    t.rows.forEach((row, r) => {
       const s = row[j]!.trim();
-      if (s === '' || s === 'NA' || s === 'NaN' || s === 'nan') continue;
-      if (!Number.isFinite(Number(s))) return;
-      any = true;
+      if (s === '' || s === 'NA' || s === 'NaN' || s === 'nan') return;
+      if (Number.isFinite(Number(s))) numbers++;
+      else {
+        bad++;
+        if (firstBad < 0) firstBad = r;
+      }
+    });
+    if (bad === 0 && numbers > 0) out.push(c);
+    else if (numbers > bad) {
+      const row = t.rows[firstBad]!;
+      throw new UserError(
+        `"${row[j]}" is not a number in a numeric column (name the biomarker columns with --biomarkers to leave this column out)`,
+        { file: t.file, line: firstBad + 2, ...(idCol >= 0 ? { subject: row[idCol]! } : {}), field: c },
+      );
     }
-    if (any) out.push(c);
   });
   return out;
 }
