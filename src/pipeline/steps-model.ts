@@ -87,8 +87,8 @@ export const fitStep: Step = {
     const thresholds = thresholdsFor(ctx, data);
     const f = ctx.cfg.fit;
     const bar = createProgress({ label: 'fit', total: 1, quiet: ctx.quiet });
-    // Phases (start points, splits, MCMC per K) each count from 0: show them as one running total.
-    let offset = 0, lastDone = 0, lastTotal = 0, phase = '';
+    // The engine reports a running count over all phases and its (growing) total.
+    let shown = 0;
     const model = await fitSustain(data, thresholds, {
       maxSubtypes: f.maxSubtypes,
       startpoints: f.startpoints,
@@ -99,16 +99,9 @@ export const fitStep: Step = {
       dataFile: LAYOUT.z,
       dataSha256: sha256File(zFile(ctx)),
       onProgress: (p) => {
-        const key = `${p.phase}/${p.subtypes}`;
-        if (key !== phase) {
-          offset += lastTotal;
-          lastDone = 0;
-          phase = key;
-        }
-        lastTotal = p.total;
-        bar.setTotal(offset + p.total);
-        bar.tick(Math.max(0, p.done - lastDone), `${p.phase}, K=${p.subtypes}, best log-likelihood ${p.bestLogLik.toFixed(1)}`);
-        lastDone = p.done;
+        bar.setTotal(p.total);
+        bar.tick(Math.max(0, p.done - shown), `${p.phase}, K=${p.subtypes}, best log-likelihood ${p.bestLogLik.toFixed(1)}`);
+        shown = p.done;
       },
     }).finally(() => bar.stop());
     writeModelFile(join(ctx.out, LAYOUT.model), model);
