@@ -31,31 +31,13 @@ function cString(bytes: Uint8Array, start: number, length: number): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
 }
 
-/** Fields read from either header version before validation. */
-interface RawFields {
-  version: 1 | 2;
-  littleEndian: boolean;
-  sizeofHdr: number;
-  magic: string;
-  magicOk: boolean;
-  pair: boolean;
-  dim: number[];
-  datatype: number;
-  bitpix: number;
-  pixdim: number[];
-  voxOffset: number;
-  sclSlope: number;
-  sclInter: number;
-  intentCode: number;
-  xyztUnits: number;
-  qformCode: number;
-  sformCode: number;
-  quatern: [number, number, number];
-  qoffset: [number, number, number];
-  srow: number[];
-  descrip: string;
-  extensionFlag: number;
-}
+/** Fields read from either header version before validation: the stored fields of NiftiHeader. */
+type RawFields = Pick<
+  NiftiHeader,
+  | 'littleEndian' | 'sizeofHdr' | 'magic' | 'pair' | 'dim' | 'datatype' | 'bitpix' | 'pixdim' | 'voxOffset'
+  | 'sclSlope' | 'sclInter' | 'intentCode' | 'xyztUnits' | 'qformCode' | 'sformCode' | 'quatern' | 'qoffset'
+  | 'srow' | 'descrip' | 'extensionFlag'
+> & { version: 1 | 2; magicOk: boolean };
 
 function readNifti1(bytes: Uint8Array, le: boolean): RawFields {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, NIFTI1_SIZE);
