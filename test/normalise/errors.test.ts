@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { applyNormaliser, fitNormaliser, validateNormaliser, type FitOptions } from '../../src/normalise/index.js';
-import { UserError } from '../../src/common/errors.js';
+import { errorOf } from '../helpers/errors.js';
 import { parseTable, toCsv, type Table } from '../../src/io/csv.js';
 import { FEATURES3, makeCohort } from './synth.js';
 
@@ -18,15 +18,6 @@ function set(rows: string[][], cols: string[], r: number, col: string, v: string
   rows[r]![cols.indexOf(col)] = v;
 }
 
-function errorOf(f: () => unknown): UserError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(UserError);
-    return e as UserError;
-  }
-  throw new Error('expected a UserError');
-}
 
 const opts: Partial<FitOptions> = { covariates: ['age', 'sex', 'icv', 'site'], features: ['thalamus', 'cortex', 'lesions'] };
 

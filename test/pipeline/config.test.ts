@@ -3,18 +3,9 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_CONFIG, parseConfig, applyOverrides, loadConfig, mergeConfig } from '../../src/pipeline/config.js';
-import { UserError } from '../../src/common/errors.js';
+import { errorOf } from '../helpers/errors.js';
 import { runCli } from '../helpers/cli.js';
 
-function errorOf(f: () => unknown): UserError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(UserError);
-    return e as UserError;
-  }
-  throw new Error('expected an error');
-}
 
 describe('run config', () => {
   it('fills what a file leaves out from the defaults, section by section', () => {

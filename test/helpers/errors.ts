@@ -1,0 +1,13 @@
+import { expect } from 'vitest';
+import { UserError } from '../../src/common/errors.js';
+
+/** Run `f`, which must throw a UserError, and return it so a test can check its message and place. */
+export function errorOf(f: () => unknown): UserError {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(UserError);
+    return e as UserError;
+  }
+  throw new Error('expected a UserError');
+}
