@@ -80,7 +80,6 @@ async function fitCommand(o: FitFlags): Promise<void> {
     const overrides: ThresholdOverrides = o.thresholds === undefined ? {} : readJsonValidated(o.thresholds, overridesSchema, 'thresholds file');
     const thresholds = makeThresholds(table.biomarkers, o.zvals, o.zmax, overrides, o.thresholds);
     const bar = createProgress({ label: 'fit', total: 1, quiet: o.quiet });
-    let shown = 0;
     try {
       model = await fitSustain(table, thresholds, {
         seed: o.seed,
@@ -93,10 +92,7 @@ async function fitCommand(o: FitFlags): Promise<void> {
         dataFile: o.data,
         dataSha256: sha,
         onProgress: (p) => {
-          bar.setTotal(p.total);
-          // The engine reports how much is done (its final report repeats the total): advance by the difference.
-          bar.tick(p.done - shown, `${p.phase}, K=${p.subtypes}, best log-likelihood ${Number.isFinite(p.bestLogLik) ? p.bestLogLik.toFixed(2) : '-'}`);
-          shown = p.done;
+          bar.set(p.done, p.total, `${p.phase}, K=${p.subtypes}, best log-likelihood ${Number.isFinite(p.bestLogLik) ? p.bestLogLik.toFixed(2) : '-'}`);
         },
       });
     } finally {

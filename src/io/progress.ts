@@ -5,6 +5,8 @@ export interface Progress {
   /** Advance by `n` units (default 1); `info` replaces the free-text part (phase, best log-likelihood...). */
   tick(n?: number, info?: string): void;
   setTotal(total: number): void;
+  /** Follow a running count reported by the work itself (done so far of a total that may grow). */
+  set(done: number, total: number, info?: string): void;
   info(text: string): void;
   stop(): void;
 }
@@ -17,7 +19,7 @@ export interface ProgressOptions {
   enabled?: boolean;
 }
 
-const silent: Progress = { tick() {}, setTotal() {}, info() {}, stop() {} };
+const silent: Progress = { tick() {}, setTotal() {}, set() {}, info() {}, stop() {} };
 
 export function createProgress(opts: ProgressOptions): Progress {
   const on = opts.enabled ?? (!opts.quiet && process.stderr.isTTY === true);
@@ -45,6 +47,12 @@ export function createProgress(opts: ProgressOptions): Progress {
     },
     setTotal(total: number) {
       bar.setTotal(total);
+    },
+    set(done: number, total: number, info?: string) {
+      bar.setTotal(total);
+      value = done;
+      if (info !== undefined) infoText = info;
+      bar.update(value, payload());
     },
     info(text: string) {
       infoText = text;

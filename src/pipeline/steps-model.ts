@@ -87,8 +87,6 @@ export const fitStep: Step = {
     const thresholds = thresholdsFor(ctx, data);
     const f = ctx.cfg.fit;
     const bar = createProgress({ label: 'fit', total: 1, quiet: ctx.quiet });
-    // The engine reports a running count over all phases and its (growing) total.
-    let shown = 0;
     const model = await fitSustain(data, thresholds, {
       maxSubtypes: f.maxSubtypes,
       startpoints: f.startpoints,
@@ -99,9 +97,7 @@ export const fitStep: Step = {
       dataFile: LAYOUT.z,
       dataSha256: sha256File(zFile(ctx)),
       onProgress: (p) => {
-        bar.setTotal(p.total);
-        bar.tick(Math.max(0, p.done - shown), `${p.phase}, K=${p.subtypes}, best log-likelihood ${p.bestLogLik.toFixed(1)}`);
-        shown = p.done;
+        bar.set(p.done, p.total, `${p.phase}, K=${p.subtypes}, best log-likelihood ${p.bestLogLik.toFixed(1)}`);
       },
     }).finally(() => bar.stop());
     writeModelFile(join(ctx.out, LAYOUT.model), model);
