@@ -29,7 +29,15 @@ export interface EmResult {
   sweeps: number;
 }
 
-/** Best position for event e of subtype s with the others fixed; leaves the tables at that position. */
+const ORIGIN = 0;
+const BEST = 1;
+
+/**
+ * Best position for event e of subtype s with the others fixed (the first maximum in position
+ * order); leaves the tables at that position. The walk goes down from the current position to the
+ * lowest allowed one, then up from the current position to the highest, one step at a time; the
+ * states it returns to are restored from snapshots (a long jump would cost several steps).
+ */
 function optimiseEvent<D extends ModelData>(mix: MixtureTables<D>, s: number, e: number, f: Float64Array, other: Float64Array, range: Int32Array, work: Int32Array): void {
   const st = mix.subs[s]!;
   mix.model.allowedRange(st.pos, e, range);
@@ -45,24 +53,47 @@ function optimiseEvent<D extends ModelData>(mix: MixtureTables<D>, s: number, e:
     }
     return mix.logLikWithOthers(s, f, other);
   };
-  work.set(st.seq);
-  moveEvent(work, st.pos[e]!, lo);
-  mix.apply(s, work);
+  const c = st.pos[e]!;
   let best = evaluate();
-  let bestP = lo;
-  for (let p = lo + 1; p < hi; p++) {
-    moveEvent(work, p - 1, p);
+  let bestP = c;
+  let bestSlot = ORIGIN;
+  let at = c;
+  mix.snapshot(s, ORIGIN);
+  work.set(st.seq);
+  for (let p = c - 1; p >= lo; p--) {
+    if (bestP === at && bestSlot !== ORIGIN) mix.snapshot(s, BEST);
+    moveEvent(work, p + 1, p);
     mix.apply(s, work);
+    at = p;
     const ll = evaluate();
-    if (ll > best) {
+    // walking down, a tie goes to the lower position
+    if (ll >= best) {
       best = ll;
       bestP = p;
+      bestSlot = BEST;
     }
   }
-  if (bestP !== hi - 1) {
-    moveEvent(work, hi - 1, bestP);
-    mix.apply(s, work);
+  if (c + 1 < hi) {
+    if (at !== c) {
+      if (bestP === at && bestSlot !== ORIGIN) mix.snapshot(s, BEST);
+      mix.restore(s, ORIGIN);
+      work.set(st.seq);
+      at = c;
+    }
+    for (let p = c + 1; p < hi; p++) {
+      if (bestP === at && bestSlot !== ORIGIN) mix.snapshot(s, BEST);
+      moveEvent(work, p - 1, p);
+      mix.apply(s, work);
+      at = p;
+      const ll = evaluate();
+      if (ll > best) {
+        best = ll;
+        bestP = p;
+        bestSlot = BEST;
+      }
+    }
   }
+  if (bestP !== at) mix.restore(s, bestSlot);
 }
 
 /** One sweep; returns the exact log-likelihood after it (tables refreshed). Mutates mix and f. */

@@ -63,17 +63,17 @@ export interface ProgressionModel<D extends ModelData = ModelData> {
   /** As fillRow at the given stages only: out[offset + j] = log p(x_i | stage stages[j]), j < ns. */
   fillStages(data: D, template: Float64Array, i: number, stages: Int32Array, ns: number, out: Float64Array, offset: number): void;
   /**
-   * Prepare the multiplicative update for `changes` (see applyFactors). Returns false when it cannot
-   * be done safely, or when its estimated cost per subject (in multiply-adds, an exp counting 12)
-   * exceeds `alternativeCost` (Infinity: always use it when safe). The caller then uses exp.
+   * Prepare the multiplicative update for `changes` (see applyFactorsAll). Returns false when it
+   * cannot be done safely, or when its estimated cost per subject (in multiply-adds, an exp counting
+   * 12) exceeds `alternativeCost` (Infinity: always use it when safe). The caller then uses exp.
    */
   prepareFactors(changes: TemplateChanges, alternativeCost: number): boolean;
   /**
-   * Multiply E[base + changes.stages[j]] (E[base + j] when stages is null) by exp(change of
-   * L[i, changes.stages[j]]) for subject i, after prepareFactors(changes). Returns false, leaving E
-   * untouched, when subject i's factors could overflow (the caller recomputes the subject exactly).
+   * After prepareFactors(changes): multiply every subject's row of E (row i at i * stride, indexed
+   * by stage) by exp(change of L) at the changed stages. Subjects whose factors could over- or
+   * underflow get bad[i] = 1 and an unspecified row, for the caller to recompute exactly.
    */
-  applyFactors(data: D, i: number, E: Float64Array, base: number, stages: Int32Array | null): boolean;
+  applyFactorsAll(data: D, E: Float64Array, stride: number, bad: Uint8Array): void;
 }
 
 export function allocChanges(nStages: number, nFeatures: number): TemplateChanges {

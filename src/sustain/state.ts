@@ -24,14 +24,10 @@ import { fastExp } from './fastexp.js';
  * stages cancels inside the difference too), an incremental T update has lost precision: resum.
  */
 const CANCELLATION = 1e-3;
-/**
- * The multiplicative update cannot bring back a cell that underflowed, and must not overflow:
- * subjects with a changed E below TINY or a total above HUGE are recomputed exactly.
- */
-const TINY = 1e-280;
+/** Subjects whose total leaves (0, HUGE) after an update are recomputed exactly. */
 const HUGE = 1e280;
-/** The exp paths store cells below TINY (log scale, relative to the reference) as exactly zero. */
-const NEGLIGIBLE = Math.log(TINY);
+/** The exp paths store cells below exp(NEGLIGIBLE) (relative to the reference) as exactly zero. */
+const NEGLIGIBLE = Math.log(1e-280);
 
 /** Sum of E[base .. base + S) (four partial sums: the additions overlap instead of waiting on each other). */
 function rowTotal(E: Float64Array, base: number, S: number): number {
@@ -56,8 +52,9 @@ export class SubtypeTables {
   readonly pos: Int32Array;
   tmpl: Float64Array;
   readonly L: Float64Array;
-  readonly E: Float64Array;
-  readonly T: Float64Array;
+  /** E and T swap with pendE and pendT on commit */
+  E: Float64Array;
+  T: Float64Array;
   /**
    * L lags the sequence: the EM walk (apply) updates E multiplicatively without touching L. L is
    * refilled from the template when a proposal needs it; single rows are computed from the template.
@@ -72,8 +69,9 @@ export class SubtypeTables {
   readonly changes: TemplateChanges;
   /** M x changes.nStages */
   pendL: Float64Array;
+  /** M x S: a full copy of E with the proposal applied */
   pendE: Float64Array;
-  readonly pendT: Float64Array;
+  pendT: Float64Array;
 
   constructor(readonly M: number, readonly S: number, readonly F: number, seq: Int32Array) {
     const N = seq.length;
@@ -103,6 +101,10 @@ export class MixtureTables<D extends ModelData> {
   private rebaseAny = false;
   /** scratch: one subject's L rows of every subtype (K x S) */
   private readonly rows: Float64Array;
+  /** scratch: subjects the multiplicative update could not handle */
+  private readonly bad: Uint8Array;
+  /** saved states (snapshot / restore) */
+  private readonly snaps: { s: number; rebaseCount: number; seq: Int32Array; tmpl: Float64Array; E: Float64Array; T: Float64Array }[] = [];
 
   constructor(readonly model: ProgressionModel<D>, readonly data: D, sequences: Int32Array[]) {
     this.M = data.M;
@@ -111,6 +113,7 @@ export class MixtureTables<D extends ModelData> {
     this.ref = new Float64Array(this.M);
     this.rebase = new Uint8Array(this.M);
     this.rows = new Float64Array(this.subs.length * this.S);
+    this.bad = new Uint8Array(this.M);
     this.refresh();
   }
 
@@ -190,10 +193,6 @@ export class MixtureTables<D extends ModelData> {
   }
 
   /**
-   * Compute the pending tables for subtype s with sequence `seq` (not yet current).
-   * Returns false when the template did not change (pending equals current).
-   */
-  /**
    * Template, diff and the new L values of the changed stages (into pendL) for subtype s with
    * sequence `seq`. Returns the number of changed stages.
    */
@@ -225,20 +224,6 @@ export class MixtureTables<D extends ModelData> {
     return ns;
   }
 
-  /** Row total after replacing the changed stages, resummed when the incremental update cancelled. */
-  private static total(t0: number, dT: number, mag: number, E: Float64Array, base: number, S: number, stages: Int32Array, ns: number, vals: Float64Array, pb: number): number {
-    const t = t0 + dT;
-    if (t > CANCELLATION * (t0 + mag)) return t;
-    // Catastrophic cancellation (or a subject whose mass moved entirely): resum exactly.
-    let u = 0;
-    let j = 0;
-    for (let k = 0; k < S; k++) {
-      if (j < ns && stages[j] === k) u += vals[pb + j++]!;
-      else u += E[base + k]!;
-    }
-    return u;
-  }
-
   /**
    * Compute the pending tables for subtype s with sequence `seq` (not yet current).
    * Returns false when the template did not change (pending equals current).
@@ -265,72 +250,53 @@ export class MixtureTables<D extends ModelData> {
     return true;
   }
 
-  /** Pending E = E * exp(change of L) over the changed stages; totals by differences. */
+  /** Pending E = a copy of E times exp(change of L) over the changed stages; totals resummed. */
   private proposeFactors(s: number): void {
     const st = this.subs[s]!;
     const { M, S } = this;
-    const E = st.E;
-    const T = st.T;
     const pE = st.pendE;
     const pT = st.pendT;
-    const stages = st.changes.stages;
-    const ns = st.changes.nStages;
+    const bad = this.bad;
+    pE.set(st.E);
+    bad.fill(0);
+    this.model.applyFactorsAll(this.data, pE, S, bad);
     for (let i = 0; i < M; i++) {
-      const base = i * S;
-      const pb = i * ns;
-      let ok = true;
-      for (let j = 0; j < ns; j++) {
-        const e = E[base + stages[j]!]!;
-        pE[pb + j] = e;
-        if (!(e >= TINY)) ok = false;
-      }
-      if (ok && this.model.applyFactors(this.data, i, pE, pb, null)) {
-        let dT = 0;
-        let mag = 0;
-        for (let j = 0; j < ns; j++) {
-          const o = E[base + stages[j]!]!;
-          const n = pE[pb + j]!;
-          dT += n - o;
-          mag += n + o;
-        }
-        const t = MixtureTables.total(T[i]!, dT, mag, E, base, S, stages, ns, pE, pb);
-        if (t > 0 && t < HUGE) {
-          pT[i] = t;
-          continue;
-        }
-      }
-      pT[i] = this.exactPendingRow(s, i);
+      const t = bad[i] ? NaN : rowTotal(pE, i * S, S);
+      pT[i] = t > 0 && t < HUGE ? t : this.exactPendingRow(s, i);
     }
   }
 
   /**
-   * Subject i's pending E of subtype s at the changed stages from the pending template (Math.exp);
-   * returns the pending total (out of range totals go to logLik's exact path, which re-centres).
+   * Subject i's pending E row of subtype s from the pending template (Math.exp); returns its total
+   * (an out of range total goes to logLik's exact path, which re-centres the subject).
    */
   private exactPendingRow(s: number, i: number): number {
     const st = this.subs[s]!;
     const S = this.S;
-    const ns = st.changes.nStages;
-    const stages = st.changes.stages;
     const rows = this.rows;
     this.model.fillRow(this.data, st.pendingTmpl, i, rows, 0);
     const r = this.ref[i]!;
-    for (let j = 0; j < ns; j++) st.pendE[i * ns + j] = Math.exp(rows[stages[j]!]! - r);
-    return MixtureTables.total(0, 0, 0, st.E, i * S, S, stages, ns, st.pendE, i * ns);
+    let t = 0;
+    for (let k = 0; k < S; k++) {
+      const e = Math.exp(rows[k]! - r);
+      st.pendE[i * S + k] = e;
+      t += e;
+    }
+    return t;
   }
 
-  /** The exp path: pending L = L + deltas at the changed stages, E by exp. */
+  /** The exp path: pending L = L + deltas at the changed stages, E by exp (into a copy of E). */
   private proposeExp(s: number, seq: Int32Array): void {
     const st = this.subs[s]!;
     const { M, S } = this;
     const ns = this.prepare(s, seq);
-    const E = st.E;
     const T = st.T;
     const pL = st.pendL;
     const pE = st.pendE;
     const pT = st.pendT;
     const stages = st.changes.stages;
     const ref = this.ref;
+    pE.set(st.E);
     for (let i = 0; i < M; i++) {
       const r = ref[i]!;
       const base = i * S;
@@ -340,12 +306,13 @@ export class MixtureTables<D extends ModelData> {
       for (let j = 0; j < ns; j++) {
         const dl = pL[pb + j]! - r;
         const e = dl < NEGLIGIBLE ? 0 : fastExp(dl);
-        const o = E[base + stages[j]!]!;
-        pE[pb + j] = e;
+        const k = base + stages[j]!;
+        const o = pE[k]!;
+        pE[k] = e;
         dT += e - o;
         mag += e + o;
       }
-      pT[i] = MixtureTables.total(T[i]!, dT, mag, E, base, S, stages, ns, pE, pb);
+      pT[i] = MixtureTables.updatedTotal(T[i]!, dT, mag, pE, base, S);
     }
   }
 
@@ -386,20 +353,12 @@ export class MixtureTables<D extends ModelData> {
     const { M, S } = this;
     const E = st.E;
     const T = st.T;
-    const stages = st.changes.stages;
-    const ns = st.changes.nStages;
+    const bad = this.bad;
     st.lStale = true;
+    bad.fill(0);
+    this.model.applyFactorsAll(this.data, E, S, bad);
     for (let i = 0; i < M; i++) {
-      const base = i * S;
-      let ok = true;
-      for (let j = 0; j < ns; j++) {
-        if (!(E[base + stages[j]!]! >= TINY)) {
-          ok = false;
-          break;
-        }
-      }
-      ok = ok && this.model.applyFactors(this.data, i, E, base, stages);
-      const t = ok ? rowTotal(E, base, S) : NaN;
+      const t = bad[i] ? NaN : rowTotal(E, i * S, S);
       T[i] = t > 0 && t < HUGE ? t : this.exactRow(s, i);
     }
   }
@@ -457,6 +416,48 @@ export class MixtureTables<D extends ModelData> {
     }
   }
 
+  /**
+   * Save subtype s's current state (sequence, template, E, T) in snapshot `slot`, to come back to
+   * it by a copy rather than by recomputing a long move (the EM walk).
+   */
+  snapshot(s: number, slot: number): void {
+    const st = this.subs[s]!;
+    let sn = this.snaps[slot];
+    if (sn === undefined) {
+      sn = { s: -1, rebaseCount: -1, seq: new Int32Array(st.seq.length), tmpl: new Float64Array(st.tmpl.length), E: new Float64Array(this.M * this.S), T: new Float64Array(this.M) };
+      this.snaps[slot] = sn;
+    }
+    sn.s = s;
+    sn.rebaseCount = this.rebaseCount;
+    sn.seq.set(st.seq);
+    sn.tmpl.set(st.tmpl);
+    sn.E.set(st.E);
+    sn.T.set(st.T);
+  }
+
+  /**
+   * Make snapshot `slot` subtype s's current state. When a subject was re-centred since the
+   * snapshot (its E and T are in another scale), the move is recomputed from the sequence instead.
+   */
+  restore(s: number, slot: number): void {
+    const st = this.subs[s]!;
+    const sn = this.snaps[slot]!;
+    if (sn.s !== s) throw new Error(`snapshot ${slot} holds subtype ${sn.s}, not ${s}`);
+    if (sn.rebaseCount !== this.rebaseCount) {
+      this.apply(s, sn.seq);
+      return;
+    }
+    this.flushRebase();
+    st.hasPending = false;
+    st.seq.set(sn.seq);
+    inversePositions(st.seq, st.pos);
+    st.tmpl.set(sn.tmpl);
+    st.E.set(sn.E);
+    st.T.set(sn.T);
+    // L is not saved: it is refilled from the template when needed
+    st.lStale = true;
+  }
+
   discard(s: number): void {
     this.subs[s]!.hasPending = false;
   }
@@ -475,20 +476,20 @@ export class MixtureTables<D extends ModelData> {
     const ns = ch.nStages;
     if (ns > 0) {
       const { M, S } = this;
-      for (let i = 0; i < M; i++) {
-        const base = i * S;
-        const pb = i * ns;
-        if (st.pendFactors) {
-          for (let j = 0; j < ns; j++) st.E[base + ch.stages[j]!] = st.pendE[pb + j]!;
-        } else {
-          for (let j = 0; j < ns; j++) {
-            const k = base + ch.stages[j]!;
-            st.L[k] = st.pendL[pb + j]!;
-            st.E[k] = st.pendE[pb + j]!;
-          }
+      if (!st.pendFactors && !st.lStale) {
+        for (let i = 0; i < M; i++) {
+          const base = i * S;
+          const pb = i * ns;
+          for (let j = 0; j < ns; j++) st.L[base + ch.stages[j]!] = st.pendL[pb + j]!;
         }
       }
-      st.T.set(st.pendT);
+      // the pending tables are full copies: swap them in
+      const e = st.E;
+      st.E = st.pendE;
+      st.pendE = e;
+      const tt = st.T;
+      st.T = st.pendT;
+      st.pendT = tt;
       if (st.pendFactors) st.lStale = true;
     }
     this.flushRebase();

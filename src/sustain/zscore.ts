@@ -16,6 +16,11 @@ const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 const FACTOR_LIMIT = 600;
 /** A run of stage changes counts as linear when it deviates from the line by at most this (rounding). */
 const LINEAR_TOLERANCE = 2e-14;
+/** Cells below this (relative to the subject's reference) are recomputed exactly, not multiplied. */
+const TINY = 1e-280;
+const CONSTANT = 0;
+const ANCHORED = 1;
+const GENERAL = 2;
 
 export interface ZData extends ModelData {
   readonly M: number;
@@ -26,6 +31,29 @@ export interface ZData extends ModelData {
   readonly present: Float64Array;
   /** per subject constant: log(1/(N+1)) - nPresent * log(sqrt(2 pi)) */
   readonly constant: Float64Array;
+  /** x and present column-major (B x M): the multiplicative update runs over subjects per biomarker */
+  readonly xT: Float64Array;
+  readonly presentT: Uint8Array;
+  /** per biomarker: max |x| over subjects that have it, and whether every subject has it */
+  readonly maxAbs: Float64Array;
+  readonly allPresent: Uint8Array;
+}
+
+/** Column-major copies of row-major x / present. */
+function transpose(M: number, B: number, x: Float64Array, present: Float64Array): { xT: Float64Array; presentT: Uint8Array; maxAbs: Float64Array; allPresent: Uint8Array } {
+  const xT = new Float64Array(M * B);
+  const presentT = new Uint8Array(M * B);
+  const maxAbs = new Float64Array(B);
+  const allPresent = new Uint8Array(B).fill(1);
+  for (let i = 0; i < M; i++) {
+    for (let b = 0; b < B; b++) {
+      xT[b * M + i] = x[i * B + b]!;
+      presentT[b * M + i] = present[i * B + b]!;
+      if (present[i * B + b] === 0) allPresent[b] = 0;
+      else maxAbs[b] = Math.max(maxAbs[b]!, Math.abs(x[i * B + b]!));
+    }
+  }
+  return { xT, presentT, maxAbs, allPresent };
 }
 
 export interface EventTable {
@@ -74,18 +102,21 @@ export class ZscoreModel implements ProgressionModel<ZData> {
   private readonly runContiguous: Uint8Array;
   private readonly coefA: Float64Array;
   private readonly coefC: Float64Array;
-  // the multiplicative update's pieces (prepareFactors)
-  private readonly factC: Float64Array;
-  private readonly pieceSlot: Int32Array;
+  // the multiplicative update's pieces (prepareFactors): piece p multiplies the cells of biomarker
+  // pieceFeature[p] at stages pieceK0[p], pieceK0[p] + pieceDir[p], ... (pieceLen[p] of them) by
+  // a_m * fc[pieceCell[p] + m], where a_0 = exp(pieceAlpha[p] x) and a_{m+1} = a_m * r, with
+  // r = exp(pieceRho[p] x) (mode GENERAL), a_0^2 (ANCHORED) or 1 (CONSTANT).
   private readonly pieceFeature: Int32Array;
-  private readonly pieceStart: Int32Array;
-  private readonly pieceEnd: Int32Array;
-  private readonly pieceD0: Float64Array;
-  private readonly pieceBeta: Float64Array;
+  private readonly pieceK0: Int32Array;
+  private readonly pieceLen: Int32Array;
+  private readonly pieceDir: Int32Array;
+  private readonly pieceMode: Uint8Array;
+  private readonly pieceAlpha: Float64Array;
+  private readonly pieceRho: Float64Array;
+  private readonly pieceCell: Int32Array;
+  /** exp(c) per piece cell, in the order the pieces visit them */
+  private readonly fc: Float64Array;
   private nPieces = 0;
-  /** biomarkers changed by the prepared move (the first nChanged of changedFeatures) */
-  private nChanged = 0;
-  private nPieceStages = 0;
   private xLimit = Infinity;
 
   constructor(readonly thresholds: Thresholds) {
@@ -105,13 +136,15 @@ export class ZscoreModel implements ProgressionModel<ZData> {
     const cells = this.nFeatures * this.nStages;
     this.coefA = new Float64Array(cells);
     this.coefC = new Float64Array(cells);
-    this.factC = new Float64Array(cells);
-    this.pieceSlot = new Int32Array(cells);
     this.pieceFeature = new Int32Array(cells);
-    this.pieceStart = new Int32Array(cells);
-    this.pieceEnd = new Int32Array(cells);
-    this.pieceD0 = new Float64Array(cells);
-    this.pieceBeta = new Float64Array(cells);
+    this.pieceK0 = new Int32Array(cells);
+    this.pieceLen = new Int32Array(cells);
+    this.pieceDir = new Int32Array(cells);
+    this.pieceMode = new Uint8Array(cells);
+    this.pieceAlpha = new Float64Array(cells);
+    this.pieceRho = new Float64Array(cells);
+    this.pieceCell = new Int32Array(cells);
+    this.fc = new Float64Array(cells);
   }
 
   /** The piecewise-linear curves on the grid 0..N+1 (the simulator's noise-free values): out[g * B + b]. */
@@ -206,7 +239,7 @@ export class ZscoreModel implements ProgressionModel<ZData> {
       }
       constant[i] = logPrior - n * HALF_LOG_2PI;
     }
-    return { M, B, x, present, constant };
+    return { M, B, x, present, constant, ...transpose(M, B, x, present) };
   }
 
   subset(data: ZData, rows: ArrayLike<number>): ZData {
@@ -221,7 +254,7 @@ export class ZscoreModel implements ProgressionModel<ZData> {
       present.set(data.present.subarray(i * B, i * B + B), r * B);
       constant[r] = data.constant[i]!;
     }
-    return { M, B, x, present, constant };
+    return { M, B, x, present, constant, ...transpose(M, B, x, present) };
   }
 
   fillTable(data: ZData, template: Float64Array, L: Float64Array): void {
@@ -300,103 +333,179 @@ export class ZscoreModel implements ProgressionModel<ZData> {
 
   /**
    * Multiplicative update (why: an exp per changed (subject, stage) dominated the EM walk). A cell's
-   * log-likelihood changes by d x + c, with d = mu_new - mu_old and c = -(mu_new^2 - mu_old^2) / 2.
-   * Over a run of consecutive stages where d is linear in k (d = d0 + beta m; the ramps are
-   * piecewise linear), exp(d x) = exp(d0 x) * exp(beta x)^m: two exps per subject per piece, then
-   * multiplies. exp(c) depends on the stage only and is computed once per move.
+   * log-likelihood changes by d x + c, with d = mu_new - mu_old and c = -(mu_new^2 - mu_old^2) / 2;
+   * exp(c) depends on the stage only and is computed once per move. The ramps are piecewise linear,
+   * so over a run of consecutive stages d is linear in the stage: exp(d x) is a geometric sequence,
+   * one or two exps per subject per piece, then multiplies. A ramp stretched or squeezed by a moved
+   * knot changes by a line through zero half a stage beyond its fixed end ("anchored"): walking away
+   * from that end, the first factor is exp(beta x / 2) and the ratio its square, so one exp.
    */
   prepareFactors(ch: TemplateChanges, alternativeCost: number): boolean {
     const ns = ch.nStages;
     const nf = this.groupChanges(ch);
-    this.nChanged = nf;
     const A = this.coefA;
     const C = this.coefC;
     const stages = ch.stages;
+    const feats = this.changedFeatures;
     let np = 0;
+    let nc = 0;
+    let exps = 0;
     let maxD = 0;
+    const tol = LINEAR_TOLERANCE;
     for (let g = 0; g < nf; g++) {
       const ro = g * ns;
       const jhi = this.runEnd[g]!;
-      for (let j = this.runStart[g]!; j < jhi; j++) {
-        if (Math.abs(C[ro + j]!) > FACTOR_LIMIT) return false;
-        this.factC[ro + j] = Math.exp(C[ro + j]!);
-        maxD = Math.max(maxD, Math.abs(A[ro + j]!));
-      }
-      // split the run into linear pieces of consecutive stages
       let j = this.runStart[g]!;
       while (j < jhi) {
         const d0 = A[ro + j]!;
-        let j1 = j + 1;
+        if (d0 === 0) {
+          // this biomarker did not change at this stage (another one did)
+          j++;
+          continue;
+        }
+        // the maximal linear run of changed consecutive stages from j
+        let end = j + 1;
         let beta = 0;
-        if (j1 < jhi && stages[j1] === stages[j]! + 1) {
-          beta = A[ro + j1]! - d0;
-          j1++;
-          while (j1 < jhi && stages[j1] === stages[j1 - 1]! + 1 && Math.abs(A[ro + j1]! - (d0 + beta * (j1 - j))) <= LINEAR_TOLERANCE) j1++;
+        if (end < jhi && stages[end] === stages[j]! + 1 && A[ro + end] !== 0) {
+          beta = A[ro + end]! - d0;
+          end++;
+          while (end < jhi && stages[end] === stages[end - 1]! + 1 && A[ro + end] !== 0 && Math.abs(A[ro + end]! - (d0 + beta * (end - j))) <= tol) end++;
         }
-        if (d0 !== 0 || beta !== 0) {
-          this.pieceSlot[np] = g;
-          this.pieceFeature[np] = this.changedFeatures[g]!;
-          this.pieceStart[np] = j;
-          this.pieceEnd[np] = j1;
-          this.pieceD0[np] = d0;
-          this.pieceBeta[np] = beta;
-          np++;
+        let len = end - j;
+        const dLast = A[ro + end - 1]!;
+        let mode = GENERAL;
+        let dir = 1;
+        let alpha = d0;
+        if (len === 1 || Math.abs(beta) <= tol) {
+          mode = CONSTANT;
+        } else if (Math.abs(d0 - 0.5 * beta) <= tol) {
+          mode = ANCHORED;
+          alpha = 0.5 * beta;
+        } else if (Math.abs(dLast + 0.5 * beta) <= tol) {
+          mode = ANCHORED;
+          alpha = -0.5 * beta;
+          dir = -1;
+        } else if (len === 2) {
+          // two unrelated stages (e.g. the stage a knot crossed, then a squeezed ramp): take the first
+          // alone, so the rest can start an anchored piece
+          len = 1;
+          end = j + 1;
+          mode = CONSTANT;
         }
-        j = j1;
+        for (let q = j; q < end; q++) {
+          const c = C[ro + q]!;
+          if (Math.abs(c) > FACTOR_LIMIT) return false;
+          maxD = Math.max(maxD, Math.abs(A[ro + q]!));
+        }
+        const first = dir === 1 ? j : end - 1;
+        this.pieceFeature[np] = feats[g]!;
+        this.pieceK0[np] = stages[first]!;
+        this.pieceLen[np] = len;
+        this.pieceDir[np] = dir;
+        this.pieceMode[np] = mode;
+        this.pieceAlpha[np] = mode === CONSTANT ? d0 : alpha;
+        this.pieceRho[np] = beta;
+        this.pieceCell[np] = nc;
+        for (let m = 0; m < len; m++) this.fc[nc + m] = C[ro + first + dir * m]!;
+        nc += len;
+        exps += mode === GENERAL ? 2 : 1;
+        np++;
+        j = end;
       }
     }
     this.nPieces = np;
-    this.nPieceStages = ns;
-    if (alternativeCost < Infinity) {
-      // rough per-subject cost, in multiply-adds (an exp ~ 12): a move of many events (MCMC) changes
-      // many biomarkers, each split into several pieces, and one exp per stage may then be cheaper
-      let exps = 0;
-      let cells = 0;
-      for (let p = 0; p < np; p++) {
-        const len = this.pieceEnd[p]! - this.pieceStart[p]!;
-        exps += len > 1 ? 2 : 1;
-        cells += len;
-      }
-      if (12 * exps + 2 * cells > alternativeCost) return false;
-    }
+    // rough per-subject cost in multiply-adds (an exp ~ 12): a move of many events (MCMC) changes
+    // many biomarkers in many pieces, and one exp per changed stage may then be cheaper
+    if (alternativeCost < Infinity && 12 * exps + 3 * nc > alternativeCost) return false;
+    for (let q = 0; q < nc; q++) this.fc[q] = Math.exp(this.fc[q]!);
     // |d x| <= FACTOR_LIMIT keeps every partial product finite and non-zero
     this.xLimit = maxD > 0 ? FACTOR_LIMIT / maxD : Infinity;
     return true;
   }
 
-  applyFactors(data: ZData, i: number, E: Float64Array, base: number, stages: Int32Array | null): boolean {
-    const { B, x, present } = data;
-    const xo = i * B;
-    // (typed arrays in locals: the loop below runs for every subject of every candidate)
-    const feature = this.pieceFeature;
-    const start = this.pieceStart;
-    const end = this.pieceEnd;
-    const d0 = this.pieceD0;
-    const beta = this.pieceBeta;
-    const slot = this.pieceSlot;
-    const fc = this.factC;
-    const np = this.nPieces;
-    const ns = this.nPieceStages;
+  /**
+   * Apply the prepared pieces to every subject's row of E (row i at i * stride, indexed by stage),
+   * piece by piece over all subjects. Sets bad[i] = 1 where a factor could overflow or a changed cell
+   * was below TINY (an underflowed cell cannot be brought back by multiplying); those rows are left
+   * in an unspecified state for the caller to recompute exactly.
+   */
+  applyFactorsAll(data: ZData, E: Float64Array, stride: number, bad: Uint8Array): void {
+    const { M, xT, presentT } = data;
     const lim = this.xLimit;
-    const feats = this.changedFeatures;
-    for (let g = 0; g < this.nChanged; g++) if (Math.abs(x[xo + feats[g]!]!) > lim) return false;
-    for (let p = 0; p < np; p++) {
-      const f = xo + feature[p]!;
-      if (present[f] === 0) continue;
-      const xv = x[f]!;
-      const j0 = start[p]!;
-      const j1 = end[p]!;
-      let a = fastExp(d0[p]! * xv);
-      const r = j1 - j0 > 1 ? fastExp(beta[p]! * xv) : 1;
-      const co = slot[p]! * ns;
-      // the piece's stages are consecutive: E index = off + j
-      const off = stages === null ? base : base + stages[j0]! - j0;
-      for (let j = j0; j < j1; j++) {
-        E[off + j] *= a * fc[co + j]!;
-        a *= r;
+    const fc = this.fc;
+    for (let p = 0; p < this.nPieces; p++) {
+      const f = this.pieceFeature[p]!;
+      const fo = f * M;
+      const k0 = this.pieceK0[p]!;
+      const len = this.pieceLen[p]!;
+      const dir = this.pieceDir[p]!;
+      const alpha = this.pieceAlpha[p]!;
+      const rho = this.pieceRho[p]!;
+      const co = this.pieceCell[p]!;
+      const mode = this.pieceMode[p]!;
+      let i = 0;
+      if (data.allPresent[f] === 1 && data.maxAbs[f]! <= lim) {
+        // Four subjects at a time: each subject's factors form a chain of dependent multiplies, so
+        // interleaving independent chains keeps the multiplier busy (about twice as fast).
+        const s2 = 2 * stride;
+        const s3 = 3 * stride;
+        for (; i + 3 < M; i += 4) {
+          const x0 = xT[fo + i]!;
+          const x1 = xT[fo + i + 1]!;
+          const x2 = xT[fo + i + 2]!;
+          const x3 = xT[fo + i + 3]!;
+          let a0 = fastExp(alpha * x0);
+          let a1 = fastExp(alpha * x1);
+          let a2 = fastExp(alpha * x2);
+          let a3 = fastExp(alpha * x3);
+          const r0 = ratio(mode, a0, rho, x0);
+          const r1 = ratio(mode, a1, rho, x1);
+          const r2 = ratio(mode, a2, rho, x2);
+          const r3 = ratio(mode, a3, rho, x3);
+          let k = i * stride + k0;
+          let low = 0;
+          for (let m = 0; m < len; m++) {
+            const c = fc[co + m]!;
+            const o0 = E[k]!;
+            const o1 = E[k + stride]!;
+            const o2 = E[k + s2]!;
+            const o3 = E[k + s3]!;
+            low |= +(o0 < TINY) | +(o1 < TINY) | +(o2 < TINY) | +(o3 < TINY);
+            E[k] = o0 * a0 * c;
+            E[k + stride] = o1 * a1 * c;
+            E[k + s2] = o2 * a2 * c;
+            E[k + s3] = o3 * a3 * c;
+            a0 *= r0;
+            a1 *= r1;
+            a2 *= r2;
+            a3 *= r3;
+            k += dir;
+          }
+          // (rare) all four are recomputed exactly
+          if (low) bad[i] = bad[i + 1] = bad[i + 2] = bad[i + 3] = 1;
+        }
+      }
+      for (; i < M; i++) {
+        if (presentT[fo + i] === 0) continue;
+        const xv = xT[fo + i]!;
+        if (!(Math.abs(xv) <= lim)) {
+          bad[i] = 1;
+          continue;
+        }
+        let a = fastExp(alpha * xv);
+        const r = ratio(mode, a, rho, xv);
+        let k = i * stride + k0;
+        let low = 0;
+        for (let m = 0; m < len; m++) {
+          const o = E[k]!;
+          low |= +(o < TINY);
+          E[k] = o * a * fc[co + m]!;
+          a *= r;
+          k += dir;
+        }
+        bad[i] |= low;
       }
     }
-    return true;
   }
 
   /**
@@ -439,6 +548,11 @@ export class ZscoreModel implements ProgressionModel<ZData> {
     }
     return nf;
   }
+}
+
+/** The ratio of consecutive factors of a piece (see prepareFactors). */
+function ratio(mode: number, a: number, rho: number, x: number): number {
+  return mode === ANCHORED ? a * a : mode === GENERAL ? fastExp(rho * x) : 1;
 }
 
 // Small module-level scratch buffers (grown on demand): the model is used by one thread at a time.
