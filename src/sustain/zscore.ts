@@ -9,6 +9,7 @@
 import type { Rng } from '../common/rng.js';
 import type { Thresholds } from './types.js';
 import type { ModelData, ProgressionModel, TemplateChanges } from './model.js';
+import { ExpCache } from './expcache.js';
 import { fastExp } from './fastexp.js';
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
@@ -37,6 +38,8 @@ export interface ZData extends ModelData {
   /** per biomarker: max |x| over subjects that have it, and whether every subject has it */
   readonly maxAbs: Float64Array;
   readonly allPresent: Uint8Array;
+  /** exp(alpha * x) columns of the multiplicative update (created on first use) */
+  cache?: ExpCache;
 }
 
 /** Column-major copies of row-major x / present. */
@@ -449,19 +452,20 @@ export class ZscoreModel implements ProgressionModel<ZData> {
         // interleaving independent chains keeps the multiplier busy (about twice as fast).
         const s2 = 2 * stride;
         const s3 = 3 * stride;
+        const cache = (data.cache ??= new ExpCache(M, data.B, xT));
+        const cv = cache.values;
+        const ca = cache.column(f, alpha);
+        // GENERAL pieces need exp(rho x) too; for the others cr is unused
+        const cr = mode === GENERAL ? cache.column(f, rho) : ca;
         for (; i + 3 < M; i += 4) {
-          const x0 = xT[fo + i]!;
-          const x1 = xT[fo + i + 1]!;
-          const x2 = xT[fo + i + 2]!;
-          const x3 = xT[fo + i + 3]!;
-          let a0 = fastExp(alpha * x0);
-          let a1 = fastExp(alpha * x1);
-          let a2 = fastExp(alpha * x2);
-          let a3 = fastExp(alpha * x3);
-          const r0 = ratio(mode, a0, rho, x0);
-          const r1 = ratio(mode, a1, rho, x1);
-          const r2 = ratio(mode, a2, rho, x2);
-          const r3 = ratio(mode, a3, rho, x3);
+          let a0 = cv[ca + i]!;
+          let a1 = cv[ca + i + 1]!;
+          let a2 = cv[ca + i + 2]!;
+          let a3 = cv[ca + i + 3]!;
+          const r0 = mode === ANCHORED ? a0 * a0 : mode === GENERAL ? cv[cr + i]! : 1;
+          const r1 = mode === ANCHORED ? a1 * a1 : mode === GENERAL ? cv[cr + i + 1]! : 1;
+          const r2 = mode === ANCHORED ? a2 * a2 : mode === GENERAL ? cv[cr + i + 2]! : 1;
+          const r3 = mode === ANCHORED ? a3 * a3 : mode === GENERAL ? cv[cr + i + 3]! : 1;
           let k = i * stride + k0;
           let low = 0;
           for (let m = 0; m < len; m++) {

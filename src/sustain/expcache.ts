@@ -1,0 +1,58 @@
+/**
+ * Cached columns exp(alpha * x_i) over all subjects, per (biomarker, alpha).
+ *
+ * Why: the multiplicative update needs, per piece of a move, exp(alpha * x_i) for every subject, and
+ * the same alphas come back again and again (the MCMC chain moves back and forth between nearby
+ * orderings; EM sweeps revisit the same knot positions). A hit replaces an exp per subject by a load.
+ * The alphas are differences of ramp slopes, so equal configurations give bit-identical keys.
+ * Fixed number of slots, reused round robin: memory stays bounded whatever the run length.
+ */
+import { fastExp } from './fastexp.js';
+
+/** Memory for the cached columns (bytes), divided into slots of one column each. */
+const BUDGET_BYTES = 16 * 1024 * 1024;
+const MIN_SLOTS = 16;
+const MAX_SLOTS = 4096;
+
+export class ExpCache {
+  readonly values: Float64Array;
+  private readonly slots: number;
+  /** per biomarker: alpha -> slot */
+  private readonly index: Map<number, number>[];
+  private readonly slotFeature: Int32Array;
+  private readonly slotAlpha: Float64Array;
+  private next = 0;
+
+  constructor(
+    private readonly M: number,
+    B: number,
+    private readonly xT: Float64Array,
+  ) {
+    this.slots = Math.max(MIN_SLOTS, Math.min(MAX_SLOTS, Math.floor(BUDGET_BYTES / (8 * Math.max(1, M)))));
+    this.values = new Float64Array(this.slots * M);
+    this.index = Array.from({ length: B }, () => new Map<number, number>());
+    this.slotFeature = new Int32Array(this.slots).fill(-1);
+    this.slotAlpha = new Float64Array(this.slots);
+  }
+
+  /** Offset in `values` of the column exp(alpha * x[., f]) (computed on a miss). */
+  column(f: number, alpha: number): number {
+    const map = this.index[f]!;
+    const hit = map.get(alpha);
+    if (hit !== undefined) return hit * this.M;
+    const slot = this.next;
+    this.next = (slot + 1) % this.slots;
+    const old = this.slotFeature[slot]!;
+    if (old >= 0) this.index[old]!.delete(this.slotAlpha[slot]!);
+    this.slotFeature[slot] = f;
+    this.slotAlpha[slot] = alpha;
+    map.set(alpha, slot);
+    const M = this.M;
+    const out = this.values;
+    const o = slot * M;
+    const xo = f * M;
+    const x = this.xT;
+    for (let i = 0; i < M; i++) out[o + i] = fastExp(alpha * x[xo + i]!);
+    return o;
+  }
+}
