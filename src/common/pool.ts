@@ -20,35 +20,64 @@ export function defaultThreads(): number {
   return Math.max(1, availableParallelism());
 }
 
-export async function runTasks<T, R>(workerModule: URL, tasks: readonly T[], opts: PoolOptions<T> = {}): Promise<R[]> {
-  const threads = Math.max(1, Math.min(opts.threads ?? defaultThreads(), tasks.length));
-  if (tasks.length === 0) return [];
-  if (threads === 1) {
-    const mod = (await import(workerModule.href)) as { default: (t: T) => R | Promise<R> };
-    const out: R[] = [];
-    for (let i = 0; i < tasks.length; i++) {
-      out.push(await mod.default(tasks[i]!));
-      opts.onDone?.(i, tasks[i]!);
+/**
+ * A set of worker threads kept for several batches of tasks (the phases of a fit), so workers start,
+ * load their modules and warm up once. With one thread, tasks run in-process.
+ */
+export class TaskPool<T, R> {
+  private pool: Piscina | null = null;
+  private mod: { default: (t: T) => R | Promise<R> } | null = null;
+
+  constructor(
+    private readonly workerModule: URL,
+    readonly threads: number,
+  ) {}
+
+  /** Run a batch; results in task order. */
+  async run(tasks: readonly T[], onDone?: (index: number, task: T) => void): Promise<R[]> {
+    if (tasks.length === 0) return [];
+    if (this.threads <= 1) {
+      this.mod ??= (await import(this.workerModule.href)) as { default: (t: T) => R | Promise<R> };
+      const out: R[] = [];
+      for (let i = 0; i < tasks.length; i++) {
+        out.push(await this.mod.default(tasks[i]!));
+        onDone?.(i, tasks[i]!);
+      }
+      return out;
     }
-    return out;
-  }
-  const filename = fileURLToPath(workerModule);
-  const isTs = filename.endsWith('.ts');
-  const pool = new Piscina({
-    filename,
-    minThreads: threads,
-    maxThreads: threads,
-    execArgv: isTs ? ['--import', 'tsx'] : [],
-  });
-  try {
-    return await Promise.all(
+    if (this.pool === null) {
+      const filename = fileURLToPath(this.workerModule);
+      this.pool = new Piscina({
+        filename,
+        minThreads: this.threads,
+        maxThreads: this.threads,
+        execArgv: filename.endsWith('.ts') ? ['--import', 'tsx'] : [],
+      });
+    }
+    const pool = this.pool;
+    return Promise.all(
       tasks.map(async (t, i) => {
         const r = (await pool.run(t)) as R;
-        opts.onDone?.(i, t);
+        onDone?.(i, t);
         return r;
       }),
     );
+  }
+
+  async close(): Promise<void> {
+    const p = this.pool;
+    this.pool = null;
+    if (p !== null) await p.destroy();
+  }
+}
+
+export async function runTasks<T, R>(workerModule: URL, tasks: readonly T[], opts: PoolOptions<T> = {}): Promise<R[]> {
+  const threads = Math.max(1, Math.min(opts.threads ?? defaultThreads(), tasks.length));
+  if (tasks.length === 0) return [];
+  const pool = new TaskPool<T, R>(workerModule, threads);
+  try {
+    return await pool.run(tasks, opts.onDone);
   } finally {
-    await pool.destroy();
+    await pool.close();
   }
 }

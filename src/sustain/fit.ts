@@ -11,7 +11,7 @@
  * stream drawn from the seed in a fixed order, so the result does not depend on the thread count.
  */
 import { UserError } from '../common/errors.js';
-import { defaultThreads, runTasks } from '../common/pool.js';
+import { defaultThreads, TaskPool } from '../common/pool.js';
 import { Rng } from '../common/rng.js';
 import { toolVersion } from '../common/version.js';
 import { EM_DEFAULTS } from './em.js';
@@ -132,108 +132,113 @@ export async function fitSustain(data: ZTable, thresholds: Thresholds, opts: Par
     if (ll !== undefined && ll > best) best = ll;
     progress({ phase, subtypes: K, done, total, bestLogLik: best });
   };
+  // one set of workers for every phase: they start and warm up once
+  const pool = new TaskPool<FitTask, unknown>(url, o.threads);
   const run = async <R>(tasks: FitTask[], phase: FitProgress['phase'], K: number): Promise<R[]> =>
-    runTasks<FitTask, R>(url, tasks, { threads: o.threads, onDone: () => tick(phase, K) });
-
-  // K = 1
-  const emFits: { result: EmTaskResult; startPoints: number[] }[] = [];
-  {
-    const streams = batchStreams(root, o.startpoints);
-    const rs = await run<EmTaskResult>(
-      streams.map((rng) => ({ kind: 'single', ...base, values: data.values, M, rng })),
-      'start points',
-      1,
-    );
-    const b = firstBest(rs);
-    best = Math.max(best, b.logLik);
-    emFits.push({ result: b, startPoints: rs.map((r) => r.logLik) });
-  }
-  // K -> K + 1
-  for (let K = 2; K <= o.maxSubtypes; K++) {
-    const prev = emFits[K - 2]!.result;
-    const mix = new MixtureTables(model, prepared, prev.sequences.map((s) => Int32Array.from(s)));
-    const cluster = new Int32Array(M);
-    for (let i = 0; i < M; i++) {
-      let bs = 0;
-      let bv = -Infinity;
-      for (let s = 0; s < K - 1; s++) {
-        const v = prev.fractions[s]! * mix.subs[s]!.T[i]!;
-        if (v > bv) {
-          bv = v;
-          bs = s;
+    (await pool.run(tasks, () => tick(phase, K))) as R[];
+  try {
+    // K = 1
+    const emFits: { result: EmTaskResult; startPoints: number[] }[] = [];
+    {
+      const streams = batchStreams(root, o.startpoints);
+      const rs = await run<EmTaskResult>(
+        streams.map((rng) => ({ kind: 'single', ...base, values: data.values, M, rng })),
+        'start points',
+        1,
+      );
+      const b = firstBest(rs);
+      best = Math.max(best, b.logLik);
+      emFits.push({ result: b, startPoints: rs.map((r) => r.logLik) });
+    }
+    // K -> K + 1
+    for (let K = 2; K <= o.maxSubtypes; K++) {
+      const prev = emFits[K - 2]!.result;
+      const mix = new MixtureTables(model, prepared, prev.sequences.map((s) => Int32Array.from(s)));
+      const cluster = new Int32Array(M);
+      for (let i = 0; i < M; i++) {
+        let bs = 0;
+        let bv = -Infinity;
+        for (let s = 0; s < K - 1; s++) {
+          const v = prev.fractions[s]! * mix.subs[s]!.T[i]!;
+          if (v > bv) {
+            bv = v;
+            bs = s;
+          }
+        }
+        cluster[i] = bs;
+      }
+      const clusters: number[] = [];
+      const rowsOf: number[][] = [];
+      for (let c = 0; c < K - 1; c++) {
+        const rows: number[] = [];
+        for (let i = 0; i < M; i++) if (cluster[i] === c) rows.push(i);
+        if (rows.length > 1) {
+          clusters.push(c);
+          rowsOf.push(rows);
         }
       }
-      cluster[i] = bs;
+      if (clusters.length === 0) throw new UserError(`cannot fit ${K} subtypes: no subtype of the ${K - 1}-subtype model has more than one subject`);
+      total += (clusters.length - (K - 1)) * 2 * o.startpoints;
+      const splitTasks: FitTask[] = [];
+      clusters.forEach((_, q) => {
+        const rows = rowsOf[q]!;
+        const values = new Float64Array(rows.length * B);
+        rows.forEach((i, r) => values.set(data.values.subarray(i * B, i * B + B), r * B));
+        for (const rng of batchStreams(root, o.startpoints)) splitTasks.push({ kind: 'split', ...base, values, M: rows.length, rng });
+      });
+      const splits = await run<EmTaskResult>(splitTasks, 'split', K);
+      const mixTasks: FitTask[] = [];
+      clusters.forEach((c, q) => {
+        const split = firstBest(splits.slice(q * o.startpoints, (q + 1) * o.startpoints));
+        const init = prev.sequences.map((s) => [...s]);
+        init[c] = split.sequences[0]!;
+        init.push(split.sequences[1]!);
+        const f = new Array<number>(K).fill(1 / K);
+        for (const rng of batchStreams(root, o.startpoints)) mixTasks.push({ kind: 'mixture', ...base, values: data.values, M, rng, sequences: init, fractions: f });
+      });
+      const mixes = await run<EmTaskResult>(mixTasks, 'mixture', K);
+      const b = firstBest(mixes);
+      best = Math.max(best, b.logLik);
+      emFits.push({ result: b, startPoints: mixes.map((r) => r.logLik) });
     }
-    const clusters: number[] = [];
-    const rowsOf: number[][] = [];
-    for (let c = 0; c < K - 1; c++) {
-      const rows: number[] = [];
-      for (let i = 0; i < M; i++) if (cluster[i] === c) rows.push(i);
-      if (rows.length > 1) {
-        clusters.push(c);
-        rowsOf.push(rows);
-      }
-    }
-    if (clusters.length === 0) throw new UserError(`cannot fit ${K} subtypes: no subtype of the ${K - 1}-subtype model has more than one subject`);
-    total += (clusters.length - (K - 1)) * 2 * o.startpoints;
-    const splitTasks: FitTask[] = [];
-    clusters.forEach((_, q) => {
-      const rows = rowsOf[q]!;
-      const values = new Float64Array(rows.length * B);
-      rows.forEach((i, r) => values.set(data.values.subarray(i * B, i * B + B), r * B));
-      for (const rng of batchStreams(root, o.startpoints)) splitTasks.push({ kind: 'split', ...base, values, M: rows.length, rng });
-    });
-    const splits = await run<EmTaskResult>(splitTasks, 'split', K);
-    const mixTasks: FitTask[] = [];
-    clusters.forEach((c, q) => {
-      const split = firstBest(splits.slice(q * o.startpoints, (q + 1) * o.startpoints));
-      const init = prev.sequences.map((s) => [...s]);
-      init[c] = split.sequences[0]!;
-      init.push(split.sequences[1]!);
-      const f = new Array<number>(K).fill(1 / K);
-      for (const rng of batchStreams(root, o.startpoints)) mixTasks.push({ kind: 'mixture', ...base, values: data.values, M, rng, sequences: init, fractions: f });
-    });
-    const mixes = await run<EmTaskResult>(mixTasks, 'mixture', K);
-    const b = firstBest(mixes);
-    best = Math.max(best, b.logLik);
-    emFits.push({ result: b, startPoints: mixes.map((r) => r.logLik) });
+    // MCMC per K (independent chains: in parallel)
+    const mcmc = { iterations: Math.max(1, o.mcmcIterations), tunePasses: o.mcmcIterations > 0 ? o.mcmcTunePasses : 0, tuneIterations: o.mcmcTuneIterations, samplesKept: o.samplesKept, refreshEvery: MCMC_DEFAULTS.refreshEvery };
+    const streams = batchStreams(root, o.maxSubtypes);
+    // Largest K first: its chain is the longest, so the others fill the remaining threads around it.
+    const chainTasks: FitTask[] = emFits.map((f, q) => ({ kind: 'mcmc', ...base, values: data.values, M, rng: streams[q]!, sequences: f.result.sequences, fractions: f.result.fractions, mcmc }));
+    const chains = (await run<McmcTaskResult>([...chainTasks].reverse(), 'mcmc', o.maxSubtypes)).reverse();
+    const events = namedEvents(data.biomarkers, thresholds);
+    const fits: SustainFit[] = emFits.map((f, q) => buildFit(model, prepared, events, f.result, f.startPoints, chains[q]!));
+    progress({ phase: 'done', subtypes: o.maxSubtypes, done: total, total, bestLogLik: best });
+    const training: SustainModelFile['training'] = { subjects: M };
+    if (opts.dataSha256 !== undefined) training.dataSha256 = opts.dataSha256;
+    if (opts.dataFile !== undefined) training.dataFile = opts.dataFile;
+    return {
+      format: 'ms-subtype-model',
+      formatVersion: 1,
+      toolVersion: toolVersion(),
+      method: 'sustain-zscore',
+      biomarkers: [...data.biomarkers],
+      zvals: thresholds.zvals.map((z) => [...z]),
+      zmax: [...thresholds.zmax],
+      events,
+      settings: {
+        seed: o.seed,
+        maxSubtypes: o.maxSubtypes,
+        startpoints: o.startpoints,
+        mcmcIterations: o.mcmcIterations,
+        mcmcTunePasses: mcmc.tunePasses,
+        mcmcTuneIterations: o.mcmcTuneIterations,
+        samplesKept: o.samplesKept,
+        emMaxIterations: o.emMaxIterations,
+        emTolerance: o.emTolerance,
+      },
+      training,
+      fits,
+    };
+  } finally {
+    await pool.close();
   }
-  // MCMC per K (independent chains: in parallel)
-  const mcmc = { iterations: Math.max(1, o.mcmcIterations), tunePasses: o.mcmcIterations > 0 ? o.mcmcTunePasses : 0, tuneIterations: o.mcmcTuneIterations, samplesKept: o.samplesKept, refreshEvery: MCMC_DEFAULTS.refreshEvery };
-  const streams = batchStreams(root, o.maxSubtypes);
-  // Largest K first: its chain is the longest, so the others fill the remaining threads around it.
-  const chainTasks: FitTask[] = emFits.map((f, q) => ({ kind: 'mcmc', ...base, values: data.values, M, rng: streams[q]!, sequences: f.result.sequences, fractions: f.result.fractions, mcmc }));
-  const chains = (await run<McmcTaskResult>([...chainTasks].reverse(), 'mcmc', o.maxSubtypes)).reverse();
-  const events = namedEvents(data.biomarkers, thresholds);
-  const fits: SustainFit[] = emFits.map((f, q) => buildFit(model, prepared, events, f.result, f.startPoints, chains[q]!));
-  progress({ phase: 'done', subtypes: o.maxSubtypes, done: total, total, bestLogLik: best });
-  const training: SustainModelFile['training'] = { subjects: M };
-  if (opts.dataSha256 !== undefined) training.dataSha256 = opts.dataSha256;
-  if (opts.dataFile !== undefined) training.dataFile = opts.dataFile;
-  return {
-    format: 'ms-subtype-model',
-    formatVersion: 1,
-    toolVersion: toolVersion(),
-    method: 'sustain-zscore',
-    biomarkers: [...data.biomarkers],
-    zvals: thresholds.zvals.map((z) => [...z]),
-    zmax: [...thresholds.zmax],
-    events,
-    settings: {
-      seed: o.seed,
-      maxSubtypes: o.maxSubtypes,
-      startpoints: o.startpoints,
-      mcmcIterations: o.mcmcIterations,
-      mcmcTunePasses: mcmc.tunePasses,
-      mcmcTuneIterations: o.mcmcTuneIterations,
-      samplesKept: o.samplesKept,
-      emMaxIterations: o.emMaxIterations,
-      emTolerance: o.emTolerance,
-    },
-    training,
-    fits,
-  };
 }
 
 function buildFit(model: ZscoreModel, prepared: ReturnType<ZscoreModel['prepare']>, events: NamedEvent[], em: EmTaskResult, startPoints: number[], chain: McmcTaskResult): SustainFit {

@@ -119,6 +119,9 @@ export class ZscoreModel implements ProgressionModel<ZData> {
   private readonly pieceCell: Int32Array;
   /** exp(c) per piece cell, in the order the pieces visit them */
   private readonly fc: Float64Array;
+  /** scratch of the piece segmentation */
+  private readonly segBest: Float64Array;
+  private readonly segChoice: Int32Array;
   private nPieces = 0;
   private xLimit = Infinity;
 
@@ -148,6 +151,8 @@ export class ZscoreModel implements ProgressionModel<ZData> {
     this.pieceRho = new Float64Array(cells);
     this.pieceCell = new Int32Array(cells);
     this.fc = new Float64Array(cells);
+    this.segBest = new Float64Array(this.nStages + 1);
+    this.segChoice = new Int32Array(this.nStages + 1);
   }
 
   /** The piecewise-linear curves on the grid 0..N+1 (the simulator's noise-free values): out[g * B + b]. */
@@ -352,74 +357,87 @@ export class ZscoreModel implements ProgressionModel<ZData> {
     const feats = this.changedFeatures;
     let np = 0;
     let nc = 0;
-    let exps = 0;
     let maxD = 0;
     const tol = LINEAR_TOLERANCE;
+    const best = this.segBest;
+    const choice = this.segChoice;
     for (let g = 0; g < nf; g++) {
       const ro = g * ns;
       const jhi = this.runEnd[g]!;
-      let j = this.runStart[g]!;
-      while (j < jhi) {
-        const d0 = A[ro + j]!;
-        if (d0 === 0) {
+      let u = this.runStart[g]!;
+      while (u < jhi) {
+        if (A[ro + u] === 0) {
           // this biomarker did not change at this stage (another one did)
-          j++;
+          u++;
           continue;
         }
-        // the maximal linear run of changed consecutive stages from j
-        let end = j + 1;
-        let beta = 0;
-        if (end < jhi && stages[end] === stages[j]! + 1 && A[ro + end] !== 0) {
-          beta = A[ro + end]! - d0;
-          end++;
-          while (end < jhi && stages[end] === stages[end - 1]! + 1 && A[ro + end] !== 0 && Math.abs(A[ro + end]! - (d0 + beta * (end - j))) <= tol) end++;
+        // a segment [u, v) of consecutive changed stages, cut into linear pieces: fewest pieces (each
+        // costs a pass over the subjects), then fewest GENERAL ones (a second cached column each)
+        let v = u + 1;
+        while (v < jhi && stages[v] === stages[v - 1]! + 1 && A[ro + v] !== 0) v++;
+        best[v] = 0;
+        for (let j = v - 1; j >= u; j--) {
+          const d0 = A[ro + j]!;
+          best[j] = 1 + best[j + 1]!;
+          choice[j] = j + 1;
+          if (j + 1 === v) continue;
+          const beta = A[ro + j + 1]! - d0;
+          const flat = Math.abs(beta) <= tol;
+          const forward = Math.abs(d0 - 0.5 * beta) <= tol;
+          for (let e = j + 2; e <= v; e++) {
+            if (e > j + 2 && Math.abs(A[ro + e - 1]! - (d0 + beta * (e - 1 - j))) > tol) break;
+            const general = !flat && !forward && Math.abs(A[ro + e - 1]! + 0.5 * beta) > tol;
+            const c = 1 + (general ? 0.25 : 0) + best[e]!;
+            if (c < best[j]!) {
+              best[j] = c;
+              choice[j] = e;
+            }
+          }
         }
-        let len = end - j;
-        const dLast = A[ro + end - 1]!;
-        let mode = GENERAL;
-        let dir = 1;
-        let alpha = d0;
-        if (len === 1 || Math.abs(beta) <= tol) {
-          mode = CONSTANT;
-        } else if (Math.abs(d0 - 0.5 * beta) <= tol) {
-          mode = ANCHORED;
-          alpha = 0.5 * beta;
-        } else if (Math.abs(dLast + 0.5 * beta) <= tol) {
-          mode = ANCHORED;
-          alpha = -0.5 * beta;
-          dir = -1;
-        } else if (len === 2) {
-          // two unrelated stages (e.g. the stage a knot crossed, then a squeezed ramp): take the first
-          // alone, so the rest can start an anchored piece
-          len = 1;
-          end = j + 1;
-          mode = CONSTANT;
+        for (let j = u; j < v; ) {
+          const end = choice[j]!;
+          const len = end - j;
+          const d0 = A[ro + j]!;
+          const beta = len > 1 ? A[ro + j + 1]! - d0 : 0;
+          let mode = GENERAL;
+          let dir = 1;
+          let alpha = d0;
+          if (len === 1 || Math.abs(beta) <= tol) {
+            mode = CONSTANT;
+          } else if (Math.abs(d0 - 0.5 * beta) <= tol) {
+            mode = ANCHORED;
+            alpha = 0.5 * beta;
+          } else if (Math.abs(A[ro + end - 1]! + 0.5 * beta) <= tol) {
+            mode = ANCHORED;
+            alpha = -0.5 * beta;
+            dir = -1;
+          }
+          for (let q = j; q < end; q++) {
+            if (Math.abs(C[ro + q]!) > FACTOR_LIMIT) return false;
+            maxD = Math.max(maxD, Math.abs(A[ro + q]!));
+          }
+          const first = dir === 1 ? j : end - 1;
+          this.pieceFeature[np] = feats[g]!;
+          this.pieceK0[np] = stages[first]!;
+          this.pieceLen[np] = len;
+          this.pieceDir[np] = dir;
+          this.pieceMode[np] = mode;
+          this.pieceAlpha[np] = alpha;
+          this.pieceRho[np] = beta;
+          this.pieceCell[np] = nc;
+          for (let m = 0; m < len; m++) this.fc[nc + m] = C[ro + first + dir * m]!;
+          nc += len;
+          np++;
+          j = end;
         }
-        for (let q = j; q < end; q++) {
-          const c = C[ro + q]!;
-          if (Math.abs(c) > FACTOR_LIMIT) return false;
-          maxD = Math.max(maxD, Math.abs(A[ro + q]!));
-        }
-        const first = dir === 1 ? j : end - 1;
-        this.pieceFeature[np] = feats[g]!;
-        this.pieceK0[np] = stages[first]!;
-        this.pieceLen[np] = len;
-        this.pieceDir[np] = dir;
-        this.pieceMode[np] = mode;
-        this.pieceAlpha[np] = mode === CONSTANT ? d0 : alpha;
-        this.pieceRho[np] = beta;
-        this.pieceCell[np] = nc;
-        for (let m = 0; m < len; m++) this.fc[nc + m] = C[ro + first + dir * m]!;
-        nc += len;
-        exps += mode === GENERAL ? 2 : 1;
-        np++;
-        j = end;
+        u = v;
       }
     }
     this.nPieces = np;
-    // rough per-subject cost in multiply-adds (an exp ~ 12): a move of many events (MCMC) changes
-    // many biomarkers in many pieces, and one exp per changed stage may then be cheaper
-    if (alternativeCost < Infinity && 12 * exps + 3 * nc > alternativeCost) return false;
+    // rough per-subject cost in multiply-adds (an exp ~ 12; a piece costs about that much, its
+    // exps mostly cached): a move of many events (MCMC) changes many biomarkers in many pieces, and
+    // one exp per changed stage may then be cheaper
+    if (alternativeCost < Infinity && 12 * np + 3 * nc > alternativeCost) return false;
     for (let q = 0; q < nc; q++) this.fc[q] = Math.exp(this.fc[q]!);
     // |d x| <= FACTOR_LIMIT keeps every partial product finite and non-zero
     this.xLimit = maxD > 0 ? FACTOR_LIMIT / maxD : Infinity;
