@@ -19,6 +19,8 @@ const FACTOR_LIMIT = 600;
 const LINEAR_TOLERANCE = 2e-14;
 /** Cells below this (relative to the subject's reference) are recomputed exactly, not multiplied. */
 const TINY = 1e-280;
+/** A log-likelihood range whose exp stays far above TINY (exp(-600) ~ 1e-261). */
+const SAFE_RANGE = 600;
 const CONSTANT = 0;
 const ANCHORED = 1;
 const GENERAL = 2;
@@ -38,6 +40,12 @@ export interface ZData extends ModelData {
   /** per biomarker: max |x| over subjects that have it, and whether every subject has it */
   readonly maxAbs: Float64Array;
   readonly allPresent: Uint8Array;
+  /**
+   * per block of four subjects (i >> 2): 1 when every stage log-likelihood of each of the four lies
+   * within SAFE_RANGE of every other, whatever the sequence: their E cells can never come near
+   * underflow, so the multiplicative update needs no check for it
+   */
+  readonly safeQuad: Uint8Array;
   /** exp(alpha * x) columns of the multiplicative update (created on first use) */
   cache?: ExpCache;
 }
@@ -247,7 +255,35 @@ export class ZscoreModel implements ProgressionModel<ZData> {
       }
       constant[i] = logPrior - n * HALF_LOG_2PI;
     }
-    return { M, B, x, present, constant, ...transpose(M, B, x, present) };
+    return { M, B, x, present, constant, ...transpose(M, B, x, present), safeQuad: this.safeQuads(M, x, present) };
+  }
+
+  /**
+   * See ZData.safeQuad. Every expected value lies in [0, top_b] (top_b = the largest of zmax and the
+   * thresholds), so a subject's stage log-likelihoods span at most
+   * sum_b (max - min over mu in [0, top_b] of (x - mu)^2) / 2.
+   */
+  private safeQuads(M: number, x: Float64Array, present: Float64Array): Uint8Array {
+    const B = this.nFeatures;
+    const top = new Float64Array(B);
+    for (let b = 0; b < B; b++) {
+      let t = Math.max(0, this.zmax[b]!);
+      for (let j = 0; j < this.events.count[b]!; j++) t = Math.max(t, this.events.z[this.events.first[b]! + j]!);
+      top[b] = t;
+    }
+    const out = new Uint8Array(Math.ceil(M / 4)).fill(1);
+    for (let i = 0; i < M; i++) {
+      let span = 0;
+      for (let b = 0; b < B; b++) {
+        if (present[i * B + b] === 0) continue;
+        const v = x[i * B + b]!;
+        const far = Math.max(v * v, (v - top[b]!) * (v - top[b]!));
+        const near = v < 0 ? v * v : v > top[b]! ? (v - top[b]!) * (v - top[b]!) : 0;
+        span += 0.5 * (far - near);
+      }
+      if (!(span < SAFE_RANGE)) out[i >> 2] = 0;
+    }
+    return out;
   }
 
   subset(data: ZData, rows: ArrayLike<number>): ZData {
@@ -262,7 +298,7 @@ export class ZscoreModel implements ProgressionModel<ZData> {
       present.set(data.present.subarray(i * B, i * B + B), r * B);
       constant[r] = data.constant[i]!;
     }
-    return { M, B, x, present, constant, ...transpose(M, B, x, present) };
+    return { M, B, x, present, constant, ...transpose(M, B, x, present), safeQuad: this.safeQuads(M, x, present) };
   }
 
   fillTable(data: ZData, template: Float64Array, L: Float64Array): void {
@@ -485,6 +521,22 @@ export class ZscoreModel implements ProgressionModel<ZData> {
           const r2 = mode === ANCHORED ? a2 * a2 : mode === GENERAL ? cv[cr + i + 2]! : 1;
           const r3 = mode === ANCHORED ? a3 * a3 : mode === GENERAL ? cv[cr + i + 3]! : 1;
           let k = i * stride + k0;
+          if (data.safeQuad[i >> 2] === 1) {
+            // (the same loop without the underflow check: these cells cannot be near underflow)
+            for (let m = 0; m < len; m++) {
+              const c = fc[co + m]!;
+              E[k] = E[k]! * a0 * c;
+              E[k + stride] = E[k + stride]! * a1 * c;
+              E[k + s2] = E[k + s2]! * a2 * c;
+              E[k + s3] = E[k + s3]! * a3 * c;
+              a0 *= r0;
+              a1 *= r1;
+              a2 *= r2;
+              a3 *= r3;
+              k += dir;
+            }
+            continue;
+          }
           let low = 0;
           for (let m = 0; m < len; m++) {
             const c = fc[co + m]!;
