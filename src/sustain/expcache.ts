@@ -15,7 +15,6 @@ const MIN_SLOTS = 16;
 const MAX_SLOTS = 4096;
 
 export class ExpCache {
-  readonly values: Float64Array;
   private readonly slots: number;
   /** per biomarker: alpha -> slot */
   private readonly index: Map<number, number>[];
@@ -23,24 +22,35 @@ export class ExpCache {
   private readonly slotAlpha: Float64Array;
   private next = 0;
 
+  /** Number of cached columns for M subjects. */
+  static slotsFor(M: number): number {
+    return Math.max(MIN_SLOTS, Math.min(MAX_SLOTS, Math.floor(BUDGET_BYTES / (8 * Math.max(1, M)))));
+  }
+
+  /** `values`: room for slotsFor(M) columns of M values (it may live in WebAssembly memory). */
   constructor(
     private readonly M: number,
     B: number,
     private readonly xT: Float64Array,
+    readonly values: Float64Array,
   ) {
-    this.slots = Math.max(MIN_SLOTS, Math.min(MAX_SLOTS, Math.floor(BUDGET_BYTES / (8 * Math.max(1, M)))));
-    this.values = new Float64Array(this.slots * M);
+    this.slots = ExpCache.slotsFor(M);
+    if (values.length < this.slots * M) throw new Error(`ExpCache needs ${this.slots * M} values, got ${values.length}`);
     this.index = Array.from({ length: B }, () => new Map<number, number>());
     this.slotFeature = new Int32Array(this.slots).fill(-1);
     this.slotAlpha = new Float64Array(this.slots);
   }
 
-  /** Offset in `values` of the column exp(alpha * x[., f]) (computed on a miss). */
-  column(f: number, alpha: number): number {
+  /**
+   * Offset in `values` of the column exp(alpha * x[., f]) (computed on a miss). A miss reuses the
+   * oldest slot, except the one at offset `keep` (a column the caller still needs).
+   */
+  column(f: number, alpha: number, keep = -1): number {
     const map = this.index[f]!;
     const hit = map.get(alpha);
     if (hit !== undefined) return hit * this.M;
-    const slot = this.next;
+    let slot = this.next;
+    if (slot * this.M === keep) slot = (slot + 1) % this.slots;
     this.next = (slot + 1) % this.slots;
     const old = this.slotFeature[slot]!;
     if (old >= 0) this.index[old]!.delete(this.slotAlpha[slot]!);

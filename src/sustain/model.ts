@@ -10,6 +10,7 @@
  * at each stage), so it can slot in without touching em.ts, mcmc.ts or staging.ts.
  */
 import type { Rng } from '../common/rng.js';
+import type { Arena } from './arena.js';
 
 /** Subject data prepared once for a model (opaque to the generic code except for M). */
 export interface ModelData {
@@ -68,12 +69,15 @@ export interface ProgressionModel<D extends ModelData = ModelData> {
    * 12) exceeds `alternativeCost` (Infinity: always use it when safe). The caller then uses exp.
    */
   prepareFactors(changes: TemplateChanges, alternativeCost: number): boolean;
+  /** Bytes of arena memory the model needs beside the tables for one set of tables on `data`. */
+  arenaBytes(data: D): number;
   /**
    * After prepareFactors(changes): multiply every subject's row of E (row i at i * stride, indexed
    * by stage) by exp(change of L) at the changed stages. Subjects whose factors could over- or
-   * underflow get bad[i] = 1 and an unspecified row, for the caller to recompute exactly.
+   * underflow get bad[i] = 1 and an unspecified row, for the caller to recompute exactly. E and bad
+   * are views into `arena`, which the tables were allocated from.
    */
-  applyFactorsAll(data: D, E: Float64Array, stride: number, bad: Uint8Array): void;
+  applyFactorsAll(data: D, E: Float64Array, stride: number, bad: Uint8Array, arena: Arena): void;
 }
 
 export function allocChanges(nStages: number, nFeatures: number): TemplateChanges {

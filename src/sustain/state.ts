@@ -17,6 +17,7 @@
  */
 import type { ModelData, ProgressionModel, TemplateChanges } from './model.js';
 import { allocChanges, diffTemplates, inversePositions } from './model.js';
+import { Arena } from './arena.js';
 import { fastExp } from './fastexp.js';
 
 /**
@@ -73,21 +74,27 @@ export class SubtypeTables {
   pendE: Float64Array;
   pendT: Float64Array;
 
-  constructor(readonly M: number, readonly S: number, readonly F: number, seq: Int32Array) {
+  /** E, pendE, T and pendT are views into `arena` (the kernels work on them there). */
+  constructor(readonly M: number, readonly S: number, readonly F: number, seq: Int32Array, arena: Arena) {
     const N = seq.length;
     this.seq = Int32Array.from(seq);
     this.pos = new Int32Array(N);
     inversePositions(this.seq, this.pos);
     this.tmpl = new Float64Array(S * F);
     this.L = new Float64Array(M * S);
-    this.E = new Float64Array(M * S);
-    this.T = new Float64Array(M);
+    this.E = arena.f64(M * S);
+    this.T = arena.f64(M);
     this.pendingSeq = new Int32Array(N);
     this.pendingTmpl = new Float64Array(S * F);
     this.changes = allocChanges(S, F);
     this.pendL = new Float64Array(0);
-    this.pendE = new Float64Array(0);
-    this.pendT = new Float64Array(M);
+    this.pendE = arena.f64(M * S);
+    this.pendT = arena.f64(M);
+  }
+
+  /** Arena bytes one subtype's tables take. */
+  static arenaBytes(M: number, S: number): number {
+    return 2 * Arena.bytes(M * S, 8) + 2 * Arena.bytes(M, 8);
   }
 }
 
@@ -101,6 +108,8 @@ export class MixtureTables<D extends ModelData> {
   private rebaseAny = false;
   /** scratch: one subject's L rows of every subtype (K x S) */
   private readonly rows: Float64Array;
+  /** memory shared with the WebAssembly kernels: E, T (current and pending) and bad */
+  readonly arena: Arena;
   /** scratch: subjects the multiplicative update could not handle */
   private readonly bad: Uint8Array;
   /** saved states (snapshot / restore) */
@@ -109,11 +118,12 @@ export class MixtureTables<D extends ModelData> {
   constructor(readonly model: ProgressionModel<D>, readonly data: D, sequences: Int32Array[]) {
     this.M = data.M;
     this.S = model.nStages;
-    this.subs = sequences.map((s) => new SubtypeTables(this.M, this.S, model.nFeatures, s));
+    this.arena = new Arena(sequences.length * SubtypeTables.arenaBytes(this.M, this.S) + Arena.bytes(this.M, 1) + model.arenaBytes(data));
+    this.subs = sequences.map((s) => new SubtypeTables(this.M, this.S, model.nFeatures, s, this.arena));
     this.ref = new Float64Array(this.M);
     this.rebase = new Uint8Array(this.M);
     this.rows = new Float64Array(this.subs.length * this.S);
-    this.bad = new Uint8Array(this.M);
+    this.bad = this.arena.u8(this.M);
     this.refresh();
   }
 
@@ -241,7 +251,6 @@ export class MixtureTables<D extends ModelData> {
       st.pendT.set(st.T);
       return false;
     }
-    if (st.pendE.length === 0) st.pendE = new Float64Array(M * S);
     // the exp path: one exp per changed stage, after L + deltas, or L from the template if L lags
     const ns = ch.nStages;
     st.pendFactors = this.model.prepareFactors(ch, 12 * ns + (st.lStale ? 2 * ns * this.model.nFeatures : ch.n));
@@ -259,10 +268,11 @@ export class MixtureTables<D extends ModelData> {
     const bad = this.bad;
     pE.set(st.E);
     bad.fill(0);
-    this.model.applyFactorsAll(this.data, pE, S, bad);
+    this.model.applyFactorsAll(this.data, pE, S, bad, this.arena);
+    this.arena.kernels.rowTotals(pE.byteOffset, S, M, pT.byteOffset);
     for (let i = 0; i < M; i++) {
-      const t = bad[i] ? NaN : rowTotal(pE, i * S, S);
-      pT[i] = t > 0 && t < HUGE ? t : this.exactPendingRow(s, i);
+      const t = pT[i]!;
+      if (bad[i] || !(t > 0 && t < HUGE)) pT[i] = this.exactPendingRow(s, i);
     }
   }
 
@@ -356,10 +366,11 @@ export class MixtureTables<D extends ModelData> {
     const bad = this.bad;
     st.lStale = true;
     bad.fill(0);
-    this.model.applyFactorsAll(this.data, E, S, bad);
+    this.model.applyFactorsAll(this.data, E, S, bad, this.arena);
+    this.arena.kernels.rowTotals(E.byteOffset, S, M, T.byteOffset);
     for (let i = 0; i < M; i++) {
-      const t = bad[i] ? NaN : rowTotal(E, i * S, S);
-      T[i] = t > 0 && t < HUGE ? t : this.exactRow(s, i);
+      const t = T[i]!;
+      if (bad[i] || !(t > 0 && t < HUGE)) T[i] = this.exactRow(s, i);
     }
   }
 

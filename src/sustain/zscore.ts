@@ -9,6 +9,7 @@
 import type { Rng } from '../common/rng.js';
 import type { Thresholds } from './types.js';
 import type { ModelData, ProgressionModel, TemplateChanges } from './model.js';
+import { Arena } from './arena.js';
 import { ExpCache } from './expcache.js';
 import { fastExp } from './fastexp.js';
 
@@ -46,8 +47,13 @@ export interface ZData extends ModelData {
    * underflow, so the multiplicative update needs no check for it
    */
   readonly safeQuad: Uint8Array;
-  /** exp(alpha * x) columns of the multiplicative update (created on first use) */
-  cache?: ExpCache;
+}
+
+/** The model's scratch in a table set's arena: cached exp columns, the pieces' exp(c), safeQuad. */
+interface ArenaState {
+  cache: ExpCache;
+  fc: Float64Array;
+  safe: Uint8Array;
 }
 
 /** Column-major copies of row-major x / present. */
@@ -486,10 +492,18 @@ export class ZscoreModel implements ProgressionModel<ZData> {
    * was below TINY (an underflowed cell cannot be brought back by multiplying); those rows are left
    * in an unspecified state for the caller to recompute exactly.
    */
-  applyFactorsAll(data: ZData, E: Float64Array, stride: number, bad: Uint8Array): void {
+  applyFactorsAll(data: ZData, E: Float64Array, stride: number, bad: Uint8Array, arena: Arena): void {
     const { M, xT, presentT } = data;
     const lim = this.xLimit;
     const fc = this.fc;
+    const ws = this.arenaState(data, arena);
+    const cv = ws.cache.values;
+    const kernels = arena.kernels;
+    const quads = M >> 2;
+    // the exp(c) factors where the kernel reads them
+    let nc = 0;
+    for (let p = 0; p < this.nPieces; p++) nc += this.pieceLen[p]!;
+    ws.fc.set(fc.subarray(0, nc));
     for (let p = 0; p < this.nPieces; p++) {
       const f = this.pieceFeature[p]!;
       const fo = f * M;
@@ -502,63 +516,15 @@ export class ZscoreModel implements ProgressionModel<ZData> {
       const mode = this.pieceMode[p]!;
       let i = 0;
       if (data.allPresent[f] === 1 && data.maxAbs[f]! <= lim) {
-        // Four subjects at a time: each subject's factors form a chain of dependent multiplies, so
-        // interleaving independent chains keeps the multiplier busy (about twice as fast).
-        const s2 = 2 * stride;
-        const s3 = 3 * stride;
-        const cache = (data.cache ??= new ExpCache(M, data.B, xT));
-        const cv = cache.values;
-        const ca = cache.column(f, alpha);
-        // GENERAL pieces need exp(rho x) too; for the others cr is unused
-        const cr = mode === GENERAL ? cache.column(f, rho) : ca;
-        for (; i + 3 < M; i += 4) {
-          let a0 = cv[ca + i]!;
-          let a1 = cv[ca + i + 1]!;
-          let a2 = cv[ca + i + 2]!;
-          let a3 = cv[ca + i + 3]!;
-          const r0 = mode === ANCHORED ? a0 * a0 : mode === GENERAL ? cv[cr + i]! : 1;
-          const r1 = mode === ANCHORED ? a1 * a1 : mode === GENERAL ? cv[cr + i + 1]! : 1;
-          const r2 = mode === ANCHORED ? a2 * a2 : mode === GENERAL ? cv[cr + i + 2]! : 1;
-          const r3 = mode === ANCHORED ? a3 * a3 : mode === GENERAL ? cv[cr + i + 3]! : 1;
-          let k = i * stride + k0;
-          if (data.safeQuad[i >> 2] === 1) {
-            // (the same loop without the underflow check: these cells cannot be near underflow)
-            for (let m = 0; m < len; m++) {
-              const c = fc[co + m]!;
-              E[k] = E[k]! * a0 * c;
-              E[k + stride] = E[k + stride]! * a1 * c;
-              E[k + s2] = E[k + s2]! * a2 * c;
-              E[k + s3] = E[k + s3]! * a3 * c;
-              a0 *= r0;
-              a1 *= r1;
-              a2 *= r2;
-              a3 *= r3;
-              k += dir;
-            }
-            continue;
-          }
-          let low = 0;
-          for (let m = 0; m < len; m++) {
-            const c = fc[co + m]!;
-            const o0 = E[k]!;
-            const o1 = E[k + stride]!;
-            const o2 = E[k + s2]!;
-            const o3 = E[k + s3]!;
-            low |= +(o0 < TINY) | +(o1 < TINY) | +(o2 < TINY) | +(o3 < TINY);
-            E[k] = o0 * a0 * c;
-            E[k + stride] = o1 * a1 * c;
-            E[k + s2] = o2 * a2 * c;
-            E[k + s3] = o3 * a3 * c;
-            a0 *= r0;
-            a1 *= r1;
-            a2 *= r2;
-            a3 *= r3;
-            k += dir;
-          }
-          // (rare) all four are recomputed exactly
-          if (low) bad[i] = bad[i + 1] = bad[i + 2] = bad[i + 3] = 1;
-        }
+        // every subject has this biomarker within the overflow bound: the WebAssembly kernel, four
+        // subjects at a time (each subject's factors are a chain of dependent multiplies, so
+        // interleaving independent chains keeps the multiplier busy), with cached exps
+        const ca = ws.cache.column(f, alpha);
+        const cr = mode === GENERAL ? ws.cache.column(f, rho, ca) : ca;
+        kernels.piece(E.byteOffset, stride, quads, cv.byteOffset + 8 * ca, cv.byteOffset + 8 * cr, mode, k0, len, dir, ws.fc.byteOffset + 8 * co, ws.safe.byteOffset, bad.byteOffset);
+        i = 4 * quads;
       }
+      // the rest (and biomarkers some subjects lack), one subject at a time, with the same arithmetic
       for (; i < M; i++) {
         if (presentT[fo + i] === 0) continue;
         const xv = xT[fo + i]!;
@@ -580,6 +546,21 @@ export class ZscoreModel implements ProgressionModel<ZData> {
         bad[i] |= low;
       }
     }
+  }
+
+  arenaBytes(data: ZData): number {
+    return Arena.bytes(ExpCache.slotsFor(data.M) * data.M, 8) + Arena.bytes(this.nFeatures * this.nStages, 8) + Arena.bytes(data.safeQuad.length, 1);
+  }
+
+  private arenaState(data: ZData, arena: Arena): ArenaState {
+    let ws = arena.modelState as ArenaState | undefined;
+    if (ws === undefined) {
+      const safe = arena.u8(data.safeQuad.length);
+      safe.set(data.safeQuad);
+      ws = { cache: new ExpCache(data.M, data.B, data.xT, arena.f64(ExpCache.slotsFor(data.M) * data.M)), fc: arena.f64(this.nFeatures * this.nStages), safe };
+      arena.modelState = ws;
+    }
+    return ws;
   }
 
   /**

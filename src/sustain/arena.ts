@@ -1,0 +1,52 @@
+/**
+ * Memory shared with the WebAssembly kernels (wasm/zkernel.ts): one fixed-size WebAssembly memory per
+ * set of likelihood tables, carved into typed-array views. The size is fixed when the tables are
+ * made, so the memory never grows and the views stay valid for the tables' life.
+ */
+import { ZKERNEL_WASM } from './zkernel-wasm.js';
+
+export interface Kernels {
+  piece(E: number, stride: number, quads: number, ca: number, cr: number, mode: number, k0: number, len: number, dir: number, fc: number, safe: number, bad: number): void;
+  rowTotals(E: number, S: number, M: number, out: number): void;
+}
+
+let compiled: WebAssembly.Module | null = null;
+
+const PAGE = 65536;
+
+export class Arena {
+  readonly memory: WebAssembly.Memory;
+  readonly kernels: Kernels;
+  /** for the progression model's own scratch (allocated from this arena on first use) */
+  modelState: unknown = undefined;
+  private next = 0;
+  private readonly size: number;
+
+  /** `bytes`: the sum of what will be allocated (each allocation may add up to 7 bytes of alignment). */
+  constructor(bytes: number) {
+    this.size = Math.ceil((bytes + 64) / PAGE) * PAGE;
+    this.memory = new WebAssembly.Memory({ initial: this.size / PAGE });
+    compiled ??= new WebAssembly.Module(Buffer.from(ZKERNEL_WASM, 'base64'));
+    this.kernels = new WebAssembly.Instance(compiled, { env: { memory: this.memory } }).exports as unknown as Kernels;
+  }
+
+  /** Bytes an allocation of n elements of `bytesPerElement` can take, alignment included. */
+  static bytes(n: number, bytesPerElement: number): number {
+    return n * bytesPerElement + 8;
+  }
+
+  f64(n: number): Float64Array {
+    return new Float64Array(this.memory.buffer, this.take(n * 8), n);
+  }
+
+  u8(n: number): Uint8Array {
+    return new Uint8Array(this.memory.buffer, this.take(n), n);
+  }
+
+  private take(bytes: number): number {
+    const at = (this.next + 7) & ~7;
+    if (at + bytes > this.size) throw new Error(`arena of ${this.size} bytes cannot hold ${bytes} more at ${at}`);
+    this.next = at + bytes;
+    return at;
+  }
+}
