@@ -1,9 +1,10 @@
 /**
- * SuStaIn engine benchmark: `npm run bench:sustain [-- medium|assign|large|all] [--threads N]`.
+ * SuStaIn engine benchmark: `npm run bench:sustain [-- medium|assign|large|all] [--threads N] [--repeat N]`.
  *
  *  medium  fits the shared medium cohort (1000 x 10, Z 1,2,3) with REFERENCE.md's settings
  *          (5 start points, K = 1..3, 1e4 MCMC after 3 x 1e4 tuning) and compares wall time, MCMC
- *          iterations/s and EM log-likelihoods with pySuStaIn's recorded figures;
+ *          iterations/s and EM log-likelihoods with pySuStaIn's recorded figures (`--repeat N`: N fits,
+ *          median and range, as the shared machine's speed drifts);
  *  assign  assigns 50,000 simulated subjects to a 3-subtype model with 1,000 posterior samples;
  *  large   a 10,000-subject, 13-biomarker, 3-threshold, 5-subtype fit (fewer start points and MCMC
  *          iterations), reporting its peak memory.
@@ -22,7 +23,9 @@ const shared = join(root, '..', 'shared', 'sustain');
 const args = process.argv.slice(2);
 const threadsArg = args.indexOf('--threads');
 const threads = threadsArg >= 0 ? Number(args[threadsArg + 1]) : defaultThreads();
-const modes = args.filter((a, i) => !a.startsWith('--') && (threadsArg < 0 || i !== threadsArg + 1));
+const repeatArg = args.indexOf('--repeat');
+const repeat = repeatArg >= 0 ? Math.max(1, Number(args[repeatArg + 1])) : 1;
+const modes = args.filter((a, i) => !a.startsWith('--') && (threadsArg < 0 || i !== threadsArg + 1) && (repeatArg < 0 || i !== repeatArg + 1));
 const run = new Set(modes.length === 0 ? ['medium', 'assign'] : modes.includes('all') ? ['medium', 'assign', 'large'] : modes);
 
 // pySuStaIn on this kind of machine (REFERENCE.md sections 3-4), medium cohort, 5 start points, 1e4 MCMC
@@ -76,18 +79,27 @@ async function timedFit(data: ZTable, th: Thresholds, opts: Parameters<typeof fi
 async function medium(): Promise<SustainModelFile> {
   const data = readZTable(join(shared, 'medium', 'data.csv')).table;
   console.log(`== medium cohort: ${data.subjects.length} subjects x ${data.biomarkers.length} biomarkers, 5 start points, K = 1..3, 1e4 MCMC (+3 x 1e4 tuning), ${threads} thread(s)`);
-  const r = await timedFit(data, uniform(data), { seed: 1, maxSubtypes: 3, startpoints: 5, mcmcIterations: 1e4, mcmcTuneIterations: 1e4, samplesKept: 1000, threads });
-  const emWall = r.mcmcStart;
-  const mcmcWall = r.wall - r.mcmcStart;
+  // The machine's speed drifts (shared host): `--repeat N` fits N times and shows the median and range.
+  const runs: Timed[] = [];
+  for (let q = 0; q < repeat; q++) runs.push(await timedFit(data, uniform(data), { seed: 1, maxSubtypes: 3, startpoints: 5, mcmcIterations: 1e4, mcmcTuneIterations: 1e4, samplesKept: 1000, threads }));
+  const r = runs[0]!;
   const pyEm = PY.em.reduce((a, b) => a + b, 0);
   const pyMcmc = PY.mcmc.reduce((a, b) => a + b, 0);
   const iters = 3 * PY.mcmcIterations;
-  const rows: (string | number)[][] = [['', 'ms-subtype', 'pySuStaIn', 'ratio (speed-up)']];
-  rows.push(['whole fit, wall s', fmt(r.wall), PY.total, `${fmt(PY.total / r.wall)}x (target >= 50x)`]);
-  rows.push(['  (process CPU s)', fmt(r.cpu), '', '']);
-  rows.push(['EM (start points + splits), wall s', fmt(emWall), fmt(pyEm), `${fmt(pyEm / emWall)}x`]);
-  rows.push(['MCMC incl. tuning, wall s', fmt(mcmcWall), fmt(pyMcmc), `${fmt(pyMcmc / mcmcWall)}x`]);
-  rows.push(['MCMC iterations/s (K=1..3 together)', fmt(iters / mcmcWall, 0), fmt(iters / pyMcmc, 0), `${fmt(pyMcmc / mcmcWall)}x (target >= 100x)`]);
+  // median (min-max) over the runs
+  const spread = (f: (t: Timed) => number, d = 1): string => {
+    const v = runs.map(f).sort((a, b) => a - b);
+    const med = v[(v.length - 1) >> 1]!;
+    return v.length === 1 ? fmt(med, d) : `${fmt(med, d)} (${fmt(v[0]!, d)}-${fmt(v[v.length - 1]!, d)})`;
+  };
+  const em = (t: Timed) => t.mcmcStart;
+  const mc = (t: Timed) => t.wall - t.mcmcStart;
+  const rows: (string | number)[][] = [['', runs.length > 1 ? `ms-subtype, median (range) of ${runs.length}` : 'ms-subtype', 'pySuStaIn', 'ratio (speed-up)']];
+  rows.push(['whole fit, wall s', spread((t) => t.wall), PY.total, `${spread((t) => PY.total / t.wall)}x (target >= 50x)`]);
+  rows.push(['  (process CPU s)', spread((t) => t.cpu), '', '']);
+  rows.push(['EM (start points + splits), wall s', spread(em), fmt(pyEm), `${spread((t) => pyEm / em(t))}x`]);
+  rows.push(['MCMC incl. tuning, wall s', spread(mc), fmt(pyMcmc), `${spread((t) => pyMcmc / mc(t))}x`]);
+  rows.push(['MCMC iterations/s (K=1..3 together)', spread((t) => iters / mc(t), 0), fmt(iters / pyMcmc, 0), `${spread((t) => pyMcmc / mc(t))}x (target >= 100x)`]);
   rows.push(['peak memory, MB', fmt(mb(), 0), '', '']);
   table(rows);
   const lrows: (string | number)[][] = [['K', 'EM max log-lik', 'pySuStaIn EM', 'difference', 'ML log-lik', 'MCMC acceptance']];

@@ -92,7 +92,7 @@ async function fitCommand(o: FitFlags): Promise<void> {
         dataFile: o.data,
         dataSha256: sha,
         onProgress: (p) => {
-          bar.set(p.done, p.total, `${p.phase}, K=${p.subtypes}, best log-likelihood ${Number.isFinite(p.bestLogLik) ? p.bestLogLik.toFixed(2) : '-'}`);
+          bar.set(p.done, p.total, `${p.phase}${p.mcmcIterations ? ` ${p.mcmcIterations.done.toLocaleString('en-US')}/${p.mcmcIterations.total.toLocaleString('en-US')} iterations` : ''}, K=${p.subtypes}, best log-likelihood ${Number.isFinite(p.bestLogLik) ? p.bestLogLik.toFixed(2) : '-'}`);
         },
       });
     } finally {

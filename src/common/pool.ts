@@ -1,4 +1,7 @@
 import { Piscina } from 'piscina';
+import type { TransferListItem } from 'node:worker_threads';
+
+type TransferList = readonly TransferListItem[];
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 
@@ -33,8 +36,11 @@ export class TaskPool<T, R> {
     readonly threads: number,
   ) {}
 
-  /** Run a batch; results in task order. */
-  async run(tasks: readonly T[], onDone?: (index: number, task: T) => void): Promise<R[]> {
+  /**
+   * Run a batch; results in task order. `transfer` names objects of a task (message ports) to move
+   * to its worker rather than copy.
+   */
+  async run(tasks: readonly T[], onDone?: (index: number, task: T) => void, transfer?: (task: T) => readonly unknown[]): Promise<R[]> {
     if (tasks.length === 0) return [];
     if (this.threads <= 1) {
       this.mod ??= (await import(this.workerModule.href)) as { default: (t: T) => R | Promise<R> };
@@ -57,7 +63,8 @@ export class TaskPool<T, R> {
     const pool = this.pool;
     return Promise.all(
       tasks.map(async (t, i) => {
-        const r = (await pool.run(t)) as R;
+        const moved = transfer?.(t) ?? [];
+        const r = (await pool.run(t, moved.length === 0 ? {} : { transferList: moved as unknown as TransferList })) as R;
         onDone?.(i, t);
         return r;
       }),

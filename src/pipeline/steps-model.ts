@@ -97,7 +97,7 @@ export const fitStep: Step = {
       dataFile: LAYOUT.z,
       dataSha256: sha256File(zFile(ctx)),
       onProgress: (p) => {
-        bar.set(p.done, p.total, `${p.phase}, K=${p.subtypes}, best log-likelihood ${p.bestLogLik.toFixed(1)}`);
+        bar.set(p.done, p.total, `${p.phase}${p.mcmcIterations ? ` ${p.mcmcIterations.done.toLocaleString('en-US')}/${p.mcmcIterations.total.toLocaleString('en-US')} iterations` : ''}, K=${p.subtypes}, best log-likelihood ${p.bestLogLik.toFixed(1)}`);
       },
     }).finally(() => bar.stop());
     writeModelFile(join(ctx.out, LAYOUT.model), model);

@@ -10,6 +10,7 @@
  * Start points, split candidates and chains are tasks on worker threads; each gets its own random
  * stream drawn from the seed in a fixed order, so the result does not depend on the thread count.
  */
+import { MessageChannel } from 'node:worker_threads';
 import { UserError } from '../common/errors.js';
 import { defaultThreads, TaskPool } from '../common/pool.js';
 import { Rng } from '../common/rng.js';
@@ -50,10 +51,17 @@ export const FIT_DEFAULTS: Omit<FitOptions, 'seed' | 'threads'> = {
 export interface FitProgress {
   phase: 'start points' | 'split' | 'mixture' | 'mcmc' | 'done';
   subtypes: number;
+  /** work done and in all, in units: an EM task (start point, split candidate, mixture run) is one,
+   * an MCMC chain one per MCMC_UNIT iterations (so the count moves while chains run) */
   done: number;
   total: number;
   bestLogLik: number;
+  /** during the MCMC phase: iterations done and in all, over every chain */
+  mcmcIterations?: { done: number; total: number };
 }
+
+/** MCMC iterations per progress unit. */
+const MCMC_UNIT = 1000;
 
 export interface FitExtras {
   onProgress?: (p: FitProgress) => void;
@@ -126,7 +134,10 @@ export async function fitSustain(data: ZTable, thresholds: Thresholds, opts: Par
   const progress = opts.onProgress ?? (() => {});
   let best = -Infinity;
   let done = 0;
-  let total = o.startpoints * (1 + 2 * ((o.maxSubtypes * (o.maxSubtypes - 1)) / 2)) + o.maxSubtypes;
+  const mcmcTunePasses = o.mcmcIterations > 0 ? o.mcmcTunePasses : 0;
+  const chainIterations = mcmcTunePasses * o.mcmcTuneIterations + Math.max(1, o.mcmcIterations);
+  const chainUnits = Math.max(1, Math.round(chainIterations / MCMC_UNIT));
+  let total = o.startpoints * (1 + 2 * ((o.maxSubtypes * (o.maxSubtypes - 1)) / 2)) + o.maxSubtypes * chainUnits;
   const tick = (phase: FitProgress['phase'], K: number, ll?: number) => {
     done++;
     if (ll !== undefined && ll > best) best = ll;
@@ -202,11 +213,39 @@ export async function fitSustain(data: ZTable, thresholds: Thresholds, opts: Par
       emFits.push({ result: b, startPoints: mixes.map((r) => r.logLik) });
     }
     // MCMC per K (independent chains: in parallel)
-    const mcmc = { iterations: Math.max(1, o.mcmcIterations), tunePasses: o.mcmcIterations > 0 ? o.mcmcTunePasses : 0, tuneIterations: o.mcmcTuneIterations, samplesKept: o.samplesKept, refreshEvery: MCMC_DEFAULTS.refreshEvery };
+    const mcmc = { iterations: Math.max(1, o.mcmcIterations), tunePasses: mcmcTunePasses, tuneIterations: o.mcmcTuneIterations, samplesKept: o.samplesKept, refreshEvery: MCMC_DEFAULTS.refreshEvery };
     const streams = batchStreams(root, o.maxSubtypes);
+    // Each chain reports its running iteration count on a message port (workers run the chains).
+    const chainDone = new Float64Array(o.maxSubtypes);
+    const channels = emFits.map(() => new MessageChannel());
+    const doneBefore = done;
+    const report = () => {
+      let it = 0;
+      for (let q = 0; q < chainDone.length; q++) it += chainDone[q]!;
+      done = doneBefore + Math.min(o.maxSubtypes * chainUnits, Math.floor(it / MCMC_UNIT));
+      progress({ phase: 'mcmc', subtypes: o.maxSubtypes, done, total, bestLogLik: best, mcmcIterations: { done: it, total: o.maxSubtypes * chainIterations } });
+    };
+    channels.forEach((c, q) => {
+      c.port1.on('message', (m: { iterations: number; best: number }) => {
+        chainDone[q] = m.iterations;
+        if (m.best > best) best = m.best;
+        report();
+      });
+    });
     // Largest K first: its chain is the longest, so the others fill the remaining threads around it.
-    const chainTasks: FitTask[] = emFits.map((f, q) => ({ kind: 'mcmc', ...base, values: data.values, M, rng: streams[q]!, sequences: f.result.sequences, fractions: f.result.fractions, mcmc }));
-    const chains = (await run<McmcTaskResult>([...chainTasks].reverse(), 'mcmc', o.maxSubtypes)).reverse();
+    const chainTasks: FitTask[] = emFits.map((f, q) => ({ kind: 'mcmc', ...base, values: data.values, M, rng: streams[q]!, sequences: f.result.sequences, fractions: f.result.fractions, mcmc, progress: channels[q]!.port2 }));
+    let chains: McmcTaskResult[];
+    try {
+      chains = (
+        (await pool.run([...chainTasks].reverse(), (_i, t) => {
+          const q = chainTasks.indexOf(t);
+          chainDone[q] = chainIterations;
+          report();
+        }, (t) => (t.kind === 'mcmc' && t.progress !== undefined ? [t.progress] : []))) as McmcTaskResult[]
+      ).reverse();
+    } finally {
+      for (const c of channels) c.port1.close();
+    }
     const events = namedEvents(data.biomarkers, thresholds);
     const fits: SustainFit[] = emFits.map((f, q) => buildFit(model, prepared, events, f.result, f.startPoints, chains[q]!));
     progress({ phase: 'done', subtypes: o.maxSubtypes, done: total, total, bestLogLik: best });

@@ -2,6 +2,7 @@
  * The independent units of a fit (start points, split candidates, MCMC chains) as plain-data tasks,
  * so they run unchanged in-process or on worker threads. Each carries its own random stream state.
  */
+import type { MessagePort } from 'node:worker_threads';
 import { Rng } from '../common/rng.js';
 import { EM_DEFAULTS, performEm, type EmOptions } from './em.js';
 import { runMcmc, type McmcOptions } from './mcmc.js';
@@ -38,6 +39,8 @@ export interface McmcTask extends TaskBase {
   sequences: number[][];
   fractions: number[];
   mcmc: McmcOptions;
+  /** receives { iterations, best } as the chain runs (iterations counted over tuning and sampling) */
+  progress?: MessagePort;
 }
 /** Assign a block of subjects (subjects are independent, so blocks give the same numbers as one run). */
 export interface AssignTask {
@@ -104,7 +107,14 @@ export type McmcTaskResult = ReturnType<typeof runMcmc> extends infer R ? Omit<R
 export function runMcmcTask(t: McmcTask): McmcTaskResult {
   const { model, data, rng } = setup(t);
   const mix = new MixtureTables(model, data, t.sequences.map((s) => Int32Array.from(s)));
-  const r = runMcmc(mix, t.fractions, rng, t.mcmc);
+  const port = t.progress;
+  const tune = t.mcmc.tuneIterations;
+  const r = runMcmc(mix, t.fractions, rng, t.mcmc, (phase, iteration, best) => {
+    // phases are 'tune 1', 'tune 2', ... then 'sample'
+    const before = phase === 'sample' ? t.mcmc.tunePasses * tune : (Number(phase.slice(5)) - 1) * tune;
+    port?.postMessage({ iterations: before + iteration, best });
+  });
+  port?.close();
   const { positionSd: _p, fractionSd: _f, ...rest } = r;
   return rest;
 }

@@ -14,6 +14,7 @@ import {
   sampleSubjectLogLikelihoods,
   simulateCohort,
   subjectLogLikelihoods,
+  type FitProgress,
 } from '../../src/sustain/index.js';
 import type { SustainModelFile, Thresholds, ZTable } from '../../src/sustain/types.js';
 import { UserError } from '../../src/common/errors.js';
@@ -110,6 +111,23 @@ describe('determinism and missing values', () => {
     expect(stringifyModel(two)).toBe(stringifyModel(one));
     const other = await fitSustain(sim.data, th, { ...light, seed: 12, threads: 1 });
     expect(stringifyModel(other)).not.toBe(stringifyModel(one));
+  });
+
+  it('reports progress that only moves forward, counts MCMC iterations while chains run, and ends at the total', async () => {
+    const seen: FitProgress[] = [];
+    // chains long enough to report from inside (every 2,000 iterations)
+    await fitSustain(sim.data, th, { ...light, mcmcIterations: 5000, seed: 11, threads: 2, onProgress: (p) => seen.push({ ...p }) });
+    for (let q = 1; q < seen.length; q++) expect(seen[q]!.done).toBeGreaterThanOrEqual(seen[q - 1]!.done);
+    for (const p of seen) expect(p.done).toBeLessThanOrEqual(p.total);
+    const last = seen.at(-1)!;
+    expect(last.phase).toBe('done');
+    expect(last.done).toBe(last.total);
+    const mcmc = seen.filter((p) => p.mcmcIterations !== undefined);
+    const total = 2 * (3 * 200 + 5000);
+    expect(mcmc.every((p) => p.mcmcIterations!.total === total)).toBe(true);
+    // reports from inside the chains, not only one per finished chain
+    expect(mcmc.some((p) => p.mcmcIterations!.done % 5600 !== 0)).toBe(true);
+    expect(mcmc.at(-1)!.mcmcIterations!.done).toBe(total);
   });
 
   it('fits and assigns subjects with missing values; an empty row is an error naming it', async () => {
