@@ -262,34 +262,38 @@ export class MixtureTables<D extends ModelData> {
   /** Pending E = a copy of E times exp(change of L) over the changed stages; totals resummed. */
   private proposeFactors(s: number): void {
     const st = this.subs[s]!;
-    const { M, S } = this;
-    const pE = st.pendE;
-    const pT = st.pendT;
-    const bad = this.bad;
-    pE.set(st.E);
-    bad.fill(0);
-    this.model.applyFactorsAll(this.data, pE, S, bad, this.arena);
-    this.arena.kernels.rowTotals(pE.byteOffset, S, M, pT.byteOffset);
-    for (let i = 0; i < M; i++) {
-      const t = pT[i]!;
-      if (bad[i] || !(t > 0 && t < HUGE)) pT[i] = this.exactPendingRow(s, i);
-    }
+    st.pendE.set(st.E);
+    // an out of range pending total goes to logLik's exact path, which re-centres the subject
+    this.multiplyAll(st.pendE, st.pendT, (i) => this.exactRowInto(st.pendingTmpl, st.pendE, i));
   }
 
   /**
-   * Subject i's pending E row of subtype s from the pending template (Math.exp); returns its total
-   * (an out of range total goes to logLik's exact path, which re-centres the subject).
+   * E *= exp(change of L) for every subject (the model's multiplicative update, prepared for the
+   * move), row totals into T; subjects it could not handle, or whose total left (0, HUGE), get
+   * T[i] = exact(i).
    */
-  private exactPendingRow(s: number, i: number): number {
-    const st = this.subs[s]!;
+  private multiplyAll(E: Float64Array, T: Float64Array, exact: (i: number) => number): void {
+    const { M, S } = this;
+    const bad = this.bad;
+    bad.fill(0);
+    this.model.applyFactorsAll(this.data, E, S, bad, this.arena);
+    this.arena.kernels.rowTotals(E.byteOffset, S, M, T.byteOffset);
+    for (let i = 0; i < M; i++) {
+      const t = T[i]!;
+      if (bad[i] || !(t > 0 && t < HUGE)) T[i] = exact(i);
+    }
+  }
+
+  /** Subject i's row of E from a template (Math.exp, relative to its reference); returns its total. */
+  private exactRowInto(tmpl: Float64Array, E: Float64Array, i: number): number {
     const S = this.S;
     const rows = this.rows;
-    this.model.fillRow(this.data, st.pendingTmpl, i, rows, 0);
+    this.model.fillRow(this.data, tmpl, i, rows, 0);
     const r = this.ref[i]!;
     let t = 0;
     for (let k = 0; k < S; k++) {
       const e = Math.exp(rows[k]! - r);
-      st.pendE[i * S + k] = e;
+      E[i * S + k] = e;
       t += e;
     }
     return t;
@@ -360,33 +364,14 @@ export class MixtureTables<D extends ModelData> {
   /** E *= exp(change of L) over the changed stages, row totals resummed; L is left stale. */
   private applyFactors(s: number): void {
     const st = this.subs[s]!;
-    const { M, S } = this;
-    const E = st.E;
-    const T = st.T;
-    const bad = this.bad;
     st.lStale = true;
-    bad.fill(0);
-    this.model.applyFactorsAll(this.data, E, S, bad, this.arena);
-    this.arena.kernels.rowTotals(E.byteOffset, S, M, T.byteOffset);
-    for (let i = 0; i < M; i++) {
-      const t = T[i]!;
-      if (bad[i] || !(t > 0 && t < HUGE)) T[i] = this.exactRow(s, i);
-    }
+    this.multiplyAll(st.E, st.T, (i) => this.exactRow(s, i));
   }
 
   /** Subject i's E row of subtype s recomputed from the template (Math.exp); returns its total. */
   private exactRow(s: number, i: number): number {
     const st = this.subs[s]!;
-    const S = this.S;
-    const rows = this.rows;
-    this.model.fillRow(this.data, st.tmpl, i, rows, 0);
-    const r = this.ref[i]!;
-    let t = 0;
-    for (let k = 0; k < S; k++) {
-      const e = Math.exp(rows[k]! - r);
-      st.E[i * S + k] = e;
-      t += e;
-    }
+    const t = this.exactRowInto(st.tmpl, st.E, i);
     if (t > 0 && t < HUGE) return t;
     // the subject's mass moved far from its reference: re-centre it (all subtypes)
     this.rebaseSubject(i);
