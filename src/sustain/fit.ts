@@ -227,7 +227,8 @@ export async function fitSustain(data: ZTable, thresholds: Thresholds, opts: Par
     };
     channels.forEach((c, q) => {
       c.port1.on('message', (m: { iterations: number; best: number }) => {
-        chainDone[q] = m.iterations;
+        // (a message can arrive after its chain has finished and been counted in full)
+        chainDone[q] = Math.max(chainDone[q]!, m.iterations);
         if (m.best > best) best = m.best;
         report();
       });
