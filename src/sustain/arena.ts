@@ -3,6 +3,7 @@
  * set of likelihood tables, carved into typed-array views. The size is fixed when the tables are
  * made, so the memory never grows and the views stay valid for the tables' life.
  */
+import { UserError } from '../common/errors.js';
 import { ZKERNEL_WASM } from './zkernel-wasm.js';
 
 export interface Kernels {
@@ -13,6 +14,8 @@ export interface Kernels {
 let compiled: WebAssembly.Module | null = null;
 
 const PAGE = 65536;
+/** A 32-bit WebAssembly memory: 65536 pages of 64 KiB. */
+const MAX_BYTES = 65536 * PAGE;
 
 export class Arena {
   readonly memory: WebAssembly.Memory;
@@ -25,6 +28,11 @@ export class Arena {
   /** `bytes`: the sum of what will be allocated (each allocation may add up to 7 bytes of alignment). */
   constructor(bytes: number) {
     this.size = Math.ceil((bytes + 64) / PAGE) * PAGE;
+    if (this.size > MAX_BYTES) {
+      throw new UserError(
+        `the likelihood tables would need ${(this.size / 2 ** 30).toFixed(1)} GiB, more than one WebAssembly memory holds (4 GiB): fit fewer subjects at once (assign splits large inputs into blocks by itself)`,
+      );
+    }
     this.memory = new WebAssembly.Memory({ initial: this.size / PAGE });
     compiled ??= new WebAssembly.Module(Buffer.from(ZKERNEL_WASM, 'base64'));
     this.kernels = new WebAssembly.Instance(compiled, { env: { memory: this.memory } }).exports as unknown as Kernels;

@@ -11,6 +11,8 @@ import type { Assignment, SustainModelFile, ZTable } from './types.js';
 
 /** Below this many subjects per thread, threads cost more than they save. */
 const MIN_BLOCK = 2000;
+/** At most this many subjects per block: bounds the tables' memory whatever the input size. */
+const MAX_BLOCK = 50_000;
 
 function workerUrl(): URL {
   const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
@@ -23,9 +25,10 @@ function block(data: ZTable, from: number, to: number): ZTable {
   return t;
 }
 
-export async function assignSubjectsParallel(model: SustainModelFile, data: ZTable, subtypes?: number, threads = defaultThreads()): Promise<Assignment> {
+/** `maxBlock`: most subjects per block (more blocks than threads queue up). */
+export async function assignSubjectsParallel(model: SustainModelFile, data: ZTable, subtypes?: number, threads = defaultThreads(), maxBlock = MAX_BLOCK): Promise<Assignment> {
   const M = data.subjects.length;
-  const blocks = Math.max(1, Math.min(threads, Math.floor(M / MIN_BLOCK)));
+  const blocks = Math.max(1, Math.min(threads, Math.floor(M / MIN_BLOCK)), Math.ceil(M / maxBlock));
   if (blocks === 1) return assignSubjects(model, data, subtypes);
   const tasks: AssignTask[] = [];
   for (let b = 0; b < blocks; b++) {
@@ -33,7 +36,7 @@ export async function assignSubjectsParallel(model: SustainModelFile, data: ZTab
     const to = Math.floor(((b + 1) * M) / blocks);
     tasks.push({ kind: 'assign', model, data: block(data, from, to), ...(subtypes !== undefined ? { subtypes } : {}) });
   }
-  const parts = await runTasks<AssignTask, Assignment>(workerUrl(), tasks, { threads: blocks });
+  const parts = await runTasks<AssignTask, Assignment>(workerUrl(), tasks, { threads: Math.min(threads, blocks) });
   const K = parts[0]!.subtypes;
   const cat = <T extends Float64Array | Int32Array>(get: (a: Assignment) => T | undefined, make: (n: number) => T): T => {
     const arrays = parts.map((p) => get(p)!);

@@ -151,10 +151,12 @@ describe('determinism and missing values', () => {
     const m = await fitSustain(sim.data, th, { ...light, seed: 4, threads: 1 });
     const many = simulateCohort({ subjects: 4100, biomarkers: 4, subtypes: 2, zvals: [1, 2], zmax: 4, seed: 8 });
     const one = assignSubjects(m, many.data, 2);
-    const two = await assignSubjectsParallel(m, many.data, 2, 2);
-    expect(two.subjects).toEqual(one.subjects);
-    for (const k of ['mlSubtype', 'probMlSubtype', 'mlStage', 'probMlStage', 'probSubtype', 'probStage', 'probSubtypeStage'] as const) {
-      expect(Array.from(two[k]!), k).toEqual(Array.from(one[k]!));
+    // two blocks on two threads; then at most 1,000 subjects per block: five blocks queued on two threads
+    for (const two of [await assignSubjectsParallel(m, many.data, 2, 2), await assignSubjectsParallel(m, many.data, 2, 2, 1000)]) {
+      expect(two.subjects).toEqual(one.subjects);
+      for (const k of ['mlSubtype', 'probMlSubtype', 'mlStage', 'probMlStage', 'probSubtype', 'probStage', 'probSubtypeStage'] as const) {
+        expect(Array.from(two[k]!), k).toEqual(Array.from(one[k]!));
+      }
     }
   });
 

@@ -36,9 +36,10 @@ describe('WebAssembly kernels', () => {
     }
   });
 
-  it('an arena refuses to hand out more than it was sized for', () => {
+  it('an arena refuses to hand out more than it was sized for, and says so when tables exceed 4 GiB', () => {
     const arena = new Arena(100);
     arena.f64(8);
     expect(() => arena.f64(65536)).toThrow(/cannot hold/);
+    expect(() => new Arena(5 * 2 ** 30)).toThrow(/5\.0 GiB.*fit fewer subjects/);
   });
 });
