@@ -203,16 +203,13 @@ export class MixtureTables<D extends ModelData> {
   }
 
   /**
-   * Template, diff and the new L values of the changed stages (into pendL) for subtype s with
-   * sequence `seq`. Returns the number of changed stages.
+   * The new L values of the changed stages (into pendL) for subtype s's pending proposal, whose
+   * template and diff propose() has computed. Returns the number of changed stages.
    */
-  private prepare(s: number, seq: Int32Array): number {
+  private pendingL(s: number): number {
     const st = this.subs[s]!;
     const { M, S } = this;
-    st.pendingSeq.set(seq);
-    this.model.template(seq, st.pendingTmpl);
     const ch = st.changes;
-    diffTemplates(S, this.model.nFeatures, st.tmpl, st.pendingTmpl, ch);
     const ns = ch.nStages;
     if (st.pendL.length === 0) st.pendL = new Float64Array(M * S);
     if (ns === 0) return 0;
@@ -255,7 +252,7 @@ export class MixtureTables<D extends ModelData> {
     const ns = ch.nStages;
     st.pendFactors = this.model.prepareFactors(ch, 12 * ns + (st.lStale ? 2 * ns * this.model.nFeatures : ch.n));
     if (st.pendFactors) this.proposeFactors(s);
-    else this.proposeExp(s, seq);
+    else this.proposeExp(s);
     return true;
   }
 
@@ -300,10 +297,10 @@ export class MixtureTables<D extends ModelData> {
   }
 
   /** The exp path: pending L = L + deltas at the changed stages, E by exp (into a copy of E). */
-  private proposeExp(s: number, seq: Int32Array): void {
+  private proposeExp(s: number): void {
     const st = this.subs[s]!;
     const { M, S } = this;
-    const ns = this.prepare(s, seq);
+    const ns = this.pendingL(s);
     const T = st.T;
     const pL = st.pendL;
     const pE = st.pendE;
