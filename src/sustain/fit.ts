@@ -127,8 +127,9 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
   const kind = kindOf(spec);
   const M = data.subjects.length;
   if (data.values.length !== M * data.biomarkers.length) throw new Error(`ZTable has ${data.values.length} values for ${M} x ${data.biomarkers.length}`);
-  kind.check(spec, data.biomarkers);
-  const values = kind.encode(spec, data.biomarkers, data);
+  const biomarkers = kind.modelBiomarkers(spec, data.biomarkers);
+  kind.check(spec, biomarkers);
+  const values = kind.encode(spec, biomarkers, data);
   if (M < 2) throw new UserError(`fitting needs at least 2 subjects, the data has ${M}`);
   // the engine's row width (the kind's choice: a z-score row is one value per biomarker)
   const B = M > 0 ? values.length / M : 0;
@@ -254,7 +255,7 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
     } finally {
       for (const c of channels) c.port1.close();
     }
-    const events = kind.events(spec, data.biomarkers);
+    const events = kind.events(spec, biomarkers);
     const fits: SustainFit<EventLabel>[] = emFits.map((f, q) => buildFit(model, prepared, events, f.result, f.startPoints, chains[q]!));
     progress({ phase: 'done', subtypes: o.maxSubtypes, done: total, total, bestLogLik: best });
     const training: SustainModelFile['training'] = { subjects: M };
@@ -265,7 +266,7 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
       formatVersion: 1,
       toolVersion: toolVersion(),
       method: kind.method,
-      biomarkers: [...data.biomarkers],
+      biomarkers: [...biomarkers],
       ...kind.fields(spec),
       events,
       settings: {

@@ -26,8 +26,10 @@ export interface ModelKind<S extends { kind: string }, F extends object, E exten
   events(spec: S, biomarkers: readonly string[]): E[];
   /** The spec's parameters as model.json and cv.json store them (no `kind`), in file order. */
   fields(spec: S): F;
-  /** The spec of a model file (its kind's fields). */
-  specOf(fields: F): S;
+  /** The spec of a model file (its kind's fields, its biomarkers). */
+  specOf(fields: F, biomarkers: readonly string[]): S;
+  /** The model's biomarkers for a table with these columns (z-score: the columns themselves). */
+  modelBiomarkers(spec: S, columns: readonly string[]): string[];
   /** zod shape of fields() in model.json, and the schema of one event label. */
   readonly fileShape: z.ZodRawShape;
   readonly eventSchema: z.ZodType<E>;

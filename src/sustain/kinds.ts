@@ -45,5 +45,5 @@ export function createModel(spec: ModelSpec): ProgressionModel {
 
 /** The spec of a fitted model file. */
 export function specOfModel(m: SustainModelFile): ModelSpec {
-  return kindForMethod(m.method)!.specOf(m as unknown as Record<string, unknown>) as ModelSpec;
+  return kindForMethod(m.method)!.specOf(m as unknown as Record<string, unknown>, m.biomarkers) as ModelSpec;
 }

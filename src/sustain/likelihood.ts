@@ -11,7 +11,7 @@ import { UserError } from '../common/errors.js';
 import { kindOf, toSpec, type ModelSpec } from './kinds.js';
 import type { ModelData, ProgressionModel } from './model.js';
 import type { Thresholds, ZTable } from './types.js';
-import { checkRows as checkValueRows } from './zscore-kind.js';
+import { checkRows as checkValueRows } from './columns.js';
 
 /** Per-subject log-likelihoods under a mixture, from full tables. */
 export function subjectLogLikelihoodsPrepared<D extends ModelData>(model: ProgressionModel<D>, data: D, sequences: ArrayLike<number>[], fractions: ArrayLike<number>): Float64Array {
@@ -93,7 +93,7 @@ export function subjectLogLikelihoods(data: ZTable, given: ModelSpec | Threshold
   const model = kind.create(spec);
   checkSequences(model, sequences);
   checkFractions(fractions, sequences.length);
-  const prepared = model.prepare(kind.encode(spec, data.biomarkers, data), data.subjects.length);
+  const prepared = model.prepare(kind.encode(spec, kind.modelBiomarkers(spec, data.biomarkers), data), data.subjects.length);
   return subjectLogLikelihoodsPrepared(model, prepared, sequences, fractions);
 }
 
