@@ -35,11 +35,13 @@ export interface PysustainFit {
     probMlStage: Float64Array;
     /** M x K */
     probSubtype: Float64Array;
+    /** M x (N + 1) */
+    probStage: Float64Array;
   };
 }
 
 const REQUIRED = ['samples_sequence', 'samples_f', 'samples_likelihood', 'ml_sequence_EM', 'ml_f_EM'] as const;
-const PER_SUBJECT = ['ml_subtype', 'prob_ml_subtype', 'ml_stage', 'prob_ml_stage', 'prob_subtype'] as const;
+const PER_SUBJECT = ['ml_subtype', 'prob_ml_subtype', 'ml_stage', 'prob_ml_stage', 'prob_subtype', 'prob_stage'] as const;
 
 function kindHint(d: Map<unknown, unknown>): string {
   // cross_validate_sustain_model writes fold pickles with the test-set likelihoods instead
@@ -77,7 +79,7 @@ export function pysustainFitFrom(raw: unknown, file: string): PysustainFit {
   const perKey = (key: (typeof PER_SUBJECT)[number]) => arr(key, 2);
   const mlSub = perKey('ml_subtype');
   const M = mlSub.shape[0]!;
-  for (const k of PER_SUBJECT) shapeIs(perKey(k), [M, k === 'prob_subtype' ? K : 1], k);
+  for (const k of PER_SUBJECT) shapeIs(perKey(k), [M, k === 'prob_subtype' ? K : k === 'prob_stage' ? N + 1 : 1], k);
 
   const checkPermutation = (get: (e: number) => number, field: string) => {
     const seen = new Uint8Array(N);
@@ -117,6 +119,7 @@ export function pysustainFitFrom(raw: unknown, file: string): PysustainFit {
       mlStage: perKey('ml_stage').data,
       probMlStage: perKey('prob_ml_stage').data,
       probSubtype: perKey('prob_subtype').data,
+      probStage: perKey('prob_stage').data,
     },
   };
 }

@@ -138,7 +138,7 @@ export interface Agreement {
   subjects: number;
   subtypeAgree: number;
   stageAgree: number;
-  /** largest |difference| of prob_ml_subtype, prob_ml_stage and prob_subtype */
+  /** largest |difference| of prob_ml_subtype, prob_ml_stage, prob_subtype and prob_stage */
   maxProbDiff: number;
 }
 
@@ -153,6 +153,7 @@ export function compareWithPickle(a: Assignment, fit: PysustainFit): Agreement {
     if (a.mlStage[i] === p.mlStage[i]) stage++;
     diff = Math.max(diff, Math.abs(a.probMlSubtype[i]! - p.probMlSubtype[i]!), Math.abs(a.probMlStage[i]! - p.probMlStage[i]!));
     for (let s = 0; s < K; s++) diff = Math.max(diff, Math.abs(a.probSubtype[i * K + s]! - p.probSubtype[i * K + s]!));
+    if (a.probStage) for (let k = 0; k <= fit.N; k++) diff = Math.max(diff, Math.abs(a.probStage[i * (fit.N + 1) + k]! - p.probStage[i * (fit.N + 1) + k]!));
   }
   return { subjects: p.M, subtypeAgree: sub, stageAgree: stage, maxProbDiff: diff };
 }

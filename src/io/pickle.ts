@@ -111,7 +111,7 @@ function toC(data: Float64Array, shape: number[]): Float64Array {
   return out;
 }
 
-/** An array under construction: numpy pickles call _reconstruct, then BUILD with the state. */
+/** An array under construction: numpy pickles call _reconstruct, then BUILD with the state (protocol 5: _frombuffer). */
 class ArrayBuilder {
   kind: 'ndarray' | 'pending' = 'pending';
   dtype = '';
@@ -139,6 +139,20 @@ function reconstruct(cls: unknown, shape: unknown, typecode: unknown): ArrayBuil
   return new ArrayBuilder();
 }
 
+/** numpy's protocol-5 form: _frombuffer(bytes, dtype, shape, order). */
+function frombuffer(raw: unknown, dtype: unknown, shape: unknown, order: unknown): ArrayBuilder {
+  if (order !== 'C' && order !== 'F') throw new BadState(`numpy _frombuffer with order ${String(order)}`);
+  const a = new ArrayBuilder();
+  a.__setstate__([1, shape, dtype, order === 'F', raw]);
+  return a;
+}
+
+/** builtins.bytes(): how protocol 2 writes an empty byte string. */
+function emptyBytes(...args: unknown[]): Uint8Array {
+  if (args.length > 0) throw new BadState('builtins.bytes with arguments');
+  return new Uint8Array(0);
+}
+
 /** numpy.core.multiarray.scalar(dtype, bytes): one number. */
 function scalar(dtype: unknown, bytes: unknown): number {
   if (!(dtype instanceof Dtype)) throw new BadState('numpy scalar without a numeric dtype');
@@ -155,11 +169,14 @@ const ALLOWED = new Map<string, unknown>([
   ['numpy.ndarray', NDARRAY_CLASS],
   ['numpy.dtype', makeDtype],
   ['_codecs.encode', encodeLatin1],
+  ['builtins.bytes', emptyBytes],
+  ['__builtin__.bytes', emptyBytes],
 ]);
 for (const core of ['numpy.core.multiarray', 'numpy._core.multiarray']) {
   ALLOWED.set(`${core}._reconstruct`, reconstruct);
   ALLOWED.set(`${core}.scalar`, scalar);
 }
+for (const numeric of ['numpy.core.numeric', 'numpy._core.numeric']) ALLOWED.set(`${numeric}._frombuffer`, frombuffer);
 // A pickle can BUILD onto any object it holds, the resolved functions included: frozen, they stay ours.
 for (const v of ALLOWED.values()) Object.freeze(v);
 

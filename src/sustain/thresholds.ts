@@ -60,17 +60,22 @@ export function checkThresholds(t: Thresholds, biomarkers: readonly string[], fi
   }
 }
 
-/** One line per biomarker whose zmax is not above its largest threshold (allowed, but worth a word). */
+/** Lines about biomarkers whose zmax is not above their largest threshold (allowed, but worth a word), one per (zmax, threshold). */
 export function thresholdWarnings(t: Thresholds, biomarkers: readonly string[]): string[] {
-  const out: string[] = [];
+  const groups = new Map<string, { zmax: number; top: number; names: string[] }>();
   biomarkers.forEach((b, i) => {
     const z = t.zvals[i]!;
     const top = z[z.length - 1]!;
-    if (!(t.zmax[i]! > top)) {
-      out.push(`warning: ${b}: zmax ${t.zmax[i]} is not above its largest threshold ${top}; its expected z ${t.zmax[i] === top ? 'stays at' : 'falls back to'} ${t.zmax[i]} after that event (as in pySuStaIn)`);
-    }
+    const zmax = t.zmax[i]!;
+    if (zmax > top) return;
+    const key = `${zmax} ${top}`;
+    if (!groups.has(key)) groups.set(key, { zmax, top, names: [] });
+    groups.get(key)!.names.push(b);
   });
-  return out;
+  return [...groups.values()].map(({ zmax, top, names }) => {
+    const its = names.length > 1 ? 'their' : 'its';
+    return `warning: ${names.join(', ')}: zmax ${zmax} is not above ${its} largest threshold ${top}; ${its} expected z ${zmax === top ? 'stays at' : 'falls back to'} ${zmax} after that event (as in pySuStaIn)`;
+  });
 }
 
 /**
