@@ -47,7 +47,7 @@ export const zscoreKind: ModelKind<ZscoreSpec, ZscoreFields, NamedEvent, 'sustai
       zv.forEach((zz, j) => {
         if (!(zz > 0) || (j > 0 && !(zz > zv[j - 1]!))) bad(`thresholds of ${b} must be positive and increasing`, `zvals.${i}`);
       });
-      if (!(f.zmax[i]! > zv[zv.length - 1]!)) bad(`zmax of ${b} must exceed its largest threshold`, `zmax.${i}`);
+      // zmax may be at or below the top threshold (pySuStaIn's convention; see thresholdWarnings)
     });
     const want = zscoreKind.events({ kind: 'zscore', ...f }, biomarkers);
     if (events.length !== want.length || events.some((e, q) => e[0] !== want[q]![0] || e[1] !== want[q]![1])) bad('events do not match biomarkers and zvals', 'events');
