@@ -9,7 +9,7 @@ import { writeJsonAtomic } from '../io/atomic.js';
 import { readModelFile, writeModelFile } from '../io/modelfile.js';
 import { createProgress } from '../io/progress.js';
 import { readZTable, sidecarFeatures, writeZTable } from '../io/ztable.js';
-import { resolveThresholds } from '../io/thresholds-file.js';
+import { readAssignInput, readModelInput, KIND_CHOICES, type ModelFlags } from './model-inputs.js';
 import { assignSubjectsParallel, fitSustain, FIT_DEFAULTS, simulateCohort } from '../sustain/index.js';
 import type { SimulateOptions } from '../sustain/index.js';
 import type { Assignment, ModelFile, ZTable } from '../sustain/types.js';
@@ -37,13 +37,9 @@ async function assignAny(model: ModelFile, table: ZTable, K: number | undefined,
   return assignSubjectsParallel(model, table, K, threads);
 }
 
-interface FitFlags {
-  data: string;
+interface FitFlags extends ModelFlags {
   out: string;
   method: 'sustain' | 'kmeans';
-  zvals: number[];
-  zmax: number;
-  thresholds?: string;
   maxSubtypes: number;
   subtypes?: number;
   startpoints: number;
@@ -51,31 +47,37 @@ interface FitFlags {
   tune: number;
   samples: number;
   seed: number;
-  biomarkers?: string[];
-  includeControls?: boolean;
   restarts?: number;
   jobs: number;
   quiet?: boolean;
 }
 
 async function fitCommand(o: FitFlags): Promise<void> {
-  const read = readZTable(o.data, { biomarkers: o.biomarkers, includeControls: o.includeControls });
-  const table = read.table;
   if (o.subtypes !== undefined && o.subtypes > o.maxSubtypes) throw new UserError(`--subtypes ${o.subtypes} is more than --max-subtypes ${o.maxSubtypes}`);
   const modelPath = join(o.out, 'model.json');
   const subjectsPath = join(o.out, 'subjects.csv');
-  const sha = sha256File(o.data);
   let model: ModelFile;
   const t0 = Date.now();
+  let table: ZTable;
+  let what: string;
   if (o.method === 'kmeans') {
+    if (o.model !== undefined && o.model !== 'zscore') throw new UserError('--method kmeans clusters a z-score table; it takes no --model', { field: 'model' });
+    if (o.data === undefined) throw new UserError('--data is required', { field: 'data' });
+    const read = readZTable(o.data, { biomarkers: o.biomarkers, includeControls: o.includeControls });
+    table = read.table;
+    what = `${table.subjects.length} subjects x ${table.biomarkers.length} biomarkers (${read.biomarkerSource})${read.excludedControls > 0 ? `, ${read.excludedControls} control rows left out` : ''}`;
     model = fitKmeansModel(table, { maxSubtypes: o.maxSubtypes, seed: o.seed, ...(o.restarts !== undefined ? { restarts: o.restarts } : {}) });
-    model.training = { ...model.training, dataFile: o.data, dataSha256: sha };
+    model.training = { ...model.training, dataFile: o.data, dataSha256: sha256File(o.data) };
   } else {
-    const { thresholds, warnings } = resolveThresholds(table.biomarkers, o.zvals, o.zmax, o.thresholds);
-    for (const w of warnings) process.stderr.write(w + '\n');
+    const input = readModelInput(o);
+    table = input.table;
+    what = `${table.subjects.length} subjects x ${input.biomarkers} biomarkers ${input.source}`;
+    // threshold warnings to stderr; what the mixtures decided is part of the result (stdout)
+    if (input.spec.kind === 'zscore') for (const w of input.notes) process.stderr.write(w + '\n');
+    else if (input.notes.length > 0) process.stdout.write(input.notes.join('\n') + '\n');
     const bar = createProgress({ label: 'fit', total: 1, quiet: o.quiet });
     try {
-      model = await fitSustain(table, thresholds, {
+      model = await fitSustain(table, input.spec, {
         seed: o.seed,
         maxSubtypes: o.maxSubtypes,
         startpoints: o.startpoints,
@@ -83,8 +85,8 @@ async function fitCommand(o: FitFlags): Promise<void> {
         mcmcTuneIterations: o.tune,
         samplesKept: o.samples,
         threads: o.jobs,
-        dataFile: o.data,
-        dataSha256: sha,
+        dataFile: input.dataFile,
+        dataSha256: input.dataSha256,
         onProgress: (p) => {
           bar.set(p.done, p.total, `${p.phase}${p.mcmcIterations ? ` ${p.mcmcIterations.done.toLocaleString('en-US')}/${p.mcmcIterations.total.toLocaleString('en-US')} iterations` : ''}, K=${p.subtypes}, best log-likelihood ${Number.isFinite(p.bestLogLik) ? p.bestLogLik.toFixed(2) : '-'}`);
         },
@@ -96,7 +98,7 @@ async function fitCommand(o: FitFlags): Promise<void> {
   const assignment = await assignAny(model, table, o.subtypes, o.jobs);
   writeModelFile(modelPath, model);
   writeSubjectsCsv(subjectsPath, assignment, table);
-  const lines = [`fitted ${table.subjects.length} subjects x ${table.biomarkers.length} biomarkers (${read.biomarkerSource})${read.excludedControls > 0 ? `, ${read.excludedControls} control rows left out` : ''} in ${((Date.now() - t0) / 1000).toFixed(1)} s`];
+  const lines = [`fitted ${what} in ${((Date.now() - t0) / 1000).toFixed(1)} s`];
   for (const f of model.fits) {
     const extra = 'logLikelihood' in f ? `log-likelihood ${f.logLikelihood.toFixed(4)}` : `silhouette ${f.silhouette.toFixed(3)}`;
     lines.push(`K=${f.subtypes}: ${extra}, fractions ${f.fractions.map((v) => v.toFixed(3)).join(', ')}`);
@@ -107,7 +109,9 @@ async function fitCommand(o: FitFlags): Promise<void> {
 
 interface AssignFlags {
   model: string;
-  data: string;
+  data?: string;
+  lYes?: string;
+  lNo?: string;
   out: string;
   subtypes?: number;
   jobs: number;
@@ -115,10 +119,10 @@ interface AssignFlags {
 
 async function assignCommand(o: AssignFlags): Promise<void> {
   const model = readModelFile(o.model);
-  const read = readZTable(o.data, { biomarkers: model.biomarkers, includeControls: true });
+  const read = readAssignInput(model, o);
   // A biomarker column of the data (by its sidecar) that the model does not know is an error:
   // the model would silently ignore information the user meant it to use.
-  const side = sidecarFeatures(o.data);
+  const side = o.data === undefined ? null : sidecarFeatures(o.data);
   if (side) {
     const extra = side.filter((b) => !model.biomarkers.includes(b));
     if (extra.length > 0) throw new UserError(`biomarker column(s) ${extra.join(', ')} are not in the model (model biomarkers: ${model.biomarkers.join(', ')})`, { file: o.data, field: extra[0] });
@@ -172,7 +176,15 @@ export function register(program: Command): void {
   program
     .command('fit')
     .description('Fit SuStaIn subtypes and stages (K = 1..max) to a z-score table')
-    .requiredOption('--data <file>', 'z-score table: subject_id + one column per biomarker (larger = more abnormal)')
+    .option('--data <file>', 'z-score table: subject_id + one column per biomarker (larger = more abnormal); with --model mixture: raw values')
+    .addOption(new Option('--model <kind>', 'zscore, or mixture (event-based: one event per biomarker, see docs/mixture.md)').choices(KIND_CHOICES).default('zscore'))
+    .option('--l-yes <file>', 'mixture: per-subject, per-biomarker likelihood of the abnormal component (subject_id + one column per biomarker)')
+    .option('--l-no <file>', 'mixture: likelihood of the normal component (same subjects and columns as --l-yes)')
+    .addOption(new Option('--mixture <type>', 'mixture from raw --data: Gaussian mixture, or kernel density estimates').choices(['gmm', 'kde']).default('gmm'))
+    .option('--control-column <name>', 'mixture from raw --data: column marking the healthy controls (default group)')
+    .option('--control-value <list>', 'value(s) of the control column meaning "healthy control" (default HC)', listOption)
+    .option('--higher-is-abnormal <list>', 'mixture: biomarkers where higher values are abnormal (default: detected, patients vs controls)', listOption)
+    .option('--lower-is-abnormal <list>', 'mixture: biomarkers where lower values are abnormal', listOption)
     .requiredOption('--out <dir>', 'output directory (model.json, subjects.csv)')
     .option('--zvals <list>', 'z thresholds (events) of every biomarker', numberListOption, [1, 2, 3])
     .option('--zmax <z>', 'z at the end of the disease course (normally above the largest threshold)', floatOption(0), 5)
@@ -216,7 +228,9 @@ Example:
     .command('assign')
     .description('Subtype and stage new subjects with a fitted model')
     .requiredOption('--model <file>', 'model.json from `fit`')
-    .requiredOption('--data <file>', 'z-score table with a column for every biomarker of the model (matched by name)')
+    .option('--data <file>', 'table with a column for every biomarker of the model (matched by name): z-scores, or raw values for a mixture model fitted on raw values')
+    .option('--l-yes <file>', 'for a mixture model fitted on likelihoods: L_yes per subject and biomarker')
+    .option('--l-no <file>', 'for a mixture model fitted on likelihoods: L_no per subject and biomarker')
     .requiredOption('--out <file>', 'subjects.csv to write')
     .option('--subtypes <K>', 'which fit of the model to use (default: the largest K)', intOption(1, 20))
     .addOption(new Option('--jobs <n>', 'worker threads (blocks of subjects; same result for any number)').argParser(jobsOption).default(defaultThreads(), 'all cores'))
