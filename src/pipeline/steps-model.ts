@@ -5,7 +5,8 @@ import { writeJsonAtomic } from '../io/atomic.js';
 import { sha256File } from '../io/hash.js';
 import { columnIndex, readTable, writeCsvAtomic } from '../io/csv.js';
 import { fitSustain, assignSubjects, makeThresholds, thresholdWarnings } from '../sustain/index.js';
-import type { Assignment, SustainModelFile, Thresholds, ZTable } from '../sustain/types.js';
+import type { Assignment, ModelSpec, SustainModelFile, Thresholds, ZTable } from '../sustain/types.js';
+import { fitMixtures } from '../sustain/mixture-fit.js';
 import { runCrossValidation, fitKmeansModel, assignKmeans, type CvResult } from '../cv/index.js';
 import { readSustainModel, writeModelFile } from '../io/modelfile.js';
 import { writeReport } from '../report/index.js';
@@ -28,6 +29,21 @@ function thresholdsFor(ctx: StepContext, data: ZTable): Thresholds {
   const t = makeThresholds(data.biomarkers, f.zvals, f.zmax, f.thresholds, 'config: fit.thresholds');
   for (const w of thresholdWarnings(t, data.biomarkers)) process.stderr.write(w + '\n');
   return t;
+}
+
+/**
+ * The model spec of fit.model: the z-score model with the thresholds, or the mixture model whose
+ * per-biomarker mixtures are fitted on every row of the z table (the controls start the normal
+ * component; z-scores are larger when abnormal, so "higher" is abnormal).
+ */
+function specFor(ctx: StepContext, data: ZTable): ModelSpec {
+  const f = ctx.cfg.fit;
+  if (f.model === 'zscore') return { kind: 'zscore', ...thresholdsFor(ctx, data) };
+  const all = readZTable(zFile(ctx), { biomarkers: data.biomarkers, includeControls: true }).table;
+  const flag = all.carried?.['is_control'] ?? [];
+  const isControl = Uint8Array.from(all.subjects, (_, i) => (['1', 'true', 'yes'].includes((flag[i] ?? '').trim().toLowerCase()) ? 1 : 0));
+  const mixtures = fitMixtures(all.biomarkers, all.values, isControl, f.mixture, all.biomarkers.map(() => 'higher'));
+  return { kind: 'mixture', nBiomarkers: all.biomarkers.length, input: 'raw', mixtures };
 }
 
 function readModel(ctx: StepContext): SustainModelFile {
@@ -64,8 +80,9 @@ export function writeSubjectsCsv(file: string, a: Assignment, carried: Record<st
 
 /** Everything of `fit` that changes the model (fit.subtypes only picks which K is used later). */
 function fitSettings(ctx: StepContext) {
-  const { subtypes: _unused, ...f } = ctx.cfg.fit;
-  return { ...f, seed: ctx.cfg.seed };
+  const { subtypes: _unused, model, mixture, ...f } = ctx.cfg.fit;
+  // the kind keys only when they change the model (z-score runs keep their settings hash)
+  return { ...f, seed: ctx.cfg.seed, ...(model !== 'zscore' ? { model, mixture } : {}) };
 }
 
 /** Engine settings that are left to the engine's defaults unless the config names them. */
@@ -86,10 +103,10 @@ export const fitStep: Step = {
   async run(ctx) {
     const data = trainingTable(ctx);
     if (data.subjects.length < 2) throw new UserError(`only ${data.subjects.length} patient(s) to fit`, { file: zFile(ctx) });
-    const thresholds = thresholdsFor(ctx, data);
+    const spec = specFor(ctx, data);
     const f = ctx.cfg.fit;
     const bar = createProgress({ label: 'fit', total: 1, quiet: ctx.quiet });
-    const model = await fitSustain(data, thresholds, {
+    const model = await fitSustain(data, spec, {
       maxSubtypes: f.maxSubtypes,
       startpoints: f.startpoints,
       mcmcIterations: f.mcmc,
@@ -106,7 +123,7 @@ export const fitStep: Step = {
     const K = f.maxSubtypes;
     writeSubjectsCsv(join(ctx.out, LAYOUT.modelSubjects), assignSubjects(model, data, K), data.carried);
     const lls = model.fits.map((x: { subtypes: number; logLikelihood: number }) => `K=${x.subtypes}: ${x.logLikelihood.toFixed(1)}`).join(', ');
-    return `SuStaIn fitted on ${data.subjects.length} subjects, ${data.biomarkers.length} biomarkers (log-likelihood ${lls})`;
+    return `SuStaIn${f.model === 'zscore' ? '' : ` (${f.model} model)`} fitted on ${data.subjects.length} subjects, ${data.biomarkers.length} biomarkers (log-likelihood ${lls})`;
   },
 };
 
@@ -117,7 +134,7 @@ export const cvStep: Step = {
   dependsOn: (ctx) => ({ settings: { fit: fitSettings(ctx), cv: ctx.cfg.cv }, files: [zFile(ctx), join(ctx.out, LAYOUT.model)] }),
   async run(ctx) {
     const data = trainingTable(ctx);
-    const thresholds = thresholdsFor(ctx, data);
+    const spec = specFor(ctx, data);
     const dir = join(ctx.out, LAYOUT.cvDir);
     // Part files of an earlier run with other settings would be refused as a mix: start clean.
     if (existsSync(dir)) for (const f of readdirSync(dir)) rmSync(join(dir, f), { recursive: true, force: true });
@@ -125,7 +142,7 @@ export const cvStep: Step = {
     const modelPath = join(ctx.out, LAYOUT.model);
     const tuneIterations = c.mcmcTuneIterations ?? ctx.cfg.fit.mcmcTuneIterations;
     const tuning = tuneIterations !== null ? { mcmcTuneIterations: tuneIterations } : {};
-    const r = await runCrossValidation(data, thresholds, dir, {
+    const r = await runCrossValidation(data, spec, dir, {
       folds: c.folds,
       maxSubtypes: ctx.cfg.fit.maxSubtypes,
       startpoints: c.startpoints ?? ctx.cfg.fit.startpoints,
