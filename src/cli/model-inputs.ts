@@ -114,6 +114,7 @@ export function readModelInput(o: ModelFlags): ModelInput {
   const values = o.controlValue ?? [...NORMALISE_DEFAULTS.controlValues];
   const isControl = controlFlags(all, column, values, o.data);
   const nCtrl = isControl.reduce((a, v) => a + v, 0);
+  if (nCtrl < 2) throw new UserError(`${nCtrl} row(s) have ${column} = ${values.join(' or ')}: the mixtures start from the controls (name them with --control-column and --control-value)`, { file: o.data, field: column });
   const mixtures = fitMixtures(all.biomarkers, all.values, isControl, o.mixture ?? 'gmm', directions(all.biomarkers, o.higherIsAbnormal, o.lowerIsAbnormal));
   const notes = mixtures.map((m, b) => {
     const comp = m.type === 'gmm' ? `normal N(${m.normal.mean.toPrecision(4)}, ${m.normal.sd.toPrecision(3)}), abnormal N(${m.abnormalComponent.mean.toPrecision(4)}, ${m.abnormalComponent.sd.toPrecision(3)})` : `KDE, bandwidth ${m.bandwidth.toPrecision(3)}`;
