@@ -208,6 +208,9 @@ export function register(program: Command): void {
 Input: a z-score table (CSV or TSV) with subject_id and one column per biomarker, larger = more
 abnormal; empty cells are missing values (the likelihood skips them); a row with no values is an
 error. Carried columns (session, group, ...) are kept; rows with is_control = 1/true are left out.
+--model mixture (the event-based model, docs/mixture.md): --l-yes/--l-no tables (every row fitted),
+or raw values in --data with the controls named by --control-column/--control-value (mixtures fitted
+per biomarker on all rows and saved in model.json; SuStaIn fitted on the patients).
 
 Outputs in --out:
   model.json    the fitted models (K = 1..max): biomarkers, zvals, zmax, events, and per K the ML
@@ -218,9 +221,11 @@ Outputs in --out:
                 averaged over the posterior samples.
 Same inputs and seed give byte-identical files whatever --jobs.
 
-Example:
+Examples:
   ms-subtype fit --data z.csv --zvals 1,2,3 --zmax 5 --max-subtypes 3 --startpoints 25 \\
-                 --mcmc 100000 --seed 1 --out fit/`,
+                 --mcmc 100000 --seed 1 --out fit/
+  ms-subtype fit --model mixture --data raw.csv --control-column group --control-value HC \\
+                 --max-subtypes 3 --seed 1 --out fit-mixture/`,
     )
     .action(async (o: FitFlags) => fitCommand(o));
 
@@ -246,8 +251,9 @@ data gives the same subjects.csv as fit wrote.
 
 Output columns: subject_id, ml_subtype, prob_ml_subtype, ml_stage, prob_ml_stage, prob_subtype_0..K-1.
 
-Example:
-  ms-subtype assign --model fit/model.json --data new-z.csv --out new-subjects.csv`,
+Examples:
+  ms-subtype assign --model fit/model.json --data new-z.csv --out new-subjects.csv
+  ms-subtype assign --model fit-l/model.json --l-yes new_l_yes.csv --l-no new_l_no.csv --out new-subjects.csv`,
     )
     .action(async (o: AssignFlags) => assignCommand(o));
 

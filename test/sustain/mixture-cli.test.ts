@@ -6,26 +6,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sharedDir, type CliResult } from '../helpers/cli.js';
-import { main } from '../../src/cli/main.js';
+import { sharedDir } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-inprocess.js';
 
-async function runCli(args: string[]): Promise<CliResult> {
-  let stdout = '';
-  let stderr = '';
-  const ow = process.stdout.write.bind(process.stdout);
-  const ew = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((c: string | Uint8Array) => ((stdout += String(c)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((c: string | Uint8Array) => ((stderr += String(c)), true)) as typeof process.stderr.write;
-  const before = process.exitCode;
-  try {
-    const code = await main(['node', 'ms-subtype', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-    process.exitCode = before;
-  }
-}
+const runCli = runCliInProcess;
 
 const dir = join(sharedDir, 'sustain', 'mixture');
 const tmp = mkdtempSync(join(tmpdir(), 'ms-mixture-cli-'));
