@@ -14,6 +14,7 @@ import { readZTable, sidecarFeatures, writeZTable } from '../io/ztable.js';
 import { assignSubjectsParallel, fitSustain, FIT_DEFAULTS, makeThresholds, simulateCohort, type ThresholdOverrides } from '../sustain/index.js';
 import type { SimulateOptions } from '../sustain/index.js';
 import type { Assignment, ModelFile, ZTable } from '../sustain/types.js';
+import { writeSubjects } from '../io/subjects.js';
 import { assignKmeans, fitKmeansModel } from '../cv/kmeans.js';
 import { floatOption, intOption, jobsOption, listOption, numberListOption } from './options.js';
 
@@ -21,22 +22,6 @@ const overridesSchema = z.record(
   z.string(),
   z.object({ zvals: z.array(z.number()).min(1), zmax: z.number() }),
 );
-
-/** subjects.csv rows: subject_id, (session), ml_subtype, prob_ml_subtype, ml_stage, prob_ml_stage, prob_subtype_0..K-1 */
-export function writeSubjectsCsv(path: string, a: Assignment, table: ZTable): void {
-  const K = a.subtypes;
-  const session = table.carried?.['session'];
-  const cols = ['subject_id', ...(session ? ['session'] : []), 'ml_subtype', 'prob_ml_subtype', 'ml_stage', 'prob_ml_stage'];
-  for (let s = 0; s < K; s++) cols.push(`prob_subtype_${s}`);
-  const rows = a.subjects.map((id, i) => {
-    const r: (string | number)[] = [id];
-    if (session) r.push(session[i]!);
-    r.push(a.mlSubtype[i]!, a.probMlSubtype[i]!, a.mlStage[i]! < 0 ? '' : a.mlStage[i]!, a.probMlStage[i]!);
-    for (let s = 0; s < K; s++) r.push(a.probSubtype[i * K + s]!);
-    return r;
-  });
-  writeCsvAtomic(path, cols, rows);
-}
 
 async function assignAny(model: ModelFile, table: ZTable, K: number | undefined, threads: number): Promise<Assignment> {
   if (model.method === 'kmeans') return assignKmeans(model, table, K ?? model.fits[model.fits.length - 1]!.subtypes);
@@ -101,13 +86,13 @@ async function fitCommand(o: FitFlags): Promise<void> {
   }
   const assignment = await assignAny(model, table, o.subtypes, o.jobs);
   writeModelFile(modelPath, model);
-  writeSubjectsCsv(subjectsPath, assignment, table);
+  writeSubjects(subjectsPath, assignment, table.carried, { method: model.method, model: { file: modelPath, sha256: sha256File(modelPath) }, data: { file: o.data, sha256: sha } });
   const lines = [`fitted ${table.subjects.length} subjects x ${table.biomarkers.length} biomarkers (${read.biomarkerSource})${read.excludedControls > 0 ? `, ${read.excludedControls} control rows left out` : ''} in ${((Date.now() - t0) / 1000).toFixed(1)} s`];
   for (const f of model.fits) {
     const extra = 'logLikelihood' in f ? `log-likelihood ${f.logLikelihood.toFixed(4)}` : `silhouette ${f.silhouette.toFixed(3)}`;
     lines.push(`K=${f.subtypes}: ${extra}, fractions ${f.fractions.map((v) => v.toFixed(3)).join(', ')}`);
   }
-  lines.push(`wrote ${modelPath} and ${subjectsPath} (K=${assignment.subtypes})`);
+  lines.push(`wrote ${modelPath} and ${subjectsPath} (+ .json sidecar; K=${assignment.subtypes})`);
   process.stdout.write(lines.join('\n') + '\n');
 }
 
@@ -130,7 +115,7 @@ async function assignCommand(o: AssignFlags): Promise<void> {
     if (extra.length > 0) throw new UserError(`biomarker column(s) ${extra.join(', ')} are not in the model (model biomarkers: ${model.biomarkers.join(', ')})`, { file: o.data, field: extra[0] });
   }
   const a = await assignAny(model, read.table, o.subtypes, o.jobs);
-  writeSubjectsCsv(o.out, a, read.table);
+  writeSubjects(o.out, a, read.table.carried, { method: model.method, model: { file: o.model, sha256: sha256File(o.model) }, data: { file: o.data, sha256: sha256File(o.data) } });
   process.stdout.write(`assigned ${a.subjects.length} subjects to the ${a.subtypes}-subtype model; wrote ${o.out}\n`);
 }
 
@@ -209,7 +194,8 @@ Outputs in --out:
                 MCMC samples; settings, seed and tool version. Reused by \`assign\`, \`cv\` and \`report\`.
   subjects.csv  subject_id, ml_subtype (0-based, subtypes ordered by fraction, largest first),
                 prob_ml_subtype, ml_stage (0..N events passed), prob_ml_stage, prob_subtype_0..K-1,
-                averaged over the posterior samples.
+                averaged over the posterior samples; then the carried columns, in the table's order.
+  subjects.csv.json  its sidecar: columns, model and data files with their sha256, tool version.
 Same inputs and seed give byte-identical files whatever --jobs.
 
 Example:
@@ -236,7 +222,8 @@ likelihood; a row with no values is an error. Every row is assigned (controls in
 Probabilities are averaged over the model's posterior samples, as in \`fit\`: assigning the training
 data gives the same subjects.csv as fit wrote.
 
-Output columns: subject_id, ml_subtype, prob_ml_subtype, ml_stage, prob_ml_stage, prob_subtype_0..K-1.
+Output columns: subject_id, ml_subtype, prob_ml_subtype, ml_stage, prob_ml_stage, prob_subtype_0..K-1,
+then the data's carried columns (as \`fit\` writes them); sidecar <out>.json.
 
 Example:
   ms-subtype assign --model fit/model.json --data new-z.csv --out new-subjects.csv`,

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { UserError } from '../common/errors.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { sha256File } from '../io/hash.js';
-import { columnIndex, readTable, writeCsvAtomic } from '../io/csv.js';
+import { readSubjects, writeSubjects, type SubjectsProvenance } from '../io/subjects.js';
 import { fitSustain, assignSubjects, makeThresholds } from '../sustain/index.js';
-import type { Assignment, SustainModelFile, Thresholds, ZTable } from '../sustain/types.js';
+import type { SustainModelFile, Thresholds, ZTable } from '../sustain/types.js';
 import { runCrossValidation, fitKmeansModel, assignKmeans, type CvResult } from '../cv/index.js';
 import { readSustainModel, writeModelFile } from '../io/modelfile.js';
 import { writeReport } from '../report/index.js';
@@ -43,21 +43,9 @@ export function chosenSubtypes(ctx: StepContext): { k: number; why: string } {
   return { k: ctx.cfg.fit.maxSubtypes, why: 'fit.maxSubtypes (cross-validation off)' };
 }
 
-/** subjects.csv as `fit` and `assign` write it: the assignment, then the carried columns. */
-export function writeSubjectsCsv(file: string, a: Assignment, carried: Record<string, string[]> = {}): void {
-  const K = a.subtypes;
-  const extra = Object.keys(carried);
-  const columns = ['subject_id', 'ml_subtype', 'prob_ml_subtype', 'ml_stage', 'prob_ml_stage', ...Array.from({ length: K }, (_, k) => `prob_subtype_${k}`), ...extra];
-  const rows = a.subjects.map((s, i) => [
-    s,
-    a.mlSubtype[i]!,
-    a.probMlSubtype[i]!,
-    a.mlStage[i]! < 0 ? '' : a.mlStage[i]!,
-    a.mlStage[i]! < 0 ? '' : a.probMlStage[i]!,
-    ...Array.from({ length: K }, (_, k) => a.probSubtype[i * K + k]!),
-    ...extra.map((c) => carried[c]![i]!),
-  ]);
-  writeCsvAtomic(file, columns, rows);
+/** The sidecar's record of where an assignment came from (paths relative to the output folder). */
+function provenance(ctx: StepContext, method: SubjectsProvenance['method'], model: string): SubjectsProvenance {
+  return { method, model: { file: model, sha256: sha256File(join(ctx.out, model)) }, data: { file: LAYOUT.z, sha256: sha256File(zFile(ctx)) } };
 }
 
 /** Everything of `fit` that changes the model (fit.subtypes only picks which K is used later). */
@@ -102,7 +90,7 @@ export const fitStep: Step = {
     }).finally(() => bar.stop());
     writeModelFile(join(ctx.out, LAYOUT.model), model);
     const K = f.maxSubtypes;
-    writeSubjectsCsv(join(ctx.out, LAYOUT.modelSubjects), assignSubjects(model, data, K), data.carried);
+    writeSubjects(join(ctx.out, LAYOUT.modelSubjects), assignSubjects(model, data, K), data.carried, provenance(ctx, model.method, LAYOUT.model));
     const lls = model.fits.map((x: { subtypes: number; logLikelihood: number }) => `K=${x.subtypes}: ${x.logLikelihood.toFixed(1)}`).join(', ');
     return `SuStaIn fitted on ${data.subjects.length} subjects, ${data.biomarkers.length} biomarkers (log-likelihood ${lls})`;
   },
@@ -154,7 +142,7 @@ export const kmeansStep: Step = {
     writeModelFile(join(ctx.out, LAYOUT.kmeans), model);
     // The clusters at the same K as the SuStaIn assignments, for a side-by-side comparison.
     const { k } = chosenSubtypes(ctx);
-    writeSubjectsCsv(join(ctx.out, LAYOUT.kmeansSubjects), assignKmeans(model, data, k), data.carried);
+    writeSubjects(join(ctx.out, LAYOUT.kmeansSubjects), assignKmeans(model, data, k), data.carried, provenance(ctx, model.method, LAYOUT.kmeans));
     return `k-means for 1..${ctx.cfg.fit.maxSubtypes} clusters (silhouette ${model.fits.map((f) => f.silhouette.toFixed(2)).join(', ')})`;
   },
 };
@@ -170,7 +158,7 @@ export const assignStep: Step = {
     // Everyone, controls included: their stages show how many healthy people look abnormal.
     const all = readZTable(zFile(ctx), { biomarkers: model.biomarkers, includeControls: true }).table;
     const a = assignSubjects(model, all, k);
-    writeSubjectsCsv(join(ctx.out, LAYOUT.assign), a, all.carried);
+    writeSubjects(join(ctx.out, LAYOUT.assign), a, all.carried, provenance(ctx, model.method, LAYOUT.model));
     let stage0 = 0;
     for (const s of a.mlStage) if (s === 0) stage0++;
     return `${a.subjects.length} subjects assigned to ${k} subtype(s) (${why}); ${stage0} at stage 0`;
@@ -217,13 +205,9 @@ export const truthStep: Step = {
   async run(ctx) {
     const t = ctx.cfg.truth!;
     const truth = readTruth(t.file, t.subjectColumn, t.subtypeColumn, t.stageColumn);
-    const assigned = readTable(join(ctx.out, LAYOUT.assign));
-    const si = columnIndex(assigned, 'subject_id');
-    const ki = columnIndex(assigned, 'ml_subtype');
-    let K = 0;
-    while (assigned.columns.includes(`prob_subtype_${K}`)) K++;
-    const recovered = new Map(assigned.rows.map((r) => [r[si]!, Number(r[ki])]));
-    const g = truthAgreement(truth, recovered, K);
+    const { assignment: a } = readSubjects(join(ctx.out, LAYOUT.assign));
+    const recovered = new Map(a.subjects.map((s, i) => [s, a.mlSubtype[i]!]));
+    const g = truthAgreement(truth, recovered, a.subtypes);
     writeJsonAtomic(join(ctx.out, LAYOUT.truth), { truthFile: t.file, ...g });
     return `adjusted Rand index ${g.ari.toFixed(3)} over ${g.subjects} subjects`;
   },

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli as spawnCli, type CliResult } from '../helpers/cli.js';
@@ -30,6 +30,7 @@ async function runCli(args: string[]): Promise<CliResult> {
 const tmp = mkdtempSync(join(tmpdir(), 'ms-sustain-cli-'));
 const sim = join(tmp, 'sim');
 const fit = join(tmp, 'fit');
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('simulate / fit / assign on the command line', () => {
   it('simulates a cohort', async () => {
@@ -64,17 +65,23 @@ describe('simulate / fit / assign on the command line', () => {
     expect(model.fits[1].sequences[0][0].length).toBe(2);
     expect(model.settings.seed).toBe(1);
     const subjects = readFileSync(join(fit, 'subjects.csv'), 'utf8').trim().split('\n');
-    expect(subjects[0]).toBe('subject_id,ml_subtype,prob_ml_subtype,ml_stage,prob_ml_stage,prob_subtype_0,prob_subtype_1');
+    // The carried column is kept, after the assignment columns (one order for fit, assign and run).
+    expect(subjects[0]).toBe('subject_id,ml_subtype,prob_ml_subtype,ml_stage,prob_ml_stage,prob_subtype_0,prob_subtype_1,group');
+    expect(subjects[1]!.split(',').at(-1)).toBe('A');
     expect(subjects.length).toBe(151);
-    const a = await runCli(['assign', '--model', join(fit, 'model.json'), '--data', join(sim, 'z.csv'), '--out', join(tmp, 'assigned.csv')]);
+    const side = JSON.parse(readFileSync(join(fit, 'subjects.csv.json'), 'utf8'));
+    expect(side).toMatchObject({ format: 'ms-subtype-subjects', method: 'sustain-zscore', subtypes: 2, rows: 150, carriedColumns: ['group'] });
+    expect(side.model.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const a = await runCli(['assign', '--model', join(fit, 'model.json'), '--data', join(sim, 'zg.csv'), '--out', join(tmp, 'assigned.csv')]);
     expect(a.code).toBe(0);
     expect(readFileSync(join(tmp, 'assigned.csv'), 'utf8')).toBe(readFileSync(join(fit, 'subjects.csv'), 'utf8'));
+    expect(existsSync(join(tmp, 'assigned.csv.json'))).toBe(true);
     // K = 1 and a one-row input
     writeFileSync(join(tmp, 'one.csv'), 'subject_id,b04,b01,b02,b03,extra\nnew1,0.5,2.5,,1,hello\n');
     const one = await runCli(['assign', '--model', join(fit, 'model.json'), '--data', join(tmp, 'one.csv'), '--subtypes', '1', '--out', join(tmp, 'one-out.csv')]);
     expect(one.stderr).toBe('');
     const rows = readFileSync(join(tmp, 'one-out.csv'), 'utf8').trim().split('\n');
-    expect(rows[0]).toBe('subject_id,ml_subtype,prob_ml_subtype,ml_stage,prob_ml_stage,prob_subtype_0');
+    expect(rows[0]).toBe('subject_id,ml_subtype,prob_ml_subtype,ml_stage,prob_ml_stage,prob_subtype_0,extra');
     const cells = rows[1]!.split(',');
     expect(cells.slice(0, 2)).toEqual(['new1', '0']);
     expect(Number(cells[2])).toBeCloseTo(1, 12);
