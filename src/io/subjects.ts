@@ -162,9 +162,9 @@ export function readSubjects(file: string, opts: { requireStages?: boolean } = {
   return { assignment: a, carried, raw: { columns: t.columns, rows: t.rows }, staged: unstaged === 0 };
 }
 
-/** Which rows are healthy controls, from a carried is_control column (true/1/yes); all false without one. */
+/** Which rows are healthy controls, from a carried is_control (or control) column, true/1/yes; all false without one. */
 export function controlMask(carried: Record<string, string[]> | undefined, m: number): boolean[] {
-  const col = carried?.['is_control'];
+  const col = carried?.['is_control'] ?? carried?.['control'];
   if (!col) return new Array<boolean>(m).fill(false);
   return col.map(isTrue);
 }

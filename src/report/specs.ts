@@ -111,24 +111,32 @@ export function fractionsSpec(rows: FractionSummary[], labels: SubtypeLabel[], c
   } as TopLevelSpec;
 }
 
-/** Stage histogram per subtype as small multiples (stage-0 subjects are counted in the text, not here). */
-export function stagesSpec(counts: number[][], labels: SubtypeLabel[], colours: readonly string[], nStages: number): TopLevelSpec {
+/** The panel of healthy controls in the stage figure (grey: they belong to no subtype). */
+export const CONTROLS_PANEL = 'Healthy controls (any subtype)';
+
+/**
+ * Stage histogram per subtype as small multiples (stage-0 subjects are counted in the text, not
+ * here); with `controls` (counts per stage), a last panel of the controls' stages.
+ */
+export function stagesSpec(counts: number[][], labels: SubtypeLabel[], colours: readonly string[], nStages: number, controls?: readonly number[]): TopLevelSpec {
   const values: { group: string; stage: number; n: number }[] = [];
   counts.forEach((row, j) => {
     for (let s = 1; s <= nStages; s++) values.push({ group: labels[j]!.full, stage: s, n: row[s] ?? 0 });
   });
-  const domain = labels.map((l) => l.full);
+  if (controls) for (let s = 1; s <= nStages; s++) values.push({ group: CONTROLS_PANEL, stage: s, n: controls[s] ?? 0 });
+  const domain = [...labels.map((l) => l.full), ...(controls ? [CONTROLS_PANEL] : [])];
+  const range = [...colours.slice(0, labels.length), ...(controls ? ['#9e9e9e'] : [])];
   const stages = Array.from({ length: nStages }, (_, i) => i + 1);
   const every = nStages <= 20 ? 1 : 5;
   return {
     $schema: SCHEMA,
-    title: { text: 'Stages', subtitle: 'subjects past stage 0 by most likely stage, per subtype' },
+    title: { text: 'Stages', subtitle: `${controls ? 'patients' : 'subjects'} past stage 0 by most likely stage, per subtype${controls ? '; healthy controls apart' : ''}` },
     data: { values },
     facet: { field: 'group', type: 'nominal', sort: domain, title: null, header: { labelAlign: 'left', labelAnchor: 'start', labelOrient: 'top', labelFontWeight: 'bold', labelPadding: 4, labelLimit: 400 } },
-    columns: Math.min(3, labels.length),
+    columns: Math.min(3, domain.length),
     spacing: { row: 16, column: 24 },
     spec: {
-      width: labels.length >= 3 ? 290 : labels.length === 2 ? 440 : 600,
+      width: domain.length >= 3 ? 290 : domain.length === 2 ? 440 : 600,
       height: 70,
       mark: { type: 'bar', cornerRadiusTopLeft: 1, cornerRadiusTopRight: 1 },
       encoding: {
@@ -140,7 +148,7 @@ export function stagesSpec(counts: number[][], labels: SubtypeLabel[], colours: 
           axis: { labelAngle: 0, values: stages.filter((s) => s === 1 || s % every === 0) },
         },
         y: { field: 'n', type: 'quantitative', title: 'Subjects', axis: { tickCount: 3 } },
-        color: { field: 'group', type: 'nominal', scale: { domain, range: colours.slice(0, domain.length) }, legend: null },
+        color: { field: 'group', type: 'nominal', scale: { domain, range }, legend: null },
       },
     },
     resolve: { axis: { x: 'independent' } },
@@ -166,7 +174,7 @@ export function confidenceSpec(
   const lowest = k > 1 ? Math.floor((1 / k) * 10) / 10 : 0;
   return {
     $schema: SCHEMA,
-    title: { text: 'Assignment confidence', subtitle: 'probability of the assigned subtype, subjects past stage 0' },
+    title: { text: 'Assignment confidence', subtitle: 'probability of the assigned subtype, patients past stage 0' },
     width: 480,
     height: 220,
     layer: [

@@ -59,8 +59,19 @@ describe('buildReport', () => {
     expect(html).toContain(`Subtype 2: led by ${first[1]}`);
     expect(figures['positional-variance-subtype-2.svg']).toContain(`led by ${first[1]}`);
     const a = inputs.subjects.assignment;
-    const stage0 = Array.from(a.mlStage).filter((s) => s === 0).length;
-    expect(html).toContain(`<div class="v">${stage0}</div><div class="k">at stage 0</div>`);
+    // Controls (the first SMALL.controls rows, flagged is_control) are counted apart from the patients.
+    const control = inputs.subjects.carried!['is_control']!.map((v) => v === '1');
+    const stage0 = Array.from(a.mlStage).filter((s, i) => s === 0 && !control[i]).length;
+    const controlsPast = Array.from(a.mlStage).filter((s, i) => s > 0 && control[i]).length;
+    expect(controlsPast).toBeGreaterThan(0);
+    expect(html).toContain(`<div class="v">${stage0}</div><div class="k">patients at stage 0</div>`);
+    expect(html).toContain(`<div class="v">${SMALL.subjects - SMALL.controls - stage0}</div><div class="k">patients past stage 0</div>`);
+    expect(html).toContain(`<div class="v">${controlsPast}</div><div class="k">controls past stage 0</div>`);
+    for (let j = 0; j < 2; j++) {
+      const patients = Array.from(a.mlStage).filter((s, i) => s > 0 && !control[i] && a.mlSubtype[i] === j).length;
+      expect(html).toMatch(new RegExp(`Subtype ${j + 1}</b>: [^<]*<span class="muted">[^<]*</span> · ${patients} patients<`));
+    }
+    expect(figures['stages.svg']).toContain('Healthy controls');
     expect(html).toContain(`<div class="v">${SMALL.controls}</div><div class="k">controls</div>`);
     expect(html).toContain('3</div><div class="k">failed extractions');
     const data = embeddedData(html);
