@@ -23,7 +23,17 @@ export function buildProgram(): Command {
     .version(toolVersion())
     .option('--debug', 'print stack traces of internal errors')
     .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+Every command has --help with its inputs, outputs and an example. Common flags: -o/--out, -j/--jobs,
+-q/--quiet (only errors and the output paths), --seed.
+
+Example:
+  ms-subtype run --config data/demo/config.json --out out/demo   # the bundled demo, end to end
+  ms-subtype fit --data z.csv --max-subtypes 3 --seed 1 --out fit/`,
+    );
   registerVolumes(program);
   registerExtract(program);
   registerNormalise(program);

@@ -15,17 +15,29 @@ import { assignSubjectsParallel, fitSustain, FIT_DEFAULTS, makeThresholds, simul
 import type { SimulateOptions } from '../sustain/index.js';
 import type { Assignment, ModelFile, ZTable } from '../sustain/types.js';
 import { writeSubjects } from '../io/subjects.js';
+import { exceedanceMessage, zExceedance, type Exceedance } from '../normalise/exceedance.js';
 import { assignKmeans, fitKmeansModel } from '../cv/kmeans.js';
-import { floatOption, intOption, jobsOption, listOption, numberListOption } from './options.js';
+import { floatOption, intOption, jobsOption, listOption, numberListOption, printDone, QUIET_FLAGS, QUIET_HELP } from './options.js';
 
 const overridesSchema = z.record(
   z.string(),
   z.object({ zvals: z.array(z.number()).min(1), zmax: z.number() }),
 );
 
-async function assignAny(model: ModelFile, table: ZTable, K: number | undefined, threads: number): Promise<Assignment> {
+/** z-scores far above zmax are fitted, but never silently. */
+function warnAbove(e: Exceedance | null, quiet: boolean | undefined): void {
+  const msg = e === null ? null : exceedanceMessage(e);
+  if (msg !== null && !quiet) process.stderr.write(`warning: ${msg}\n`);
+}
+
+async function assignAny(model: ModelFile, table: ZTable, K: number | undefined, threads: number, quiet?: boolean): Promise<Assignment> {
   if (model.method === 'kmeans') return assignKmeans(model, table, K ?? model.fits[model.fits.length - 1]!.subtypes);
-  return assignSubjectsParallel(model, table, K, threads);
+  const bar = createProgress({ label: 'assign', total: table.subjects.length, quiet });
+  try {
+    return await assignSubjectsParallel(model, table, K, threads, undefined, bar.active ? (done, total) => bar.set(done, total, 'subjects') : undefined);
+  } finally {
+    bar.stop();
+  }
 }
 
 interface FitFlags {
@@ -57,6 +69,7 @@ async function fitCommand(o: FitFlags): Promise<void> {
   const subjectsPath = join(o.out, 'subjects.csv');
   const sha = sha256File(o.data);
   let model: ModelFile;
+  let above: Exceedance | null = null;
   const t0 = Date.now();
   if (o.method === 'kmeans') {
     model = fitKmeansModel(table, { maxSubtypes: o.maxSubtypes, seed: o.seed, ...(o.restarts !== undefined ? { restarts: o.restarts } : {}) });
@@ -64,6 +77,8 @@ async function fitCommand(o: FitFlags): Promise<void> {
   } else {
     const overrides: ThresholdOverrides = o.thresholds === undefined ? {} : readJsonValidated(o.thresholds, overridesSchema, 'thresholds file');
     const thresholds = makeThresholds(table.biomarkers, o.zvals, o.zmax, overrides, o.thresholds);
+    above = zExceedance(table.values, table.biomarkers, thresholds.zmax);
+    warnAbove(above, o.quiet);
     const bar = createProgress({ label: 'fit', total: 1, quiet: o.quiet });
     try {
       model = await fitSustain(table, thresholds, {
@@ -84,16 +99,16 @@ async function fitCommand(o: FitFlags): Promise<void> {
       bar.stop();
     }
   }
-  const assignment = await assignAny(model, table, o.subtypes, o.jobs);
+  const assignment = await assignAny(model, table, o.subtypes, o.jobs, o.quiet);
   writeModelFile(modelPath, model);
-  writeSubjects(subjectsPath, assignment, table.carried, { method: model.method, model: { file: modelPath, sha256: sha256File(modelPath) }, data: { file: o.data, sha256: sha } });
+  writeSubjects(subjectsPath, assignment, table.carried, { method: model.method, model: { file: modelPath, sha256: sha256File(modelPath) }, data: { file: o.data, sha256: sha }, zAboveZmax: above });
   const lines = [`fitted ${table.subjects.length} subjects x ${table.biomarkers.length} biomarkers (${read.biomarkerSource})${read.excludedControls > 0 ? `, ${read.excludedControls} control rows left out` : ''} in ${((Date.now() - t0) / 1000).toFixed(1)} s`];
   for (const f of model.fits) {
     const extra = 'logLikelihood' in f ? `log-likelihood ${f.logLikelihood.toFixed(4)}` : `silhouette ${f.silhouette.toFixed(3)}`;
     lines.push(`K=${f.subtypes}: ${extra}, fractions ${f.fractions.map((v) => v.toFixed(3)).join(', ')}`);
   }
   lines.push(`wrote ${modelPath} and ${subjectsPath} (+ .json sidecar; K=${assignment.subtypes})`);
-  process.stdout.write(lines.join('\n') + '\n');
+  printDone(o.quiet, lines, [modelPath, subjectsPath]);
 }
 
 interface AssignFlags {
@@ -102,6 +117,7 @@ interface AssignFlags {
   out: string;
   subtypes?: number;
   jobs: number;
+  quiet?: boolean;
 }
 
 async function assignCommand(o: AssignFlags): Promise<void> {
@@ -114,15 +130,18 @@ async function assignCommand(o: AssignFlags): Promise<void> {
     const extra = side.filter((b) => !model.biomarkers.includes(b));
     if (extra.length > 0) throw new UserError(`biomarker column(s) ${extra.join(', ')} are not in the model (model biomarkers: ${model.biomarkers.join(', ')})`, { file: o.data, field: extra[0] });
   }
-  const a = await assignAny(model, read.table, o.subtypes, o.jobs);
-  writeSubjects(o.out, a, read.table.carried, { method: model.method, model: { file: o.model, sha256: sha256File(o.model) }, data: { file: o.data, sha256: sha256File(o.data) } });
-  process.stdout.write(`assigned ${a.subjects.length} subjects to the ${a.subtypes}-subtype model; wrote ${o.out}\n`);
+  const above = model.method === 'kmeans' ? null : zExceedance(read.table.values, read.table.biomarkers, model.zmax);
+  warnAbove(above, o.quiet);
+  const a = await assignAny(model, read.table, o.subtypes, o.jobs, o.quiet);
+  writeSubjects(o.out, a, read.table.carried, { method: model.method, model: { file: o.model, sha256: sha256File(o.model) }, data: { file: o.data, sha256: sha256File(o.data) }, zAboveZmax: above });
+  printDone(o.quiet, [`assigned ${a.subjects.length} subjects to the ${a.subtypes}-subtype model; wrote ${o.out} (+ .json sidecar)`], [o.out]);
 }
 
 // simulateCohort's options as commander parses them, plus where to write.
 interface SimFlags extends SimulateOptions {
   controlFraction: number;
   out: string;
+  quiet?: boolean;
 }
 
 function simulateCommand(o: SimFlags): void {
@@ -156,7 +175,11 @@ function simulateCommand(o: SimFlags): void {
     controlFraction: o.controlFraction,
     trueStageDoc: 'true_stage j in 0..N+1 = number of events passed (N+1: all passed, at zmax); subjects at stage 0 carry a random true_subtype that does not affect their data',
   });
-  process.stdout.write(`simulated ${o.subjects} subjects x ${o.biomarkers} biomarkers, ${o.subtypes} subtypes; wrote z.csv, truth.csv, truth-model.json in ${o.out}\n`);
+  printDone(
+    o.quiet,
+    [`simulated ${o.subjects} subjects x ${o.biomarkers} biomarkers, ${o.subtypes} subtypes; wrote z.csv, truth.csv, truth-model.json in ${o.out}`],
+    ['z.csv', 'truth.csv', 'truth-model.json'].map((f) => join(o.out, f)),
+  );
 }
 
 export function register(program: Command): void {
@@ -164,7 +187,7 @@ export function register(program: Command): void {
     .command('fit')
     .description('Fit SuStaIn subtypes and stages (K = 1..max) to a z-score table')
     .requiredOption('--data <file>', 'z-score table: subject_id + one column per biomarker (larger = more abnormal)')
-    .requiredOption('--out <dir>', 'output directory (model.json, subjects.csv)')
+    .requiredOption('-o, --out <dir>', 'output directory (model.json, subjects.csv)')
     .option('--zvals <list>', 'z thresholds (events) of every biomarker', numberListOption, [1, 2, 3])
     .option('--zmax <z>', 'z at the end of the disease course (above the largest threshold)', floatOption(0), 5)
     .option('--thresholds <file>', 'per-biomarker thresholds, JSON {"biomarker": {"zvals": [1, 2], "zmax": 4}} (overrides --zvals/--zmax)')
@@ -179,8 +202,8 @@ export function register(program: Command): void {
     .option('--include-controls', 'keep rows flagged is_control (default: leave them out of the fit)')
     .addOption(new Option('--method <m>', 'sustain, or kmeans (a baseline: k-means clusters, no stages)').choices(['sustain', 'kmeans']).default('sustain'))
     .option('--restarts <n>', 'k-means restarts (with --method kmeans)', intOption(1))
-    .addOption(new Option('--jobs <n>', 'worker threads').argParser(jobsOption).default(defaultThreads(), 'all cores'))
-    .option('--quiet', 'no progress bar')
+    .addOption(new Option('-j, --jobs <n>', 'worker threads').argParser(jobsOption).default(defaultThreads(), 'all cores'))
+    .option(QUIET_FLAGS, QUIET_HELP)
     .addHelpText(
       'after',
       `
@@ -209,9 +232,10 @@ Example:
     .description('Subtype and stage new subjects with a fitted model')
     .requiredOption('--model <file>', 'model.json from `fit`')
     .requiredOption('--data <file>', 'z-score table with a column for every biomarker of the model (matched by name)')
-    .requiredOption('--out <file>', 'subjects.csv to write')
+    .requiredOption('-o, --out <file>', 'subjects.csv to write')
     .option('--subtypes <K>', 'which fit of the model to use (default: the largest K)', intOption(1, 20))
-    .addOption(new Option('--jobs <n>', 'worker threads (blocks of subjects; same result for any number)').argParser(jobsOption).default(defaultThreads(), 'all cores'))
+    .addOption(new Option('-j, --jobs <n>', 'worker threads (blocks of subjects; same result for any number)').argParser(jobsOption).default(defaultThreads(), 'all cores'))
+    .option(QUIET_FLAGS, QUIET_HELP)
     .addHelpText(
       'after',
       `
@@ -233,7 +257,7 @@ Example:
   program
     .command('simulate')
     .description('Simulate a cohort with known subtypes and stages (as pySuStaIn\'s simulation)')
-    .requiredOption('--out <dir>', 'output directory (z.csv, truth.csv, truth-model.json)')
+    .requiredOption('-o, --out <dir>', 'output directory (z.csv, truth.csv, truth-model.json)')
     .option('--subjects <n>', 'number of subjects', intOption(1), 500)
     .option('--biomarkers <n>', 'number of biomarkers', intOption(1, 1000), 6)
     .option('--subtypes <K>', 'number of subtypes', intOption(1, 20), 2)
@@ -242,6 +266,7 @@ Example:
     .option('--fractions <list>', 'subtype fractions (default proportional to K+1, K, ..., 2)', numberListOption)
     .option('--control-fraction <p>', 'share of subjects at stage 0', floatOption(0, 1), 0.25)
     .option('--seed <n>', 'random seed', intOption(-(2 ** 52), 2 ** 52), 1)
+    .option(QUIET_FLAGS, QUIET_HELP)
     .addHelpText(
       'after',
       `

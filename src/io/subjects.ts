@@ -7,6 +7,7 @@
  * then the z table's carried columns (session, group, is_control, age, ...) in the z table's order.
  * ml_stage and prob_ml_stage are empty where the method has no stages (k-means).
  */
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { UserError } from '../common/errors.js';
 import { toolVersion } from '../common/version.js';
@@ -14,6 +15,8 @@ import { writeJsonAtomic } from './atomic.js';
 import { columnIndex, parseNumber, readTable, writeCsvAtomic } from './csv.js';
 import type { Assignment } from '../sustain/types.js';
 import { isTrue } from './ztable.js';
+import { readJsonValidated } from './json.js';
+import { exceedanceSchema, type Exceedance } from '../normalise/exceedance.js';
 
 export const ASSIGNMENT_COLUMNS = ['subject_id', 'ml_subtype', 'prob_ml_subtype', 'ml_stage', 'prob_ml_stage'] as const;
 
@@ -36,6 +39,8 @@ export const subjectsSidecarSchema = z.object({
   model: z.object({ file: z.string(), sha256: z.string() }).nullable(),
   data: z.object({ file: z.string(), sha256: z.string() }).nullable(),
   columnDoc: z.record(z.string(), z.string()),
+  /** z-scores of the assigned table above their biomarker's zmax (null: not checked, e.g. k-means). */
+  zAboveZmax: exceedanceSchema.nullable().default(null),
 });
 export type SubjectsSidecar = z.infer<typeof subjectsSidecarSchema>;
 
@@ -44,6 +49,7 @@ export interface SubjectsProvenance {
   method: string;
   model: { file: string; sha256: string } | null;
   data: { file: string; sha256: string } | null;
+  zAboveZmax?: Exceedance | null;
 }
 
 const COLUMN_DOC: Record<string, string> = {
@@ -87,8 +93,15 @@ export function writeSubjects(file: string, a: Assignment, carried: Record<strin
     model: prov.model,
     data: prov.data,
     columnDoc: COLUMN_DOC,
+    zAboveZmax: prov.zAboveZmax ?? null,
   };
   writeJsonAtomic(subjectsSidecarPath(file), sidecar);
+}
+
+/** The sidecar of a subjects.csv, or null when there is none (a table made by hand). */
+export function readSubjectsSidecar(file: string): SubjectsSidecar | null {
+  const side = subjectsSidecarPath(file);
+  return existsSync(side) ? readJsonValidated(side, subjectsSidecarSchema, 'subjects.csv sidecar') : null;
 }
 
 export interface SubjectsRead {

@@ -58,9 +58,9 @@ function fitSettings(ctx: StepContext) {
 function engineExtras(ctx: StepContext): { mcmcTunePasses?: number; mcmcTuneIterations?: number; samplesKept?: number } {
   const f = ctx.cfg.fit;
   return {
-    ...(f.mcmcTunePasses !== null ? { mcmcTunePasses: f.mcmcTunePasses } : {}),
-    ...(f.mcmcTuneIterations !== null ? { mcmcTuneIterations: f.mcmcTuneIterations } : {}),
-    ...(f.samplesKept !== null ? { samplesKept: f.samplesKept } : {}),
+    ...(f.tunePasses !== null ? { mcmcTunePasses: f.tunePasses } : {}),
+    ...(f.tune !== null ? { mcmcTuneIterations: f.tune } : {}),
+    ...(f.samples !== null ? { samplesKept: f.samples } : {}),
   };
 }
 
@@ -109,7 +109,7 @@ export const cvStep: Step = {
     if (existsSync(dir)) for (const f of readdirSync(dir)) rmSync(join(dir, f), { recursive: true, force: true });
     const c = ctx.cfg.cv;
     const modelPath = join(ctx.out, LAYOUT.model);
-    const tuneIterations = c.mcmcTuneIterations ?? ctx.cfg.fit.mcmcTuneIterations;
+    const tuneIterations = c.tune ?? ctx.cfg.fit.tune;
     const tuning = tuneIterations !== null ? { mcmcTuneIterations: tuneIterations } : {};
     const r = await runCrossValidation(data, thresholds, dir, {
       folds: c.folds,
@@ -121,7 +121,7 @@ export const cvStep: Step = {
       quiet: ctx.quiet,
       model: { model: readModel(ctx), sha256: sha256File(modelPath), file: modelPath },
       ...tuning,
-      ...(ctx.cfg.fit.samplesKept !== null ? { samplesKept: ctx.cfg.fit.samplesKept } : {}),
+      ...(ctx.cfg.fit.samples !== null ? { samplesKept: ctx.cfg.fit.samples } : {}),
       ...(c.stratify !== null ? { stratify: c.stratify } : {}),
     });
     if (!r.result) throw new Error('cross-validation did not combine its folds');

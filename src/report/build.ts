@@ -36,6 +36,7 @@ import {
 } from './stats.js';
 import { subjectTableData } from './subject-table.js';
 import { controlMask } from '../io/subjects.js';
+import { exceedanceMessage } from '../normalise/exceedance.js';
 import { REPORT_DEFAULTS, type ReportInputs, type ReportOptions, type ReportOutput } from './types.js';
 
 /** Everything computed before rendering, shared by the sections. */
@@ -413,6 +414,9 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
     kWhy = `CV recommends ${cv.recommendedSubtypes}`;
     notice = `<p class="note">Cross-validation recommends <b>${esc(cv.recommendedSubtypes)}</b> subtype(s), but this report shows <b>${esc(k)}</b> because the subject table was assigned with ${esc(k)}. For the recommended model run <code>ms-subtype assign --subtypes ${esc(cv.recommendedSubtypes)}</code> and report again.</p>`;
   }
+  const above = inputs.subjects.zAboveZmax;
+  const aboveText = above ? exceedanceMessage(above) : null;
+  if (aboveText !== null) notice += `<p class="note"><b>z-scores above zmax.</b> ${esc(aboveText.charAt(0).toUpperCase() + aboveText.slice(1))}.</p>`;
   const sections = [
     await positionalSection(c),
     await sizesSection(c),

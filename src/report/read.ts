@@ -8,7 +8,7 @@ import { UserError } from '../common/errors.js';
 import { readJsonValidated } from '../io/json.js';
 import { readModelFile } from '../io/modelfile.js';
 import { readTable } from '../io/csv.js';
-import { readSubjects as readSubjectsTable } from '../io/subjects.js';
+import { readSubjects as readSubjectsTable, readSubjectsSidecar } from '../io/subjects.js';
 import type { CvResult } from '../cv/types.js';
 import type { KmeansModelFile, SustainModelFile } from '../sustain/types.js';
 import type { ExtractionFailure, ReportSubjects } from './types.js';
@@ -72,7 +72,8 @@ export function readAnyJson(file: string, what: string): unknown {
 /** subjects.csv of fit/assign/run (the one reader in io/subjects.ts); the report needs stages. */
 export function readSubjects(file: string): ReportSubjects {
   const r = readSubjectsTable(file, { requireStages: true });
-  return { assignment: r.assignment, carried: r.carried, raw: r.raw };
+  const side = readSubjectsSidecar(file);
+  return { assignment: r.assignment, carried: r.carried, raw: r.raw, ...(side?.zAboveZmax ? { zAboveZmax: side.zAboveZmax } : {}) };
 }
 
 /** The extraction errors CSV: subject_id, session, file, reason (other columns ignored, missing ones empty). */

@@ -37,7 +37,8 @@ describe('ms-subtype cv (CLI)', () => {
     const r = runCli(['cv', '--data', zcsv, ...light, '--stratify', 'site', '--jobs', '2', '--out', a, '--quiet']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/recommended: [12]/);
+    expect(r.stdout).toBe(`${join(a, 'cv.json')}\n`); // --quiet: only the output path
+    expect(JSON.parse(readFileSync(join(a, 'cv.json'), 'utf8')).recommendedSubtypes).toBeLessThanOrEqual(2);
     for (const f of ['cv.json', 'cv.csv', 'fold-1.json', 'fold-2.json', 'fold-3.json', 'fold-full.json', 'full-model.json']) expect(existsSync(join(a, f))).toBe(true);
     const cvA = readFileSync(join(a, 'cv.json'), 'utf8');
     const res = JSON.parse(cvA) as CvResult;

@@ -70,7 +70,7 @@ describe('ms-subtype normalise (CLI)', () => {
 
     const again = runCli(['normalise', '--apply', p('z.normaliser.json'), '--data', p('features.csv'), '--out', p('z-applied.csv'), '--quiet']);
     expect(again.code).toBe(0);
-    expect(again.stdout).toBe('');
+    expect(again.stdout).toBe(`${p('z-applied.csv')}\n`); // --quiet: only the output path
     expect(read('z-applied.csv')).toBe(read('z.csv'));
     expect(JSON.parse(read('z-applied.csv.json')).command).toBe('normalise --apply');
 

@@ -14,7 +14,7 @@ describe('ms-subtype demo-data and run (CLI)', () => {
       const out = join(dir, 'out');
       const args = ['run', '--manifest', join(dir, 'c', 'manifest.csv'), '--out', out, '--jobs', '1',
         '--set', 'fit.maxSubtypes=2', '--set', 'fit.startpoints=1', '--set', 'fit.mcmc=200',
-        '--set', 'fit.mcmcTunePasses=1', '--set', 'fit.mcmcTuneIterations=100', '--set', 'fit.samplesKept=50',
+        '--set', 'fit.tunePasses=1', '--set', 'fit.tune=100', '--set', 'fit.samples=50',
         '--set', 'cv.enabled=false', '--set', 'kmeans.enabled=false'];
       const r = runCli(args);
       expect(r.code, r.stderr).toBe(0);

@@ -23,8 +23,8 @@ describe('ms-subtype run end to end', () => {
       parseConfig(
         {
           input: { manifest: 'cohort/manifest.csv' },
-          fit: { maxSubtypes: 3, startpoints: 4, mcmc: 2000, mcmcTunePasses: 1, mcmcTuneIterations: 1000, samplesKept: 200 },
-          cv: { enabled: true, folds: 3, startpoints: 2, mcmc: 500, mcmcTuneIterations: 500 },
+          fit: { maxSubtypes: 3, startpoints: 4, mcmc: 2000, tunePasses: 1, tune: 1000, samples: 200 },
+          cv: { enabled: true, folds: 3, startpoints: 2, mcmc: 500, tune: 500 },
           kmeans: { enabled: true, restarts: 3 },
           truth: { file: 'cohort/truth.csv', subjectColumn: 'subject_id', subtypeColumn: 'subtype_name', stageColumn: 'stage' },
           seed: 3,

@@ -45,6 +45,10 @@ describe('simulate / fit / assign on the command line', () => {
     const tm = JSON.parse(readFileSync(join(sim, 'truth-model.json'), 'utf8'));
     expect(tm.sequences.length).toBe(2);
     expect(tm.sequences[0].length).toBe(8);
+    // --quiet: only the output paths
+    const q = await runCli(['simulate', '--subjects', '20', '--seed', '3', '--out', join(tmp, 'simq'), '-q']);
+    expect(q.stderr).toBe('');
+    expect(q.stdout).toBe(['z.csv', 'truth.csv', 'truth-model.json'].map((f) => join(tmp, 'simq', f) + '\n').join(''));
   });
 
   it('fits, writes model.json and subjects.csv, and assign reproduces subjects.csv', async () => {
@@ -56,6 +60,7 @@ describe('simulate / fit / assign on the command line', () => {
     const r = spawnCli(['fit', '--data', join(sim, 'zg.csv'), '--zvals', '1,2', '--zmax', '4', '--thresholds', join(tmp, 'th.json'), '--max-subtypes', '2', '--startpoints', '2', '--mcmc', '400', '--tune', '300', '--samples', '50', '--seed', '1', '--jobs', '1', '--quiet', '--out', fit]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${join(fit, 'model.json')}\n${join(fit, 'subjects.csv')}\n`);
     const model = JSON.parse(readFileSync(join(fit, 'model.json'), 'utf8'));
     expect(model.biomarkers).toEqual(['b01', 'b02', 'b03', 'b04']);
     expect(model.zvals[3]).toEqual([1]);
@@ -72,6 +77,9 @@ describe('simulate / fit / assign on the command line', () => {
     const side = JSON.parse(readFileSync(join(fit, 'subjects.csv.json'), 'utf8'));
     expect(side).toMatchObject({ format: 'ms-subtype-subjects', method: 'sustain-zscore', subtypes: 2, rows: 150, carriedColumns: ['group'] });
     expect(side.model.sha256).toMatch(/^[0-9a-f]{64}$/);
+    // zmax is 4 for b01-b03 and 3 for b04: every present cell is checked against its own.
+    expect(side.zAboveZmax.values).toBe(600);
+    expect(side.zAboveZmax.biomarkers.every((b: { zmax: number; name: string }) => b.zmax === (b.name === 'b04' ? 3 : 4))).toBe(true);
     const a = await runCli(['assign', '--model', join(fit, 'model.json'), '--data', join(sim, 'zg.csv'), '--out', join(tmp, 'assigned.csv')]);
     expect(a.code).toBe(0);
     expect(readFileSync(join(tmp, 'assigned.csv'), 'utf8')).toBe(readFileSync(join(fit, 'subjects.csv'), 'utf8'));
@@ -86,6 +94,15 @@ describe('simulate / fit / assign on the command line', () => {
     expect(cells.slice(0, 2)).toEqual(['new1', '0']);
     expect(Number(cells[2])).toBeCloseTo(1, 12);
     expect(Number(cells[3])).toBeGreaterThanOrEqual(0);
+    // z far above zmax is assigned, with a warning naming the biomarker (not under --quiet), and recorded.
+    writeFileSync(join(tmp, 'far.csv'), 'subject_id,b01,b02,b03,b04\nfar1,469,0,0,0\n');
+    const far = await runCli(['assign', '--model', join(fit, 'model.json'), '--data', join(tmp, 'far.csv'), '--out', join(tmp, 'far-out.csv')]);
+    expect(far.code).toBe(0);
+    expect(far.stderr).toMatch(/^warning: 1 of 4 z-scores are above zmax in 1 biomarker\(s\): b01 1 \(max 469\)/);
+    expect(JSON.parse(readFileSync(join(tmp, 'far-out.csv.json'), 'utf8')).zAboveZmax.cells).toBe(1);
+    const farQuiet = await runCli(['assign', '--model', join(fit, 'model.json'), '--data', join(tmp, 'far.csv'), '--out', join(tmp, 'far-out.csv'), '--quiet']);
+    expect(farQuiet.stderr).toBe('');
+    expect(farQuiet.stdout).toBe(`${join(tmp, 'far-out.csv')}\n`);
   });
 
   it('dispatches --method kmeans to the k-means baseline, and assign reads its model', async () => {
