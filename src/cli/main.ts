@@ -45,13 +45,17 @@ Example:
   return program;
 }
 
+function onStdoutError(e: NodeJS.ErrnoException): void {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+}
+
 /** Run the CLI; returns the exit code instead of exiting, so tests and the launcher share it. */
 export async function main(argv: string[]): Promise<number> {
   // `ms-subtype ... | head` closes the pipe early: that is not an error worth a stack trace.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(0);
-    throw e;
-  });
+  // Once per process: tests call main() many times, and a listener per call overflowed Node's
+  // limit of 10 (MaxListenersExceededWarning).
+  if (!process.stdout.listeners('error').includes(onStdoutError)) process.stdout.on('error', onStdoutError);
   const program = buildProgram();
   const debug = argv.includes('--debug');
   try {

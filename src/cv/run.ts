@@ -44,6 +44,11 @@ export interface CvOptions {
   /** the recommendation's minimum meaningful gain per held-out subject (default 0.01) */
   minGainPerSubject?: number;
   quiet?: boolean;
+  /**
+   * Redo part files made with other settings instead of refusing them (for `run`, which owns its
+   * CV folder); parts made with these settings are still reused, so an interrupted run continues.
+   */
+  replaceStale?: boolean;
 }
 
 /** Fit settings default to `fit`'s, so the full-data model is the one `ms-subtype fit` gives. */
@@ -117,7 +122,7 @@ export async function runCrossValidation(data: ZTable, thresholds: Thresholds, d
   let reused = 0;
   for (const part of wanted) {
     const existing = readPart(partFile(dir, part));
-    if (existing === undefined) missing.push(part);
+    if (existing === undefined || (opts.replaceStale === true && settingsDiff(existing.settings, settings).length > 0)) missing.push(part);
     else {
       refuseMix(partFile(dir, part), existing.settings, settings, 'the settings of this run');
       reused++;

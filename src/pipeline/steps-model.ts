@@ -105,9 +105,15 @@ export const cvStep: Step = {
     const data = trainingTable(ctx);
     const thresholds = thresholdsFor(ctx, data);
     const dir = join(ctx.out, LAYOUT.cvDir);
-    // Part files of an earlier run with other settings would be refused as a mix: start clean.
-    if (existsSync(dir)) for (const f of readdirSync(dir)) rmSync(join(dir, f), { recursive: true, force: true });
     const c = ctx.cfg.cv;
+    // Finished folds of an interrupted run with these settings are reused (replaceStale redoes
+    // those of other settings); folds beyond this run's number would be a mix: remove them.
+    if (existsSync(dir)) {
+      for (const f of readdirSync(dir)) {
+        const m = /^fold-(\d+)\.json$/.exec(f);
+        if (m !== null && Number(m[1]) > c.folds) rmSync(join(dir, f), { force: true });
+      }
+    }
     const modelPath = join(ctx.out, LAYOUT.model);
     const tuneIterations = c.tune ?? ctx.cfg.fit.tune;
     const tuning = tuneIterations !== null ? { mcmcTuneIterations: tuneIterations } : {};
@@ -119,6 +125,7 @@ export const cvStep: Step = {
       seed: ctx.cfg.seed,
       jobs: ctx.jobs,
       quiet: ctx.quiet,
+      replaceStale: true,
       model: { model: readModel(ctx), sha256: sha256File(modelPath), file: modelPath },
       ...tuning,
       ...(ctx.cfg.fit.samples !== null ? { samplesKept: ctx.cfg.fit.samples } : {}),
@@ -126,7 +133,8 @@ export const cvStep: Step = {
     });
     if (!r.result) throw new Error('cross-validation did not combine its folds');
     const table = r.result.table.map((row) => `K=${row.subtypes} CVIC ${row.cvic.toFixed(1)}`).join(', ');
-    return `${c.folds}-fold CV: ${table}; recommends ${r.result.recommendedSubtypes} subtype(s)`;
+    const reused = r.partsReused > 0 ? ` (${r.partsReused} finished part(s) of an interrupted run reused)` : '';
+    return `${c.folds}-fold CV: ${table}; recommends ${r.result.recommendedSubtypes} subtype(s)${reused}`;
   },
 };
 

@@ -44,3 +44,17 @@ describe('every command has the same habits', () => {
     }
   });
 });
+
+describe('running the CLI in-process many times', () => {
+  it('adds one stdout error listener, not one per call (MaxListenersExceededWarning)', async () => {
+    const { main } = await import('../../src/cli/main.js');
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+    try {
+      for (let i = 0; i < 15; i++) await main(['node', 'ms-subtype', '--version']);
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(process.stdout.listenerCount('error')).toBeLessThanOrEqual(2);
+  });
+});

@@ -1,13 +1,13 @@
 import { describe, it, expect, beforeAll } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { parseTable, toCsv } from '../../src/io/csv.js';
 import { readNormaliser } from '../../src/normalise/index.js';
 import { FEATURES3, makeCohort } from './synth.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'ms-normalise-'));
+const dir = tempDir('ms-normalise-');
 const p = (f: string) => join(dir, f);
 const read = (f: string) => readFileSync(p(f), 'utf8');
 

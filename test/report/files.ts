@@ -1,10 +1,10 @@
 /** Writes a fixture's inputs as the files the CLI reads (model.json, subjects.csv, cv.json, ...). */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toCsv } from '../../src/io/csv.js';
 import { writeSubjects } from '../../src/io/subjects.js';
 import type { ReportInputs } from '../../src/report/types.js';
+import { tempDir } from '../helpers/tmp.js';
 
 export interface FixtureFiles {
   dir: string;
@@ -18,7 +18,7 @@ export interface FixtureFiles {
 }
 
 export function writeFixtureFiles(inputs: ReportInputs): FixtureFiles {
-  const dir = mkdtempSync(join(tmpdir(), 'ms-report-'));
+  const dir = tempDir('ms-report-');
   const f: FixtureFiles = {
     dir,
     model: join(dir, 'model.json'),
