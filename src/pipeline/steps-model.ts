@@ -4,6 +4,7 @@ import { UserError } from '../common/errors.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { sha256File } from '../io/hash.js';
 import { readSubjects, writeSubjects, type SubjectsProvenance } from '../io/subjects.js';
+import { exceedanceMessage, zExceedance, type Exceedance } from '../normalise/exceedance.js';
 import { fitSustain, assignSubjects, makeThresholds, thresholdWarnings } from '../sustain/index.js';
 import type { SustainModelFile, Thresholds, ZTable } from '../sustain/types.js';
 import { runCrossValidation, fitKmeansModel, assignKmeans, type CvResult } from '../cv/index.js';
@@ -46,8 +47,8 @@ export function chosenSubtypes(ctx: StepContext): { k: number; why: string } {
 }
 
 /** The sidecar's record of where an assignment came from (paths relative to the output folder). */
-function provenance(ctx: StepContext, method: SubjectsProvenance['method'], model: string): SubjectsProvenance {
-  return { method, model: { file: model, sha256: sha256File(join(ctx.out, model)) }, data: { file: LAYOUT.z, sha256: sha256File(zFile(ctx)) } };
+function provenance(ctx: StepContext, method: SubjectsProvenance['method'], model: string, zAboveZmax: Exceedance | null = null): SubjectsProvenance {
+  return { method, model: { file: model, sha256: sha256File(join(ctx.out, model)) }, data: { file: LAYOUT.z, sha256: sha256File(zFile(ctx)) }, zAboveZmax };
 }
 
 /** Everything of `fit` that changes the model (fit.subtypes only picks which K is used later). */
@@ -92,9 +93,11 @@ export const fitStep: Step = {
     }).finally(() => bar.stop());
     writeModelFile(join(ctx.out, LAYOUT.model), model);
     const K = f.maxSubtypes;
-    writeSubjects(join(ctx.out, LAYOUT.modelSubjects), assignSubjects(model, data, K), data.carried, provenance(ctx, model.method, LAYOUT.model));
+    const above = zExceedance(data.values, data.biomarkers, thresholds.zmax);
+    writeSubjects(join(ctx.out, LAYOUT.modelSubjects), assignSubjects(model, data, K), data.carried, provenance(ctx, model.method, LAYOUT.model, above));
+    const warning = exceedanceMessage(above);
     const lls = model.fits.map((x: { subtypes: number; logLikelihood: number }) => `K=${x.subtypes}: ${x.logLikelihood.toFixed(1)}`).join(', ');
-    return `SuStaIn fitted on ${data.subjects.length} subjects, ${data.biomarkers.length} biomarkers (log-likelihood ${lls})`;
+    return `SuStaIn fitted on ${data.subjects.length} subjects, ${data.biomarkers.length} biomarkers (log-likelihood ${lls})${warning !== null ? `; warning: ${warning}` : ''}`;
   },
 };
 
@@ -168,7 +171,7 @@ export const assignStep: Step = {
     // Everyone, controls included: their stages show how many healthy people look abnormal.
     const all = readZTable(zFile(ctx), { biomarkers: model.biomarkers, includeControls: true }).table;
     const a = assignSubjects(model, all, k);
-    writeSubjects(join(ctx.out, LAYOUT.assign), a, all.carried, provenance(ctx, model.method, LAYOUT.model));
+    writeSubjects(join(ctx.out, LAYOUT.assign), a, all.carried, provenance(ctx, model.method, LAYOUT.model, zExceedance(all.values, all.biomarkers, model.zmax)));
     let stage0 = 0;
     for (const s of a.mlStage) if (s === 0) stage0++;
     return `${a.subjects.length} subjects assigned to ${k} subtype(s) (${why}); ${stage0} at stage 0`;

@@ -80,6 +80,14 @@ describe('buildReport', () => {
     expect(data.csvHeader.trim().split(',').slice(0, 5)).toEqual(['subject_id', 'ml_subtype', 'prob_ml_subtype', 'ml_stage', 'prob_ml_stage']);
   });
 
+  it('says when z-scores were above zmax (from the subject table\u2019s sidecar)', async () => {
+    const inputs = makeInputs(SMALL, false);
+    expect((await buildReport(inputs)).html).not.toContain('z-scores above zmax');
+    inputs.subjects.zAboveZmax = { cells: 3, values: 900, biomarkers: [{ name: 'lesion_load', cells: 3, max: 469, zmax: 5 }] };
+    const { html } = await buildReport(inputs);
+    expect(html).toContain('<b>z-scores above zmax.</b> 3 of 900 z-scores are above zmax in 1 biomarker(s): lesion_load 3 (max 469)');
+  });
+
   it('leaves out the CV and k-means parts when they are not given', async () => {
     const { html, figures } = await buildReport(makeInputs(SMALL, false));
     expect(Object.keys(figures)).not.toContain('cvic.svg');
