@@ -98,7 +98,7 @@ async function fitCommand(o: FitFlags): Promise<void> {
   writeSubjects(subjectsPath, assignment, table.carried, { method: model.method, model: { file: modelPath, sha256: sha256File(modelPath) }, data: { file: o.data, sha256: sha }, zAboveZmax: above });
   const lines = [`fitted ${table.subjects.length} subjects x ${table.biomarkers.length} biomarkers (${read.biomarkerSource})${read.excludedControls > 0 ? `, ${read.excludedControls} control rows left out` : ''} in ${((Date.now() - t0) / 1000).toFixed(1)} s`];
   for (const f of model.fits) {
-    const extra = 'logLikelihood' in f ? `log-likelihood ${f.logLikelihood.toFixed(4)}` : `silhouette ${f.silhouette.toFixed(3)}`;
+    const extra = 'logLikelihood' in f ? `log-likelihood ${f.logLikelihood.toFixed(4)}` : `silhouette ${f.subtypes === 1 ? 'undefined (one cluster)' : f.silhouette.toFixed(3)}`;
     lines.push(`K=${f.subtypes}: ${extra}, fractions ${f.fractions.map((v) => v.toFixed(3)).join(', ')}`);
   }
   lines.push(`wrote ${modelPath} and ${subjectsPath} (+ .json sidecar; K=${assignment.subtypes})`);

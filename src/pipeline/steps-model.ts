@@ -156,7 +156,7 @@ export const kmeansStep: Step = {
     // The clusters at the same K as the SuStaIn assignments, for a side-by-side comparison.
     const { k } = chosenSubtypes(ctx);
     writeSubjects(join(ctx.out, LAYOUT.kmeansSubjects), assignKmeans(model, data, k), data.carried, provenance(ctx, model.method, LAYOUT.kmeans));
-    return `k-means for 1..${ctx.cfg.fit.maxSubtypes} clusters (silhouette ${model.fits.map((f) => f.silhouette.toFixed(2)).join(', ')})`;
+    return `k-means for 1..${ctx.cfg.fit.maxSubtypes} clusters (silhouette ${model.fits.map((f) => (f.subtypes === 1 ? '-' : f.silhouette.toFixed(2))).join(', ')})`;
   },
 };
 

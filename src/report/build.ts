@@ -272,7 +272,7 @@ async function kmeansSection(c: Context): Promise<string> {
   );
   const quality = table(
     [{ label: 'Clusters' }, { label: 'Silhouette', numeric: true }, { label: 'Inertia', numeric: true }],
-    km.fits.map((f) => [esc(f.subtypes), esc(fmt(f.silhouette, 3)), esc(fmt(f.inertia, 1))]),
+    km.fits.map((f) => [esc(f.subtypes), f.subtypes === 1 ? '<span class="muted">undefined</span>' : esc(fmt(f.silhouette, 3)), esc(fmt(f.inertia, 1))]),
     (i) => km.fits[i]!.subtypes === fit.subtypes,
   );
   const body =

@@ -249,14 +249,23 @@ export function testLikelihoodSpec(cv: CvResult): TopLevelSpec {
 }
 
 /** k-means centroids as a heatmap: clusters down, biomarkers across, diverging colour on z. */
+/** z to one decimal, never "-0.0". */
+export function zText(z: number): string {
+  const t = z.toFixed(1);
+  return t === '-0.0' ? '0.0' : t;
+}
+
 export function centroidsSpec(fit: KmeansFit, biomarkers: readonly string[]): TopLevelSpec {
   const values: { cluster: string; biomarker: string; z: number; text: string }[] = [];
   fit.centroids.forEach((c, j) => {
     const cluster = `Cluster ${j + 1} (${(100 * (fit.fractions[j] ?? 0)).toFixed(0)}%)`;
-    c.forEach((z, b) => values.push({ cluster, biomarker: biomarkers[b] ?? `b${b + 1}`, z, text: z.toFixed(1) }));
+    c.forEach((z, b) => values.push({ cluster, biomarker: biomarkers[b] ?? `b${b + 1}`, z, text: zText(z) }));
   });
-  const maxAbs = Math.max(1, ...values.map((v) => Math.abs(v.z)));
+  // The colour scale spans every centre (not clipped), symmetric about 0, to a whole z.
+  const maxAbs = Math.max(1, Math.ceil(Math.max(...values.map((v) => Math.abs(v.z)))));
   const cellW = Math.max(18, Math.min(44, Math.floor(600 / Math.max(1, biomarkers.length))));
+  // Light text where the cell is dark (|z| in the outer part of the scale).
+  const dark = 0.55 * maxAbs;
   return {
     $schema: SCHEMA,
     title: { text: `k-means with ${fit.subtypes} clusters`, subtitle: 'cluster centres in z-score units (red = more abnormal)' },
@@ -264,22 +273,44 @@ export function centroidsSpec(fit: KmeansFit, biomarkers: readonly string[]): To
     height: { step: 26 },
     data: { values },
     encoding: {
-      x: { field: 'biomarker', type: 'nominal', sort: [...biomarkers], title: null, axis: { labelAngle: -40, labelLimit: 140, ticks: false, domain: false } },
+      x: { field: 'biomarker', type: 'nominal', sort: [...biomarkers], title: null, axis: { labelAngle: -40, labelLimit: 1000, ticks: false, domain: false } },
       y: { field: 'cluster', type: 'nominal', title: null, axis: { ticks: false, domain: false } },
     },
     layer: [
-      { mark: { type: 'rect', stroke: 'white', strokeWidth: 1 }, encoding: { color: { field: 'z', type: 'quantitative', title: 'z', scale: { scheme: 'redblue', reverse: true, domain: [-maxAbs, maxAbs] } } } },
-      ...(cellW >= 26 ? [{ mark: { type: 'text' as const, fontSize: 9, color: '#222' }, encoding: { text: { field: 'text', type: 'nominal' as const } } }] : []),
+      {
+        mark: { type: 'rect', stroke: 'white', strokeWidth: 1 },
+        encoding: {
+          color: {
+            field: 'z',
+            type: 'quantitative',
+            title: 'z',
+            scale: { scheme: 'redblue', reverse: true, domain: [-maxAbs, maxAbs], nice: false, clamp: false },
+            legend: { values: [-maxAbs, -maxAbs / 2, 0, maxAbs / 2, maxAbs] },
+          },
+        },
+      },
+      ...(cellW >= 26
+        ? [
+            {
+              mark: { type: 'text' as const, fontSize: 9 },
+              encoding: {
+                text: { field: 'text', type: 'nominal' as const },
+                color: { condition: { test: `abs(datum.z) > ${dark}`, value: 'white' }, value: '#222' },
+              },
+            },
+          ]
+        : []),
     ],
   } as TopLevelSpec;
 }
 
 /** Silhouette (and inertia) of k-means against the number of clusters. */
 export function kmeansQualitySpec(fits: readonly KmeansFit[]): TopLevelSpec {
-  const values = fits.map((f) => ({ k: f.subtypes, silhouette: f.silhouette }));
+  // One cluster has no silhouette (no other cluster to compare with): not plotted.
+  const values = fits.filter((f) => f.subtypes > 1).map((f) => ({ k: f.subtypes, silhouette: f.silhouette }));
   return {
     $schema: SCHEMA,
-    title: { text: 'k-means silhouette', subtitle: 'higher = better separated clusters' },
+    title: { text: 'k-means silhouette', subtitle: 'higher = better separated clusters (undefined for one cluster)' },
     width: Math.max(220, 70 * values.length),
     height: 180,
     data: { values },
