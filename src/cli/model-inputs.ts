@@ -102,7 +102,7 @@ export function readModelInput(o: ModelFlags): ModelInput {
       spec: { kind: 'mixture', nBiomarkers: B, input: 'likelihoods' },
       notes: [],
       dataFile: `${o.lYes} ${o.lNo}`,
-      dataSha256: sha256Bytes(`${sha256File(o.lYes)}\n${sha256File(o.lNo)}`),
+      dataSha256: pairSha(o.lYes, o.lNo),
       source: '(L_yes / L_no)',
       biomarkers: B,
     };
@@ -126,12 +126,17 @@ export function readModelInput(o: ModelFlags): ModelInput {
 }
 
 /** The table `assign` scores with a saved model: likelihoods for a mixture model fitted on them, else --data. */
-export function readAssignInput(model: SustainModelFile | { method: 'kmeans'; biomarkers: string[] }, o: { data?: string; lYes?: string; lNo?: string }): { table: ZTable; file: string } {
+export function readAssignInput(model: SustainModelFile | { method: 'kmeans'; biomarkers: string[] }, o: { data?: string; lYes?: string; lNo?: string }): { table: ZTable; file: string; sha256: string } {
   if (model.method === 'sustain-mixture' && model.input === 'likelihoods') {
     if (o.lYes === undefined || o.lNo === undefined) throw new UserError('this mixture model was fitted on likelihoods: give --l-yes and --l-no', { field: 'l-yes' });
-    return { table: readLikelihoods(o.lYes, o.lNo, model.biomarkers), file: o.lYes };
+    return { table: readLikelihoods(o.lYes, o.lNo, model.biomarkers), file: `${o.lYes} ${o.lNo}`, sha256: pairSha(o.lYes, o.lNo) };
   }
   if (o.lYes !== undefined || o.lNo !== undefined) throw new UserError(`--l-yes/--l-no are for a mixture model fitted on likelihoods; this ${model.method} model takes --data`, { field: 'l-yes' });
   if (o.data === undefined) throw new UserError('--data is required', { field: 'data' });
-  return { table: readZTable(o.data, { biomarkers: model.biomarkers, includeControls: true }).table, file: o.data };
+  return { table: readZTable(o.data, { biomarkers: model.biomarkers, includeControls: true }).table, file: o.data, sha256: sha256File(o.data) };
+}
+
+/** One hash for the L_yes/L_no pair. */
+function pairSha(yes: string, no: string): string {
+  return sha256Bytes(`${sha256File(yes)}\n${sha256File(no)}`);
 }
