@@ -25,7 +25,7 @@ function patientsOf(file: string, out: string): string {
 }
 const lYes = patientsOf('l_yes.csv', 'l_yes.csv');
 const lNo = patientsOf('l_no.csv', 'l_no.csv');
-const light = ['--max-subtypes', '2', '--startpoints', '3', '--mcmc', '300', '--tune', '200', '--samples', '50', '--seed', '1', '--jobs', '1', '--quiet'];
+const light = ['--max-subtypes', '2', '--startpoints', '3', '--mcmc', '300', '--tune', '200', '--samples', '50', '--seed', '1', '--jobs', '1'];
 
 describe('fit --model mixture', () => {
   it('fits L_yes/L_no, assign with the same files reproduces subjects.csv, and the report draws it', async () => {
@@ -75,7 +75,7 @@ describe('fit --model mixture', () => {
   });
 
   it('cross-validates the mixture model', async () => {
-    const r = await runCli(['cv', '--model', 'mixture', '--l-yes', lYes, '--l-no', lNo, '--max-subtypes', '2', '--folds', '2', '--startpoints', '2', '--mcmc', '200', '--mcmc-tune', '100', '--samples', '20', '--seed', '1', '--jobs', '1', '--quiet', '--out', join(tmp, 'cv')]);
+    const r = await runCli(['cv', '--model', 'mixture', '--l-yes', lYes, '--l-no', lNo, '--max-subtypes', '2', '--folds', '2', '--startpoints', '2', '--mcmc', '200', '--tune', '100', '--samples', '20', '--seed', '1', '--jobs', '1', '--quiet', '--out', join(tmp, 'cv')]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const cv = JSON.parse(readFileSync(join(tmp, 'cv', 'cv.json'), 'utf8'));
