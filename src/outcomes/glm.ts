@@ -143,8 +143,10 @@ export function fitPoisson(inp: GlmInput): GlmFit | null {
 /** Maximum-likelihood theta given the means (Newton on the profile score, as MASS::theta.ml). */
 export function thetaMl(y: Float64Array, mu: Float64Array, start?: number): { theta: number; se: number; converged: boolean } {
   const n = y.length;
-  let t = start;
-  if (t === undefined) {
+  let t: number;
+  if (start !== undefined) t = start;
+  else {
+    // The moment estimate glm.nb starts from.
     let s = 0;
     for (let i = 0; i < n; i++) s += (y[i]! / mu[i]! - 1) ** 2;
     t = n / s;
