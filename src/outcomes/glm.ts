@@ -46,7 +46,7 @@ function irls(inp: GlmInput, theta: number, start: Float64Array | null, maxIter 
       mu[i] = Math.exp(e);
     }
   }
-  let coef = new Float64Array(p);
+  let coef: Float64Array = new Float64Array(p);
   let devOld = deviance(inp.y, mu, theta);
   const xwx = new Float64Array(p * p);
   const xwz = new Float64Array(p);
