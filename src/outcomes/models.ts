@@ -76,7 +76,14 @@ export function fitModel(c: Cohort, spec: DesignSpec, baseRows: readonly number[
       rows = rows.filter((i) => subtypeOf[i] !== k);
     }
   }
-  const design = buildDesign(c, spec, rows, subtypeOf, o.kind === 'counts', o.kind === 'survival');
+  // A group without events (a level, an interaction cell) has a coefficient of minus infinity; in that
+  // limit its subjects weigh nothing, so the model equals the one without them and without the term.
+  let design = buildDesign(c, spec, rows, subtypeOf, o.kind === 'counts', o.kind === 'survival');
+  for (let j = emptyIndicator(design, o); j >= 0; j = emptyIndicator(design, o)) {
+    const col = design.cols[j]!;
+    omitted.push({ term: design.names[j]!, reason: `no ${what} among the subjects with ${design.names[j]}: not estimable, so they are left out of this model` });
+    design = buildDesign(c, spec, design.rows.filter((_, q) => col[q] === 0), subtypeOf, o.kind === 'counts', o.kind === 'survival');
+  }
   omitted.push(...design.dropped);
   const n = design.rows.length;
   let events = 0;
@@ -84,6 +91,23 @@ export function fitModel(c: Cohort, spec: DesignSpec, baseRows: readonly number[
   if (n === 0) return { failed: 'no subject has every value this model needs', omitted };
   if (events === 0) return { failed: `no ${what} among the ${n} subjects of this model`, omitted };
   return o.kind === 'survival' ? coxModel(design, o, n, events, omitted) : countModel(design, o, n, events, omitted);
+}
+
+/** Index of a 0/1 column whose subjects with 1 have no events (-1 if none). */
+function emptyIndicator(d: Design, o: Outcome): number {
+  return d.cols.findIndex((col, j) => {
+    if (d.names[j] === '(Intercept)') return false;
+    let ones = 0;
+    let events = 0;
+    for (let q = 0; q < col.length; q++) {
+      if (col[q] !== 0 && col[q] !== 1) return false;
+      if (col[q] === 1) {
+        ones++;
+        events += eventsOf(o, d.rows[q]!);
+      }
+    }
+    return ones > 0 && events === 0;
+  });
 }
 
 /** Estimates from coefficients, leaving out (and naming) the ones that ran off to infinity. */

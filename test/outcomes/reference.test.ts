@@ -4,6 +4,8 @@ import type { DesignSpec } from '../../src/outcomes/design.js';
 import { kaplanMeier } from '../../src/outcomes/km.js';
 import { logRank } from '../../src/outcomes/logrank.js';
 import { fitModel, type ModelFit, type Outcome } from '../../src/outcomes/models.js';
+import { chiSquareTest, fisherTest2x2, kruskalWallis, oneWayAnova, quantile7, spearman } from '../../src/outcomes/tests.js';
+import { fitOls } from '../../src/outcomes/ols.js';
 import { loadFixture, ourTerm } from './fixture-cohort.js';
 
 /**
@@ -105,6 +107,42 @@ for (const name of NAMES) {
           expect(Math.abs(mine!.p - z.p)).toBeLessThan(1e-6);
         }
       }
+    });
+
+    it('Table 1 tests, Spearman and the linear regression match chisq.test, fisher.test, kruskal.test, oneway.test, cor.test, lm', () => {
+      const t = ref.tests;
+      const all = cohort.subjects.map((_, i) => i);
+      const sex = cohort.columns.get('sex') as { values: string[] };
+      const by = (f: (i: number) => number) => [0, 1, 2].map((k) => all.filter((i) => cohort.subtype[i] === k).map(f));
+      const tab = [0, 1, 2].map((k) => ['F', 'M'].map((lv) => all.filter((i) => cohort.subtype[i] === k && sex.values[i] === lv).length));
+      const chi = chiSquareTest(tab)!;
+      expect(rel(chi.statistic!, t.chisqSex.chisq)).toBeLessThan(1e-9);
+      expect(chi.df).toBe(t.chisqSex.df);
+      expect(Math.abs(chi.p - t.chisqSex.p)).toBeLessThan(1e-9);
+      expect(Math.abs(fisherTest2x2(t.fisherArmSex.table).p - t.fisherArmSex.p)).toBeLessThan(1e-9);
+      const kw = kruskalWallis(by((i) => num('edss')[i]!))!;
+      expect(rel(kw.statistic!, t.kruskalEdss.chisq)).toBeLessThan(1e-9);
+      expect(Math.abs(kw.p - t.kruskalEdss.p)).toBeLessThan(1e-9);
+      const an = oneWayAnova(by((i) => num('age')[i]!))!;
+      expect(rel(an.statistic!, t.anovaAge.F)).toBeLessThan(1e-9);
+      expect([an.df, an.df2]).toEqual([t.anovaAge.df1, t.anovaAge.df2]);
+      expect(Math.abs(an.p - t.anovaAge.p)).toBeLessThan(1e-9);
+      const sp = spearman([...cohort.stage], [...num('edss')])!;
+      expect(rel(sp.rho, t.spearmanStageEdss.rho)).toBeLessThan(1e-9);
+      expect(Math.abs(sp.p - t.spearmanStageEdss.p)).toBeLessThan(1e-9);
+      const n = all.length;
+      const ols = fitOls(num('edss'), [new Float64Array(n).fill(1), Float64Array.from(cohort.stage), num('age'), Float64Array.from(sex.values, (v) => (v === 'M' ? 1 : 0))], ['(Intercept)', 'stage', 'age', 'sex=M'])!;
+      t.lmEdss.forEach((r: RTerm, j: number) => {
+        const e = ols.terms[j]!;
+        expect(e.term).toBe(ourTerm(r.term));
+        expect(rel(e.coef, r.coef!)).toBeLessThan(1e-8);
+        expect(rel(e.se, r.se)).toBeLessThan(1e-8);
+        expect(Math.abs(e.p - r.p)).toBeLessThan(1e-9);
+        expect(rel(e.ciLow, r.ciLow)).toBeLessThan(1e-8);
+        expect(rel(e.ciHigh, r.ciHigh)).toBeLessThan(1e-8);
+      });
+      const ages = [...num('age')].sort((a, b) => a - b);
+      expect([0.25, 0.5, 0.75].map((q) => quantile7(ages, q))).toEqual(t.quantilesAge.map((v: number) => expect.closeTo(v, 10)));
     });
 
     if (name === 'no-events') {
