@@ -127,7 +127,7 @@ export function analyseOutcomes(c: Cohort, s: AnalysisSettings): Body {
   const scores = s.scores.map((sc) => scoreEntry(c, sc, s.covariates));
   const notes = [
     'Subtype models use patients past stage 0 (a stage-0 subtype carries no information); stage models and score analyses use all patients; controls only appear in Table 1.',
-    `Ratios compare each subtype with subtype ${s.referenceSubtype}; a text column's level with its first level (sorted); intervals are 95 % Wald intervals (t-based for pooled and linear-regression estimates).`,
+    `Ratios compare each subtype with subtype ${s.referenceSubtype} (numbered from 0 as in subjects.csv; the report calls it Subtype ${s.referenceSubtype + 1}); a text column's level with its first level (sorted); intervals are 95 % Wald intervals (t-based for pooled and linear-regression estimates).`,
     s.draws > 0
       ? `"most likely" estimates use each patient's most likely subtype; "pooled" estimates refit every subtype model on ${s.draws} draws of each patient's subtype from its posterior probabilities and pool them by Rubin's rules, so uncertain assignments widen the intervals.`
       : 'Only the most likely subtype was used (--draws 0: no pooling over posterior draws).',

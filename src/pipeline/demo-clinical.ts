@@ -17,12 +17,12 @@ import { DEMO_SUBTYPES, type DemoSubject } from './demo-cohort.js';
 export const CLINICAL_COLUMNS = ['subject_id', 'age', 'sex', 'arm', 'cdp_years', 'cdp_event', 'relapses', 'followup_years', 'edss'] as const;
 
 /** Hazard ratio of progression and relapse rate ratio per DEMO_SUBTYPES entry (cortex-led, lesion-led, deep-gm-led). */
-export const HR_SUBTYPE = [1, 3, 1];
+export const HR_SUBTYPE = [1, 4, 1];
 export const RR_SUBTYPE = [1, 1.8, 1];
 /** log hazard ratio per unit of true stage (0..1) */
 export const STAGE_LOG_HR = 1.2;
 /** hazard ratio of the active arm in the lesion-led subtype (1 elsewhere) */
-export const HR_TREATMENT_LESION_LED = 0.4;
+export const HR_TREATMENT_LESION_LED = 0.6;
 const CLINICAL_SEED_OFFSET = 7919;
 
 /** Negative binomial draw as a gamma-Poisson mixture (gamma by Marsaglia-Tsang). */

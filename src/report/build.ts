@@ -398,7 +398,7 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
     await cvSection(c),
     await kmeansSection(c),
     await cohortSection(c),
-    inputs.outcomes ? await outcomesSection(inputs.outcomes, k, { labels: c.labels.map((l) => l.full), colours: opts.subtypeColours }, c.figures) : '',
+    inputs.outcomes ? await outcomesSection(inputs.outcomes, k, { labels: c.labels.map((l) => l.full), short: c.labels.map((l) => l.short), colours: opts.subtypeColours }, c.figures) : '',
     subjectsSection(c),
   ];
   const title = inputs.title ?? 'Multiple-sclerosis subtypes and stages';

@@ -11,6 +11,8 @@ import { renderSvg } from './render.js';
 export interface OutcomesLabels {
   /** display name per subtype (0-based index as in subjects.csv) */
   labels: string[];
+  /** short names for axes ("S1 · thalamus") */
+  short: string[];
   colours: string[];
 }
 
@@ -65,9 +67,11 @@ function ratioRows(o: OutcomesResult, L: OutcomesLabels): { forest: ForestRow[];
   const forest: ForestRow[] = [];
   const html: string[][] = [];
   const name = (term: string) => (term.startsWith('subtype') && /^subtype\d+$/.test(term) ? (L.labels[Number(term.slice(7))] ?? term) : term);
+  const short = (term: string) => (/^subtype\d+$/.test(term) ? (L.short[Number(term.slice(7))] ?? term) : term);
   const add = (panel: string, model: string, adj: string, t: { term: string; coef: number; ciLow: number; ciHigh: number; p: number }, ratio: number, kind: string) => {
     const label = `${name(t.term)} · ${adj}`;
-    if (t.term.startsWith('subtype') || t.term === 'stage') forest.push({ row: label + (kind.startsWith('pooled') ? ' (pooled)' : ''), panel, ratio, lo: t.ciLow, hi: t.ciHigh, kind });
+    const row = `${short(t.term)} · ${adj.startsWith('adjusted') ? 'adjusted' : 'unadjusted'}${kind.startsWith('pooled') ? ' · pooled' : ''}`;
+    if (t.term.startsWith('subtype') || t.term === 'stage') forest.push({ row, panel, ratio, lo: t.ciLow, hi: t.ciHigh, kind });
     html.push([esc(panel), esc(model), esc(label), esc(kind), esc(ci(ratio, t.ciLow, t.ciHigh)), esc(pfmt(t.p))]);
   };
   for (const e of o.survival) {

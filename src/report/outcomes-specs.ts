@@ -51,26 +51,31 @@ export interface ForestRow {
   kind: string;
 }
 
-/** Ratios with intervals on a log axis, a reference line at 1; one panel per outcome. */
+/** Ratios with intervals on a log axis, a reference line at 1; one panel per outcome, one x scale for all. */
 export function forestSpec(rows: ForestRow[]): TopLevelSpec {
   const lo = Math.min(0.5, ...rows.map((r) => r.lo));
   const hi = Math.max(2, ...rows.map((r) => r.hi));
   const x = { type: 'quantitative' as const, scale: { type: 'log' as const, domain: [lo / 1.1, hi * 1.1] } };
-  const y = { field: 'row', type: 'nominal', title: null, sort: null, axis: { labelLimit: 360 } } as const;
+  const kinds = [...new Set(rows.map((r) => r.kind))];
+  const colour = { field: 'kind', type: 'nominal' as const, title: null, scale: { domain: kinds, range: ['#222', '#e45756'] }, legend: { orient: 'bottom' as const, labelLimit: 320 } };
+  const panels = [...new Set(rows.map((r) => r.panel))];
   return {
     $schema: SCHEMA,
-    title: { text: 'Hazard and rate ratios', subtitle: 'against the reference subtype; lines are 95% intervals, log scale' },
-    data: { values: rows },
-    facet: { row: { field: 'panel', type: 'nominal', title: null, header: { labelAngle: 0, labelAlign: 'left', labelAnchor: 'start', labelFontWeight: 'bold' }, sort: null } },
-    spec: {
-      width: 360,
-      layer: [
-        { mark: { type: 'rule', color: '#999', strokeDash: [4, 3] }, encoding: { x: { datum: 1, ...x } } },
-        { mark: { type: 'rule', strokeWidth: 2 }, encoding: { x: { field: 'lo', ...x, title: 'Ratio' }, x2: { field: 'hi' }, y, color: { field: 'kind', type: 'nominal', title: null, legend: { orient: 'bottom' } } } },
-        { mark: { type: 'point', filled: true, size: 60 }, encoding: { x: { field: 'ratio', ...x }, y, color: { field: 'kind', type: 'nominal' } } },
-      ],
-    },
-    resolve: { scale: { y: 'independent' } },
+    title: { text: 'Hazard and rate ratios', subtitle: 'against the reference subtype (stage: per stage); lines are 95% intervals, log scale' },
+    vconcat: panels.map((panel) => {
+      const mine = rows.filter((r) => r.panel === panel);
+      const y = { field: 'row', type: 'nominal' as const, title: null, sort: mine.map((r) => r.row), axis: { labelLimit: 360 } };
+      return {
+        title: { text: panel, fontSize: 12 },
+        width: 360,
+        data: { values: mine },
+        layer: [
+          { mark: { type: 'rule', color: '#999', strokeDash: [4, 3] }, encoding: { x: { datum: 1, ...x } } },
+          { mark: { type: 'rule', strokeWidth: 2 }, encoding: { x: { field: 'lo', ...x, title: 'Ratio' }, x2: { field: 'hi' }, y, color: colour } },
+          { mark: { type: 'point', filled: true, size: 60 }, encoding: { x: { field: 'ratio', ...x }, y, color: colour } },
+        ],
+      };
+    }),
   } as TopLevelSpec;
 }
 
