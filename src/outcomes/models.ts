@@ -84,7 +84,8 @@ export function fitModel(c: Cohort, spec: DesignSpec, baseRows: readonly number[
     omitted.push({ term: design.names[j]!, reason: `no ${what} among the subjects with ${design.names[j]}: not estimable, so they are left out of this model` });
     design = buildDesign(c, spec, design.rows.filter((_, q) => col[q] === 0), subtypeOf, o.kind === 'counts', o.kind === 'survival');
   }
-  omitted.push(...design.dropped);
+  // A term already left out for want of events is also constant now: name it once.
+  omitted.push(...design.dropped.filter((d) => !omitted.some((o) => o.term === d.term)));
   const n = design.rows.length;
   let events = 0;
   for (const i of design.rows) events += eventsOf(o, i);
