@@ -9,6 +9,7 @@ import { register as registerCv } from './cv.js';
 import { register as registerReport } from './report.js';
 import { register as registerRun } from './run.js';
 import { register as registerOutcomes } from './outcomes.js';
+import { register as registerImport } from './import.js';
 
 /** Build the command tree. Each subcommand lives in its own file and only parses, calls the library, prints. */
 export function buildProgram(): Command {
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerReport(program);
   registerOutcomes(program);
   registerRun(program);
+  registerImport(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }
