@@ -10,7 +10,7 @@ import { writeJsonAtomic } from '../io/atomic.js';
 import { readTable, writeCsvAtomic, type Table } from '../io/csv.js';
 import { sha256File } from '../io/hash.js';
 import { readJsonValidated } from '../io/json.js';
-import { readSubjects } from '../report/read.js';
+import { controlMask, readSubjects } from '../io/subjects.js';
 import { levelsOf, type Cohort, type Column } from './cohort.js';
 import type { AnalysisSettings } from './analyse.js';
 import { OUTCOMES_FORMAT, OUTCOMES_FORMAT_VERSION, outcomesSchema, type OutcomesResult } from './schema.js';
@@ -22,10 +22,6 @@ export interface Joined {
   cohort: Cohort;
   subjects: OutcomesResult['subjects'];
   warnings: string[];
-}
-
-function truthy(v: string): boolean {
-  return ['1', 'true', 'yes', 'TRUE', 'True'].includes(v.trim());
 }
 
 /** What each analysed column must hold; the role decides the check. */
@@ -75,7 +71,7 @@ function parseColumn(name: string, role: Role, cells: string[], where: (i: numbe
 }
 
 export function joinInputs(subjectsFile: string, clinicalFile: string, s: AnalysisSettings): Joined {
-  const subj = readSubjects(subjectsFile);
+  const subj = readSubjects(subjectsFile, { requireStages: true });
   const clin: Table = readTable(clinicalFile);
   const a = subj.assignment;
   const carried = subj.carried ?? {};
@@ -131,14 +127,14 @@ export function joinInputs(subjectsFile: string, clinicalFile: string, s: Analys
   }
   const K = a.subtypes;
   if (s.referenceSubtype >= K) throw new UserError(`reference subtype ${s.referenceSubtype} does not exist (the subject table has subtypes 0..${K - 1})`, { field: '--reference-subtype' });
-  const ctrl = carried['is_control'];
+  const ctrl = controlMask(carried, a.subjects.length);
   const cohort: Cohort = {
     subjects: matched.map((i) => a.subjects[i]!),
     subtype: Int32Array.from(matched, (i) => a.mlSubtype[i]!),
     stage: Int32Array.from(matched, (i) => a.mlStage[i]!),
     probs: Float64Array.from({ length: matched.length * K }, (_, q) => a.probSubtype[matched[Math.floor(q / K)]! * K + (q % K)]!),
     subtypes: K,
-    isControl: Uint8Array.from(matched, (i) => (ctrl !== undefined && truthy(ctrl[i]!) ? 1 : 0)),
+    isControl: Uint8Array.from(matched, (i) => (ctrl[i] ? 1 : 0)),
     columns,
   };
   let controls = 0;

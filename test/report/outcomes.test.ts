@@ -6,7 +6,7 @@ import { Rng } from '../../src/common/rng.js';
 import { writeCsvAtomic } from '../../src/io/csv.js';
 import { writeModelFile } from '../../src/io/modelfile.js';
 import { runOutcomes } from '../../src/outcomes/index.js';
-import { writeSubjectsCsv } from '../../src/pipeline/steps-model.js';
+import { writeSubjects } from '../../src/io/subjects.js';
 import { writeReport } from '../../src/report/index.js';
 import { errorOf } from '../helpers/errors.js';
 import { makeAssignment, makeModel, REALISTIC } from './fixtures.js';
@@ -19,7 +19,7 @@ describe('report --outcomes', () => {
   const model = makeModel(o);
   const { assignment: a, carried } = makeAssignment(o, model, 3);
   writeModelFile(join(dir, 'model.json'), model);
-  writeSubjectsCsv(join(dir, 'subjects.csv'), a, carried);
+  writeSubjects(join(dir, 'subjects.csv'), a, carried, { method: 'sustain-zscore', model: null, data: null });
   const rng = Rng.fromSeed(4);
   writeCsvAtomic(
     join(dir, 'clinical.csv'),
@@ -62,7 +62,7 @@ describe('report --outcomes', () => {
 
   it('refuses an outcomes file made for another number of subtypes', async () => {
     const { assignment: a2, carried: c2 } = makeAssignment(o, model, 2);
-    writeSubjectsCsv(join(dir, 'subjects2.csv'), a2, c2);
+    writeSubjects(join(dir, 'subjects2.csv'), a2, c2, { method: 'sustain-zscore', model: null, data: null });
     const e = await writeReport({ model: join(dir, 'model.json'), subjects: join(dir, 'subjects2.csv'), outcomes: join(dir, 'outcomes', 'outcomes.json'), out: join(dir, 'r2') }).catch((x: unknown) => x);
     expect(errorOf(() => {
       throw e;
