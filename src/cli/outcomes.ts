@@ -3,7 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import { join } from 'node:path';
 import { OUTCOMES_DEFAULTS, runOutcomes } from '../outcomes/index.js';
 import { summaryLines } from '../outcomes/summary.js';
-import { intOption, listOption } from './options.js';
+import { intOption, listOption, printDone, QUIET_FLAGS, QUIET_HELP } from './options.js';
 
 interface OutcomesFlags {
   subjects: string;
@@ -36,7 +36,7 @@ export function register(program: Command): void {
     .description('What the subtypes and stages mean for patients: Table 1, survival (Kaplan-Meier, log-rank, Cox), counts (Poisson, negative binomial), scores vs stage, treatment response.')
     .requiredOption('--subjects <file>', 'subject table from fit or assign (subjects.csv)')
     .requiredOption('--clinical <file>', 'clinical table: subject_id (and session when subjects.csv has one), covariates, outcomes')
-    .requiredOption('--out <dir>', 'output folder: DIR/outcomes.json and CSV tables with .json sidecars')
+    .requiredOption('-o, --out <dir>', 'output folder: DIR/outcomes.json and CSV tables with .json sidecars')
     .option('--survival <list>', 'time-to-event outcomes as TIME:EVENT column pairs (event 1 = happened, 0 = censored)', (v) => pairs(v, 'TIME:EVENT').map(([time, event]) => ({ time, event })))
     .option('--counts <list>', 'count outcomes as COUNT:EXPOSURE column pairs (e.g. relapses:followup_years)', (v) => pairs(v, 'COUNT:EXPOSURE').map(([count, exposure]) => ({ count, exposure })))
     .option('--scores <list>', 'continuous or ordinal scores to relate to stage (e.g. edss,sdmt)', listOption)
@@ -46,7 +46,7 @@ export function register(program: Command): void {
     .option('--reference-subtype <k>', 'subtype the others are compared with (numbered as in subjects.csv)', intOption(0), OUTCOMES_DEFAULTS.referenceSubtype)
     .option('--draws <n>', 'draws of each patient\u2019s subtype from its posterior probabilities, pooled by Rubin\u2019s rules (0 = off)', intOption(0, 1000), OUTCOMES_DEFAULTS.draws)
     .option('--seed <n>', 'random seed of the draws', intOption(0), OUTCOMES_DEFAULTS.seed)
-    .option('--quiet', 'print only the path of outcomes.json')
+    .option(QUIET_FLAGS, QUIET_HELP)
     .addHelpText(
       'after',
       `
@@ -78,11 +78,8 @@ Example:
         draws: f.draws,
         seed: f.seed,
       });
-      if (!f.quiet) {
-        for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
-        const lines = summaryLines(result);
-        if (lines.length > 0) process.stdout.write(lines.join('\n') + '\n');
-      }
-      process.stdout.write(`${join(f.out, 'outcomes.json')}\n`);
+      const main = join(f.out, 'outcomes.json');
+      if (!f.quiet) for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
+      printDone(f.quiet, [...summaryLines(result), main], [main]);
     });
 }
