@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { writeReport } from '../report/index.js';
 import type { WriteReportOptions } from '../report/index.js';
 import { floatOption, intOption, numberListOption } from './options.js';
 
@@ -50,6 +49,8 @@ Example:
     --normaliser-report out/z.csv.json --errors out/features.csv.errors.csv --out out/report`,
     )
     .action(async (f: ReportFlags) => {
+      // loaded here, not at start-up: the charting libraries cost every other command time
+      const { writeReport } = await import('../report/index.js');
       const { htmlPath, figurePaths } = await writeReport({
         model: f.model,
         subjects: f.subjects,
