@@ -15,6 +15,19 @@ import { assignSubjectsParallel, fitSustain, FIT_DEFAULTS, makeThresholds, simul
 import type { SimulateOptions } from '../sustain/index.js';
 import type { Assignment, ModelFile, ZTable } from '../sustain/types.js';
 import { assignKmeans, fitKmeansModel } from '../cv/kmeans.js';
+import { convergenceMessage, type ConvergenceJson } from '../sustain/chains.js';
+
+/** The fit's convergence warnings, one line per K that has any. */
+export function convergenceWarnings(model: ModelFile): string[] {
+  if (model.method === 'kmeans') return [];
+  const out: string[] = [];
+  for (const f of model.fits) {
+    const conv = f.diagnostics?.['convergence'] as ConvergenceJson | undefined;
+    const msg = conv === undefined ? undefined : convergenceMessage(f.subtypes, conv, Number(f.diagnostics?.['mcmcIterations'] ?? 0));
+    if (msg !== undefined) out.push(msg);
+  }
+  return out;
+}
 import { floatOption, intOption, jobsOption, listOption, numberListOption } from './options.js';
 
 const overridesSchema = z.record(
@@ -54,6 +67,7 @@ interface FitFlags {
   subtypes?: number;
   startpoints: number;
   mcmc: number;
+  chains: number;
   tune: number;
   samples: number;
   seed: number;
@@ -86,6 +100,7 @@ async function fitCommand(o: FitFlags): Promise<void> {
         maxSubtypes: o.maxSubtypes,
         startpoints: o.startpoints,
         mcmcIterations: o.mcmc,
+        chains: o.chains,
         mcmcTuneIterations: o.tune,
         samplesKept: o.samples,
         threads: o.jobs,
@@ -109,6 +124,8 @@ async function fitCommand(o: FitFlags): Promise<void> {
   }
   lines.push(`wrote ${modelPath} and ${subjectsPath} (K=${assignment.subtypes})`);
   process.stdout.write(lines.join('\n') + '\n');
+  // not silenced by --quiet: the posterior the outputs rest on may be wrong
+  for (const w of convergenceWarnings(model)) process.stderr.write(`ms-subtype: warning: ${w}\n`);
 }
 
 interface AssignFlags {
@@ -186,7 +203,8 @@ export function register(program: Command): void {
     .option('--max-subtypes <K>', 'fit K = 1..K subtypes', intOption(1, 20), FIT_DEFAULTS.maxSubtypes)
     .option('--subtypes <K>', 'which K to write to subjects.csv (default: the largest)', intOption(1, 20))
     .option('--startpoints <n>', 'EM start points (and split candidates) per K', intOption(1), FIT_DEFAULTS.startpoints)
-    .option('--mcmc <n>', 'MCMC iterations per K, after the tuning passes (0: no MCMC, the ML model only)', intOption(0), FIT_DEFAULTS.mcmcIterations)
+    .option('--mcmc <n>', 'MCMC iterations per chain and K, after the tuning passes (0: no MCMC, the ML model only)', intOption(0), FIT_DEFAULTS.mcmcIterations)
+    .option('--chains <n>', 'MCMC chains per K (the first from the EM optimum, the others from dispersed starts); R-hat and ESS need 2 or more', intOption(1, 64), FIT_DEFAULTS.chains)
     .option('--tune <n>', 'iterations of each of the 3 MCMC tuning passes (pySuStaIn: 10,000)', intOption(2), FIT_DEFAULTS.mcmcTuneIterations)
     .option('--samples <n>', 'posterior samples kept in model.json per K (thinned evenly)', intOption(1), FIT_DEFAULTS.samplesKept)
     .option('--seed <n>', 'random seed', intOption(-(2 ** 52), 2 ** 52), 1)

@@ -60,17 +60,23 @@ export function permuteChain(c: ChainSamples, from: readonly number[]): ChainSam
   };
 }
 
-/** Chains with their subtypes in the first chain's order. */
-export function alignChains(chains: readonly ChainSamples[]): ChainSamples[] {
+/** Per chain, the order that puts its subtypes in the first chain's: from[s] = own subtype matching subtype s of chain 0. */
+export function chainOrders(chains: readonly Pick<ChainSamples, 'best'>[]): number[][] {
   const ref = chains[0]!.best.sequences;
   return chains.map((c, q) => {
-    if (q === 0) return c;
+    if (q === 0) return ref.map((_, s) => s);
     const { matchOf } = matchSequences(c.best.sequences, ref);
     // matchOf[own subtype] = reference subtype; invert it
     const from = new Array<number>(matchOf.length);
     matchOf.forEach((r, own) => (from[r] = own));
-    return permuteChain(c, from);
+    return from;
   });
+}
+
+/** Chains with their subtypes in the first chain's order. */
+export function alignChains(chains: readonly ChainSamples[]): ChainSamples[] {
+  const orders = chainOrders(chains);
+  return chains.map((c, q) => (q === 0 ? c : permuteChain(c, orders[q]!)));
 }
 
 /** All chains' kept samples one after the other, with the chain index of each. */
@@ -132,6 +138,18 @@ export function chainDiagnostics(chains: readonly ChainSamples[], nEvents: numbe
   };
   out.warnings = convergenceWarnings(out);
   return out;
+}
+
+/**
+ * One line for the user when the chains of K subtypes have not converged (undefined when they have):
+ * what is wrong and what to do (longer chains; the warm-up is the tuning passes).
+ */
+export function convergenceMessage(K: number, conv: Pick<ConvergenceJson, 'warnings'>, iterations: number): string | undefined {
+  if (conv.warnings.length === 0) return undefined;
+  return (
+    `K=${K}: the MCMC chains may not have converged (${conv.warnings.join('; ')}), so the posterior uncertainty ` +
+    `(positional variance, subtype probabilities, fraction intervals) is not yet reliable: run longer chains, e.g. --mcmc ${Math.max(2 * iterations, 10_000)}`
+  );
 }
 
 /** What the diagnostics say is wrong (empty = nothing): R-hat above 1.01 or bulk ESS below 400. */

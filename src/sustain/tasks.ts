@@ -39,6 +39,8 @@ export interface McmcTask extends TaskBase {
   sequences: number[][];
   fractions: number[];
   mcmc: McmcOptions;
+  /** start from random valid sequences (drawn from the task's stream) instead of `sequences` */
+  randomStart?: boolean;
   /** receives { iterations, best } as the chain runs (iterations counted over tuning and sampling) */
   progress?: MessagePort;
 }
@@ -106,7 +108,8 @@ export type McmcTaskResult = ReturnType<typeof runMcmc> extends infer R ? Omit<R
 
 export function runMcmcTask(t: McmcTask): McmcTaskResult {
   const { model, data, rng } = setup(t);
-  const mix = new MixtureTables(model, data, t.sequences.map((s) => Int32Array.from(s)));
+  const start = t.randomStart ? t.sequences.map(() => model.randomSequence(rng)) : t.sequences.map((s) => Int32Array.from(s));
+  const mix = new MixtureTables(model, data, start);
   const port = t.progress;
   const tune = t.mcmc.tuneIterations;
   const r = runMcmc(mix, t.fractions, rng, t.mcmc, (phase, iteration, best) => {

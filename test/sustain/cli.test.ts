@@ -53,7 +53,8 @@ describe('simulate / fit / assign on the command line', () => {
     writeFileSync(join(sim, 'zg.csv'), withGroup);
     writeFileSync(join(tmp, 'th.json'), JSON.stringify({ b04: { zvals: [1], zmax: 3 } }));
     const r = spawnCli(['fit', '--data', join(sim, 'zg.csv'), '--zvals', '1,2', '--zmax', '4', '--thresholds', join(tmp, 'th.json'), '--max-subtypes', '2', '--startpoints', '2', '--mcmc', '400', '--tune', '300', '--samples', '50', '--seed', '1', '--jobs', '1', '--quiet', '--out', fit]);
-    expect(r.stderr).toBe('');
+    // chains this short have not converged: a warning per K saying so is all stderr may hold
+    expect(r.stderr.split('\n').filter(Boolean).every((l) => /^ms-subtype: warning: K=\d: the MCMC chains may not have converged .* run longer chains, e.g. --mcmc \d+$/.test(l))).toBe(true);
     expect(r.code).toBe(0);
     const model = JSON.parse(readFileSync(join(fit, 'model.json'), 'utf8'));
     expect(model.biomarkers).toEqual(['b01', 'b02', 'b03', 'b04']);

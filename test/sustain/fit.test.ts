@@ -123,7 +123,8 @@ describe('determinism and missing values', () => {
     expect(last.phase).toBe('done');
     expect(last.done).toBe(last.total);
     const mcmc = seen.filter((p) => p.mcmcIterations !== undefined);
-    const total = 2 * (3 * 200 + 5000);
+    // 2 subtype counts x 4 chains (the default)
+    const total = 2 * 4 * (3 * 200 + 5000);
     expect(mcmc.every((p) => p.mcmcIterations!.total === total)).toBe(true);
     // reports from inside the chains, not only one per finished chain
     expect(mcmc.some((p) => p.mcmcIterations!.done % 5600 !== 0)).toBe(true);
