@@ -14,19 +14,7 @@ import { assignSubjectsParallel, fitSustain, FIT_DEFAULTS, simulateCohort } from
 import type { SimulateOptions } from '../sustain/index.js';
 import type { Assignment, ModelFile, ZTable } from '../sustain/types.js';
 import { assignKmeans, fitKmeansModel } from '../cv/kmeans.js';
-import { convergenceMessage, type ConvergenceJson } from '../sustain/chains.js';
-
-/** The fit's convergence warnings, one line per K that has any. */
-export function convergenceWarnings(model: ModelFile): string[] {
-  if (model.method === 'kmeans') return [];
-  const out: string[] = [];
-  for (const f of model.fits) {
-    const conv = f.diagnostics?.['convergence'] as ConvergenceJson | undefined;
-    const msg = conv === undefined ? undefined : convergenceMessage(f.subtypes, conv, Number(f.diagnostics?.['mcmcIterations'] ?? 0));
-    if (msg !== undefined) out.push(msg);
-  }
-  return out;
-}
+import { modelConvergenceWarnings } from '../sustain/chains.js';
 import { floatOption, intOption, jobsOption, listOption, numberListOption } from './options.js';
 
 /** subjects.csv rows: subject_id, (session), ml_subtype, prob_ml_subtype, ml_stage, prob_ml_stage, prob_subtype_0..K-1 */
@@ -119,7 +107,7 @@ async function fitCommand(o: FitFlags): Promise<void> {
   lines.push(`wrote ${modelPath} and ${subjectsPath} (K=${assignment.subtypes})`);
   process.stdout.write(lines.join('\n') + '\n');
   // not silenced by --quiet: the posterior the outputs rest on may be wrong
-  for (const w of convergenceWarnings(model)) process.stderr.write(`ms-subtype: warning: ${w}\n`);
+  if (model.method !== 'kmeans') for (const w of modelConvergenceWarnings(model)) process.stderr.write(`ms-subtype: warning: ${w}\n`);
 }
 
 interface AssignFlags {

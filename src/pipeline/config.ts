@@ -63,6 +63,8 @@ const fitSchema = z.strictObject({
   mcmcTuneIterations: z.number().int().min(2).nullable(),
   /** thinned posterior samples kept per K; null = the engine's default */
   samplesKept: pos.nullable(),
+  /** MCMC chains per K (fit --chains); null = the engine's default */
+  chains: pos.nullable(),
   /** number of subtypes used for the assignments and the report; null = CV's recommendation, else maxSubtypes */
   subtypes: pos.nullable(),
   /** include the controls in the fit (not advised: SuStaIn is fitted on patients) */
@@ -138,6 +140,7 @@ export const DEFAULT_CONFIG: RunConfig = {
     mcmcTunePasses: null,
     mcmcTuneIterations: null,
     samplesKept: null,
+    chains: null,
     subtypes: null,
     includeControls: false,
   },

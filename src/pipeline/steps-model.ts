@@ -5,6 +5,7 @@ import { writeJsonAtomic } from '../io/atomic.js';
 import { sha256File } from '../io/hash.js';
 import { columnIndex, readTable, writeCsvAtomic } from '../io/csv.js';
 import { fitSustain, assignSubjects, makeThresholds, thresholdWarnings } from '../sustain/index.js';
+import { modelConvergenceWarnings } from '../sustain/chains.js';
 import type { Assignment, SustainModelFile, Thresholds, ZTable } from '../sustain/types.js';
 import { runCrossValidation, fitKmeansModel, assignKmeans, type CvResult } from '../cv/index.js';
 import { readSustainModel, writeModelFile } from '../io/modelfile.js';
@@ -69,12 +70,13 @@ function fitSettings(ctx: StepContext) {
 }
 
 /** Engine settings that are left to the engine's defaults unless the config names them. */
-function engineExtras(ctx: StepContext): { mcmcTunePasses?: number; mcmcTuneIterations?: number; samplesKept?: number } {
+function engineExtras(ctx: StepContext): { mcmcTunePasses?: number; mcmcTuneIterations?: number; samplesKept?: number; chains?: number } {
   const f = ctx.cfg.fit;
   return {
     ...(f.mcmcTunePasses !== null ? { mcmcTunePasses: f.mcmcTunePasses } : {}),
     ...(f.mcmcTuneIterations !== null ? { mcmcTuneIterations: f.mcmcTuneIterations } : {}),
     ...(f.samplesKept !== null ? { samplesKept: f.samplesKept } : {}),
+    ...(f.chains !== null ? { chains: f.chains } : {}),
   };
 }
 
@@ -106,6 +108,8 @@ export const fitStep: Step = {
     const K = f.maxSubtypes;
     writeSubjectsCsv(join(ctx.out, LAYOUT.modelSubjects), assignSubjects(model, data, K), data.carried);
     const lls = model.fits.map((x: { subtypes: number; logLikelihood: number }) => `K=${x.subtypes}: ${x.logLikelihood.toFixed(1)}`).join(', ');
+    // as `fit` does: not silenced by --quiet (the report shows the same as a banner)
+    for (const w of modelConvergenceWarnings(model)) process.stderr.write(`ms-subtype: warning: ${w}\n`);
     return `SuStaIn fitted on ${data.subjects.length} subjects, ${data.biomarkers.length} biomarkers (log-likelihood ${lls})`;
   },
 };

@@ -152,6 +152,17 @@ export function convergenceMessage(K: number, conv: Pick<ConvergenceJson, 'warni
   );
 }
 
+/** A fitted model's convergence messages, one per K whose chains have not converged. */
+export function modelConvergenceWarnings(model: { fits: readonly { subtypes: number; diagnostics?: Record<string, unknown> }[] }): string[] {
+  const out: string[] = [];
+  for (const f of model.fits) {
+    const conv = f.diagnostics?.['convergence'] as ConvergenceJson | undefined;
+    const msg = conv === undefined ? undefined : convergenceMessage(f.subtypes, conv, Number(f.diagnostics?.['mcmcIterations'] ?? 0));
+    if (msg !== undefined) out.push(msg);
+  }
+  return out;
+}
+
 /** What the diagnostics say is wrong (empty = nothing): R-hat above 1.01 or bulk ESS below 400. */
 export function convergenceWarnings(c: Pick<ConvergenceJson, 'chains' | 'logLikelihood' | 'fractions'>): string[] {
   const out: string[] = [];
