@@ -8,6 +8,10 @@
  *  assign  assigns 50,000 simulated subjects to a 3-subtype model with 1,000 posterior samples;
  *  large   a 10,000-subject, 13-biomarker, 3-threshold, 5-subtype fit (fewer start points and MCMC
  *          iterations), reporting its peak memory.
+ *  small   the fixed cost of a fit: `ms-subtype fit` as a user runs it (a new process, built dist/)
+ *          on the shared small cohort (250 x 6) with 5 start points, K = 1..2, 1e4 MCMC, beside
+ *          pySuStaIn's 98-115 s for the same run (issue 15; 159 s under cProfile in REFERENCE.md);
+ *          with one chain (pySuStaIn's work) and with the default 4;
  *  robust  EM robustness over seeds: a simulated 3,000 x 12 cohort (3 subtypes, Z 1,2,3), EM only
  *          (no MCMC), K = 1..3 with 3, 10 and 25 start points, `--seeds N` seeds each (default 3):
  *          how often each setting reaches the best log-likelihood any run found, per K, and its time.
@@ -168,6 +172,32 @@ async function large(): Promise<void> {
   ]);
 }
 
+async function small(): Promise<void> {
+  const { spawnSync } = await import('node:child_process');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const out = mkdtempSync(join(tmpdir(), 'ms-bench-small-'));
+  console.log(`== fixed cost: ms-subtype fit on the shared small cohort (250 x 6), 5 start points, K = 1..2, 1e4 MCMC, ${threads} thread(s), ${repeat} run(s) each`);
+  const PY_SMALL = [98, 115];
+  const rows: (string | number)[][] = [['', 'wall s: median (runs)', 'pySuStaIn s', 'speed-up', 'target']];
+  try {
+    for (const chains of [1, 4]) {
+      const walls: number[] = [];
+      for (let q = 0; q < repeat; q++) {
+        const t0 = performance.now();
+        const r = spawnSync(process.execPath, [join(root, 'bin', 'ms-subtype.js'), 'fit', '--data', join(shared, 'small', 'data.csv'), '--zvals', '1,2,3', '--zmax', '5', '--max-subtypes', '2', '--startpoints', '5', '--mcmc', '10000', '--chains', String(chains), '--seed', '1', '--jobs', String(threads), '--quiet', '--out', out], { encoding: 'utf8' });
+        walls.push((performance.now() - t0) / 1000);
+        if (r.status !== 0) throw new Error(`fit failed: ${r.stderr}`);
+      }
+      const med = [...walls].sort((a, b) => a - b)[(walls.length - 1) >> 1]!;
+      rows.push([`fit, ${chains} chain(s) per K`, `${fmt(med, 2)} (${walls.map((w) => fmt(w, 2)).join(', ')})`, `${PY_SMALL[0]}-${PY_SMALL[1]}`, `${fmt(PY_SMALL[0]! / med, 0)}-${fmt(PY_SMALL[1]! / med, 0)}x`, chains === 1 ? '>= 100x (about 1 s)' : '']);
+    }
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+  table(rows);
+}
+
 async function robust(): Promise<void> {
   const sim = simulateCohort({ subjects: 3000, biomarkers: 12, subtypes: 3, zvals: [1, 2, 3], zmax: 5, seed: 12 });
   const settings = [3, 10, 25];
@@ -194,3 +224,4 @@ if (run.has('medium')) model = await medium();
 if (run.has('assign')) await assign(model);
 if (run.has('large')) await large();
 if (run.has('robust')) await robust();
+if (run.has('small')) await small();
