@@ -140,6 +140,7 @@ export const cvStep: Step = {
       model: { model: readModel(ctx), sha256: sha256File(modelPath), file: modelPath },
       ...tuning,
       ...(ctx.cfg.fit.samplesKept !== null ? { samplesKept: ctx.cfg.fit.samplesKept } : {}),
+      ...(ctx.cfg.fit.chains !== null ? { chains: ctx.cfg.fit.chains } : {}),
       ...(c.stratify !== null ? { stratify: c.stratify } : {}),
     });
     if (!r.result) throw new Error('cross-validation did not combine its folds');
