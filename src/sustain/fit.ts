@@ -59,8 +59,9 @@ export const FIT_DEFAULTS: Omit<FitOptions, 'seed' | 'threads'> = {
 export interface FitProgress {
   phase: 'start points' | 'split' | 'mixture' | 'mcmc' | 'done';
   subtypes: number;
-  /** work done and in all, in units: an EM task (start point, split candidate, mixture run) is one,
-   * an MCMC chain one per MCMC_UNIT iterations (so the count moves while chains run) */
+  /** work done and in all, in units: an EM task (start point, split candidate, mixture run) is EM_UNITS
+   * (a running task counts its sweeps so far against the sweeps its phase's finished tasks took, up to
+   * 90 %), an MCMC chain one per MCMC_UNIT iterations (so the count moves while tasks run) */
   done: number;
   total: number;
   bestLogLik: number;
@@ -70,6 +71,10 @@ export interface FitProgress {
 
 /** MCMC iterations per progress unit. */
 const MCMC_UNIT = 1000;
+/** Progress units of one EM task (start point, split candidate, mixture run), so the bar moves inside a run. */
+const EM_UNITS = 100;
+/** Sweeps an EM task is expected to take before any of its phase has finished (a split runs three EMs). */
+const SWEEPS_GUESS: Partial<Record<FitProgress['phase'], number>> = { split: 24 };
 
 export interface FitExtras {
   onProgress?: (p: FitProgress) => void;
@@ -156,16 +161,49 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
   // one chain when there is no sampling (--mcmc 0: the ML model only)
   const C = o.mcmcIterations > 0 ? o.chains : 1;
   const nChains = o.maxSubtypes * C;
-  let total = o.startpoints * (1 + 2 * ((o.maxSubtypes * (o.maxSubtypes - 1)) / 2)) + nChains * chainUnits;
-  const tick = (phase: FitProgress['phase'], K: number, ll?: number) => {
-    done++;
-    if (ll !== undefined && ll > best) best = ll;
-    progress({ phase, subtypes: K, done, total, bestLogLik: best });
-  };
+  let total = EM_UNITS * o.startpoints * (1 + 2 * ((o.maxSubtypes * (o.maxSubtypes - 1)) / 2)) + nChains * chainUnits;
   // one set of workers for every phase: they start and warm up once
   const pool = new TaskPool<FitTask, unknown>(url, o.threads);
-  const run = async <R>(tasks: FitTask[], phase: FitProgress['phase'], K: number): Promise<R[]> =>
-    (await pool.run(tasks, () => tick(phase, K))) as R[];
+  // EM sweeps per task of each phase, from the tasks finished so far: how far a running task is
+  const work: Partial<Record<FitProgress['phase'], { sum: number; n: number }>> = {};
+  const run = async <R extends EmTaskResult>(tasks: FitTask[], phase: FitProgress['phase'], K: number): Promise<R[]> => {
+    const base = done;
+    const part = new Float64Array(tasks.length);
+    const finished = new Uint8Array(tasks.length);
+    const seen = (work[phase] ??= { sum: 0, n: 0 });
+    const show = () => {
+      let p = 0;
+      for (let q = 0; q < part.length; q++) p += part[q]!;
+      done = Math.max(done, base + Math.floor(p));
+      progress({ phase, subtypes: K, done, total, bestLogLik: best });
+    };
+    // each task reports the sweeps it has done (workers run them; in-process the messages come after)
+    const channels = tasks.map(() => new MessageChannel());
+    channels.forEach((c, q) =>
+      c.port1.on('message', (m: { sweeps: number }) => {
+        if (finished[q]) return;
+        const expected = seen.n > 0 ? seen.sum / seen.n : (SWEEPS_GUESS[phase] ?? 8);
+        part[q] = Math.max(part[q]!, Math.min(0.9 * EM_UNITS, (EM_UNITS * m.sweeps) / Math.max(expected, 1)));
+        show();
+      }),
+    );
+    const withPorts = tasks.map((t, q) => ({ ...t, progress: channels[q]!.port2 }) as FitTask);
+    try {
+      return (await pool.run(
+        withPorts,
+        (q, _t, r) => {
+          finished[q] = 1;
+          part[q] = EM_UNITS;
+          seen.sum += (r as EmTaskResult).work;
+          seen.n++;
+          show();
+        },
+        (t) => ('progress' in t && t.progress !== undefined ? [t.progress] : []),
+      )) as R[];
+    } finally {
+      for (const c of channels) c.port1.close();
+    }
+  };
   try {
     // K = 1
     const emFits: { result: EmTaskResult; startPoints: number[]; all: EmTaskResult[] }[] = [];
@@ -208,7 +246,7 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
         }
       }
       if (clusters.length === 0) throw new UserError(`cannot fit ${K} subtypes: no subtype of the ${K - 1}-subtype model has more than one subject`);
-      total += (clusters.length - (K - 1)) * 2 * o.startpoints;
+      total += EM_UNITS * (clusters.length - (K - 1)) * 2 * o.startpoints;
       const splitTasks: FitTask[] = [];
       clusters.forEach((_, q) => {
         const rows = rowsOf[q]!;
