@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readModelFile, writeModelFile } from '../../src/io/modelfile.js';
+import { writeZTable } from '../../src/io/ztable.js';
+import { runCliAsync } from '../helpers/cli.js';
 import type { ConvergenceJson } from '../../src/sustain/chains.js';
 import { fitSustain, simulateCohort } from '../../src/sustain/index.js';
 import type { SustainModelFile, Thresholds } from '../../src/sustain/types.js';
@@ -52,6 +54,17 @@ describe('several MCMC chains per K, with convergence diagnostics', () => {
     // one subtype: its fraction is always 1, nothing to diagnose
     expect(c.fractions).toEqual([{ rhat: null, essBulk: null, essTail: null }]);
     expect(m.settings['chains']).toBe(4);
+  });
+
+  it('fit on the command line prints the warning and what to do', async () => {
+    const sim = simulateCohort({ subjects: 200, biomarkers: 4, subtypes: 2, zvals: [1, 2], zmax: 4, seed: 5 });
+    writeZTable(join(tmp, 'z.csv'), sim.data);
+    const r = await runCliAsync(['fit', '--data', join(tmp, 'z.csv'), '--zvals', '1,2', '--zmax', '4', '--max-subtypes', '2', '--startpoints', '2', '--mcmc', '200', '--tune', '100', '--chains', '3', '--seed', '1', '--jobs', '1', '--out', join(tmp, 'fit')]);
+    expect(r.code).toBe(0);
+    const warn = r.stderr.split('\n').filter((l) => l.startsWith('warning: K=2'));
+    expect(warn).toHaveLength(1);
+    expect(warn[0]).toMatch(/^warning: K=2: the MCMC chains may not have converged \(.*(R-hat|bulk ESS).*\), so the posterior uncertainty .* run longer chains, e.g. --mcmc 10000$/);
+    expect((readModelFile(join(tmp, 'fit', 'model.json')) as SustainModelFile).settings['chains']).toBe(3);
   });
 
   it('--mcmc 0 runs one chain and keeps no diagnostics', async () => {
