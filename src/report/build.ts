@@ -35,6 +35,7 @@ import {
   type SubtypeLabel,
 } from './stats.js';
 import { subjectTableData } from './subject-table.js';
+import { brainSection } from './brain-section.js';
 import { REPORT_DEFAULTS, type ReportInputs, type ReportOptions, type ReportOutput } from './types.js';
 
 /** Everything computed before rendering, shared by the sections. */
@@ -391,7 +392,10 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
     kWhy = `CV recommends ${cv.recommendedSubtypes}`;
     notice = `<p class="note">Cross-validation recommends <b>${esc(cv.recommendedSubtypes)}</b> subtype(s), but this report shows <b>${esc(k)}</b> because the subject table was assigned with ${esc(k)}. For the recommended model run <code>ms-subtype assign --subtypes ${esc(cv.recommendedSubtypes)}</code> and report again.</p>`;
   }
+  const brain = brainSection(inputs, model, fit, c.labels, opts, c.figures);
+  // The brain view first when asked for: it is the picture readers look for.
   const sections = [
+    brain?.html ?? '',
     await positionalSection(c),
     await sizesSection(c),
     await cvSection(c),
@@ -402,6 +406,7 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
   const title = inputs.title ?? 'Multiple-sclerosis subtypes and stages';
   const nav = [
     ['overview', 'Overview'],
+    ...(brain ? [['brain', 'Brain view']] : []),
     ['progression', 'Progression'],
     ['sizes', 'Sizes & stages'],
     ['confidence', 'Confidence'],
@@ -424,5 +429,7 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
     `<main class="wrap">${notice}${overview(c, kWhy)}${sections.join('')}</main>` +
     `<footer class="wrap">Made by ms-subtype ${esc(toolVersion())} from a model fitted with seed ${esc(String(settings['seed']))} (tool ${esc(model.toolVersion)}).${sources ? ` Inputs: ${sources}.` : ''} This page works offline; the figures are also in <code>figures/</code> as SVG.</footer>` +
     `<script>${TABLE_SCRIPT}</script></body></html>\n`;
-  return { html, figures: c.figures };
+  const out: ReportOutput = { html, figures: c.figures };
+  if (brain) out.brainView = { columns: brain.view.columns, rows: brain.view.rows, stages: brain.view.stages, slices: brain.view.slices };
+  return out;
 }
