@@ -7,6 +7,14 @@
 import type { NamedEvent, PosteriorSamples } from '../sustain/types.js';
 import { mixColour } from './stats.js';
 
+/** An event as model files name it: [biomarker, z] (z-score kind) or the biomarker alone (a kind whose one event per biomarker is "abnormal"). */
+export type BrainEvent = NamedEvent | string;
+
+/** Biomarker and threshold of an event; an event with no z counts as threshold 1. */
+export function eventParts(e: BrainEvent): [string, number] {
+  return typeof e === 'string' ? [e, 1] : [e[0], e[1]];
+}
+
 /** Where the published figure (Eshaghi et al. 2021, 13 biomarkers x 3 thresholds = 39 events) drew its snapshots. */
 const PAPER_STAGES = [1, 4, 10, 16, 34];
 const PAPER_EVENTS = 39;
@@ -55,26 +63,28 @@ export const BRAIN_VIEW_COLUMNS = ['subtypes', 'subtype', 'stage', 'feature', 't
  * Rows of DIR/brain-view.csv: every subtype, stage 0..N and event. `threshold` is the event's z
  * (1 for a model whose events have no z, such as the mixture kind's "abnormal").
  */
-export function brainViewRows(cum: Float64Array[][], events: readonly NamedEvent[]): (string | number)[][] {
+export function brainViewRows(cum: Float64Array[][], events: readonly BrainEvent[]): (string | number)[][] {
   const K = cum.length;
   const rows: (string | number)[][] = [];
+  const parts = events.map(eventParts);
   cum.forEach((stages, j) => {
     stages.forEach((p, s) => {
-      events.forEach(([b, z], e) => rows.push([K, j, s, b, z, p[e]!]));
+      parts.forEach(([b, z], e) => rows.push([K, j, s, b, z, p[e]!]));
     });
   });
   return rows;
 }
 
 /** Per biomarker, its events' indices in threshold order. */
-export function eventsByBiomarker(events: readonly NamedEvent[]): Map<string, number[]> {
+export function eventsByBiomarker(events: readonly BrainEvent[]): Map<string, number[]> {
   const m = new Map<string, number[]>();
-  events.forEach(([b, z], e) => {
+  const parts = events.map(eventParts);
+  parts.forEach(([b], e) => {
     const list = m.get(b) ?? [];
     list.push(e);
     m.set(b, list);
   });
-  for (const list of m.values()) list.sort((a, c) => events[a]![1] - events[c]![1]);
+  for (const list of m.values()) list.sort((a, c) => parts[a]![1] - parts[c]![1]);
   return m;
 }
 

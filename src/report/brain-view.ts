@@ -6,8 +6,8 @@
  * threshold by that stage. Also the table of those probabilities (DIR/brain-view.csv).
  */
 import { UserError } from '../common/errors.js';
-import type { NamedEvent, PosteriorSamples } from '../sustain/types.js';
-import { BRAIN_VIEW_COLUMNS, brainViewRows, cumulativeProbabilities, defaultStages, eventsByBiomarker, regionColour } from './brain-probs.js';
+import type { PosteriorSamples } from '../sustain/types.js';
+import { BRAIN_VIEW_COLUMNS, brainViewRows, cumulativeProbabilities, defaultStages, eventParts, eventsByBiomarker, regionColour, type BrainEvent } from './brain-probs.js';
 import { OUTSIDE, UNPAINTED, VIEWS, chooseSlice, headBox, pixelScale, regionVolume, sliceImage, toRas, type BrainFeature, type BrainMaps, type SliceImage, type View } from './brain-paint.js';
 import { esc } from './html.js';
 import { encodePng } from './png.js';
@@ -15,9 +15,9 @@ import { parseHex } from './stats.js';
 
 export interface BrainViewInputs {
   biomarkers: readonly string[];
-  events: readonly NamedEvent[];
+  events: readonly BrainEvent[];
   /** The K-subtype fit: ML sequences (used when there are no samples) and the kept MCMC samples. */
-  sequences: readonly (readonly NamedEvent[])[];
+  sequences: readonly (readonly BrainEvent[])[];
   samples: PosteriorSamples;
   features: readonly BrainFeature[];
   maps: BrainMaps;
@@ -72,9 +72,11 @@ export function buildBrainView(x: BrainViewInputs): BrainViewOutput {
   const evs = eventsByBiomarker(x.events);
   const depth = Math.max(...[...evs.values()].map((l) => l.length));
   const legend = Array.from({ length: depth }, (_, t) => {
-    const zs = [...new Set([...evs.values()].map((l) => l[t]).filter((e): e is number => e !== undefined).map((e) => x.events[e]![1]))];
+    const zs = [...new Set([...evs.values()].map((l) => l[t]).filter((e): e is number => e !== undefined).map((e) => eventParts(x.events[e]!)[1]))];
     const sev = depth === 3 ? ` (${SEVERITY[t]})` : '';
-    return { label: `z = ${zs.join(' / ')}${sev}`, colour: x.thresholdColours[t % x.thresholdColours.length]! };
+    // A kind whose events carry no z (the mixture model's one "abnormal" event per biomarker)
+    const label = x.events.every((e) => typeof e === 'string') ? 'abnormal' : `z = ${zs.join(' / ')}${sev}`;
+    return { label, colour: x.thresholdColours[t % x.thresholdColours.length]! };
   });
   const colours = legend.map((l) => l.colour);
   const figures: Record<string, string> = {};
@@ -91,9 +93,10 @@ export function buildBrainView(x: BrainViewInputs): BrainViewOutput {
 }
 
 /** Without samples, the ML sequences stand in as one sample (probabilities 0 or 1). */
-function mlAsSamples(sequences: readonly (readonly NamedEvent[])[], events: readonly NamedEvent[]): PosteriorSamples {
-  const index = new Map(events.map(([b, z], e) => [`${b}\u0000${z}`, e]));
-  const seqs = sequences.map((s) => s.map(([b, z]) => index.get(`${b}\u0000${z}`)!));
+function mlAsSamples(sequences: readonly (readonly BrainEvent[])[], events: readonly BrainEvent[]): PosteriorSamples {
+  const key = (e: BrainEvent) => JSON.stringify(e);
+  const index = new Map(events.map((e, i) => [key(e), i]));
+  const seqs = sequences.map((s) => s.map((e) => index.get(key(e))!));
   return { sequences: [seqs], fractions: [sequences.map(() => 1 / sequences.length)], logLikelihood: [0] };
 }
 

@@ -89,6 +89,22 @@ describe('brain view', () => {
     }
   });
 
+  it('draws a model whose events have no z (the mixture kind) with threshold 1 and an "abnormal" legend', () => {
+    const v = buildBrainView({
+      biomarkers: ['a', 'b'],
+      events: ['a', 'b'],
+      sequences: [['b', 'a']],
+      samples,
+      features: [{ name: 'a', measure: 'volume', labels: [10] }, { name: 'b', measure: 'volume', labels: [20] }],
+      maps: { dims: [n, n, n], affine: identity, labels: new Map([['labels', labels]]) },
+      stages: [1],
+      titles: ['Subtype 1'],
+      thresholdColours: ['#d62728'],
+    });
+    expect(v.legend).toEqual([{ label: 'abnormal', colour: '#d62728' }]);
+    expect(v.rows.filter((r) => r[2] === 1)).toEqual([[1, 0, 1, 'a', 1, 0.3], [1, 0, 1, 'b', 1, 0.7]]);
+  });
+
   it('spreads about five default stages like the paper (1, 4, 10, 16, 34 of 39)', () => {
     expect(defaultStages(39)).toEqual([1, 4, 10, 16, 34]);
     expect(defaultStages(21)).toEqual([1, 2, 5, 9, 18]);
