@@ -5,6 +5,7 @@ import { runTasks } from '../common/pool.js';
 import { toolVersion } from '../common/version.js';
 import { createProgress } from '../io/progress.js';
 import { FIT_DEFAULTS } from '../sustain/index.js';
+import { kindOf, specOfModel, toSpec, type ModelSpec } from '../sustain/kinds.js';
 import type { SustainModelFile, Thresholds, ZTable } from '../sustain/types.js';
 import { combineFolds } from './combine.js';
 import { RECOMMEND_DEFAULTS } from './recommend.js';
@@ -75,7 +76,9 @@ export function foldSeed(seed: number, fold: number): number {
   return Rng.fromSeed(seed).stream(fold).nextSeed();
 }
 
-export async function runCrossValidation(data: ZTable, thresholds: Thresholds, dir: string, opts: CvOptions): Promise<CvRunSummary> {
+/** Cross-validation of the model `given` describes (a spec; bare thresholds are the z-score spec). */
+export async function runCrossValidation(data: ZTable, given: ModelSpec | Thresholds, dir: string, opts: CvOptions): Promise<CvRunSummary> {
+  const spec = toSpec(given);
   checkOptions(data, opts);
   const labels = strataLabels(data, opts.stratify);
   // Stream 0 of the seed makes the folds; stream f (1-based) seeds fold f; the full-data model
@@ -95,10 +98,10 @@ export async function runCrossValidation(data: ZTable, thresholds: Thresholds, d
       toolVersion: toolVersion(),
     },
     data,
-    thresholds,
+    spec,
     foldOf,
   );
-  if (opts.model !== undefined) checkGivenModel(opts.model, data, thresholds, opts.maxSubtypes);
+  if (opts.model !== undefined) checkGivenModel(opts.model, data, spec, opts.maxSubtypes);
 
   const wanted: (number | 'full')[] = opts.part !== undefined ? [opts.part] : ['full', ...Array.from({ length: opts.folds }, (_, f) => f + 1)];
   if (typeof opts.part === 'number' && (opts.part < 1 || opts.part > opts.folds)) {
@@ -129,7 +132,7 @@ export async function runCrossValidation(data: ZTable, thresholds: Thresholds, d
       ? {
           kind: 'full',
           data,
-          thresholds,
+          spec,
           engine,
           seed: opts.seed,
           threads: inner,
@@ -143,7 +146,7 @@ export async function runCrossValidation(data: ZTable, thresholds: Thresholds, d
           fold: part,
           data,
           test: foldIndices(foldOf, part - 1).test,
-          thresholds,
+          spec,
           engine,
           seed: foldSeed(opts.seed, part),
           threads: inner,
@@ -269,15 +272,18 @@ function strataLabels(data: ZTable, column: string | undefined): string[] | unde
   return col;
 }
 
-function checkGivenModel(given: NonNullable<CvOptions['model']>, data: ZTable, thresholds: Thresholds, maxSubtypes: number): void {
+function checkGivenModel(given: NonNullable<CvOptions['model']>, data: ZTable, spec: ModelSpec, maxSubtypes: number): void {
   const m = given.model;
   const place = { file: given.file };
-  if (m.method !== 'sustain-zscore') throw new UserError(`is a ${String(m.method)} model; cross-validation needs a SuStaIn model`, place);
+  const kind = kindOf(spec);
+  if ((m.method as string) === 'kmeans') throw new UserError(`is a ${String(m.method)} model; cross-validation needs a SuStaIn model`, place);
+  if (m.method !== kind.method) throw new UserError(`is a ${m.method} model; cross-validation was asked for a ${kind.title} model (${kind.method})`, place);
   if (JSON.stringify(m.biomarkers) !== JSON.stringify(data.biomarkers)) {
     throw new UserError(`its biomarkers (${m.biomarkers.join(', ')}) are not the data's (${data.biomarkers.join(', ')})`, place);
   }
-  if (JSON.stringify(m.zvals) !== JSON.stringify(thresholds.zvals) || JSON.stringify(m.zmax) !== JSON.stringify(thresholds.zmax)) {
-    throw new UserError('its z thresholds (zvals/zmax) differ from the ones given for cross-validation', place);
+  if (JSON.stringify(kind.fields(specOfModel(m))) !== JSON.stringify(kind.fields(spec))) {
+    const what = spec.kind === 'zscore' ? 'its z thresholds (zvals/zmax)' : `its ${kind.title} model parameters`;
+    throw new UserError(`${what} differ from the ones given for cross-validation`, place);
   }
   if (m.fits.length < maxSubtypes) throw new UserError(`it has fits up to ${m.fits.length} subtypes, cross-validation asks for ${maxSubtypes}`, place);
 }
