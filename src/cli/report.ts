@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { writeReport } from '../report/index.js';
 import type { WriteReportOptions } from '../report/index.js';
-import { floatOption, intOption, numberListOption } from './options.js';
+import { floatOption, intOption, numberListOption, QUIET_FLAGS, QUIET_HELP } from './options.js';
 import { parseBrainMap } from '../report/brain-files.js';
 
 // The flags are writeReport's paths plus the report options, spelled as commander gives them.
@@ -26,13 +26,14 @@ export function register(program: Command): void {
     .description('Write an HTML report (one self-contained file, works offline) and each figure as SVG.')
     .requiredOption('--model <file>', 'SuStaIn model file (model.json from fit)')
     .requiredOption('--subjects <file>', 'per-subject table from fit or assign (subjects.csv)')
-    .requiredOption('--out <dir>', 'output folder: DIR/report.html and DIR/figures/*.svg')
+    .requiredOption('-o, --out <dir>', 'output folder: DIR/report.html and DIR/figures/*.svg')
     .option('--subtypes <K>', 'number of subtypes to show (must match the subject table; default: the table\u2019s)', intOption(1))
     .option('--cv <file>', 'cross-validation result (cv.json): adds the CV table and CVIC plot')
     .option('--kmeans <file>', 'k-means model file: adds a comparison with plain clustering')
     .option('--normaliser-report <file>', 'sidecar of normalise (z.csv.json): controls, covariates, fit per feature')
     .option('--features <file>', 'sidecar of extract (features.csv.json): feature definitions')
     .option('--errors <file>', 'extraction failures (features.csv.errors.csv): counted and listed')
+    .option('--outcomes <file>', 'outcomes.json of `ms-subtype outcomes`: Table 1, Kaplan-Meier curves, hazard and rate ratios, scores vs stage')
     .option('--title <text>', 'page title')
     .option('--cv-positional-variance', 'also show the cross-validated positional variance diagrams (needs --cv)')
     .option('--confidence-bands <list>', 'probability bands for "confidently assigned"', bandsOption, [0.5, 0.8, 0.95])
@@ -40,7 +41,7 @@ export function register(program: Command): void {
     .option('--brain <labelmap>', 'brain view: paint each subtype\u2019s progression on this label map (any subject\u2019s, an atlas; needs --features); also writes DIR/brain-view.csv')
     .option('--brain-map <name=file>', 'brain view: another map on the same grid, e.g. wmparc=wmparc.mgz for features with "labelMap": "wmparc", or lesion=mask.nii.gz to paint lesion load (repeatable)', (v: string, prev: [string, string][] = []) => [...prev, parseBrainMap(v)])
     .option('--brain-stages <list>', 'brain view: stages to draw (default: about five spread like the published figure, e.g. 1,4,10,16,34 of 39 events)', numberListOption)
-    .option('--quiet', 'print only the report path')
+    .option(QUIET_FLAGS, QUIET_HELP)
     .addHelpText(
       'after',
       `
@@ -67,6 +68,7 @@ Example:
         normaliserReport: f.normaliserReport,
         features: f.features,
         errors: f.errors,
+        outcomes: f.outcomes,
         title: f.title,
         brain: f.brain,
         ...(f.brainMap !== undefined ? { brainMaps: Object.fromEntries(f.brainMap) } : {}),

@@ -58,11 +58,12 @@ const fitSchema = z.strictObject({
   maxSubtypes: pos.max(10),
   startpoints: pos,
   mcmc: pos,
-  /** MCMC proposal tuning: short runs before the main chain; null = the engine's defaults */
-  mcmcTunePasses: z.number().int().min(0).nullable(),
-  mcmcTuneIterations: z.number().int().min(2).nullable(),
-  /** thinned posterior samples kept per K; null = the engine's default */
-  samplesKept: pos.nullable(),
+  /** MCMC proposal tuning (fit --tune): iterations of each short run before the main chain; null = the engine's default */
+  tune: z.number().int().min(2).nullable(),
+  /** number of those tuning runs; null = the engine's default */
+  tunePasses: z.number().int().min(0).nullable(),
+  /** thinned posterior samples kept per K (fit --samples); null = the engine's default */
+  samples: pos.nullable(),
   /** number of subtypes used for the assignments and the report; null = CV's recommendation, else maxSubtypes */
   subtypes: pos.nullable(),
   /** include the controls in the fit (not advised: SuStaIn is fitted on patients) */
@@ -75,8 +76,8 @@ const cvSchema = z.strictObject({
   /** null = same as fit */
   startpoints: pos.nullable(),
   mcmc: pos.nullable(),
-  /** MCMC tuning iterations per pass in each fold; null = same as fit */
-  mcmcTuneIterations: z.number().int().min(2).nullable(),
+  /** MCMC tuning iterations per pass in each fold (cv --tune); null = same as fit */
+  tune: z.number().int().min(2).nullable(),
   /** column to stratify folds on; null = plain k-fold */
   stratify: z.string().min(1).nullable(),
 });
@@ -96,6 +97,24 @@ const reportSchema = z.strictObject({
   brainStages: z.array(z.number().int().min(0)).min(1).nullable(),
 });
 
+const pairList = (what: string) => z.array(z.string().regex(/^[^:]+:[^:]+$/, `expected "${what}"`));
+
+const outcomesSchema = z.strictObject({
+  /** clinical table (subject_id, covariates, outcomes); null = no outcomes step */
+  clinical: z.string().min(1).nullable(),
+  /** time-to-event outcomes, "TIME:EVENT" (as --survival) */
+  survival: pairList('TIME:EVENT'),
+  /** count outcomes, "COUNT:EXPOSURE" (as --counts) */
+  counts: pairList('COUNT:EXPOSURE'),
+  scores: z.array(z.string().min(1)),
+  covariates: z.array(z.string().min(1)),
+  treatment: z.string().min(1).nullable(),
+  treatmentReference: z.string().min(1).nullable(),
+  referenceSubtype: z.number().int().min(0),
+  /** draws of each patient's subtype from its posterior, pooled by Rubin's rules; 0 = off */
+  draws: z.number().int().min(0).max(1000),
+});
+
 const truthSchema = z.strictObject({
   /** CSV with the known subtype (and stage) of simulated subjects: the run prints the adjusted Rand index */
   file: z.string().min(1),
@@ -113,6 +132,7 @@ export const configSchema = z.strictObject({
   cv: cvSchema,
   kmeans: kmeansSchema,
   report: reportSchema,
+  outcomes: outcomesSchema,
   truth: truthSchema.nullable(),
   seed: z.number().int().min(0),
   /** worker threads; null = the machine's cores */
@@ -141,15 +161,18 @@ export const DEFAULT_CONFIG: RunConfig = {
     maxSubtypes: 3,
     startpoints: 25,
     mcmc: 100000,
-    mcmcTunePasses: null,
-    mcmcTuneIterations: null,
-    samplesKept: null,
+    tune: null,
+    tunePasses: null,
+    samples: null,
     subtypes: null,
     includeControls: false,
   },
-  cv: { enabled: true, folds: 10, startpoints: null, mcmc: 10000, mcmcTuneIterations: null, stratify: null },
+  // 1e4 iterations per fold (as `cv --mcmc`), against fit's 1e5: CV makes folds x K fits and only
+  // scores held-out subjects averaged over the samples, which a shorter chain already does well.
+  cv: { enabled: true, folds: 10, startpoints: null, mcmc: 10000, tune: null, stratify: null },
   kmeans: { enabled: true, restarts: 10 },
   report: { enabled: true, title: null, cvPositionalVariance: false, brain: null, brainMaps: {}, brainStages: null },
+  outcomes: { clinical: null, survival: [], counts: [], scores: [], covariates: [], treatment: null, treatmentReference: null, referenceSubtype: 0, draws: 20 },
   truth: null,
   seed: 1,
   jobs: null,
@@ -177,6 +200,26 @@ const TRUTH_KEYS = ['file', 'subjectColumn', 'subtypeColumn', 'stageColumn'];
 /** Settings whose values are free-form maps: replaced whole, their keys not checked against the defaults. */
 const FREE_MAPS = new Set(['thresholds', 'brainMaps']);
 
+/** Earlier names of settings, still accepted: each renamed to match its command-line flag. */
+export const RENAMED_KEYS: Record<string, string> = {
+  'fit.mcmcTuneIterations': 'fit.tune',
+  'fit.mcmcTunePasses': 'fit.tunePasses',
+  'fit.samplesKept': 'fit.samples',
+  'cv.mcmcTuneIterations': 'cv.tune',
+};
+
+/** Move settings given under an old name to the new one (both given: the new one wins). */
+function renameOldKeys(raw: Record<string, unknown>): void {
+  for (const [old, now] of Object.entries(RENAMED_KEYS)) {
+    const [section, key] = old.split('.') as [string, string];
+    const sec = raw[section];
+    if (!isPlainObject(sec) || !(key in sec)) continue;
+    const newKey = now.split('.')[1]!;
+    if (!(newKey in sec)) sec[newKey] = sec[key];
+    delete sec[key];
+  }
+}
+
 /** An unknown key is most often a typo: name it with its full path and list the keys that exist there. */
 function checkKeys(raw: Record<string, unknown>, known: Record<string, unknown>, prefix: string, file: string): void {
   for (const [k, v] of Object.entries(raw)) {
@@ -191,6 +234,7 @@ function checkKeys(raw: Record<string, unknown>, known: Record<string, unknown>,
 /** Validate a parsed config object (defaults filled in); `file` names the file in errors. */
 export function parseConfig(raw: unknown, file: string): RunConfig {
   if (!isPlainObject(raw)) throw new UserError('the config must be a JSON object', { file });
+  renameOldKeys(raw);
   checkKeys(raw, DEFAULT_CONFIG as unknown as Record<string, unknown>, '', file);
   const cfg = validate(mergeConfig(DEFAULT_CONFIG, raw), configSchema, file);
   checkConsistency(cfg, file);
@@ -234,6 +278,7 @@ export function resolvePaths(cfg: RunConfig, base: string): RunConfig {
     input: { ...cfg.input, manifest: abs(cfg.input.manifest), bids: abs(cfg.input.bids), table: abs(cfg.input.table), covariates: abs(cfg.input.covariates) },
     extract: { ...cfg.extract, features: abs(cfg.extract.features) },
     report: { ...cfg.report, brain: abs(cfg.report.brain), brainMaps: Object.fromEntries(Object.entries(cfg.report.brainMaps).map(([k, p]) => [k, abs(p)!])) },
+    outcomes: { ...cfg.outcomes, clinical: abs(cfg.outcomes.clinical) },
     truth: cfg.truth === null ? null : { ...cfg.truth, file: abs(cfg.truth.file)! },
   };
 }
@@ -247,7 +292,8 @@ export function applyOverrides(cfg: RunConfig, sets: string[], base: string, sou
   for (const s of sets) {
     const eq = s.indexOf('=');
     if (eq <= 0) throw new UserError(`expected key=value, got "${s}"`, { file: source });
-    const path = s.slice(0, eq).split('.');
+    const key = s.slice(0, eq);
+    const path = (RENAMED_KEYS[key] ?? key).split('.');
     const text = s.slice(eq + 1);
     let value: unknown;
     try {

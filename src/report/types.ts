@@ -1,6 +1,8 @@
 import type { Assignment, KmeansModelFile, SustainModelFile } from '../sustain/types.js';
 import type { CvResult } from '../cv/types.js';
 import type { BrainMaps } from './brain-paint.js';
+import type { OutcomesResult } from '../outcomes/schema.js';
+import type { Exceedance } from '../normalise/exceedance.js';
 
 /** One row of the extraction errors CSV (subject_id, session, file, reason; other columns kept). */
 export interface ExtractionFailure {
@@ -20,6 +22,8 @@ export interface ReportSubjects {
    * unchanged; when absent the download is rebuilt from `assignment` and `carried`.
    */
   raw?: { columns: string[]; rows: string[][] };
+  /** z-scores of the assigned table above zmax, from the subject table's sidecar. */
+  zAboveZmax?: Exceedance;
 }
 
 /** Display options, all with defaults in REPORT_DEFAULTS. */
@@ -65,6 +69,8 @@ export interface ReportInputs {
   features?: unknown;
   /** Rows of the extraction errors CSV; `[]` means "none failed", undefined means "not given". */
   failures?: ExtractionFailure[];
+  /** outcomes.json of `ms-subtype outcomes`: adds the clinical section */
+  outcomes?: OutcomesResult;
   title?: string;
   /** Where the inputs came from, listed in the page's footer (file names only, for provenance). */
   sources?: Record<string, string>;
@@ -100,6 +106,7 @@ export interface WriteReportOptions {
   normaliserReport?: string;
   features?: string;
   errors?: string;
+  outcomes?: string;
   title?: string;
   options?: Partial<ReportOptions>;
   /** Reference label map for the brain view, plus other maps by name (`wmparc`, `lesion` for a mask). */
