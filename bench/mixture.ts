@@ -5,7 +5,8 @@
  * with pySuStaIn's settings in its summary (10 start points, K = 1..3, 1e4 MCMC after 3 x 1e4
  * tuning, as pySuStaIn's MCMC optimisation passes) and compares the wall time with pySuStaIn's
  * recorded time (pysustain/summary.json: a 2-core machine with another job beside it), the EM
- * maxima per K and the subtype recovery (adjusted Rand index at K = 2). `--repeat N`: N fits,
+ * maxima per K and the subtype recovery (adjusted Rand index at K = 2). One MCMC chain per K, as
+ * pySuStaIn runs (`fit` runs 4 by default for its convergence diagnostics). `--repeat N`: N fits,
  * median and range (the shared machine's speed drifts).
  */
 import { readFileSync } from 'node:fs';
@@ -43,12 +44,12 @@ const patients: ZTable = { subjects: keep.map((i) => all.subjects[i]!), biomarke
 const trueSubtype = keep.map((i) => Number(truth.rows[i]![2]));
 const s = summary.settings;
 
-console.log(`== mixture cohort: ${keep.length} patients x ${W / 2} biomarkers (L_yes/L_no), ${s.N_startpoints} start points, K = 1..${s.N_S_max}, ${s.N_iterations_MCMC} MCMC (+3 x 1e4 tuning), ${threads} thread(s)`);
+console.log(`== mixture cohort: ${keep.length} patients x ${W / 2} biomarkers (L_yes/L_no), ${s.N_startpoints} start points, K = 1..${s.N_S_max}, ${s.N_iterations_MCMC} MCMC (+3 x 1e4 tuning), one chain per K, ${threads} thread(s)`);
 const runs: { wall: number; cpu: number; model: SustainModelFile }[] = [];
 for (let q = 0; q < repeat; q++) {
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  const model = await fitSustain(patients, { kind: 'mixture', nBiomarkers: W / 2, input: 'likelihoods' }, { seed: s.seed, maxSubtypes: s.N_S_max, startpoints: s.N_startpoints, mcmcIterations: s.N_iterations_MCMC, threads });
+  const model = await fitSustain(patients, { kind: 'mixture', nBiomarkers: W / 2, input: 'likelihoods' }, { seed: s.seed, maxSubtypes: s.N_S_max, startpoints: s.N_startpoints, mcmcIterations: s.N_iterations_MCMC, chains: 1, threads });
   const c = process.cpuUsage(c0);
   runs.push({ wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6, model });
 }

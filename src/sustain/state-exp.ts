@@ -84,7 +84,7 @@ export function proposeExp<D extends ModelData>(t: TablesView<D>, st: SubtypeTab
     if (tn > CANCELLATION * (t0 + mag)) pT[i] = tn;
     else {
       // the pending row, summed as updatedTotal sums a row
-      row.set(E.subarray(base, base + S));
+      for (let k = 0; k < S; k++) row[k] = E[base + k]!;
       for (let j = 0; j < ns; j++) row[stages[j]!] = pC[pb + j]!;
       pT[i] = rowTotal(row, 0, S);
     }
