@@ -6,12 +6,13 @@
  *   p(x_i | stage k) = 1/(N+1) prod_{events before k} L_yes[i,b] prod_{others} L_no[i,b].
  * In logs: L[i,k] = log(1/(N+1)) + sum_b log L_no[i,b] + sum_{b occurred by k} d[i,b], with
  * d = log L_yes - log L_no. The template is 0/1 (has b's event occurred at stage k), so a changed
- * cell changes the table by +-d[i,b]: moving an event one step changes one stage by two cells,
- * cheap enough that this model needs no multiplicative update (the tables' exp path suffices).
+ * cell changes the table by +-d[i,b]: moving an event one step changes one stage by two cells (the
+ * tables' exp path); a longer jump is cheaper multiplicatively (mixture-factors.ts).
  * A missing value drops out of the product (L_yes = L_no = 1, d = 0).
  */
 import type { Rng } from '../common/rng.js';
 import type { ModelData, ProgressionModel, TemplateChanges } from './model.js';
+import { MixtureFactors, SAFE_RANGE, type MixFactorData } from './mixture-factors.js';
 
 /**
  * Likelihoods below this are raised to it (a zero density would give -Infinity and NaN in the
@@ -19,7 +20,7 @@ import type { ModelData, ProgressionModel, TemplateChanges } from './model.js';
  */
 export const MIN_LIKELIHOOD = 1e-300;
 
-export interface MixData extends ModelData {
+export interface MixData extends ModelData, MixFactorData {
   readonly M: number;
   readonly B: number;
   /** d[i * B + b] = log L_yes - log L_no (0 where missing) */
@@ -32,11 +33,13 @@ export class MixtureModel implements ProgressionModel<MixData> {
   readonly nEvents: number;
   readonly nStages: number;
   readonly nFeatures: number;
+  readonly multiplicative: MixtureFactors;
 
   constructor(readonly nBiomarkers: number) {
     this.nEvents = nBiomarkers;
     this.nStages = nBiomarkers + 1;
     this.nFeatures = nBiomarkers;
+    this.multiplicative = new MixtureFactors(this.nStages);
   }
 
   /** out[k * B + b] = 1 when biomarker b's event comes before stage k (its position < k), else 0. */
@@ -82,7 +85,7 @@ export class MixtureModel implements ProgressionModel<MixData> {
       }
       constant[i] = c;
     }
-    return { M, B, d, constant };
+    return withFactors(M, B, d, constant);
   }
 
   subset(data: MixData, rows: ArrayLike<number>): MixData {
@@ -95,7 +98,7 @@ export class MixtureModel implements ProgressionModel<MixData> {
       d.set(data.d.subarray(i * B, i * B + B), r * B);
       constant[r] = data.constant[i]!;
     }
-    return { M, B, d, constant };
+    return withFactors(M, B, d, constant);
   }
 
   fillTable(data: MixData, template: Float64Array, L: Float64Array): void {
@@ -140,4 +143,22 @@ export class MixtureModel implements ProgressionModel<MixData> {
       }
     }
   }
+}
+
+/** Prepared data with what the multiplicative update reads (exp(+-d), the safe subjects). */
+function withFactors(M: number, B: number, d: Float64Array, constant: Float64Array): MixData {
+  const expD = new Float64Array(M * B);
+  const expMinusD = new Float64Array(M * B);
+  const safe = new Uint8Array(M);
+  for (let i = 0; i < M; i++) {
+    let span = 0;
+    for (let b = 0; b < B; b++) {
+      const v = d[i * B + b]!;
+      expD[i * B + b] = Math.exp(v);
+      expMinusD[i * B + b] = Math.exp(-v);
+      span += Math.abs(v);
+    }
+    safe[i] = span < SAFE_RANGE ? 1 : 0;
+  }
+  return { M, B, d, constant, expD, expMinusD, safe };
 }
