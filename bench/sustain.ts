@@ -179,18 +179,26 @@ async function small(): Promise<void> {
   const out = mkdtempSync(join(tmpdir(), 'ms-bench-small-'));
   console.log(`== fixed cost: ms-subtype fit on the shared small cohort (250 x 6), 5 start points, K = 1..2, 1e4 MCMC, ${threads} thread(s), ${repeat} run(s) each`);
   const PY_SMALL = [98, 115];
-  const rows: (string | number)[][] = [['', 'wall s: median (runs)', 'pySuStaIn s', 'speed-up', 'target']];
+  // CPU time of the child (the shared machine's wall time drifts with its load): GNU time when installed
+  const { existsSync } = await import('node:fs');
+  const gnuTime = existsSync('/usr/bin/time');
+  const rows: (string | number)[][] = [['', 'wall s: median (runs)', 'CPU s (user+sys)', 'pySuStaIn s (1 core)', 'speed-up (wall)', 'target']];
   try {
     for (const chains of [1, 4]) {
       const walls: number[] = [];
+      const cpus: number[] = [];
       for (let q = 0; q < repeat; q++) {
         const t0 = performance.now();
-        const r = spawnSync(process.execPath, [join(root, 'bin', 'ms-subtype.js'), 'fit', '--data', join(shared, 'small', 'data.csv'), '--zvals', '1,2,3', '--zmax', '5', '--max-subtypes', '2', '--startpoints', '5', '--mcmc', '10000', '--chains', String(chains), '--seed', '1', '--jobs', String(threads), '--quiet', '--out', out], { encoding: 'utf8' });
+        const cmd = [process.execPath, join(root, 'bin', 'ms-subtype.js'), 'fit', '--data', join(shared, 'small', 'data.csv'), '--zvals', '1,2,3', '--zmax', '5', '--max-subtypes', '2', '--startpoints', '5', '--mcmc', '10000', '--chains', String(chains), '--seed', '1', '--jobs', String(threads), '--quiet', '--out', out];
+        const r = gnuTime ? spawnSync('/usr/bin/time', ['-f', 'CPU %U %S', ...cmd], { encoding: 'utf8' }) : spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8' });
         walls.push((performance.now() - t0) / 1000);
         if (r.status !== 0) throw new Error(`fit failed: ${r.stderr}`);
+        const m = /CPU ([\d.]+) ([\d.]+)/.exec(r.stderr);
+        if (m) cpus.push(Number(m[1]) + Number(m[2]));
       }
       const med = [...walls].sort((a, b) => a - b)[(walls.length - 1) >> 1]!;
-      rows.push([`fit, ${chains} chain(s) per K`, `${fmt(med, 2)} (${walls.map((w) => fmt(w, 2)).join(', ')})`, `${PY_SMALL[0]}-${PY_SMALL[1]}`, `${fmt(PY_SMALL[0]! / med, 0)}-${fmt(PY_SMALL[1]! / med, 0)}x`, chains === 1 ? '>= 100x (about 1 s)' : '']);
+      const cpuMed = cpus.length > 0 ? fmt([...cpus].sort((a, b) => a - b)[(cpus.length - 1) >> 1]!, 2) : '';
+      rows.push([`fit, ${chains} chain(s) per K`, `${fmt(med, 2)} (${walls.map((w) => fmt(w, 2)).join(', ')})`, cpuMed, `${PY_SMALL[0]}-${PY_SMALL[1]}`, `${fmt(PY_SMALL[0]! / med, 0)}-${fmt(PY_SMALL[1]! / med, 0)}x`, chains === 1 ? '>= 100x (about 1 s)' : '']);
     }
   } finally {
     rmSync(out, { recursive: true, force: true });
