@@ -2,7 +2,7 @@
  * SuStaIn engine benchmark: `npm run bench:sustain [-- medium|assign|large|robust|small|all] [--threads N] [--repeat N] [--seeds N]`.
  *
  *  medium  fits the shared medium cohort (1000 x 10, Z 1,2,3) with REFERENCE.md's settings
- *          (5 start points, K = 1..3, 1e4 MCMC after 3 x 1e4 tuning) and compares wall time, MCMC
+ *          (5 start points, K = 1..3, 1e4 MCMC after 3 x 1e4 tuning, one chain per K as pySuStaIn) and compares wall time, MCMC
  *          iterations/s and EM log-likelihoods with pySuStaIn's recorded figures (`--repeat N`: N fits,
  *          median and range, as the shared machine's speed drifts);
  *  assign  assigns 50,000 simulated subjects to a 3-subtype model with 1,000 posterior samples;
@@ -90,7 +90,7 @@ async function medium(): Promise<SustainModelFile> {
   console.log(`== medium cohort: ${data.subjects.length} subjects x ${data.biomarkers.length} biomarkers, 5 start points, K = 1..3, 1e4 MCMC (+3 x 1e4 tuning), ${threads} thread(s)`);
   // The machine's speed drifts (shared host): `--repeat N` fits N times and shows the median and range.
   const runs: Timed[] = [];
-  for (let q = 0; q < repeat; q++) runs.push(await timedFit(data, uniform(data), { seed: 1, maxSubtypes: 3, startpoints: 5, mcmcIterations: 1e4, mcmcTuneIterations: 1e4, samplesKept: 1000, threads }));
+  for (let q = 0; q < repeat; q++) runs.push(await timedFit(data, uniform(data), { seed: 1, maxSubtypes: 3, startpoints: 5, mcmcIterations: 1e4, mcmcTuneIterations: 1e4, samplesKept: 1000, chains: 1, threads }));
   const r = runs[0]!;
   const pyEm = PY.em.reduce((a, b) => a + b, 0);
   const pyMcmc = PY.mcmc.reduce((a, b) => a + b, 0);
@@ -137,7 +137,7 @@ async function assign(model?: SustainModelFile): Promise<void> {
   if (m === undefined || m.fits[2]?.samples.sequences.length !== 1000) {
     // no medium run in this invocation: a quick 3-subtype model of the medium cohort with 1,000 samples
     const data = readZTable(join(shared, 'medium', 'data.csv')).table;
-    m = await fitSustain(data, uniform(data), { seed: 1, maxSubtypes: 3, startpoints: 1, mcmcIterations: 1e4, mcmcTuneIterations: 2000, samplesKept: 1000, threads });
+    m = await fitSustain(data, uniform(data), { seed: 1, maxSubtypes: 3, startpoints: 1, mcmcIterations: 1e4, mcmcTuneIterations: 2000, samplesKept: 1000, chains: 1, threads });
   }
   const big = simulateCohort({ subjects: 50_000, biomarkers: 10, subtypes: 3, zvals: [1, 2, 3], zmax: 5, seed: 9, names: m.biomarkers });
   const fit = m.fits[2]!;
