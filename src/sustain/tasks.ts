@@ -74,17 +74,24 @@ function setup(t: TaskBase): { model: ProgressionModel; data: ModelData; rng: Rn
   return { model, data: model.prepare(t.values, t.M), rng: Rng.fromState(t.rng) };
 }
 
-/** Counts the events a task's EM runs have tried and posts the running number of sweeps, once per subtype pass. */
+/** Post at most this often (ms): an event of a large cohort takes milliseconds, of a small one microseconds. */
+const POST_EVERY_MS = 100;
+
+/** Counts the events a task's EM runs have tried and posts the running number of sweeps (progress only: results do not depend on it). */
 class SweepMeter {
   sweeps = 0;
+  private last = performance.now();
   constructor(private readonly port: MessagePort | undefined) {}
-  onEvent(perSweep: number, nEvents: number): (() => void) | undefined {
+  onEvent(perSweep: number): (() => void) | undefined {
     const port = this.port;
     if (port === undefined) return undefined;
-    let n = 0;
     return () => {
       this.sweeps += 1 / perSweep;
-      if (++n % nEvents === 0) port.postMessage({ sweeps: this.sweeps });
+      const now = performance.now();
+      if (now - this.last >= POST_EVERY_MS) {
+        this.last = now;
+        port.postMessage({ sweeps: this.sweeps });
+      }
     };
   }
   close(): void {
@@ -95,7 +102,7 @@ class SweepMeter {
 function em(model: ProgressionModel, data: ModelData, seqs: Int32Array[], f: number[], rng: Rng, opts: EmOptions, meter: SweepMeter): EmTaskResult {
   const mix = new MixtureTables(model, data, seqs);
   const before = meter.sweeps;
-  const r = performEm(mix, f, rng, opts, undefined, meter.onEvent(seqs.length * model.nEvents, model.nEvents));
+  const r = performEm(mix, f, rng, opts, undefined, meter.onEvent(seqs.length * model.nEvents));
   meter.sweeps = before + r.sweeps;
   return { sequences: r.sequences.map((s) => Array.from(s)), fractions: Array.from(r.fractions), logLik: r.logLik, sweeps: r.sweeps, work: meter.sweeps };
 }
