@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../common/errors.js';
@@ -16,31 +16,41 @@ import type { SimulateOptions } from '../sustain/index.js';
 import type { Assignment, ModelFile, ZTable } from '../sustain/types.js';
 import { assignKmeans, fitKmeansModel } from '../cv/kmeans.js';
 import { floatOption, intOption, jobsOption, listOption, numberListOption } from './options.js';
+import { groupRead, joinHistory, longitudinalColumns, readLongitudinal, selectRows, simulateLongitudinalCommand, type LongitudinalRead } from './longitudinal.js';
+import type { LongitudinalAssignment } from '../sustain/longitudinal/assign.js';
+import { parseVisitRange } from '../sustain/longitudinal/simulate.js';
+import { visitCounts, type GroupedTable } from '../sustain/longitudinal/visits.js';
 
 const overridesSchema = z.record(
   z.string(),
   z.object({ zvals: z.array(z.number()).min(1), zmax: z.number() }),
 );
 
-/** subjects.csv rows: subject_id, (session), ml_subtype, prob_ml_subtype, ml_stage, prob_ml_stage, prob_subtype_0..K-1 */
-export function writeSubjectsCsv(path: string, a: Assignment, table: ZTable): void {
+/**
+ * subjects.csv rows: subject_id, (session), ml_subtype, prob_ml_subtype, ml_stage, prob_ml_stage,
+ * prob_subtype_0..K-1, then `extra` columns (longitudinal: time, expected stage, rate, stage probabilities).
+ */
+export function writeSubjectsCsv(path: string, a: Assignment, table: ZTable, extra: Record<string, string[]> = {}): void {
   const K = a.subtypes;
   const session = table.carried?.['session'];
+  const extraCols = Object.keys(extra);
   const cols = ['subject_id', ...(session ? ['session'] : []), 'ml_subtype', 'prob_ml_subtype', 'ml_stage', 'prob_ml_stage'];
   for (let s = 0; s < K; s++) cols.push(`prob_subtype_${s}`);
+  cols.push(...extraCols);
   const rows = a.subjects.map((id, i) => {
     const r: (string | number)[] = [id];
     if (session) r.push(session[i]!);
     r.push(a.mlSubtype[i]!, a.probMlSubtype[i]!, a.mlStage[i]! < 0 ? '' : a.mlStage[i]!, a.probMlStage[i]!);
     for (let s = 0; s < K; s++) r.push(a.probSubtype[i * K + s]!);
+    for (const c of extraCols) r.push(extra[c]![i]!);
     return r;
   });
   writeCsvAtomic(path, cols, rows);
 }
 
-async function assignAny(model: ModelFile, table: ZTable, K: number | undefined, threads: number): Promise<Assignment> {
+async function assignAny(model: ModelFile, table: ZTable, K: number | undefined, threads: number, lon?: GroupedTable | null): Promise<Assignment> {
   if (model.method === 'kmeans') return assignKmeans(model, table, K ?? model.fits[model.fits.length - 1]!.subtypes);
-  return assignSubjectsParallel(model, table, K, threads);
+  return assignSubjectsParallel(model, table, K, threads, undefined, lon ? { start: lon.layout.start, times: lon.layout.times } : undefined);
 }
 
 interface FitFlags {
@@ -60,13 +70,17 @@ interface FitFlags {
   biomarkers?: string[];
   includeControls?: boolean;
   restarts?: number;
+  time?: string;
   jobs: number;
   quiet?: boolean;
 }
 
 async function fitCommand(o: FitFlags): Promise<void> {
-  const read = readZTable(o.data, { biomarkers: o.biomarkers, includeControls: o.includeControls });
-  const table = read.table;
+  if (o.time !== undefined && o.method === 'kmeans') throw new UserError('--time (longitudinal data) works with --method sustain only');
+  const readOpts = { biomarkers: o.biomarkers, includeControls: o.includeControls };
+  const lon = o.time === undefined ? null : readLongitudinal(o.data, o.time, readOpts);
+  const read = lon ? lon.read : readZTable(o.data, readOpts);
+  const table = lon ? lon.table : read.table;
   if (o.subtypes !== undefined && o.subtypes > o.maxSubtypes) throw new UserError(`--subtypes ${o.subtypes} is more than --max-subtypes ${o.maxSubtypes}`);
   const modelPath = join(o.out, 'model.json');
   const subjectsPath = join(o.out, 'subjects.csv');
@@ -91,6 +105,7 @@ async function fitCommand(o: FitFlags): Promise<void> {
         threads: o.jobs,
         dataFile: o.data,
         dataSha256: sha,
+        ...(lon ? { longitudinal: { visits: visitCounts(lon.layout.start), timeColumn: lon.timeColumn } } : {}),
         onProgress: (p) => {
           bar.set(p.done, p.total, `${p.phase}${p.mcmcIterations ? ` ${p.mcmcIterations.done.toLocaleString('en-US')}/${p.mcmcIterations.total.toLocaleString('en-US')} iterations` : ''}, K=${p.subtypes}, best log-likelihood ${Number.isFinite(p.bestLogLik) ? p.bestLogLik.toFixed(2) : '-'}`);
         },
@@ -99,10 +114,10 @@ async function fitCommand(o: FitFlags): Promise<void> {
       bar.stop();
     }
   }
-  const assignment = await assignAny(model, table, o.subtypes, o.jobs);
+  const assignment = await assignAny(model, table, o.subtypes, o.jobs, lon);
   writeModelFile(modelPath, model);
-  writeSubjectsCsv(subjectsPath, assignment, table);
-  const lines = [`fitted ${table.subjects.length} subjects x ${table.biomarkers.length} biomarkers (${read.biomarkerSource})${read.excludedControls > 0 ? `, ${read.excludedControls} control rows left out` : ''} in ${((Date.now() - t0) / 1000).toFixed(1)} s`];
+  writeSubjectsCsv(subjectsPath, assignment, table, lon ? longitudinalColumns(assignment as LongitudinalAssignment, lon, lon.timeColumn) : {});
+  const lines = [`fitted ${lon ? `${lon.layout.subjects.length} subjects (${table.subjects.length} visits, longitudinal)` : `${table.subjects.length} subjects`} x ${table.biomarkers.length} biomarkers (${read.biomarkerSource})${read.excludedControls > 0 ? `, ${read.excludedControls} control rows left out` : ''} in ${((Date.now() - t0) / 1000).toFixed(1)} s`];
   for (const f of model.fits) {
     const extra = 'logLikelihood' in f ? `log-likelihood ${f.logLikelihood.toFixed(4)}` : `silhouette ${f.silhouette.toFixed(3)}`;
     lines.push(`K=${f.subtypes}: ${extra}, fractions ${f.fractions.map((v) => v.toFixed(3)).join(', ')}`);
@@ -116,12 +131,18 @@ interface AssignFlags {
   data: string;
   out: string;
   subtypes?: number;
+  time?: string;
+  history?: string;
   jobs: number;
 }
 
 async function assignCommand(o: AssignFlags): Promise<void> {
   const model = readModelFile(o.model);
-  const read = readZTable(o.data, { biomarkers: model.biomarkers, includeControls: true });
+  // longitudinal with --time, or when the model was fitted with a time column that the data has
+  const time = o.time ?? (typeof model.settings['time'] === 'string' ? model.settings['time'] : undefined);
+  const read = readZTable(o.data, { biomarkers: model.biomarkers, includeControls: true, ...(time !== undefined ? { exclude: [time] } : {}) });
+  if (time !== undefined && (o.time !== undefined || read.table.carried?.[time] !== undefined)) return assignLongitudinalCommand(o, model, groupRead(read, time));
+  if (o.history !== undefined) throw new UserError('--history needs longitudinal data: name its time column with --time (or fit the model with --time)');
   // A biomarker column of the data (by its sidecar) that the model does not know is an error:
   // the model would silently ignore information the user meant it to use.
   const side = sidecarFeatures(o.data);
@@ -134,13 +155,33 @@ async function assignCommand(o: AssignFlags): Promise<void> {
   process.stdout.write(`assigned ${a.subjects.length} subjects to the ${a.subtypes}-subtype model; wrote ${o.out}\n`);
 }
 
+/** assign with visits: one subtype per subject, stages along each subject's path; --history adds earlier visits. */
+async function assignLongitudinalCommand(o: AssignFlags, model: ModelFile, next: LongitudinalRead): Promise<void> {
+  if (model.method === 'kmeans') throw new UserError('longitudinal assignment needs a SuStaIn model (k-means has no stages)');
+  const time = next.timeColumn;
+  const opts = { biomarkers: model.biomarkers, includeControls: true };
+  const joined = o.history === undefined ? null : joinHistory(readLongitudinal(o.history, time, opts), next, time, o.data);
+  const g = joined ? joined.grouped : next;
+  const all = await assignAny(model, g.table, o.subtypes, o.jobs, g);
+  const cols = longitudinalColumns(all as LongitudinalAssignment, g, time);
+  const out = joined ? selectRows(all, { session: g.table.carried!['session']!, ...cols }, joined.isNew) : { a: all, cols: { session: g.table.carried!['session']!, ...cols } };
+  const { session, ...extra } = out.cols;
+  writeSubjectsCsv(o.out, out.a, { subjects: out.a.subjects, biomarkers: [], values: new Float64Array(0), carried: { session: session! } }, extra);
+  const J = new Set(out.a.subjects).size;
+  process.stdout.write(`assigned ${J} subjects (${out.a.subjects.length} visits${joined ? `, with ${g.table.subjects.length - out.a.subjects.length} earlier visits from ${o.history}` : ''}) to the ${all.subtypes}-subtype model; wrote ${o.out}\n`);
+}
+
 // simulateCohort's options as commander parses them, plus where to write.
 interface SimFlags extends SimulateOptions {
   controlFraction: number;
   out: string;
+  visits?: [number, number];
+  interval: number;
+  rate: number;
 }
 
 function simulateCommand(o: SimFlags): void {
+  if (o.visits !== undefined) return simulateLongitudinalCommand({ ...o, visits: o.visits });
   const sim = simulateCohort({
     subjects: o.subjects,
     biomarkers: o.biomarkers,
@@ -174,6 +215,14 @@ function simulateCommand(o: SimFlags): void {
   process.stdout.write(`simulated ${o.subjects} subjects x ${o.biomarkers} biomarkers, ${o.subtypes} subtypes; wrote z.csv, truth.csv, truth-model.json in ${o.out}\n`);
 }
 
+function parseVisitRangeOption(v: string): [number, number] {
+  try {
+    return parseVisitRange(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message.replace(/^field visits: /, ''));
+  }
+}
+
 export function register(program: Command): void {
   program
     .command('fit')
@@ -192,6 +241,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'random seed', intOption(-(2 ** 52), 2 ** 52), 1)
     .option('--biomarkers <list>', 'biomarker columns (default: the normaliser sidecar <data>.json, else every numeric column)', listOption)
     .option('--include-controls', 'keep rows flagged is_control (default: leave them out of the fit)')
+    .option('--time <column>', 'longitudinal data: the visit time column (e.g. years); rows are visits keyed by subject_id and session, one subtype per subject, stages never decrease')
     .addOption(new Option('--method <m>', 'sustain, or kmeans (a baseline: k-means clusters, no stages)').choices(['sustain', 'kmeans']).default('sustain'))
     .option('--restarts <n>', 'k-means restarts (with --method kmeans)', intOption(1))
     .addOption(new Option('--jobs <n>', 'worker threads').argParser(jobsOption).default(defaultThreads(), 'all cores'))
@@ -212,9 +262,19 @@ Outputs in --out:
                 averaged over the posterior samples.
 Same inputs and seed give byte-identical files whatever --jobs.
 
-Example:
+Longitudinal data (--time COLUMN): one row per visit, keyed by subject_id and session, with a time
+column (e.g. years). Each subject has one subtype; its visits' stages never decrease (a subject's
+likelihood sums over its non-decreasing stage paths; see docs/longitudinal.md). subjects.csv keeps
+one row per visit, grouped by subject in time order: the subject's subtype columns on every row,
+ml_stage along the most probable non-decreasing path, then the time column, expected_stage,
+progression_rate (stages per unit of time between the first and last visit) and prob_stage_0..N.
+A subject with one visit is an ordinary cross-sectional row. Two visits of a subject at the same
+time, a missing time or a session given twice is an error naming the subject and line.
+
+Examples:
   ms-subtype fit --data z.csv --zvals 1,2,3 --zmax 5 --max-subtypes 3 --startpoints 25 \\
-                 --mcmc 100000 --seed 1 --out fit/`,
+                 --mcmc 100000 --seed 1 --out fit/
+  ms-subtype fit --data visits.csv --time years --max-subtypes 3 --seed 1 --out fit/`,
     )
     .action(async (o: FitFlags) => fitCommand(o));
 
@@ -225,6 +285,8 @@ Example:
     .requiredOption('--data <file>', 'z-score table with a column for every biomarker of the model (matched by name)')
     .requiredOption('--out <file>', 'subjects.csv to write')
     .option('--subtypes <K>', 'which fit of the model to use (default: the largest K)', intOption(1, 20))
+    .option('--time <column>', 'longitudinal data: the visit time column (default: the one the model was fitted with, if any)')
+    .option('--history <file>', 'earlier visits of known subjects (a z table with session and time): their new visits are staged along the whole path; only the new rows are written')
     .addOption(new Option('--jobs <n>', 'worker threads (blocks of subjects; same result for any number)').argParser(jobsOption).default(defaultThreads(), 'all cores'))
     .addHelpText(
       'after',
@@ -238,8 +300,15 @@ data gives the same subjects.csv as fit wrote.
 
 Output columns: subject_id, ml_subtype, prob_ml_subtype, ml_stage, prob_ml_stage, prob_subtype_0..K-1.
 
-Example:
-  ms-subtype assign --model fit/model.json --data new-z.csv --out new-subjects.csv`,
+Longitudinal (a model fitted with --time, data with that column, or --time given): rows are visits
+(subject_id, session, time); output as fit's longitudinal subjects.csv. With --history FILE (earlier
+visits, e.g. the training table), a new visit of a known subject is assigned together with that
+subject's earlier visits (same subtype evidence, stage not below the earlier ones); only the rows
+of --data are written.
+
+Examples:
+  ms-subtype assign --model fit/model.json --data new-z.csv --out new-subjects.csv
+  ms-subtype assign --model fit/model.json --data new-visits.csv --history visits.csv --out new.csv`,
     )
     .action(async (o: AssignFlags) => assignCommand(o));
 
@@ -255,6 +324,9 @@ Example:
     .option('--fractions <list>', 'subtype fractions (default proportional to K+1, K, ..., 2)', numberListOption)
     .option('--control-fraction <p>', 'share of subjects at stage 0', floatOption(0, 1), 0.25)
     .option('--seed <n>', 'random seed', intOption(-(2 ** 52), 2 ** 52), 1)
+    .option('--visits <range>', 'longitudinal: visits per subject, a count or lo..hi (e.g. 2..4)', parseVisitRangeOption)
+    .option('--interval <years>', 'longitudinal: years between visits', floatOption(1e-9), 1)
+    .option('--rate <stages>', 'longitudinal: mean progression rate, stages per year (per subject log-normal around it)', floatOption(0), 1)
     .addHelpText(
       'after',
       `
@@ -265,8 +337,14 @@ Each subtype gets a random event sequence (thresholds of a biomarker in order); 
 Outputs: z.csv (subject_id, b01..), truth.csv (subject_id, true_subtype, true_stage),
 truth-model.json (sequences as [biomarker, z], fractions, thresholds).
 
-Example:
-  ms-subtype simulate --subjects 500 --biomarkers 6 --subtypes 2 --zvals 1,2,3 --zmax 5 --seed 1 --out sim/`,
+Longitudinal (--visits): each subject gets 2..4 (say) visits --interval years apart; its stage
+moves from a baseline (as above) at its own rate (log-normal around --rate stages per year), never
+backwards. z.csv then has session (ses-1, ses-2, ...) and years columns, truth.csv one row per
+visit with the subject's true_subtype, the visit's true_stage and the subject's true_rate.
+
+Examples:
+  ms-subtype simulate --subjects 500 --biomarkers 6 --subtypes 2 --zvals 1,2,3 --zmax 5 --seed 1 --out sim/
+  ms-subtype simulate --subjects 400 --subtypes 3 --visits 2..4 --interval 1 --rate 1 --seed 1 --out long/`,
     )
     .action((o: SimFlags) => simulateCommand(o));
 }

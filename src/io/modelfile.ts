@@ -20,8 +20,8 @@ const base = {
   }),
   toolVersion: z.string(),
   biomarkers: z.array(z.string()).min(1),
-  settings: z.looseObject({ seed: z.number().int() }),
-  training: z.looseObject({ subjects: z.number().int().nonnegative(), dataSha256: z.string().optional(), dataFile: z.string().optional() }),
+  settings: z.looseObject({ seed: z.number().int(), time: z.string().min(1).optional() }),
+  training: z.looseObject({ subjects: z.number().int().nonnegative(), visits: z.number().int().nonnegative().optional(), dataSha256: z.string().optional(), dataFile: z.string().optional() }),
 };
 
 const sustainFit = z.object({

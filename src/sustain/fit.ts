@@ -23,6 +23,9 @@ import type { EmTaskResult, FitTask, McmcTaskResult } from './tasks.js';
 import { checkThresholds } from './thresholds.js';
 import type { NamedEvent, SustainFit, SustainModelFile, Thresholds, ZTable } from './types.js';
 import { ZscoreModel } from './zscore.js';
+import { longitudinalLogLikelihoods } from './longitudinal/likelihood.js';
+import { LongitudinalTables } from './longitudinal/tables.js';
+import { startsOf } from './longitudinal/visits.js';
 
 export interface FitOptions {
   maxSubtypes: number;
@@ -65,6 +68,11 @@ const MCMC_UNIT = 1000;
 
 export interface FitExtras {
   onProgress?: (p: FitProgress) => void;
+  /**
+   * Longitudinal data: the rows are visits grouped by subject in time order, visits[j] of subject j
+   * (see longitudinal/visits.ts); `timeColumn` is recorded in the model's settings.
+   */
+  longitudinal?: { visits: Int32Array; timeColumn: string };
   /** recorded in the model file's training block */
   dataFile?: string;
   dataSha256?: string;
@@ -124,11 +132,17 @@ export async function fitSustain(data: ZTable, thresholds: Thresholds, opts: Par
   if (data.values.length !== M * B) throw new Error(`ZTable has ${data.values.length} values for ${M} x ${B}`);
   checkThresholds(thresholds, data.biomarkers);
   checkRows(data);
-  if (M < 2) throw new UserError(`fitting needs at least 2 subjects, the data has ${M}`);
+  const lon = opts.longitudinal;
+  const visits = lon?.visits;
+  const starts = visits === undefined ? null : startsOf(visits);
+  if (starts !== null && starts[starts.length - 1] !== M) throw new Error(`longitudinal layout covers ${starts[starts.length - 1]} rows, data has ${M}`);
+  // units: subjects (a longitudinal subject is all its visits)
+  const J = visits === undefined ? M : visits.length;
+  if (J < 2) throw new UserError(`fitting needs at least 2 subjects, the data has ${J}`);
   const model = new ZscoreModel(thresholds);
   const prepared = model.prepare(data.values, M);
   const em = { maxIterations: o.emMaxIterations, tolerance: o.emTolerance };
-  const base = { thresholds, em };
+  const base = { thresholds, em, ...(visits !== undefined ? { visits } : {}) };
   const root = Rng.fromSeed(o.seed);
   const url = workerUrl();
   const progress = opts.onProgress ?? (() => {});
@@ -164,28 +178,44 @@ export async function fitSustain(data: ZTable, thresholds: Thresholds, opts: Par
     // K -> K + 1
     for (let K = 2; K <= o.maxSubtypes; K++) {
       const prev = emFits[K - 2]!.result;
-      const mix = new MixtureTables(model, prepared, prev.sequences.map((s) => Int32Array.from(s)));
-      const cluster = new Int32Array(M);
-      for (let i = 0; i < M; i++) {
-        let bs = 0;
-        let bv = -Infinity;
-        for (let s = 0; s < K - 1; s++) {
-          const v = prev.fractions[s]! * mix.subs[s]!.T[i]!;
-          if (v > bv) {
-            bv = v;
-            bs = s;
+      const seqs = prev.sequences.map((s) => Int32Array.from(s));
+      const cluster = new Int32Array(J);
+      if (starts !== null) {
+        const mix = new LongitudinalTables(model, prepared, seqs, starts);
+        for (let j = 0; j < J; j++) cluster[j] = mix.bestSubtype(j, prev.fractions);
+      } else {
+        const mix = new MixtureTables(model, prepared, seqs);
+        for (let i = 0; i < M; i++) {
+          let bs = 0;
+          let bv = -Infinity;
+          for (let s = 0; s < K - 1; s++) {
+            const v = prev.fractions[s]! * mix.subs[s]!.T[i]!;
+            if (v > bv) {
+              bv = v;
+              bs = s;
+            }
           }
+          cluster[i] = bs;
         }
-        cluster[i] = bs;
       }
       const clusters: number[] = [];
       const rowsOf: number[][] = [];
+      const visitsOf: number[][] = [];
       for (let c = 0; c < K - 1; c++) {
         const rows: number[] = [];
-        for (let i = 0; i < M; i++) if (cluster[i] === c) rows.push(i);
-        if (rows.length > 1) {
+        const vs: number[] = [];
+        for (let j = 0; j < J; j++) {
+          if (cluster[j] !== c) continue;
+          if (starts === null) rows.push(j);
+          else {
+            for (let r = starts[j]!; r < starts[j + 1]!; r++) rows.push(r);
+            vs.push(visits![j]!);
+          }
+        }
+        if ((starts === null ? rows.length : vs.length) > 1) {
           clusters.push(c);
           rowsOf.push(rows);
+          visitsOf.push(vs);
         }
       }
       if (clusters.length === 0) throw new UserError(`cannot fit ${K} subtypes: no subtype of the ${K - 1}-subtype model has more than one subject`);
@@ -195,7 +225,8 @@ export async function fitSustain(data: ZTable, thresholds: Thresholds, opts: Par
         const rows = rowsOf[q]!;
         const values = new Float64Array(rows.length * B);
         rows.forEach((i, r) => values.set(data.values.subarray(i * B, i * B + B), r * B));
-        for (const rng of batchStreams(root, o.startpoints)) splitTasks.push({ kind: 'split', ...base, values, M: rows.length, rng });
+        const sub = starts === null ? {} : { visits: Int32Array.from(visitsOf[q]!) };
+        for (const rng of batchStreams(root, o.startpoints)) splitTasks.push({ kind: 'split', ...base, ...sub, values, M: rows.length, rng });
       });
       const splits = await run<EmTaskResult>(splitTasks, 'split', K);
       const mixTasks: FitTask[] = [];
@@ -248,9 +279,10 @@ export async function fitSustain(data: ZTable, thresholds: Thresholds, opts: Par
       for (const c of channels) c.port1.close();
     }
     const events = namedEvents(data.biomarkers, thresholds);
-    const fits: SustainFit[] = emFits.map((f, q) => buildFit(model, prepared, events, f.result, f.startPoints, chains[q]!));
+    const fits: SustainFit[] = emFits.map((f, q) => buildFit(model, prepared, starts, events, f.result, f.startPoints, chains[q]!));
     progress({ phase: 'done', subtypes: o.maxSubtypes, done: total, total, bestLogLik: best });
-    const training: SustainModelFile['training'] = { subjects: M };
+    const training: SustainModelFile['training'] = { subjects: J };
+    if (starts !== null) training.visits = M;
     if (opts.dataSha256 !== undefined) training.dataSha256 = opts.dataSha256;
     if (opts.dataFile !== undefined) training.dataFile = opts.dataFile;
     return {
@@ -272,6 +304,7 @@ export async function fitSustain(data: ZTable, thresholds: Thresholds, opts: Par
         samplesKept: o.samplesKept,
         emMaxIterations: o.emMaxIterations,
         emTolerance: o.emTolerance,
+        ...(lon !== undefined ? { time: lon.timeColumn } : {}),
       },
       training,
       fits,
@@ -281,7 +314,7 @@ export async function fitSustain(data: ZTable, thresholds: Thresholds, opts: Par
   }
 }
 
-function buildFit(model: ZscoreModel, prepared: ReturnType<ZscoreModel['prepare']>, events: NamedEvent[], em: EmTaskResult, startPoints: number[], chain: McmcTaskResult): SustainFit {
+function buildFit(model: ZscoreModel, prepared: ReturnType<ZscoreModel['prepare']>, starts: Int32Array | null, events: NamedEvent[], em: EmTaskResult, startPoints: number[], chain: McmcTaskResult): SustainFit {
   const K = em.sequences.length;
   // The ML model: the EM optimum, unless the chain found a strictly better one.
   // (a margin, so the EM model seen again by the chain, up to rounding, does not count as better)
@@ -290,7 +323,7 @@ function buildFit(model: ZscoreModel, prepared: ReturnType<ZscoreModel['prepare'
   const order = Array.from({ length: K }, (_, s) => s).sort((a, b) => chain.meanFractions[b]! - chain.meanFractions[a]! || a - b);
   const seqs = order.map((s) => ml.sequences[s]!);
   const fr = order.map((s) => ml.fractions[s]!);
-  const per = subjectLogLikelihoodsPrepared(model, prepared, seqs, fr);
+  const per = starts === null ? subjectLogLikelihoodsPrepared(model, prepared, seqs, fr) : longitudinalLogLikelihoods(model, prepared, starts, seqs, fr);
   let ll = 0;
   for (let i = 0; i < per.length; i++) ll += per[i]!;
   return {

@@ -10,12 +10,20 @@ import { MixtureTables } from './state.js';
 import type { Assignment, SustainModelFile, Thresholds, ZTable } from './types.js';
 import { assignSubjects } from './staging.js';
 import { ZscoreModel, type ZData } from './zscore.js';
+import { assignLongitudinal } from './longitudinal/assign.js';
+import { LongitudinalTables } from './longitudinal/tables.js';
+import { startsOf } from './longitudinal/visits.js';
 
 interface TaskBase {
   thresholds: Thresholds;
   /** row-major M x B, NaN = missing */
   values: Float64Array;
   M: number;
+  /**
+   * Longitudinal data: visits per subject (rows grouped by subject, in time order); a subject's
+   * total is then the sum over its non-decreasing stage paths (longitudinal/tables.ts).
+   */
+  visits?: Int32Array;
   rng: number[];
   em: EmOptions;
 }
@@ -48,6 +56,8 @@ export interface AssignTask {
   model: SustainModelFile;
   data: ZTable;
   subtypes?: number;
+  /** longitudinal data: subject j's rows start[j] .. start[j+1] - 1, and each row's time */
+  longitudinal?: { start: Int32Array; times: Float64Array };
 }
 export type FitTask = SingleTask | SplitTask | MixtureTask | McmcTask | AssignTask;
 
@@ -63,20 +73,28 @@ function setup(t: TaskBase): { model: ZscoreModel; data: ZData; rng: Rng } {
   return { model, data: model.prepare(t.values, t.M), rng: Rng.fromState(t.rng) };
 }
 
-function em(model: ZscoreModel, data: ZData, seqs: Int32Array[], f: number[], rng: Rng, opts: EmOptions): EmTaskResult {
-  const mix = new MixtureTables(model, data, seqs);
+/** The mixture tables for a task's data: per-subject totals over visits when it is longitudinal. */
+function tablesFor(model: ZscoreModel, data: ZData, seqs: Int32Array[], visits: Int32Array | undefined): MixtureTables<ZData> {
+  return visits === undefined ? new MixtureTables(model, data, seqs) : new LongitudinalTables(model, data, seqs, startsOf(visits));
+}
+
+function em(model: ZscoreModel, data: ZData, seqs: Int32Array[], f: number[], rng: Rng, opts: EmOptions, visits?: Int32Array): EmTaskResult {
+  const mix = tablesFor(model, data, seqs, visits);
   const r = performEm(mix, f, rng, opts);
   return { sequences: r.sequences.map((s) => Array.from(s)), fractions: Array.from(r.fractions), logLik: r.logLik, sweeps: r.sweeps };
 }
 
 export function runSingle(t: SingleTask): EmTaskResult {
   const { model, data, rng } = setup(t);
-  return em(model, data, [model.randomSequence(rng)], [1], rng, t.em ?? EM_DEFAULTS);
+  return em(model, data, [model.randomSequence(rng)], [1], rng, t.em ?? EM_DEFAULTS, t.visits);
 }
 
 export function runSplit(t: SplitTask): EmTaskResult {
   const { model, data, rng } = setup(t);
-  const M = t.M;
+  // longitudinal: split subjects (all of a subject's visits go to one half), never visits
+  const visits = t.visits;
+  const starts = visits === undefined ? null : startsOf(visits);
+  const M = visits === undefined ? t.M : visits.length;
   const group = new Uint8Array(M);
   for (;;) {
     let n1 = 0;
@@ -89,24 +107,32 @@ export function runSplit(t: SplitTask): EmTaskResult {
   const init: Int32Array[] = [];
   for (let g = 0; g < 2; g++) {
     const rows: number[] = [];
-    for (let i = 0; i < M; i++) if (group[i] === g) rows.push(i);
+    const counts: number[] = [];
+    for (let i = 0; i < M; i++) {
+      if (group[i] !== g) continue;
+      if (starts === null) rows.push(i);
+      else {
+        for (let r = starts[i]!; r < starts[i + 1]!; r++) rows.push(r);
+        counts.push(visits![i]!);
+      }
+    }
     const sub = model.subset(data, rows);
-    const r = em(model, sub, [model.randomSequence(rng)], [1], rng, t.em);
+    const r = em(model, sub, [model.randomSequence(rng)], [1], rng, t.em, starts === null ? undefined : Int32Array.from(counts));
     init.push(Int32Array.from(r.sequences[0]!));
   }
-  return em(model, data, init, [0.5, 0.5], rng, t.em);
+  return em(model, data, init, [0.5, 0.5], rng, t.em, visits);
 }
 
 export function runMixture(t: MixtureTask): EmTaskResult {
   const { model, data, rng } = setup(t);
-  return em(model, data, t.sequences.map((s) => Int32Array.from(s)), t.fractions, rng, t.em);
+  return em(model, data, t.sequences.map((s) => Int32Array.from(s)), t.fractions, rng, t.em, t.visits);
 }
 
 export type McmcTaskResult = ReturnType<typeof runMcmc> extends infer R ? Omit<R, 'positionSd' | 'fractionSd'> : never;
 
 export function runMcmcTask(t: McmcTask): McmcTaskResult {
   const { model, data, rng } = setup(t);
-  const mix = new MixtureTables(model, data, t.sequences.map((s) => Int32Array.from(s)));
+  const mix = tablesFor(model, data, t.sequences.map((s) => Int32Array.from(s)), t.visits);
   const port = t.progress;
   const tune = t.mcmc.tuneIterations;
   const r = runMcmc(mix, t.fractions, rng, t.mcmc, (phase, iteration, best) => {
@@ -122,7 +148,7 @@ export function runMcmcTask(t: McmcTask): McmcTaskResult {
 export function runTask(t: FitTask): EmTaskResult | McmcTaskResult | Assignment {
   switch (t.kind) {
     case 'assign':
-      return assignSubjects(t.model, t.data, t.subtypes);
+      return t.longitudinal ? assignLongitudinal(t.model, t.data, t.longitudinal.start, t.longitudinal.times, t.subtypes) : assignSubjects(t.model, t.data, t.subtypes);
     case 'single':
       return runSingle(t);
     case 'split':

@@ -61,7 +61,8 @@ interface ModelFileBase {
   toolVersion: string;
   biomarkers: string[];
   settings: Record<string, unknown> & { seed: number };
-  training: { subjects: number; dataSha256?: string; dataFile?: string };
+  /** subjects: fitted subjects; visits: their rows when the fit is longitudinal (settings.time names the time column) */
+  training: { subjects: number; visits?: number; dataSha256?: string; dataFile?: string };
 }
 
 export interface SustainModelFile extends ModelFileBase {

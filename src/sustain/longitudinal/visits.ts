@@ -8,6 +8,7 @@
  * given twice) is an error naming the file, the subject and the line.
  */
 import { UserError } from '../../common/errors.js';
+import type { ZTable } from '../types.js';
 
 export interface VisitLayout {
   /** input row of each grouped row */
@@ -28,6 +29,8 @@ export interface GroupVisitsOptions {
   timeColumn: string;
   /** 1-based file line of each input row (default: row + 2, a header line then one line per row) */
   lines?: ArrayLike<number>;
+  /** how an earlier clashing row is named in a message (default "line N"; e.g. a row of another file) */
+  describe?: (row: number) => string;
 }
 
 /**
@@ -38,6 +41,7 @@ export function groupVisits(ids: readonly string[], sessions: readonly string[],
   const n = ids.length;
   if (sessions.length !== n || times.length !== n) throw new Error('groupVisits: columns of different lengths');
   const lineOf = (r: number) => (opts.lines ? opts.lines[r]! : r + 2);
+  const other = (r: number) => (opts.describe ? opts.describe(r) : `line ${lineOf(r)}`);
   const where = (r: number, field?: string) => ({ ...(opts.file !== undefined ? { file: opts.file } : {}), line: lineOf(r), subject: ids[r]!, ...(field ? { field } : {}) });
   const t = new Float64Array(n);
   for (let r = 0; r < n; r++) {
@@ -67,7 +71,7 @@ export function groupVisits(ids: readonly string[], sessions: readonly string[],
     const seen = new Map<string, number>();
     for (const r of rows) {
       const prev = seen.get(sessions[r]!);
-      if (prev !== undefined) throw new UserError(`session "${sessions[r]}" appears twice for this subject (also on line ${lineOf(prev)})`, where(r, 'session'));
+      if (prev !== undefined) throw new UserError(`session "${sessions[r]}" appears twice for this subject (also on ${other(prev)})`, where(r, 'session'));
       seen.set(sessions[r]!, r);
     }
     // stable: equal times are caught next, so the sort order between them never matters
@@ -77,7 +81,7 @@ export function groupVisits(ids: readonly string[], sessions: readonly string[],
       const b = rows[p]!;
       if (t[a] === t[b]) {
         const [early, late] = a < b ? [a, b] : [b, a];
-        throw new UserError(`two visits at the same time ${t[a]} (also on line ${lineOf(early)})`, where(late, opts.timeColumn));
+        throw new UserError(`two visits at the same time ${t[a]} (also on ${other(early)})`, where(late, opts.timeColumn));
       }
     }
     start[j] = q;
@@ -112,4 +116,36 @@ export function reorderRows(values: Float64Array, w: number, order: Int32Array):
   const out = new Float64Array(order.length * w);
   for (let g = 0; g < order.length; g++) out.set(values.subarray(order[g]! * w, order[g]! * w + w), g * w);
   return out;
+}
+
+/** A z table whose rows are visits grouped by subject in time order, with its layout. */
+export interface GroupedTable {
+  table: ZTable;
+  layout: VisitLayout;
+  /** 1-based file line of each grouped row */
+  lines: number[];
+}
+
+/**
+ * Group a z table read from `file` by subject and time: needs carried `session` and `timeColumn`
+ * columns. `lines` are the file lines of the table's rows (default: row + 2).
+ */
+export function groupTable(table: ZTable, timeColumn: string, opts: { file?: string; lines?: ArrayLike<number>; describe?: (row: number) => string } = {}): GroupedTable {
+  const where = opts.file !== undefined ? { file: opts.file } : {};
+  const carried = table.carried ?? {};
+  const times = carried[timeColumn];
+  if (times === undefined) throw new UserError(`missing time column "${timeColumn}" (columns besides the biomarkers: ${Object.keys(carried).join(', ') || 'none'})`, { ...where, field: timeColumn });
+  const sessions = carried['session'];
+  if (sessions === undefined) throw new UserError('missing column "session": longitudinal data has one row per visit, keyed by subject_id and session', { ...where, field: 'session' });
+  const layout = groupVisits(table.subjects, sessions, times, { ...where, timeColumn, ...(opts.lines ? { lines: opts.lines } : {}), ...(opts.describe ? { describe: opts.describe } : {}) });
+  const { order } = layout;
+  const B = table.biomarkers.length;
+  const grouped: ZTable = {
+    subjects: Array.from(order, (r) => table.subjects[r]!),
+    biomarkers: table.biomarkers,
+    values: reorderRows(table.values, B, order),
+    carried: Object.fromEntries(Object.entries(carried).map(([c, v]) => [c, Array.from(order, (r) => v[r]!)])),
+  };
+  const lines = Array.from(order, (r) => (opts.lines ? opts.lines[r]! : r + 2));
+  return { table: grouped, layout, lines };
 }
