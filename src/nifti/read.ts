@@ -1,57 +1,20 @@
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { constants as zc, gunzipSync } from 'node:zlib';
+import { existsSync } from 'node:fs';
 import { UserError } from '../common/errors.js';
+import { withSource } from './source.js';
 import { effectiveScaling, NIFTI1_SIZE, NIFTI2_SIZE, parseNiftiHeader, sniffNifti } from './header.js';
 import { looksLikeMgh, MGH_DATA_OFFSET, parseMghHeader } from './mgh.js';
 import { applyScaling, dtypeBytes, LABEL_DEFAULTS, toLabels, voxelView, type LabelOptions } from './decode.js';
 import { parseEmbeddedLabels } from './labels.js';
 import type { LabelMap, NiftiHeader, NiftiImage } from './types.js';
 
-/**
- * File-level reading: gzip detection by magic bytes (node:zlib, native), .hdr/.img pairs,
- * .nii/.nii.gz (NIfTI-1 and -2) and FreeSurfer .mgh/.mgz, then the refusals every reader applies
- * (more than one volume, truncated data). Header parsing lives in header.ts / mgh.ts.
- */
-
-const GZ0 = 0x1f, GZ1 = 0x8b;
-
-export function isGzip(bytes: Uint8Array): boolean {
-  return bytes.length >= 2 && bytes[0] === GZ0 && bytes[1] === GZ1;
-}
+export { isGzip } from './source.js';
 
 /**
- * The gzip trailer's ISIZE (uncompressed size mod 2^32) sizes zlib's output chunk, so a volume
- * inflates into one buffer instead of many 16 KiB chunks joined at the end: about half the CPU
- * time and half the temporary memory. It is only a hint: a wrong value (multi-member files,
- * > 4 GiB) still decompresses correctly.
+ * File-level reading: .hdr/.img pairs, .nii/.nii.gz (NIfTI-1 and -2) and FreeSurfer .mgh/.mgz,
+ * then the refusals every reader applies (more than one volume, truncated data). Bytes come from
+ * source.ts, which reads (and inflates) only what the header declares; header parsing lives in
+ * header.ts / mgh.ts.
  */
-function inflateChunkSize(bytes: Uint8Array): number {
-  const n = bytes.length;
-  if (n < 18) return 64 * 1024;
-  const isize = (bytes[n - 4]! | (bytes[n - 3]! << 8) | (bytes[n - 2]! << 16) | (bytes[n - 1]! << 24)) >>> 0;
-  return Math.min(Math.max(isize, 64 * 1024), 1 << 30);
-}
-
-function gunzip(bytes: Uint8Array, file: string): Uint8Array {
-  try {
-    return gunzipSync(bytes, { chunkSize: inflateChunkSize(bytes) });
-  } catch (e) {
-    const msg = (e as Error).message;
-    const why = /unexpected end/i.test(msg) ? 'truncated gzip data' : 'corrupt gzip data';
-    throw new UserError(`${why} (${msg})`, { file });
-  }
-}
-
-function readBytes(file: string): Uint8Array {
-  if (!existsSync(file)) throw new UserError('file not found', { file });
-  let raw: Uint8Array;
-  try {
-    raw = readFileSync(file);
-  } catch (e) {
-    throw new UserError(`cannot read: ${(e as Error).message}`, { file });
-  }
-  return isGzip(raw) ? gunzip(raw, file) : raw;
-}
 
 type Kind = 'nifti' | 'hdr' | 'img' | 'mgh';
 
@@ -98,33 +61,42 @@ function load(file: string): Loaded {
   const kind = kindOf(file);
   if (kind === 'hdr' || kind === 'img') {
     const { hdr, imgCandidates } = pairFiles(file);
-    const headerBytes = readBytes(hdr);
+    const headerBytes = withSource(hdr, (s) => s.head());
     const header = parseNiftiHeader(headerBytes, hdr);
     if (!header.pair) {
       throw new UserError(`magic = "${header.magic}": a single-file NIfTI header in a .hdr file (a pair's header says "ni${header.version}")`, { file: hdr });
     }
     const img = imgCandidates.find((c) => existsSync(c));
     if (img === undefined) throw new UserError(`missing image file ${imgCandidates[0]} (the .hdr holds only the header; its voxel data belongs in the .img)`, { file: hdr });
-    return { file, header, headerBytes, dataBytes: readBytes(img), dataFile: img };
+    const d = declared(header, file);
+    return { file, header, headerBytes, dataBytes: withSource(img, (s) => s.content(d.need, d.what)), dataFile: img };
   }
-  const bytes = readBytes(file);
-  const header = parseAny(bytes, file, kind);
-  if (header.pair) {
-    throw new UserError(`magic = "${header.magic}": the header of a .hdr/.img pair, but this file is not a .hdr`, { file });
+  return withSource(file, (s) => {
+    const header = parseAny(s.head(), file, kind);
+    if (header.pair) {
+      throw new UserError(`magic = "${header.magic}": the header of a .hdr/.img pair, but this file is not a .hdr`, { file });
+    }
+    const d = declared(header, file);
+    const bytes = s.content(d.need, d.what);
+    return { file, header, headerBytes: bytes, dataBytes: bytes, dataFile: file };
+  });
+}
+
+/** The single volume's grid and how many bytes (from the file's start) hold it; 4D images are refused here, before any voxel is read. */
+function declared(h: NiftiHeader, file: string) {
+  if (h.volumes > 1) {
+    const field = h.format === 'mgh' ? `nframes = ${h.volumes}` : `dim[0] = ${h.dim[0]}, dim[4] = ${h.dim[4]}`;
+    throw new UserError(`${field}: a 4D image with ${h.volumes} volumes; expected one 3D volume`, { file });
   }
-  return { file, header, headerBytes: bytes, dataBytes: bytes, dataFile: file };
+  const dims: [number, number, number] = [h.shape[0] ?? 1, h.shape[1] ?? 1, h.shape[2] ?? 1];
+  const n = dims[0] * dims[1] * dims[2];
+  return { dims, n, need: h.voxOffset + n * dtypeBytes(h.dtype), what: `${dims.join('x')} ${h.dtype} voxels from byte ${h.voxOffset}` };
 }
 
 /** Refusals shared by every reader, then the voxel data of the single volume. */
 function voxelsOf(l: Loaded) {
   const h = l.header;
-  if (h.volumes > 1) {
-    const field = h.format === 'mgh' ? `nframes = ${h.volumes}` : `dim[0] = ${h.dim[0]}, dim[4] = ${h.dim[4]}`;
-    throw new UserError(`${field}: a 4D image with ${h.volumes} volumes; expected one 3D volume`, { file: l.file });
-  }
-  const dims: [number, number, number] = [h.shape[0] ?? 1, h.shape[1] ?? 1, h.shape[2] ?? 1];
-  const n = dims[0] * dims[1] * dims[2];
-  const need = h.voxOffset + n * dtypeBytes(h.dtype);
+  const { dims, n, need } = declared(h, l.file);
   if (l.dataBytes.length < need) {
     const offName = h.format === 'mgh' ? `byte ${MGH_DATA_OFFSET}` : `vox_offset ${h.voxOffset}`;
     throw new UserError(
@@ -186,33 +158,13 @@ function embeddedNames(l: Loaded): Map<number, string> {
   return parseEmbeddedLabels(l.headerBytes.subarray(start, h.voxOffset));
 }
 
-/** How many compressed bytes to inflate for a header-only read (a header plus MRIcron text fits easily). */
-const HEADER_PREFIX = 64 * 1024;
-
 /**
- * The parsed header alone, without decoding (or for .gz, inflating) the voxel data: reads the first
- * 64 KiB and inflates what it can. For checking grids and sizes before committing to a full read.
+ * The parsed header alone, without decoding (or for .gz, inflating) the voxel data: inflates the
+ * first 64 KiB. For checking grids and sizes before committing to a full read.
  */
 export function readHeader(file: string): NiftiHeader {
   const kind = kindOf(file);
   const hdrFile = kind === 'hdr' || kind === 'img' ? pairFiles(file).hdr : file;
-  if (!existsSync(hdrFile)) throw new UserError('file not found', { file: hdrFile });
-  const fd = openSync(hdrFile, 'r');
-  let prefix: Uint8Array;
-  try {
-    const len = Math.min(HEADER_PREFIX, statSync(hdrFile).size);
-    prefix = new Uint8Array(len);
-    readSync(fd, prefix, 0, len, 0);
-  } finally {
-    closeSync(fd);
-  }
-  let bytes = prefix;
-  if (isGzip(prefix)) {
-    try {
-      bytes = gunzipSync(prefix, { finishFlush: zc.Z_SYNC_FLUSH });
-    } catch (e) {
-      throw new UserError(`corrupt gzip data (${(e as Error).message})`, { file: hdrFile });
-    }
-  }
+  const bytes = withSource(hdrFile, (s) => s.head());
   return kind === 'hdr' || kind === 'img' ? parseNiftiHeader(bytes, hdrFile) : parseAny(bytes, hdrFile, kind);
 }
