@@ -3,6 +3,7 @@ import { UserError } from '../common/errors.js';
 import { defaultThreads } from '../common/pool.js';
 import { sha256File } from '../io/hash.js';
 import { readZTable } from '../io/ztable.js';
+import { readLongitudinal } from './longitudinal.js';
 import { combineDirectory, CV_DEFAULTS, runCrossValidation, type CvOptions } from '../cv/run.js';
 import { writeCvOutputs } from '../cv/store.js';
 import type { CvResult } from '../cv/types.js';
@@ -29,6 +30,7 @@ interface CvFlags {
   minGain: number;
   seed: number;
   stratify?: string;
+  time?: string;
   model?: string;
   jobs: number;
   fold?: number | 'full';
@@ -61,6 +63,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'random seed (folds and every fit derive from it)', intOption(-(2 ** 52), 2 ** 52), CV_DEFAULTS.seed)
     .option('--min-gain <x>', 'recommendation: smallest gain per held-out subject (log-likelihood units) that counts', floatOption(0), RECOMMEND_DEFAULTS.minGainPerSubject)
     .option('--stratify <column>', 'balance the folds on this column of the data (e.g. diagnosis)')
+    .option('--time <column>', 'longitudinal data (session + this time column, as fit --time): folds hold out whole subjects, never single visits')
     .option('--model <file>', 'full-data model to match the folds to (default: fitted here with the same settings)')
     .addOption(new Option('--jobs <n>', 'worker threads').argParser(jobsOption).default(defaultThreads(), 'all cores'))
     .option('--fold <i>', 'run only fold i (1-based) or "full" (the full-data part) and write its part file', foldOption)
@@ -100,8 +103,9 @@ Examples:
       }
       if (flags.data === undefined) throw new UserError('--data is required (or --combine DIR)', { field: 'data' });
       if (flags.out === undefined) throw new UserError('--out is required', { field: 'out' });
-      const read = readZTable(flags.data, { biomarkers: flags.biomarkers, includeControls: flags.includeControls });
-      const data = read.table;
+      const readOpts = { biomarkers: flags.biomarkers, includeControls: flags.includeControls };
+      // longitudinal: grouped by subject in time order here, so bad visits are errors naming the line
+      const data = flags.time === undefined ? readZTable(flags.data, readOpts).table : readLongitudinal(flags.data, flags.time, readOpts).table;
       if (flags.stratify !== undefined && data.biomarkers.includes(flags.stratify)) {
         throw new UserError(`--stratify ${flags.stratify}: that column is read as a biomarker; name the biomarkers with --biomarkers`, {
           file: flags.data,
@@ -124,6 +128,7 @@ Examples:
       if (flags.samples !== undefined) opts.samplesKept = flags.samples;
       if (flags.mcmcTune !== undefined) opts.mcmcTuneIterations = flags.mcmcTune;
       if (flags.stratify !== undefined) opts.stratify = flags.stratify;
+      if (flags.time !== undefined) opts.time = flags.time;
       if (flags.fold !== undefined) opts.part = flags.fold;
       if (flags.model !== undefined) opts.model = { model: readSustainModel(flags.model), sha256: sha256File(flags.model), file: flags.model };
       const summary = await runCrossValidation(data, thresholds, flags.out, opts);

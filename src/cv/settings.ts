@@ -16,6 +16,8 @@ export type CvSettings = {
   /** null = the engine's default */
   mcmcTuneIterations: number | null;
   stratify: string | null;
+  /** longitudinal data: the time column (folds hold out whole subjects); absent for cross-sectional data */
+  time?: string;
   biomarkers: string[];
   zvals: number[][];
   zmax: number[];
@@ -55,6 +57,7 @@ export function makeSettings(
     samplesKept: s.samplesKept,
     mcmcTuneIterations: s.mcmcTuneIterations,
     stratify: s.stratify,
+    ...(s.time !== undefined ? { time: s.time } : {}),
     biomarkers: [...data.biomarkers],
     zvals: thresholds.zvals.map((z) => [...z]),
     zmax: [...thresholds.zmax],

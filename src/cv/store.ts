@@ -42,6 +42,7 @@ const settingsSchema = z.looseObject({
   samplesKept: z.number().int().nullable(),
   mcmcTuneIterations: z.number().int().nullable(),
   stratify: z.string().nullable(),
+  time: z.string().optional(),
   biomarkers: z.array(z.string()),
   zvals: z.array(z.array(num)),
   zmax: z.array(num),

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCliInProcess as runCli } from '../helpers/cli-inprocess.js';
 import { readTable } from '../../src/io/csv.js';
+import { subjectFolds } from '../../src/cv/run.js';
+import { startsOf } from '../../src/sustain/longitudinal/visits.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ms-longitudinal-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -125,5 +127,25 @@ describe('longitudinal data on the command line', () => {
     expect(r.stderr).toMatch(/missing column "session"/);
     const r2 = await runCli(['fit', '--data', join(sim, 'z.csv'), '--time', 'age', ...light, '--out', join(tmp, 'bad')]);
     expect(r2.stderr).toMatch(/missing time column "age"/);
+  });
+
+  it('cross-validates by subject: a subject\'s visits are never split between folds', async () => {
+    const start = startsOf([3, 1, 4, 2, 2, 3, 1, 2, 4, 2]);
+    const labels = Array.from({ length: start[10]! }, (_, r) => (r % 3 === 0 ? 'x' : 'y'));
+    const f = subjectFolds(start, 3, 5, labels);
+    const sizes = [0, 0, 0];
+    for (let j = 0; j < 10; j++) {
+      sizes[f[start[j]!]!]!++;
+      for (let r = start[j]!; r < start[j + 1]!; r++) expect(f[r]).toBe(f[start[j]!]);
+    }
+    // subjects dealt round-robin: fold sizes (in subjects) differ by at most one
+    expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+    const out = join(tmp, 'cv');
+    const r = await runCli(['cv', '--data', join(sim, 'z.csv'), '--time', 'years', '--zvals', '1,2', '--zmax', '4', '--folds', '2', '--max-subtypes', '2', '--startpoints', '2', '--mcmc', '300', '--mcmc-tune', '100', '--samples', '20', '--seed', '1', '--jobs', '1', '--quiet', '--out', out]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const cv = JSON.parse(readFileSync(join(out, 'cv.json'), 'utf8'));
+    expect(cv.settings.time).toBe('years');
+    expect(cv.table.map((k: { cvic: number }) => Number.isFinite(k.cvic))).toEqual([true, true]);
   });
 });

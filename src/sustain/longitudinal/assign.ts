@@ -156,3 +156,31 @@ export function assignLongitudinal(model: SustainModelFile, data: ZTable, start:
     rate,
   };
 }
+
+/**
+ * Per-subject log-likelihood of longitudinal `data` (rows grouped by subject, start) under each kept
+ * posterior sample of the K-subtype fit: out[sample * J + j] (for CVIC, per held-out subject).
+ */
+export function sampleLongitudinalLogLikelihoods(model: SustainModelFile, subtypes: number, data: ZTable, start: Int32Array): Float64Array {
+  const fit = fitFor(model, subtypes);
+  const zm = new ZscoreModel(modelThresholds(model));
+  const M = data.subjects.length;
+  const J = start.length - 1;
+  const prepared = zm.prepare(alignData(model, data), M);
+  const samples = samplesOf(model, fit);
+  const { list, of } = distinctSamples(samples);
+  const n = samples.sequences.length;
+  const out = new Float64Array(n * J);
+  walkSamples<LongitudinalTables<ZData>>(
+    zm,
+    prepared,
+    list,
+    (d, _j, mix) => mix.unitLogLiks(d.fractions, out.subarray(d.first * J, d.first * J + J)),
+    (seqs) => new LongitudinalTables(zm, prepared, seqs, start),
+  );
+  for (let j = 0; j < n; j++) {
+    const first = list[of[j]!]!.first;
+    if (first !== j) out.copyWithin(j * J, first * J, first * J + J);
+  }
+  return out;
+}
