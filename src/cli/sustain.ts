@@ -116,7 +116,8 @@ async function fitCommand(o: FitFlags): Promise<void> {
   }
   const assignment = await assignAny(model, table, o.subtypes, o.jobs, lon);
   writeModelFile(modelPath, model);
-  writeSubjectsCsv(subjectsPath, assignment, table, lon ? longitudinalColumns(assignment as LongitudinalAssignment, lon, lon.timeColumn) : {});
+  const extra = lon ? longitudinalColumns(assignment as LongitudinalAssignment, lon, lon.timeColumn, await assignAny(model, table, assignment.subtypes, o.jobs)) : {};
+  writeSubjectsCsv(subjectsPath, assignment, table, extra);
   const lines = [`fitted ${lon ? `${lon.layout.subjects.length} subjects (${table.subjects.length} visits, longitudinal)` : `${table.subjects.length} subjects`} x ${table.biomarkers.length} biomarkers (${read.biomarkerSource})${read.excludedControls > 0 ? `, ${read.excludedControls} control rows left out` : ''} in ${((Date.now() - t0) / 1000).toFixed(1)} s`];
   for (const f of model.fits) {
     const extra = 'logLikelihood' in f ? `log-likelihood ${f.logLikelihood.toFixed(4)}` : `silhouette ${f.silhouette.toFixed(3)}`;
@@ -163,7 +164,7 @@ async function assignLongitudinalCommand(o: AssignFlags, model: ModelFile, next:
   const joined = o.history === undefined ? null : joinHistory(readLongitudinal(o.history, time, opts), next, time, o.data);
   const g = joined ? joined.grouped : next;
   const all = await assignAny(model, g.table, o.subtypes, o.jobs, g);
-  const cols = longitudinalColumns(all as LongitudinalAssignment, g, time);
+  const cols = longitudinalColumns(all as LongitudinalAssignment, g, time, await assignAny(model, g.table, all.subtypes, o.jobs));
   const out = joined ? selectRows(all, { session: g.table.carried!['session']!, ...cols }, joined.isNew) : { a: all, cols: { session: g.table.carried!['session']!, ...cols } };
   const { session, ...extra } = out.cols;
   writeSubjectsCsv(o.out, out.a, { subjects: out.a.subjects, biomarkers: [], values: new Float64Array(0), carried: { session: session! } }, extra);

@@ -35,6 +35,7 @@ import {
   type SubtypeLabel,
 } from './stats.js';
 import { subjectTableData } from './subject-table.js';
+import { longitudinalSection } from './longitudinal.js';
 import { REPORT_DEFAULTS, type ReportInputs, type ReportOptions, type ReportOutput } from './types.js';
 
 /** Everything computed before rendering, shared by the sections. */
@@ -391,9 +392,15 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
     kWhy = `CV recommends ${cv.recommendedSubtypes}`;
     notice = `<p class="note">Cross-validation recommends <b>${esc(cv.recommendedSubtypes)}</b> subtype(s), but this report shows <b>${esc(k)}</b> because the subject table was assigned with ${esc(k)}. For the recommended model run <code>ms-subtype assign --subtypes ${esc(cv.recommendedSubtypes)}</code> and report again.</p>`;
   }
+  const timeColumn = typeof model.settings['time'] === 'string' ? model.settings['time'] : undefined;
+  const overTime =
+    timeColumn === undefined
+      ? null
+      : await longitudinalSection({ assignment: a, carried: inputs.subjects.carried ?? {}, timeColumn, labels: c.labels, colours: opts.subtypeColours, nEvents: c.nEvents }, c.figures);
   const sections = [
     await positionalSection(c),
     await sizesSection(c),
+    ...(overTime !== null ? [overTime] : []),
     await cvSection(c),
     await kmeansSection(c),
     await cohortSection(c),
@@ -405,6 +412,7 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
     ['progression', 'Progression'],
     ['sizes', 'Sizes & stages'],
     ['confidence', 'Confidence'],
+    ...(overTime !== null ? [['longitudinal', 'Over time']] : []),
     ...(cv ? [['cv', 'How many subtypes?']] : []),
     ...(inputs.kmeans ? [['kmeans', 'k-means']] : []),
     ['cohort', 'Cohort'],

@@ -70,6 +70,15 @@ describe('longitudinal data on the command line', () => {
       expect(Number(q[col('ml_stage')])).toBeGreaterThanOrEqual(Number(p[col('ml_stage')]));
       expect(Number(q[col('progression_rate')])).toBeGreaterThanOrEqual(0);
     }
+    for (const c of ['cross_sectional_subtype', 'cross_sectional_stage']) expect(col(c)).toBeGreaterThan(0);
+    // the report's longitudinal section: stage over time, rates, the cross-sectional comparison
+    const rep = await runCli(['report', '--model', join(a, 'model.json'), '--subjects', join(a, 'subjects.csv'), '--out', join(tmp, 'report'), '--quiet']);
+    expect(rep.stderr).toBe('');
+    expect(rep.code).toBe(0);
+    const html = readFileSync(join(tmp, 'report', 'report.html'), 'utf8');
+    expect(html).toContain('<section id="longitudinal">');
+    expect(html).toMatch(/would switch subtype/);
+    for (const f of ['stage-over-time.svg', 'progression-rates.svg']) expect(readFileSync(join(tmp, 'report', 'figures', f), 'utf8')).toMatch(/^<svg/);
     const re = join(tmp, 're.csv');
     const r3 = await runCli(['assign', '--model', join(a, 'model.json'), '--data', join(sim, 'z.csv'), '--out', re]);
     expect(r3.code).toBe(0);
