@@ -3,7 +3,7 @@ import { UserError } from '../common/errors.js';
 import { defaultThreads } from '../common/pool.js';
 import { sha256File } from '../io/hash.js';
 import { readZTable } from '../io/ztable.js';
-import { readLongitudinal } from './longitudinal.js';
+import { readLongitudinal } from '../io/visits.js';
 import { combineDirectory, CV_DEFAULTS, runCrossValidation, type CvOptions } from '../cv/run.js';
 import { writeCvOutputs } from '../cv/store.js';
 import type { CvResult } from '../cv/types.js';

@@ -1,34 +1,17 @@
 /**
- * The longitudinal parts of `fit`, `assign` and `simulate` (--time, --history, --visits): reading
- * visit tables grouped by subject, subjects.csv's per-visit columns, the simulated cohort's files.
+ * The longitudinal parts of `assign` and `simulate` (--history, --visits): joining earlier visits
+ * with new ones, keeping the new rows, the simulated cohort's files.
  */
 import { join } from 'node:path';
 import { UserError } from '../common/errors.js';
 import { toolVersion } from '../common/version.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { writeCsvAtomic } from '../io/csv.js';
-import { readZTable, writeZTable, type ReadZTableOptions, type ZTableRead } from '../io/ztable.js';
-import type { LongitudinalAssignment } from '../sustain/longitudinal/assign.js';
+import { writeZTable } from '../io/ztable.js';
+import type { LongitudinalRead } from '../io/visits.js';
 import { simulateLongitudinal, type LongitudinalSimulateOptions } from '../sustain/longitudinal/simulate.js';
 import { groupTable, type GroupedTable } from '../sustain/longitudinal/visits.js';
 import type { Assignment, ZTable } from '../sustain/types.js';
-
-export interface LongitudinalRead extends GroupedTable {
-  read: ZTableRead;
-  timeColumn: string;
-}
-
-/** Read a z table of visits (session and time columns) and group it by subject in time order. */
-export function readLongitudinal(file: string, timeColumn: string, opts: ReadZTableOptions = {}): LongitudinalRead {
-  return groupRead(readZTable(file, { ...opts, exclude: [...(opts.exclude ?? []), timeColumn] }), timeColumn);
-}
-
-/** Group a table already read (with the time column excluded from the biomarkers). */
-export function groupRead(read: ZTableRead, timeColumn: string): LongitudinalRead {
-  const file = read.file;
-  if (read.table.biomarkers.includes(timeColumn)) throw new UserError(`the time column "${timeColumn}" cannot also be a biomarker`, { file, field: timeColumn });
-  return { ...groupTable(read.table, timeColumn, { file, lines: read.lines }), read, timeColumn };
-}
 
 /**
  * Earlier visits of known subjects (`--history`) joined with new visits: the rows of the new data's
@@ -69,25 +52,6 @@ export function joinHistory(history: LongitudinalRead, next: LongitudinalRead, t
   const isNew = new Uint8Array(rows);
   for (let g = 0; g < rows; g++) isNew[g] = grouped.layout.order[g]! >= keep.length ? 1 : 0;
   return { grouped, isNew };
-}
-
-/**
- * subjects.csv's longitudinal columns beside the usual ones: time, expected stage, rate, each
- * visit's cross-sectional subtype and stage under the same model (`cross`, for comparison), stage
- * probabilities.
- */
-export function longitudinalColumns(a: LongitudinalAssignment, g: GroupedTable, timeColumn: string, cross: Assignment): Record<string, string[]> {
-  const M = a.subjects.length;
-  const S = a.probStage!.length / M;
-  const out: Record<string, string[]> = {
-    [timeColumn]: g.table.carried![timeColumn]!,
-    expected_stage: Array.from(a.expectedStage, (v) => (Number.isNaN(v) ? '' : String(v))),
-    progression_rate: Array.from(a.rate, (v) => (Number.isNaN(v) ? '' : String(v))),
-    cross_sectional_subtype: Array.from(cross.mlSubtype, String),
-    cross_sectional_stage: Array.from(cross.mlStage, String),
-  };
-  for (let k = 0; k < S; k++) out[`prob_stage_${k}`] = Array.from({ length: M }, (_, r) => String(a.probStage![r * S + k]!));
-  return out;
 }
 
 /** Keep the rows flagged in `keep` of an assignment and its columns. */

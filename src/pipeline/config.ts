@@ -64,6 +64,8 @@ const fitSchema = z.strictObject({
   subtypes: pos.nullable(),
   /** include the controls in the fit (not advised: SuStaIn is fitted on patients) */
   includeControls: z.boolean(),
+  /** longitudinal data: the visit time column (rows keyed by subject and session; as fit --time); null = cross-sectional */
+  time: z.string().min(1).nullable(),
 });
 
 const cvSchema = z.strictObject({
@@ -137,6 +139,7 @@ export const DEFAULT_CONFIG: RunConfig = {
     samplesKept: null,
     subtypes: null,
     includeControls: false,
+    time: null,
   },
   cv: { enabled: true, folds: 10, startpoints: null, mcmc: 10000, mcmcTuneIterations: null, stratify: null },
   kmeans: { enabled: true, restarts: 10 },

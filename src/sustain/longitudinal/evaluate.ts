@@ -16,6 +16,8 @@ export interface Comparison {
   subjects: number;
   visits: number;
   ari: { cross: number; majority: number; longitudinal: number };
+  /** the same over patients' visits only (the simulation's controls stay at stage 0: their subtype has no effect on their data) */
+  ariPatients: { cross: number; majority: number; longitudinal: number };
   stage: { cross: { exact: number; mae: number }; longitudinal: { exact: number; mae: number } };
   cross: Consistency;
   longitudinal: Consistency;
@@ -40,13 +42,22 @@ export async function compareOnSimulation(sim: LongitudinalSimulateOptions, fit:
   const tl = (performance.now() - t0) / 1000;
   const ac = assignSubjects(mc, data, K);
   const al = assignLongitudinal(ml, data, start, times, K);
+  const maj = majorityVote(start, ac.mlSubtype, ac.probMlSubtype, K);
+  const patient: number[] = [];
+  for (let g = 0; g < order.length; g++) if (c.truth.rate[order[g]!]! > 0) patient.push(g);
+  const on = (x: ArrayLike<number>) => patient.map((g) => x[g]!);
   return {
     subjects: start.length - 1,
     visits: order.length,
     ari: {
       cross: adjustedRandIndex(trueSubtype, ac.mlSubtype),
-      majority: adjustedRandIndex(trueSubtype, majorityVote(start, ac.mlSubtype, ac.probMlSubtype, K)),
+      majority: adjustedRandIndex(trueSubtype, maj),
       longitudinal: adjustedRandIndex(trueSubtype, al.mlSubtype),
+    },
+    ariPatients: {
+      cross: adjustedRandIndex(on(trueSubtype), on(ac.mlSubtype)),
+      majority: adjustedRandIndex(on(trueSubtype), on(maj)),
+      longitudinal: adjustedRandIndex(on(trueSubtype), on(al.mlSubtype)),
     },
     stage: { cross: stageAccuracy(ac.mlStage, trueStage, N), longitudinal: stageAccuracy(al.mlStage, trueStage, N) },
     cross: consistency(start, ac.mlSubtype, ac.mlStage),
