@@ -1,4 +1,4 @@
-import type { NamedEvent, SustainModelFile, Thresholds, ZTable } from '../sustain/types.js';
+import type { EventLabel, ModelSpec, SustainModelFile, ZTable } from '../sustain/types.js';
 import { type FitProgress, assignSubjects, fitFor, fitSustain, mlSequenceIndices, positionalVariance, sampleSubjectLogLikelihoods } from '../sustain/index.js';
 import { foldScore } from './cvic.js';
 import { assignLongitudinal, sampleLongitudinalLogLikelihoods } from '../sustain/longitudinal/assign.js';
@@ -25,7 +25,8 @@ export interface FoldTask {
   fold: number;
   data: ZTable;
   test: Int32Array;
-  thresholds: Thresholds;
+  /** the model (kind + parameters) */
+  spec: ModelSpec;
   engine: EngineSettings;
   seed: number;
   threads: number;
@@ -36,7 +37,7 @@ export interface FoldTask {
 export interface FullTask {
   kind: 'full';
   data: ZTable;
-  thresholds: Thresholds;
+  spec: ModelSpec;
   engine: EngineSettings;
   seed: number;
   threads: number;
@@ -70,13 +71,13 @@ export interface FoldResult {
   kind: 'fold';
   fold: number;
   testSubjects: number;
-  events: NamedEvent[];
+  events: EventLabel[];
   perK: FoldKResult[];
 }
 
 export interface FullResult {
   kind: 'full';
-  events: NamedEvent[];
+  events: EventLabel[];
   perK: { subtypes: number; sequences: number[][]; assignment: number[] }[];
   /** the fitted full-data model (absent when it was given) */
   model?: SustainModelFile;
@@ -150,7 +151,7 @@ export async function runFoldTask(t: FoldTask, onProgress?: TaskProgress): Promi
   const test = subsetTable(t.data, t.test);
   const all = layoutOf(t.data, t.time);
   const testLay = layoutOf(test, t.time);
-  const model = await fitSustain(train, t.thresholds, { ...engineOptions(t), ...longitudinalOption(layoutOf(train, t.time), t.time), ...(onProgress !== undefined ? { onProgress } : {}) });
+  const model = await fitSustain(train, t.spec, { ...engineOptions(t), ...longitudinalOption(layoutOf(train, t.time), t.time), ...(onProgress !== undefined ? { onProgress } : {}) });
   const perK: FoldKResult[] = [];
   // held-out units: subjects (all their visits together) when longitudinal
   const units = testLay === null ? test.subjects.length : testLay.subjects.length;
@@ -175,7 +176,7 @@ export async function runFoldTask(t: FoldTask, onProgress?: TaskProgress): Promi
 export async function runFullTask(t: FullTask, onProgress?: TaskProgress): Promise<FullResult> {
   const extras = { ...(t.dataFile !== undefined ? { dataFile: t.dataFile } : {}), ...(t.dataSha256 !== undefined ? { dataSha256: t.dataSha256 } : {}) };
   const lay = layoutOf(t.data, t.time);
-  const model = t.model ?? (await fitSustain(t.data, t.thresholds, { ...engineOptions(t), ...extras, ...longitudinalOption(lay, t.time), ...(onProgress !== undefined ? { onProgress } : {}) }));
+  const model = t.model ?? (await fitSustain(t.data, t.spec, { ...engineOptions(t), ...extras, ...longitudinalOption(lay, t.time), ...(onProgress !== undefined ? { onProgress } : {}) }));
   const perK: FullResult['perK'] = [];
   for (let K = 1; K <= t.engine.maxSubtypes; K++) {
     perK.push({ subtypes: K, sequences: sequenceIndices(model, K), assignment: mlSubtypes(model, t.data, K, lay) });

@@ -6,6 +6,7 @@ import { runTasks } from '../common/pool.js';
 import { toolVersion } from '../common/version.js';
 import { createProgress } from '../io/progress.js';
 import { FIT_DEFAULTS } from '../sustain/index.js';
+import { kindOf, specOfModel, toSpec, type ModelSpec } from '../sustain/kinds.js';
 import type { SustainModelFile, Thresholds, ZTable } from '../sustain/types.js';
 import { combineFolds } from './combine.js';
 import { RECOMMEND_DEFAULTS } from './recommend.js';
@@ -78,7 +79,9 @@ export function foldSeed(seed: number, fold: number): number {
   return Rng.fromSeed(seed).stream(fold).nextSeed();
 }
 
-export async function runCrossValidation(input: ZTable, thresholds: Thresholds, dir: string, opts: CvOptions): Promise<CvRunSummary> {
+/** Cross-validation of the model `given` describes (a spec; bare thresholds are the z-score spec). */
+export async function runCrossValidation(input: ZTable, given: ModelSpec | Thresholds, dir: string, opts: CvOptions): Promise<CvRunSummary> {
+  const spec = toSpec(given);
   // longitudinal: rows grouped by subject in time order; folds are dealt over subjects
   const grouped = opts.time === undefined ? null : groupTable(input, opts.time);
   const data = grouped === null ? input : grouped.table;
@@ -103,10 +106,10 @@ export async function runCrossValidation(input: ZTable, thresholds: Thresholds, 
       toolVersion: toolVersion(),
     },
     data,
-    thresholds,
+    spec,
     foldOf,
   );
-  if (opts.model !== undefined) checkGivenModel(opts.model, data, thresholds, opts.maxSubtypes);
+  if (opts.model !== undefined) checkGivenModel(opts.model, data, spec, opts.maxSubtypes);
 
   const wanted: (number | 'full')[] = opts.part !== undefined ? [opts.part] : ['full', ...Array.from({ length: opts.folds }, (_, f) => f + 1)];
   if (typeof opts.part === 'number' && (opts.part < 1 || opts.part > opts.folds)) {
@@ -137,7 +140,7 @@ export async function runCrossValidation(input: ZTable, thresholds: Thresholds, 
       ? {
           kind: 'full',
           data,
-          thresholds,
+          spec,
           engine,
           seed: opts.seed,
           threads: inner,
@@ -152,7 +155,7 @@ export async function runCrossValidation(input: ZTable, thresholds: Thresholds, 
           fold: part,
           data,
           test: foldIndices(foldOf, part - 1).test,
-          thresholds,
+          spec,
           engine,
           seed: foldSeed(opts.seed, part),
           threads: inner,
@@ -288,15 +291,18 @@ function strataLabels(data: ZTable, column: string | undefined): string[] | unde
   return col;
 }
 
-function checkGivenModel(given: NonNullable<CvOptions['model']>, data: ZTable, thresholds: Thresholds, maxSubtypes: number): void {
+function checkGivenModel(given: NonNullable<CvOptions['model']>, data: ZTable, spec: ModelSpec, maxSubtypes: number): void {
   const m = given.model;
   const place = { file: given.file };
-  if (m.method !== 'sustain-zscore') throw new UserError(`is a ${String(m.method)} model; cross-validation needs a SuStaIn model`, place);
+  const kind = kindOf(spec);
+  if ((m.method as string) === 'kmeans') throw new UserError(`is a ${String(m.method)} model; cross-validation needs a SuStaIn model`, place);
+  if (m.method !== kind.method) throw new UserError(`is a ${m.method} model; cross-validation was asked for a ${kind.title} model (${kind.method})`, place);
   if (JSON.stringify(m.biomarkers) !== JSON.stringify(data.biomarkers)) {
     throw new UserError(`its biomarkers (${m.biomarkers.join(', ')}) are not the data's (${data.biomarkers.join(', ')})`, place);
   }
-  if (JSON.stringify(m.zvals) !== JSON.stringify(thresholds.zvals) || JSON.stringify(m.zmax) !== JSON.stringify(thresholds.zmax)) {
-    throw new UserError('its z thresholds (zvals/zmax) differ from the ones given for cross-validation', place);
+  if (JSON.stringify(kind.fields(specOfModel(m))) !== JSON.stringify(kind.fields(spec))) {
+    const what = spec.kind === 'zscore' ? 'its z thresholds (zvals/zmax)' : `its ${kind.title} model parameters`;
+    throw new UserError(`${what} differ from the ones given for cross-validation`, place);
   }
   if (m.fits.length < maxSubtypes) throw new UserError(`it has fits up to ${m.fits.length} subtypes, cross-validation asks for ${maxSubtypes}`, place);
 }

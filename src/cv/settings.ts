@@ -1,4 +1,5 @@
 import { sha256Bytes } from '../io/hash.js';
+import { kindOf, toSpec, type ModelSpec } from '../sustain/kinds.js';
 import type { Thresholds, ZTable } from '../sustain/types.js';
 
 /**
@@ -19,8 +20,8 @@ export type CvSettings = {
   /** longitudinal data: the time column (folds hold out whole subjects); absent for cross-sectional data */
   time?: string;
   biomarkers: string[];
-  zvals: number[][];
-  zmax: number[];
+  /** the model's parameters (its kind's fields in model.json; z-score: zvals, zmax) follow biomarkers */
+  [field: string]: unknown;
   subjects: number;
   /** hash of the z table as read (subjects, biomarkers, values) */
   dataSha256: string;
@@ -42,11 +43,12 @@ export function hashFolds(foldOf: Int32Array): string {
 }
 
 export function makeSettings(
-  s: Omit<CvSettings, 'biomarkers' | 'zvals' | 'zmax' | 'subjects' | 'dataSha256' | 'foldsSha256'>,
+  s: Pick<CvSettings, 'seed' | 'folds' | 'maxSubtypes' | 'startpoints' | 'mcmcIterations' | 'samplesKept' | 'mcmcTuneIterations' | 'stratify' | 'time' | 'fullModel' | 'toolVersion'>,
   data: ZTable,
-  thresholds: Thresholds,
+  given: ModelSpec | Thresholds,
   foldOf: Int32Array,
 ): CvSettings {
+  const spec = toSpec(given);
   // Fixed key order so JSON comparison and output bytes are stable.
   return {
     seed: s.seed,
@@ -59,8 +61,7 @@ export function makeSettings(
     stratify: s.stratify,
     ...(s.time !== undefined ? { time: s.time } : {}),
     biomarkers: [...data.biomarkers],
-    zvals: thresholds.zvals.map((z) => [...z]),
-    zmax: [...thresholds.zmax],
+    ...kindOf(spec).fields(spec),
     subjects: data.subjects.length,
     dataSha256: hashTable(data),
     foldsSha256: hashFolds(foldOf),

@@ -4,7 +4,11 @@ export { assignSubjects, sampleSubjectLogLikelihoods, positionalVariance, alignD
 export { logLikelihood, subjectLogLikelihoods } from './likelihood.js';
 export { assignSubjectsParallel } from './assign-parallel.js';
 export { simulateCohort, defaultFractions, type SimulateOptions, type SimulatedCohort } from './simulate.js';
-export { makeThresholds, checkThresholds, type ThresholdOverrides } from './thresholds.js';
+export { makeThresholds, checkThresholds, thresholdWarnings, type ThresholdOverrides } from './thresholds.js';
 export { ZscoreModel, eventTable } from './zscore.js';
 export type { ProgressionModel, ModelData, TemplateChanges } from './model.js';
 export type * from './types.js';
+export { KINDS, KIND_NAMES, kindOf, kindForMethod, createModel, specOfModel, toSpec, type ModelSpec } from './kinds.js';
+export { eventKey, type ModelKind } from './kind.js';
+export { zscoreKind, type ZscoreSpec } from './zscore-kind.js';
+export type { MultiplicativeUpdate } from './model.js';

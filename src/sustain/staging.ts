@@ -7,53 +7,52 @@
  * by a few moves, so their tables are updated incrementally (state.ts) rather than recomputed.
  */
 import { UserError } from '../common/errors.js';
-import { checkRows } from './likelihood.js';
+import { eventKey } from './kind.js';
+import { kindForMethod, specOfModel } from './kinds.js';
+import type { ModelData, ProgressionModel } from './model.js';
 import { MixtureTables } from './state.js';
-import type { Assignment, PosteriorSamples, SustainFit, SustainModelFile, Thresholds, ZTable } from './types.js';
-import { ZscoreModel, type ZData } from './zscore.js';
+import type { Assignment, EventLabel, PosteriorSamples, SustainFit, SustainModelFile, Thresholds, ZTable } from './types.js';
 
 /** Refresh the tables from scratch after this many incremental sample changes. */
 const REFRESH_EVERY = 200;
 
+/** The thresholds of a z-score model file. */
 export function modelThresholds(model: SustainModelFile): Thresholds {
+  if (model.method !== 'sustain-zscore') throw new UserError(`a ${model.method} model has no z thresholds`);
   return { zvals: model.zvals, zmax: model.zmax };
 }
 
-export function fitFor(model: SustainModelFile, subtypes?: number): SustainFit {
+/** A model file's fit (any kind's events). */
+type AnyFit = SustainFit<EventLabel>;
+
+/** The progression model of a model file. */
+export function modelOf(model: SustainModelFile): ProgressionModel {
+  return kindForMethod(model.method)!.create(specOfModel(model));
+}
+
+export function fitFor(model: SustainModelFile, subtypes?: number): AnyFit {
   if (model.fits.length === 0) throw new UserError('the model file has no fits');
   const K = subtypes ?? model.fits[model.fits.length - 1]!.subtypes;
-  const fit = model.fits.find((f) => f.subtypes === K);
+  const fit = (model.fits as AnyFit[]).find((f) => f.subtypes === K);
   if (fit === undefined) throw new UserError(`the model has no ${K}-subtype fit (it has ${model.fits.map((f) => f.subtypes).join(', ')})`);
   return fit;
 }
 
 /** ML sequences of a fit as event indices. */
-export function mlSequenceIndices(model: SustainModelFile, fit: SustainFit): number[][] {
-  const idx = new Map(model.events.map(([b, z], e) => [`${b}\u0000${z}`, e]));
+export function mlSequenceIndices(model: SustainModelFile, fit: AnyFit): number[][] {
+  const idx = new Map((model.events as EventLabel[]).map((l, e) => [eventKey(l), e]));
   return fit.sequences.map((seq) =>
-    seq.map(([b, z]) => {
-      const e = idx.get(`${b}\u0000${z}`);
-      if (e === undefined) throw new UserError(`the model's sequence names event [${b}, ${z}], which is not in its event list`);
+    seq.map((l) => {
+      const e = idx.get(eventKey(l));
+      if (e === undefined) throw new UserError(`the model's sequence names event ${typeof l === 'string' ? l : `[${l[0]}, ${l[1]}]`}, which is not in its event list`);
       return e;
     }),
   );
 }
 
-/** The data's values in the model's biomarker order; a missing biomarker column is an error. */
+/** The engine's values of `data` for the model (its kind's encode: columns by the model's biomarker names). */
 export function alignData(model: SustainModelFile, data: ZTable): Float64Array {
-  const B = model.biomarkers.length;
-  const DB = data.biomarkers.length;
-  const cols = model.biomarkers.map((b) => {
-    const j = data.biomarkers.indexOf(b);
-    if (j < 0) throw new UserError(`the data has no column for the model's biomarker "${b}"`, { field: b });
-    return j;
-  });
-  const M = data.subjects.length;
-  const out = new Float64Array(M * B);
-  for (let i = 0; i < M; i++) for (let b = 0; b < B; b++) out[i * B + b] = data.values[i * DB + cols[b]!]!;
-  const aligned: ZTable = { subjects: data.subjects, biomarkers: model.biomarkers, values: out };
-  checkRows(aligned);
-  return out;
+  return kindForMethod(model.method)!.encode(specOfModel(model), model.biomarkers, data);
 }
 
 export interface Distinct {
@@ -64,7 +63,7 @@ export interface Distinct {
 }
 
 /** Posterior samples of a fit, or its ML model when it has none. */
-export function samplesOf(model: SustainModelFile, fit: SustainFit): PosteriorSamples {
+export function samplesOf(model: SustainModelFile, fit: AnyFit): PosteriorSamples {
   if (fit.samples.sequences.length > 0) return fit.samples;
   return { sequences: [mlSequenceIndices(model, fit)], fractions: [fit.fractions], logLikelihood: [fit.logLikelihood] };
 }
@@ -91,9 +90,9 @@ export function distinctSamples(s: PosteriorSamples): { list: Distinct[]; of: In
  * Walk the distinct samples, keeping the tables at each one (incremental moves from sample to
  * sample). `tables` makes them (default: the cross-sectional mixture tables).
  */
-export function walkSamples<T extends MixtureTables<ZData>>(
-  zm: ZscoreModel,
-  data: ZData,
+export function walkSamples<T extends MixtureTables<ModelData>>(
+  zm: ProgressionModel,
+  data: ModelData,
   list: Distinct[],
   visit: (d: Distinct, index: number, mix: T) => void,
   tables: (seqs: Int32Array[]) => T = (seqs) => new MixtureTables(zm, data, seqs) as T,
@@ -114,11 +113,23 @@ export function walkSamples<T extends MixtureTables<ZData>>(
   });
 }
 
+/**
+ * Which table ml_stage is read from. Ours ('posterior'): the joint stage-and-subtype posterior,
+ * fractions included, so it sums to prob_subtype over stages. pySuStaIn's subtype_and_stage_individuals
+ * (models imported from it, settings.staging = 'pysustain'): the stage likelihoods normalised over
+ * stages and subtypes without the fractions (it takes p_perm_k where it means the joint); ml_stage,
+ * prob_ml_stage and prob_subtype_stage then match pySuStaIn's; prob_subtype and prob_stage are the same
+ * either way.
+ */
+export function stagingRule(model: SustainModelFile): 'posterior' | 'pysustain' {
+  return model.settings['staging'] === 'pysustain' ? 'pysustain' : 'posterior';
+}
+
 /** Subtype and stage of each subject, averaged over the fit's posterior samples. */
 export function assignSubjects(model: SustainModelFile, data: ZTable, subtypes?: number): Assignment {
   const fit = fitFor(model, subtypes);
   const K = fit.subtypes;
-  const zm = new ZscoreModel(modelThresholds(model));
+  const zm = modelOf(model);
   const M = data.subjects.length;
   const S = zm.nStages;
   const prepared = zm.prepare(alignData(model, data), M);
@@ -127,18 +138,34 @@ export function assignSubjects(model: SustainModelFile, data: ZTable, subtypes?:
   const total = samples.sequences.length;
   // joint stage-and-subtype probabilities, accumulated as [(i * K + s) * S + k] (contiguous in k)
   const joint = new Float64Array(M * K * S);
+  // pySuStaIn's table for ml_stage (without the fractions), when the model asks for it
+  const py = stagingRule(model) === 'pysustain';
+  const stageJoint = py ? new Float64Array(M * K * S) : joint;
   walkSamples(zm, prepared, list, (d, _j, mix) => {
     const w = d.count / total;
     const f = d.fractions;
     for (let i = 0; i < M; i++) {
       // the kept row totals (differences, resummed when they cancel; refreshed every REFRESH_EVERY samples)
       let q = 0;
+      let q0 = 0;
       for (let s = 0; s < K; s++) q += f[s]! * mix.subs[s]!.T[i]!;
-      if (!(q > 0 && q < Infinity)) {
+      if (py) for (let s = 0; s < K; s++) q0 += mix.subs[s]!.T[i]!;
+      if (!(q > 0 && q < Infinity) || (py && !(q0 > 0 && q0 < Infinity))) {
         // This subject's shifted total under/overflowed: re-centre it.
         mix.rebaseSubject(i);
         q = 0;
+        q0 = 0;
         for (let s = 0; s < K; s++) q += f[s]! * mix.subs[s]!.T[i]!;
+        if (py) for (let s = 0; s < K; s++) q0 += mix.subs[s]!.T[i]!;
+      }
+      if (py) {
+        const c = w / q0;
+        for (let s = 0; s < K; s++) {
+          const E = mix.subs[s]!.E;
+          const o = (i * K + s) * S;
+          const e0 = i * S;
+          for (let k = 0; k < S; k++) stageJoint[o + k] += c * E[e0 + k]!;
+        }
       }
       const scale = w / q;
       for (let s = 0; s < K; s++) {
@@ -166,7 +193,7 @@ export function assignSubjects(model: SustainModelFile, data: ZTable, subtypes?:
         const v = joint[o + k]!;
         t += v;
         probStage[i * S + k] += v;
-        probSubtypeStage[(i * S + k) * K + s] = v;
+        probSubtypeStage[(i * S + k) * K + s] = stageJoint[o + k]!;
       }
       probSubtype[i * K + s] = t;
     }
@@ -176,9 +203,9 @@ export function assignSubjects(model: SustainModelFile, data: ZTable, subtypes?:
     probMlSubtype[i] = probSubtype[i * K + bs]!;
     const o = (i * K + bs) * S;
     let bk = 0;
-    for (let k = 1; k < S; k++) if (joint[o + k]! > joint[o + bk]!) bk = k;
+    for (let k = 1; k < S; k++) if (stageJoint[o + k]! > stageJoint[o + bk]!) bk = k;
     mlStage[i] = bk;
-    probMlStage[i] = joint[o + bk]!;
+    probMlStage[i] = stageJoint[o + bk]!;
   }
   return { subjects: [...data.subjects], subtypes: K, mlSubtype, probMlSubtype, mlStage, probMlStage, probSubtype, probStage, probSubtypeStage };
 }
@@ -190,7 +217,7 @@ export function assignSubjects(model: SustainModelFile, data: ZTable, subtypes?:
 export function sampleSubjectLogLikelihoods(model: SustainModelFile, subtypes: number, data: ZTable): Float64Array {
   const fit = fitFor(model, subtypes);
   const K = fit.subtypes;
-  const zm = new ZscoreModel(modelThresholds(model));
+  const zm = modelOf(model);
   const M = data.subjects.length;
   const prepared = zm.prepare(alignData(model, data), M);
   const samples = samplesOf(model, fit);

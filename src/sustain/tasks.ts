@@ -6,17 +6,19 @@ import type { MessagePort } from 'node:worker_threads';
 import { Rng } from '../common/rng.js';
 import { EM_DEFAULTS, performEm, type EmOptions } from './em.js';
 import { runMcmc, type McmcOptions } from './mcmc.js';
+import { createModel, type ModelSpec } from './kinds.js';
+import type { ModelData, ProgressionModel } from './model.js';
 import { MixtureTables } from './state.js';
-import type { Assignment, SustainModelFile, Thresholds, ZTable } from './types.js';
+import type { Assignment, SustainModelFile, ZTable } from './types.js';
 import { assignSubjects } from './staging.js';
-import { ZscoreModel, type ZData } from './zscore.js';
 import { assignLongitudinal } from './longitudinal/assign.js';
 import { LongitudinalTables } from './longitudinal/tables.js';
 import { startsOf } from './longitudinal/visits.js';
 
 interface TaskBase {
-  thresholds: Thresholds;
-  /** row-major M x B, NaN = missing */
+  /** the model (kind + parameters: plain data, so it crosses to a worker thread) */
+  spec: ModelSpec;
+  /** the engine's values (the kind's encode()): row-major, one row per subject, NaN = missing */
   values: Float64Array;
   M: number;
   /**
@@ -68,17 +70,17 @@ export interface EmTaskResult {
   sweeps: number;
 }
 
-function setup(t: TaskBase): { model: ZscoreModel; data: ZData; rng: Rng } {
-  const model = new ZscoreModel(t.thresholds);
+function setup(t: TaskBase): { model: ProgressionModel; data: ModelData; rng: Rng } {
+  const model = createModel(t.spec);
   return { model, data: model.prepare(t.values, t.M), rng: Rng.fromState(t.rng) };
 }
 
 /** The mixture tables for a task's data: per-subject totals over visits when it is longitudinal. */
-function tablesFor(model: ZscoreModel, data: ZData, seqs: Int32Array[], visits: Int32Array | undefined): MixtureTables<ZData> {
+function tablesFor(model: ProgressionModel, data: ModelData, seqs: Int32Array[], visits: Int32Array | undefined): MixtureTables<ModelData> {
   return visits === undefined ? new MixtureTables(model, data, seqs) : new LongitudinalTables(model, data, seqs, startsOf(visits));
 }
 
-function em(model: ZscoreModel, data: ZData, seqs: Int32Array[], f: number[], rng: Rng, opts: EmOptions, visits?: Int32Array): EmTaskResult {
+function em(model: ProgressionModel, data: ModelData, seqs: Int32Array[], f: number[], rng: Rng, opts: EmOptions, visits?: Int32Array): EmTaskResult {
   const mix = tablesFor(model, data, seqs, visits);
   const r = performEm(mix, f, rng, opts);
   return { sequences: r.sequences.map((s) => Array.from(s)), fractions: Array.from(r.fractions), logLik: r.logLik, sweeps: r.sweeps };

@@ -10,9 +10,9 @@
  * cross-sectional prob_ml_stage. Per subject: the progression rate, (E[stage | last visit] -
  * E[stage | first visit]) / (years between them) under the ML subtype; never negative.
  */
-import { fitFor, alignData, modelThresholds, samplesOf, distinctSamples, walkSamples } from '../staging.js';
+import { fitFor, alignData, modelOf, samplesOf, distinctSamples, walkSamples } from '../staging.js';
 import type { Assignment, SustainModelFile, ZTable } from '../types.js';
-import { ZscoreModel, type ZData } from '../zscore.js';
+import type { ModelData } from '../model.js';
 import { forwardBackward, forwardBackwardLog, monotonePath } from './paths.js';
 import { LongitudinalTables } from './tables.js';
 
@@ -36,7 +36,7 @@ export interface LongitudinalAssignment extends Assignment {
 export function assignLongitudinal(model: SustainModelFile, data: ZTable, start: Int32Array, times: Float64Array, subtypes?: number): LongitudinalAssignment {
   const fit = fitFor(model, subtypes);
   const K = fit.subtypes;
-  const zm = new ZscoreModel(modelThresholds(model));
+  const zm = modelOf(model);
   const M = data.subjects.length;
   const J = start.length - 1;
   const S = zm.nStages;
@@ -55,7 +55,7 @@ export function assignLongitudinal(model: SustainModelFile, data: ZTable, start:
   const probSubject = new Float64Array(J * K);
   // joint visit-stage-and-subtype probabilities, [(r * K + s) * S + k]
   const joint = new Float64Array(M * K * S);
-  walkSamples<LongitudinalTables<ZData>>(
+  walkSamples<LongitudinalTables<ModelData>>(
     zm,
     prepared,
     list,
@@ -163,7 +163,7 @@ export function assignLongitudinal(model: SustainModelFile, data: ZTable, start:
  */
 export function sampleLongitudinalLogLikelihoods(model: SustainModelFile, subtypes: number, data: ZTable, start: Int32Array): Float64Array {
   const fit = fitFor(model, subtypes);
-  const zm = new ZscoreModel(modelThresholds(model));
+  const zm = modelOf(model);
   const M = data.subjects.length;
   const J = start.length - 1;
   const prepared = zm.prepare(alignData(model, data), M);
@@ -171,7 +171,7 @@ export function sampleLongitudinalLogLikelihoods(model: SustainModelFile, subtyp
   const { list, of } = distinctSamples(samples);
   const n = samples.sequences.length;
   const out = new Float64Array(n * J);
-  walkSamples<LongitudinalTables<ZData>>(
+  walkSamples<LongitudinalTables<ModelData>>(
     zm,
     prepared,
     list,
