@@ -13,8 +13,10 @@ import { resolveThresholds } from '../io/thresholds-file.js';
 import { assignSubjectsParallel, fitSustain, FIT_DEFAULTS, simulateCohort } from '../sustain/index.js';
 import type { SimulateOptions } from '../sustain/index.js';
 import type { Assignment, ModelFile, ZTable } from '../sustain/types.js';
+import { writeSubjects } from '../io/subjects.js';
+import { exceedanceMessage, zExceedance, type Exceedance } from '../normalise/exceedance.js';
 import { assignKmeans, fitKmeansModel } from '../cv/kmeans.js';
-import { floatOption, intOption, jobsOption, listOption, numberListOption } from './options.js';
+import { floatOption, intOption, jobsOption, listOption, numberListOption, printDone, QUIET_FLAGS, QUIET_HELP } from './options.js';
 import { joinHistory, selectRows, simulateLongitudinalCommand } from './longitudinal.js';
 import { groupRead, readLongitudinal, type LongitudinalRead } from '../io/visits.js';
 import { longitudinalColumns } from '../sustain/longitudinal/columns.js';
@@ -22,31 +24,22 @@ import type { LongitudinalAssignment } from '../sustain/longitudinal/assign.js';
 import { parseVisitRange } from '../sustain/longitudinal/simulate.js';
 import { visitCounts, type GroupedTable } from '../sustain/longitudinal/visits.js';
 
-/**
- * subjects.csv rows: subject_id, (session), ml_subtype, prob_ml_subtype, ml_stage, prob_ml_stage,
- * prob_subtype_0..K-1, then `extra` columns (longitudinal: time, expected stage, rate, stage probabilities).
- */
-export function writeSubjectsCsv(path: string, a: Assignment, table: ZTable, extra: Record<string, string[]> = {}): void {
-  const K = a.subtypes;
-  const session = table.carried?.['session'];
-  const extraCols = Object.keys(extra);
-  const cols = ['subject_id', ...(session ? ['session'] : []), 'ml_subtype', 'prob_ml_subtype', 'ml_stage', 'prob_ml_stage'];
-  for (let s = 0; s < K; s++) cols.push(`prob_subtype_${s}`);
-  cols.push(...extraCols);
-  const rows = a.subjects.map((id, i) => {
-    const r: (string | number)[] = [id];
-    if (session) r.push(session[i]!);
-    r.push(a.mlSubtype[i]!, a.probMlSubtype[i]!, a.mlStage[i]! < 0 ? '' : a.mlStage[i]!, a.probMlStage[i]!);
-    for (let s = 0; s < K; s++) r.push(a.probSubtype[i * K + s]!);
-    for (const c of extraCols) r.push(extra[c]![i]!);
-    return r;
-  });
-  writeCsvAtomic(path, cols, rows);
+/** z-scores far above zmax are fitted, but never silently. */
+function warnAbove(e: Exceedance | null, quiet: boolean | undefined): void {
+  const msg = e === null ? null : exceedanceMessage(e);
+  if (msg !== null && !quiet) process.stderr.write(`warning: ${msg}\n`);
 }
 
-async function assignAny(model: ModelFile, table: ZTable, K: number | undefined, threads: number, lon?: GroupedTable | null): Promise<Assignment> {
+/** `lon`: longitudinal data (rows grouped by subject in time order). */
+async function assignAny(model: ModelFile, table: ZTable, K: number | undefined, threads: number, quiet?: boolean, lon?: GroupedTable | null): Promise<Assignment> {
   if (model.method === 'kmeans') return assignKmeans(model, table, K ?? model.fits[model.fits.length - 1]!.subtypes);
-  return assignSubjectsParallel(model, table, K, threads, undefined, lon ? { start: lon.layout.start, times: lon.layout.times } : undefined);
+  const bar = createProgress({ label: 'assign', total: table.subjects.length, quiet });
+  try {
+    const longitudinal = lon ? { start: lon.layout.start, times: lon.layout.times } : undefined;
+    return await assignSubjectsParallel(model, table, K, threads, undefined, bar.active ? (done, total) => bar.set(done, total, 'subjects') : undefined, longitudinal);
+  } finally {
+    bar.stop();
+  }
 }
 
 interface FitFlags {
@@ -82,13 +75,16 @@ async function fitCommand(o: FitFlags): Promise<void> {
   const subjectsPath = join(o.out, 'subjects.csv');
   const sha = sha256File(o.data);
   let model: ModelFile;
+  let above: Exceedance | null = null;
   const t0 = Date.now();
   if (o.method === 'kmeans') {
     model = fitKmeansModel(table, { maxSubtypes: o.maxSubtypes, seed: o.seed, ...(o.restarts !== undefined ? { restarts: o.restarts } : {}) });
     model.training = { ...model.training, dataFile: o.data, dataSha256: sha };
   } else {
     const { thresholds, warnings } = resolveThresholds(table.biomarkers, o.zvals, o.zmax, o.thresholds);
-    for (const w of warnings) process.stderr.write(w + '\n');
+    if (!o.quiet) for (const w of warnings) process.stderr.write(w + '\n');
+    above = zExceedance(table.values, table.biomarkers, thresholds.zmax);
+    warnAbove(above, o.quiet);
     const bar = createProgress({ label: 'fit', total: 1, quiet: o.quiet });
     try {
       model = await fitSustain(table, thresholds, {
@@ -110,17 +106,18 @@ async function fitCommand(o: FitFlags): Promise<void> {
       bar.stop();
     }
   }
-  const assignment = await assignAny(model, table, o.subtypes, o.jobs, lon);
+  const assignment = await assignAny(model, table, o.subtypes, o.jobs, o.quiet, lon);
   writeModelFile(modelPath, model);
-  const extra = lon ? longitudinalColumns(assignment as LongitudinalAssignment, lon, lon.timeColumn, await assignAny(model, table, assignment.subtypes, o.jobs)) : {};
-  writeSubjectsCsv(subjectsPath, assignment, table, extra);
+  // longitudinal: the per-visit columns, with each visit's cross-sectional answer for comparison
+  const extra = lon ? longitudinalColumns(assignment as LongitudinalAssignment, lon, lon.timeColumn, await assignAny(model, table, assignment.subtypes, o.jobs, true)) : {};
+  writeSubjects(subjectsPath, assignment, { ...table.carried, ...extra }, { method: model.method, model: { file: modelPath, sha256: sha256File(modelPath) }, data: { file: o.data, sha256: sha }, zAboveZmax: above });
   const lines = [`fitted ${lon ? `${lon.layout.subjects.length} subjects (${table.subjects.length} visits, longitudinal)` : `${table.subjects.length} subjects`} x ${table.biomarkers.length} biomarkers (${read.biomarkerSource})${read.excludedControls > 0 ? `, ${read.excludedControls} control rows left out` : ''} in ${((Date.now() - t0) / 1000).toFixed(1)} s`];
   for (const f of model.fits) {
-    const extra = 'logLikelihood' in f ? `log-likelihood ${f.logLikelihood.toFixed(4)}` : `silhouette ${f.silhouette.toFixed(3)}`;
+    const extra = 'logLikelihood' in f ? `log-likelihood ${f.logLikelihood.toFixed(4)}` : `silhouette ${f.subtypes === 1 ? 'undefined (one cluster)' : f.silhouette.toFixed(3)}`;
     lines.push(`K=${f.subtypes}: ${extra}, fractions ${f.fractions.map((v) => v.toFixed(3)).join(', ')}`);
   }
-  lines.push(`wrote ${modelPath} and ${subjectsPath} (K=${assignment.subtypes})`);
-  process.stdout.write(lines.join('\n') + '\n');
+  lines.push(`wrote ${modelPath} and ${subjectsPath} (+ .json sidecar; K=${assignment.subtypes})`);
+  printDone(o.quiet, lines, [modelPath, subjectsPath]);
 }
 
 interface AssignFlags {
@@ -131,6 +128,7 @@ interface AssignFlags {
   time?: string;
   history?: string;
   jobs: number;
+  quiet?: boolean;
 }
 
 async function assignCommand(o: AssignFlags): Promise<void> {
@@ -147,9 +145,11 @@ async function assignCommand(o: AssignFlags): Promise<void> {
     const extra = side.filter((b) => !model.biomarkers.includes(b));
     if (extra.length > 0) throw new UserError(`biomarker column(s) ${extra.join(', ')} are not in the model (model biomarkers: ${model.biomarkers.join(', ')})`, { file: o.data, field: extra[0] });
   }
-  const a = await assignAny(model, read.table, o.subtypes, o.jobs);
-  writeSubjectsCsv(o.out, a, read.table);
-  process.stdout.write(`assigned ${a.subjects.length} subjects to the ${a.subtypes}-subtype model; wrote ${o.out}\n`);
+  const above = model.method === 'kmeans' ? null : zExceedance(read.table.values, read.table.biomarkers, model.zmax);
+  warnAbove(above, o.quiet);
+  const a = await assignAny(model, read.table, o.subtypes, o.jobs, o.quiet);
+  writeSubjects(o.out, a, read.table.carried, { method: model.method, model: { file: o.model, sha256: sha256File(o.model) }, data: { file: o.data, sha256: sha256File(o.data) }, zAboveZmax: above });
+  printDone(o.quiet, [`assigned ${a.subjects.length} subjects to the ${a.subtypes}-subtype model; wrote ${o.out} (+ .json sidecar)`], [o.out]);
 }
 
 /** assign with visits: one subtype per subject, stages along each subject's path; --history adds earlier visits. */
@@ -159,13 +159,12 @@ async function assignLongitudinalCommand(o: AssignFlags, model: ModelFile, next:
   const opts = { biomarkers: model.biomarkers, includeControls: true };
   const joined = o.history === undefined ? null : joinHistory(readLongitudinal(o.history, time, opts), next, time, o.data);
   const g = joined ? joined.grouped : next;
-  const all = await assignAny(model, g.table, o.subtypes, o.jobs, g);
-  const cols = longitudinalColumns(all as LongitudinalAssignment, g, time, await assignAny(model, g.table, all.subtypes, o.jobs));
-  const out = joined ? selectRows(all, { session: g.table.carried!['session']!, ...cols }, joined.isNew) : { a: all, cols: { session: g.table.carried!['session']!, ...cols } };
-  const { session, ...extra } = out.cols;
-  writeSubjectsCsv(o.out, out.a, { subjects: out.a.subjects, biomarkers: [], values: new Float64Array(0), carried: { session: session! } }, extra);
+  const all = await assignAny(model, g.table, o.subtypes, o.jobs, o.quiet, g);
+  const cols = { ...g.table.carried, ...longitudinalColumns(all as LongitudinalAssignment, g, time, await assignAny(model, g.table, all.subtypes, o.jobs, true)) };
+  const out = joined ? selectRows(all, cols, joined.isNew) : { a: all, cols };
+  writeSubjects(o.out, out.a, out.cols, { method: model.method, model: { file: o.model, sha256: sha256File(o.model) }, data: { file: o.data, sha256: sha256File(o.data) } });
   const J = new Set(out.a.subjects).size;
-  process.stdout.write(`assigned ${J} subjects (${out.a.subjects.length} visits${joined ? `, with ${g.table.subjects.length - out.a.subjects.length} earlier visits from ${o.history}` : ''}) to the ${all.subtypes}-subtype model; wrote ${o.out}\n`);
+  printDone(o.quiet, [`assigned ${J} subjects (${out.a.subjects.length} visits${joined ? `, with ${g.table.subjects.length - out.a.subjects.length} earlier visits from ${o.history}` : ''}) to the ${all.subtypes}-subtype model; wrote ${o.out} (+ .json sidecar)`], [o.out]);
 }
 
 // simulateCohort's options as commander parses them, plus where to write.
@@ -175,6 +174,7 @@ interface SimFlags extends SimulateOptions {
   visits?: [number, number];
   interval: number;
   rate: number;
+  quiet?: boolean;
 }
 
 function simulateCommand(o: SimFlags): void {
@@ -209,7 +209,11 @@ function simulateCommand(o: SimFlags): void {
     controlFraction: o.controlFraction,
     trueStageDoc: 'true_stage j in 0..N+1 = number of events passed (N+1: all passed, at zmax); subjects at stage 0 carry a random true_subtype that does not affect their data',
   });
-  process.stdout.write(`simulated ${o.subjects} subjects x ${o.biomarkers} biomarkers, ${o.subtypes} subtypes; wrote z.csv, truth.csv, truth-model.json in ${o.out}\n`);
+  printDone(
+    o.quiet,
+    [`simulated ${o.subjects} subjects x ${o.biomarkers} biomarkers, ${o.subtypes} subtypes; wrote z.csv, truth.csv, truth-model.json in ${o.out}`],
+    ['z.csv', 'truth.csv', 'truth-model.json'].map((f) => join(o.out, f)),
+  );
 }
 
 function parseVisitRangeOption(v: string): [number, number] {
@@ -225,7 +229,7 @@ export function register(program: Command): void {
     .command('fit')
     .description('Fit SuStaIn subtypes and stages (K = 1..max) to a z-score table')
     .requiredOption('--data <file>', 'z-score table: subject_id + one column per biomarker (larger = more abnormal)')
-    .requiredOption('--out <dir>', 'output directory (model.json, subjects.csv)')
+    .requiredOption('-o, --out <dir>', 'output directory (model.json, subjects.csv)')
     .option('--zvals <list>', 'z thresholds (events) of every biomarker', numberListOption, [1, 2, 3])
     .option('--zmax <z>', 'z at the end of the disease course (normally above the largest threshold)', floatOption(0), 5)
     .option('--thresholds <file>', 'per-biomarker thresholds, JSON {"biomarker": {"zvals": [1, 2], "zmax": 4}}, or pySuStaIn\'s {"Z_vals": [[1, 2, 0], ...], "Z_max": [4, ...]} (0 = unused); overrides --zvals/--zmax')
@@ -241,8 +245,8 @@ export function register(program: Command): void {
     .option('--time <column>', 'longitudinal data: the visit time column (e.g. years); rows are visits keyed by subject_id and session, one subtype per subject, stages never decrease')
     .addOption(new Option('--method <m>', 'sustain, or kmeans (a baseline: k-means clusters, no stages)').choices(['sustain', 'kmeans']).default('sustain'))
     .option('--restarts <n>', 'k-means restarts (with --method kmeans)', intOption(1))
-    .addOption(new Option('--jobs <n>', 'worker threads').argParser(jobsOption).default(defaultThreads(), 'all cores'))
-    .option('--quiet', 'no progress bar')
+    .addOption(new Option('-j, --jobs <n>', 'worker threads').argParser(jobsOption).default(defaultThreads(), 'all cores'))
+    .option(QUIET_FLAGS, QUIET_HELP)
     .addHelpText(
       'after',
       `
@@ -256,7 +260,8 @@ Outputs in --out:
                 MCMC samples; settings, seed and tool version. Reused by \`assign\`, \`cv\` and \`report\`.
   subjects.csv  subject_id, ml_subtype (0-based, subtypes ordered by fraction, largest first),
                 prob_ml_subtype, ml_stage (0..N events passed), prob_ml_stage, prob_subtype_0..K-1,
-                averaged over the posterior samples.
+                averaged over the posterior samples; then the carried columns, in the table's order.
+  subjects.csv.json  its sidecar: columns, model and data files with their sha256, tool version.
 Same inputs and seed give byte-identical files whatever --jobs.
 
 Longitudinal data (--time COLUMN): one row per visit, keyed by subject_id and session, with a time
@@ -280,11 +285,12 @@ Examples:
     .description('Subtype and stage new subjects with a fitted model')
     .requiredOption('--model <file>', 'model.json from `fit`')
     .requiredOption('--data <file>', 'z-score table with a column for every biomarker of the model (matched by name)')
-    .requiredOption('--out <file>', 'subjects.csv to write')
+    .requiredOption('-o, --out <file>', 'subjects.csv to write')
     .option('--subtypes <K>', 'which fit of the model to use (default: the largest K)', intOption(1, 20))
     .option('--time <column>', 'longitudinal data: the visit time column (default: the one the model was fitted with, if any)')
     .option('--history <file>', 'earlier visits of known subjects (a z table with session and time): their new visits are staged along the whole path; only the new rows are written')
-    .addOption(new Option('--jobs <n>', 'worker threads (blocks of subjects; same result for any number)').argParser(jobsOption).default(defaultThreads(), 'all cores'))
+    .addOption(new Option('-j, --jobs <n>', 'worker threads (blocks of subjects; same result for any number)').argParser(jobsOption).default(defaultThreads(), 'all cores'))
+    .option(QUIET_FLAGS, QUIET_HELP)
     .addHelpText(
       'after',
       `
@@ -295,7 +301,8 @@ likelihood; a row with no values is an error. Every row is assigned (controls in
 Probabilities are averaged over the model's posterior samples, as in \`fit\`: assigning the training
 data gives the same subjects.csv as fit wrote.
 
-Output columns: subject_id, ml_subtype, prob_ml_subtype, ml_stage, prob_ml_stage, prob_subtype_0..K-1.
+Output columns: subject_id, ml_subtype, prob_ml_subtype, ml_stage, prob_ml_stage, prob_subtype_0..K-1,
+then the data's carried columns (as \`fit\` writes them); sidecar <out>.json.
 
 Longitudinal (a model fitted with --time, data with that column, or --time given): rows are visits
 (subject_id, session, time); output as fit's longitudinal subjects.csv. With --history FILE (earlier
@@ -312,7 +319,7 @@ Examples:
   program
     .command('simulate')
     .description('Simulate a cohort with known subtypes and stages (as pySuStaIn\'s simulation)')
-    .requiredOption('--out <dir>', 'output directory (z.csv, truth.csv, truth-model.json)')
+    .requiredOption('-o, --out <dir>', 'output directory (z.csv, truth.csv, truth-model.json)')
     .option('--subjects <n>', 'number of subjects', intOption(1), 500)
     .option('--biomarkers <n>', 'number of biomarkers', intOption(1, 1000), 6)
     .option('--subtypes <K>', 'number of subtypes', intOption(1, 20), 2)
@@ -324,6 +331,7 @@ Examples:
     .option('--visits <range>', 'longitudinal: visits per subject, a count or lo..hi (e.g. 2..4)', parseVisitRangeOption)
     .option('--interval <years>', 'longitudinal: years between visits', floatOption(1e-9), 1)
     .option('--rate <stages>', 'longitudinal: mean progression rate, stages per year (per subject log-normal around it)', floatOption(0), 1)
+    .option(QUIET_FLAGS, QUIET_HELP)
     .addHelpText(
       'after',
       `

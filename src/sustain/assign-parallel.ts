@@ -26,15 +26,34 @@ function block(data: ZTable, from: number, to: number): ZTable {
   return t;
 }
 
+/** Blocks per thread when progress is wanted: the bar moves a few times per thread (results are the same). */
+const PROGRESS_BLOCKS_PER_THREAD = 4;
+
 /**
- * `maxBlock`: most rows per block (more blocks than threads queue up). Longitudinal data (rows
- * grouped by subject, `longitudinal.start`) is cut between subjects, never inside one.
+ * `maxBlock`: most rows per block (more blocks than threads queue up). `onProgress(done, total)`
+ * counts rows assigned; with it, inputs are cut into a few more blocks so that it moves.
+ * Longitudinal data (rows grouped by subject, `longitudinal.start`) is cut between subjects, never
+ * inside one.
  */
-export async function assignSubjectsParallel(model: SustainModelFile, data: ZTable, subtypes?: number, threads = defaultThreads(), maxBlock = MAX_BLOCK, longitudinal?: { start: Int32Array; times: Float64Array }): Promise<Assignment> {
+export async function assignSubjectsParallel(
+  model: SustainModelFile,
+  data: ZTable,
+  subtypes?: number,
+  threads = defaultThreads(),
+  maxBlock = MAX_BLOCK,
+  onProgress?: (done: number, total: number) => void,
+  longitudinal?: { start: Int32Array; times: Float64Array },
+): Promise<Assignment> {
   const M = data.subjects.length;
-  const blocks = Math.max(1, Math.min(threads, Math.floor(M / MIN_BLOCK)), Math.ceil(M / maxBlock));
+  let blocks = Math.max(1, Math.min(threads, Math.floor(M / MIN_BLOCK)), Math.ceil(M / maxBlock));
+  if (onProgress) blocks = Math.max(blocks, Math.min(Math.floor(M / MIN_BLOCK), threads * PROGRESS_BLOCKS_PER_THREAD));
+  if (longitudinal) blocks = Math.max(1, Math.min(blocks, longitudinal.start.length - 1));
   const K0 = subtypes !== undefined ? { subtypes } : {};
-  if (blocks === 1) return longitudinal ? assignLongitudinal(model, data, longitudinal.start, longitudinal.times, subtypes) : assignSubjects(model, data, subtypes);
+  if (blocks === 1) {
+    const a = longitudinal ? assignLongitudinal(model, data, longitudinal.start, longitudinal.times, subtypes) : assignSubjects(model, data, subtypes);
+    onProgress?.(M, M);
+    return a;
+  }
   const tasks: AssignTask[] = [];
   const J = longitudinal ? longitudinal.start.length - 1 : M;
   for (let b = 0; b < blocks; b++) {
@@ -50,7 +69,9 @@ export async function assignSubjectsParallel(model: SustainModelFile, data: ZTab
     const st = Int32Array.from(start.subarray(jFrom, jTo + 1), (r) => r - from);
     tasks.push({ kind: 'assign', model, data: block(data, from, to), ...K0, longitudinal: { start: st, times: times.slice(from, to) } });
   }
-  const parts = await runTasks<AssignTask, Assignment>(workerUrl(), tasks, { threads: Math.min(threads, blocks) });
+  let done = 0;
+  const onDone = onProgress && ((_: number, t: AssignTask) => onProgress((done += t.data.subjects.length), M));
+  const parts = await runTasks<AssignTask, Assignment>(workerUrl(), tasks, { threads: Math.min(threads, blocks), ...(onDone ? { onDone } : {}) });
   const K = parts[0]!.subtypes;
   const cat = <T extends Float64Array | Int32Array>(get: (a: Assignment) => T | undefined, make: (n: number) => T): T => {
     const arrays = parts.map((p) => get(p)!);

@@ -22,7 +22,7 @@ describe('run with fit.time (longitudinal data)', () => {
     writeFileSync(join(out, LAYOUT.featuresSidecar), '{}');
     const cfg: RunConfig = {
       ...DEFAULT_CONFIG,
-      fit: { ...DEFAULT_CONFIG.fit, zvals: [1, 2], zmax: 4, maxSubtypes: 2, startpoints: 2, mcmc: 400, mcmcTuneIterations: 100, samplesKept: 40, time: 'years' },
+      fit: { ...DEFAULT_CONFIG.fit, zvals: [1, 2], zmax: 4, maxSubtypes: 2, startpoints: 2, mcmc: 400, tune: 100, samples: 40, time: 'years' },
       cv: { ...DEFAULT_CONFIG.cv, folds: 2, startpoints: 2, mcmc: 300 },
       kmeans: { ...DEFAULT_CONFIG.kmeans, enabled: false },
     };

@@ -32,7 +32,7 @@ describe('longitudinal assignment', () => {
     const model = await fitSustain(g.table, sim.model.thresholds, { ...light, longitudinal: { visits: visitCounts(g.layout.start), timeColumn: 'years' } });
     const one = assignLongitudinal(model, g.table, g.layout.start, g.layout.times, 2);
     // at most 100 rows per block: several blocks on two threads, cut between subjects
-    const many = (await assignSubjectsParallel(model, g.table, 2, 2, 100, { start: g.layout.start, times: g.layout.times })) as LongitudinalAssignment;
+    const many = (await assignSubjectsParallel(model, g.table, 2, 2, 100, undefined, { start: g.layout.start, times: g.layout.times })) as LongitudinalAssignment;
     for (const k of ['mlSubtype', 'probMlSubtype', 'mlStage', 'probMlStage', 'probSubtype', 'probStage', 'probSubtypeStage', 'subjectOf', 'expectedStage', 'rate'] as const) {
       expect(Array.from(many[k]!), k).toEqual(Array.from(one[k]!));
     }
