@@ -152,7 +152,7 @@ describe('longitudinal data on the command line', () => {
     // subjects dealt round-robin: fold sizes (in subjects) differ by at most one
     expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
     const out = join(tmp, 'cv');
-    const r = await runCli(['cv', '--data', join(sim, 'z.csv'), '--time', 'years', '--zvals', '1,2', '--zmax', '4', '--folds', '2', '--max-subtypes', '2', '--startpoints', '2', '--mcmc', '300', '--mcmc-tune', '100', '--samples', '20', '--seed', '1', '--jobs', '1', '--quiet', '--out', out]);
+    const r = await runCli(['cv', '--data', join(sim, 'z.csv'), '--time', 'years', '--zvals', '1,2', '--zmax', '4', '--folds', '2', '--max-subtypes', '2', '--startpoints', '2', '--mcmc', '300', '--tune', '100', '--samples', '20', '--seed', '1', '--jobs', '1', '--quiet', '--out', out]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const cv = JSON.parse(readFileSync(join(out, 'cv.json'), 'utf8'));
