@@ -93,6 +93,24 @@ const reportSchema = z.strictObject({
   cvPositionalVariance: z.boolean(),
 });
 
+const pairList = (what: string) => z.array(z.string().regex(/^[^:]+:[^:]+$/, `expected "${what}"`));
+
+const outcomesSchema = z.strictObject({
+  /** clinical table (subject_id, covariates, outcomes); null = no outcomes step */
+  clinical: z.string().min(1).nullable(),
+  /** time-to-event outcomes, "TIME:EVENT" (as --survival) */
+  survival: pairList('TIME:EVENT'),
+  /** count outcomes, "COUNT:EXPOSURE" (as --counts) */
+  counts: pairList('COUNT:EXPOSURE'),
+  scores: z.array(z.string().min(1)),
+  covariates: z.array(z.string().min(1)),
+  treatment: z.string().min(1).nullable(),
+  treatmentReference: z.string().min(1).nullable(),
+  referenceSubtype: z.number().int().min(0),
+  /** draws of each patient's subtype from its posterior, pooled by Rubin's rules; 0 = off */
+  draws: z.number().int().min(0).max(1000),
+});
+
 const truthSchema = z.strictObject({
   /** CSV with the known subtype (and stage) of simulated subjects: the run prints the adjusted Rand index */
   file: z.string().min(1),
@@ -110,6 +128,7 @@ export const configSchema = z.strictObject({
   cv: cvSchema,
   kmeans: kmeansSchema,
   report: reportSchema,
+  outcomes: outcomesSchema,
   truth: truthSchema.nullable(),
   seed: z.number().int().min(0),
   /** worker threads; null = the machine's cores */
@@ -150,6 +169,7 @@ export const DEFAULT_CONFIG: RunConfig = {
   cv: { enabled: true, folds: 10, startpoints: null, mcmc: 10000, tune: null, stratify: null },
   kmeans: { enabled: true, restarts: 10 },
   report: { enabled: true, title: null, cvPositionalVariance: false },
+  outcomes: { clinical: null, survival: [], counts: [], scores: [], covariates: [], treatment: null, treatmentReference: null, referenceSubtype: 0, draws: 20 },
   truth: null,
   seed: 1,
   jobs: null,
@@ -252,6 +272,7 @@ export function resolvePaths(cfg: RunConfig, base: string): RunConfig {
     ...cfg,
     input: { ...cfg.input, manifest: abs(cfg.input.manifest), bids: abs(cfg.input.bids), table: abs(cfg.input.table), covariates: abs(cfg.input.covariates) },
     extract: { ...cfg.extract, features: abs(cfg.extract.features) },
+    outcomes: { ...cfg.outcomes, clinical: abs(cfg.outcomes.clinical) },
     truth: cfg.truth === null ? null : { ...cfg.truth, file: abs(cfg.truth.file)! },
   };
 }

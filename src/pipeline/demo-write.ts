@@ -3,13 +3,15 @@ import { gzipSync } from 'node:zlib';
 import { encodeNifti1 } from '../nifti/write.js';
 import { writeAtomic } from '../io/atomic.js';
 import { writeCsvAtomic } from '../io/csv.js';
-import { DEMO_SUBTYPES, sampleDemoCohort, type DemoCohortOptions, type DemoSubject } from './demo-cohort.js';
+import { DEMO_COHORT_DEFAULTS, DEMO_SUBTYPES, sampleDemoCohort, type DemoCohortOptions, type DemoSubject } from './demo-cohort.js';
 import { DEMO_GRID, renderDemoSubject, type DemoGrid } from './demo-render.js';
+import { CLINICAL_COLUMNS, demoClinicalRows } from './demo-clinical.js';
 
 /**
  * Writes a demo cohort: DIR/nifti/<id>_dseg.nii.gz (label map) and <id>_lesion.nii.gz (binary
  * lesion mask), DIR/manifest.csv (what `extract` and `run` read; paths relative to DIR) and
- * DIR/truth.csv (the generator's subtype and stage per subject, for checking the fit).
+ * DIR/truth.csv (the generator's subtype and stage per subject, for checking the fit) and
+ * DIR/clinical.csv (outcomes linked to the true subtypes and stages, for `ms-subtype outcomes`).
  * Deterministic: the same options give the same bytes.
  */
 export interface WriteDemoOptions extends Partial<DemoCohortOptions> {
@@ -56,6 +58,7 @@ export function writeDemoCohort(dir: string, opts: WriteDemoOptions = {}): DemoS
     TRUTH_COLUMNS,
     subjects.map((s) => [s.id, s.group, s.subtype < 0 ? '' : String(s.subtype), s.subtype < 0 ? '' : DEMO_SUBTYPES[s.subtype]!.name, s.stage.toFixed(3)]),
   );
+  writeCsvAtomic(join(dir, 'clinical.csv'), CLINICAL_COLUMNS, demoClinicalRows(subjects, cohortOpts.seed ?? DEMO_COHORT_DEFAULTS.seed));
   return subjects;
 }
 

@@ -36,6 +36,7 @@ import {
 } from './stats.js';
 import { subjectTableData } from './subject-table.js';
 import { longitudinalSection } from './longitudinal.js';
+import { outcomesSection } from './outcomes-section.js';
 import { controlMask } from '../io/subjects.js';
 import { exceedanceMessage } from '../normalise/exceedance.js';
 import { REPORT_DEFAULTS, type ReportInputs, type ReportOptions, type ReportOutput } from './types.js';
@@ -430,6 +431,7 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
     await cvSection(c),
     await kmeansSection(c),
     await cohortSection(c),
+    inputs.outcomes ? await outcomesSection(inputs.outcomes, k, { labels: c.labels.map((l) => l.full), short: c.labels.map((l) => l.short), colours: opts.subtypeColours }, c.figures) : '',
     subjectsSection(c),
   ];
   const title = inputs.title ?? 'Multiple-sclerosis subtypes and stages';
@@ -442,6 +444,7 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
     ...(cv ? [['cv', 'How many subtypes?']] : []),
     ...(inputs.kmeans ? [['kmeans', 'k-means']] : []),
     ['cohort', 'Cohort'],
+    ...(inputs.outcomes ? [['outcomes', 'Clinical outcomes']] : []),
     ['subjects', 'Subjects'],
   ]
     .map(([id, label]) => `<a href="#${id}">${esc(label!)}</a>`)

@@ -1,5 +1,6 @@
 import type { Assignment, KmeansModelFile, SustainModelFile } from '../sustain/types.js';
 import type { CvResult } from '../cv/types.js';
+import type { OutcomesResult } from '../outcomes/schema.js';
 import type { Exceedance } from '../normalise/exceedance.js';
 
 /** One row of the extraction errors CSV (subject_id, session, file, reason; other columns kept). */
@@ -67,6 +68,8 @@ export interface ReportInputs {
   features?: unknown;
   /** Rows of the extraction errors CSV; `[]` means "none failed", undefined means "not given". */
   failures?: ExtractionFailure[];
+  /** outcomes.json of `ms-subtype outcomes`: adds the clinical section */
+  outcomes?: OutcomesResult;
   title?: string;
   /** Where the inputs came from, listed in the page's footer (file names only, for provenance). */
   sources?: Record<string, string>;
@@ -90,6 +93,7 @@ export interface WriteReportOptions {
   normaliserReport?: string;
   features?: string;
   errors?: string;
+  outcomes?: string;
   title?: string;
   options?: Partial<ReportOptions>;
 }

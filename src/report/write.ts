@@ -5,9 +5,10 @@ import { writeAtomic } from '../io/atomic.js';
 import { buildReport } from './build.js';
 import { readAnyJson, readCvResult, readFailures, readKmeansModel, readSubjects, readSustainModel } from './read.js';
 import type { ReportInputs, WriteReportOptions } from './types.js';
+import { readOutcomes } from '../outcomes/files.js';
 
 /** Figure file names this tool writes; stale ones from an earlier report (e.g. a larger K) are removed. */
-const OWN_FIGURE = /^(positional-variance(-cv)?-subtype-\d+|subtype-fractions|stages|assignment-confidence|cvic|cv-test-loglik|kmeans-centroids|kmeans-silhouette|normaliser-r2)\.svg$/;
+const OWN_FIGURE = /^(positional-variance(-cv)?-subtype-\d+|subtype-fractions|stages|assignment-confidence|cvic|cv-test-loglik|kmeans-centroids|kmeans-silhouette|normaliser-r2|outcomes-km-\d+|outcomes-forest|outcomes-score-\d+)\.svg$/;
 
 export function readReportInputs(o: WriteReportOptions): ReportInputs {
   const sources: Record<string, string> = { model: basename(o.model), subjects: basename(o.subjects) };
@@ -38,6 +39,10 @@ export function readReportInputs(o: WriteReportOptions): ReportInputs {
   if (o.errors !== undefined) {
     inputs.failures = readFailures(o.errors);
     sources['errors'] = basename(o.errors);
+  }
+  if (o.outcomes !== undefined) {
+    inputs.outcomes = readOutcomes(o.outcomes);
+    sources['outcomes'] = basename(o.outcomes);
   }
   return inputs;
 }
