@@ -31,6 +31,8 @@ export interface CvOptions {
   samplesKept?: number;
   /** iterations of each MCMC tuning pass; undefined = the engine's default */
   mcmcTuneIterations?: number;
+  /** MCMC chains per K of every fit; undefined = the engine's default */
+  chains?: number;
   seed: number;
   /** name of a carried column of the z table to stratify the folds on */
   stratify?: string;
@@ -107,6 +109,7 @@ export async function runCrossValidation(input: ZTable, given: ModelSpec | Thres
       mcmcIterations: opts.mcmcIterations,
       samplesKept: opts.samplesKept ?? null,
       mcmcTuneIterations: opts.mcmcTuneIterations ?? null,
+      chains: opts.chains ?? null,
       stratify: opts.stratify ?? null,
       ...(opts.time !== undefined ? { time: opts.time } : {}),
       fullModel: opts.model === undefined ? 'fitted' : `given:${opts.model.sha256}`,
@@ -128,6 +131,7 @@ export async function runCrossValidation(input: ZTable, given: ModelSpec | Thres
     mcmcIterations: opts.mcmcIterations,
     ...(opts.samplesKept !== undefined ? { samplesKept: opts.samplesKept } : {}),
     ...(opts.mcmcTuneIterations !== undefined ? { mcmcTuneIterations: opts.mcmcTuneIterations } : {}),
+    ...(opts.chains !== undefined ? { chains: opts.chains } : {}),
   };
   const missing: (number | 'full')[] = [];
   let reused = 0;

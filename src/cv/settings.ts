@@ -16,6 +16,8 @@ export type CvSettings = {
   samplesKept: number | null;
   /** null = the engine's default */
   mcmcTuneIterations: number | null;
+  /** null = the engine's default */
+  chains: number | null;
   stratify: string | null;
   /** longitudinal data: the time column (folds hold out whole subjects); absent for cross-sectional data */
   time?: string;
@@ -43,7 +45,7 @@ export function hashFolds(foldOf: Int32Array): string {
 }
 
 export function makeSettings(
-  s: Pick<CvSettings, 'seed' | 'folds' | 'maxSubtypes' | 'startpoints' | 'mcmcIterations' | 'samplesKept' | 'mcmcTuneIterations' | 'stratify' | 'time' | 'fullModel' | 'toolVersion'>,
+  s: Pick<CvSettings, 'seed' | 'folds' | 'maxSubtypes' | 'startpoints' | 'mcmcIterations' | 'samplesKept' | 'mcmcTuneIterations' | 'chains' | 'stratify' | 'time' | 'fullModel' | 'toolVersion'>,
   data: ZTable,
   given: ModelSpec | Thresholds,
   foldOf: Int32Array,
@@ -58,6 +60,7 @@ export function makeSettings(
     mcmcIterations: s.mcmcIterations,
     samplesKept: s.samplesKept,
     mcmcTuneIterations: s.mcmcTuneIterations,
+    chains: s.chains,
     stratify: s.stratify,
     ...(s.time !== undefined ? { time: s.time } : {}),
     biomarkers: [...data.biomarkers],
