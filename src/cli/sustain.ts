@@ -9,7 +9,7 @@ import { writeJsonAtomic } from '../io/atomic.js';
 import { readModelFile, writeModelFile } from '../io/modelfile.js';
 import { createProgress } from '../io/progress.js';
 import { readZTable, sidecarFeatures, writeZTable } from '../io/ztable.js';
-import { resolveThresholds } from '../io/thresholds-file.js';
+import { readAssignInput, readModelInput, KIND_CHOICES, type ModelFlags } from './model-inputs.js';
 import { assignSubjectsParallel, fitSustain, FIT_DEFAULTS, simulateCohort } from '../sustain/index.js';
 import type { SimulateOptions } from '../sustain/index.js';
 import type { Assignment, ModelFile, ZTable } from '../sustain/types.js';
@@ -43,13 +43,9 @@ async function assignAny(model: ModelFile, table: ZTable, K: number | undefined,
   }
 }
 
-interface FitFlags {
-  data: string;
+interface FitFlags extends ModelFlags {
   out: string;
   method: 'sustain' | 'kmeans';
-  zvals: number[];
-  zmax: number;
-  thresholds?: string;
   maxSubtypes: number;
   subtypes?: number;
   startpoints: number;
@@ -58,38 +54,48 @@ interface FitFlags {
   tune: number;
   samples: number;
   seed: number;
-  biomarkers?: string[];
-  includeControls?: boolean;
   restarts?: number;
-  time?: string;
   jobs: number;
   quiet?: boolean;
 }
 
 async function fitCommand(o: FitFlags): Promise<void> {
-  if (o.time !== undefined && o.method === 'kmeans') throw new UserError('--time (longitudinal data) works with --method sustain only');
-  const readOpts = { biomarkers: o.biomarkers, includeControls: o.includeControls };
-  const lon = o.time === undefined ? null : readLongitudinal(o.data, o.time, readOpts);
-  const read = lon ? lon.read : readZTable(o.data, readOpts);
-  const table = lon ? lon.table : read.table;
   if (o.subtypes !== undefined && o.subtypes > o.maxSubtypes) throw new UserError(`--subtypes ${o.subtypes} is more than --max-subtypes ${o.maxSubtypes}`);
+  if (o.time !== undefined && o.method === 'kmeans') throw new UserError('--time (longitudinal data) works with --method sustain only');
   const modelPath = join(o.out, 'model.json');
   const subjectsPath = join(o.out, 'subjects.csv');
-  const sha = sha256File(o.data);
   let model: ModelFile;
   let above: Exceedance | null = null;
   const t0 = Date.now();
+  let table: ZTable;
+  let what: string;
+  let data: { file: string; sha256: string };
+  // what the mixtures decided is part of the result (printed with it)
+  let notes: string[] = [];
+  let lon: LongitudinalRead | null = null;
   if (o.method === 'kmeans') {
+    if (o.model !== undefined && o.model !== 'zscore') throw new UserError('--method kmeans clusters a z-score table; it takes no --model', { field: 'model' });
+    if (o.data === undefined) throw new UserError('--data is required', { field: 'data' });
+    const read = readZTable(o.data, { biomarkers: o.biomarkers, includeControls: o.includeControls });
+    table = read.table;
+    what = `${table.subjects.length} subjects x ${table.biomarkers.length} biomarkers (${read.biomarkerSource})${read.excludedControls > 0 ? `, ${read.excludedControls} control rows left out` : ''}`;
+    data = { file: o.data, sha256: sha256File(o.data) };
     model = fitKmeansModel(table, { maxSubtypes: o.maxSubtypes, seed: o.seed, ...(o.restarts !== undefined ? { restarts: o.restarts } : {}) });
-    model.training = { ...model.training, dataFile: o.data, dataSha256: sha };
+    model.training = { ...model.training, dataFile: data.file, dataSha256: data.sha256 };
   } else {
-    const { thresholds, warnings } = resolveThresholds(table.biomarkers, o.zvals, o.zmax, o.thresholds);
-    if (!o.quiet) for (const w of warnings) process.stderr.write(w + '\n');
-    above = zExceedance(table.values, table.biomarkers, thresholds.zmax);
-    warnAbove(above, o.quiet);
+    const input = readModelInput(o);
+    table = input.table;
+    lon = input.lon ?? null;
+    what = `${lon ? `${lon.layout.subjects.length} subjects (${table.subjects.length} visits, longitudinal)` : `${table.subjects.length} subjects`} x ${input.biomarkers} biomarkers ${input.source}`;
+    data = { file: input.dataFile, sha256: input.dataSha256 };
+    if (input.spec.kind === 'zscore') {
+      if (!o.quiet) for (const w of input.notes) process.stderr.write(w + '\n');
+      above = zExceedance(table.values, table.biomarkers, input.spec.zmax);
+      warnAbove(above, o.quiet);
+    } else notes = input.notes;
     const bar = createProgress({ label: 'fit', total: 1, quiet: o.quiet });
     try {
-      model = await fitSustain(table, thresholds, {
+      model = await fitSustain(table, input.spec, {
         seed: o.seed,
         maxSubtypes: o.maxSubtypes,
         startpoints: o.startpoints,
@@ -98,8 +104,8 @@ async function fitCommand(o: FitFlags): Promise<void> {
         mcmcTuneIterations: o.tune,
         samplesKept: o.samples,
         threads: o.jobs,
-        dataFile: o.data,
-        dataSha256: sha,
+        dataFile: data.file,
+        dataSha256: data.sha256,
         ...(lon ? { longitudinal: { visits: visitCounts(lon.layout.start), timeColumn: lon.timeColumn } } : {}),
         onProgress: (p) => {
           bar.set(p.done, p.total, `${p.phase}${p.mcmcIterations ? ` ${p.mcmcIterations.done.toLocaleString('en-US')}/${p.mcmcIterations.total.toLocaleString('en-US')} iterations` : ''}, K=${p.subtypes}, best log-likelihood ${Number.isFinite(p.bestLogLik) ? p.bestLogLik.toFixed(2) : '-'}`);
@@ -113,8 +119,8 @@ async function fitCommand(o: FitFlags): Promise<void> {
   writeModelFile(modelPath, model);
   // longitudinal: the per-visit columns, with each visit's cross-sectional answer for comparison
   const extra = lon ? longitudinalColumns(assignment as LongitudinalAssignment, lon, lon.timeColumn, await assignAny(model, table, assignment.subtypes, o.jobs, true)) : {};
-  writeSubjects(subjectsPath, assignment, { ...table.carried, ...extra }, { method: model.method, model: { file: modelPath, sha256: sha256File(modelPath) }, data: { file: o.data, sha256: sha }, zAboveZmax: above });
-  const lines = [`fitted ${lon ? `${lon.layout.subjects.length} subjects (${table.subjects.length} visits, longitudinal)` : `${table.subjects.length} subjects`} x ${table.biomarkers.length} biomarkers (${read.biomarkerSource})${read.excludedControls > 0 ? `, ${read.excludedControls} control rows left out` : ''} in ${((Date.now() - t0) / 1000).toFixed(1)} s`];
+  writeSubjects(subjectsPath, assignment, { ...table.carried, ...extra }, { method: model.method, model: { file: modelPath, sha256: sha256File(modelPath) }, data, zAboveZmax: above });
+  const lines = [...notes, `fitted ${what} in ${((Date.now() - t0) / 1000).toFixed(1)} s`];
   for (const f of model.fits) {
     const extra = 'logLikelihood' in f ? `log-likelihood ${f.logLikelihood.toFixed(4)}` : `silhouette ${f.subtypes === 1 ? 'undefined (one cluster)' : f.silhouette.toFixed(3)}`;
     lines.push(`K=${f.subtypes}: ${extra}, fractions ${f.fractions.map((v) => v.toFixed(3)).join(', ')}`);
@@ -127,7 +133,9 @@ async function fitCommand(o: FitFlags): Promise<void> {
 
 interface AssignFlags {
   model: string;
-  data: string;
+  data?: string;
+  lYes?: string;
+  lNo?: string;
   out: string;
   subtypes?: number;
   time?: string;
@@ -140,20 +148,24 @@ async function assignCommand(o: AssignFlags): Promise<void> {
   const model = readModelFile(o.model);
   // longitudinal with --time, or when the model was fitted with a time column that the data has
   const time = o.time ?? (typeof model.settings['time'] === 'string' ? model.settings['time'] : undefined);
-  const read = readZTable(o.data, { biomarkers: model.biomarkers, includeControls: true, ...(time !== undefined ? { exclude: [time] } : {}) });
-  if (time !== undefined && (o.time !== undefined || read.table.carried?.[time] !== undefined)) return assignLongitudinalCommand(o, model, groupRead(read, time));
+  if (time !== undefined && o.data !== undefined && model.method === 'sustain-zscore') {
+    const zread = readZTable(o.data, { biomarkers: model.biomarkers, includeControls: true, exclude: [time] });
+    if (o.time !== undefined || zread.table.carried?.[time] !== undefined) return assignLongitudinalCommand(o, model, groupRead(zread, time));
+  }
+  if (o.time !== undefined) throw new UserError('--time (longitudinal data) needs a z-score SuStaIn model and --data');
   if (o.history !== undefined) throw new UserError('--history needs longitudinal data: name its time column with --time (or fit the model with --time)');
+  const read = readAssignInput(model, o);
   // A biomarker column of the data (by its sidecar) that the model does not know is an error:
   // the model would silently ignore information the user meant it to use.
-  const side = sidecarFeatures(o.data);
+  const side = o.data === undefined ? null : sidecarFeatures(o.data);
   if (side) {
     const extra = side.filter((b) => !model.biomarkers.includes(b));
     if (extra.length > 0) throw new UserError(`biomarker column(s) ${extra.join(', ')} are not in the model (model biomarkers: ${model.biomarkers.join(', ')})`, { file: o.data, field: extra[0] });
   }
-  const above = model.method === 'kmeans' ? null : zExceedance(read.table.values, read.table.biomarkers, model.zmax);
+  const above = model.method === 'sustain-zscore' ? zExceedance(read.table.values, read.table.biomarkers, model.zmax) : null;
   warnAbove(above, o.quiet);
   const a = await assignAny(model, read.table, o.subtypes, o.jobs, o.quiet);
-  writeSubjects(o.out, a, read.table.carried, { method: model.method, model: { file: o.model, sha256: sha256File(o.model) }, data: { file: o.data, sha256: sha256File(o.data) }, zAboveZmax: above });
+  writeSubjects(o.out, a, read.table.carried, { method: model.method, model: { file: o.model, sha256: sha256File(o.model) }, data: { file: read.file, sha256: read.sha256 }, zAboveZmax: above });
   printDone(o.quiet, [`assigned ${a.subjects.length} subjects to the ${a.subtypes}-subtype model; wrote ${o.out} (+ .json sidecar)`], [o.out]);
 }
 
@@ -161,13 +173,14 @@ async function assignCommand(o: AssignFlags): Promise<void> {
 async function assignLongitudinalCommand(o: AssignFlags, model: ModelFile, next: LongitudinalRead): Promise<void> {
   if (model.method === 'kmeans') throw new UserError('longitudinal assignment needs a SuStaIn model (k-means has no stages)');
   const time = next.timeColumn;
+  const file = next.read.file;
   const opts = { biomarkers: model.biomarkers, includeControls: true };
-  const joined = o.history === undefined ? null : joinHistory(readLongitudinal(o.history, time, opts), next, time, o.data);
+  const joined = o.history === undefined ? null : joinHistory(readLongitudinal(o.history, time, opts), next, time, file);
   const g = joined ? joined.grouped : next;
   const all = await assignAny(model, g.table, o.subtypes, o.jobs, o.quiet, g);
   const cols = { ...g.table.carried, ...longitudinalColumns(all as LongitudinalAssignment, g, time, await assignAny(model, g.table, all.subtypes, o.jobs, true)) };
   const out = joined ? selectRows(all, cols, joined.isNew) : { a: all, cols };
-  writeSubjects(o.out, out.a, out.cols, { method: model.method, model: { file: o.model, sha256: sha256File(o.model) }, data: { file: o.data, sha256: sha256File(o.data) } });
+  writeSubjects(o.out, out.a, out.cols, { method: model.method, model: { file: o.model, sha256: sha256File(o.model) }, data: { file, sha256: sha256File(file) } });
   const J = new Set(out.a.subjects).size;
   printDone(o.quiet, [`assigned ${J} subjects (${out.a.subjects.length} visits${joined ? `, with ${g.table.subjects.length - out.a.subjects.length} earlier visits from ${o.history}` : ''}) to the ${all.subtypes}-subtype model; wrote ${o.out} (+ .json sidecar)`], [o.out]);
 }
@@ -233,7 +246,15 @@ export function register(program: Command): void {
   program
     .command('fit')
     .description('Fit SuStaIn subtypes and stages (K = 1..max) to a z-score table')
-    .requiredOption('--data <file>', 'z-score table: subject_id + one column per biomarker (larger = more abnormal)')
+    .option('--data <file>', 'z-score table: subject_id + one column per biomarker (larger = more abnormal); with --model mixture: raw values')
+    .addOption(new Option('--model <kind>', 'zscore, or mixture (event-based: one event per biomarker, see docs/mixture.md)').choices(KIND_CHOICES).default('zscore'))
+    .option('--l-yes <file>', 'mixture: per-subject, per-biomarker likelihood of the abnormal component (subject_id + one column per biomarker)')
+    .option('--l-no <file>', 'mixture: likelihood of the normal component (same subjects and columns as --l-yes)')
+    .addOption(new Option('--mixture <type>', 'mixture from raw --data: Gaussian mixture, or kernel density estimates').choices(['gmm', 'kde']).default('gmm'))
+    .option('--control-column <name>', 'mixture from raw --data: column marking the healthy controls (default group)')
+    .option('--control-value <list>', 'value(s) of the control column meaning "healthy control" (default HC)', listOption)
+    .option('--higher-is-abnormal <list>', 'mixture: biomarkers where higher values are abnormal (default: detected, patients vs controls)', listOption)
+    .option('--lower-is-abnormal <list>', 'mixture: biomarkers where lower values are abnormal', listOption)
     .requiredOption('-o, --out <dir>', 'output directory (model.json, subjects.csv)')
     .option('--zvals <list>', 'z thresholds (events) of every biomarker', numberListOption, [1, 2, 3])
     .option('--zmax <z>', 'z at the end of the disease course (normally above the largest threshold)', floatOption(0), 5)
@@ -259,6 +280,9 @@ export function register(program: Command): void {
 Input: a z-score table (CSV or TSV) with subject_id and one column per biomarker, larger = more
 abnormal; empty cells are missing values (the likelihood skips them); a row with no values is an
 error. Carried columns (session, group, ...) are kept; rows with is_control = 1/true are left out.
+--model mixture (the event-based model, docs/mixture.md): --l-yes/--l-no tables (every row fitted),
+or raw values in --data with the controls named by --control-column/--control-value (mixtures fitted
+per biomarker on all rows and saved in model.json; SuStaIn fitted on the patients).
 
 Outputs in --out:
   model.json    the fitted models (K = 1..max): biomarkers, zvals, zmax, events, and per K the ML
@@ -274,15 +298,18 @@ Longitudinal data (--time COLUMN): one row per visit, keyed by subject_id and se
 column (e.g. years). Each subject has one subtype; its visits' stages never decrease (a subject's
 likelihood sums over its non-decreasing stage paths; see docs/longitudinal.md). subjects.csv keeps
 one row per visit, grouped by subject in time order: the subject's subtype columns on every row,
-ml_stage along the most probable non-decreasing path, then the time column, expected_stage,
-progression_rate (stages per unit of time between the first and last visit) and prob_stage_0..N.
-A subject with one visit is an ordinary cross-sectional row. Two visits of a subject at the same
-time, a missing time or a session given twice is an error naming the subject and line.
+ml_stage along the most probable non-decreasing path; after the carried columns (session, the time
+column) expected_stage, progression_rate (stages per unit of time between the first and last
+visit), each visit's cross-sectional subtype and stage, and prob_stage_0..N. A subject with one
+visit is an ordinary cross-sectional row. Two visits of a subject at the same time, a missing time
+or a session given twice is an error naming the subject and line. (z-score model only.)
 
 Examples:
   ms-subtype fit --data z.csv --zvals 1,2,3 --zmax 5 --max-subtypes 3 --startpoints 25 \\
                  --mcmc 100000 --seed 1 --out fit/
-  ms-subtype fit --data visits.csv --time years --max-subtypes 3 --seed 1 --out fit/`,
+  ms-subtype fit --data visits.csv --time years --max-subtypes 3 --seed 1 --out fit-long/
+  ms-subtype fit --model mixture --data raw.csv --control-column group --control-value HC \\
+                 --max-subtypes 3 --seed 1 --out fit-mixture/`,
     )
     .action(async (o: FitFlags) => fitCommand(o));
 
@@ -290,7 +317,9 @@ Examples:
     .command('assign')
     .description('Subtype and stage new subjects with a fitted model')
     .requiredOption('--model <file>', 'model.json from `fit`')
-    .requiredOption('--data <file>', 'z-score table with a column for every biomarker of the model (matched by name)')
+    .option('--data <file>', 'table with a column for every biomarker of the model (matched by name): z-scores, or raw values for a mixture model fitted on raw values')
+    .option('--l-yes <file>', 'for a mixture model fitted on likelihoods: L_yes per subject and biomarker')
+    .option('--l-no <file>', 'for a mixture model fitted on likelihoods: L_no per subject and biomarker')
     .requiredOption('-o, --out <file>', 'subjects.csv to write')
     .option('--subtypes <K>', 'which fit of the model to use (default: the largest K)', intOption(1, 20))
     .option('--time <column>', 'longitudinal data: the visit time column (default: the one the model was fitted with, if any)')
@@ -318,7 +347,8 @@ of --data are written.
 
 Examples:
   ms-subtype assign --model fit/model.json --data new-z.csv --out new-subjects.csv
-  ms-subtype assign --model fit/model.json --data new-visits.csv --history visits.csv --out new.csv`,
+  ms-subtype assign --model fit-long/model.json --data new-visits.csv --history visits.csv --out new.csv
+  ms-subtype assign --model fit-l/model.json --l-yes new_l_yes.csv --l-no new_l_no.csv --out new-subjects.csv`,
     )
     .action(async (o: AssignFlags) => assignCommand(o));
 

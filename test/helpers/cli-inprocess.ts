@@ -2,8 +2,8 @@ import type { CliResult } from './cli.js';
 import { main } from '../../src/cli/main.js';
 
 /**
- * The CLI in-process (same main() as the launcher, stdout/stderr captured): a child process per
- * call costs seconds under tsx.
+ * The CLI in-process (same main() as the launcher, stdout/stderr captured): a child process per call
+ * costs seconds under tsx.
  */
 export async function runCliInProcess(args: string[]): Promise<CliResult> {
   let stdout = '';
