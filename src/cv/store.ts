@@ -105,7 +105,8 @@ export function readPart(file: string): PartFile | undefined {
   return validate(raw, partSchema, file) as unknown as PartFile;
 }
 
-export function writeCvOutputs(dir: string, result: CvResult): { json: string; csv: string } {
+/** cv.csv, one row per K, and its sidecar cv.csv.json (columns, tool version, settings; the full result is cv.json). */
+export function writeCvOutputs(dir: string, result: CvResult): { json: string; csv: string; csvSidecar: string } {
   const json = join(dir, 'cv.json');
   const csv = join(dir, 'cv.csv');
   writeJsonAtomic(json, result);
@@ -142,5 +143,22 @@ export function writeCvOutputs(dir: string, result: CvResult): { json: string; c
     ];
   });
   writeCsvAtomic(csv, header, rows);
-  return { json, csv };
+  const csvSidecar = `${csv}.json`;
+  writeJsonAtomic(csvSidecar, {
+    format: 'ms-subtype-cv-table',
+    formatVersion: 1,
+    toolVersion: result.toolVersion,
+    columns: header,
+    columnDoc: {
+      test_loglik_mean: 'held-out log-likelihood per fold, mean over the folds (test_loglik_fold_<f>: each fold)',
+      diff_vs_best_mean: 'paired per-fold difference of held-out log-likelihood against the best K (mean, se); margin: the recommendation\'s allowance',
+      not_meaningfully_worse: 'yes when the difference is within the margin',
+      stability_ari_mean: 'mean adjusted Rand index of the fold models\' assignments against the full model\'s',
+    },
+    result: 'cv.json',
+    recommendedSubtypes: result.recommendedSubtypes,
+    rule: result.rule,
+    settings: result.settings,
+  });
+  return { json, csv, csvSidecar };
 }
