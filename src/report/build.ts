@@ -5,7 +5,7 @@
 import { UserError } from '../common/errors.js';
 import { toolVersion } from '../common/version.js';
 import type { SustainFit, SustainModelFile } from '../sustain/types.js';
-import { cohortSummary, type CohortSummary } from './cohort.js';
+import { cohortSummary, type CohortSummary, type FeatureInfo } from './cohort.js';
 import { card, esc, figure, fmt, jsonForScript, pct, section, table } from './html.js';
 import { PAGE_CSS, TABLE_SCRIPT } from './page-assets.js';
 import { renderSvg } from './render.js';
@@ -32,6 +32,7 @@ import {
   subtypeLabels,
   type AssignmentSummary,
   type FractionSummary,
+  type PvCell,
   type SubtypeLabel,
 } from './stats.js';
 import { subjectTableData } from './subject-table.js';
@@ -53,6 +54,8 @@ interface Context {
   /** One flag per subject of the table: a healthy control (counted apart from the patients). */
   isControl: boolean[];
   cohort: CohortSummary;
+  /** A feature's readable label (from the feature definitions), else its name. */
+  label: (name: string) => string;
   figures: Record<string, string>;
 }
 
@@ -117,12 +120,12 @@ async function positionalSection(c: Context): Promise<string> {
     const name = `positional-variance-subtype-${j + 1}.svg`;
     const sub = samples > 0 ? `${pct(fit.fractions[j]!, 1)} of subjects · ${samples} posterior samples` : `${pct(fit.fractions[j]!, 1)} of subjects · no samples: ML sequence only`;
     const pUsed = samples > 0 ? p : mlMatrix(fit, j, model);
-    c.figures[name] = await renderSvg(pvSpec(pvCells(pUsed, model.events, rows, zvals, opts.thresholdColours), rows, nEvents, labels[j]!.full, sub, legend));
+    c.figures[name] = await renderSvg(pvSpec(readable(c, pvCells(pUsed, model.events, rows, zvals, opts.thresholdColours)), rows.map(c.label), nEvents, labels[j]!.full, sub, legend));
     figs.push(figure(name, c.figures[name], pvHowTo('MCMC samples')));
     if (opts.cvPositionalVariance && cvPv !== undefined) {
       const cvName = `positional-variance-cv-subtype-${j + 1}.svg`;
       const pc = matrixFromNested(cvPv[j] ?? [], nEvents);
-      c.figures[cvName] = await renderSvg(pvSpec(pvCells(pc, model.events, rows, zvals, opts.thresholdColours), rows, nEvents, `${labels[j]!.full} (cross-validated)`, 'pooled over the folds of cross-validation', legend));
+      c.figures[cvName] = await renderSvg(pvSpec(readable(c, pvCells(pc, model.events, rows, zvals, opts.thresholdColours)), rows.map(c.label), nEvents, `${labels[j]!.full} (cross-validated)`, 'pooled over the folds of cross-validation', legend));
       cvFigs.push(figure(cvName, c.figures[cvName], pvHowTo('pooled over CV folds')));
     }
   }
@@ -133,6 +136,11 @@ async function positionalSection(c: Context): Promise<string> {
   let body = `<div class="grid">${figs.join('')}</div>`;
   if (cvFigs.length > 0) body += `<h3>Cross-validated</h3><p class="lead">The same diagrams from the cross-validation folds: events that stay sharp here are robust to which subjects were used.</p><div class="grid">${cvFigs.join('')}</div>`;
   return section('progression', 'Subtype progression', lead, body);
+}
+
+/** Diagram cells with the biomarkers' readable labels. */
+function readable(c: Context, cells: PvCell[]): PvCell[] {
+  return cells.map((cell) => ({ ...cell, biomarker: c.label(cell.biomarker) }));
 }
 
 /** The ML sequence as a 0/1 matrix (used when a fit carries no posterior samples). */
@@ -210,6 +218,12 @@ async function sizesSection(c: Context): Promise<string> {
   );
 }
 
+/** One feature in the cohort facts: "Cortical grey matter (cortical_grey_matter, volume, mm³)". */
+function featureText(f: FeatureInfo): string {
+  const details = [...(f.label && f.label !== f.name ? [f.name] : []), ...(f.measure ? [f.role === 'covariate' ? 'covariate' : f.measure] : []), ...(f.unit ? [f.unit] : [])];
+  return `${f.label || f.name}${details.length > 0 ? ` (${details.join(', ')})` : ''}`;
+}
+
 /** Median stage from counts per stage, stage 0 excluded ("" when no subject is past stage 0). */
 function medianStage(countsByStage: number[]): string {
   const total = countsByStage.slice(1).reduce((s, x) => s + x, 0);
@@ -260,7 +274,7 @@ async function kmeansSection(c: Context): Promise<string> {
   const km = c.inputs.kmeans;
   if (km === undefined || km.fits.length === 0) return '';
   const fit = km.fits.find((f) => f.subtypes === c.k) ?? km.fits[km.fits.length - 1]!;
-  c.figures['kmeans-centroids.svg'] = await renderSvg(centroidsSpec(fit, km.biomarkers));
+  c.figures['kmeans-centroids.svg'] = await renderSvg(centroidsSpec(fit, km.biomarkers.map(c.label)));
   c.figures['kmeans-silhouette.svg'] = await renderSvg(kmeansQualitySpec(km.fits));
   const sizes = table(
     [{ label: '' }, { label: 'SuStaIn (ML fraction)', numeric: true }, { label: 'k-means (cluster share)', numeric: true }],
@@ -290,7 +304,7 @@ async function cohortSection(c: Context): Promise<string> {
     ['Healthy controls', h.controls === null ? '<span class="muted">not given</span>' : `${esc(h.controls)} <span class="muted">(${esc(h.controlsSource)})</span>`],
     ['Model trained on', `${esc(c.model.training.subjects)} subjects`],
     ['Biomarkers in the model', `${esc(c.model.biomarkers.length)} (${esc(c.nEvents)} events)`],
-    ['Features', h.features.length > 0 ? esc(h.features.map((f) => (f.measure ? `${f.name} (${f.role === 'covariate' ? 'covariate' : f.measure})` : f.name)).join(', ')) : '<span class="muted">not given</span>'],
+    ['Features', h.features.length > 0 ? esc(h.features.map(featureText).join(', ')) : '<span class="muted">not given</span>'],
     ['Covariates', h.covariates.length > 0 ? esc(h.covariates.join(', ')) : '<span class="muted">not given</span>'],
     ['Extraction failures', h.failures !== null ? esc(h.failures.length) : h.extraction?.failed !== undefined ? esc(h.extraction.failed) : '<span class="muted">not given</span>'],
   ];
@@ -303,7 +317,7 @@ async function cohortSection(c: Context): Promise<string> {
   const factsTable = table([{ label: 'Cohort' }, { label: '' }], facts, () => false, 'data kv');
   let r2Figure = '';
   if (h.normaliser.some((r) => r.r2 !== undefined)) {
-    const withR2 = h.normaliser.filter((r) => r.r2 !== undefined).map((r) => ({ feature: r.feature, r2: r.r2! }));
+    const withR2 = h.normaliser.filter((r) => r.r2 !== undefined).map((r) => ({ feature: c.label(r.feature), r2: r.r2! }));
     c.figures['normaliser-r2.svg'] = await renderSvg(normaliserSpec(withR2));
     r2Figure = figure('normaliser-r2.svg', c.figures['normaliser-r2.svg'], 'how much of each feature\u2019s variation among controls the covariates explain. Low values are common; the residual sd (below) is the unit of the z-scores.');
   }
@@ -311,11 +325,11 @@ async function cohortSection(c: Context): Promise<string> {
   for (const note of h.notes) parts.push(`<p class="note">${esc(note)}</p>`);
   if (h.normaliser.length > 0) {
     const rows = h.normaliser.map((r) => [
-      esc(r.feature),
+      esc(c.label(r.feature)) + (c.label(r.feature) !== r.feature ? ` <span class="muted">${esc(r.feature)}</span>` : ''),
       esc(r.transform ?? ''),
       esc(r.abnormal ?? ''),
       esc(fmt(r.r2, 3)),
-      esc(fmt(r.sd, 4)),
+      esc(fmt(r.sd, 4)) + (h.labels[r.feature]?.unit ? ` <span class="muted">${esc(h.labels[r.feature]!.unit)}</span>` : ''),
       esc(fmt(r.nControls, 0)),
       esc(r.coefficients.map(([k, v]) => `${k}: ${Number(v.toPrecision(4))}`).join('; ')),
     ]);
@@ -392,6 +406,8 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
   const fit = checkInputs(inputs, k);
   const model = inputs.model;
   const isControl = controlMask(inputs.subjects.carried, a.subjects.length);
+  const cohort = cohortSummary(inputs.subjects, model.biomarkers, inputs.normaliser, inputs.features, inputs.failures);
+  const label = (name: string): string => cohort.labels[name]?.label ?? name;
   const c: Context = {
     inputs,
     opts,
@@ -399,11 +415,12 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
     fit,
     k,
     nEvents: model.events.length,
-    labels: subtypeLabels(fit.sequences),
+    labels: subtypeLabels(fit.sequences.map((seq) => seq.map(([b, z]): [string, number] => [label(b), z]))),
     fractions: fractionSummaries(fit, opts.interval),
     summary: assignmentSummary(a, opts.confidenceBands, isControl),
     isControl,
-    cohort: cohortSummary(inputs.subjects, model.biomarkers, inputs.normaliser, inputs.features, inputs.failures),
+    cohort,
+    label,
     figures: {},
   };
   const cv = inputs.cv;
