@@ -31,6 +31,7 @@ export function register(program: Command): void {
     .option('--normaliser-report <file>', 'sidecar of normalise (z.csv.json): controls, covariates, fit per feature')
     .option('--features <file>', 'sidecar of extract (features.csv.json): feature definitions')
     .option('--errors <file>', 'extraction failures (features.csv.errors.csv): counted and listed')
+    .option('--data <file>', 'the z-score table the subjects were assigned from (z.csv): adds the data under the model')
     .option('--title <text>', 'page title')
     .option('--cv-positional-variance', 'also show the cross-validated positional variance diagrams (needs --cv)')
     .option('--confidence-bands <list>', 'probability bands for "confidently assigned"', bandsOption, [0.5, 0.8, 0.95])
@@ -60,6 +61,7 @@ Example:
         normaliserReport: f.normaliserReport,
         features: f.features,
         errors: f.errors,
+        data: f.data,
         title: f.title,
         options: {
           cvPositionalVariance: f.cvPositionalVariance === true,

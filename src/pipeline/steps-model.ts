@@ -183,7 +183,7 @@ export const reportStep: Step = {
   enabled: (ctx) => ctx.cfg.report.enabled,
   outputs: () => [LAYOUT.report],
   dependsOn(ctx) {
-    const files = [join(ctx.out, LAYOUT.model), join(ctx.out, LAYOUT.assign), join(ctx.out, LAYOUT.zSidecar), join(ctx.out, LAYOUT.featuresSidecar)];
+    const files = [join(ctx.out, LAYOUT.model), join(ctx.out, LAYOUT.assign), join(ctx.out, LAYOUT.zSidecar), join(ctx.out, LAYOUT.featuresSidecar), zFile(ctx)];
     if (ctx.cfg.cv.enabled) files.push(join(ctx.out, LAYOUT.cv));
     if (ctx.cfg.kmeans.enabled) files.push(join(ctx.out, LAYOUT.kmeans));
     const errors = join(ctx.out, LAYOUT.featuresErrors);
@@ -200,6 +200,7 @@ export const reportStep: Step = {
       subtypes: k,
       normaliserReport: p(LAYOUT.zSidecar),
       features: p(LAYOUT.featuresSidecar),
+      data: zFile(ctx),
       ...(ctx.cfg.cv.enabled ? { cv: p(LAYOUT.cv) } : {}),
       ...(ctx.cfg.kmeans.enabled ? { kmeans: p(LAYOUT.kmeans) } : {}),
       ...(existsSync(errors) ? { errors } : {}),

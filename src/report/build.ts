@@ -5,19 +5,16 @@
 import { UserError } from '../common/errors.js';
 import { toolVersion } from '../common/version.js';
 import type { SustainFit, SustainModelFile } from '../sustain/types.js';
-import { cohortSummary, type CohortSummary, type FeatureInfo } from './cohort.js';
+import { cohortSummary, featureText } from './cohort.js';
 import { card, esc, figure, fmt, jsonForScript, pct, section, table } from './html.js';
 import { PAGE_CSS, TABLE_SCRIPT } from './page-assets.js';
 import { renderSvg } from './render.js';
 import {
   centroidsSpec,
-  confidenceSpec,
   cvicSpec,
-  fractionsSpec,
   kmeansQualitySpec,
   normaliserSpec,
   pvSpec,
-  stagesSpec,
   testLikelihoodSpec,
   type ThresholdLegend,
 } from './specs.js';
@@ -28,36 +25,15 @@ import {
   matrixFromNested,
   positionalVariance,
   pvCells,
-  stageCounts,
   subtypeLabels,
-  type AssignmentSummary,
-  type FractionSummary,
   type PvCell,
-  type SubtypeLabel,
 } from './stats.js';
 import { subjectTableData } from './subject-table.js';
 import { controlMask } from '../io/subjects.js';
 import { exceedanceMessage } from '../normalise/exceedance.js';
 import { REPORT_DEFAULTS, type ReportInputs, type ReportOptions, type ReportOutput } from './types.js';
-
-/** Everything computed before rendering, shared by the sections. */
-interface Context {
-  inputs: ReportInputs;
-  opts: ReportOptions;
-  model: SustainModelFile;
-  fit: SustainFit;
-  k: number;
-  nEvents: number;
-  labels: SubtypeLabel[];
-  fractions: FractionSummary[];
-  summary: AssignmentSummary;
-  /** One flag per subject of the table: a healthy control (counted apart from the patients). */
-  isControl: boolean[];
-  cohort: CohortSummary;
-  /** A feature's readable label (from the feature definitions), else its name. */
-  label: (name: string) => string;
-  figures: Record<string, string>;
-}
+import type { Context } from './context.js';
+import { fitSection, sizesSection } from './sections-sizes.js';
 
 export function resolveOptions(partial: Partial<ReportOptions> = {}): ReportOptions {
   return { ...REPORT_DEFAULTS, ...partial };
@@ -156,84 +132,6 @@ function mlMatrix(fit: SustainFit, j: number, model: SustainModelFile): Float64A
 
 function pvHowTo(source: string): string {
   return `rows are biomarkers, columns the order of events; colour = which z threshold is reached there, strength = posterior probability (${esc(source)}). Crisp cells = certain order; smears = uncertain.`;
-}
-
-async function sizesSection(c: Context): Promise<string> {
-  const { opts, labels, fractions, k, summary } = c;
-  const a = c.inputs.subjects.assignment;
-  const intervalPct = Math.round(opts.interval * 100);
-  const hasControls = summary.controls > 0;
-  const who = hasControls ? 'patients' : 'subjects';
-  const counts = stageCounts(a, c.nEvents, c.isControl.map((x) => !x));
-  const controlStages = hasControls ? stageCounts(a, c.nEvents, c.isControl).reduce((t, row) => t.map((x, s) => x + row[s]!)) : undefined;
-  c.figures['subtype-fractions.svg'] = await renderSvg(fractionsSpec(fractions, labels, opts.subtypeColours, intervalPct));
-  c.figures['stages.svg'] = await renderSvg(stagesSpec(counts, labels, opts.subtypeColours, c.nEvents, controlStages));
-  const points: { p: number; subtype: number }[] = [];
-  for (let i = 0; i < a.subjects.length; i++) if (a.mlStage[i] !== 0 && !c.isControl[i]) points.push({ p: a.probMlSubtype[i]!, subtype: a.mlSubtype[i]! });
-  c.figures['assignment-confidence.svg'] = await renderSvg(confidenceSpec(points, labels, opts.subtypeColours, opts.confidenceBands, k));
-  const staged = summary.patients - summary.stage0;
-  const perSubtype = table(
-    [
-      { label: 'Subtype' },
-      { label: `Size (${intervalPct}% interval)`, numeric: true },
-      { label: hasControls ? 'Patients' : 'Subjects', numeric: true },
-      { label: 'Median stage', numeric: true },
-      ...(hasControls ? [{ label: 'Controls past stage 0', numeric: true }] : []),
-    ],
-    labels.map((l, j) => {
-      const f = fractions[j]!;
-      return [
-        `<span class="dot" style="background:${opts.subtypeColours[j % opts.subtypeColours.length]};margin-right:6px;vertical-align:-2px"></span>${esc(l.full)}`,
-        `${esc(pct(f.ml, 1, 1))} <span class="muted">(${esc(pct(f.lo, 1, 1))}–${esc(pct(f.hi, 1, 1))})</span>`,
-        esc(summary.perSubtype[j]!),
-        esc(medianStage(counts[j]!)),
-        ...(hasControls ? [esc(summary.controlsPerSubtype[j]!)] : []),
-      ];
-    }),
-    () => false,
-    'data wrap1',
-  );
-  const controlsLine = hasControls
-    ? ` The ${esc(summary.controls)} healthy control(s) in the subject table are counted apart: ${esc(summary.controlsPastStage0)} (${esc(pct(summary.controlsPastStage0, summary.controls))}) are past stage 0, healthy people the model calls abnormal (the grey panel of the stage figure); fewer is better.`
-    : '';
-  const stage0Line = `<p class="muted" style="font-size:13px">${esc(summary.stage0)} ${who} at stage 0 (no abnormal event yet) are not counted in any subtype: their subtype carries no information.${controlsLine}</p>`;
-  const bandRows = summary.bands.map((b) => [`&gt; ${esc((100 * b.threshold).toFixed(0))}%`, esc(b.count), esc(pct(b.count, staged))]);
-  const bandTable = table([{ label: 'P(assigned subtype)' }, { label: 'Subjects', numeric: true }, { label: 'Share', numeric: true }], bandRows);
-  return (
-    section(
-      'sizes',
-      'Subtype sizes and stages',
-      'How many subjects follow each subtype, and how far along they are.',
-      `<div class="grid">${figure('subtype-fractions.svg', c.figures['subtype-fractions.svg'], `bars are each subtype\u2019s share of subjects in the best (maximum-likelihood) model; black lines span the central ${intervalPct}% of the posterior. Short lines = well-determined sizes.`)}` +
-        `<div>${perSubtype}${stage0Line}</div></div>` +
-        `<div style="margin-top:16px">${figure('stages.svg', c.figures['stages.svg'], `each panel counts one subtype\u2019s ${who} by their most likely stage. Many at late stages mean the cohort is advanced; a pile-up at stage 1\u20132 means mostly early disease.${hasControls ? ' The grey panel shows the healthy controls past stage 0: they should be few and early.' : ''}`)}</div>`,
-    ) +
-    section(
-      'confidence',
-      'How confidently is each subject assigned?',
-      `Of the ${esc(staged)} ${who} past stage 0, ${esc(summary.bands.map((b) => `${b.count} (${pct(b.count, staged)}) have a probability above ${(100 * b.threshold).toFixed(0)}%`).join(', '))} for their assigned subtype.`,
-      `<div class="grid">${figure('assignment-confidence.svg', c.figures['assignment-confidence.svg'], k > 1 ? `each subject\u2019s probability of its assigned subtype. ${(100 / k).toFixed(0)}% means no information (${k} subtypes); bars near 100% mean a clear subtype.` : 'with one subtype every subject is certain.')}` +
-        `<div>${bandTable}<p class="muted" style="font-size:13px">Median probability of the assigned subtype: ${esc(fmt(summary.medianProbability, 2))}. Early-stage subjects are usually the uncertain ones: few events have happened to tell the subtypes apart.</p></div></div>`,
-    )
-  );
-}
-
-/** One feature in the cohort facts: "Cortical grey matter (cortical_grey_matter, volume, mm³)". */
-function featureText(f: FeatureInfo): string {
-  const details = [...(f.label && f.label !== f.name ? [f.name] : []), ...(f.measure ? [f.role === 'covariate' ? 'covariate' : f.measure] : []), ...(f.unit ? [f.unit] : [])];
-  return `${f.label || f.name}${details.length > 0 ? ` (${details.join(', ')})` : ''}`;
-}
-
-/** Median stage from counts per stage, stage 0 excluded ("" when no subject is past stage 0). */
-function medianStage(countsByStage: number[]): string {
-  const total = countsByStage.slice(1).reduce((s, x) => s + x, 0);
-  if (total === 0) return '';
-  let seen = 0;
-  for (let st = 1; st < countsByStage.length; st++) {
-    seen += countsByStage[st]!;
-    if (seen >= total / 2) return String(st);
-  }
-  return '';
 }
 
 async function cvSection(c: Context): Promise<string> {
@@ -437,6 +335,7 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
   const sections = [
     await positionalSection(c),
     await sizesSection(c),
+    await fitSection(c),
     await cvSection(c),
     await kmeansSection(c),
     await cohortSection(c),
@@ -448,6 +347,7 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
     ['progression', 'Progression'],
     ['sizes', 'Sizes & stages'],
     ['confidence', 'Confidence'],
+    ['fit', 'Model fit'],
     ...(cv ? [['cv', 'How many subtypes?']] : []),
     ...(inputs.kmeans ? [['kmeans', 'k-means']] : []),
     ['cohort', 'Cohort'],

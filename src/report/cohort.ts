@@ -215,3 +215,9 @@ export function cohortSummary(
     labels,
   };
 }
+
+/** One feature in the cohort facts: "Cortical grey matter (cortical_grey_matter, volume, mm³)". */
+export function featureText(f: FeatureInfo): string {
+  const details = [...(f.label && f.label !== f.name ? [f.name] : []), ...(f.measure ? [f.role === 'covariate' ? 'covariate' : f.measure] : []), ...(f.unit ? [f.unit] : [])];
+  return `${f.label || f.name}${details.length > 0 ? ` (${details.join(', ')})` : ''}`;
+}

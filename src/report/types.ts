@@ -1,4 +1,4 @@
-import type { Assignment, KmeansModelFile, SustainModelFile } from '../sustain/types.js';
+import type { Assignment, KmeansModelFile, SustainModelFile, ZTable } from '../sustain/types.js';
 import type { CvResult } from '../cv/types.js';
 import type { Exceedance } from '../normalise/exceedance.js';
 
@@ -67,6 +67,8 @@ export interface ReportInputs {
   features?: unknown;
   /** Rows of the extraction errors CSV; `[]` means "none failed", undefined means "not given". */
   failures?: ExtractionFailure[];
+  /** The z-scores the subjects were assigned from (the model's biomarkers), for the data-under-model figures. */
+  zData?: ZTable;
   title?: string;
   /** Where the inputs came from, listed in the page's footer (file names only, for provenance). */
   sources?: Record<string, string>;
@@ -90,6 +92,8 @@ export interface WriteReportOptions {
   normaliserReport?: string;
   features?: string;
   errors?: string;
+  /** z-score table (z.csv) of the subjects: adds the data-under-model figures. */
+  data?: string;
   title?: string;
   options?: Partial<ReportOptions>;
 }

@@ -5,9 +5,10 @@ import { writeAtomic } from '../io/atomic.js';
 import { buildReport } from './build.js';
 import { readAnyJson, readCvResult, readFailures, readKmeansModel, readSubjects, readSustainModel } from './read.js';
 import type { ReportInputs, WriteReportOptions } from './types.js';
+import { readZTable } from '../io/ztable.js';
 
 /** Figure file names this tool writes; stale ones from an earlier report (e.g. a larger K) are removed. */
-const OWN_FIGURE = /^(positional-variance(-cv)?-subtype-\d+|subtype-fractions|stages|assignment-confidence|cvic|cv-test-loglik|kmeans-centroids|kmeans-silhouette|normaliser-r2)\.svg$/;
+const OWN_FIGURE = /^(positional-variance(-cv)?-subtype-\d+|subtype-fractions|stages|assignment-confidence|cvic|cv-test-loglik|kmeans-centroids|kmeans-silhouette|normaliser-r2|fit-check-subtype-\d+|stage-certainty)\.svg$/;
 
 export function readReportInputs(o: WriteReportOptions): ReportInputs {
   const sources: Record<string, string> = { model: basename(o.model), subjects: basename(o.subjects) };
@@ -34,6 +35,10 @@ export function readReportInputs(o: WriteReportOptions): ReportInputs {
   if (o.features !== undefined) {
     inputs.features = readAnyJson(o.features, 'features sidecar');
     sources['features'] = basename(o.features);
+  }
+  if (o.data !== undefined) {
+    inputs.zData = readZTable(o.data, { biomarkers: inputs.model.biomarkers, includeControls: true }).table;
+    sources['z-scores'] = basename(o.data);
   }
   if (o.errors !== undefined) {
     inputs.failures = readFailures(o.errors);

@@ -25,6 +25,7 @@ describe('buildReport', () => {
         'positional-variance-subtype-1.svg',
         'positional-variance-subtype-2.svg',
         'stages.svg',
+        'stage-certainty.svg',
         'subtype-fractions.svg',
       ].sort(),
     );
