@@ -2,16 +2,22 @@ import { readFileSync, existsSync } from 'node:fs';
 import type { ZodType } from 'zod';
 import { UserError } from '../common/errors.js';
 
+/**
+ * The one JSON file reader: parsed but not yet validated (each format validates with its own zod
+ * schema). A missing file or bad JSON is a one-line error naming the file.
+ */
+export function readJson(file: string, what = 'file', hint = ''): unknown {
+  if (!existsSync(file)) throw new UserError(`${what} not found`, { file });
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as unknown;
+  } catch (e) {
+    throw new UserError(`not valid JSON${hint}: ${(e as Error).message}`, { file });
+  }
+}
+
 /** Read a JSON file and validate it; the error names the file and the first offending key path. */
 export function readJsonValidated<T>(file: string, schema: ZodType<T>, what = 'file'): T {
-  if (!existsSync(file)) throw new UserError(`${what} not found`, { file });
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new UserError(`not valid JSON: ${(e as Error).message}`, { file });
-  }
-  return validate(raw, schema, file);
+  return validate(readJson(file, what), schema, file);
 }
 
 export function validate<T>(raw: unknown, schema: ZodType<T>, file: string): T {

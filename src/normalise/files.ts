@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readJson } from '../io/json.js';
 import { UserError } from '../common/errors.js';
 import { toolVersion } from '../common/version.js';
 import { writeJsonAtomic } from '../io/atomic.js';
@@ -172,11 +173,3 @@ export function zSidecar(nz: Normaliser, res: ZResult, c: SidecarContext): Recor
   };
 }
 
-function readJson(file: string, what: string): unknown {
-  if (!existsSync(file)) throw new UserError(`${what} not found`, { file });
-  try {
-    return JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new UserError(`not valid JSON: ${(e as Error).message}`, { file });
-  }
-}

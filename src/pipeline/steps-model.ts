@@ -7,7 +7,8 @@ import { readSubjects, writeSubjects, type SubjectsProvenance } from '../io/subj
 import { exceedanceMessage, zExceedance, type Exceedance } from '../normalise/exceedance.js';
 import { fitSustain, assignSubjects, makeThresholds, thresholdWarnings } from '../sustain/index.js';
 import type { SustainModelFile, Thresholds, ZTable } from '../sustain/types.js';
-import { runCrossValidation, fitKmeansModel, assignKmeans, type CvResult } from '../cv/index.js';
+import { runCrossValidation, fitKmeansModel, assignKmeans } from '../cv/index.js';
+import { readCvResult } from '../cv/store.js';
 import { readSustainModel, writeModelFile } from '../io/modelfile.js';
 import { writeReport } from '../report/index.js';
 import { createProgress } from '../io/progress.js';
@@ -40,7 +41,7 @@ export function chosenSubtypes(ctx: StepContext): { k: number; why: string } {
   if (ctx.cfg.fit.subtypes !== null) return { k: ctx.cfg.fit.subtypes, why: 'fit.subtypes in the config' };
   const cvPath = join(ctx.out, LAYOUT.cv);
   if (ctx.cfg.cv.enabled && existsSync(cvPath)) {
-    const cv = JSON.parse(readFileSync(cvPath, 'utf8')) as CvResult;
+    const cv = readCvResult(cvPath);
     return { k: cv.recommendedSubtypes, why: 'recommended by cross-validation' };
   }
   return { k: ctx.cfg.fit.maxSubtypes, why: 'fit.maxSubtypes (cross-validation off)' };
