@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { parseModel, readModelFile, readSustainModel, stringifyModel, writeModelFile } from '../../src/io/modelfile.js';
+import { parseModel, readModelFile, readSustainModel, writeModelFile } from '../../src/io/modelfile.js';
 import { fitSustain, simulateCohort } from '../../src/sustain/index.js';
 import { fitKmeansModel } from '../../src/cv/kmeans.js';
 import { UserError } from '../../src/common/errors.js';
