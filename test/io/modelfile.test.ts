@@ -9,8 +9,10 @@ import type { SustainModelFile } from '../../src/sustain/types.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** The error parseModel gives for a variant of the model (a function of a deep copy). */
-function refusal(model: SustainModelFile, change: (m: Record<string, any>) => void): string {
-  const m = structuredClone(model) as unknown as Record<string, any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a deep copy of the JSON, edited freely
+type Json = Record<string, any>;
+function refusal(model: SustainModelFile, change: (m: Json) => void): string {
+  const m = structuredClone(model) as unknown as Json;
   change(m);
   try {
     parseModel(m, 'model.json');
