@@ -63,6 +63,8 @@ const fitSchema = z.strictObject({
   tunePasses: z.number().int().min(0).nullable(),
   /** thinned posterior samples kept per K (fit --samples); null = the engine's default */
   samples: pos.nullable(),
+  /** MCMC chains per K (fit --chains); null = the engine's default */
+  chains: pos.nullable(),
   /** number of subtypes used for the assignments and the report; null = CV's recommendation, else maxSubtypes */
   subtypes: pos.nullable(),
   /** include the controls in the fit (not advised: SuStaIn is fitted on patients) */
@@ -163,6 +165,7 @@ export const DEFAULT_CONFIG: RunConfig = {
     tune: null,
     tunePasses: null,
     samples: null,
+    chains: null,
     subtypes: null,
     includeControls: false,
   },

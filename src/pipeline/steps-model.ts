@@ -7,6 +7,7 @@ import { readSubjects, writeSubjects, type SubjectsProvenance } from '../io/subj
 import { exceedanceMessage, zExceedance, type Exceedance } from '../normalise/exceedance.js';
 import { fitSustain, assignSubjects, makeThresholds, thresholdWarnings } from '../sustain/index.js';
 import type { SustainModelFile, Thresholds, ZTable } from '../sustain/types.js';
+import { modelConvergenceWarnings } from '../sustain/chains.js';
 import { runCrossValidation, fitKmeansModel, assignKmeans } from '../cv/index.js';
 import { readCvResult } from '../cv/store.js';
 import { readSustainModel, writeModelFile } from '../io/modelfile.js';
@@ -59,12 +60,13 @@ function fitSettings(ctx: StepContext) {
 }
 
 /** Engine settings that are left to the engine's defaults unless the config names them. */
-function engineExtras(ctx: StepContext): { mcmcTunePasses?: number; mcmcTuneIterations?: number; samplesKept?: number } {
+function engineExtras(ctx: StepContext): { mcmcTunePasses?: number; mcmcTuneIterations?: number; samplesKept?: number; chains?: number } {
   const f = ctx.cfg.fit;
   return {
     ...(f.tunePasses !== null ? { mcmcTunePasses: f.tunePasses } : {}),
     ...(f.tune !== null ? { mcmcTuneIterations: f.tune } : {}),
     ...(f.samples !== null ? { samplesKept: f.samples } : {}),
+    ...(f.chains !== null ? { chains: f.chains } : {}),
   };
 }
 
@@ -98,6 +100,8 @@ export const fitStep: Step = {
     writeSubjects(join(ctx.out, LAYOUT.modelSubjects), assignSubjects(model, data, K), data.carried, provenance(ctx, model.method, LAYOUT.model, above));
     const warning = exceedanceMessage(above);
     const lls = model.fits.map((x: { subtypes: number; logLikelihood: number }) => `K=${x.subtypes}: ${x.logLikelihood.toFixed(1)}`).join(', ');
+    // as `fit` does (the report shows the same as a banner)
+    if (!ctx.quiet) for (const w of modelConvergenceWarnings(model)) process.stderr.write(`warning: ${w}\n`);
     return `SuStaIn fitted on ${data.subjects.length} subjects, ${data.biomarkers.length} biomarkers (log-likelihood ${lls})${warning !== null ? `; warning: ${warning}` : ''}`;
   },
 };
@@ -135,6 +139,7 @@ export const cvStep: Step = {
       model: { model: readModel(ctx), sha256: sha256File(modelPath), file: modelPath },
       ...tuning,
       ...(ctx.cfg.fit.samples !== null ? { samplesKept: ctx.cfg.fit.samples } : {}),
+      ...(ctx.cfg.fit.chains !== null ? { chains: ctx.cfg.fit.chains } : {}),
       ...(c.stratify !== null ? { stratify: c.stratify } : {}),
     });
     if (!r.result) throw new Error('cross-validation did not combine its folds');

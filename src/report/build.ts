@@ -6,6 +6,7 @@ import { UserError } from '../common/errors.js';
 import { toolVersion } from '../common/version.js';
 import type { SustainFit, SustainModelFile } from '../sustain/types.js';
 import { cohortSummary, featureText } from './cohort.js';
+import { convergenceBanner } from './convergence.js';
 import { card, esc, figure, fmt, jsonForScript, pct, section, table } from './html.js';
 import { PAGE_CSS, TABLE_SCRIPT } from './page-assets.js';
 import { renderSvg } from './render.js';
@@ -326,10 +327,10 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
   const cv = inputs.cv;
   // CV's agreement is worth saying even when K was given explicitly (as `run` does with CV's choice).
   let kWhy = cv !== undefined && cv.recommendedSubtypes === k ? 'recommended by CV' : inputs.subtypes !== undefined ? 'as asked' : k === model.fits.length ? 'largest fitted' : 'as in the subject table';
-  let notice = '';
+  let notice = convergenceBanner(fit);
   if (cv !== undefined && cv.recommendedSubtypes !== k) {
     kWhy = `CV recommends ${cv.recommendedSubtypes}`;
-    notice = `<p class="note">Cross-validation recommends <b>${esc(cv.recommendedSubtypes)}</b> subtype(s), but this report shows <b>${esc(k)}</b> because the subject table was assigned with ${esc(k)}. For the recommended model run <code>ms-subtype assign --subtypes ${esc(cv.recommendedSubtypes)}</code> and report again.</p>`;
+    notice += `<p class="note">Cross-validation recommends <b>${esc(cv.recommendedSubtypes)}</b> subtype(s), but this report shows <b>${esc(k)}</b> because the subject table was assigned with ${esc(k)}. For the recommended model run <code>ms-subtype assign --subtypes ${esc(cv.recommendedSubtypes)}</code> and report again.</p>`;
   }
   const above = inputs.subjects.zAboveZmax;
   const aboveText = above ? exceedanceMessage(above) : null;
