@@ -175,7 +175,7 @@ describe('determinism and missing values', () => {
       expect(total).toBe(4100);
       seen.push(done);
     });
-    expect(seen.length).toBeGreaterThan(2);
+    expect(seen.length).toBe(2); // blocks of at least 2,000 subjects: 30,000 subjects on 2 threads give 8
     expect(seen.every((d, q) => q === 0 || d > seen[q - 1]!)).toBe(true);
     expect(seen.at(-1)).toBe(4100);
     for (const two of [await assignSubjectsParallel(m, many.data, 2, 2), await assignSubjectsParallel(m, many.data, 2, 2, 1000), withProgress]) {
