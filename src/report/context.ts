@@ -1,5 +1,6 @@
 /** What the report's sections share: the inputs, options and everything computed before rendering. */
-import type { SustainFit, SustainModelFile } from '../sustain/types.js';
+import type { NamedEvent, SustainFit, SustainModelFile } from '../sustain/types.js';
+import type { ModelView } from './model-view.js';
 import type { CohortSummary } from './cohort.js';
 import type { AssignmentSummary, FractionSummary, SubtypeLabel } from './stats.js';
 import type { ReportInputs, ReportOptions } from './types.js';
@@ -9,7 +10,9 @@ export interface Context {
   inputs: ReportInputs;
   opts: ReportOptions;
   model: SustainModelFile;
-  fit: SustainFit;
+  /** the model as biomarkers with levels of events (every kind drawn alike) */
+  view: ModelView;
+  fit: SustainFit<NamedEvent>;
   k: number;
   nEvents: number;
   labels: SubtypeLabel[];

@@ -12,8 +12,11 @@ const SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
 /** At most this many subjects drawn per subtype (every n-th): the SVG stays light with 30,000 subjects. */
 export const MAX_POINTS = 1500;
 
+/** A z-score model (the data figures are drawn in z units, for this kind only). */
+export type ZscoreModelFile = Extract<SustainModelFile, { method: 'sustain-zscore' }>;
+
 /** Expected z of every biomarker at stages 0..N of subtype j's ML sequence: (N + 1) x B, row-major. */
-export function expectedZ(model: SustainModelFile, k: number, j: number): Float64Array {
+export function expectedZ(model: ZscoreModelFile, k: number, j: number): Float64Array {
   const thresholds = { zvals: model.zvals, zmax: model.zmax };
   const zm = new ZscoreModel(thresholds);
   const index = new Map<string, number>();
@@ -134,12 +137,13 @@ export function fitFigureSpecs(o: FitSectionInputs): { specs: Record<string, Top
   const specs: Record<string, TopLevelSpec> = {};
   specs['stage-certainty.svg'] = stageCertaintySpec(o.a, o.isControl, o.model.events.length);
   let unmatched = 0;
-  if (o.z !== undefined) {
+  if (o.z !== undefined && o.model.method === 'sustain-zscore') {
+    const model = o.model;
     const rows = matchRows(o.a, o.carried, o.z);
     for (const r of rows) if (r < 0) unmatched++;
     for (let j = 0; j < o.k; j++) {
       const pts = subtypePoints(o.a, j, rows, o.z, o.isControl, o.label, o.model.biomarkers);
-      specs[`fit-check-subtype-${j + 1}.svg`] = fitCheckSpec(expectedZ(o.model, o.k, j), o.model.biomarkers, o.label, pts, o.subtypeTitles[j]!, o.colours[j % o.colours.length]!);
+      specs[`fit-check-subtype-${j + 1}.svg`] = fitCheckSpec(expectedZ(model, o.k, j), o.model.biomarkers, o.label, pts, o.subtypeTitles[j]!, o.colours[j % o.colours.length]!);
     }
   }
   return { specs, unmatched };

@@ -103,7 +103,9 @@ export async function fitSection(c: Context): Promise<string> {
       ),
     );
   }
-  const missing = c.inputs.zData === undefined
+  const missing = c.model.method !== 'sustain-zscore'
+    ? '<p class="muted" style="font-size:13px">The data under the model is drawn for z-score models.</p>'
+    : c.inputs.zData === undefined
     ? '<p class="muted" style="font-size:13px">Give the z-scores (<code>--data z.csv</code>) to see the data under the model.</p>'
     : unmatched > 0
       ? `<p class="note">${esc(unmatched)} subject(s) of the subject table are not in the z-score table and are not drawn.</p>`

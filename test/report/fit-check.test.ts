@@ -2,19 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { simulateCohort } from '../../src/sustain/index.js';
 import { expectedZ, matchRows, stageCertaintySpec, subtypePoints } from '../../src/report/fit-check.js';
 import { buildReport } from '../../src/report/build.js';
-import type { Assignment, SustainModelFile } from '../../src/sustain/types.js';
+import type { Assignment } from '../../src/sustain/types.js';
+import type { ZscoreModelFile } from '../../src/report/fit-check.js';
 import { makeInputs, SMALL } from './fixtures.js';
 
 describe('data under the model', () => {
   const sim = simulateCohort({ subjects: 3000, biomarkers: 3, subtypes: 1, zvals: [1, 2], zmax: 3, seed: 4, controlFraction: 0 });
   const N = sim.model.events.length;
   const model = {
+    method: 'sustain-zscore',
     biomarkers: sim.model.biomarkers,
     zvals: sim.model.thresholds.zvals,
     zmax: sim.model.thresholds.zmax,
     events: sim.model.events,
     fits: [{ subtypes: 1, sequences: sim.model.namedSequences, fractions: [1] }],
-  } as unknown as SustainModelFile;
+  } as unknown as ZscoreModelFile;
 
   it('expected z by stage is what the generator draws around: stage means of simulated subjects agree', () => {
     const e = expectedZ(model, 1, 0);
