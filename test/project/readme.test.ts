@@ -58,7 +58,8 @@ describe('README commands', () => {
             inputs.push(...seg.slice(1).filter((t, j, a) => pathLike(t) && a[j - 1] !== '>' && a[j - 1] !== '>>'));
           }
         }
-        for (const f of inputs) {
+        // (a flag value that is no path, such as `fit --model mixture` or `--subjects 400`, is not a file)
+        for (const f of inputs.filter(pathLike)) {
           const ok =
             existsSync(join(projectRoot, f)) ||
             produced.some((p) => p === f || f.startsWith(p.endsWith('/') ? p : `${p}/`)) ||
