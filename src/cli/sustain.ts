@@ -67,6 +67,11 @@ interface FitFlags {
 async function fitCommand(o: FitFlags): Promise<void> {
   const read = readZTable(o.data, { biomarkers: o.biomarkers, includeControls: o.includeControls });
   const table = read.table;
+  for (const n of read.notes) process.stderr.write(`note: ${n}\n`);
+  if (table.subjects.length < 2) {
+    const why = read.excludedControls > 0 ? ` after leaving out ${read.excludedControls} control row(s) (--include-controls keeps them)` : '';
+    throw new UserError(`fitting needs at least 2 subjects, the table has ${table.subjects.length}${why}`, { file: o.data });
+  }
   if (o.subtypes !== undefined && o.subtypes > o.maxSubtypes) throw new UserError(`--subtypes ${o.subtypes} is more than --max-subtypes ${o.maxSubtypes}`);
   const modelPath = join(o.out, 'model.json');
   const subjectsPath = join(o.out, 'subjects.csv');
@@ -122,6 +127,7 @@ interface AssignFlags {
 async function assignCommand(o: AssignFlags): Promise<void> {
   const model = readModelFile(o.model);
   const read = readZTable(o.data, { biomarkers: model.biomarkers, includeControls: true });
+  for (const n of read.notes) process.stderr.write(`note: ${n}\n`);
   // A biomarker column of the data (by its sidecar) that the model does not know is an error:
   // the model would silently ignore information the user meant it to use.
   const side = sidecarFeatures(o.data);

@@ -11,7 +11,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { UserError } from '../common/errors.js';
-import { parseNumber, readTable, writeCsvAtomic, type Table } from './csv.js';
+import { columnKind, parseNumber, refuseDuplicateSubjects, readTable, writeCsvAtomic, type Table } from './csv.js';
 import type { ZTable } from '../sustain/types.js';
 
 export const ID_COLUMNS = ['subject_id', 'subject'];
@@ -29,6 +29,8 @@ export interface ZTableRead {
   excludedControls: number;
   /** where the biomarker list came from */
   biomarkerSource: 'option' | 'sidecar' | 'numeric columns';
+  /** what the reading left out or assumed, for the command to print */
+  notes: string[];
 }
 
 function isTrue(s: string): boolean {
@@ -49,37 +51,18 @@ export function sidecarFeatures(file: string): string[] | null {
   return null;
 }
 
-/**
- * Columns whose non-empty cells are all numbers. A column that is mostly numbers but has a stray
- * word is an error naming the cell, not a column silently left out of the model.
- */
-function numericColumns(t: Table, skip: Set<string>): string[] {
-  const out: string[] = [];
+/** Numeric columns (biomarker candidates) and the all-empty ones, which are left out and reported. */
+function numericColumns(t: Table, skip: Set<string>): { numeric: string[]; empty: string[] } {
+  const numeric: string[] = [];
+  const empty: string[] = [];
   const idCol = t.columns.findIndex((c) => ID_COLUMNS.includes(c));
   t.columns.forEach((c, j) => {
     if (skip.has(c)) return;
-    let numbers = 0;
-    let firstBad = -1;
-    let bad = 0;
-    t.rows.forEach((row, r) => {
-      const s = row[j]!.trim();
-      if (s === '' || s === 'NA' || s === 'NaN' || s === 'nan') return;
-      if (Number.isFinite(Number(s))) numbers++;
-      else {
-        bad++;
-        if (firstBad < 0) firstBad = r;
-      }
-    });
-    if (bad === 0 && numbers > 0) out.push(c);
-    else if (numbers > bad) {
-      const row = t.rows[firstBad]!;
-      throw new UserError(
-        `"${row[j]}" is not a number in a numeric column (name the biomarker columns with --biomarkers to leave this column out)`,
-        { file: t.file, line: firstBad + 2, ...(idCol >= 0 ? { subject: row[idCol]! } : {}), field: c },
-      );
-    }
+    const kind = columnKind(t, j, idCol, 'name the biomarker columns with --biomarkers to leave this column out');
+    if (kind === 'numeric') numeric.push(c);
+    else if (kind === 'empty') empty.push(c);
   });
-  return out;
+  return { numeric, empty };
 }
 
 export function readZTable(file: string, opts: ReadZTableOptions = {}): ZTableRead {
@@ -90,6 +73,8 @@ export function readZTable(file: string, opts: ReadZTableOptions = {}): ZTableRe
   const ctrlCol = t.columns.indexOf('is_control');
   let biomarkers: string[];
   let source: ZTableRead['biomarkerSource'];
+  const notes: string[] = [];
+  if (t.rows.length === 0) throw new UserError('the table has a header but no rows', { file });
   if (opts.biomarkers && opts.biomarkers.length > 0) {
     biomarkers = opts.biomarkers;
     source = 'option';
@@ -99,8 +84,10 @@ export function readZTable(file: string, opts: ReadZTableOptions = {}): ZTableRe
       biomarkers = side;
       source = 'sidecar';
     } else {
-      biomarkers = numericColumns(t, new Set(NON_BIOMARKER_COLUMNS));
+      const cols = numericColumns(t, new Set(NON_BIOMARKER_COLUMNS));
+      biomarkers = cols.numeric;
       source = 'numeric columns';
+      if (cols.empty.length > 0) notes.push(`column(s) ${cols.empty.join(', ')} of ${file} are empty in every row and were left out of the biomarkers`);
     }
   }
   if (biomarkers.length === 0) throw new UserError('no biomarker columns found (no numeric columns besides subject_id)', { file });
@@ -114,6 +101,7 @@ export function readZTable(file: string, opts: ReadZTableOptions = {}): ZTableRe
   const B = biomarkers.length;
   const keep: number[] = [];
   let excluded = 0;
+  refuseDuplicateSubjects(t, idCol, t.columns.indexOf('session'));
   t.rows.forEach((row, r) => {
     if (ctrlCol >= 0 && !opts.includeControls && isTrue(row[ctrlCol]!)) excluded++;
     else keep.push(r);
@@ -139,7 +127,7 @@ export function readZTable(file: string, opts: ReadZTableOptions = {}): ZTableRe
   });
   const table: ZTable = { subjects, biomarkers: [...biomarkers], values };
   if (carriedNames.length > 0) table.carried = carried;
-  return { table, file, excludedControls: excluded, biomarkerSource: source };
+  return { table, file, excludedControls: excluded, biomarkerSource: source, notes };
 }
 
 /** Write a z table: subject_id, carried columns, biomarkers (empty cell = missing). */

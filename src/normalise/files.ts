@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { UserError } from '../common/errors.js';
 import { toolVersion } from '../common/version.js';
 import { writeJsonAtomic } from '../io/atomic.js';
@@ -8,6 +8,7 @@ import { applyNormaliser } from './apply.js';
 import { fitNormaliser } from './fit.js';
 import { validateFeatureSidecar, validateNormaliser } from './schema.js';
 import type { FeatureDef, FitOptions, Normaliser, ZResult } from './types.js';
+import { readJsonFile } from '../io/json.js';
 
 /** File-level helpers: read inputs, fit or apply, write z.csv + z.csv.json (+ the normaliser). */
 
@@ -165,11 +166,4 @@ export function zSidecar(nz: Normaliser, res: ZResult, c: SidecarContext): Recor
   };
 }
 
-function readJson(file: string, what: string): unknown {
-  if (!existsSync(file)) throw new UserError(`${what} not found`, { file });
-  try {
-    return JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new UserError(`not valid JSON: ${(e as Error).message}`, { file });
-  }
-}
+const readJson = readJsonFile;

@@ -2,12 +2,11 @@
  * Reading the report's input files into ReportInputs. Model, CV and k-means files are validated (errors
  * name the file and key); the sidecars of extract and normalise are read as any JSON.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { UserError } from '../common/errors.js';
-import { readJsonValidated } from '../io/json.js';
+import { readJsonFile, readJsonValidated } from '../io/json.js';
 import { readModelFile } from '../io/modelfile.js';
-import { columnIndex, parseNumber, readTable } from '../io/csv.js';
+import { columnIndex, parseNumber, readTable, refuseDuplicateSubjects } from '../io/csv.js';
 import type { CvResult } from '../cv/types.js';
 import type { Assignment, KmeansModelFile, SustainModelFile } from '../sustain/types.js';
 import type { ExtractionFailure, ReportSubjects } from './types.js';
@@ -60,12 +59,7 @@ export function readCvResult(file: string): CvResult {
 
 /** Any JSON (sidecars of other stages, read tolerantly). */
 export function readAnyJson(file: string, what: string): unknown {
-  if (!existsSync(file)) throw new UserError(`${what} not found`, { file });
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as unknown;
-  } catch (e) {
-    throw new UserError(`not valid JSON: ${(e as Error).message}`, { file });
-  }
+  return readJsonFile(file, what);
 }
 
 const CORE = ['subject_id', 'ml_subtype', 'prob_ml_subtype', 'ml_stage', 'prob_ml_stage'];
@@ -84,6 +78,7 @@ export function readSubjects(file: string): ReportSubjects {
   const carriedIdx = t.columns.map((_, i) => i).filter((i) => !used.has(i));
   const m = t.rows.length;
   if (m === 0) throw new UserError('the subject table has no rows', { file });
+  refuseDuplicateSubjects(t, idx[0]!, t.columns.indexOf('session'));
   const a: Assignment = {
     subjects: [],
     subtypes: k,
@@ -109,6 +104,10 @@ export function readSubjects(file: string): ReportSubjects {
     };
     if (subject === '') throw new UserError('empty subject_id', place('subject_id'));
     a.subjects.push(subject);
+    if (Number(r[idx[1]!]) >= k && Number.isInteger(Number(r[idx[1]!]))) {
+      // ml_subtype names a subtype whose probability column is missing: say which column
+      throw new UserError(`missing column prob_subtype_${r[idx[1]!]!.trim()} (ml_subtype is ${r[idx[1]!]!.trim()}, the table has prob_subtype_0..${k - 1})`, { file, field: `prob_subtype_${k}` });
+    }
     a.mlSubtype[i] = integer(idx[1]!, 'ml_subtype', k - 1);
     a.probMlSubtype[i] = prob(idx[2]!, 'prob_ml_subtype');
     if (r[idx[3]!]!.trim() === '') throw new UserError('empty ml_stage: the report needs a SuStaIn subject table (k-means tables have no stages)', place('ml_stage'));
