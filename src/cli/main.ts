@@ -8,6 +8,7 @@ import { register as registerSustain } from './sustain.js';
 import { register as registerCv } from './cv.js';
 import { register as registerReport } from './report.js';
 import { register as registerRun } from './run.js';
+import { register as registerImport } from './import.js';
 
 /** Build the command tree. Each subcommand lives in its own file and only parses, calls the library, prints. */
 export function buildProgram(): Command {
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerCv(program);
   registerReport(program);
   registerRun(program);
+  registerImport(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

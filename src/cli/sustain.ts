@@ -1,26 +1,20 @@
 import { Option, type Command } from 'commander';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { UserError } from '../common/errors.js';
 import { defaultThreads } from '../common/pool.js';
 import { toolVersion } from '../common/version.js';
 import { writeCsvAtomic } from '../io/csv.js';
 import { sha256File } from '../io/hash.js';
-import { readJsonValidated } from '../io/json.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { readModelFile, writeModelFile } from '../io/modelfile.js';
 import { createProgress } from '../io/progress.js';
 import { readZTable, sidecarFeatures, writeZTable } from '../io/ztable.js';
-import { assignSubjectsParallel, fitSustain, FIT_DEFAULTS, makeThresholds, simulateCohort, type ThresholdOverrides } from '../sustain/index.js';
+import { resolveThresholds } from '../io/thresholds-file.js';
+import { assignSubjectsParallel, fitSustain, FIT_DEFAULTS, simulateCohort } from '../sustain/index.js';
 import type { SimulateOptions } from '../sustain/index.js';
 import type { Assignment, ModelFile, ZTable } from '../sustain/types.js';
 import { assignKmeans, fitKmeansModel } from '../cv/kmeans.js';
 import { floatOption, intOption, jobsOption, listOption, numberListOption } from './options.js';
-
-const overridesSchema = z.record(
-  z.string(),
-  z.object({ zvals: z.array(z.number()).min(1), zmax: z.number() }),
-);
 
 /** subjects.csv rows: subject_id, (session), ml_subtype, prob_ml_subtype, ml_stage, prob_ml_stage, prob_subtype_0..K-1 */
 export function writeSubjectsCsv(path: string, a: Assignment, table: ZTable): void {
@@ -82,8 +76,8 @@ async function fitCommand(o: FitFlags): Promise<void> {
     model = fitKmeansModel(table, { maxSubtypes: o.maxSubtypes, seed: o.seed, ...(o.restarts !== undefined ? { restarts: o.restarts } : {}) });
     model.training = { ...model.training, dataFile: o.data, dataSha256: sha };
   } else {
-    const overrides: ThresholdOverrides = o.thresholds === undefined ? {} : readJsonValidated(o.thresholds, overridesSchema, 'thresholds file');
-    const thresholds = makeThresholds(table.biomarkers, o.zvals, o.zmax, overrides, o.thresholds);
+    const { thresholds, warnings } = resolveThresholds(table.biomarkers, o.zvals, o.zmax, o.thresholds);
+    for (const w of warnings) process.stderr.write(w + '\n');
     const bar = createProgress({ label: 'fit', total: 1, quiet: o.quiet });
     try {
       model = await fitSustain(table, thresholds, {
@@ -187,8 +181,8 @@ export function register(program: Command): void {
     .requiredOption('--data <file>', 'z-score table: subject_id + one column per biomarker (larger = more abnormal)')
     .requiredOption('--out <dir>', 'output directory (model.json, subjects.csv)')
     .option('--zvals <list>', 'z thresholds (events) of every biomarker', numberListOption, [1, 2, 3])
-    .option('--zmax <z>', 'z at the end of the disease course (above the largest threshold)', floatOption(0), 5)
-    .option('--thresholds <file>', 'per-biomarker thresholds, JSON {"biomarker": {"zvals": [1, 2], "zmax": 4}} (overrides --zvals/--zmax)')
+    .option('--zmax <z>', 'z at the end of the disease course (normally above the largest threshold)', floatOption(0), 5)
+    .option('--thresholds <file>', 'per-biomarker thresholds, JSON {"biomarker": {"zvals": [1, 2], "zmax": 4}}, or pySuStaIn\'s {"Z_vals": [[1, 2, 0], ...], "Z_max": [4, ...]} (0 = unused); overrides --zvals/--zmax')
     .option('--max-subtypes <K>', 'fit K = 1..K subtypes', intOption(1, 20), FIT_DEFAULTS.maxSubtypes)
     .option('--subtypes <K>', 'which K to write to subjects.csv (default: the largest)', intOption(1, 20))
     .option('--startpoints <n>', 'EM start points (and split candidates) per K', intOption(1), FIT_DEFAULTS.startpoints)

@@ -80,7 +80,6 @@ export function checkSustainModel(m: SustainModelFile, file?: string): void {
       if (!(zz > 0) || (j > 0 && !(zz > zv[j - 1]!))) bad(`thresholds of ${b} must be positive and increasing`, `zvals.${i}`);
       events.push([b, zz]);
     });
-    if (!(m.zmax[i]! > zv[zv.length - 1]!)) bad(`zmax of ${b} must exceed its largest threshold`, `zmax.${i}`);
   });
   const N = events.length;
   if (m.events.length !== N || m.events.some((e, q) => e[0] !== events[q]![0] || e[1] !== events[q]![1])) {

@@ -12,7 +12,10 @@ import { readJsonFile } from '../io/json.js';
  */
 
 const pos = z.number().int().min(1);
-const zList = z.array(z.number().positive('z thresholds are positive')).min(1, 'give at least one z threshold');
+// 0 = an unused threshold, as in pySuStaIn's Z_vals matrix
+const zList = z
+  .array(z.number().nonnegative('z thresholds are positive (0 = unused)'))
+  .refine((l) => l.some((v) => v > 0), 'give at least one z threshold');
 
 const inputSchema = z.strictObject({
   /** manifest CSV: subject_id, labels, optional lesion, covariates... */
@@ -186,15 +189,19 @@ export function parseConfig(raw: unknown, file: string): RunConfig {
   return cfg;
 }
 
+/** True when the used (non-zero) thresholds do not increase. */
+function notIncreasing(zvals: number[]): boolean {
+  const used = zvals.filter((v) => v !== 0);
+  return used.some((v, i) => i > 0 && v <= used[i - 1]!);
+}
+
 function checkConsistency(cfg: RunConfig, file: string): void {
   const inputs = [cfg.input.manifest, cfg.input.bids, cfg.input.table].filter((v) => v !== null);
   if (inputs.length > 1) throw new UserError('give only one of input.manifest, input.bids, input.table', { file, field: 'input' });
   for (const [b, t] of Object.entries(cfg.fit.thresholds)) {
-    if (t.zvals.some((v, i) => i > 0 && v <= t.zvals[i - 1]!)) throw new UserError('z thresholds must increase', { file, field: `fit.thresholds.${b}.zvals` });
-    if (t.zmax <= t.zvals[t.zvals.length - 1]!) throw new UserError('zmax must exceed the largest threshold', { file, field: `fit.thresholds.${b}.zmax` });
+    if (notIncreasing(t.zvals)) throw new UserError('z thresholds must increase', { file, field: `fit.thresholds.${b}.zvals` });
   }
-  if (cfg.fit.zvals.some((v, i) => i > 0 && v <= cfg.fit.zvals[i - 1]!)) throw new UserError('z thresholds must increase', { file, field: 'fit.zvals' });
-  if (cfg.fit.zmax <= cfg.fit.zvals[cfg.fit.zvals.length - 1]!) throw new UserError('zmax must exceed the largest threshold', { file, field: 'fit.zmax' });
+  if (notIncreasing(cfg.fit.zvals)) throw new UserError('z thresholds must increase', { file, field: 'fit.zvals' });
   if (cfg.fit.subtypes !== null && cfg.fit.subtypes > cfg.fit.maxSubtypes) {
     throw new UserError(`cannot exceed fit.maxSubtypes (${cfg.fit.maxSubtypes})`, { file, field: 'fit.subtypes' });
   }

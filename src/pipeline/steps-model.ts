@@ -4,7 +4,7 @@ import { UserError } from '../common/errors.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { sha256File } from '../io/hash.js';
 import { columnIndex, readTable, writeCsvAtomic } from '../io/csv.js';
-import { fitSustain, assignSubjects, makeThresholds } from '../sustain/index.js';
+import { fitSustain, assignSubjects, makeThresholds, thresholdWarnings } from '../sustain/index.js';
 import type { Assignment, SustainModelFile, Thresholds, ZTable } from '../sustain/types.js';
 import { runCrossValidation, fitKmeansModel, assignKmeans, type CvResult } from '../cv/index.js';
 import { readSustainModel, writeModelFile } from '../io/modelfile.js';
@@ -25,7 +25,9 @@ function trainingTable(ctx: StepContext): ZTable {
 
 function thresholdsFor(ctx: StepContext, data: ZTable): Thresholds {
   const f = ctx.cfg.fit;
-  return makeThresholds(data.biomarkers, f.zvals, f.zmax, f.thresholds, 'config: fit.thresholds');
+  const t = makeThresholds(data.biomarkers, f.zvals, f.zmax, f.thresholds, 'config: fit.thresholds');
+  for (const w of thresholdWarnings(t, data.biomarkers)) process.stderr.write(w + '\n');
+  return t;
 }
 
 function readModel(ctx: StepContext): SustainModelFile {

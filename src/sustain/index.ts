@@ -4,7 +4,7 @@ export { assignSubjects, sampleSubjectLogLikelihoods, positionalVariance, alignD
 export { logLikelihood, subjectLogLikelihoods } from './likelihood.js';
 export { assignSubjectsParallel } from './assign-parallel.js';
 export { simulateCohort, defaultFractions, type SimulateOptions, type SimulatedCohort } from './simulate.js';
-export { makeThresholds, checkThresholds, type ThresholdOverrides } from './thresholds.js';
+export { makeThresholds, checkThresholds, thresholdWarnings, type ThresholdOverrides } from './thresholds.js';
 export { ZscoreModel, eventTable } from './zscore.js';
 export type { ProgressionModel, ModelData, TemplateChanges } from './model.js';
 export type * from './types.js';

@@ -105,6 +105,18 @@ function walkSamples(zm: ZscoreModel, data: ZData, list: Distinct[], visit: (d: 
   });
 }
 
+/**
+ * Which table ml_stage is read from. Ours ('posterior'): the joint stage-and-subtype posterior,
+ * fractions included, so it sums to prob_subtype over stages. pySuStaIn's subtype_and_stage_individuals
+ * (models imported from it, settings.staging = 'pysustain'): the stage likelihoods normalised over
+ * stages and subtypes without the fractions (it takes p_perm_k where it means the joint); ml_stage,
+ * prob_ml_stage and prob_subtype_stage then match pySuStaIn's; prob_subtype and prob_stage are the same
+ * either way.
+ */
+export function stagingRule(model: SustainModelFile): 'posterior' | 'pysustain' {
+  return model.settings['staging'] === 'pysustain' ? 'pysustain' : 'posterior';
+}
+
 /** Subtype and stage of each subject, averaged over the fit's posterior samples. */
 export function assignSubjects(model: SustainModelFile, data: ZTable, subtypes?: number): Assignment {
   const fit = fitFor(model, subtypes);
@@ -118,18 +130,34 @@ export function assignSubjects(model: SustainModelFile, data: ZTable, subtypes?:
   const total = samples.sequences.length;
   // joint stage-and-subtype probabilities, accumulated as [(i * K + s) * S + k] (contiguous in k)
   const joint = new Float64Array(M * K * S);
+  // pySuStaIn's table for ml_stage (without the fractions), when the model asks for it
+  const py = stagingRule(model) === 'pysustain';
+  const stageJoint = py ? new Float64Array(M * K * S) : joint;
   walkSamples(zm, prepared, list, (d, _j, mix) => {
     const w = d.count / total;
     const f = d.fractions;
     for (let i = 0; i < M; i++) {
       // the kept row totals (differences, resummed when they cancel; refreshed every REFRESH_EVERY samples)
       let q = 0;
+      let q0 = 0;
       for (let s = 0; s < K; s++) q += f[s]! * mix.subs[s]!.T[i]!;
-      if (!(q > 0 && q < Infinity)) {
+      if (py) for (let s = 0; s < K; s++) q0 += mix.subs[s]!.T[i]!;
+      if (!(q > 0 && q < Infinity) || (py && !(q0 > 0 && q0 < Infinity))) {
         // This subject's shifted total under/overflowed: re-centre it.
         mix.rebaseSubject(i);
         q = 0;
+        q0 = 0;
         for (let s = 0; s < K; s++) q += f[s]! * mix.subs[s]!.T[i]!;
+        if (py) for (let s = 0; s < K; s++) q0 += mix.subs[s]!.T[i]!;
+      }
+      if (py) {
+        const c = w / q0;
+        for (let s = 0; s < K; s++) {
+          const E = mix.subs[s]!.E;
+          const o = (i * K + s) * S;
+          const e0 = i * S;
+          for (let k = 0; k < S; k++) stageJoint[o + k] += c * E[e0 + k]!;
+        }
       }
       const scale = w / q;
       for (let s = 0; s < K; s++) {
@@ -157,7 +185,7 @@ export function assignSubjects(model: SustainModelFile, data: ZTable, subtypes?:
         const v = joint[o + k]!;
         t += v;
         probStage[i * S + k] += v;
-        probSubtypeStage[(i * S + k) * K + s] = v;
+        probSubtypeStage[(i * S + k) * K + s] = stageJoint[o + k]!;
       }
       probSubtype[i * K + s] = t;
     }
@@ -167,9 +195,9 @@ export function assignSubjects(model: SustainModelFile, data: ZTable, subtypes?:
     probMlSubtype[i] = probSubtype[i * K + bs]!;
     const o = (i * K + bs) * S;
     let bk = 0;
-    for (let k = 1; k < S; k++) if (joint[o + k]! > joint[o + bk]!) bk = k;
+    for (let k = 1; k < S; k++) if (stageJoint[o + k]! > stageJoint[o + bk]!) bk = k;
     mlStage[i] = bk;
-    probMlStage[i] = joint[o + bk]!;
+    probMlStage[i] = stageJoint[o + bk]!;
   }
   return { subjects: [...data.subjects], subtypes: K, mlSubtype, probMlSubtype, mlStage, probMlStage, probSubtype, probStage, probSubtypeStage };
 }

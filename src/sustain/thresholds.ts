@@ -4,22 +4,45 @@ import type { Thresholds } from './types.js';
 /** Per-biomarker overrides as read from a --thresholds file. */
 export type ThresholdOverrides = Record<string, { zvals: number[]; zmax: number }>;
 
-/** The same zvals/zmax for every biomarker, with per-biomarker overrides. */
-export function makeThresholds(biomarkers: readonly string[], zvals: readonly number[], zmax: number, overrides: ThresholdOverrides = {}, file?: string): Thresholds {
+/**
+ * pySuStaIn's form of the thresholds: a Z_vals matrix (biomarkers x threshold columns, 0 = unused)
+ * and Z_max per biomarker. Kept beside our per-biomarker lists because pySuStaIn numbers its events
+ * by column (see pysustainEventMap).
+ */
+export interface ZvalsMatrix {
+  zvals: number[][];
+  zmax: number[];
+}
+
+/** The same zvals/zmax for every biomarker, with per-biomarker overrides; rows padded with zeros. */
+export function zvalsMatrix(biomarkers: readonly string[], zvals: readonly number[], zmax: number, overrides: ThresholdOverrides = {}, file?: string): ZvalsMatrix {
   for (const name of Object.keys(overrides)) {
     if (!biomarkers.includes(name)) {
       throw new UserError(`thresholds given for "${name}", which is not a biomarker of the data (biomarkers: ${biomarkers.join(', ')})`, { file, field: name });
     }
   }
-  const t: Thresholds = {
-    zvals: biomarkers.map((b) => [...(overrides[b]?.zvals ?? zvals)]),
-    zmax: biomarkers.map((b) => overrides[b]?.zmax ?? zmax),
-  };
+  const rows = biomarkers.map((b) => [...(overrides[b]?.zvals ?? zvals)]);
+  const width = Math.max(...rows.map((r) => r.length));
+  return { zvals: rows.map((r) => [...r, ...new Array<number>(width - r.length).fill(0)]), zmax: biomarkers.map((b) => overrides[b]?.zmax ?? zmax) };
+}
+
+/** Our per-biomarker threshold lists from pySuStaIn's matrix (zeros dropped), checked. */
+export function thresholdsFromMatrix(m: ZvalsMatrix, biomarkers: readonly string[], file?: string): Thresholds {
+  const t: Thresholds = { zvals: m.zvals.map((row) => row.filter((z) => z !== 0)), zmax: [...m.zmax] };
   checkThresholds(t, biomarkers, file);
   return t;
 }
 
-/** Thresholds must be finite, > 0, strictly increasing, with zmax above the largest. */
+/** The same zvals/zmax for every biomarker, with per-biomarker overrides (0 = an unused threshold). */
+export function makeThresholds(biomarkers: readonly string[], zvals: readonly number[], zmax: number, overrides: ThresholdOverrides = {}, file?: string): Thresholds {
+  return thresholdsFromMatrix(zvalsMatrix(biomarkers, zvals, zmax, overrides, file), biomarkers, file);
+}
+
+/**
+ * Thresholds must be finite, > 0 and strictly increasing. zmax need not exceed the largest threshold:
+ * pySuStaIn accepts that (its own test uses Z_max 2 with thresholds 1,2,3) and so do we; the
+ * biomarker's expected z then falls from its top threshold to zmax. See thresholdWarnings.
+ */
 export function checkThresholds(t: Thresholds, biomarkers: readonly string[], file?: string): void {
   if (t.zvals.length !== biomarkers.length || t.zmax.length !== biomarkers.length) {
     throw new UserError(`thresholds are given for ${t.zvals.length} biomarkers, the data has ${biomarkers.length}`, { file });
@@ -29,12 +52,53 @@ export function checkThresholds(t: Thresholds, biomarkers: readonly string[], fi
     const field = biomarkers[b];
     if (z.length === 0) throw new UserError('a biomarker needs at least one z threshold', { file, field });
     for (let j = 0; j < z.length; j++) {
-      if (!Number.isFinite(z[j]!) || z[j]! <= 0) throw new UserError(`z thresholds must be positive numbers, got ${z[j]}`, { file, field });
+      if (!Number.isFinite(z[j]!) || z[j]! <= 0) throw new UserError(`z thresholds must be positive numbers (0 = unused), got ${z[j]}`, { file, field });
       if (j > 0 && !(z[j]! > z[j - 1]!)) throw new UserError(`z thresholds must be strictly increasing, got ${z.join(', ')}`, { file, field });
     }
     const zm = t.zmax[b]!;
-    if (!Number.isFinite(zm) || !(zm > z[z.length - 1]!)) {
-      throw new UserError(`zmax (${zm}) must be larger than the largest z threshold (${z[z.length - 1]})`, { file, field });
+    if (!Number.isFinite(zm)) throw new UserError(`zmax must be a number, got ${zm}`, { file, field });
+  }
+}
+
+/** Lines about biomarkers whose zmax is not above their largest threshold (allowed, but worth a word), one per (zmax, threshold). */
+export function thresholdWarnings(t: Thresholds, biomarkers: readonly string[]): string[] {
+  const groups = new Map<string, { zmax: number; top: number; names: string[] }>();
+  biomarkers.forEach((b, i) => {
+    const z = t.zvals[i]!;
+    const top = z[z.length - 1]!;
+    const zmax = t.zmax[i]!;
+    if (zmax > top) return;
+    const key = `${zmax} ${top}`;
+    if (!groups.has(key)) groups.set(key, { zmax, top, names: [] });
+    groups.get(key)!.names.push(b);
+  });
+  return [...groups.values()].map(({ zmax, top, names }) => {
+    const its = names.length > 1 ? 'their' : 'its';
+    return `warning: ${names.join(', ')}: zmax ${zmax} is not above ${its} largest threshold ${top}; ${its} expected z ${zmax === top ? 'stays at' : 'falls back to'} ${zmax} after that event (as in pySuStaIn)`;
+  });
+}
+
+/**
+ * pySuStaIn's event e -> our event index. pySuStaIn numbers events down the columns of Z_vals
+ * (Z_vals.T.flatten() without zeros: every biomarker's first threshold, then every second, ...);
+ * we number them biomarker by biomarker, thresholds ascending.
+ */
+export function pysustainEventMap(m: ZvalsMatrix): Int32Array {
+  const B = m.zvals.length;
+  const first: number[] = [];
+  let n = 0;
+  for (const row of m.zvals) {
+    first.push(n);
+    n += row.filter((z) => z !== 0).length;
+  }
+  const out = new Int32Array(n);
+  const width = Math.max(0, ...m.zvals.map((r) => r.length));
+  const seen = new Int32Array(B);
+  let e = 0;
+  for (let j = 0; j < width; j++) {
+    for (let b = 0; b < B; b++) {
+      if ((m.zvals[b]![j] ?? 0) !== 0) out[e++] = first[b]! + seen[b]!++;
     }
   }
+  return out;
 }

@@ -116,8 +116,8 @@ describe('ms-subtype cv (CLI)', () => {
     await expect(run({ stratify: 'diagnosis' })).rejects.toThrow(/no column "diagnosis" to stratify on \(columns carried from the data: site\)/);
     await expect(run({ part: 4 })).rejects.toThrow(/--fold 4 is out of range: folds are numbered 1 to 3/);
     await expect(run({ folds: 61 })).rejects.toThrow(/61 folds need at least 61 subjects/);
-    writeFileSync(join(root, 'th.json'), '{"b01": {"zvals": [1], "zmax": 0.5}}');
-    expect(() => loadThresholds(read.table.biomarkers, [1, 2], 4, join(root, 'th.json'))).toThrow(/th\.json.*b01.*zmax/);
+    writeFileSync(join(root, 'th.json'), '{"b01": {"zvals": [2, 1], "zmax": 4}}');
+    expect(() => loadThresholds(read.table.biomarkers, [1, 2], 4, join(root, 'th.json'))).toThrow(/th\.json.*b01.*strictly increasing/);
     const help = runCli(['cv', '--help']);
     expect(help.stdout).toMatch(/Examples:/);
     expect(help.stdout).toMatch(/--combine/);

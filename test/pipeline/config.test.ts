@@ -30,8 +30,8 @@ describe('run config', () => {
       [{ cohort: 'x.csv' }, 'field cohort: unknown setting'],
       [{ extract: { lesionThreshold: 0 } }, 'field extract.lesionThreshold'],
       [{ fit: { zvals: [2, 1] } }, 'field fit.zvals'],
-      [{ fit: { zvals: [1, 2, 3], zmax: 3 } }, 'field fit.zmax'],
-      [{ fit: { thresholds: { lesion_load: { zvals: [1, 2], zmax: 1.5 } } } }, 'field fit.thresholds.lesion_load.zmax'],
+      [{ fit: { zvals: [0, 0] } }, 'field fit.zvals'],
+      [{ fit: { thresholds: { lesion_load: { zvals: [1, 0, 1], zmax: 4 } } } }, 'field fit.thresholds.lesion_load.zvals'],
       [{ fit: { maxSubtypes: 2, subtypes: 3 } }, 'field fit.subtypes'],
       [{ input: { manifest: 'a.csv', bids: 'b' } }, 'field input'],
       [{ truth: { file: 't.csv' } }, 'field truth.subjectColumn'],
@@ -42,6 +42,12 @@ describe('run config', () => {
       expect(e.message, JSON.stringify(raw)).toContain(where);
     }
     expect(errorOf(() => parseConfig({ fit: { mcmcIterations: 5 } }, 'my.json')).message).toContain('mcmc, mcmcTunePasses');
+  });
+
+  it("accepts pySuStaIn's threshold conventions: 0 = unused threshold, zmax not above the top threshold", () => {
+    const cfg = parseConfig({ fit: { zvals: [1, 2, 3], zmax: 2, thresholds: { lesion_load: { zvals: [1, 2, 0], zmax: 2 } } } }, 'my.json');
+    expect(cfg.fit.zmax).toBe(2);
+    expect(cfg.fit.thresholds['lesion_load']!.zvals).toEqual([1, 2, 0]);
   });
 
   it('resolves paths against the config file folder and applies --set overrides', () => {

@@ -153,7 +153,8 @@ describe('stable and incremental likelihood', () => {
       if (Number.isNaN(values[i * B]!) && Number.isNaN(values[i * B + 1]!)) values[i * B] = 1;
     }
     const d: ZTable = { subjects: Array.from({ length: M }, (_, i) => `s${i}`), biomarkers: ['a', 'b', 'c', 'd'], values };
-    const t: Thresholds = { zvals: [[1, 2, 3], [1, 2], [2], [1, 3]], zmax: [5, 4, 6, 5] };
+    // zmax below (a) and at (d) the top threshold, as pySuStaIn allows: curves that fall or stay flat
+    const t: Thresholds = { zvals: [[1, 2, 3], [1, 2], [2], [1, 3]], zmax: [2.5, 4, 6, 3] };
     const model = new ZscoreModel(t);
     const mix = new MixtureTables(model, model.prepare(values, M), [model.randomSequence(rng), model.randomSequence(rng)]);
     const f = [0.6, 0.4];
