@@ -15,7 +15,8 @@ let counter = 0;
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-function alive(pid: number): boolean {
+/** Whether process `pid` (on this machine) is running. */
+export function processAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
@@ -44,7 +45,7 @@ export function cleanStaleTemps(path: string): string[] {
   const removed: string[] = [];
   for (const n of names) {
     const m = ours.exec(n);
-    if ((m !== null && !alive(Number(m[1]))) || legacy.test(n)) {
+    if ((m !== null && !processAlive(Number(m[1]))) || legacy.test(n)) {
       try {
         unlinkSync(join(dir, n));
         removed.push(n);
