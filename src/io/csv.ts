@@ -2,7 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { UserError } from '../common/errors.js';
 import { writeAtomicChunks } from './atomic.js';
-import { readText } from './text.js';
+import { decodeUtf8Check, readBounded, readText } from './text.js';
 
 /** Tables read whole as strings: V8's longest string is just under 512 MiB. */
 export const MAX_TABLE_BYTES = 512 * 1024 * 1024 - 64;
@@ -23,30 +23,107 @@ export function readTable(file: string, opts: ReadTableOptions = {}): Table {
   return parseTable(readText(file, MAX_TABLE_BYTES, 'file'), file, opts);
 }
 
-export function parseTable(text: string, file: string, opts: ReadTableOptions = {}): Table {
-  const firstLine = text.slice(0, text.indexOf('\n') >= 0 ? text.indexOf('\n') : text.length);
-  const delimiter = opts.delimiter ?? (firstLine.includes('\t') && !firstLine.includes(',') ? '\t' : ',');
-  let records: string[][];
-  try {
-    records = parse(text, {
-      delimiter,
-      bom: true,
-      skip_empty_lines: true,
-      relax_column_count: false,
-      trim: true,
-    }) as string[][];
-  } catch (e) {
-    throw new UserError(`not a valid ${delimiter === '\t' ? 'TSV' : 'CSV'} file: ${(e as Error).message}`, { file });
-  }
-  if (records.length === 0) throw new UserError('the file is empty (no header row)', { file });
-  const columns = records[0]!;
+function delimiterOf(firstLine: string, opts: ReadTableOptions): string {
+  return opts.delimiter ?? (firstLine.includes('\t') && !firstLine.includes(',') ? '\t' : ',');
+}
+
+function checkHeader(columns: string[], file: string): void {
   const seen = new Set<string>();
   for (const c of columns) {
     if (c === '') throw new UserError('the header has an empty column name', { file });
     if (seen.has(c)) throw new UserError(`the header names column "${c}" twice`, { file });
     seen.add(c);
   }
+}
+
+/**
+ * Bytes without a quote or a carriage return hold no field that needs csv-parse (quoting, embedded
+ * line breaks): split them directly, about 4x faster, with csv-parse's results and length error.
+ * Returns false when the bytes need csv-parse.
+ */
+function splitPlain(input: Buffer, delimiter: string, file: string, onRecord: (r: string[], line: number) => void): boolean {
+  if (input.indexOf(0x22) >= 0 || input.indexOf(0x0d) >= 0) return false;
+  const start = input[0] === 0xef && input[1] === 0xbb && input[2] === 0xbf ? 3 : 0;
+  let width = -1;
+  let line = 0;
+  for (let at = start; at < input.length; ) {
+    let end = input.indexOf(0x0a, at);
+    if (end < 0) end = input.length;
+    line++;
+    if (end > at) {
+      const r = input.toString('utf8', at, end).split(delimiter);
+      for (let j = 0; j < r.length; j++) r[j] = r[j]!.trim();
+      if (width < 0) width = r.length;
+      else if (r.length !== width) {
+        throw new UserError(`not a valid ${delimiter === '\t' ? 'TSV' : 'CSV'} file: Invalid Record Length: expect ${width}, got ${r.length} on line ${line}`, { file, line });
+      }
+      onRecord(r, line);
+    }
+    at = end + 1;
+  }
+  return true;
+}
+
+/** csv-parse over text or bytes; `onRecord` (when given) sees each record with its line and keeps none. */
+function parseRecords(input: string | Buffer, delimiter: string, file: string, onRecord?: (r: string[], line: number) => void): string[][] {
+  if (onRecord && typeof input !== 'string' && splitPlain(input, delimiter, file, onRecord)) return [];
+  try {
+    return parse(input, {
+      delimiter,
+      bom: true,
+      skip_empty_lines: true,
+      relax_column_count: false,
+      trim: true,
+      ...(onRecord ? { on_record: (r: string[], ctx: { lines: number }) => { onRecord(r, ctx.lines); return null; } } : {}),
+    }) as string[][];
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError(`not a valid ${delimiter === '\t' ? 'TSV' : 'CSV'} file: ${(e as Error).message}`, { file });
+  }
+}
+
+export function parseTable(text: string, file: string, opts: ReadTableOptions = {}): Table {
+  const nl = text.indexOf('\n');
+  const records = parseRecords(text, delimiterOf(text.slice(0, nl >= 0 ? nl : text.length), opts), file);
+  if (records.length === 0) throw new UserError('the file is empty (no header row)', { file });
+  const columns = records[0]!;
+  checkHeader(columns, file);
   return { file, columns, rows: records.slice(1) };
+}
+
+/** Tables visited row by row are held as bytes only (not as strings): up to Node's 2 GiB file read. */
+export const MAX_SCAN_BYTES = 2 ** 31 - 1;
+
+/** The raw bytes of a table to scan (regular file, size-bounded, UTF-8 checked). */
+export function tableBytes(file: string): Buffer {
+  const buf = readBounded(file, MAX_SCAN_BYTES, 'file');
+  decodeUtf8Check(buf, file);
+  return buf;
+}
+
+/**
+ * Visit a table row by row without keeping its rows: `onHeader` gets the columns, then `onRow`
+ * each row with its 1-based line. Same parsing rules and errors as readTable; memory is the file's
+ * bytes plus what the visitor keeps (typed arrays, in the readers that use this).
+ */
+export function scanTable(
+  file: string,
+  bytes: Buffer,
+  onHeader: (columns: string[]) => void,
+  onRow: (row: string[], line: number) => void,
+  opts: ReadTableOptions = {},
+): void {
+  const nl = bytes.indexOf(0x0a);
+  const delimiter = delimiterOf(bytes.subarray(0, nl >= 0 ? nl : bytes.length).toString('utf8'), opts);
+  let header = true;
+  parseRecords(bytes, delimiter, file, (r, line) => {
+    if (header) {
+      checkHeader(r, file);
+      onHeader(r);
+      header = false;
+    } else onRow(r, line);
+  });
+  if (header) throw new UserError('the file is empty (no header row)', { file });
 }
 
 /** Index of a required column, or an error naming the file and the column. */
@@ -78,31 +155,41 @@ export function parseNumber(
 }
 
 /**
- * What a column holds: 'numeric' (every non-missing cell a finite number, at least one), 'empty'
- * (every cell missing) or 'text' (at least as many non-numbers as numbers: a label such as group
- * or sex). A column of numbers with a few other cells ("abc", "Inf", "1e309") is neither: it is a
- * feature with bad cells, and the error names the first of them (file, line, subject, column)
- * instead of the column silently dropping out of the analysis. `hint` says how to leave it out.
+ * What a column holds, tallied cell by cell: 'numeric' (every non-missing cell a finite number,
+ * at least one), 'empty' (every cell missing) or 'text' (at least as many non-numbers as numbers:
+ * a label such as group or sex). A column of numbers with a few other cells ("abc", "Inf",
+ * "1e309") is neither: it is a feature with bad cells, and the error names the first of them
+ * (file, line, subject, column) instead of the column silently dropping out of the analysis.
  */
-export function columnKind(table: Table, j: number, idCol: number, hint: string): 'numeric' | 'empty' | 'text' {
-  let numbers = 0;
-  let bad = 0;
-  let firstBad = -1;
-  const rows = table.rows;
-  for (let r = 0; r < rows.length; r++) {
-    const s = rows[r]![j]!.trim();
-    if (isMissing(s)) continue;
-    if (Number.isFinite(Number(s))) numbers++;
-    else if (bad++ === 0) firstBad = r;
+export class ColumnTally {
+  private numbers = 0;
+  private bad = 0;
+  private first: { cell: string; line: number; subject: string | undefined } | null = null;
+
+  add(cell: string, line: number, subject: string | undefined): void {
+    const s = cell.trim();
+    if (isMissing(s)) return;
+    if (Number.isFinite(Number(s))) this.numbers++;
+    else if (this.bad++ === 0) this.first = { cell, line, subject };
   }
-  if (bad === 0) return numbers > 0 ? 'numeric' : 'empty';
-  if (numbers <= bad) return 'text';
-  const row = rows[firstBad]!;
-  const name = table.columns[j]!;
-  throw new UserError(
-    `"${row[j]}" is not a number in a numeric column (${numbers} of its cells are numbers, ${bad} not; ${hint})`,
-    { file: table.file, line: firstBad + 2, ...(idCol >= 0 ? { subject: row[idCol]! } : {}), field: name },
-  );
+
+  /** `hint` says how to leave the column out. */
+  kind(file: string, name: string, hint: string): 'numeric' | 'empty' | 'text' {
+    if (this.bad === 0) return this.numbers > 0 ? 'numeric' : 'empty';
+    if (this.numbers <= this.bad) return 'text';
+    const f = this.first!;
+    throw new UserError(
+      `"${f.cell}" is not a number in a numeric column (${this.numbers} of its cells are numbers, ${this.bad} not; ${hint})`,
+      { file, line: f.line, ...(f.subject !== undefined ? { subject: f.subject } : {}), field: name },
+    );
+  }
+}
+
+/** ColumnTally over a Table's column `j` (`idCol` -1: no subject column). */
+export function columnKind(table: Table, j: number, idCol: number, hint: string): 'numeric' | 'empty' | 'text' {
+  const t = new ColumnTally();
+  table.rows.forEach((row, r) => t.add(row[j]!, r + 2, idCol >= 0 ? row[idCol]! : undefined));
+  return t.kind(table.file, table.columns[j]!, hint);
 }
 
 /**

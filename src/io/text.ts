@@ -41,12 +41,17 @@ export function firstNonUtf8Line(buf: Uint8Array): number {
   }
 }
 
-/** UTF-8 text of `buf`, or an error naming the file and the line with the first bad bytes. */
-export function decodeUtf8(buf: Uint8Array, file: string): string {
+/** An error naming the file and the line with the first bytes that are not UTF-8, if any. */
+export function decodeUtf8Check(buf: Uint8Array, file: string): void {
   const line = firstNonUtf8Line(buf);
   if (line > 0) {
     throw new UserError('bytes that are not UTF-8 (save the file as UTF-8; a Latin-1 or Windows-1252 export is the usual cause)', { file, line });
   }
+}
+
+/** UTF-8 text of `buf`, or an error naming the file and the line with the first bad bytes. */
+export function decodeUtf8(buf: Uint8Array, file: string): string {
+  decodeUtf8Check(buf, file);
   return Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('utf8');
 }
 

@@ -1,9 +1,9 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { messageOf } from '../helpers/errors.js';
-import { readTable } from '../../src/io/csv.js';
+import { parseTable, readTable, scanTable, tableBytes } from '../../src/io/csv.js';
 import { readZTable } from '../../src/io/ztable.js';
 import { fitNormaliser } from '../../src/normalise/fit.js';
 import { readSubjects } from '../../src/report/read.js';
@@ -85,4 +85,30 @@ describe('empty columns and empty tables', () => {
     expect(r.code).not.toBe(0);
     expect(r.stderr.trim()).toBe(`ms-subtype: ${header}: the table has a header but no rows`);
   }, 60_000);
+});
+
+describe('the row-by-row reader', () => {
+  const rowsOf = (p: string) => {
+    const out: string[][] = [];
+    scanTable(p, tableBytes(p), (c) => out.push(c), (r) => out.push(r));
+    return out;
+  };
+  it('splits quote-free files exactly as csv-parse reads them (BOM, spaces, empty lines, TSV)', () => {
+    const csv = file('plain.csv', '\ufeffsubject_id, a ,b\n\ns1, 1,2 \ns2,,x\n\n');
+    const c = parseTable(readFileSync(csv, 'utf8'), csv);
+    expect(rowsOf(csv)).toEqual([c.columns, ...c.rows]);
+    expect(rowsOf(csv)).toEqual([['subject_id', 'a', 'b'], ['s1', '1', '2'], ['s2', '', 'x']]);
+    const tsv = file('plain.tsv', 'subject_id\ta\ns1\t1\n');
+    const t = parseTable(readFileSync(tsv, 'utf8'), tsv);
+    expect(rowsOf(tsv)).toEqual([t.columns, ...t.rows]);
+    const q = file('quoted.csv', 'subject_id,a\n"s, 1",1\ns2,2\n');
+    expect(rowsOf(q)).toEqual([['subject_id', 'a'], ['s, 1', '1'], ['s2', '2']]);
+  });
+  it('a short row is the same error with or without quotes in the file', () => {
+    const plain = file('short.csv', 'subject_id,a,b\ns1,1,2\ns2,1\n');
+    const quoted = file('short-q.csv', 'subject_id,a,b\n"s1",1,2\ns2,1\n');
+    const reason = (p: string) => messageOf(() => rowsOf(p)).replace(/^[^:]*(, line \d+)?: /, '');
+    expect(reason(plain)).toBe(reason(quoted));
+    expect(reason(plain)).toMatch(/Invalid Record Length: expect 3, got 2 on line 3/);
+  });
 });
