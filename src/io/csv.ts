@@ -2,10 +2,9 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { UserError } from '../common/errors.js';
 import { writeAtomicChunks } from './atomic.js';
-import { decodeUtf8Check, readBounded, readText } from './text.js';
+import { getHeapStatistics } from 'node:v8';
+import { decodeUtf8Check, readBounded } from './text.js';
 
-/** Tables read whole as strings: V8's longest string is just under 512 MiB. */
-export const MAX_TABLE_BYTES = 512 * 1024 * 1024 - 64;
 
 /** A CSV/TSV table as read: header and rows of strings, with the file named for error messages. */
 export interface Table {
@@ -19,8 +18,40 @@ export interface ReadTableOptions {
   delimiter?: string;
 }
 
-export function readTable(file: string, opts: ReadTableOptions = {}): Table {
-  return parseTable(readText(file, MAX_TABLE_BYTES, 'file'), file, opts);
+/**
+ * A whole table as strings. `cellFactor` is how many times the cells' memory the caller will hold
+ * at its peak (normalise also builds its output rows): a table that would not fit in V8's heap is
+ * a one-line error saying how to give Node more memory, never an out-of-memory crash.
+ */
+export function readTable(file: string, opts: ReadTableOptions & { cellFactor?: number } = {}): Table {
+  const bytes = tableBytes(file);
+  checkTableMemory(bytes, file, opts.cellFactor ?? 1);
+  let columns: string[] = [];
+  const rows: string[][] = [];
+  scanTable(file, bytes, (c) => (columns = c), (r) => rows.push(r), opts);
+  return { file, columns, rows };
+}
+
+/** Heap bytes per cell of a table held as strings (measured: bench/tables.ts, about 54 for short numeric cells). */
+export const HEAP_BYTES_PER_CELL = 64;
+
+function checkTableMemory(bytes: Buffer, file: string, factor: number): void {
+  let lines = 0;
+  for (let at = bytes.indexOf(0x0a); at >= 0; at = bytes.indexOf(0x0a, at + 1)) lines++;
+  const firstEnd = bytes.indexOf(0x0a);
+  const first = bytes.subarray(0, firstEnd < 0 ? bytes.length : firstEnd).toString('utf8');
+  const cols = first.split(first.includes('\t') && !first.includes(',') ? '\t' : ',').length;
+  const need = lines * cols * HEAP_BYTES_PER_CELL * factor;
+  const h = getHeapStatistics();
+  const free = h.heap_size_limit - h.used_heap_size;
+  if (need > free * 0.9) {
+    const gb = (x: number) => (x / 1024 ** 3).toFixed(1);
+    const suggest = Math.ceil((h.heap_size_limit + need - free * 0.9) / 1024 ** 2 / 1024) * 1024;
+    throw new UserError(
+      `${lines.toLocaleString('en-US')} rows x ${cols} columns need about ${gb(need)} GB of memory, more than the ${gb(free)} GB this process may use: run with NODE_OPTIONS=--max-old-space-size=${suggest} (if the machine has the memory), or split the table`,
+      { file },
+    );
+  }
 }
 
 function delimiterOf(firstLine: string, opts: ReadTableOptions): string {
@@ -225,12 +256,21 @@ export function toCsv(columns: readonly string[], rows: readonly Row[]): string 
   return stringify([columns as string[], ...rows.map(cells)], { record_delimiter: '\n' });
 }
 
-/** The CSV text in pieces of 10,000 rows (the same bytes as toCsv), so a big table is never one string. */
-export function* csvChunks(columns: readonly string[], rows: readonly Row[]): Generator<string> {
+/** The CSV text in pieces of 10,000 rows (the same bytes as toCsv), rows made by `rowAt` a piece at a time, so a big table is never one string or one array. */
+export function* csvChunks(columns: readonly string[], n: number, rowAt: (r: number) => Row): Generator<string> {
   yield stringify([columns as string[]], { record_delimiter: '\n' });
-  for (let i = 0; i < rows.length; i += 10_000) yield stringify(rows.slice(i, i + 10_000).map(cells), { record_delimiter: '\n' });
+  for (let i = 0; i < n; i += 10_000) {
+    const part: string[][] = [];
+    for (let r = i; r < Math.min(n, i + 10_000); r++) part.push(cells(rowAt(r)));
+    yield stringify(part, { record_delimiter: '\n' });
+  }
 }
 
 export function writeCsvAtomic(path: string, columns: readonly string[], rows: readonly Row[]): void {
-  writeAtomicChunks(path, csvChunks(columns, rows));
+  writeAtomicChunks(path, csvChunks(columns, rows.length, (r) => rows[r]!));
+}
+
+/** writeCsvAtomic with rows made by `rowAt` as they are written. */
+export function writeCsvRowsAtomic(path: string, columns: readonly string[], n: number, rowAt: (r: number) => Row): void {
+  writeAtomicChunks(path, csvChunks(columns, n, rowAt));
 }

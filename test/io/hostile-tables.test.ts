@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { messageOf } from '../helpers/errors.js';
@@ -111,4 +111,18 @@ describe('the row-by-row reader', () => {
     expect(reason(plain)).toBe(reason(quoted));
     expect(reason(plain)).toMatch(/Invalid Record Length: expect 3, got 2 on line 3/);
   });
+});
+
+describe('a table too big for memory', () => {
+  it('normalise says so in one line (with the setting that would give Node more), instead of crashing out of memory', async () => {
+    const rows = ['subject_id,group,age,' + Array.from({ length: 12 }, (_, j) => `r${j}`).join(',')];
+    for (let i = 0; i < 150_000; i++) rows.push(`sub-${i},${i % 4 === 0 ? 'HC' : 'MS'},${30 + (i % 40)},` + Array.from({ length: 12 }, (_, j) => 1000 + j + (i % 97)).join(','));
+    const f = file('big-features.csv', rows.join('\n') + '\n');
+    const out = join(dir, 'big-z.csv');
+    const r = await runCli(['normalise', '--data', f, '--control-column', 'group', '--control-value', 'HC', '--covariates', 'age', '--out', out], { env: { NODE_OPTIONS: '--max-old-space-size=96' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(new RegExp(`^ms-subtype: ${f}: 150,001 rows x 15 columns need about [\\d.]+ GB of memory, more than the [\\d.]+ GB this process may use: run with NODE_OPTIONS=--max-old-space-size=\\d+`));
+    expect(existsSync(out)).toBe(false);
+  }, 60_000);
 });
