@@ -1,5 +1,6 @@
 import { toolVersion } from '../common/version.js';
-import type { NamedEvent } from '../sustain/types.js';
+import { eventKey } from '../sustain/kind.js';
+import type { EventLabel } from '../sustain/types.js';
 import { adjustedRandIndex } from './ari.js';
 import { cvicFromFolds, mean, sd } from './cvic.js';
 import type { FoldResult, FullResult } from './fold.js';
@@ -19,7 +20,7 @@ export function combineFolds(
 ): CvResult {
   const Kmax = settings.maxSubtypes;
   const sorted = [...folds].sort((a, b) => a.fold - b.fold);
-  const sameEvents = (e: NamedEvent[]) => e.length === full.events.length && e.every((x, i) => x[0] === full.events[i]![0] && x[1] === full.events[i]![1]);
+  const sameEvents = (e: EventLabel[]) => e.length === full.events.length && e.every((x, i) => eventKey(x) === eventKey(full.events[i]!));
   for (const f of sorted) if (!sameEvents(f.events)) throw new Error(`fold ${f.fold} has different events from the full-data model`);
 
   const table: CvRow[] = [];

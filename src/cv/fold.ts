@@ -1,4 +1,4 @@
-import type { NamedEvent, SustainModelFile, Thresholds, ZTable } from '../sustain/types.js';
+import type { EventLabel, ModelSpec, SustainModelFile, ZTable } from '../sustain/types.js';
 import { type FitProgress, assignSubjects, fitFor, fitSustain, mlSequenceIndices, positionalVariance, sampleSubjectLogLikelihoods } from '../sustain/index.js';
 import { foldScore } from './cvic.js';
 
@@ -23,7 +23,8 @@ export interface FoldTask {
   fold: number;
   data: ZTable;
   test: Int32Array;
-  thresholds: Thresholds;
+  /** the model (kind + parameters) */
+  spec: ModelSpec;
   engine: EngineSettings;
   seed: number;
   threads: number;
@@ -32,7 +33,7 @@ export interface FoldTask {
 export interface FullTask {
   kind: 'full';
   data: ZTable;
-  thresholds: Thresholds;
+  spec: ModelSpec;
   engine: EngineSettings;
   seed: number;
   threads: number;
@@ -64,13 +65,13 @@ export interface FoldResult {
   kind: 'fold';
   fold: number;
   testSubjects: number;
-  events: NamedEvent[];
+  events: EventLabel[];
   perK: FoldKResult[];
 }
 
 export interface FullResult {
   kind: 'full';
-  events: NamedEvent[];
+  events: EventLabel[];
   perK: { subtypes: number; sequences: number[][]; assignment: number[] }[];
   /** the fitted full-data model (absent when it was given) */
   model?: SustainModelFile;
@@ -127,7 +128,7 @@ export async function runFoldTask(t: FoldTask, onProgress?: TaskProgress): Promi
   const M = t.data.subjects.length;
   const train = subsetTable(t.data, complement(M, t.test));
   const test = subsetTable(t.data, t.test);
-  const model = await fitSustain(train, t.thresholds, { ...engineOptions(t), ...(onProgress !== undefined ? { onProgress } : {}) });
+  const model = await fitSustain(train, t.spec, { ...engineOptions(t), ...(onProgress !== undefined ? { onProgress } : {}) });
   const perK: FoldKResult[] = [];
   for (let K = 1; K <= t.engine.maxSubtypes; K++) {
     const ll = sampleSubjectLogLikelihoods(model, K, test);
@@ -148,7 +149,7 @@ export async function runFoldTask(t: FoldTask, onProgress?: TaskProgress): Promi
 
 export async function runFullTask(t: FullTask, onProgress?: TaskProgress): Promise<FullResult> {
   const extras = { ...(t.dataFile !== undefined ? { dataFile: t.dataFile } : {}), ...(t.dataSha256 !== undefined ? { dataSha256: t.dataSha256 } : {}) };
-  const model = t.model ?? (await fitSustain(t.data, t.thresholds, { ...engineOptions(t), ...extras, ...(onProgress !== undefined ? { onProgress } : {}) }));
+  const model = t.model ?? (await fitSustain(t.data, t.spec, { ...engineOptions(t), ...extras, ...(onProgress !== undefined ? { onProgress } : {}) }));
   const perK: FullResult['perK'] = [];
   for (let K = 1; K <= t.engine.maxSubtypes; K++) {
     perK.push({ subtypes: K, sequences: sequenceIndices(model, K), assignment: Array.from(assignSubjects(model, t.data, K).mlSubtype) });

@@ -5,6 +5,7 @@ import { runTasks } from '../common/pool.js';
 import { toolVersion } from '../common/version.js';
 import { createProgress } from '../io/progress.js';
 import { FIT_DEFAULTS } from '../sustain/index.js';
+import { kindOf, specOfModel, toSpec, type ModelSpec } from '../sustain/kinds.js';
 import type { SustainModelFile, Thresholds, ZTable } from '../sustain/types.js';
 import { combineFolds } from './combine.js';
 import { RECOMMEND_DEFAULTS } from './recommend.js';
@@ -44,6 +45,11 @@ export interface CvOptions {
   /** the recommendation's minimum meaningful gain per held-out subject (default 0.01) */
   minGainPerSubject?: number;
   quiet?: boolean;
+  /**
+   * Redo part files made with other settings instead of refusing them (for `run`, which owns its
+   * CV folder); parts made with these settings are still reused, so an interrupted run continues.
+   */
+  replaceStale?: boolean;
 }
 
 /** Fit settings default to `fit`'s, so the full-data model is the one `ms-subtype fit` gives. */
@@ -51,7 +57,9 @@ export const CV_DEFAULTS = {
   folds: 10,
   maxSubtypes: FIT_DEFAULTS.maxSubtypes,
   startpoints: FIT_DEFAULTS.startpoints,
-  mcmcIterations: FIT_DEFAULTS.mcmcIterations,
+  // Not fit's 1e5: CV makes folds x K fits and only scores held-out subjects averaged over the
+  // samples, which a 1e4-iteration chain already does well (the run config's cv.mcmc is the same).
+  mcmcIterations: 10_000,
   seed: 1,
 } as const;
 
@@ -75,7 +83,9 @@ export function foldSeed(seed: number, fold: number): number {
   return Rng.fromSeed(seed).stream(fold).nextSeed();
 }
 
-export async function runCrossValidation(data: ZTable, thresholds: Thresholds, dir: string, opts: CvOptions): Promise<CvRunSummary> {
+/** Cross-validation of the model `given` describes (a spec; bare thresholds are the z-score spec). */
+export async function runCrossValidation(data: ZTable, given: ModelSpec | Thresholds, dir: string, opts: CvOptions): Promise<CvRunSummary> {
+  const spec = toSpec(given);
   checkOptions(data, opts);
   const labels = strataLabels(data, opts.stratify);
   // Stream 0 of the seed makes the folds; stream f (1-based) seeds fold f; the full-data model
@@ -95,10 +105,10 @@ export async function runCrossValidation(data: ZTable, thresholds: Thresholds, d
       toolVersion: toolVersion(),
     },
     data,
-    thresholds,
+    spec,
     foldOf,
   );
-  if (opts.model !== undefined) checkGivenModel(opts.model, data, thresholds, opts.maxSubtypes);
+  if (opts.model !== undefined) checkGivenModel(opts.model, data, spec, opts.maxSubtypes);
 
   const wanted: (number | 'full')[] = opts.part !== undefined ? [opts.part] : ['full', ...Array.from({ length: opts.folds }, (_, f) => f + 1)];
   if (typeof opts.part === 'number' && (opts.part < 1 || opts.part > opts.folds)) {
@@ -115,7 +125,7 @@ export async function runCrossValidation(data: ZTable, thresholds: Thresholds, d
   let reused = 0;
   for (const part of wanted) {
     const existing = readPart(partFile(dir, part));
-    if (existing === undefined) missing.push(part);
+    if (existing === undefined || (opts.replaceStale === true && settingsDiff(existing.settings, settings).length > 0)) missing.push(part);
     else {
       refuseMix(partFile(dir, part), existing.settings, settings, 'the settings of this run');
       reused++;
@@ -129,7 +139,7 @@ export async function runCrossValidation(data: ZTable, thresholds: Thresholds, d
       ? {
           kind: 'full',
           data,
-          thresholds,
+          spec,
           engine,
           seed: opts.seed,
           threads: inner,
@@ -143,7 +153,7 @@ export async function runCrossValidation(data: ZTable, thresholds: Thresholds, d
           fold: part,
           data,
           test: foldIndices(foldOf, part - 1).test,
-          thresholds,
+          spec,
           engine,
           seed: foldSeed(opts.seed, part),
           threads: inner,
@@ -269,15 +279,18 @@ function strataLabels(data: ZTable, column: string | undefined): string[] | unde
   return col;
 }
 
-function checkGivenModel(given: NonNullable<CvOptions['model']>, data: ZTable, thresholds: Thresholds, maxSubtypes: number): void {
+function checkGivenModel(given: NonNullable<CvOptions['model']>, data: ZTable, spec: ModelSpec, maxSubtypes: number): void {
   const m = given.model;
   const place = { file: given.file };
-  if (m.method !== 'sustain-zscore') throw new UserError(`is a ${String(m.method)} model; cross-validation needs a SuStaIn model`, place);
+  const kind = kindOf(spec);
+  if ((m.method as string) === 'kmeans') throw new UserError(`is a ${String(m.method)} model; cross-validation needs a SuStaIn model`, place);
+  if (m.method !== kind.method) throw new UserError(`is a ${m.method} model; cross-validation was asked for a ${kind.title} model (${kind.method})`, place);
   if (JSON.stringify(m.biomarkers) !== JSON.stringify(data.biomarkers)) {
     throw new UserError(`its biomarkers (${m.biomarkers.join(', ')}) are not the data's (${data.biomarkers.join(', ')})`, place);
   }
-  if (JSON.stringify(m.zvals) !== JSON.stringify(thresholds.zvals) || JSON.stringify(m.zmax) !== JSON.stringify(thresholds.zmax)) {
-    throw new UserError('its z thresholds (zvals/zmax) differ from the ones given for cross-validation', place);
+  if (JSON.stringify(kind.fields(specOfModel(m))) !== JSON.stringify(kind.fields(spec))) {
+    const what = spec.kind === 'zscore' ? 'its z thresholds (zvals/zmax)' : `its ${kind.title} model parameters`;
+    throw new UserError(`${what} differ from the ones given for cross-validation`, place);
   }
   if (m.fits.length < maxSubtypes) throw new UserError(`it has fits up to ${m.fits.length} subtypes, cross-validation asks for ${maxSubtypes}`, place);
 }

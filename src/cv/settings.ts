@@ -1,4 +1,5 @@
 import { sha256Bytes } from '../io/hash.js';
+import { kindOf, toSpec, type ModelSpec } from '../sustain/kinds.js';
 import type { Thresholds, ZTable } from '../sustain/types.js';
 
 /**
@@ -17,8 +18,8 @@ export type CvSettings = {
   mcmcTuneIterations: number | null;
   stratify: string | null;
   biomarkers: string[];
-  zvals: number[][];
-  zmax: number[];
+  /** the model's parameters (its kind's fields in model.json; z-score: zvals, zmax) follow biomarkers */
+  [field: string]: unknown;
   subjects: number;
   /** hash of the z table as read (subjects, biomarkers, values) */
   dataSha256: string;
@@ -40,11 +41,12 @@ export function hashFolds(foldOf: Int32Array): string {
 }
 
 export function makeSettings(
-  s: Omit<CvSettings, 'biomarkers' | 'zvals' | 'zmax' | 'subjects' | 'dataSha256' | 'foldsSha256'>,
+  s: Pick<CvSettings, 'seed' | 'folds' | 'maxSubtypes' | 'startpoints' | 'mcmcIterations' | 'samplesKept' | 'mcmcTuneIterations' | 'stratify' | 'fullModel' | 'toolVersion'>,
   data: ZTable,
-  thresholds: Thresholds,
+  given: ModelSpec | Thresholds,
   foldOf: Int32Array,
 ): CvSettings {
+  const spec = toSpec(given);
   // Fixed key order so JSON comparison and output bytes are stable.
   return {
     seed: s.seed,
@@ -56,8 +58,7 @@ export function makeSettings(
     mcmcTuneIterations: s.mcmcTuneIterations,
     stratify: s.stratify,
     biomarkers: [...data.biomarkers],
-    zvals: thresholds.zvals.map((z) => [...z]),
-    zmax: [...thresholds.zmax],
+    ...kindOf(spec).fields(spec),
     subjects: data.subjects.length,
     dataSha256: hashTable(data),
     foldsSha256: hashFolds(foldOf),

@@ -9,6 +9,8 @@ import { toolVersion } from '../common/version.js';
 import type { FoldResult, FullResult } from './fold.js';
 import type { CvSettings } from './settings.js';
 import type { CvResult } from './types.js';
+import { KINDS } from '../sustain/kinds.js';
+import type { GenericKind } from '../sustain/kind.js';
 
 /**
  * The files of a cross-validation directory:
@@ -32,7 +34,9 @@ export interface PartFile {
 }
 
 const num = z.number();
-const event = z.tuple([z.string(), z.number()]);
+// an event label of any kind: [biomarker, z] (z-score) or a biomarker name (mixture)
+const event = z.union([z.tuple([z.string(), z.number()]), z.string()]);
+const kindFields = Object.fromEntries((KINDS as readonly GenericKind[]).flatMap((k) => Object.keys(k.fileShape)).map((key) => [key, z.unknown().optional()]));
 const settingsSchema = z.looseObject({
   seed: z.number().int(),
   folds: z.number().int(),
@@ -43,8 +47,8 @@ const settingsSchema = z.looseObject({
   mcmcTuneIterations: z.number().int().nullable(),
   stratify: z.string().nullable(),
   biomarkers: z.array(z.string()),
-  zvals: z.array(z.array(num)),
-  zmax: z.array(num),
+  // the model's parameters (each kind's model.json fields), kept in their place in the key order
+  ...kindFields,
   subjects: z.number().int(),
   dataSha256: z.string(),
   foldsSha256: z.string(),

@@ -1,3 +1,5 @@
+import type { EventLabel } from '../sustain/types.js';
+
 /** The cross-validation result (DIR/cv.json), read by the report and the pipeline. Plain data. */
 export interface CvRow {
   subtypes: number;
@@ -42,8 +44,8 @@ export interface CvResult {
   comparisons?: CvComparison[];
   /** the rule's minimum meaningful gain, in log-likelihood units per held-out subject */
   minGainPerSubject?: number;
-  /** The events (index -> [biomarker, z]) that positionalVariance and fullModelSequences refer to. */
-  events?: [string, number][];
+  /** The events (index -> label: [biomarker, z] for the z-score model) that positionalVariance and fullModelSequences refer to. */
+  events?: EventLabel[];
   /** Per K: the full-data model's ML sequence of each subtype, as event indices (subtype order of positionalVariance). */
   fullModelSequences?: Record<string, number[][]>;
   /** Per K: Kendall tau between each fold's matched subtype sequence and the full model's, [fold][subtype]. */

@@ -7,12 +7,14 @@ import { UserError } from '../common/errors.js';
 import { readJsonValidated } from './json.js';
 import { writeAtomic } from './atomic.js';
 import type { KmeansModelFile, ModelFile, SustainModelFile } from '../sustain/types.js';
+import { KINDS, SUSTAIN_METHODS, kindForMethod, specOfModel } from '../sustain/kinds.js';
+import type { GenericKind } from '../sustain/kind.js';
+import { eventKey } from '../sustain/kind.js';
 
 export const MODEL_FORMAT = 'ms-subtype-model';
 export const MODEL_FORMAT_VERSION = 1;
 
 const num = z.number().refine((v) => Number.isFinite(v), 'must be a finite number');
-const namedEvent = z.tuple([z.string(), num]);
 const base = {
   format: z.literal(MODEL_FORMAT, { message: `not an ms-subtype model file (format must be "${MODEL_FORMAT}")` }),
   formatVersion: z.number().refine((v) => v === MODEL_FORMAT_VERSION, {
@@ -24,27 +26,32 @@ const base = {
   training: z.looseObject({ subjects: z.number().int().nonnegative(), dataSha256: z.string().optional(), dataFile: z.string().optional() }),
 };
 
-const sustainFit = z.object({
-  subtypes: z.number().int().positive(),
-  sequences: z.array(z.array(namedEvent)),
-  fractions: z.array(num),
-  logLikelihood: num,
-  samples: z.object({
-    sequences: z.array(z.array(z.array(z.number().int().nonnegative()))),
-    fractions: z.array(z.array(num)),
-    logLikelihood: z.array(num),
-  }),
-  diagnostics: z.record(z.string(), z.unknown()).optional(),
-});
+/** A fit of a SuStaIn model whose events are labelled by `event` (each kind its own labels). */
+function sustainFit(event: z.ZodType) {
+  return z.object({
+    subtypes: z.number().int().positive(),
+    sequences: z.array(z.array(event)),
+    fractions: z.array(num),
+    logLikelihood: num,
+    samples: z.object({
+      sequences: z.array(z.array(z.array(z.number().int().nonnegative()))),
+      fractions: z.array(z.array(num)),
+      logLikelihood: z.array(num),
+    }),
+    diagnostics: z.record(z.string(), z.unknown()).optional(),
+  });
+}
 
-const sustainSchema = z.object({
-  ...base,
-  method: z.literal('sustain-zscore'),
-  zvals: z.array(z.array(num).min(1)),
-  zmax: z.array(num),
-  events: z.array(namedEvent).min(1),
-  fits: z.array(sustainFit).min(1),
-});
+/** model.json of one kind: the common keys, its method and fields, its events and fits. */
+function sustainSchema(kind: GenericKind) {
+  return z.object({
+    ...base,
+    method: z.literal(kind.method),
+    ...kind.fileShape,
+    events: z.array(kind.eventSchema).min(1),
+    fits: z.array(sustainFit(kind.eventSchema)).min(1),
+  });
+}
 
 const kmeansSchema = z.object({
   ...base,
@@ -62,7 +69,13 @@ const kmeansSchema = z.object({
     .min(1),
 });
 
-const anyModel = z.looseObject({ method: z.enum(['sustain-zscore', 'kmeans'], { message: 'unknown model method (expected "sustain-zscore" or "kmeans")' }) });
+const METHODS = [...SUSTAIN_METHODS, 'kmeans'];
+const anyModel = z.looseObject({
+  method: z.enum(METHODS as [string, ...string[]], { message: `unknown model method (expected ${METHODS.slice(0, -1).map((m) => `"${m}"`).join(', ')} or "kmeans")` }),
+});
+
+/** Every model file: a discriminated union on `method` (k-means, and one member per registered kind). */
+const modelSchema = z.discriminatedUnion('method', [kmeansSchema, ...(KINDS as readonly GenericKind[]).map(sustainSchema)]);
 
 /** Checks beyond the shape: everything must agree with everything else. */
 export function checkSustainModel(m: SustainModelFile, file?: string): void {
@@ -71,21 +84,13 @@ export function checkSustainModel(m: SustainModelFile, file?: string): void {
   };
   const B = m.biomarkers.length;
   if (new Set(m.biomarkers).size !== B) bad('a biomarker is named twice', 'biomarkers');
-  if (m.zvals.length !== B) bad(`zvals has ${m.zvals.length} rows for ${B} biomarkers`, 'zvals');
-  if (m.zmax.length !== B) bad(`zmax has ${m.zmax.length} entries for ${B} biomarkers`, 'zmax');
-  const events: [string, number][] = [];
-  m.biomarkers.forEach((b, i) => {
-    const zv = m.zvals[i]!;
-    zv.forEach((zz, j) => {
-      if (!(zz > 0) || (j > 0 && !(zz > zv[j - 1]!))) bad(`thresholds of ${b} must be positive and increasing`, `zvals.${i}`);
-      events.push([b, zz]);
-    });
-  });
-  const N = events.length;
-  if (m.events.length !== N || m.events.some((e, q) => e[0] !== events[q]![0] || e[1] !== events[q]![1])) {
-    bad('events do not match biomarkers and zvals', 'events');
-  }
-  const index = new Map(events.map(([b, zz], e) => [`${b}\u0000${zz}`, e]));
+  const kind = kindForMethod(m.method)!;
+  const fields = m as unknown as Record<string, unknown>;
+  kind.checkFile(fields, m.biomarkers, m.events, bad);
+  const model = kind.create(specOfModel(m));
+  const N = m.events.length;
+  const index = new Map(m.events.map((l, e) => [eventKey(l), e]));
+  const range = new Int32Array(2);
   const checkSeq = (seq: number[], field: string) => {
     if (seq.length !== N) bad(`a sequence has ${seq.length} events, expected ${N}`, field);
     const pos = new Int32Array(N).fill(-1);
@@ -93,7 +98,10 @@ export function checkSustainModel(m: SustainModelFile, file?: string): void {
       if (e >= N || pos[e] !== -1) bad('a sequence is not an ordering of the events', field);
       pos[e] = p;
     });
-    for (let e = 1; e < N; e++) if (events[e]![0] === events[e - 1]![0] && pos[e]! < pos[e - 1]!) bad('a sequence puts thresholds of a biomarker out of order', field);
+    for (let e = 0; e < N; e++) {
+      model.allowedRange(pos, e, range);
+      if (pos[e]! < range[0]! || pos[e]! >= range[1]!) bad(`a sequence puts event ${JSON.stringify(m.events[e])} out of order`, field);
+    }
   };
   const checkFractions = (f: number[], K: number, field: string) => {
     if (f.length !== K) bad(`${f.length} fractions for ${K} subtypes`, field);
@@ -105,9 +113,9 @@ export function checkSustainModel(m: SustainModelFile, file?: string): void {
     if (fit.sequences.length !== K) bad(`${fit.sequences.length} sequences for ${K} subtypes`, `${at}.sequences`);
     fit.sequences.forEach((seq, s) =>
       checkSeq(
-        seq.map(([b, zz]) => {
-          const e = index.get(`${b}\u0000${zz}`);
-          if (e === undefined) bad(`unknown event [${b}, ${zz}]`, `${at}.sequences.${s}`);
+        seq.map((l) => {
+          const e = index.get(eventKey(l));
+          if (e === undefined) bad(`unknown event ${JSON.stringify(l)}`, `${at}.sequences.${s}`);
           return e!;
         }),
         `${at}.sequences.${s}`,
@@ -133,14 +141,13 @@ export function parseModel(raw: unknown, file: string): ModelFile {
   }
   const m = anyModel.safeParse(raw);
   if (!m.success) throw new UserError(m.error.issues[0]!.message, { file, field: 'method' });
-  const schema = m.data.method === 'kmeans' ? kmeansSchema : sustainSchema;
-  const r = schema.safeParse(raw);
+  const r = modelSchema.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0]!;
     throw new UserError(`invalid model file: ${issue.message}`, { file, field: issue.path.length > 0 ? issue.path.map(String).join('.') : '(top level)' });
   }
   const model = r.data as ModelFile;
-  if (model.method === 'sustain-zscore') checkSustainModel(model, file);
+  if (model.method !== 'kmeans') checkSustainModel(model, file);
   return model;
 }
 
@@ -151,7 +158,7 @@ export function readModelFile(file: string): ModelFile {
 
 export function readSustainModel(file: string): SustainModelFile {
   const m = readModelFile(file);
-  if (m.method !== 'sustain-zscore') throw new UserError(`expected a SuStaIn model, this is a ${m.method} model`, { file });
+  if (m.method === 'kmeans') throw new UserError(`expected a SuStaIn model, this is a ${m.method} model`, { file });
   return m;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Fitting K = 1..maxSubtypes (pySuStaIn run_sustain_algorithm, z-score model):
+ * Fitting K = 1..maxSubtypes (pySuStaIn run_sustain_algorithm), for a model of any kind (its spec):
  *  - K = 1: `startpoints` EM runs from random sequences; keep the best.
  *  - K -> K+1: hard-assign subjects to the K-subtype ML model's subtypes; for each cluster with more
  *    than one subject, `startpoints` split candidates (random halves -> 1-subtype EMs -> 2-subtype EM
@@ -16,13 +16,14 @@ import { defaultThreads, TaskPool } from '../common/pool.js';
 import { Rng } from '../common/rng.js';
 import { toolVersion } from '../common/version.js';
 import { EM_DEFAULTS } from './em.js';
-import { checkRows, subjectLogLikelihoodsPrepared } from './likelihood.js';
+import { kindOf, toSpec, type ModelSpec } from './kinds.js';
+import { subjectLogLikelihoodsPrepared } from './likelihood.js';
 import { MCMC_DEFAULTS } from './mcmc.js';
+import type { ModelData, ProgressionModel } from './model.js';
 import { MixtureTables } from './state.js';
 import type { EmTaskResult, FitTask, McmcTaskResult } from './tasks.js';
-import { checkThresholds } from './thresholds.js';
-import type { NamedEvent, SustainFit, SustainModelFile, Thresholds, ZTable } from './types.js';
-import { ZscoreModel } from './zscore.js';
+import type { EventLabel, NamedEvent, SustainFit, SustainModelFile, Thresholds, ZTable } from './types.js';
+import { zscoreKind } from './zscore-kind.js';
 
 export interface FitOptions {
   maxSubtypes: number;
@@ -97,10 +98,9 @@ function checkOptions(o: FitOptions): void {
   if (!Number.isInteger(o.seed)) throw new UserError(`seed must be an integer, got ${o.seed}`);
 }
 
+/** The z-score model's events [biomarker, z], as model.json names them. */
 export function namedEvents(biomarkers: readonly string[], t: Thresholds): NamedEvent[] {
-  const out: NamedEvent[] = [];
-  biomarkers.forEach((b, i) => t.zvals[i]!.forEach((z) => out.push([b, z])));
-  return out;
+  return zscoreKind.events({ kind: 'zscore', ...t }, biomarkers);
 }
 
 /** Random stream states for a batch of n tasks, drawn in order from the root stream. */
@@ -116,19 +116,27 @@ function firstBest<T extends { logLik: number }>(rs: T[]): T {
   return best;
 }
 
-export async function fitSustain(data: ZTable, thresholds: Thresholds, opts: Partial<FitOptions> & { seed: number } & FitExtras): Promise<SustainModelFile> {
+/**
+ * Fit the model `given` describes (a spec; bare thresholds are the z-score spec) to `data`, whose
+ * columns the kind turns into the engine's values (encode).
+ */
+export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, opts: Partial<FitOptions> & { seed: number } & FitExtras): Promise<SustainModelFile> {
   const o: FitOptions = { ...FIT_DEFAULTS, threads: defaultThreads(), ...(stripUndefined(opts) as Partial<FitOptions>), seed: opts.seed };
   checkOptions(o);
-  const B = data.biomarkers.length;
+  const spec = toSpec(given);
+  const kind = kindOf(spec);
   const M = data.subjects.length;
-  if (data.values.length !== M * B) throw new Error(`ZTable has ${data.values.length} values for ${M} x ${B}`);
-  checkThresholds(thresholds, data.biomarkers);
-  checkRows(data);
+  if (data.values.length !== M * data.biomarkers.length) throw new Error(`ZTable has ${data.values.length} values for ${M} x ${data.biomarkers.length}`);
+  const biomarkers = kind.modelBiomarkers(spec, data.biomarkers);
+  kind.check(spec, biomarkers);
+  const values = kind.encode(spec, biomarkers, data);
   if (M < 2) throw new UserError(`fitting needs at least 2 subjects, the data has ${M}`);
-  const model = new ZscoreModel(thresholds);
-  const prepared = model.prepare(data.values, M);
+  // the engine's row width (the kind's choice: a z-score row is one value per biomarker)
+  const B = M > 0 ? values.length / M : 0;
+  const model = kind.create(spec);
+  const prepared = model.prepare(values, M);
   const em = { maxIterations: o.emMaxIterations, tolerance: o.emTolerance };
-  const base = { thresholds, em };
+  const base = { spec, em };
   const root = Rng.fromSeed(o.seed);
   const url = workerUrl();
   const progress = opts.onProgress ?? (() => {});
@@ -153,7 +161,7 @@ export async function fitSustain(data: ZTable, thresholds: Thresholds, opts: Par
     {
       const streams = batchStreams(root, o.startpoints);
       const rs = await run<EmTaskResult>(
-        streams.map((rng) => ({ kind: 'single', ...base, values: data.values, M, rng })),
+        streams.map((rng) => ({ kind: 'single', ...base, values, M, rng })),
         'start points',
         1,
       );
@@ -193,9 +201,9 @@ export async function fitSustain(data: ZTable, thresholds: Thresholds, opts: Par
       const splitTasks: FitTask[] = [];
       clusters.forEach((_, q) => {
         const rows = rowsOf[q]!;
-        const values = new Float64Array(rows.length * B);
-        rows.forEach((i, r) => values.set(data.values.subarray(i * B, i * B + B), r * B));
-        for (const rng of batchStreams(root, o.startpoints)) splitTasks.push({ kind: 'split', ...base, values, M: rows.length, rng });
+        const part = new Float64Array(rows.length * B);
+        rows.forEach((i, r) => part.set(values.subarray(i * B, i * B + B), r * B));
+        for (const rng of batchStreams(root, o.startpoints)) splitTasks.push({ kind: 'split', ...base, values: part, M: rows.length, rng });
       });
       const splits = await run<EmTaskResult>(splitTasks, 'split', K);
       const mixTasks: FitTask[] = [];
@@ -205,7 +213,7 @@ export async function fitSustain(data: ZTable, thresholds: Thresholds, opts: Par
         init[c] = split.sequences[0]!;
         init.push(split.sequences[1]!);
         const f = new Array<number>(K).fill(1 / K);
-        for (const rng of batchStreams(root, o.startpoints)) mixTasks.push({ kind: 'mixture', ...base, values: data.values, M, rng, sequences: init, fractions: f });
+        for (const rng of batchStreams(root, o.startpoints)) mixTasks.push({ kind: 'mixture', ...base, values, M, rng, sequences: init, fractions: f });
       });
       const mixes = await run<EmTaskResult>(mixTasks, 'mixture', K);
       const b = firstBest(mixes);
@@ -234,7 +242,7 @@ export async function fitSustain(data: ZTable, thresholds: Thresholds, opts: Par
       });
     });
     // Largest K first: its chain is the longest, so the others fill the remaining threads around it.
-    const chainTasks: FitTask[] = emFits.map((f, q) => ({ kind: 'mcmc', ...base, values: data.values, M, rng: streams[q]!, sequences: f.result.sequences, fractions: f.result.fractions, mcmc, progress: channels[q]!.port2 }));
+    const chainTasks: FitTask[] = emFits.map((f, q) => ({ kind: 'mcmc', ...base, values, M, rng: streams[q]!, sequences: f.result.sequences, fractions: f.result.fractions, mcmc, progress: channels[q]!.port2 }));
     let chains: McmcTaskResult[];
     try {
       chains = (
@@ -247,8 +255,8 @@ export async function fitSustain(data: ZTable, thresholds: Thresholds, opts: Par
     } finally {
       for (const c of channels) c.port1.close();
     }
-    const events = namedEvents(data.biomarkers, thresholds);
-    const fits: SustainFit[] = emFits.map((f, q) => buildFit(model, prepared, events, f.result, f.startPoints, chains[q]!));
+    const events = kind.events(spec, biomarkers);
+    const fits: SustainFit<EventLabel>[] = emFits.map((f, q) => buildFit(model, prepared, events, f.result, f.startPoints, chains[q]!));
     progress({ phase: 'done', subtypes: o.maxSubtypes, done: total, total, bestLogLik: best });
     const training: SustainModelFile['training'] = { subjects: M };
     if (opts.dataSha256 !== undefined) training.dataSha256 = opts.dataSha256;
@@ -257,10 +265,9 @@ export async function fitSustain(data: ZTable, thresholds: Thresholds, opts: Par
       format: 'ms-subtype-model',
       formatVersion: 1,
       toolVersion: toolVersion(),
-      method: 'sustain-zscore',
-      biomarkers: [...data.biomarkers],
-      zvals: thresholds.zvals.map((z) => [...z]),
-      zmax: [...thresholds.zmax],
+      method: kind.method,
+      biomarkers: [...biomarkers],
+      ...kind.fields(spec),
       events,
       settings: {
         seed: o.seed,
@@ -275,13 +282,13 @@ export async function fitSustain(data: ZTable, thresholds: Thresholds, opts: Par
       },
       training,
       fits,
-    };
+    } as unknown as SustainModelFile;
   } finally {
     await pool.close();
   }
 }
 
-function buildFit(model: ZscoreModel, prepared: ReturnType<ZscoreModel['prepare']>, events: NamedEvent[], em: EmTaskResult, startPoints: number[], chain: McmcTaskResult): SustainFit {
+function buildFit(model: ProgressionModel, prepared: ModelData, events: EventLabel[], em: EmTaskResult, startPoints: number[], chain: McmcTaskResult): SustainFit<EventLabel> {
   const K = em.sequences.length;
   // The ML model: the EM optimum, unless the chain found a strictly better one.
   // (a margin, so the EM model seen again by the chain, up to rounding, does not count as better)
@@ -295,7 +302,7 @@ function buildFit(model: ZscoreModel, prepared: ReturnType<ZscoreModel['prepare'
   for (let i = 0; i < per.length; i++) ll += per[i]!;
   return {
     subtypes: K,
-    sequences: seqs.map((s) => s.map((e) => [events[e]![0], events[e]![1]] as NamedEvent)),
+    sequences: seqs.map((s) => s.map((e) => copyLabel(events[e]!))),
     fractions: fr,
     logLikelihood: ll,
     samples: {
@@ -314,4 +321,8 @@ function buildFit(model: ZscoreModel, prepared: ReturnType<ZscoreModel['prepare'
       fractionSigma: order.map((s) => chain.fSigma[s]!),
     },
   };
+}
+
+function copyLabel(l: EventLabel): EventLabel {
+  return typeof l === 'string' ? l : [l[0], l[1]];
 }

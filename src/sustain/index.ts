@@ -8,3 +8,7 @@ export { makeThresholds, checkThresholds, thresholdWarnings, type ThresholdOverr
 export { ZscoreModel, eventTable } from './zscore.js';
 export type { ProgressionModel, ModelData, TemplateChanges } from './model.js';
 export type * from './types.js';
+export { KINDS, KIND_NAMES, kindOf, kindForMethod, createModel, specOfModel, toSpec, type ModelSpec } from './kinds.js';
+export { eventKey, type ModelKind } from './kind.js';
+export { zscoreKind, type ZscoreSpec } from './zscore-kind.js';
+export type { MultiplicativeUpdate } from './model.js';

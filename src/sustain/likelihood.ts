@@ -1,5 +1,5 @@
 /**
- * Exact (non-incremental) likelihood of a z-score SuStaIn model: the reference the incremental
+ * Exact (non-incremental) likelihood of a SuStaIn model of any kind: the reference the incremental
  * tables are tested against, and what the model file's logLikelihood reports.
  *
  * log p(x_i) = log sum_s f_s sum_k exp(L_s[i,k]) computed by log-sum-exp per subject, so it never
@@ -8,11 +8,13 @@
  * pySuStaIn floors at log(1e-250) = -575.6 (we return their true, lower, value).
  */
 import { UserError } from '../common/errors.js';
+import { kindOf, toSpec, type ModelSpec } from './kinds.js';
+import type { ModelData, ProgressionModel } from './model.js';
 import type { Thresholds, ZTable } from './types.js';
-import { ZscoreModel, type ZData } from './zscore.js';
+import { checkRows as checkValueRows } from './columns.js';
 
 /** Per-subject log-likelihoods under a mixture, from full tables. */
-export function subjectLogLikelihoodsPrepared(model: ZscoreModel, data: ZData, sequences: ArrayLike<number>[], fractions: ArrayLike<number>): Float64Array {
+export function subjectLogLikelihoodsPrepared<D extends ModelData>(model: ProgressionModel<D>, data: D, sequences: ArrayLike<number>[], fractions: ArrayLike<number>): Float64Array {
   const M = data.M;
   const S = model.nStages;
   const K = sequences.length;
@@ -46,17 +48,16 @@ export function subjectLogLikelihoodsPrepared(model: ZscoreModel, data: ZData, s
 
 /** Check that every subject has at least one value; the error names the first empty row. */
 export function checkRows(data: ZTable, file?: string): void {
-  const B = data.biomarkers.length;
-  for (let i = 0; i < data.subjects.length; i++) {
-    let any = false;
-    for (let b = 0; b < B; b++) if (!Number.isNaN(data.values[i * B + b]!)) any = true;
-    if (!any) throw new UserError('the row has no biomarker values (every biomarker is missing)', { file, subject: data.subjects[i], line: i + 2 });
-  }
+  checkValueRows(data.subjects, data.biomarkers.length, data.values, file);
 }
 
-/** Check that sequences are valid orderings of the events (each once, thresholds of a biomarker in order). */
-export function checkSequences(model: ZscoreModel, sequences: ArrayLike<number>[]): void {
+/**
+ * Check that sequences are valid orderings of the model's events: each event once, and every event
+ * where the model's order constraints allow it (e.g. a biomarker's z thresholds in order).
+ */
+export function checkSequences(model: ProgressionModel, sequences: ArrayLike<number>[]): void {
   const N = model.nEvents;
+  const range = new Int32Array(2);
   for (const seq of sequences) {
     if (seq.length !== N) throw new UserError(`a sequence has ${seq.length} events, the model has ${N}`);
     const pos = new Int32Array(N).fill(-1);
@@ -65,11 +66,9 @@ export function checkSequences(model: ZscoreModel, sequences: ArrayLike<number>[
       if (!Number.isInteger(e) || e < 0 || e >= N || pos[e] !== -1) throw new UserError(`a sequence is not an ordering of the ${N} events (event ${e} at position ${p})`);
       pos[e] = p;
     }
-    const ev = model.events;
-    for (let e = 1; e < N; e++) {
-      if (ev.biomarker[e] === ev.biomarker[e - 1] && pos[e]! < pos[e - 1]!) {
-        throw new UserError(`a sequence puts z = ${ev.z[e]} of biomarker ${ev.biomarker[e]} before z = ${ev.z[e - 1]}`);
-      }
+    for (let e = 0; e < N; e++) {
+      model.allowedRange(pos, e, range);
+      if (pos[e]! < range[0]! || pos[e]! >= range[1]!) throw new UserError(`a sequence puts event ${e} at position ${pos[e]}, out of order (allowed: ${range[0]} to ${range[1]! - 1})`);
     }
   }
 }
@@ -84,19 +83,23 @@ function checkFractions(fractions: readonly number[], K: number): void {
   if (Math.abs(sum - 1) > 1e-6) throw new UserError(`fractions must sum to 1, they sum to ${sum}`);
 }
 
-/** Per-subject log-likelihoods of `data` under sequences (event indices, see ModelFile.events) and fractions. */
-export function subjectLogLikelihoods(data: ZTable, thresholds: Thresholds, sequences: number[][], fractions: number[]): Float64Array {
-  const model = new ZscoreModel(thresholds);
+/**
+ * Per-subject log-likelihoods of `data` under sequences (event indices, see ModelFile.events) and
+ * fractions, for the model `given` describes (a spec; bare thresholds are the z-score spec).
+ */
+export function subjectLogLikelihoods(data: ZTable, given: ModelSpec | Thresholds, sequences: number[][], fractions: number[]): Float64Array {
+  const spec = toSpec(given);
+  const kind = kindOf(spec);
+  const model = kind.create(spec);
   checkSequences(model, sequences);
   checkFractions(fractions, sequences.length);
-  checkRows(data);
-  const prepared = model.prepare(data.values, data.subjects.length);
+  const prepared = model.prepare(kind.encode(spec, kind.modelBiomarkers(spec, data.biomarkers), data), data.subjects.length);
   return subjectLogLikelihoodsPrepared(model, prepared, sequences, fractions);
 }
 
-/** Total log-likelihood of `data` under a z-score SuStaIn mixture. */
-export function logLikelihood(data: ZTable, thresholds: Thresholds, sequences: number[][], fractions: number[]): number {
-  const ll = subjectLogLikelihoods(data, thresholds, sequences, fractions);
+/** Total log-likelihood of `data` under a SuStaIn mixture. */
+export function logLikelihood(data: ZTable, given: ModelSpec | Thresholds, sequences: number[][], fractions: number[]): number {
+  const ll = subjectLogLikelihoods(data, given, sequences, fractions);
   let t = 0;
   for (let i = 0; i < ll.length; i++) t += ll[i]!;
   return t;

@@ -1,13 +1,16 @@
 /**
- * The seam between the generic SuStaIn algorithm (EM, splitting, MCMC, staging) and a progression
- * model. The generic code only knows:
+ * The seam between the generic SuStaIn algorithm (EM, splitting, MCMC, staging, the incremental
+ * tables of state.ts) and a progression model. The generic code only knows:
  *  - events, stages (N events -> N+1 stages) and which sequences are valid (allowedRange);
- *  - a per-sequence "template": a stage-major table of per-feature parameters (for the z-score model,
- *    the expected z of each biomarker at each stage), which it diffs to find the cells a move changed;
+ *  - a per-sequence "template": a stage-major table of per-feature parameters (for the z-score model
+ *    the expected z of each biomarker at each stage; for the mixture model whether each biomarker's
+ *    event has occurred), which it diffs to find the cells a move changed;
  *  - how to fill a subject x stage log-likelihood table from a template, and how changed template
- *    cells change that table (the incremental update).
- * An event-based mixture model fits the same shape (its template: whether each event has occurred
- * at each stage), so it can slot in without touching em.ts, mcmc.ts or staging.ts.
+ *    cells change that table (stageDeltas: the incremental update).
+ * A model may also offer the multiplicative update (its `multiplicative` member: multiply the
+ * exp-table by exp(change) instead of recomputing exps); the tables use it when present.
+ * A model is made from a spec (plain data) by its kind (kind.ts); the registry (kinds.ts) lists the
+ * kinds, so a new kind touches its own files and one registry line.
  */
 import type { Rng } from '../common/rng.js';
 import type { Arena } from './arena.js';
@@ -63,6 +66,15 @@ export interface ProgressionModel<D extends ModelData = ModelData> {
   fillRow(data: D, template: Float64Array, i: number, out: Float64Array, offset: number): void;
   /** As fillRow at the given stages only: out[offset + j] = log p(x_i | stage stages[j]), j < ns. */
   fillStages(data: D, template: Float64Array, i: number, stages: Int32Array, ns: number, out: Float64Array, offset: number): void;
+  /** The multiplicative update, when the model offers it (an optional capability). */
+  readonly multiplicative?: MultiplicativeUpdate<D>;
+}
+
+/**
+ * Optional capability: the multiplicative update of the exp-tables (why: an exp per changed
+ * (subject, stage) dominated the EM walk of the z-score model).
+ */
+export interface MultiplicativeUpdate<D extends ModelData = ModelData> {
   /**
    * Prepare the multiplicative update for `changes` (see applyFactorsAll). Returns false when it
    * cannot be done safely, or when its estimated cost per subject (in multiply-adds, an exp counting

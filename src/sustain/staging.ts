@@ -7,53 +7,52 @@
  * by a few moves, so their tables are updated incrementally (state.ts) rather than recomputed.
  */
 import { UserError } from '../common/errors.js';
-import { checkRows } from './likelihood.js';
+import { eventKey } from './kind.js';
+import { kindForMethod, specOfModel } from './kinds.js';
+import type { ModelData, ProgressionModel } from './model.js';
 import { MixtureTables } from './state.js';
-import type { Assignment, PosteriorSamples, SustainFit, SustainModelFile, Thresholds, ZTable } from './types.js';
-import { ZscoreModel, type ZData } from './zscore.js';
+import type { Assignment, EventLabel, PosteriorSamples, SustainFit, SustainModelFile, Thresholds, ZTable } from './types.js';
 
 /** Refresh the tables from scratch after this many incremental sample changes. */
 const REFRESH_EVERY = 200;
 
+/** The thresholds of a z-score model file. */
 export function modelThresholds(model: SustainModelFile): Thresholds {
+  if (model.method !== 'sustain-zscore') throw new UserError(`a ${model.method} model has no z thresholds`);
   return { zvals: model.zvals, zmax: model.zmax };
 }
 
-export function fitFor(model: SustainModelFile, subtypes?: number): SustainFit {
+/** A model file's fit (any kind's events). */
+type AnyFit = SustainFit<EventLabel>;
+
+/** The progression model of a model file. */
+function modelOf(model: SustainModelFile): ProgressionModel {
+  return kindForMethod(model.method)!.create(specOfModel(model));
+}
+
+export function fitFor(model: SustainModelFile, subtypes?: number): AnyFit {
   if (model.fits.length === 0) throw new UserError('the model file has no fits');
   const K = subtypes ?? model.fits[model.fits.length - 1]!.subtypes;
-  const fit = model.fits.find((f) => f.subtypes === K);
+  const fit = (model.fits as AnyFit[]).find((f) => f.subtypes === K);
   if (fit === undefined) throw new UserError(`the model has no ${K}-subtype fit (it has ${model.fits.map((f) => f.subtypes).join(', ')})`);
   return fit;
 }
 
 /** ML sequences of a fit as event indices. */
-export function mlSequenceIndices(model: SustainModelFile, fit: SustainFit): number[][] {
-  const idx = new Map(model.events.map(([b, z], e) => [`${b}\u0000${z}`, e]));
+export function mlSequenceIndices(model: SustainModelFile, fit: AnyFit): number[][] {
+  const idx = new Map((model.events as EventLabel[]).map((l, e) => [eventKey(l), e]));
   return fit.sequences.map((seq) =>
-    seq.map(([b, z]) => {
-      const e = idx.get(`${b}\u0000${z}`);
-      if (e === undefined) throw new UserError(`the model's sequence names event [${b}, ${z}], which is not in its event list`);
+    seq.map((l) => {
+      const e = idx.get(eventKey(l));
+      if (e === undefined) throw new UserError(`the model's sequence names event ${typeof l === 'string' ? l : `[${l[0]}, ${l[1]}]`}, which is not in its event list`);
       return e;
     }),
   );
 }
 
-/** The data's values in the model's biomarker order; a missing biomarker column is an error. */
+/** The engine's values of `data` for the model (its kind's encode: columns by the model's biomarker names). */
 export function alignData(model: SustainModelFile, data: ZTable): Float64Array {
-  const B = model.biomarkers.length;
-  const DB = data.biomarkers.length;
-  const cols = model.biomarkers.map((b) => {
-    const j = data.biomarkers.indexOf(b);
-    if (j < 0) throw new UserError(`the data has no column for the model's biomarker "${b}"`, { field: b });
-    return j;
-  });
-  const M = data.subjects.length;
-  const out = new Float64Array(M * B);
-  for (let i = 0; i < M; i++) for (let b = 0; b < B; b++) out[i * B + b] = data.values[i * DB + cols[b]!]!;
-  const aligned: ZTable = { subjects: data.subjects, biomarkers: model.biomarkers, values: out };
-  checkRows(aligned);
-  return out;
+  return kindForMethod(model.method)!.encode(specOfModel(model), model.biomarkers, data);
 }
 
 interface Distinct {
@@ -64,7 +63,7 @@ interface Distinct {
 }
 
 /** Posterior samples of a fit, or its ML model when it has none. */
-function samplesOf(model: SustainModelFile, fit: SustainFit): PosteriorSamples {
+function samplesOf(model: SustainModelFile, fit: AnyFit): PosteriorSamples {
   if (fit.samples.sequences.length > 0) return fit.samples;
   return { sequences: [mlSequenceIndices(model, fit)], fractions: [fit.fractions], logLikelihood: [fit.logLikelihood] };
 }
@@ -88,7 +87,7 @@ function distinctSamples(s: PosteriorSamples): { list: Distinct[]; of: Int32Arra
 }
 
 /** Walk the distinct samples, keeping the tables at each one (incremental moves from sample to sample). */
-function walkSamples(zm: ZscoreModel, data: ZData, list: Distinct[], visit: (d: Distinct, index: number, mix: MixtureTables<ZData>) => void): void {
+function walkSamples(zm: ProgressionModel, data: ModelData, list: Distinct[], visit: (d: Distinct, index: number, mix: MixtureTables<ModelData>) => void): void {
   const mix = new MixtureTables(zm, data, list[0]!.sequences.map((s) => Int32Array.from(s)));
   const K = mix.K;
   const work = new Int32Array(zm.nEvents);
@@ -121,7 +120,7 @@ export function stagingRule(model: SustainModelFile): 'posterior' | 'pysustain' 
 export function assignSubjects(model: SustainModelFile, data: ZTable, subtypes?: number): Assignment {
   const fit = fitFor(model, subtypes);
   const K = fit.subtypes;
-  const zm = new ZscoreModel(modelThresholds(model));
+  const zm = modelOf(model);
   const M = data.subjects.length;
   const S = zm.nStages;
   const prepared = zm.prepare(alignData(model, data), M);
@@ -209,7 +208,7 @@ export function assignSubjects(model: SustainModelFile, data: ZTable, subtypes?:
 export function sampleSubjectLogLikelihoods(model: SustainModelFile, subtypes: number, data: ZTable): Float64Array {
   const fit = fitFor(model, subtypes);
   const K = fit.subtypes;
-  const zm = new ZscoreModel(modelThresholds(model));
+  const zm = modelOf(model);
   const M = data.subjects.length;
   const prepared = zm.prepare(alignData(model, data), M);
   const samples = samplesOf(model, fit);

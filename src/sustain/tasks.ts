@@ -6,14 +6,16 @@ import type { MessagePort } from 'node:worker_threads';
 import { Rng } from '../common/rng.js';
 import { EM_DEFAULTS, performEm, type EmOptions } from './em.js';
 import { runMcmc, type McmcOptions } from './mcmc.js';
+import { createModel, type ModelSpec } from './kinds.js';
+import type { ModelData, ProgressionModel } from './model.js';
 import { MixtureTables } from './state.js';
-import type { Assignment, SustainModelFile, Thresholds, ZTable } from './types.js';
+import type { Assignment, SustainModelFile, ZTable } from './types.js';
 import { assignSubjects } from './staging.js';
-import { ZscoreModel, type ZData } from './zscore.js';
 
 interface TaskBase {
-  thresholds: Thresholds;
-  /** row-major M x B, NaN = missing */
+  /** the model (kind + parameters: plain data, so it crosses to a worker thread) */
+  spec: ModelSpec;
+  /** the engine's values (the kind's encode()): row-major, one row per subject, NaN = missing */
   values: Float64Array;
   M: number;
   rng: number[];
@@ -58,12 +60,12 @@ export interface EmTaskResult {
   sweeps: number;
 }
 
-function setup(t: TaskBase): { model: ZscoreModel; data: ZData; rng: Rng } {
-  const model = new ZscoreModel(t.thresholds);
+function setup(t: TaskBase): { model: ProgressionModel; data: ModelData; rng: Rng } {
+  const model = createModel(t.spec);
   return { model, data: model.prepare(t.values, t.M), rng: Rng.fromState(t.rng) };
 }
 
-function em(model: ZscoreModel, data: ZData, seqs: Int32Array[], f: number[], rng: Rng, opts: EmOptions): EmTaskResult {
+function em(model: ProgressionModel, data: ModelData, seqs: Int32Array[], f: number[], rng: Rng, opts: EmOptions): EmTaskResult {
   const mix = new MixtureTables(model, data, seqs);
   const r = performEm(mix, f, rng, opts);
   return { sequences: r.sequences.map((s) => Array.from(s)), fractions: Array.from(r.fractions), logLik: r.logLik, sweeps: r.sweeps };

@@ -2,6 +2,7 @@
  * The data shapes shared by the SuStaIn engine, cross-validation, the report and the pipeline.
  * Plain data only (no classes), so they cross worker threads and go to and from JSON unchanged.
  */
+import type { SustainModelFile } from './kinds.js';
 
 /** A z-score table: M subjects x B biomarkers, row-major, NaN = missing. Larger = more abnormal. */
 export interface ZTable {
@@ -21,8 +22,11 @@ export interface Thresholds {
   zmax: number[];
 }
 
-/** One event of a sequence as stored in files: [biomarker name, z threshold]. */
+/** One event of the z-score model as stored in files: [biomarker name, z threshold]. */
 export type NamedEvent = [string, number];
+
+/** An event as a model file names it (each kind its own form: the z-score kind's is a NamedEvent). */
+export type EventLabel = NamedEvent | string;
 
 /** Thinned MCMC samples of one fit. Events are indices into ModelFile.events. */
 export interface PosteriorSamples {
@@ -34,10 +38,10 @@ export interface PosteriorSamples {
   logLikelihood: number[];
 }
 
-export interface SustainFit {
+export interface SustainFit<E extends EventLabel = NamedEvent> {
   subtypes: number;
-  /** ML sequence per subtype (subtypes ordered by fraction, largest first). */
-  sequences: NamedEvent[][];
+  /** ML sequence per subtype (subtypes ordered by fraction, largest first), as event labels. */
+  sequences: E[][];
   fractions: number[];
   /** Log-likelihood of the training data under this ML model. */
   logLikelihood: number;
@@ -55,7 +59,7 @@ export interface KmeansFit {
   inertia: number;
 }
 
-interface ModelFileBase {
+export interface ModelFileBase {
   format: 'ms-subtype-model';
   formatVersion: 1;
   toolVersion: string;
@@ -64,15 +68,10 @@ interface ModelFileBase {
   training: { subjects: number; dataSha256?: string; dataFile?: string };
 }
 
-export interface SustainModelFile extends ModelFileBase {
-  method: 'sustain-zscore';
-  zvals: number[][];
-  zmax: number[];
-  /** Event list: index -> [biomarker name, z]. Biomarker-major, thresholds ascending. */
-  events: NamedEvent[];
-  /** fits[K-1] is the K-subtype model. */
-  fits: SustainFit[];
-}
+/** The common keys of a SuStaIn model file; each kind adds its own (see kind.ts, kinds.ts). */
+export type SustainModelBase = ModelFileBase;
+/** model.json of a SuStaIn model of any registered kind: `method`, the kind's fields, `events`, `fits[K-1]`. */
+export type { SustainModelFile, ModelSpec } from './kinds.js';
 
 export interface KmeansModelFile extends ModelFileBase {
   method: 'kmeans';
