@@ -16,6 +16,7 @@ import { columnIndex, parseNumber, readTable, refuseDuplicateSubjects, writeCsvA
 import type { Assignment } from '../sustain/types.js';
 import { isTrue } from './ztable.js';
 import { readJsonValidated } from './json.js';
+import { sha256File } from './hash.js';
 import { exceedanceSchema, type Exceedance } from '../normalise/exceedance.js';
 
 export const ASSIGNMENT_COLUMNS = ['subject_id', 'ml_subtype', 'prob_ml_subtype', 'ml_stage', 'prob_ml_stage'] as const;
@@ -38,6 +39,8 @@ export const subjectsSidecarSchema = z.object({
   /** The model the subjects were assigned with and the z table they came from (paths as given). */
   model: z.object({ file: z.string(), sha256: z.string() }).nullable(),
   data: z.object({ file: z.string(), sha256: z.string() }).nullable(),
+  /** sha256 of the subjects.csv this sidecar was written with: a reader refuses a table and sidecar of two different runs. */
+  table: z.object({ sha256: z.string() }).optional(),
   columnDoc: z.record(z.string(), z.string()),
   /** z-scores of the assigned table above their biomarker's zmax (null: not checked, e.g. k-means). */
   zAboveZmax: exceedanceSchema.nullable().default(null),
@@ -94,8 +97,33 @@ export function writeSubjects(file: string, a: Assignment, carried: Record<strin
     data: prov.data,
     columnDoc: COLUMN_DOC,
     zAboveZmax: prov.zAboveZmax ?? null,
+    table: { sha256: sha256File(file) },
   };
   writeJsonAtomic(subjectsSidecarPath(file), sidecar);
+}
+
+/**
+ * A result set is consistent or refused: `fit` writes model.json, subjects.csv and its sidecar one
+ * after the other, so a run killed between them leaves files of two runs side by side. The sidecar
+ * records the sha256 of its table and of the model the subjects were assigned with; this checks
+ * both against the files given (a table without a sidecar, made by hand, is not checked).
+ */
+export function checkSubjectsMatch(file: string, modelFile: string): void {
+  const side = readSubjectsSidecar(file);
+  if (side === null) return;
+  const rerun = 'rerun the fit (or assign) that made them';
+  if (side.table !== undefined && sha256File(file) !== side.table.sha256) {
+    throw new UserError(`the table does not match its sidecar ${subjectsSidecarPath(file)} (the two are from different runs, e.g. one interrupted between its writes): ${rerun} (a table edited by hand: remove the sidecar)`, { file });
+  }
+  if (side.model !== null) {
+    const sha = sha256File(modelFile);
+    if (sha !== side.model.sha256) {
+      throw new UserError(
+        `was made with another model than ${modelFile} (its sidecar records ${side.model.file}, sha256 ${side.model.sha256.slice(0, 12)}..., this model has ${sha.slice(0, 12)}...; a fit interrupted between its outputs leaves such a pair): ${rerun}`,
+        { file },
+      );
+    }
+  }
 }
 
 /** The sidecar of a subjects.csv, or null when there is none (a table made by hand). */

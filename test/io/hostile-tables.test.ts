@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { messageOf } from '../helpers/errors.js';
@@ -125,4 +125,26 @@ describe('a table too big for memory', () => {
     expect(r.stderr).toMatch(new RegExp(`^ms-subtype: ${f}: 150,001 rows x 15 columns need about [\\d.]+ GB of memory, more than the [\\d.]+ GB this process may use: run with NODE_OPTIONS=--max-old-space-size=\\d+`));
     expect(existsSync(out)).toBe(false);
   }, 60_000);
+});
+
+describe('outputs that belong together', () => {
+  it('report refuses a model beside the subjects.csv of another fit, and a table beside another run\'s sidecar', async () => {
+    const z = file('z-set.csv', 'subject_id,a,b\n' + Array.from({ length: 30 }, (_, i) => `s${i},${(i % 7) / 2},${(i % 5) / 2}`).join('\n') + '\n');
+    const fit = (out: string, seed: string) => runCli(['fit', '--data', z, '--out', out, '--max-subtypes', '1', '--startpoints', '1', '--mcmc', '200', '--tune', '50', '--seed', seed, '--quiet', '--jobs', '1']);
+    const a = join(dir, 'fit-a'), b = join(dir, 'fit-b');
+    expect((await fit(a, '1')).code).toBe(0);
+    expect((await fit(b, '2')).code).toBe(0);
+    const report = (model: string, subjects: string) => runCli(['report', '--model', model, '--subjects', subjects, '--out', join(dir, 'report')]);
+    // a fit killed after writing model.json, before subjects.csv: b's model beside a's subjects
+    copyFileSync(join(b, 'model.json'), join(a, 'model.json'));
+    let r = await report(join(a, 'model.json'), join(a, 'subjects.csv'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^ms-subtype: ${join(a, 'subjects.csv')}: was made with another model than ${join(a, 'model.json')} \\(its sidecar records .*\\): rerun the fit \\(or assign\\) that made them\\n$`));
+    // killed between subjects.csv and its sidecar: b's table with a's sidecar
+    copyFileSync(join(b, 'model.json'), join(a, 'model.json'));
+    copyFileSync(join(b, 'subjects.csv'), join(a, 'subjects.csv'));
+    r = await report(join(a, 'model.json'), join(a, 'subjects.csv'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/subjects\.csv: the table does not match its sidecar .*subjects\.csv\.json \(the two are from different runs/);
+  }, 120_000);
 });
