@@ -38,6 +38,17 @@ export function statRegular(file: string, what = 'file'): Stats {
   return s;
 }
 
+/** Why `file` cannot be read as a regular file ("file not found", "symbolic link loop ...", "a FIFO ..."), or null when it can. */
+export function regularFileProblem(file: string): string | null {
+  try {
+    statRegular(file);
+    return null;
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    return e.message.slice(`${file}: `.length);
+  }
+}
+
 /** An open descriptor of a regular file (the caller closes it), and its size. */
 export function openRegular(file: string): { fd: number; size: number } {
   statRegular(file);

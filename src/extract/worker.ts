@@ -1,5 +1,6 @@
-import { existsSync, statSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { UserError, formatMessage } from '../common/errors.js';
+import { regularFileProblem } from '../common/regular-file.js';
 import { sha256File } from '../io/hash.js';
 import { readLabelMap, readImage, readScalarMap, gridMismatch, type Grid } from '../nifti/index.js';
 import { measureSubject, measureFromVolumes, type LabelArray } from './measure.js';
@@ -22,8 +23,8 @@ export default function extractSubject(task: SubjectTask): SubjectResult {
     const stamp = stampOf(files);
     for (const f of files) {
       current = f.shown;
-      if (!existsSync(f.path)) return fail(task, f.shown, 'file not found');
-      if (!statSync(f.path).isFile()) return fail(task, f.shown, 'not a file');
+      const problem = regularFileProblem(f.path);
+      if (problem !== null) return fail(task, f.shown, problem);
     }
     if (/\.stats$/i.test(task.labels.path)) return { ...fromAsegStats(task), stamp } as SubjectResult;
 

@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { join } from 'node:path';
-import { readFileSync, existsSync, writeFileSync, copyFileSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { readFileSync, existsSync, writeFileSync, copyFileSync, rmSync, statSync, symlinkSync, utimesSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -304,6 +304,19 @@ describe('resume after inputs changed, and one run per output', () => {
     expect(r.resumed).toBe(4);
     await extractCohort({ inputs: [m], out: join(dir, 'fresh.csv'), features, jobs: 1, quiet: true });
     expect(readFileSync(out, 'utf8')).toBe(readFileSync(join(dir, 'fresh.csv'), 'utf8'));
+  });
+
+  it('a scan that is a symbolic-link loop or a FIFO is a failure saying so, not "file not found"', async () => {
+    const dir = tempDir();
+    const m = makeCohort(dir);
+    const loop = join(dir, 'img', 's00_dseg.nii.gz');
+    rmSync(loop);
+    symlinkSync(loop, loop);
+    const fifo = join(dir, 'img', 's01_dseg.nii.gz');
+    rmSync(fifo);
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const r = await extractCohort({ inputs: [m], out: join(dir, 'f.csv'), features: join(dir, 'features.json'), jobs: 1, quiet: true });
+    expect(r.failures.map((f) => f.reason)).toEqual(['symbolic link loop (the path resolves to itself)', 'a FIFO (named pipe), not a regular file: refusing to read it']);
   });
 
   it('a second run on the same output is refused while the first holds the lock; a killed run\'s lock is taken over', async () => {
