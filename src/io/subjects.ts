@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { UserError } from '../common/errors.js';
 import { toolVersion } from '../common/version.js';
 import { writeJsonAtomic } from './atomic.js';
-import { columnIndex, parseNumber, readTable, refuseDuplicateSubjects, writeCsvAtomic } from './csv.js';
+import { columnIndex, parseNumber, readTable, refuseDuplicateSubjects, writeCsvRowsAtomic } from './csv.js';
 import type { Assignment } from '../sustain/types.js';
 import { isTrue } from './ztable.js';
 import { readJsonValidated } from './json.js';
@@ -75,15 +75,16 @@ export function writeSubjects(file: string, a: Assignment, carried: Record<strin
   for (const [j, c] of cols.entries()) {
     if (c.length !== a.subjects.length) throw new Error(`carried column ${names[j]} has ${c.length} values for ${a.subjects.length} subjects`);
   }
-  const rows = a.subjects.map((s, i) => {
+  // rows made as they are written (10,000 at a time), not all at once: a million subjects stay cheap
+  const rowAt = (i: number) => {
     const staged = a.mlStage[i]! >= 0;
-    const r: (string | number)[] = [s, a.mlSubtype[i]!, a.probMlSubtype[i]!, staged ? a.mlStage[i]! : '', staged ? a.probMlStage[i]! : ''];
+    const r: (string | number)[] = [a.subjects[i]!, a.mlSubtype[i]!, a.probMlSubtype[i]!, staged ? a.mlStage[i]! : '', staged ? a.probMlStage[i]! : ''];
     for (let k = 0; k < K; k++) r.push(a.probSubtype[i * K + k]!);
     for (const c of cols) r.push(c[i]!);
     return r;
-  });
+  };
   const columns = subjectColumns(K, names);
-  writeCsvAtomic(file, columns, rows);
+  writeCsvRowsAtomic(file, columns, a.subjects.length, rowAt);
   const sidecar: SubjectsSidecar = {
     format: 'ms-subtype-subjects',
     formatVersion: 1,
