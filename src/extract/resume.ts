@@ -30,6 +30,8 @@ export function taskFiles(task: SubjectTask): TaskFile[] {
     { role: 'labels', ...task.labels },
     ...(task.lesion ? [{ role: 'lesion_mask', ...task.lesion }] : []),
     ...task.maps.map((m) => ({ role: `map:${m.name}`, path: m.path, shown: m.shown })),
+    ...(task.labelMaps ?? []).map((m) => ({ role: `labels:${m.name}`, path: m.path, shown: m.shown })),
+    ...(task.ratios ?? []).flatMap((r) => [r.numerator, r.denominator].map((f) => ({ role: `image:${f.column}`, path: f.path, shown: f.shown }))),
     ...task.extra,
   ];
 }

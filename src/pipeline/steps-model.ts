@@ -186,6 +186,8 @@ export const reportStep: Step = {
     const files = [join(ctx.out, LAYOUT.model), join(ctx.out, LAYOUT.assign), join(ctx.out, LAYOUT.zSidecar), join(ctx.out, LAYOUT.featuresSidecar)];
     if (ctx.cfg.cv.enabled) files.push(join(ctx.out, LAYOUT.cv));
     if (ctx.cfg.kmeans.enabled) files.push(join(ctx.out, LAYOUT.kmeans));
+    if (ctx.cfg.report.brain !== null) files.push(ctx.cfg.report.brain, ...Object.values(ctx.cfg.report.brainMaps));
+    if (ctx.cfg.outcomes.clinical !== null) files.push(join(ctx.out, LAYOUT.outcomes));
     const errors = join(ctx.out, LAYOUT.featuresErrors);
     return { settings: ctx.cfg.report, files, extra: existsSync(errors) ? sha256File(errors) : null };
   },
@@ -203,7 +205,10 @@ export const reportStep: Step = {
       ...(ctx.cfg.cv.enabled ? { cv: p(LAYOUT.cv) } : {}),
       ...(ctx.cfg.kmeans.enabled ? { kmeans: p(LAYOUT.kmeans) } : {}),
       ...(existsSync(errors) ? { errors } : {}),
+      ...(ctx.cfg.outcomes.clinical !== null ? { outcomes: p(LAYOUT.outcomes) } : {}),
       ...(ctx.cfg.report.title !== null ? { title: ctx.cfg.report.title } : {}),
+      ...(ctx.cfg.report.brain !== null ? { brain: ctx.cfg.report.brain, brainMaps: ctx.cfg.report.brainMaps } : {}),
+      ...(ctx.cfg.report.brainStages !== null ? { brainStages: ctx.cfg.report.brainStages } : {}),
       options: { cvPositionalVariance: ctx.cfg.report.cvPositionalVariance },
     });
     return `report with ${r.figurePaths.length} figures`;

@@ -35,6 +35,8 @@ import {
   type SubtypeLabel,
 } from './stats.js';
 import { subjectTableData } from './subject-table.js';
+import { brainSection } from './brain-section.js';
+import { outcomesSection } from './outcomes-section.js';
 import { controlMask } from '../io/subjects.js';
 import { exceedanceMessage } from '../normalise/exceedance.js';
 import { REPORT_DEFAULTS, type ReportInputs, type ReportOptions, type ReportOutput } from './types.js';
@@ -417,23 +419,29 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
   const above = inputs.subjects.zAboveZmax;
   const aboveText = above ? exceedanceMessage(above) : null;
   if (aboveText !== null) notice += `<p class="note"><b>z-scores above zmax.</b> ${esc(aboveText.charAt(0).toUpperCase() + aboveText.slice(1))}.</p>`;
+  const brain = brainSection(inputs, model, fit, c.labels, opts, c.figures);
+  // The brain view first when asked for: it is the picture readers look for.
   const sections = [
+    brain?.html ?? '',
     await positionalSection(c),
     await sizesSection(c),
     await cvSection(c),
     await kmeansSection(c),
     await cohortSection(c),
+    inputs.outcomes ? await outcomesSection(inputs.outcomes, k, { labels: c.labels.map((l) => l.full), short: c.labels.map((l) => l.short), colours: opts.subtypeColours }, c.figures) : '',
     subjectsSection(c),
   ];
   const title = inputs.title ?? 'Multiple-sclerosis subtypes and stages';
   const nav = [
     ['overview', 'Overview'],
+    ...(brain ? [['brain', 'Brain view']] : []),
     ['progression', 'Progression'],
     ['sizes', 'Sizes & stages'],
     ['confidence', 'Confidence'],
     ...(cv ? [['cv', 'How many subtypes?']] : []),
     ...(inputs.kmeans ? [['kmeans', 'k-means']] : []),
     ['cohort', 'Cohort'],
+    ...(inputs.outcomes ? [['outcomes', 'Clinical outcomes']] : []),
     ['subjects', 'Subjects'],
   ]
     .map(([id, label]) => `<a href="#${id}">${esc(label!)}</a>`)
@@ -450,5 +458,7 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
     `<main class="wrap">${notice}${overview(c, kWhy)}${sections.join('')}</main>` +
     `<footer class="wrap">Made by ms-subtype ${esc(toolVersion())} from a model fitted with seed ${esc(String(settings['seed']))} (tool ${esc(model.toolVersion)}).${sources ? ` Inputs: ${sources}.` : ''} This page works offline; the figures are also in <code>figures/</code> as SVG.</footer>` +
     `<script>${TABLE_SCRIPT}</script></body></html>\n`;
-  return { html, figures: c.figures };
+  const out: ReportOutput = { html, figures: c.figures };
+  if (brain) out.brainView = { columns: brain.view.columns, rows: brain.view.rows, stages: brain.view.stages, slices: brain.view.slices };
+  return out;
 }
