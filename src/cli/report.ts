@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { writeReport } from '../report/index.js';
 import type { WriteReportOptions } from '../report/index.js';
 import { floatOption, intOption, numberListOption, QUIET_FLAGS, QUIET_HELP } from './options.js';
 import { parseBrainMap } from '../report/brain-files.js';
@@ -58,6 +57,8 @@ Example:
     --brain fs/bert/mri/aparc+aseg.mgz --brain-map wmparc=fs/bert/mri/wmparc.mgz --brain-map lesion=bert_lesions.nii.gz --out out/report`,
     )
     .action(async (f: ReportFlags) => {
+      // loaded here, not at start-up: the charting libraries cost every other command time
+      const { writeReport } = await import('../report/index.js');
       const { htmlPath, figurePaths } = await writeReport({
         model: f.model,
         subjects: f.subjects,

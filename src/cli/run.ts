@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { intOption, jobsOption, defaultThreads, printDone, QUIET_FLAGS, QUIET_HELP } from './options.js';
 import { DEFAULT_CONFIG, applyOverrides, loadConfig, resolvePaths, type RunConfig } from '../pipeline/config.js';
-import { runPipeline } from '../pipeline/pipeline.js';
 import { writeDemo13Cohort, writeDemoCohort } from '../pipeline/demo-write.js';
 import { DEMO_COHORT_DEFAULTS } from '../pipeline/demo-cohort.js';
 import { createProgress } from '../io/progress.js';
@@ -93,6 +92,8 @@ Example:
       if (flags.seed !== undefined) cli('seed', flags.seed);
       if (flags.jobs !== undefined) cli('jobs', flags.jobs);
       if (sets.length > 0) cfg = applyOverrides(cfg, sets, process.cwd());
+      // loaded on use: the pipeline pulls in the report's charting libraries
+      const { runPipeline } = await import('../pipeline/pipeline.js');
       const result = await runPipeline(cfg, {
         out: flags.out,
         jobs: cfg.jobs ?? defaultThreads(),

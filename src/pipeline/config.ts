@@ -49,6 +49,10 @@ const normaliseSchema = z.strictObject({
 const thresholdSchema = z.strictObject({ zvals: zList, zmax: z.number().positive() });
 
 const fitSchema = z.strictObject({
+  /** the model kind: the z-score model, or the event-based mixture model (on the z-scores, controls giving the normal component) */
+  model: z.enum(['zscore', 'mixture']),
+  /** mixture model: Gaussian mixtures or kernel density estimates per biomarker */
+  mixture: z.enum(['gmm', 'kde']),
   /** biomarkers to model; null = every feature whose role is "biomarker" */
   biomarkers: z.array(z.string().min(1)).min(1).nullable(),
   zvals: zList,
@@ -64,6 +68,8 @@ const fitSchema = z.strictObject({
   tunePasses: z.number().int().min(0).nullable(),
   /** thinned posterior samples kept per K (fit --samples); null = the engine's default */
   samples: pos.nullable(),
+  /** MCMC chains per K (fit --chains); null = the engine's default */
+  chains: pos.nullable(),
   /** number of subtypes used for the assignments and the report; null = CV's recommendation, else maxSubtypes */
   subtypes: pos.nullable(),
   /** include the controls in the fit (not advised: SuStaIn is fitted on patients) */
@@ -154,6 +160,8 @@ export const DEFAULT_CONFIG: RunConfig = {
     allowNewSites: false,
   },
   fit: {
+    model: 'zscore',
+    mixture: 'gmm',
     biomarkers: null,
     zvals: [1, 2, 3],
     zmax: 5,
@@ -164,6 +172,7 @@ export const DEFAULT_CONFIG: RunConfig = {
     tune: null,
     tunePasses: null,
     samples: null,
+    chains: null,
     subtypes: null,
     includeControls: false,
   },

@@ -36,6 +36,8 @@ export interface PosteriorSamples {
   fractions: number[][];
   /** [sample] total log-likelihood of the training data */
   logLikelihood: number[];
+  /** [sample] the MCMC chain it came from (chains one after the other, the same number of samples each) */
+  chain?: number[];
 }
 
 export interface SustainFit<E extends EventLabel = NamedEvent> {
@@ -71,7 +73,7 @@ export interface ModelFileBase {
 /** The common keys of a SuStaIn model file; each kind adds its own (see kind.ts, kinds.ts). */
 export type SustainModelBase = ModelFileBase;
 /** model.json of a SuStaIn model of any registered kind: `method`, the kind's fields, `events`, `fits[K-1]`. */
-export type { SustainModelFile, ModelSpec } from './kinds.js';
+export type { SustainModelFile, ZscoreModelFile, MixtureModelFile, ModelSpec } from './kinds.js';
 
 export interface KmeansModelFile extends ModelFileBase {
   method: 'kmeans';

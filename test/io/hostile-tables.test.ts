@@ -73,7 +73,7 @@ describe('empty columns and empty tables', () => {
   it('fit: an all-empty column is left out and said; fewer than 2 subjects names the file; assign refuses a header-only file', async () => {
     const z = file('z.csv', 'subject_id,a,b,empty\n' + Array.from({ length: 30 }, (_, i) => `s${i},${(i % 7) / 2},${(i % 5) / 2},`).join('\n') + '\n');
     const out = join(dir, 'fit');
-    let r = await runCli(['fit', '--data', z, '--out', out, '--max-subtypes', '1', '--startpoints', '1', '--mcmc', '0', '--quiet', '--jobs', '1']);
+    let r = await runCli(['fit', '--data', z, '--out', out, '--max-subtypes', '1', '--startpoints', '1', '--mcmc', '0', '--jobs', '1']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`note: column(s) empty of ${z} are empty in every row and were left out of the biomarkers`);
     const one = file('one.csv', 'subject_id,a,b\ns1,1,2\n');
