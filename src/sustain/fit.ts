@@ -6,7 +6,7 @@
  *    on the cluster), the best split replaces that subtype; then `startpoints` EM runs of the K+1
  *    mixture from that initialisation; keep the best over clusters.
  *  - then, per K, `chains` MCMC chains (chains.ts): the first from the EM optimum, the others from
- *    dispersed starts (the next-best distinct start-point optima, then random valid sequences);
+ *    dispersed starts (the next-best distinct start-point optima, then the EM optimum after random moves);
  *    tuning passes that double as warm-up + the sampling. Chains' subtype labels are aligned to the
  *    first chain's, their kept samples pooled, and R-hat / ESS computed per K; subtypes ordered by
  *    mean posterior fraction, largest first.
@@ -296,7 +296,7 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
     emFits.forEach((f, k) => {
       startsFor(f.result, f.all, C).forEach((start, c) => {
         const q = k * C + c;
-        chainTasks.push({ kind: 'mcmc', ...base, values, M, rng: streams[q]!, sequences: start?.sequences ?? f.result.sequences, fractions: f.result.fractions, ...(start === undefined ? { randomStart: true } : {}), mcmc, progress: channels[q]!.port2 });
+        chainTasks.push({ kind: 'mcmc', ...base, values, M, rng: streams[q]!, sequences: start?.sequences ?? f.result.sequences, fractions: f.result.fractions, ...(start === undefined ? { perturbStart: Math.ceil(model.nEvents / 4) } : {}), mcmc, progress: channels[q]!.port2 });
       });
     });
     let chains: McmcTaskResult[];
@@ -347,8 +347,8 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
 
 /**
  * Where each of C chains starts: the EM optimum first, then the next-best distinct optima of the
- * other start points (dispersed, and each a mode the chains must agree on), then (undefined) random
- * valid sequences drawn in the chain's own task.
+ * other start points (dispersed, and each a mode the chains must agree on), then (undefined) the EM
+ * optimum after N / 4 random valid moves per subtype, drawn in the chain's own task.
  */
 function startsFor(best: EmTaskResult, all: EmTaskResult[], C: number): (EmTaskResult | undefined)[] {
   const seen = new Set([JSON.stringify(best.sequences)]);
