@@ -20,6 +20,8 @@ export const NON_BIOMARKER_COLUMNS = ['subject_id', 'subject', 'session', 'is_co
 export interface ReadZTableOptions {
   biomarkers?: string[];
   includeControls?: boolean;
+  /** columns that are never biomarkers (e.g. the visit time column of longitudinal data) */
+  exclude?: string[];
 }
 
 export interface ZTableRead {
@@ -31,6 +33,8 @@ export interface ZTableRead {
   biomarkerSource: 'option' | 'sidecar' | 'numeric columns';
   /** what the reading left out or assumed, for the command to print */
   notes: string[];
+  /** 1-based file line of each kept row */
+  lines: number[];
 }
 
 /** An is_control cell that marks a healthy control. */
@@ -113,7 +117,7 @@ export function readZTable(file: string, opts: ReadZTableOptions = {}): ZTableRe
     const numeric: string[] = [];
     const empty: string[] = [];
     columns.forEach((c, j) => {
-      if (NON_BIOMARKER_COLUMNS.includes(c)) return;
+      if (NON_BIOMARKER_COLUMNS.includes(c) || (opts.exclude ?? []).includes(c)) return;
       const kind = tallies[j]!.kind(file, c, BIOMARKER_HINT);
       if (kind === 'numeric') numeric.push(c);
       else if (kind === 'empty') empty.push(c);
@@ -133,6 +137,7 @@ export function readZTable(file: string, opts: ReadZTableOptions = {}): ZTableRe
   let excluded = 0;
   let rows = 0;
   const seen = new Map<string, number>();
+  const lines: number[] = [];
   scanTable(file, bytes, (c) => {
     head(c);
     const idName = ID_COLUMNS.find((x) => c.includes(x));
@@ -178,12 +183,13 @@ export function readZTable(file: string, opts: ReadZTableOptions = {}): ZTableRe
     }
     if (!any) throw new UserError('the row has no biomarker values (every biomarker is missing)', { file, line, subject });
     subjects.push(subject);
+    lines.push(line);
     for (let q = 0; q < carriedNames.length; q++) carried[carriedNames[q]!]!.push(row[carriedIdx[q]!]!);
   });
   if (rows === 0) throw new UserError('the table has a header but no rows', { file });
   const table: ZTable = { subjects, biomarkers: [...biomarkers], values: values.done() };
   if (carriedNames.length > 0) table.carried = carried;
-  return { table, file, excludedControls: excluded, biomarkerSource: source, notes };
+  return { table, file, excludedControls: excluded, biomarkerSource: source, notes, lines };
 }
 
 /** Write a z table: subject_id, carried columns, biomarkers (empty cell = missing). */
