@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { writeCsvAtomic } from '../io/csv.js';
-import { readJson, validate } from '../io/json.js';
+import { readJsonFile, validate } from '../io/json.js';
 import { toolVersion } from '../common/version.js';
 import type { FoldResult, FullResult } from './fold.js';
 import type { CvSettings } from './settings.js';
@@ -124,12 +124,12 @@ export function writePart(dir: string, settings: CvSettings, result: FoldResult 
 /** Read a part file if present (undefined when absent); a malformed one is an error naming the key. */
 export function readPart(file: string): PartFile | undefined {
   if (!existsSync(file)) return undefined;
-  return validate(readJson(file, 'CV part file', ' (an interrupted write? remove it and rerun)'), partSchema, file) as unknown as PartFile;
+  return validate(readJsonFile(file, 'CV part file', ' (an interrupted write? remove it and rerun)'), partSchema, file) as unknown as PartFile;
 }
 
 /** Read and validate DIR/cv.json; errors name the file and key. */
 export function readCvResult(file: string): CvResult {
-  return validate(readJson(file, 'CV result'), cvResultSchema, file) as unknown as CvResult;
+  return validate(readJsonFile(file, 'CV result'), cvResultSchema, file) as unknown as CvResult;
 }
 
 /** cv.csv, one row per K, and its sidecar cv.csv.json (columns, tool version, settings; the full result is cv.json). */

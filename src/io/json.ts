@@ -1,15 +1,15 @@
-import { readFileSync, existsSync } from 'node:fs';
 import type { ZodType } from 'zod';
 import { UserError } from '../common/errors.js';
+import { MAX_JSON_BYTES, readText } from './text.js';
 
 /**
- * The one JSON file reader: parsed but not yet validated (each format validates with its own zod
- * schema). A missing file or bad JSON is a one-line error naming the file.
+ * Parse a JSON file; errors name the file: not found, a symbolic-link loop, not a regular file,
+ * too large (over 256 MiB: no file the tool writes comes near), not UTF-8, not valid JSON.
  */
-export function readJson(file: string, what = 'file', hint = ''): unknown {
-  if (!existsSync(file)) throw new UserError(`${what} not found`, { file });
+export function readJsonFile(file: string, what = 'file', hint = ''): unknown {
+  const text = readText(file, MAX_JSON_BYTES, what);
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    return JSON.parse(text) as unknown;
   } catch (e) {
     throw new UserError(`not valid JSON${hint}: ${(e as Error).message}`, { file });
   }
@@ -17,7 +17,7 @@ export function readJson(file: string, what = 'file', hint = ''): unknown {
 
 /** Read a JSON file and validate it; the error names the file and the first offending key path. */
 export function readJsonValidated<T>(file: string, schema: ZodType<T>, what = 'file'): T {
-  return validate(readJson(file, what), schema, file);
+  return validate(readJsonFile(file, what), schema, file);
 }
 
 export function validate<T>(raw: unknown, schema: ZodType<T>, file: string): T {

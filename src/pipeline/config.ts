@@ -1,7 +1,8 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../common/errors.js';
-import { readJson, validate } from '../io/json.js';
+import { validate } from '../io/json.js';
+import { readJsonFile } from '../io/json.js';
 
 /**
  * The settings of `ms-subtype run`, one JSON file. Every key is optional: what the file leaves out
@@ -272,7 +273,8 @@ function checkConsistency(cfg: RunConfig, file: string): void {
 
 /** Read and validate a config file; relative paths become absolute (relative to the file's folder). */
 export function loadConfig(file: string): RunConfig {
-  return resolvePaths(parseConfig(readJson(file, 'config file'), file), dirname(resolve(file)));
+  const raw = readJsonFile(file, 'config file');
+  return resolvePaths(parseConfig(raw, file), dirname(resolve(file)));
 }
 
 export function resolvePaths(cfg: RunConfig, base: string): RunConfig {

@@ -3,6 +3,7 @@
  * name the file and key); the sidecars of extract and normalise are read as any JSON.
  */
 import { UserError } from '../common/errors.js';
+import { readJsonFile } from '../io/json.js';
 import { readModelFile } from '../io/modelfile.js';
 import { readTable } from '../io/csv.js';
 import { readSubjects as readSubjectsTable, readSubjectsSidecar } from '../io/subjects.js';
@@ -27,8 +28,10 @@ export function readKmeansModel(file: string): KmeansModelFile {
 
 export { readCvResult } from '../cv/store.js';
 
-/** Any JSON (sidecars of other stages, read tolerantly): the one reader, io/json.ts. */
-export { readJson as readAnyJson } from '../io/json.js';
+/** Any JSON (sidecars of other stages, read tolerantly). */
+export function readAnyJson(file: string, what: string): unknown {
+  return readJsonFile(file, what);
+}
 
 /** subjects.csv of fit/assign/run (the one reader in io/subjects.ts); the report needs stages. */
 export function readSubjects(file: string): ReportSubjects {
