@@ -5,7 +5,7 @@ import { sha256File } from '../io/hash.js';
 import { checkSustainModel, writeModelFile } from '../io/modelfile.js';
 import { resolveThresholds } from '../io/thresholds-file.js';
 import { readZTable } from '../io/ztable.js';
-import { compareWithPickle, importZscore, PYSUSTAIN_SAMPLES } from '../import/pysustain.js';
+import { compareWithPickle, importModel, PYSUSTAIN_SAMPLES } from '../import/pysustain.js';
 import { readPysustainRun, type PysustainFit } from '../import/pysustain-pickle.js';
 import { pysustainEventMap } from '../sustain/thresholds.js';
 import { assignSubjectsParallel } from '../sustain/index.js';
@@ -64,7 +64,7 @@ async function importCommand(pickles: string[], o: ImportFlags): Promise<void> {
       { file: o.thresholds ?? fits[0]!.file },
     );
   }
-  const model = importZscore(fits, table, th.thresholds, eventMap, {
+  const model = importModel(fits, table, { kind: 'zscore', ...th.thresholds }, eventMap, {
     pickles: fits.map((f) => ({ file: f.file, sha256: sha256File(f.file) })),
     dataFile: o.data,
     dataSha256: sha256File(o.data),

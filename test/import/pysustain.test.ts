@@ -6,7 +6,7 @@ import { readTable } from '../../src/io/csv.js';
 import { resolveThresholds } from '../../src/io/thresholds-file.js';
 import { readZTable } from '../../src/io/ztable.js';
 import { parseModel, stringifyModel } from '../../src/io/modelfile.js';
-import { compareWithPickle, importZscore, pysustainSampleIndices, pysustainSubtypeOrder } from '../../src/import/pysustain.js';
+import { compareWithPickle, importModel, pysustainSampleIndices, pysustainSubtypeOrder } from '../../src/import/pysustain.js';
 import { pysustainFitFrom, readPysustainRun } from '../../src/import/pysustain-pickle.js';
 import { readPickle, type NdArray } from '../../src/io/pickle.js';
 import { assignSubjects, positionalVariance } from '../../src/sustain/staging.js';
@@ -23,7 +23,7 @@ function importSmall(): { model: SustainModelFile; fits: ReturnType<typeof readP
   const fits = readPysustainRun(pickles);
   const data = readZTable(join(small, 'data.csv')).table;
   const th = resolveThresholds(data.biomarkers, [1, 2, 3], 5);
-  const model = importZscore(fits, data, th.thresholds, pysustainEventMap(th.matrix), { pickles: [], dataFile: 'data.csv', dataSha256: '-' });
+  const model = importModel(fits, data, { kind: 'zscore', ...th.thresholds }, pysustainEventMap(th.matrix), { pickles: [], dataFile: 'data.csv', dataSha256: '-' });
   return { model, fits };
 }
 
