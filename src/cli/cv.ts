@@ -9,7 +9,7 @@ import type { CvResult } from '../cv/types.js';
 import { RECOMMEND_DEFAULTS } from '../cv/recommend.js';
 import { loadThresholds } from '../cv/inputs.js';
 import { readSustainModel } from '../io/modelfile.js';
-import { intOption, jobsOption, listOption, numberListOption, floatOption } from './options.js';
+import { intOption, jobsOption, listOption, numberListOption, floatOption, printDone, QUIET_FLAGS, QUIET_HELP } from './options.js';
 
 interface CvFlags {
   data?: string;
@@ -25,6 +25,8 @@ interface CvFlags {
   startpoints: number;
   mcmc: number;
   samples?: number;
+  tune?: number;
+  /** the old name of --tune, still accepted */
   mcmcTune?: number;
   minGain: number;
   seed: number;
@@ -45,7 +47,7 @@ export function register(program: Command): void {
     .command('cv')
     .description('Choose the number of subtypes by cross-validation (CVIC and held-out log-likelihood per K)')
     .option('--data <file>', 'z-score table (CSV/TSV from `normalise`; controls are left out)')
-    .option('--out <dir>', 'output directory (cv.json, cv.csv, fold part files, full-model.json)')
+    .option('-o, --out <dir>', 'output directory (cv.json, cv.csv, fold part files, full-model.json)')
     .option('--combine <dir>', 'join the part files in DIR (from --fold runs) into DIR/cv.json and cv.csv')
     .option('--biomarkers <list>', 'biomarker columns (default: the normaliser sidecar, else every numeric column)', listOption)
     .option('--include-controls', 'keep rows flagged is_control')
@@ -57,14 +59,15 @@ export function register(program: Command): void {
     .option('--startpoints <n>', 'EM start points of every fit', intOption(1), CV_DEFAULTS.startpoints)
     .option('--mcmc <n>', 'MCMC iterations of every fit (0: score the ML model only)', intOption(0), CV_DEFAULTS.mcmcIterations)
     .option('--samples <n>', 'posterior samples kept per fit (default: as fit)', intOption(1))
-    .option('--mcmc-tune <n>', 'iterations of each MCMC tuning pass (default: as fit)', intOption(2))
+    .option('--tune <n>', 'iterations of each MCMC tuning pass (default: as fit)', intOption(2))
+    .addOption(new Option('--mcmc-tune <n>', 'old name of --tune').argParser(intOption(2)).hideHelp())
     .option('--seed <n>', 'random seed (folds and every fit derive from it)', intOption(-(2 ** 52), 2 ** 52), CV_DEFAULTS.seed)
     .option('--min-gain <x>', 'recommendation: smallest gain per held-out subject (log-likelihood units) that counts', floatOption(0), RECOMMEND_DEFAULTS.minGainPerSubject)
     .option('--stratify <column>', 'balance the folds on this column of the data (e.g. diagnosis)')
     .option('--model <file>', 'full-data model to match the folds to (default: fitted here with the same settings)')
-    .addOption(new Option('--jobs <n>', 'worker threads').argParser(jobsOption).default(defaultThreads(), 'all cores'))
+    .addOption(new Option('-j, --jobs <n>', 'worker threads').argParser(jobsOption).default(defaultThreads(), 'all cores'))
     .option('--fold <i>', 'run only fold i (1-based) or "full" (the full-data part) and write its part file', foldOption)
-    .option('--quiet', 'no progress bar')
+    .option(QUIET_FLAGS, QUIET_HELP)
     .addHelpText(
       'after',
       `
@@ -95,7 +98,7 @@ Examples:
         if (flags.data !== undefined || flags.fold !== undefined) throw new UserError('--combine DIR takes no --data or --fold: it joins the part files already in DIR');
         const result = combineDirectory(flags.combine, flags.minGain);
         const files = writeCvOutputs(flags.combine, result);
-        printResult(result, files.json);
+        printResult(result, files.json, flags.quiet);
         return;
       }
       if (flags.data === undefined) throw new UserError('--data is required (or --combine DIR)', { field: 'data' });
@@ -122,22 +125,23 @@ Examples:
         quiet: flags.quiet === true,
       };
       if (flags.samples !== undefined) opts.samplesKept = flags.samples;
-      if (flags.mcmcTune !== undefined) opts.mcmcTuneIterations = flags.mcmcTune;
+      const tune = flags.tune ?? flags.mcmcTune;
+      if (tune !== undefined) opts.mcmcTuneIterations = tune;
       if (flags.stratify !== undefined) opts.stratify = flags.stratify;
       if (flags.fold !== undefined) opts.part = flags.fold;
       if (flags.model !== undefined) opts.model = { model: readSustainModel(flags.model), sha256: sha256File(flags.model), file: flags.model };
       const summary = await runCrossValidation(data, thresholds, flags.out, opts);
       if (summary.result === undefined) {
         const what = flags.fold === 'full' ? 'the full-data part' : `fold ${String(flags.fold)}`;
-        process.stdout.write(`${what} ${summary.partsReused > 0 ? 'was already done' : 'done'}: ${summary.files.join(', ')}\n`);
+        printDone(flags.quiet, [`${what} ${summary.partsReused > 0 ? 'was already done' : 'done'}: ${summary.files.join(', ')}`], summary.files);
         return;
       }
-      if (summary.partsReused > 0) process.stdout.write(`reused ${summary.partsReused} finished part(s) from ${flags.out}\n`);
-      printResult(summary.result, summary.files.find((f) => f.endsWith('cv.json'))!);
+      if (summary.partsReused > 0 && !flags.quiet) process.stdout.write(`reused ${summary.partsReused} finished part(s) from ${flags.out}\n`);
+      printResult(summary.result, summary.files.find((f) => f.endsWith('cv.json'))!, flags.quiet);
     });
 }
 
-function printResult(r: CvResult, file: string): void {
+function printResult(r: CvResult, file: string, quiet: boolean | undefined): void {
   const lines = [
     'K  CVIC           held-out loglik (mean ± sd)  stability (ARI)',
     ...r.table.map(
@@ -148,5 +152,5 @@ function printResult(r: CvResult, file: string): void {
     r.rule,
     `wrote ${file}`,
   ];
-  process.stdout.write(lines.join('\n') + '\n');
+  printDone(quiet, lines, [file]);
 }

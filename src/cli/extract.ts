@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { extractCohort, mergeShards, parseShard, EXTRACT_DEFAULTS, type ExtractOptions } from '../extract/index.js';
 import type { InputKind } from '../extract/types.js';
-import { floatOption, jobsOption } from './options.js';
+import { floatOption, jobsOption, QUIET_FLAGS, QUIET_HELP } from './options.js';
 
 interface ExtractFlags {
   out: string;
@@ -35,11 +35,11 @@ export function register(program: Command): void {
     .option('--bids-desc <label>', 'BIDS: use the *_desc-<label>_dseg label map when a subject has several')
     .option('--participants <file>', 'BIDS: participants.tsv to carry columns from (default: the one at the folder top)')
     .option('--covariates <file>', 'CSV/TSV with subject_id [, session] and covariate columns (group, age...) to join onto the input')
-    .option('-q, --quiet', 'no progress bar')
+    .option(QUIET_FLAGS, QUIET_HELP)
     .addHelpText(
       'after',
       `
-Inputs
+Inputs:
   Manifest CSV: subject_id, optional session, labels (label map .nii/.nii.gz/.mgz, or a FreeSurfer
   aseg.stats), optional lesion_mask, one column per scalar map the features average (the column is
   named as the map, e.g. t1t2), and any other columns (group, age, sex, site...) carried through
@@ -50,13 +50,13 @@ Inputs
   asegstats2table output, SynthSeg --vol CSV;
   give group/age/... with --covariates (joined on subject_id and, if it has one, session).
 
-Outputs
+Outputs:
   <out>: subject_id, session, carried columns, one column per feature (mm^3 for volumes; empty =
   missing), rows in input order. <out>.json: tool version, feature definitions, input sha256s.
   <out>.errors.csv: subject_id, session, file, reason for every subject that failed; the exit code
   is then 1. <out>.partial.jsonl: checkpoint while running (--resume continues from it).
 
-Examples
+Examples:
   ms-subtype extract cohort.csv -o features.csv --jobs 8
   ms-subtype extract derivatives/synthseg -o features.csv --lesion-threshold 0.3
   ms-subtype extract aseg_volumes.tsv --covariates clinical.csv -o features.csv   # asegstats2table output
@@ -81,7 +81,7 @@ Examples
       if (flags.participants !== undefined) opts.participants = flags.participants;
       if (flags.covariates !== undefined) opts.covariates = flags.covariates;
       const r = await extractCohort(opts);
-      for (const w of r.warnings) process.stderr.write(`ms-subtype: warning: ${w}\n`);
+      if (!flags.quiet) for (const w of r.warnings) process.stderr.write(`ms-subtype: warning: ${w}\n`);
       const done = `${r.rows} subject(s) written to ${r.out}${r.resumed > 0 ? ` (${r.resumed} kept from earlier runs)` : ''}`;
       if (r.stopped) {
         const f = r.failures[0]!;
@@ -91,6 +91,7 @@ Examples
         return;
       }
       if (!flags.quiet) process.stderr.write(`${done}\n`);
+      else process.stdout.write(`${r.out}\n`);
       if (r.failures.length > 0) {
         process.stderr.write(`ms-subtype: ${r.failures.length} subject(s) failed; reasons in ${r.errorsFile}\n`);
         process.exitCode = 1;
@@ -104,7 +105,7 @@ Examples
     .argument('<inputs...>', 'shard output CSVs, folders holding them, or patterns like "out/f-*.csv"')
     .option('--manifest <input>', 'the cohort input given to extract, to name missing subjects and order rows by it')
     .option('--allow-missing', 'exit 0 even when some subjects are in no shard output')
-    .option('-q, --quiet', 'no summary line')
+    .option(QUIET_FLAGS, QUIET_HELP)
     .addHelpText(
       'after',
       `
@@ -113,7 +114,7 @@ with the same feature definitions and settings; otherwise merge refuses. A subje
 refused. Subjects of the cohort found in no input are listed in <out>.missing.csv (with the reason
 when a shard's errors file has it) and the exit code is 1 unless --allow-missing.
 
-Example
+Examples:
   ms-subtype merge features.csv out/ --manifest cohort.csv
   ms-subtype merge features.csv out/f-1.csv out/f-2.csv out/f-3.csv
 `,
@@ -121,6 +122,7 @@ Example
     .action((out: string, inputs: string[], flags: { manifest?: string; allowMissing?: boolean; quiet?: boolean }) => {
       const r = mergeShards({ out, inputs, ...(flags.manifest !== undefined ? { manifest: flags.manifest } : {}) });
       if (!flags.quiet) process.stderr.write(`${r.rows} subject(s) from ${r.files.length} file(s) written to ${r.out}\n`);
+      else process.stdout.write(`${r.out}\n`);
       if (r.absentShards.length > 0) process.stderr.write(`ms-subtype: no output given for shard(s) ${r.absentShards.join(', ')}\n`);
       if (r.missingCount > 0) {
         const named = r.missing.slice(0, 10).map((m) => `${m.subject}${m.session ? `/${m.session}` : ''} (${m.why})`).join('; ');

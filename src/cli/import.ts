@@ -10,7 +10,7 @@ import { readPysustainRun, type PysustainFit } from '../import/pysustain-pickle.
 import { pysustainEventMap } from '../sustain/thresholds.js';
 import { assignSubjectsParallel } from '../sustain/index.js';
 import type { SustainModelFile, ZTable } from '../sustain/types.js';
-import { floatOption, intOption, jobsOption, listOption, numberListOption } from './options.js';
+import { floatOption, intOption, jobsOption, listOption, numberListOption, printDone, QUIET_FLAGS, QUIET_HELP } from './options.js';
 
 interface ImportFlags {
   data: string;
@@ -73,16 +73,16 @@ async function importCommand(pickles: string[], o: ImportFlags): Promise<void> {
   checkSustainModel(model, o.out);
   const checks = await checkAgainstPickles(model, fits, table, o.jobs);
   writeModelFile(o.out, model);
-  for (const w of th.warnings) process.stderr.write(w + '\n');
-  for (const c of checks) if (c.startsWith('warning')) process.stderr.write(c + '\n');
-  const lines = o.quiet
-    ? []
-    : [
-        `imported K = 1..${fits.length} from ${fits.length} pySuStaIn pickle${fits.length > 1 ? 's' : ''}: ${table.biomarkers.length} biomarkers, ${N} events, ${fits[0]!.iterations.toLocaleString('en-US')} MCMC iterations, ${o.samples} samples kept as pySuStaIn stages subjects`,
-        ...checks.filter((c) => !c.startsWith('warning')),
-      ];
-  lines.push(`wrote ${o.out}`);
-  process.stdout.write(lines.join('\n') + '\n');
+  if (!o.quiet) {
+    for (const w of th.warnings) process.stderr.write(w + '\n');
+    for (const c of checks) if (c.startsWith('warning')) process.stderr.write(c + '\n');
+  }
+  const lines = [
+    `imported K = 1..${fits.length} from ${fits.length} pySuStaIn pickle${fits.length > 1 ? 's' : ''}: ${table.biomarkers.length} biomarkers, ${N} events, ${fits[0]!.iterations.toLocaleString('en-US')} MCMC iterations, ${o.samples} samples kept as pySuStaIn stages subjects`,
+    ...checks.filter((c) => !c.startsWith('warning')),
+    `wrote ${o.out}`,
+  ];
+  printDone(o.quiet, lines, [o.out]);
 }
 
 export function register(program: Command): void {
@@ -91,15 +91,15 @@ export function register(program: Command): void {
     .description("Bring pySuStaIn results in: its run_sustain_algorithm pickles -> model.json for assign, report, cv")
     .argument('<pickle...>', "pySuStaIn's pickle_files/<dataset>_subtype<K-1>.pickle, one per number of subtypes (all of K = 1..max)")
     .requiredOption('--data <file>', 'the data pySuStaIn was fitted on: subject_id + one column per biomarker, in its column order (names the biomarkers)')
-    .requiredOption('--out <file>', 'model.json to write')
+    .requiredOption('-o, --out <file>', 'model.json to write')
     .option('--zvals <list>', "pySuStaIn's Z_vals, when every biomarker had the same thresholds", numberListOption, [1, 2, 3])
     .option('--zmax <z>', "pySuStaIn's Z_max, when the same for every biomarker", floatOption(0), 5)
     .option('--thresholds <file>', 'per-biomarker thresholds: pySuStaIn\'s {"Z_vals": [[1, 2, 0], ...], "Z_max": [5, ...]} (0 = unused; rows in column order), or {"biomarker": {"zvals": [1, 2], "zmax": 4}}')
     .option('--biomarkers <list>', 'biomarker columns, in the order pySuStaIn had them (default: as for fit)', listOption)
     .option('--include-controls', 'keep rows flagged is_control (default: left out, as for fit)')
     .option('--samples <n>', 'MCMC samples kept per K, chosen as pySuStaIn does for staging', intOption(1), PYSUSTAIN_SAMPLES)
-    .addOption(new Option('--jobs <n>', 'worker threads for the check').argParser(jobsOption).default(defaultThreads(), 'all cores'))
-    .option('--quiet', 'print only errors, warnings and the output path')
+    .addOption(new Option('-j, --jobs <n>', 'worker threads for the check').argParser(jobsOption).default(defaultThreads(), 'all cores'))
+    .option(QUIET_FLAGS, QUIET_HELP)
     .addHelpText(
       'after',
       `

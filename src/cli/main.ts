@@ -24,7 +24,17 @@ export function buildProgram(): Command {
     .version(toolVersion())
     .option('--debug', 'print stack traces of internal errors')
     .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+Every command has --help with its inputs, outputs and an example. Common flags: -o/--out, -j/--jobs,
+-q/--quiet (only errors and the output paths), --seed.
+
+Example:
+  ms-subtype run --config data/demo/config.json --out out/demo   # the bundled demo, end to end
+  ms-subtype fit --data z.csv --max-subtypes 3 --seed 1 --out fit/`,
+    );
   registerVolumes(program);
   registerExtract(program);
   registerNormalise(program);
@@ -37,13 +47,17 @@ export function buildProgram(): Command {
   return program;
 }
 
+function onStdoutError(e: NodeJS.ErrnoException): void {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+}
+
 /** Run the CLI; returns the exit code instead of exiting, so tests and the launcher share it. */
 export async function main(argv: string[]): Promise<number> {
   // `ms-subtype ... | head` closes the pipe early: that is not an error worth a stack trace.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(0);
-    throw e;
-  });
+  // Once per process: tests call main() many times, and a listener per call overflowed Node's
+  // limit of 10 (MaxListenersExceededWarning).
+  if (!process.stdout.listeners('error').includes(onStdoutError)) process.stdout.on('error', onStdoutError);
   const program = buildProgram();
   const debug = argv.includes('--debug');
   try {

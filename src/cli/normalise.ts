@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { UserError } from '../common/errors.js';
 import { applyNormaliserFiles, DEFAULTS, normaliseFiles, type FilesResult, type Harmonise } from '../normalise/index.js';
-import { intOption, listOption } from './options.js';
+import { intOption, listOption, QUIET_FLAGS, QUIET_HELP } from './options.js';
 
 interface Opts {
   data: string;
@@ -75,7 +75,7 @@ export function register(program: Command): void {
     .alias('normalize')
     .description('covariate-adjusted z-scores against healthy controls (fit, or --apply a saved normaliser)')
     .requiredOption('--data <file>', 'input table (CSV/TSV): subject_id, covariates, control column, features')
-    .requiredOption('--out <file>', 'output z-score table (CSV); the sidecar goes to <out>.json')
+    .requiredOption('-o, --out <file>', 'output z-score table (CSV); the sidecar goes to <out>.json')
     .option('--apply <normaliser>', 'apply a saved normaliser instead of fitting one')
     .option('--features <list>', 'feature columns, comma-separated (default: the sidecar\'s, else every numeric column not used otherwise)', listOption)
     .option('--features-sidecar <file>', 'feature definitions from extract (default: <data>.json when it exists)')
@@ -100,7 +100,7 @@ export function register(program: Command): void {
     .option('--min-extra-controls <n>', 'a feature needs (covariate columns + n) controls with a value', intOption(0), DEFAULTS.minExtraControls)
     .option('--subject-column <name>', 'subject id column', DEFAULTS.subjectColumn)
     .option('--session-column <name>', 'session column (used when present)', DEFAULTS.sessionColumn)
-    .option('--quiet', 'print nothing but errors')
+    .option(QUIET_FLAGS, QUIET_HELP)
     .addHelpText('after', HELP)
     .action((opts: Opts, cmd: Command) => {
       let r: FilesResult;
@@ -143,7 +143,10 @@ export function register(program: Command): void {
           sessionColumn: opts.sessionColumn,
         });
       }
-      if (opts.quiet) return;
+      if (opts.quiet) {
+        process.stdout.write(`${r.zFile}\n`);
+        return;
+      }
       let controls = 0;
       for (const v of r.result.isControl) controls += v;
       const out = process.stdout;

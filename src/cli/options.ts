@@ -35,3 +35,13 @@ export function listOption(value: string): string[] {
 
 export const jobsOption = intOption(1, 1024);
 export { defaultThreads };
+
+/** `--quiet` means one thing on every command: only errors and the output path(s). */
+export const QUIET_FLAGS = '-q, --quiet';
+export const QUIET_HELP = 'print only errors and the output path(s): no progress bar, warnings or summary';
+
+/** The end of a command: its summary lines, or with --quiet only the paths it wrote (one a line). */
+export function printDone(quiet: boolean | undefined, summary: readonly string[], paths: readonly string[]): void {
+  const lines = quiet ? paths : summary;
+  if (lines.length > 0) process.stdout.write(lines.join('\n') + '\n');
+}

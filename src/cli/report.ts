@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { writeReport } from '../report/index.js';
 import type { WriteReportOptions } from '../report/index.js';
-import { floatOption, intOption, numberListOption } from './options.js';
+import { floatOption, intOption, numberListOption, QUIET_FLAGS, QUIET_HELP } from './options.js';
 
 // The flags are writeReport's paths plus the report options, spelled as commander gives them.
 interface ReportFlags extends Omit<WriteReportOptions, 'options'> {
@@ -24,7 +24,7 @@ export function register(program: Command): void {
     .description('Write an HTML report (one self-contained file, works offline) and each figure as SVG.')
     .requiredOption('--model <file>', 'SuStaIn model file (model.json from fit)')
     .requiredOption('--subjects <file>', 'per-subject table from fit or assign (subjects.csv)')
-    .requiredOption('--out <dir>', 'output folder: DIR/report.html and DIR/figures/*.svg')
+    .requiredOption('-o, --out <dir>', 'output folder: DIR/report.html and DIR/figures/*.svg')
     .option('--subtypes <K>', 'number of subtypes to show (must match the subject table; default: the table\u2019s)', intOption(1))
     .option('--cv <file>', 'cross-validation result (cv.json): adds the CV table and CVIC plot')
     .option('--kmeans <file>', 'k-means model file: adds a comparison with plain clustering')
@@ -35,7 +35,7 @@ export function register(program: Command): void {
     .option('--cv-positional-variance', 'also show the cross-validated positional variance diagrams (needs --cv)')
     .option('--confidence-bands <list>', 'probability bands for "confidently assigned"', bandsOption, [0.5, 0.8, 0.95])
     .option('--interval <p>', 'width of the posterior interval of subtype sizes', floatOption(0.5, 0.999), 0.95)
-    .option('--quiet', 'print only the report path')
+    .option(QUIET_FLAGS, QUIET_HELP)
     .addHelpText(
       'after',
       `

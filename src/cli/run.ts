@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { intOption, jobsOption, defaultThreads } from './options.js';
+import { intOption, jobsOption, defaultThreads, printDone, QUIET_FLAGS, QUIET_HELP } from './options.js';
 import { DEFAULT_CONFIG, applyOverrides, loadConfig, resolvePaths, type RunConfig } from '../pipeline/config.js';
 import { runPipeline } from '../pipeline/pipeline.js';
 import { writeDemoCohort } from '../pipeline/demo-write.js';
@@ -37,7 +37,7 @@ export function register(program: Command): void {
     .option('-o, --out <dir>', 'output folder (required)')
     .option('--seed <n>', 'random seed (overrides seed)', intOption(0))
     .option('-j, --jobs <n>', 'worker threads (default: the machine\'s cores)', jobsOption)
-    .option('-q, --quiet', 'no progress bars and no per-step lines (the report path is still printed)')
+    .option(QUIET_FLAGS, `${QUIET_HELP}; the report path is printed`)
     .option('--force', 'recompute every step, ignoring what the output folder holds')
     .option('--from <step>', 'recompute this step and the ones after it (extract, normalise, fit, cv, kmeans, assign, report, truth)')
     .option('--set <key=value>', 'override one setting, e.g. --set fit.mcmc=20000 (repeatable)', collect)
@@ -100,7 +100,7 @@ Example:
         force: flags.force === true,
         ...(flags.from !== undefined ? { from: flags.from } : {}),
       });
-      for (const line of result.closing) process.stdout.write(line + '\n');
+      printDone(flags.quiet, result.closing, [result.mainOutput]);
     });
 
   program
@@ -111,7 +111,7 @@ Example:
     .option('--controls <n>', 'healthy controls', intOption(0), DEMO_COHORT_DEFAULTS.controls)
     .option('--patients <n>', 'patients', intOption(0), DEMO_COHORT_DEFAULTS.patients)
     .option('--bids', 'write a BIDS derivatives folder (sub-*/anat/*_dseg.nii.gz, participants.tsv) instead of nifti/ + manifest.csv')
-    .option('-q, --quiet', 'no progress bar')
+    .option(QUIET_FLAGS, QUIET_HELP)
     .addHelpText(
       'after',
       `
@@ -138,6 +138,6 @@ Example:
         onSubject: () => bar.tick(),
       });
       bar.stop();
-      process.stdout.write(`${total} subjects written to ${resolve(flags.out)}\n`);
+      printDone(flags.quiet, [`${total} subjects written to ${resolve(flags.out)}`], [resolve(flags.out)]);
     });
 }

@@ -13,28 +13,25 @@ import { resolveThresholds } from '../io/thresholds-file.js';
 import { assignSubjectsParallel, fitSustain, FIT_DEFAULTS, simulateCohort } from '../sustain/index.js';
 import type { SimulateOptions } from '../sustain/index.js';
 import type { Assignment, ModelFile, ZTable } from '../sustain/types.js';
+import { writeSubjects } from '../io/subjects.js';
+import { exceedanceMessage, zExceedance, type Exceedance } from '../normalise/exceedance.js';
 import { assignKmeans, fitKmeansModel } from '../cv/kmeans.js';
-import { floatOption, intOption, jobsOption, listOption, numberListOption } from './options.js';
+import { floatOption, intOption, jobsOption, listOption, numberListOption, printDone, QUIET_FLAGS, QUIET_HELP } from './options.js';
 
-/** subjects.csv rows: subject_id, (session), ml_subtype, prob_ml_subtype, ml_stage, prob_ml_stage, prob_subtype_0..K-1 */
-export function writeSubjectsCsv(path: string, a: Assignment, table: ZTable): void {
-  const K = a.subtypes;
-  const session = table.carried?.['session'];
-  const cols = ['subject_id', ...(session ? ['session'] : []), 'ml_subtype', 'prob_ml_subtype', 'ml_stage', 'prob_ml_stage'];
-  for (let s = 0; s < K; s++) cols.push(`prob_subtype_${s}`);
-  const rows = a.subjects.map((id, i) => {
-    const r: (string | number)[] = [id];
-    if (session) r.push(session[i]!);
-    r.push(a.mlSubtype[i]!, a.probMlSubtype[i]!, a.mlStage[i]! < 0 ? '' : a.mlStage[i]!, a.probMlStage[i]!);
-    for (let s = 0; s < K; s++) r.push(a.probSubtype[i * K + s]!);
-    return r;
-  });
-  writeCsvAtomic(path, cols, rows);
+/** z-scores far above zmax are fitted, but never silently. */
+function warnAbove(e: Exceedance | null, quiet: boolean | undefined): void {
+  const msg = e === null ? null : exceedanceMessage(e);
+  if (msg !== null && !quiet) process.stderr.write(`warning: ${msg}\n`);
 }
 
-async function assignAny(model: ModelFile, table: ZTable, K: number | undefined, threads: number): Promise<Assignment> {
+async function assignAny(model: ModelFile, table: ZTable, K: number | undefined, threads: number, quiet?: boolean): Promise<Assignment> {
   if (model.method === 'kmeans') return assignKmeans(model, table, K ?? model.fits[model.fits.length - 1]!.subtypes);
-  return assignSubjectsParallel(model, table, K, threads);
+  const bar = createProgress({ label: 'assign', total: table.subjects.length, quiet });
+  try {
+    return await assignSubjectsParallel(model, table, K, threads, undefined, bar.active ? (done, total) => bar.set(done, total, 'subjects') : undefined);
+  } finally {
+    bar.stop();
+  }
 }
 
 interface FitFlags {
@@ -66,13 +63,16 @@ async function fitCommand(o: FitFlags): Promise<void> {
   const subjectsPath = join(o.out, 'subjects.csv');
   const sha = sha256File(o.data);
   let model: ModelFile;
+  let above: Exceedance | null = null;
   const t0 = Date.now();
   if (o.method === 'kmeans') {
     model = fitKmeansModel(table, { maxSubtypes: o.maxSubtypes, seed: o.seed, ...(o.restarts !== undefined ? { restarts: o.restarts } : {}) });
     model.training = { ...model.training, dataFile: o.data, dataSha256: sha };
   } else {
     const { thresholds, warnings } = resolveThresholds(table.biomarkers, o.zvals, o.zmax, o.thresholds);
-    for (const w of warnings) process.stderr.write(w + '\n');
+    if (!o.quiet) for (const w of warnings) process.stderr.write(w + '\n');
+    above = zExceedance(table.values, table.biomarkers, thresholds.zmax);
+    warnAbove(above, o.quiet);
     const bar = createProgress({ label: 'fit', total: 1, quiet: o.quiet });
     try {
       model = await fitSustain(table, thresholds, {
@@ -93,16 +93,16 @@ async function fitCommand(o: FitFlags): Promise<void> {
       bar.stop();
     }
   }
-  const assignment = await assignAny(model, table, o.subtypes, o.jobs);
+  const assignment = await assignAny(model, table, o.subtypes, o.jobs, o.quiet);
   writeModelFile(modelPath, model);
-  writeSubjectsCsv(subjectsPath, assignment, table);
+  writeSubjects(subjectsPath, assignment, table.carried, { method: model.method, model: { file: modelPath, sha256: sha256File(modelPath) }, data: { file: o.data, sha256: sha }, zAboveZmax: above });
   const lines = [`fitted ${table.subjects.length} subjects x ${table.biomarkers.length} biomarkers (${read.biomarkerSource})${read.excludedControls > 0 ? `, ${read.excludedControls} control rows left out` : ''} in ${((Date.now() - t0) / 1000).toFixed(1)} s`];
   for (const f of model.fits) {
-    const extra = 'logLikelihood' in f ? `log-likelihood ${f.logLikelihood.toFixed(4)}` : `silhouette ${f.silhouette.toFixed(3)}`;
+    const extra = 'logLikelihood' in f ? `log-likelihood ${f.logLikelihood.toFixed(4)}` : `silhouette ${f.subtypes === 1 ? 'undefined (one cluster)' : f.silhouette.toFixed(3)}`;
     lines.push(`K=${f.subtypes}: ${extra}, fractions ${f.fractions.map((v) => v.toFixed(3)).join(', ')}`);
   }
-  lines.push(`wrote ${modelPath} and ${subjectsPath} (K=${assignment.subtypes})`);
-  process.stdout.write(lines.join('\n') + '\n');
+  lines.push(`wrote ${modelPath} and ${subjectsPath} (+ .json sidecar; K=${assignment.subtypes})`);
+  printDone(o.quiet, lines, [modelPath, subjectsPath]);
 }
 
 interface AssignFlags {
@@ -111,6 +111,7 @@ interface AssignFlags {
   out: string;
   subtypes?: number;
   jobs: number;
+  quiet?: boolean;
 }
 
 async function assignCommand(o: AssignFlags): Promise<void> {
@@ -123,15 +124,18 @@ async function assignCommand(o: AssignFlags): Promise<void> {
     const extra = side.filter((b) => !model.biomarkers.includes(b));
     if (extra.length > 0) throw new UserError(`biomarker column(s) ${extra.join(', ')} are not in the model (model biomarkers: ${model.biomarkers.join(', ')})`, { file: o.data, field: extra[0] });
   }
-  const a = await assignAny(model, read.table, o.subtypes, o.jobs);
-  writeSubjectsCsv(o.out, a, read.table);
-  process.stdout.write(`assigned ${a.subjects.length} subjects to the ${a.subtypes}-subtype model; wrote ${o.out}\n`);
+  const above = model.method === 'kmeans' ? null : zExceedance(read.table.values, read.table.biomarkers, model.zmax);
+  warnAbove(above, o.quiet);
+  const a = await assignAny(model, read.table, o.subtypes, o.jobs, o.quiet);
+  writeSubjects(o.out, a, read.table.carried, { method: model.method, model: { file: o.model, sha256: sha256File(o.model) }, data: { file: o.data, sha256: sha256File(o.data) }, zAboveZmax: above });
+  printDone(o.quiet, [`assigned ${a.subjects.length} subjects to the ${a.subtypes}-subtype model; wrote ${o.out} (+ .json sidecar)`], [o.out]);
 }
 
 // simulateCohort's options as commander parses them, plus where to write.
 interface SimFlags extends SimulateOptions {
   controlFraction: number;
   out: string;
+  quiet?: boolean;
 }
 
 function simulateCommand(o: SimFlags): void {
@@ -165,7 +169,11 @@ function simulateCommand(o: SimFlags): void {
     controlFraction: o.controlFraction,
     trueStageDoc: 'true_stage j in 0..N+1 = number of events passed (N+1: all passed, at zmax); subjects at stage 0 carry a random true_subtype that does not affect their data',
   });
-  process.stdout.write(`simulated ${o.subjects} subjects x ${o.biomarkers} biomarkers, ${o.subtypes} subtypes; wrote z.csv, truth.csv, truth-model.json in ${o.out}\n`);
+  printDone(
+    o.quiet,
+    [`simulated ${o.subjects} subjects x ${o.biomarkers} biomarkers, ${o.subtypes} subtypes; wrote z.csv, truth.csv, truth-model.json in ${o.out}`],
+    ['z.csv', 'truth.csv', 'truth-model.json'].map((f) => join(o.out, f)),
+  );
 }
 
 export function register(program: Command): void {
@@ -173,7 +181,7 @@ export function register(program: Command): void {
     .command('fit')
     .description('Fit SuStaIn subtypes and stages (K = 1..max) to a z-score table')
     .requiredOption('--data <file>', 'z-score table: subject_id + one column per biomarker (larger = more abnormal)')
-    .requiredOption('--out <dir>', 'output directory (model.json, subjects.csv)')
+    .requiredOption('-o, --out <dir>', 'output directory (model.json, subjects.csv)')
     .option('--zvals <list>', 'z thresholds (events) of every biomarker', numberListOption, [1, 2, 3])
     .option('--zmax <z>', 'z at the end of the disease course (normally above the largest threshold)', floatOption(0), 5)
     .option('--thresholds <file>', 'per-biomarker thresholds, JSON {"biomarker": {"zvals": [1, 2], "zmax": 4}}, or pySuStaIn\'s {"Z_vals": [[1, 2, 0], ...], "Z_max": [4, ...]} (0 = unused); overrides --zvals/--zmax')
@@ -188,8 +196,8 @@ export function register(program: Command): void {
     .option('--include-controls', 'keep rows flagged is_control (default: leave them out of the fit)')
     .addOption(new Option('--method <m>', 'sustain, or kmeans (a baseline: k-means clusters, no stages)').choices(['sustain', 'kmeans']).default('sustain'))
     .option('--restarts <n>', 'k-means restarts (with --method kmeans)', intOption(1))
-    .addOption(new Option('--jobs <n>', 'worker threads').argParser(jobsOption).default(defaultThreads(), 'all cores'))
-    .option('--quiet', 'no progress bar')
+    .addOption(new Option('-j, --jobs <n>', 'worker threads').argParser(jobsOption).default(defaultThreads(), 'all cores'))
+    .option(QUIET_FLAGS, QUIET_HELP)
     .addHelpText(
       'after',
       `
@@ -203,7 +211,8 @@ Outputs in --out:
                 MCMC samples; settings, seed and tool version. Reused by \`assign\`, \`cv\` and \`report\`.
   subjects.csv  subject_id, ml_subtype (0-based, subtypes ordered by fraction, largest first),
                 prob_ml_subtype, ml_stage (0..N events passed), prob_ml_stage, prob_subtype_0..K-1,
-                averaged over the posterior samples.
+                averaged over the posterior samples; then the carried columns, in the table's order.
+  subjects.csv.json  its sidecar: columns, model and data files with their sha256, tool version.
 Same inputs and seed give byte-identical files whatever --jobs.
 
 Example:
@@ -217,9 +226,10 @@ Example:
     .description('Subtype and stage new subjects with a fitted model')
     .requiredOption('--model <file>', 'model.json from `fit`')
     .requiredOption('--data <file>', 'z-score table with a column for every biomarker of the model (matched by name)')
-    .requiredOption('--out <file>', 'subjects.csv to write')
+    .requiredOption('-o, --out <file>', 'subjects.csv to write')
     .option('--subtypes <K>', 'which fit of the model to use (default: the largest K)', intOption(1, 20))
-    .addOption(new Option('--jobs <n>', 'worker threads (blocks of subjects; same result for any number)').argParser(jobsOption).default(defaultThreads(), 'all cores'))
+    .addOption(new Option('-j, --jobs <n>', 'worker threads (blocks of subjects; same result for any number)').argParser(jobsOption).default(defaultThreads(), 'all cores'))
+    .option(QUIET_FLAGS, QUIET_HELP)
     .addHelpText(
       'after',
       `
@@ -230,7 +240,8 @@ likelihood; a row with no values is an error. Every row is assigned (controls in
 Probabilities are averaged over the model's posterior samples, as in \`fit\`: assigning the training
 data gives the same subjects.csv as fit wrote.
 
-Output columns: subject_id, ml_subtype, prob_ml_subtype, ml_stage, prob_ml_stage, prob_subtype_0..K-1.
+Output columns: subject_id, ml_subtype, prob_ml_subtype, ml_stage, prob_ml_stage, prob_subtype_0..K-1,
+then the data's carried columns (as \`fit\` writes them); sidecar <out>.json.
 
 Example:
   ms-subtype assign --model fit/model.json --data new-z.csv --out new-subjects.csv`,
@@ -240,7 +251,7 @@ Example:
   program
     .command('simulate')
     .description('Simulate a cohort with known subtypes and stages (as pySuStaIn\'s simulation)')
-    .requiredOption('--out <dir>', 'output directory (z.csv, truth.csv, truth-model.json)')
+    .requiredOption('-o, --out <dir>', 'output directory (z.csv, truth.csv, truth-model.json)')
     .option('--subjects <n>', 'number of subjects', intOption(1), 500)
     .option('--biomarkers <n>', 'number of biomarkers', intOption(1, 1000), 6)
     .option('--subtypes <K>', 'number of subtypes', intOption(1, 20), 2)
@@ -249,6 +260,7 @@ Example:
     .option('--fractions <list>', 'subtype fractions (default proportional to K+1, K, ..., 2)', numberListOption)
     .option('--control-fraction <p>', 'share of subjects at stage 0', floatOption(0, 1), 0.25)
     .option('--seed <n>', 'random seed', intOption(-(2 ** 52), 2 ** 52), 1)
+    .option(QUIET_FLAGS, QUIET_HELP)
     .addHelpText(
       'after',
       `

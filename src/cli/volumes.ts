@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { writeAtomic } from '../io/atomic.js';
+import { printDone, QUIET_FLAGS, QUIET_HELP } from './options.js';
 import { findSidecarTable, labelVolumes, readLabelMap, readLabelTable, volumesCsv } from '../nifti/index.js';
 
 export interface VolumesOptions {
   names?: string;
   out?: string;
+  quiet?: boolean;
 }
 
 /** `ms-subtype volumes <labelmap>`: label,name,voxels,volume_mm3 for every label present. */
@@ -14,7 +16,8 @@ export function register(program: Command): void {
     .description('Voxel count and volume (mm^3) of every label in one label map')
     .argument('<labelmap>', 'label map: .nii, .nii.gz, .hdr/.img pair (NIfTI-1 or -2), or FreeSurfer .mgz/.mgh')
     .option('--names <file>', 'label table: FreeSurferColorLUT.txt, BIDS *_dseg.tsv, or MRIcron .nii.txt')
-    .option('--out <file>', 'write the CSV here (atomically) instead of stdout')
+    .option('-o, --out <file>', 'write the CSV here (atomically) instead of stdout')
+    .option(QUIET_FLAGS, QUIET_HELP)
     .addHelpText(
       'after',
       `
@@ -38,8 +41,13 @@ Examples:
       const map = readLabelMap(labelmap);
       const tableFile = opts.names ?? findSidecarTable(labelmap);
       const names = tableFile !== null ? readLabelTable(tableFile) : map.embeddedNames;
-      const csv = volumesCsv(labelVolumes(map, names));
-      if (opts.out !== undefined) writeAtomic(opts.out, csv);
-      else process.stdout.write(csv);
+      const volumes = labelVolumes(map, names);
+      const csv = volumesCsv(volumes);
+      if (opts.out === undefined) {
+        process.stdout.write(csv);
+        return;
+      }
+      writeAtomic(opts.out, csv);
+      printDone(opts.quiet, [`${volumes.length} labels; wrote ${opts.out}`], [opts.out]);
     });
 }

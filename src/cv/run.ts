@@ -45,6 +45,11 @@ export interface CvOptions {
   /** the recommendation's minimum meaningful gain per held-out subject (default 0.01) */
   minGainPerSubject?: number;
   quiet?: boolean;
+  /**
+   * Redo part files made with other settings instead of refusing them (for `run`, which owns its
+   * CV folder); parts made with these settings are still reused, so an interrupted run continues.
+   */
+  replaceStale?: boolean;
 }
 
 /** Fit settings default to `fit`'s, so the full-data model is the one `ms-subtype fit` gives. */
@@ -52,7 +57,9 @@ export const CV_DEFAULTS = {
   folds: 10,
   maxSubtypes: FIT_DEFAULTS.maxSubtypes,
   startpoints: FIT_DEFAULTS.startpoints,
-  mcmcIterations: FIT_DEFAULTS.mcmcIterations,
+  // Not fit's 1e5: CV makes folds x K fits and only scores held-out subjects averaged over the
+  // samples, which a 1e4-iteration chain already does well (the run config's cv.mcmc is the same).
+  mcmcIterations: 10_000,
   seed: 1,
 } as const;
 
@@ -118,7 +125,7 @@ export async function runCrossValidation(data: ZTable, given: ModelSpec | Thresh
   let reused = 0;
   for (const part of wanted) {
     const existing = readPart(partFile(dir, part));
-    if (existing === undefined) missing.push(part);
+    if (existing === undefined || (opts.replaceStale === true && settingsDiff(existing.settings, settings).length > 0)) missing.push(part);
     else {
       refuseMix(partFile(dir, part), existing.settings, settings, 'the settings of this run');
       reused++;

@@ -206,6 +206,30 @@ export function measureSubject(a: SubjectArrays, defs: readonly FeatureDef[], le
   return { values, lesionSource };
 }
 
+/** Digits after the decimal point of a number's shortest form (1e-7 style: from the exponent). */
+function decimals(v: number): number {
+  const [mant, exp] = String(v).split('e');
+  const frac = mant!.split('.')[1]?.length ?? 0;
+  return Math.max(0, frac - Number(exp ?? 0));
+}
+
+/**
+ * The sum of decimal numbers as the decimal number it is: tables print volumes with a few decimals
+ * (139000.5 + 502.3), and a plain floating-point sum can carry noise in the last bits
+ * (139502.80000000002). Rounding to the most decimals among the terms removes only that noise.
+ */
+export function decimalSum(values: readonly number[]): number {
+  let s = 0;
+  let d = 0;
+  for (const v of values) {
+    s += v;
+    d = Math.max(d, decimals(v));
+  }
+  // Only when the float error bound (a few ulps per term) is far below the last decimal's half-unit.
+  const errorBound = 4 * values.length * Number.EPSILON * Math.abs(s);
+  return d <= 15 && Number.isFinite(s) && errorBound < 0.05 * 10 ** -d ? Number(s.toFixed(d)) : s;
+}
+
 /**
  * Features from a table of volumes (mm^3 by label number) instead of a scan: aseg.stats,
  * asegstats2table, SynthSeg --vol. A feature none of whose labels the table has is missing (NaN),
@@ -221,16 +245,12 @@ export interface VolumeTableRow {
 export function measureFromVolumes(row: VolumeTableRow, defs: readonly FeatureDef[]): number[] {
   const sumOf = (set: number[] | 'nonzero'): number => {
     const labels = set === 'nonzero' ? [...row.volumes.keys()].filter((l) => l !== 0).sort((x, y) => x - y) : set;
-    let s = 0;
-    let found = 0;
+    const found: number[] = [];
     for (const l of labels) {
       const v = row.volumes.get(l);
-      if (v !== undefined) {
-        s += v;
-        found++;
-      }
+      if (v !== undefined) found.push(v);
     }
-    return found > 0 ? s : NaN;
+    return found.length > 0 ? decimalSum(found) : NaN;
   };
   return defs.map((d) => {
     switch (d.measure) {

@@ -2,6 +2,8 @@ import cliProgress from 'cli-progress';
 
 /** Progress on stderr: a bar when stderr is a terminal and not --quiet, otherwise nothing at all. */
 export interface Progress {
+  /** Whether anything is drawn (work may be cut finer only for a bar someone sees). */
+  readonly active: boolean;
   /** Advance by `n` units (default 1); `info` replaces the free-text part (phase, best log-likelihood...). */
   tick(n?: number, info?: string): void;
   setTotal(total: number): void;
@@ -19,7 +21,7 @@ export interface ProgressOptions {
   enabled?: boolean;
 }
 
-const silent: Progress = { tick() {}, setTotal() {}, set() {}, info() {}, stop() {} };
+const silent: Progress = { active: false, tick() {}, setTotal() {}, set() {}, info() {}, stop() {} };
 
 export function createProgress(opts: ProgressOptions): Progress {
   const on = opts.enabled ?? (!opts.quiet && process.stderr.isTTY === true);
@@ -40,6 +42,7 @@ export function createProgress(opts: ProgressOptions): Progress {
   bar.start(opts.total, 0, { rate: '0', info: '' });
   const payload = () => ({ rate: (value / Math.max((Date.now() - start) / 1000, 1e-3)).toFixed(1), info: infoText });
   return {
+    active: true,
     tick(n = 1, info?: string) {
       value += n;
       if (info !== undefined) infoText = info;

@@ -31,7 +31,8 @@ export interface ZTableRead {
   biomarkerSource: 'option' | 'sidecar' | 'numeric columns';
 }
 
-function isTrue(s: string): boolean {
+/** An is_control cell that marks a healthy control. */
+export function isTrue(s: string): boolean {
   const v = s.trim().toLowerCase();
   return v === '1' || v === 'true' || v === 'yes' || v === 't' || v === 'y';
 }

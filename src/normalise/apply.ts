@@ -6,6 +6,7 @@ import { harmoniseValue } from './combat.js';
 import { encodeRows, unseenLevel } from './design.js';
 import { transformValue } from './features.js';
 import { DEFAULTS, IS_CONTROL, type ApplyOptions, type Normaliser, type ZResult } from './types.js';
+import { DEFAULT_ZMAX, exceedanceMessage, zExceedance } from './exceedance.js';
 
 /**
  * z-scores of every row of a table with a fitted normaliser:
@@ -107,6 +108,8 @@ export function applyNormaliser(nz: Normaliser, table: Table, options: Partial<A
   let missing = 0;
   for (let i = 0; i < z.length; i++) if (Number.isNaN(z[i]!)) missing++;
   if (missing > 0) notes.push(`${missing} z-score(s) are missing (empty) because the feature value was missing`);
+  const above = exceedanceMessage(zExceedance(z, names, DEFAULT_ZMAX), `z = ${DEFAULT_ZMAX} (the default zmax of fit)`);
+  if (above !== null) notes.push(`warning: ${above}`);
 
   // Output: subject, (session), carried columns in input order, is_control, features.
   const featureSet = new Set(names);

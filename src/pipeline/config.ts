@@ -58,11 +58,12 @@ const fitSchema = z.strictObject({
   maxSubtypes: pos.max(10),
   startpoints: pos,
   mcmc: pos,
-  /** MCMC proposal tuning: short runs before the main chain; null = the engine's defaults */
-  mcmcTunePasses: z.number().int().min(0).nullable(),
-  mcmcTuneIterations: z.number().int().min(2).nullable(),
-  /** thinned posterior samples kept per K; null = the engine's default */
-  samplesKept: pos.nullable(),
+  /** MCMC proposal tuning (fit --tune): iterations of each short run before the main chain; null = the engine's default */
+  tune: z.number().int().min(2).nullable(),
+  /** number of those tuning runs; null = the engine's default */
+  tunePasses: z.number().int().min(0).nullable(),
+  /** thinned posterior samples kept per K (fit --samples); null = the engine's default */
+  samples: pos.nullable(),
   /** number of subtypes used for the assignments and the report; null = CV's recommendation, else maxSubtypes */
   subtypes: pos.nullable(),
   /** include the controls in the fit (not advised: SuStaIn is fitted on patients) */
@@ -75,8 +76,8 @@ const cvSchema = z.strictObject({
   /** null = same as fit */
   startpoints: pos.nullable(),
   mcmc: pos.nullable(),
-  /** MCMC tuning iterations per pass in each fold; null = same as fit */
-  mcmcTuneIterations: z.number().int().min(2).nullable(),
+  /** MCMC tuning iterations per pass in each fold (cv --tune); null = same as fit */
+  tune: z.number().int().min(2).nullable(),
   /** column to stratify folds on; null = plain k-fold */
   stratify: z.string().min(1).nullable(),
 });
@@ -135,13 +136,15 @@ export const DEFAULT_CONFIG: RunConfig = {
     maxSubtypes: 3,
     startpoints: 25,
     mcmc: 100000,
-    mcmcTunePasses: null,
-    mcmcTuneIterations: null,
-    samplesKept: null,
+    tune: null,
+    tunePasses: null,
+    samples: null,
     subtypes: null,
     includeControls: false,
   },
-  cv: { enabled: true, folds: 10, startpoints: null, mcmc: 10000, mcmcTuneIterations: null, stratify: null },
+  // 1e4 iterations per fold (as `cv --mcmc`), against fit's 1e5: CV makes folds x K fits and only
+  // scores held-out subjects averaged over the samples, which a shorter chain already does well.
+  cv: { enabled: true, folds: 10, startpoints: null, mcmc: 10000, tune: null, stratify: null },
   kmeans: { enabled: true, restarts: 10 },
   report: { enabled: true, title: null, cvPositionalVariance: false },
   truth: null,
@@ -169,6 +172,26 @@ export function mergeConfig(base: unknown, over: unknown): unknown {
 
 const TRUTH_KEYS = ['file', 'subjectColumn', 'subtypeColumn', 'stageColumn'];
 
+/** Earlier names of settings, still accepted: each renamed to match its command-line flag. */
+export const RENAMED_KEYS: Record<string, string> = {
+  'fit.mcmcTuneIterations': 'fit.tune',
+  'fit.mcmcTunePasses': 'fit.tunePasses',
+  'fit.samplesKept': 'fit.samples',
+  'cv.mcmcTuneIterations': 'cv.tune',
+};
+
+/** Move settings given under an old name to the new one (both given: the new one wins). */
+function renameOldKeys(raw: Record<string, unknown>): void {
+  for (const [old, now] of Object.entries(RENAMED_KEYS)) {
+    const [section, key] = old.split('.') as [string, string];
+    const sec = raw[section];
+    if (!isPlainObject(sec) || !(key in sec)) continue;
+    const newKey = now.split('.')[1]!;
+    if (!(newKey in sec)) sec[newKey] = sec[key];
+    delete sec[key];
+  }
+}
+
 /** An unknown key is most often a typo: name it with its full path and list the keys that exist there. */
 function checkKeys(raw: Record<string, unknown>, known: Record<string, unknown>, prefix: string, file: string): void {
   for (const [k, v] of Object.entries(raw)) {
@@ -183,6 +206,7 @@ function checkKeys(raw: Record<string, unknown>, known: Record<string, unknown>,
 /** Validate a parsed config object (defaults filled in); `file` names the file in errors. */
 export function parseConfig(raw: unknown, file: string): RunConfig {
   if (!isPlainObject(raw)) throw new UserError('the config must be a JSON object', { file });
+  renameOldKeys(raw);
   checkKeys(raw, DEFAULT_CONFIG as unknown as Record<string, unknown>, '', file);
   const cfg = validate(mergeConfig(DEFAULT_CONFIG, raw), configSchema, file);
   checkConsistency(cfg, file);
@@ -238,7 +262,8 @@ export function applyOverrides(cfg: RunConfig, sets: string[], base: string, sou
   for (const s of sets) {
     const eq = s.indexOf('=');
     if (eq <= 0) throw new UserError(`expected key=value, got "${s}"`, { file: source });
-    const path = s.slice(0, eq).split('.');
+    const key = s.slice(0, eq);
+    const path = (RENAMED_KEYS[key] ?? key).split('.');
     const text = s.slice(eq + 1);
     let value: unknown;
     try {

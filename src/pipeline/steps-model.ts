@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { UserError } from '../common/errors.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { sha256File } from '../io/hash.js';
-import { columnIndex, readTable, writeCsvAtomic } from '../io/csv.js';
+import { readSubjects, writeSubjects, type SubjectsProvenance } from '../io/subjects.js';
+import { exceedanceMessage, zExceedance, type Exceedance } from '../normalise/exceedance.js';
 import { fitSustain, assignSubjects, makeThresholds, thresholdWarnings } from '../sustain/index.js';
-import type { Assignment, SustainModelFile, Thresholds, ZTable } from '../sustain/types.js';
+import type { SustainModelFile, Thresholds, ZTable } from '../sustain/types.js';
 import { runCrossValidation, fitKmeansModel, assignKmeans, type CvResult } from '../cv/index.js';
 import { readSustainModel, writeModelFile } from '../io/modelfile.js';
 import { writeReport } from '../report/index.js';
@@ -45,21 +46,9 @@ export function chosenSubtypes(ctx: StepContext): { k: number; why: string } {
   return { k: ctx.cfg.fit.maxSubtypes, why: 'fit.maxSubtypes (cross-validation off)' };
 }
 
-/** subjects.csv as `fit` and `assign` write it: the assignment, then the carried columns. */
-export function writeSubjectsCsv(file: string, a: Assignment, carried: Record<string, string[]> = {}): void {
-  const K = a.subtypes;
-  const extra = Object.keys(carried);
-  const columns = ['subject_id', 'ml_subtype', 'prob_ml_subtype', 'ml_stage', 'prob_ml_stage', ...Array.from({ length: K }, (_, k) => `prob_subtype_${k}`), ...extra];
-  const rows = a.subjects.map((s, i) => [
-    s,
-    a.mlSubtype[i]!,
-    a.probMlSubtype[i]!,
-    a.mlStage[i]! < 0 ? '' : a.mlStage[i]!,
-    a.mlStage[i]! < 0 ? '' : a.probMlStage[i]!,
-    ...Array.from({ length: K }, (_, k) => a.probSubtype[i * K + k]!),
-    ...extra.map((c) => carried[c]![i]!),
-  ]);
-  writeCsvAtomic(file, columns, rows);
+/** The sidecar's record of where an assignment came from (paths relative to the output folder). */
+function provenance(ctx: StepContext, method: SubjectsProvenance['method'], model: string, zAboveZmax: Exceedance | null = null): SubjectsProvenance {
+  return { method, model: { file: model, sha256: sha256File(join(ctx.out, model)) }, data: { file: LAYOUT.z, sha256: sha256File(zFile(ctx)) }, zAboveZmax };
 }
 
 /** Everything of `fit` that changes the model (fit.subtypes only picks which K is used later). */
@@ -72,9 +61,9 @@ function fitSettings(ctx: StepContext) {
 function engineExtras(ctx: StepContext): { mcmcTunePasses?: number; mcmcTuneIterations?: number; samplesKept?: number } {
   const f = ctx.cfg.fit;
   return {
-    ...(f.mcmcTunePasses !== null ? { mcmcTunePasses: f.mcmcTunePasses } : {}),
-    ...(f.mcmcTuneIterations !== null ? { mcmcTuneIterations: f.mcmcTuneIterations } : {}),
-    ...(f.samplesKept !== null ? { samplesKept: f.samplesKept } : {}),
+    ...(f.tunePasses !== null ? { mcmcTunePasses: f.tunePasses } : {}),
+    ...(f.tune !== null ? { mcmcTuneIterations: f.tune } : {}),
+    ...(f.samples !== null ? { samplesKept: f.samples } : {}),
   };
 }
 
@@ -104,9 +93,11 @@ export const fitStep: Step = {
     }).finally(() => bar.stop());
     writeModelFile(join(ctx.out, LAYOUT.model), model);
     const K = f.maxSubtypes;
-    writeSubjectsCsv(join(ctx.out, LAYOUT.modelSubjects), assignSubjects(model, data, K), data.carried);
+    const above = zExceedance(data.values, data.biomarkers, thresholds.zmax);
+    writeSubjects(join(ctx.out, LAYOUT.modelSubjects), assignSubjects(model, data, K), data.carried, provenance(ctx, model.method, LAYOUT.model, above));
+    const warning = exceedanceMessage(above);
     const lls = model.fits.map((x: { subtypes: number; logLikelihood: number }) => `K=${x.subtypes}: ${x.logLikelihood.toFixed(1)}`).join(', ');
-    return `SuStaIn fitted on ${data.subjects.length} subjects, ${data.biomarkers.length} biomarkers (log-likelihood ${lls})`;
+    return `SuStaIn fitted on ${data.subjects.length} subjects, ${data.biomarkers.length} biomarkers (log-likelihood ${lls})${warning !== null ? `; warning: ${warning}` : ''}`;
   },
 };
 
@@ -119,11 +110,17 @@ export const cvStep: Step = {
     const data = trainingTable(ctx);
     const thresholds = thresholdsFor(ctx, data);
     const dir = join(ctx.out, LAYOUT.cvDir);
-    // Part files of an earlier run with other settings would be refused as a mix: start clean.
-    if (existsSync(dir)) for (const f of readdirSync(dir)) rmSync(join(dir, f), { recursive: true, force: true });
     const c = ctx.cfg.cv;
+    // Finished folds of an interrupted run with these settings are reused (replaceStale redoes
+    // those of other settings); folds beyond this run's number would be a mix: remove them.
+    if (existsSync(dir)) {
+      for (const f of readdirSync(dir)) {
+        const m = /^fold-(\d+)\.json$/.exec(f);
+        if (m !== null && Number(m[1]) > c.folds) rmSync(join(dir, f), { force: true });
+      }
+    }
     const modelPath = join(ctx.out, LAYOUT.model);
-    const tuneIterations = c.mcmcTuneIterations ?? ctx.cfg.fit.mcmcTuneIterations;
+    const tuneIterations = c.tune ?? ctx.cfg.fit.tune;
     const tuning = tuneIterations !== null ? { mcmcTuneIterations: tuneIterations } : {};
     const r = await runCrossValidation(data, thresholds, dir, {
       folds: c.folds,
@@ -133,14 +130,16 @@ export const cvStep: Step = {
       seed: ctx.cfg.seed,
       jobs: ctx.jobs,
       quiet: ctx.quiet,
+      replaceStale: true,
       model: { model: readModel(ctx), sha256: sha256File(modelPath), file: modelPath },
       ...tuning,
-      ...(ctx.cfg.fit.samplesKept !== null ? { samplesKept: ctx.cfg.fit.samplesKept } : {}),
+      ...(ctx.cfg.fit.samples !== null ? { samplesKept: ctx.cfg.fit.samples } : {}),
       ...(c.stratify !== null ? { stratify: c.stratify } : {}),
     });
     if (!r.result) throw new Error('cross-validation did not combine its folds');
     const table = r.result.table.map((row) => `K=${row.subtypes} CVIC ${row.cvic.toFixed(1)}`).join(', ');
-    return `${c.folds}-fold CV: ${table}; recommends ${r.result.recommendedSubtypes} subtype(s)`;
+    const reused = r.partsReused > 0 ? ` (${r.partsReused} finished part(s) of an interrupted run reused)` : '';
+    return `${c.folds}-fold CV: ${table}; recommends ${r.result.recommendedSubtypes} subtype(s)${reused}`;
   },
 };
 
@@ -156,8 +155,8 @@ export const kmeansStep: Step = {
     writeModelFile(join(ctx.out, LAYOUT.kmeans), model);
     // The clusters at the same K as the SuStaIn assignments, for a side-by-side comparison.
     const { k } = chosenSubtypes(ctx);
-    writeSubjectsCsv(join(ctx.out, LAYOUT.kmeansSubjects), assignKmeans(model, data, k), data.carried);
-    return `k-means for 1..${ctx.cfg.fit.maxSubtypes} clusters (silhouette ${model.fits.map((f) => f.silhouette.toFixed(2)).join(', ')})`;
+    writeSubjects(join(ctx.out, LAYOUT.kmeansSubjects), assignKmeans(model, data, k), data.carried, provenance(ctx, model.method, LAYOUT.kmeans));
+    return `k-means for 1..${ctx.cfg.fit.maxSubtypes} clusters (silhouette ${model.fits.map((f) => (f.subtypes === 1 ? '-' : f.silhouette.toFixed(2))).join(', ')})`;
   },
 };
 
@@ -172,7 +171,7 @@ export const assignStep: Step = {
     // Everyone, controls included: their stages show how many healthy people look abnormal.
     const all = readZTable(zFile(ctx), { biomarkers: model.biomarkers, includeControls: true }).table;
     const a = assignSubjects(model, all, k);
-    writeSubjectsCsv(join(ctx.out, LAYOUT.assign), a, all.carried);
+    writeSubjects(join(ctx.out, LAYOUT.assign), a, all.carried, provenance(ctx, model.method, LAYOUT.model, zExceedance(all.values, all.biomarkers, model.zmax)));
     let stage0 = 0;
     for (const s of a.mlStage) if (s === 0) stage0++;
     return `${a.subjects.length} subjects assigned to ${k} subtype(s) (${why}); ${stage0} at stage 0`;
@@ -219,13 +218,9 @@ export const truthStep: Step = {
   async run(ctx) {
     const t = ctx.cfg.truth!;
     const truth = readTruth(t.file, t.subjectColumn, t.subtypeColumn, t.stageColumn);
-    const assigned = readTable(join(ctx.out, LAYOUT.assign));
-    const si = columnIndex(assigned, 'subject_id');
-    const ki = columnIndex(assigned, 'ml_subtype');
-    let K = 0;
-    while (assigned.columns.includes(`prob_subtype_${K}`)) K++;
-    const recovered = new Map(assigned.rows.map((r) => [r[si]!, Number(r[ki])]));
-    const g = truthAgreement(truth, recovered, K);
+    const { assignment: a } = readSubjects(join(ctx.out, LAYOUT.assign));
+    const recovered = new Map(a.subjects.map((s, i) => [s, a.mlSubtype[i]!]));
+    const g = truthAgreement(truth, recovered, a.subtypes);
     writeJsonAtomic(join(ctx.out, LAYOUT.truth), { truthFile: t.file, ...g });
     return `adjusted Rand index ${g.ari.toFixed(3)} over ${g.subjects} subjects`;
   },

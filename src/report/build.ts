@@ -35,6 +35,8 @@ import {
   type SubtypeLabel,
 } from './stats.js';
 import { subjectTableData } from './subject-table.js';
+import { controlMask } from '../io/subjects.js';
+import { exceedanceMessage } from '../normalise/exceedance.js';
 import { REPORT_DEFAULTS, type ReportInputs, type ReportOptions, type ReportOutput } from './types.js';
 
 /** Everything computed before rendering, shared by the sections. */
@@ -48,6 +50,8 @@ interface Context {
   labels: SubtypeLabel[];
   fractions: FractionSummary[];
   summary: AssignmentSummary;
+  /** One flag per subject of the table: a healthy control (counted apart from the patients). */
+  isControl: boolean[];
   cohort: CohortSummary;
   figures: Record<string, string>;
 }
@@ -150,15 +154,24 @@ async function sizesSection(c: Context): Promise<string> {
   const { opts, labels, fractions, k, summary } = c;
   const a = c.inputs.subjects.assignment;
   const intervalPct = Math.round(opts.interval * 100);
-  const counts = stageCounts(a, c.nEvents);
+  const hasControls = summary.controls > 0;
+  const who = hasControls ? 'patients' : 'subjects';
+  const counts = stageCounts(a, c.nEvents, c.isControl.map((x) => !x));
+  const controlStages = hasControls ? stageCounts(a, c.nEvents, c.isControl).reduce((t, row) => t.map((x, s) => x + row[s]!)) : undefined;
   c.figures['subtype-fractions.svg'] = await renderSvg(fractionsSpec(fractions, labels, opts.subtypeColours, intervalPct));
-  c.figures['stages.svg'] = await renderSvg(stagesSpec(counts, labels, opts.subtypeColours, c.nEvents));
+  c.figures['stages.svg'] = await renderSvg(stagesSpec(counts, labels, opts.subtypeColours, c.nEvents, controlStages));
   const points: { p: number; subtype: number }[] = [];
-  for (let i = 0; i < a.subjects.length; i++) if (a.mlStage[i] !== 0) points.push({ p: a.probMlSubtype[i]!, subtype: a.mlSubtype[i]! });
+  for (let i = 0; i < a.subjects.length; i++) if (a.mlStage[i] !== 0 && !c.isControl[i]) points.push({ p: a.probMlSubtype[i]!, subtype: a.mlSubtype[i]! });
   c.figures['assignment-confidence.svg'] = await renderSvg(confidenceSpec(points, labels, opts.subtypeColours, opts.confidenceBands, k));
-  const staged = summary.subjects - summary.stage0;
+  const staged = summary.patients - summary.stage0;
   const perSubtype = table(
-    [{ label: 'Subtype' }, { label: `Size (${intervalPct}% interval)`, numeric: true }, { label: 'Subjects', numeric: true }, { label: 'Median stage', numeric: true }],
+    [
+      { label: 'Subtype' },
+      { label: `Size (${intervalPct}% interval)`, numeric: true },
+      { label: hasControls ? 'Patients' : 'Subjects', numeric: true },
+      { label: 'Median stage', numeric: true },
+      ...(hasControls ? [{ label: 'Controls past stage 0', numeric: true }] : []),
+    ],
     labels.map((l, j) => {
       const f = fractions[j]!;
       return [
@@ -166,12 +179,16 @@ async function sizesSection(c: Context): Promise<string> {
         `${esc(pct(f.ml, 1, 1))} <span class="muted">(${esc(pct(f.lo, 1, 1))}–${esc(pct(f.hi, 1, 1))})</span>`,
         esc(summary.perSubtype[j]!),
         esc(medianStage(counts[j]!)),
+        ...(hasControls ? [esc(summary.controlsPerSubtype[j]!)] : []),
       ];
     }),
     () => false,
     'data wrap1',
   );
-  const stage0Line = `<p class="muted" style="font-size:13px">${esc(summary.stage0)} subject(s) at stage 0 (no abnormal event yet) are not counted in any subtype: their subtype carries no information.</p>`;
+  const controlsLine = hasControls
+    ? ` The ${esc(summary.controls)} healthy control(s) in the subject table are counted apart: ${esc(summary.controlsPastStage0)} (${esc(pct(summary.controlsPastStage0, summary.controls))}) are past stage 0, healthy people the model calls abnormal (the grey panel of the stage figure); fewer is better.`
+    : '';
+  const stage0Line = `<p class="muted" style="font-size:13px">${esc(summary.stage0)} ${who} at stage 0 (no abnormal event yet) are not counted in any subtype: their subtype carries no information.${controlsLine}</p>`;
   const bandRows = summary.bands.map((b) => [`&gt; ${esc((100 * b.threshold).toFixed(0))}%`, esc(b.count), esc(pct(b.count, staged))]);
   const bandTable = table([{ label: 'P(assigned subtype)' }, { label: 'Subjects', numeric: true }, { label: 'Share', numeric: true }], bandRows);
   return (
@@ -181,12 +198,12 @@ async function sizesSection(c: Context): Promise<string> {
       'How many subjects follow each subtype, and how far along they are.',
       `<div class="grid">${figure('subtype-fractions.svg', c.figures['subtype-fractions.svg'], `bars are each subtype\u2019s share of subjects in the best (maximum-likelihood) model; black lines span the central ${intervalPct}% of the posterior. Short lines = well-determined sizes.`)}` +
         `<div>${perSubtype}${stage0Line}</div></div>` +
-        `<div style="margin-top:16px">${figure('stages.svg', c.figures['stages.svg'], 'each panel counts one subtype\u2019s subjects by their most likely stage. Many subjects at late stages mean the cohort is advanced; a pile-up at stage 1\u20132 means mostly early disease.')}</div>`,
+        `<div style="margin-top:16px">${figure('stages.svg', c.figures['stages.svg'], `each panel counts one subtype\u2019s ${who} by their most likely stage. Many at late stages mean the cohort is advanced; a pile-up at stage 1\u20132 means mostly early disease.${hasControls ? ' The grey panel shows the healthy controls past stage 0: they should be few and early.' : ''}`)}</div>`,
     ) +
     section(
       'confidence',
       'How confidently is each subject assigned?',
-      `Of the ${esc(staged)} subjects past stage 0, ${esc(summary.bands.map((b) => `${b.count} (${pct(b.count, staged)}) have a probability above ${(100 * b.threshold).toFixed(0)}%`).join(', '))} for their assigned subtype.`,
+      `Of the ${esc(staged)} ${who} past stage 0, ${esc(summary.bands.map((b) => `${b.count} (${pct(b.count, staged)}) have a probability above ${(100 * b.threshold).toFixed(0)}%`).join(', '))} for their assigned subtype.`,
       `<div class="grid">${figure('assignment-confidence.svg', c.figures['assignment-confidence.svg'], k > 1 ? `each subject\u2019s probability of its assigned subtype. ${(100 / k).toFixed(0)}% means no information (${k} subtypes); bars near 100% mean a clear subtype.` : 'with one subtype every subject is certain.')}` +
         `<div>${bandTable}<p class="muted" style="font-size:13px">Median probability of the assigned subtype: ${esc(fmt(summary.medianProbability, 2))}. Early-stage subjects are usually the uncertain ones: few events have happened to tell the subtypes apart.</p></div></div>`,
     )
@@ -255,7 +272,7 @@ async function kmeansSection(c: Context): Promise<string> {
   );
   const quality = table(
     [{ label: 'Clusters' }, { label: 'Silhouette', numeric: true }, { label: 'Inertia', numeric: true }],
-    km.fits.map((f) => [esc(f.subtypes), esc(fmt(f.silhouette, 3)), esc(fmt(f.inertia, 1))]),
+    km.fits.map((f) => [esc(f.subtypes), f.subtypes === 1 ? '<span class="muted">undefined</span>' : esc(fmt(f.silhouette, 3)), esc(fmt(f.inertia, 1))]),
     (i) => km.fits[i]!.subtypes === fit.subtypes,
   );
   const body =
@@ -343,14 +360,18 @@ function subjectsSection(c: Context): string {
 
 function overview(c: Context, kWhy: string): string {
   const { summary, cohort, labels, fractions, opts, k } = c;
-  const staged = summary.subjects - summary.stage0;
+  const staged = summary.patients - summary.stage0;
+  const hasControls = summary.controls > 0;
+  const who = hasControls ? 'patients' : 'subjects';
   const confident = summary.bands.find((b) => b.threshold === 0.8) ?? summary.bands[summary.bands.length - 1];
+  // Controls are counted apart: a control past stage 0 is a false positive, not a subtype member.
   const cards = [
-    card(summary.subjects, 'subjects'),
+    card(summary.subjects, 'subjects', hasControls ? `${summary.patients} patients, ${summary.controls} controls` : undefined),
     card(k, k === 1 ? 'subtype' : 'subtypes', kWhy),
-    card(staged, 'past stage 0', pct(staged, summary.subjects)),
-    card(summary.stage0, 'at stage 0', 'no event yet'),
+    card(staged, `${who} past stage 0`, pct(staged, summary.patients)),
+    card(summary.stage0, `${who} at stage 0`, 'no event yet'),
     confident ? card(pct(confident.count, staged), 'confidently assigned', `p > ${confident.threshold}: ${confident.count} of ${staged}`) : '',
+    hasControls ? card(summary.controlsPastStage0, 'controls past stage 0', `of ${summary.controls} in the table (${pct(summary.controlsPastStage0, summary.controls)})`) : '',
     cohort.controls !== null ? card(cohort.controls, 'controls') : '',
     card(c.model.biomarkers.length, 'biomarkers', `${c.nEvents} events`),
     cohort.failures !== null ? card(cohort.failures.length, 'failed extractions') : '',
@@ -358,7 +379,7 @@ function overview(c: Context, kWhy: string): string {
   const chips = labels
     .map((l, j) => {
       const f = fractions[j]!;
-      return `<div class="chip"><span class="dot" style="background:${opts.subtypeColours[j % opts.subtypeColours.length]}"></span><span><b>${esc(l.name)}</b>: ${esc(l.led)} · ${esc(pct(f.ml, 1))} <span class="muted">(${esc(pct(f.lo, 1))}–${esc(pct(f.hi, 1))})</span> · ${esc(summary.perSubtype[j]!)} subjects</span></div>`;
+      return `<div class="chip"><span class="dot" style="background:${opts.subtypeColours[j % opts.subtypeColours.length]}"></span><span><b>${esc(l.name)}</b>: ${esc(l.led)} · ${esc(pct(f.ml, 1))} <span class="muted">(${esc(pct(f.lo, 1))}–${esc(pct(f.hi, 1))})</span> · ${esc(summary.perSubtype[j]!)} ${who}</span></div>`;
     })
     .join('');
   return `<section id="overview"><h2>Overview</h2><div class="cards">${cards}</div><div class="subtypes">${chips}</div></section>`;
@@ -370,6 +391,7 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
   const k = a.subtypes;
   const fit = checkInputs(inputs, k);
   const model = inputs.model;
+  const isControl = controlMask(inputs.subjects.carried, a.subjects.length);
   const c: Context = {
     inputs,
     opts,
@@ -379,7 +401,8 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
     nEvents: model.events.length,
     labels: subtypeLabels(fit.sequences),
     fractions: fractionSummaries(fit, opts.interval),
-    summary: assignmentSummary(a, opts.confidenceBands),
+    summary: assignmentSummary(a, opts.confidenceBands, isControl),
+    isControl,
     cohort: cohortSummary(inputs.subjects, model.biomarkers, inputs.normaliser, inputs.features, inputs.failures),
     figures: {},
   };
@@ -391,6 +414,9 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
     kWhy = `CV recommends ${cv.recommendedSubtypes}`;
     notice = `<p class="note">Cross-validation recommends <b>${esc(cv.recommendedSubtypes)}</b> subtype(s), but this report shows <b>${esc(k)}</b> because the subject table was assigned with ${esc(k)}. For the recommended model run <code>ms-subtype assign --subtypes ${esc(cv.recommendedSubtypes)}</code> and report again.</p>`;
   }
+  const above = inputs.subjects.zAboveZmax;
+  const aboveText = above ? exceedanceMessage(above) : null;
+  if (aboveText !== null) notice += `<p class="note"><b>z-scores above zmax.</b> ${esc(aboveText.charAt(0).toUpperCase() + aboveText.slice(1))}.</p>`;
   const sections = [
     await positionalSection(c),
     await sizesSection(c),

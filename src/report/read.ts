@@ -7,9 +7,10 @@ import { z } from 'zod';
 import { UserError } from '../common/errors.js';
 import { readJsonValidated } from '../io/json.js';
 import { readModelFile } from '../io/modelfile.js';
-import { columnIndex, parseNumber, readTable } from '../io/csv.js';
+import { readTable } from '../io/csv.js';
+import { readSubjects as readSubjectsTable, readSubjectsSidecar } from '../io/subjects.js';
 import type { CvResult } from '../cv/types.js';
-import type { Assignment, KmeansModelFile, SustainModelFile } from '../sustain/types.js';
+import type { KmeansModelFile, SustainModelFile } from '../sustain/types.js';
 import type { ExtractionFailure, ReportSubjects } from './types.js';
 
 const num = z.number();
@@ -68,56 +69,11 @@ export function readAnyJson(file: string, what: string): unknown {
   }
 }
 
-const CORE = ['subject_id', 'ml_subtype', 'prob_ml_subtype', 'ml_stage', 'prob_ml_stage'];
-
-/** subjects.csv of fit/assign -> Assignment (+ carried columns and the raw table for the download). */
+/** subjects.csv of fit/assign/run (the one reader in io/subjects.ts); the report needs stages. */
 export function readSubjects(file: string): ReportSubjects {
-  const t = readTable(file);
-  const idx = CORE.map((c) => columnIndex(t, c));
-  let k = 0;
-  while (t.columns.includes(`prob_subtype_${k}`)) k++;
-  if (k === 0) throw new UserError('missing columns prob_subtype_0..prob_subtype_K-1', { file, field: 'prob_subtype_0' });
-  const extra = t.columns.filter((c) => /^prob_subtype_\d+$/.test(c) && Number(c.slice(13)) >= k);
-  if (extra.length > 0) throw new UserError(`prob_subtype columns must run 0..K-1 without gaps (found ${extra.join(', ')} after prob_subtype_${k - 1})`, { file, field: extra[0] });
-  const probIdx = Array.from({ length: k }, (_, j) => t.columns.indexOf(`prob_subtype_${j}`));
-  const used = new Set([...idx, ...probIdx]);
-  const carriedIdx = t.columns.map((_, i) => i).filter((i) => !used.has(i));
-  const m = t.rows.length;
-  if (m === 0) throw new UserError('the subject table has no rows', { file });
-  const a: Assignment = {
-    subjects: [],
-    subtypes: k,
-    mlSubtype: new Int32Array(m),
-    probMlSubtype: new Float64Array(m),
-    mlStage: new Int32Array(m),
-    probMlStage: new Float64Array(m),
-    probSubtype: new Float64Array(m * k),
-  };
-  const carried: Record<string, string[]> = Object.fromEntries(carriedIdx.map((i) => [t.columns[i]!, [] as string[]]));
-  t.rows.forEach((r, i) => {
-    const subject = r[idx[0]!]!;
-    const place = (field: string) => ({ file, line: i + 2, subject, field });
-    const integer = (col: number, field: string, max: number) => {
-      const v = parseNumber(r[col]!, place(field));
-      if (!Number.isInteger(v) || v < 0 || v > max) throw new UserError(`expected an integer from 0 to ${max}, got "${r[col]}"`, place(field));
-      return v;
-    };
-    const prob = (col: number, field: string) => {
-      const v = parseNumber(r[col]!, place(field));
-      if (v < 0 || v > 1 + 1e-9) throw new UserError(`a probability must be between 0 and 1, got ${v}`, place(field));
-      return v;
-    };
-    if (subject === '') throw new UserError('empty subject_id', place('subject_id'));
-    a.subjects.push(subject);
-    a.mlSubtype[i] = integer(idx[1]!, 'ml_subtype', k - 1);
-    a.probMlSubtype[i] = prob(idx[2]!, 'prob_ml_subtype');
-    if (r[idx[3]!]!.trim() === '') throw new UserError('empty ml_stage: the report needs a SuStaIn subject table (k-means tables have no stages)', place('ml_stage'));
-    a.mlStage[i] = integer(idx[3]!, 'ml_stage', Number.MAX_SAFE_INTEGER);
-    a.probMlStage[i] = prob(idx[4]!, 'prob_ml_stage');
-    probIdx.forEach((c, j) => (a.probSubtype[i * k + j] = prob(c, `prob_subtype_${j}`)));
-    for (const c of carriedIdx) carried[t.columns[c]!]!.push(r[c]!);
-  });
-  return { assignment: a, carried, raw: { columns: t.columns, rows: t.rows } };
+  const r = readSubjectsTable(file, { requireStages: true });
+  const side = readSubjectsSidecar(file);
+  return { assignment: r.assignment, carried: r.carried, raw: r.raw, ...(side?.zAboveZmax ? { zAboveZmax: side.zAboveZmax } : {}) };
 }
 
 /** The extraction errors CSV: subject_id, session, file, reason (other columns ignored, missing ones empty). */

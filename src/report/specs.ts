@@ -111,24 +111,32 @@ export function fractionsSpec(rows: FractionSummary[], labels: SubtypeLabel[], c
   } as TopLevelSpec;
 }
 
-/** Stage histogram per subtype as small multiples (stage-0 subjects are counted in the text, not here). */
-export function stagesSpec(counts: number[][], labels: SubtypeLabel[], colours: readonly string[], nStages: number): TopLevelSpec {
+/** The panel of healthy controls in the stage figure (grey: they belong to no subtype). */
+export const CONTROLS_PANEL = 'Healthy controls (any subtype)';
+
+/**
+ * Stage histogram per subtype as small multiples (stage-0 subjects are counted in the text, not
+ * here); with `controls` (counts per stage), a last panel of the controls' stages.
+ */
+export function stagesSpec(counts: number[][], labels: SubtypeLabel[], colours: readonly string[], nStages: number, controls?: readonly number[]): TopLevelSpec {
   const values: { group: string; stage: number; n: number }[] = [];
   counts.forEach((row, j) => {
     for (let s = 1; s <= nStages; s++) values.push({ group: labels[j]!.full, stage: s, n: row[s] ?? 0 });
   });
-  const domain = labels.map((l) => l.full);
+  if (controls) for (let s = 1; s <= nStages; s++) values.push({ group: CONTROLS_PANEL, stage: s, n: controls[s] ?? 0 });
+  const domain = [...labels.map((l) => l.full), ...(controls ? [CONTROLS_PANEL] : [])];
+  const range = [...colours.slice(0, labels.length), ...(controls ? ['#9e9e9e'] : [])];
   const stages = Array.from({ length: nStages }, (_, i) => i + 1);
   const every = nStages <= 20 ? 1 : 5;
   return {
     $schema: SCHEMA,
-    title: { text: 'Stages', subtitle: 'subjects past stage 0 by most likely stage, per subtype' },
+    title: { text: 'Stages', subtitle: `${controls ? 'patients' : 'subjects'} past stage 0 by most likely stage, per subtype${controls ? '; healthy controls apart' : ''}` },
     data: { values },
     facet: { field: 'group', type: 'nominal', sort: domain, title: null, header: { labelAlign: 'left', labelAnchor: 'start', labelOrient: 'top', labelFontWeight: 'bold', labelPadding: 4, labelLimit: 400 } },
-    columns: Math.min(3, labels.length),
+    columns: Math.min(3, domain.length),
     spacing: { row: 16, column: 24 },
     spec: {
-      width: labels.length >= 3 ? 290 : labels.length === 2 ? 440 : 600,
+      width: domain.length >= 3 ? 290 : domain.length === 2 ? 440 : 600,
       height: 70,
       mark: { type: 'bar', cornerRadiusTopLeft: 1, cornerRadiusTopRight: 1 },
       encoding: {
@@ -140,7 +148,7 @@ export function stagesSpec(counts: number[][], labels: SubtypeLabel[], colours: 
           axis: { labelAngle: 0, values: stages.filter((s) => s === 1 || s % every === 0) },
         },
         y: { field: 'n', type: 'quantitative', title: 'Subjects', axis: { tickCount: 3 } },
-        color: { field: 'group', type: 'nominal', scale: { domain, range: colours.slice(0, domain.length) }, legend: null },
+        color: { field: 'group', type: 'nominal', scale: { domain, range }, legend: null },
       },
     },
     resolve: { axis: { x: 'independent' } },
@@ -166,7 +174,7 @@ export function confidenceSpec(
   const lowest = k > 1 ? Math.floor((1 / k) * 10) / 10 : 0;
   return {
     $schema: SCHEMA,
-    title: { text: 'Assignment confidence', subtitle: 'probability of the assigned subtype, subjects past stage 0' },
+    title: { text: 'Assignment confidence', subtitle: 'probability of the assigned subtype, patients past stage 0' },
     width: 480,
     height: 220,
     layer: [
@@ -241,14 +249,23 @@ export function testLikelihoodSpec(cv: CvResult): TopLevelSpec {
 }
 
 /** k-means centroids as a heatmap: clusters down, biomarkers across, diverging colour on z. */
+/** z to one decimal, never "-0.0". */
+export function zText(z: number): string {
+  const t = z.toFixed(1);
+  return t === '-0.0' ? '0.0' : t;
+}
+
 export function centroidsSpec(fit: KmeansFit, biomarkers: readonly string[]): TopLevelSpec {
   const values: { cluster: string; biomarker: string; z: number; text: string }[] = [];
   fit.centroids.forEach((c, j) => {
     const cluster = `Cluster ${j + 1} (${(100 * (fit.fractions[j] ?? 0)).toFixed(0)}%)`;
-    c.forEach((z, b) => values.push({ cluster, biomarker: biomarkers[b] ?? `b${b + 1}`, z, text: z.toFixed(1) }));
+    c.forEach((z, b) => values.push({ cluster, biomarker: biomarkers[b] ?? `b${b + 1}`, z, text: zText(z) }));
   });
-  const maxAbs = Math.max(1, ...values.map((v) => Math.abs(v.z)));
+  // The colour scale spans every centre (not clipped), symmetric about 0, to a whole z.
+  const maxAbs = Math.max(1, Math.ceil(Math.max(...values.map((v) => Math.abs(v.z)))));
   const cellW = Math.max(18, Math.min(44, Math.floor(600 / Math.max(1, biomarkers.length))));
+  // Light text where the cell is dark (|z| in the outer part of the scale).
+  const dark = 0.55 * maxAbs;
   return {
     $schema: SCHEMA,
     title: { text: `k-means with ${fit.subtypes} clusters`, subtitle: 'cluster centres in z-score units (red = more abnormal)' },
@@ -256,22 +273,44 @@ export function centroidsSpec(fit: KmeansFit, biomarkers: readonly string[]): To
     height: { step: 26 },
     data: { values },
     encoding: {
-      x: { field: 'biomarker', type: 'nominal', sort: [...biomarkers], title: null, axis: { labelAngle: -40, labelLimit: 140, ticks: false, domain: false } },
+      x: { field: 'biomarker', type: 'nominal', sort: [...biomarkers], title: null, axis: { labelAngle: -40, labelLimit: 1000, ticks: false, domain: false } },
       y: { field: 'cluster', type: 'nominal', title: null, axis: { ticks: false, domain: false } },
     },
     layer: [
-      { mark: { type: 'rect', stroke: 'white', strokeWidth: 1 }, encoding: { color: { field: 'z', type: 'quantitative', title: 'z', scale: { scheme: 'redblue', reverse: true, domain: [-maxAbs, maxAbs] } } } },
-      ...(cellW >= 26 ? [{ mark: { type: 'text' as const, fontSize: 9, color: '#222' }, encoding: { text: { field: 'text', type: 'nominal' as const } } }] : []),
+      {
+        mark: { type: 'rect', stroke: 'white', strokeWidth: 1 },
+        encoding: {
+          color: {
+            field: 'z',
+            type: 'quantitative',
+            title: 'z',
+            scale: { scheme: 'redblue', reverse: true, domain: [-maxAbs, maxAbs], nice: false, clamp: false },
+            legend: { values: [-maxAbs, -maxAbs / 2, 0, maxAbs / 2, maxAbs] },
+          },
+        },
+      },
+      ...(cellW >= 26
+        ? [
+            {
+              mark: { type: 'text' as const, fontSize: 9 },
+              encoding: {
+                text: { field: 'text', type: 'nominal' as const },
+                color: { condition: { test: `abs(datum.z) > ${dark}`, value: 'white' }, value: '#222' },
+              },
+            },
+          ]
+        : []),
     ],
   } as TopLevelSpec;
 }
 
 /** Silhouette (and inertia) of k-means against the number of clusters. */
 export function kmeansQualitySpec(fits: readonly KmeansFit[]): TopLevelSpec {
-  const values = fits.map((f) => ({ k: f.subtypes, silhouette: f.silhouette }));
+  // One cluster has no silhouette (no other cluster to compare with): not plotted.
+  const values = fits.filter((f) => f.subtypes > 1).map((f) => ({ k: f.subtypes, silhouette: f.silhouette }));
   return {
     $schema: SCHEMA,
-    title: { text: 'k-means silhouette', subtitle: 'higher = better separated clusters' },
+    title: { text: 'k-means silhouette', subtitle: 'higher = better separated clusters (undefined for one cluster)' },
     width: Math.max(220, 70 * values.length),
     height: 180,
     data: { values },

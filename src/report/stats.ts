@@ -122,22 +122,40 @@ export function subtypeLabels(sequences: readonly (readonly NamedEvent[])[]): Su
 
 export interface AssignmentSummary {
   subjects: number;
-  /** Subjects at stage 0: no event has happened, so their subtype carries no information. */
+  /** Rows flagged is_control in the subject table; every count below is over patients (the other rows). */
+  controls: number;
+  patients: number;
+  /** Patients at stage 0: no event has happened, so their subtype carries no information. */
   stage0: number;
-  /** Subjects past stage 0 per ML subtype. */
+  /** Patients past stage 0 per ML subtype. */
   perSubtype: number[];
-  /** For each band threshold t: subjects past stage 0 whose probability of their ML subtype is above t. */
+  /** For each band threshold t: patients past stage 0 whose probability of their ML subtype is above t. */
   bands: { threshold: number; count: number }[];
-  /** Median probability of the assigned subtype among subjects past stage 0 (NaN when there are none). */
+  /** Median probability of the assigned subtype among patients past stage 0 (NaN when there are none). */
   medianProbability: number;
+  /** Controls past stage 0 (the specificity check: healthy people the model calls abnormal). */
+  controlsPastStage0: number;
+  /** Controls past stage 0 per ML subtype. */
+  controlsPerSubtype: number[];
 }
 
-export function assignmentSummary(a: Assignment, bands: readonly number[]): AssignmentSummary {
+/**
+ * Headline counts. Controls are counted apart (`isControl`, one flag per subject; none when absent):
+ * a control past stage 0 is a false positive, not a member of a subtype.
+ */
+export function assignmentSummary(a: Assignment, bands: readonly number[], isControl: readonly boolean[] = []): AssignmentSummary {
   const m = a.subjects.length;
   const perSubtype = new Array<number>(a.subtypes).fill(0);
+  const controlsPerSubtype = new Array<number>(a.subtypes).fill(0);
   const probs: number[] = [];
   let stage0 = 0;
+  let controls = 0;
   for (let i = 0; i < m; i++) {
+    if (isControl[i] === true) {
+      controls++;
+      if (a.mlStage[i] !== 0) controlsPerSubtype[a.mlSubtype[i]!]!++;
+      continue;
+    }
     if (a.mlStage[i] === 0) {
       stage0++;
       continue;
@@ -148,17 +166,25 @@ export function assignmentSummary(a: Assignment, bands: readonly number[]): Assi
   const sorted = Float64Array.from(probs).sort();
   return {
     subjects: m,
+    controls,
+    patients: m - controls,
     stage0,
     perSubtype,
     bands: bands.map((t) => ({ threshold: t, count: probs.filter((p) => p > t).length })),
     medianProbability: quantileSorted(sorted, 0.5),
+    controlsPastStage0: controlsPerSubtype.reduce((x, y) => x + y, 0),
+    controlsPerSubtype,
   };
 }
 
-/** counts[subtype][stage] of subjects by ML subtype and ML stage (stages 0..nStages). */
-export function stageCounts(a: Assignment, nStages: number): number[][] {
+/**
+ * counts[subtype][stage] of subjects by ML subtype and ML stage (stages 0..nStages); with `include`,
+ * only the subjects it flags (patients, or controls).
+ */
+export function stageCounts(a: Assignment, nStages: number, include?: readonly boolean[]): number[][] {
   const counts = Array.from({ length: a.subtypes }, () => new Array<number>(nStages + 1).fill(0));
   for (let i = 0; i < a.subjects.length; i++) {
+    if (include !== undefined && include[i] !== true) continue;
     const s = a.mlStage[i]!;
     if (s >= 0 && s <= nStages) counts[a.mlSubtype[i]!]![s]!++;
   }

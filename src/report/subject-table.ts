@@ -1,6 +1,7 @@
 /** The data behind the page's subject table and its CSV download (embedded as JSON in the page). */
 import { stringify } from 'csv-stringify/sync';
 import { formatNumber } from '../io/csv.js';
+import { subjectColumns } from '../io/subjects.js';
 import type { SubtypeLabel } from './stats.js';
 import type { ReportOptions, ReportSubjects } from './types.js';
 
@@ -21,9 +22,6 @@ export interface SubjectTableData {
 /** Probabilities rounded for display; the download keeps the full values. */
 const round4 = (v: number): number | null => (Number.isFinite(v) ? Math.round(v * 1e4) / 1e4 : null);
 
-export function assignmentColumns(k: number): string[] {
-  return ['subject_id', 'ml_subtype', 'prob_ml_subtype', 'ml_stage', 'prob_ml_stage', ...Array.from({ length: k }, (_, j) => `prob_subtype_${j}`)];
-}
 
 export function subjectTableData(s: ReportSubjects, labels: SubtypeLabel[], opts: ReportOptions): SubjectTableData {
   const a = s.assignment;
@@ -58,7 +56,7 @@ export function subjectTableData(s: ReportSubjects, labels: SubtypeLabel[], opts
     csvRows = s.raw.rows;
   } else {
     const all = Object.entries(s.carried ?? {});
-    header = [...assignmentColumns(k), ...all.map(([n]) => n)];
+    header = subjectColumns(k, all.map(([n]) => n));
     csvRows = [];
     for (let i = 0; i < m; i++) {
       const probs = Array.from({ length: k }, (_, j) => formatNumber(a.probSubtype[i * k + j]!));

@@ -1,5 +1,6 @@
 import type { Assignment, KmeansModelFile, SustainModelFile } from '../sustain/types.js';
 import type { CvResult } from '../cv/types.js';
+import type { Exceedance } from '../normalise/exceedance.js';
 
 /** One row of the extraction errors CSV (subject_id, session, file, reason; other columns kept). */
 export interface ExtractionFailure {
@@ -19,6 +20,8 @@ export interface ReportSubjects {
    * unchanged; when absent the download is rebuilt from `assignment` and `carried`.
    */
   raw?: { columns: string[]; rows: string[][] };
+  /** z-scores of the assigned table above zmax, from the subject table's sidecar. */
+  zAboveZmax?: Exceedance;
 }
 
 /** Display options, all with defaults in REPORT_DEFAULTS. */

@@ -25,18 +25,38 @@ function block(data: ZTable, from: number, to: number): ZTable {
   return t;
 }
 
-/** `maxBlock`: most subjects per block (more blocks than threads queue up). */
-export async function assignSubjectsParallel(model: SustainModelFile, data: ZTable, subtypes?: number, threads = defaultThreads(), maxBlock = MAX_BLOCK): Promise<Assignment> {
+/** Blocks per thread when progress is wanted: the bar moves a few times per thread (results are the same). */
+const PROGRESS_BLOCKS_PER_THREAD = 4;
+
+/**
+ * `maxBlock`: most subjects per block (more blocks than threads queue up). `onProgress(done, total)`
+ * counts subjects assigned; with it, inputs are cut into a few more blocks so that it moves.
+ */
+export async function assignSubjectsParallel(
+  model: SustainModelFile,
+  data: ZTable,
+  subtypes?: number,
+  threads = defaultThreads(),
+  maxBlock = MAX_BLOCK,
+  onProgress?: (done: number, total: number) => void,
+): Promise<Assignment> {
   const M = data.subjects.length;
-  const blocks = Math.max(1, Math.min(threads, Math.floor(M / MIN_BLOCK)), Math.ceil(M / maxBlock));
-  if (blocks === 1) return assignSubjects(model, data, subtypes);
+  let blocks = Math.max(1, Math.min(threads, Math.floor(M / MIN_BLOCK)), Math.ceil(M / maxBlock));
+  if (onProgress) blocks = Math.max(blocks, Math.min(Math.floor(M / MIN_BLOCK), threads * PROGRESS_BLOCKS_PER_THREAD));
+  if (blocks === 1) {
+    const a = assignSubjects(model, data, subtypes);
+    onProgress?.(M, M);
+    return a;
+  }
   const tasks: AssignTask[] = [];
   for (let b = 0; b < blocks; b++) {
     const from = Math.floor((b * M) / blocks);
     const to = Math.floor(((b + 1) * M) / blocks);
     tasks.push({ kind: 'assign', model, data: block(data, from, to), ...(subtypes !== undefined ? { subtypes } : {}) });
   }
-  const parts = await runTasks<AssignTask, Assignment>(workerUrl(), tasks, { threads: Math.min(threads, blocks) });
+  let done = 0;
+  const onDone = onProgress && ((_: number, t: AssignTask) => onProgress((done += t.data.subjects.length), M));
+  const parts = await runTasks<AssignTask, Assignment>(workerUrl(), tasks, { threads: Math.min(threads, blocks), ...(onDone ? { onDone } : {}) });
   const K = parts[0]!.subtypes;
   const cat = <T extends Float64Array | Int32Array>(get: (a: Assignment) => T | undefined, make: (n: number) => T): T => {
     const arrays = parts.map((p) => get(p)!);

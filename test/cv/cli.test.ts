@@ -1,8 +1,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli } from '../helpers/cli.js';
+import { runCliAsync } from '../helpers/cli.js';
 import { fitSustain, simulateCohort } from '../../src/sustain/index.js';
 import { readSustainModel } from '../../src/io/modelfile.js';
 import { sha256File } from '../../src/io/hash.js';
@@ -14,6 +13,7 @@ import { hashFolds } from '../../src/cv/settings.js';
 import { Rng } from '../../src/common/rng.js';
 import { loadThresholds } from '../../src/cv/inputs.js';
 import type { CvResult } from '../../src/cv/types.js';
+import { tempDir } from '../helpers/tmp.js';
 
 // A tiny cohort and very light settings: these tests are about the plumbing (parts, combine,
 // resume, threads), not about the answer.
@@ -24,7 +24,7 @@ let root: string;
 let zcsv: string;
 
 beforeAll(() => {
-  root = mkdtempSync(join(tmpdir(), 'cv-cli-'));
+  root = tempDir('cv-cli-');
   const sim = simulateCohort({ subjects: 60, biomarkers: 3, subtypes: 2, zvals: [1, 2], zmax: 4, seed: 3 });
   sim.data.carried = { site: sim.data.subjects.map((_, i) => (i % 3 === 0 ? 'A' : 'B')) };
   zcsv = join(root, 'z.csv');
@@ -34,10 +34,11 @@ beforeAll(() => {
 describe('ms-subtype cv (CLI)', () => {
   it('one-shot parallel run = parts run one by one in-process + --combine, byte for byte; reruns resume', async () => {
     const a = join(root, 'a');
-    const r = runCli(['cv', '--data', zcsv, ...light, '--stratify', 'site', '--jobs', '2', '--out', a, '--quiet']);
+    const r = await runCliAsync(['cv', '--data', zcsv, ...light, '--stratify', 'site', '--jobs', '2', '--out', a, '--quiet']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/recommended: [12]/);
+    expect(r.stdout).toBe(`${join(a, 'cv.json')}\n`); // --quiet: only the output path
+    expect(JSON.parse(readFileSync(join(a, 'cv.json'), 'utf8')).recommendedSubtypes).toBeLessThanOrEqual(2);
     for (const f of ['cv.json', 'cv.csv', 'fold-1.json', 'fold-2.json', 'fold-3.json', 'fold-full.json', 'full-model.json']) expect(existsSync(join(a, f))).toBe(true);
     const cvA = readFileSync(join(a, 'cv.json'), 'utf8');
     const res = JSON.parse(cvA) as CvResult;
@@ -73,7 +74,7 @@ describe('ms-subtype cv (CLI)', () => {
       expect(s.result).toBeUndefined();
       expect(s.partsRun).toBe(1);
     }
-    const c = runCli(['cv', '--combine', b]);
+    const c = await runCliAsync(['cv', '--combine', b]);
     expect(c.code).toBe(0);
     expect(readFileSync(join(b, 'cv.json'), 'utf8')).toBe(cvA);
     expect(readFileSync(join(b, 'cv.csv'), 'utf8')).toBe(readFileSync(join(a, 'cv.csv'), 'utf8'));
@@ -103,7 +104,7 @@ describe('ms-subtype cv (CLI)', () => {
     ).rejects.toThrow(/km\.json: is a kmeans model; cross-validation needs a SuStaIn model/);
 
     // A part of a different run is refused, naming the difference, not overwritten or mixed.
-    const mixed = runCli(['cv', '--data', zcsv, ...light.slice(0, -2), '--seed', '8', '--stratify', 'site', '--out', b, '--fold', '2', '--quiet']);
+    const mixed = await runCliAsync(['cv', '--data', zcsv, ...light.slice(0, -2), '--seed', '8', '--stratify', 'site', '--out', b, '--fold', '2', '--quiet']);
     expect(mixed.code).not.toBe(0);
     expect(mixed.stderr).toMatch(/fold-2\.json: was made with different settings .*seed 7 vs 8/);
     expect(mixed.stderr).not.toMatch(/\n\s+at /);
@@ -118,7 +119,7 @@ describe('ms-subtype cv (CLI)', () => {
     await expect(run({ folds: 61 })).rejects.toThrow(/61 folds need at least 61 subjects/);
     writeFileSync(join(root, 'th.json'), '{"b01": {"zvals": [2, 1], "zmax": 4}}');
     expect(() => loadThresholds(read.table.biomarkers, [1, 2], 4, join(root, 'th.json'))).toThrow(/th\.json.*b01.*strictly increasing/);
-    const help = runCli(['cv', '--help']);
+    const help = await runCliAsync(['cv', '--help']);
     expect(help.stdout).toMatch(/Examples:/);
     expect(help.stdout).toMatch(/--combine/);
   });

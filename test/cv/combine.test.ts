@@ -1,6 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../../src/common/rng.js';
 import { combineFolds } from '../../src/cv/combine.js';
@@ -10,6 +9,7 @@ import { makeSettings, type CvSettings } from '../../src/cv/settings.js';
 import { adjustedRandIndex } from '../../src/cv/ari.js';
 import type { FoldResult, FullResult } from '../../src/cv/fold.js';
 import type { NamedEvent, ZTable } from '../../src/sustain/types.js';
+import { tempDir } from '../helpers/tmp.js';
 
 // Synthetic fold results (no SuStaIn fit): the point is the bookkeeping of combining.
 const events: NamedEvent[] = [
@@ -104,7 +104,7 @@ describe('combining folds', () => {
   });
 
   it('combineDirectory joins part files and refuses missing parts or a mix of settings', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cv-combine-'));
+    const dir = tempDir('cv-combine-');
     const s = settingsFor(1);
     expect(() => combineDirectory(dir)).toThrow(/full-data part is missing/);
     writePart(dir, s, full);
@@ -127,7 +127,7 @@ describe('combining folds', () => {
   });
 
   it('a damaged part file is named, not misread', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cv-bad-'));
+    const dir = tempDir('cv-bad-');
     writePart(dir, settingsFor(1), full);
     writeFileSync(partFile(dir, 1), '{"format": "ms-subtype-cv-part", "formatVersion": 1');
     expect(() => combineDirectory(dir)).toThrow(/fold-1\.json: not valid JSON/);

@@ -1,11 +1,10 @@
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simulateCohort } from '../../src/sustain/index.js';
 import { runCrossValidation } from '../../src/cv/run.js';
 import { matchSequences } from '../../src/cv/matching.js';
 import type { CvResult } from '../../src/cv/types.js';
+import { tempDir } from '../helpers/tmp.js';
 
 /**
  * The evidence of the issue: on simulated cohorts with 1, 2 and 3 true subtypes, CV with light
@@ -16,7 +15,7 @@ const light = { folds: 5, startpoints: 5, mcmcIterations: 2000, mcmcTuneIteratio
 
 async function cvOn(trueK: number, maxSubtypes: number): Promise<{ res: CvResult; truth: number[][] }> {
   const sim = simulateCohort({ subjects: 150, biomarkers: 6, subtypes: trueK, zvals: [2], zmax: 5, seed: 12 });
-  const dir = mkdtempSync(join(tmpdir(), `cv-sim${trueK}-`));
+  const dir = tempDir(`cv-sim${trueK}-`);
   const r = await runCrossValidation(sim.data, sim.model.thresholds, dir, { ...light, maxSubtypes });
   return { res: r.result!, truth: sim.model.sequences };
 }

@@ -197,11 +197,11 @@ describe('help', () => {
     expect(e.code).toBe(0);
     expect(e.stdout).toMatch(/Manifest CSV: subject_id/);
     expect(e.stdout).toMatch(/errors\.csv/);
-    expect(e.stdout).toMatch(/Examples\n\s+ms-subtype extract cohort\.csv/);
+    expect(e.stdout).toMatch(/Examples:\n\s+ms-subtype extract cohort\.csv/);
     const m = runCli(['merge', '--help']);
     expect(m.code).toBe(0);
     expect(m.stdout).toMatch(/missing\.csv/);
-    expect(m.stdout).toMatch(/Example\n\s+ms-subtype merge/);
+    expect(m.stdout).toMatch(/Examples:\n\s+ms-subtype merge/);
   });
 });
 

@@ -1,5 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { measureSubject, measureFromVolumes } from '../../src/extract/measure.js';
+import { decimalSum, measureSubject, measureFromVolumes } from '../../src/extract/measure.js';
+import { formatNumber } from '../../src/io/csv.js';
+import type { FeatureDef } from '../../src/extract/features.js';
 import { parseFeatures, loadFeatures } from '../../src/extract/features.js';
 import { asegLike, lesionBox, lesionProb, scalarMap, N } from './fixtures.js';
 
@@ -80,6 +82,21 @@ describe('measureSubject', () => {
 });
 
 describe('measureFromVolumes', () => {
+  it('sums table volumes to the decimal numbers they are (no floating-point noise in features.csv)', () => {
+    expect(0.1 + 0.2).not.toBe(0.3);
+    expect(decimalSum([0.1, 0.2])).toBe(0.3);
+    // the kind of sum seen in a real features.csv: 139502.80000000002 before
+    const parts = [62345.1, 61234.4, 8123.7, 7799.6];
+    expect(formatNumber(parts.reduce((a, b) => a + b, 0))).not.toBe('139502.8');
+    expect(formatNumber(decimalSum(parts))).toBe('139502.8');
+    const f: FeatureDef = { name: 'gm', measure: 'volume', labels: [3, 42, 8, 47], excludeLesion: false, abnormal: 'decrease', transform: 'none', role: 'biomarker', useEtiv: false };
+    const v = measureFromVolumes({ volumes: new Map([[3, 62345.1], [42, 61234.4], [8, 8123.7], [47, 7799.6]]) }, [f]);
+    expect(formatNumber(v[0]!)).toBe('139502.8');
+    // integers and values with many digits are left as they are
+    expect(decimalSum([1, 2, 3])).toBe(6);
+    expect(decimalSum([1 / 3, 1 / 3])).toBe(1 / 3 + 1 / 3);
+  });
+
   const fs = loadFeatures();
   it('sums the labels the table has, prefers eTIV for ICV, leaves absent features and means missing', () => {
     const volumes = new Map([[3, 250000], [42, 251000], [16, 21000], [77, 1500], [2, 220000], [41, 221000], [0, 5]]);

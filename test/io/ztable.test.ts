@@ -1,10 +1,10 @@
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readZTable } from '../../src/io/ztable.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'ztable-'));
+const dir = tempDir('ztable-');
 function file(name: string, text: string): string {
   const p = join(dir, name);
   writeFileSync(p, text);

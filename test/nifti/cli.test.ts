@@ -35,7 +35,8 @@ describe('ms-subtype volumes', () => {
     const out = join(dir, 'ho.csv');
     const r = runCli(['volumes', join(DATA, 'mricron-data', 'HarvardOxford-cort-maxprob-thr0-1mm.nii.gz'), '--out', out]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe('');
+    expect(r.stdout).toBe(`49 labels; wrote ${out}\n`);
+    expect(runCli(['volumes', join(DATA, 'mricron-data', 'HarvardOxford-cort-maxprob-thr0-1mm.nii.gz'), '--out', out, '-q']).stdout).toBe(`${out}\n`);
     expect(readFileSync(out, 'utf8')).toBe(readFileSync(join(NIFTI, 'expected', 'mricron-data__HarvardOxford-cort-maxprob-thr0-1mm.csv'), 'utf8'));
   });
   it('an aseg.mgz with --names FreeSurferColorLUT', () => {

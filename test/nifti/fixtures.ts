@@ -1,13 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { encodeNifti1, type WriteNiftiOptions } from '../../src/nifti/write.js';
+import { tempDir as makeTempDir } from '../helpers/tmp.js';
 
 /** Fixture helpers for the nifti tests: temp files and header patching of encodeNifti1 output. */
 
 export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'ms-nifti-'));
+  return makeTempDir('ms-nifti-');
 }
 
 export function writeFile(dir: string, name: string, bytes: Uint8Array | string): string {

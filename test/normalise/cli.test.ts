@@ -1,13 +1,13 @@
 import { describe, it, expect, beforeAll } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { parseTable, toCsv } from '../../src/io/csv.js';
 import { readNormaliser } from '../../src/normalise/index.js';
 import { FEATURES3, makeCohort } from './synth.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'ms-normalise-'));
+const dir = tempDir('ms-normalise-');
 const p = (f: string) => join(dir, f);
 const read = (f: string) => readFileSync(p(f), 'utf8');
 
@@ -70,7 +70,7 @@ describe('ms-subtype normalise (CLI)', () => {
 
     const again = runCli(['normalise', '--apply', p('z.normaliser.json'), '--data', p('features.csv'), '--out', p('z-applied.csv'), '--quiet']);
     expect(again.code).toBe(0);
-    expect(again.stdout).toBe('');
+    expect(again.stdout).toBe(`${p('z-applied.csv')}\n`); // --quiet: only the output path
     expect(read('z-applied.csv')).toBe(read('z.csv'));
     expect(JSON.parse(read('z-applied.csv.json')).command).toBe('normalise --apply');
 

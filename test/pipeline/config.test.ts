@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_CONFIG, parseConfig, applyOverrides, loadConfig, mergeConfig } from '../../src/pipeline/config.js';
 import { errorOf } from '../helpers/errors.js';
+import { CV_DEFAULTS } from '../../src/cv/run.js';
 import { runCli } from '../helpers/cli.js';
 
 
@@ -41,7 +42,19 @@ describe('run config', () => {
       expect(e.message, JSON.stringify(raw)).toContain('my.json');
       expect(e.message, JSON.stringify(raw)).toContain(where);
     }
-    expect(errorOf(() => parseConfig({ fit: { mcmcIterations: 5 } }, 'my.json')).message).toContain('mcmc, mcmcTunePasses');
+    expect(errorOf(() => parseConfig({ fit: { mcmcIterations: 5 } }, 'my.json')).message).toContain('mcmc, tune, tunePasses, samples');
+  });
+
+  it('names settings as the flags, and still accepts the old names', () => {
+    const old = parseConfig({ fit: { mcmcTuneIterations: 300, mcmcTunePasses: 2, samplesKept: 40 }, cv: { mcmcTuneIterations: 60 } }, 'old.json');
+    expect(old.fit).toMatchObject({ tune: 300, tunePasses: 2, samples: 40 });
+    expect(old.cv.tune).toBe(60);
+    expect('mcmcTuneIterations' in old.fit).toBe(false);
+    // both names: the new one wins
+    expect(parseConfig({ fit: { tune: 7, mcmcTuneIterations: 300 } }, 'both.json').fit.tune).toBe(7);
+    expect(applyOverrides(DEFAULT_CONFIG, ['fit.samplesKept=12'], '/').fit.samples).toBe(12);
+    // cv.mcmc's default is cv --mcmc's (both 1e4; fit's is 1e5, see docs/cv.md)
+    expect(DEFAULT_CONFIG.cv.mcmc).toBe(CV_DEFAULTS.mcmcIterations);
   });
 
   it("accepts pySuStaIn's threshold conventions: 0 = unused threshold, zmax not above the top threshold", () => {

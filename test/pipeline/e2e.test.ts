@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync, utimesSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync, utimesSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeDemoCohort } from '../../src/pipeline/demo-write.js';
@@ -23,8 +23,8 @@ describe('ms-subtype run end to end', () => {
       parseConfig(
         {
           input: { manifest: 'cohort/manifest.csv' },
-          fit: { maxSubtypes: 3, startpoints: 4, mcmc: 2000, mcmcTunePasses: 1, mcmcTuneIterations: 1000, samplesKept: 200 },
-          cv: { enabled: true, folds: 3, startpoints: 2, mcmc: 500, mcmcTuneIterations: 500 },
+          fit: { maxSubtypes: 3, startpoints: 4, mcmc: 2000, tunePasses: 1, tune: 1000, samples: 200 },
+          cv: { enabled: true, folds: 3, startpoints: 2, mcmc: 500, tune: 500 },
           kmeans: { enabled: true, restarts: 3 },
           truth: { file: 'cohort/truth.csv', subjectColumn: 'subject_id', subtypeColumn: 'subtype_name', stageColumn: 'stage' },
           seed: 3,
@@ -82,6 +82,18 @@ describe('ms-subtype run end to end', () => {
     expect(status['kmeans']).toBe(sameK ? 'skipped' : 'ran');
     expect(readFileSync(join(out, LAYOUT.model)).equals(modelBefore)).toBe(true);
     expect((JSON.parse(readFileSync(join(out, LAYOUT.cv), 'utf8')) as { settings: { folds: number } }).settings.folds).toBe(2);
+
+    // Interrupted during CV (Ctrl-C after fold 1 and the full-data part): the rerun redoes only fold 2.
+    const cvJson = readFileSync(join(out, LAYOUT.cv), 'utf8');
+    const fold1 = statSync(join(out, LAYOUT.cvDir, 'fold-1.json')).mtimeMs;
+    rmSync(join(out, LAYOUT.cv));
+    rmSync(join(out, LAYOUT.cvDir, 'fold-2.json'));
+    const lines4: string[] = [];
+    const fourth = await runPipeline({ ...cfg, cv: { ...cfg.cv, folds: 2 } }, { out, jobs: 1, quiet: false, log: (l) => lines4.push(l) });
+    expect(fourth.steps.find((s) => s.name === 'cv')!.status).toBe('ran');
+    expect(lines4.join('\n')).toContain('(2 finished part(s) of an interrupted run reused)');
+    expect(statSync(join(out, LAYOUT.cvDir, 'fold-1.json')).mtimeMs).toBe(fold1);
+    expect(readFileSync(join(out, LAYOUT.cv), 'utf8')).toBe(cvJson);
 
     // The same features given as a ready table: the same z-scores.
     const fromTable = join(dir, 'from-table');

@@ -59,14 +59,33 @@ describe('buildReport', () => {
     expect(html).toContain(`Subtype 2: led by ${first[1]}`);
     expect(figures['positional-variance-subtype-2.svg']).toContain(`led by ${first[1]}`);
     const a = inputs.subjects.assignment;
-    const stage0 = Array.from(a.mlStage).filter((s) => s === 0).length;
-    expect(html).toContain(`<div class="v">${stage0}</div><div class="k">at stage 0</div>`);
+    // Controls (the first SMALL.controls rows, flagged is_control) are counted apart from the patients.
+    const control = inputs.subjects.carried!['is_control']!.map((v) => v === '1');
+    const stage0 = Array.from(a.mlStage).filter((s, i) => s === 0 && !control[i]).length;
+    const controlsPast = Array.from(a.mlStage).filter((s, i) => s > 0 && control[i]).length;
+    expect(controlsPast).toBeGreaterThan(0);
+    expect(html).toContain(`<div class="v">${stage0}</div><div class="k">patients at stage 0</div>`);
+    expect(html).toContain(`<div class="v">${SMALL.subjects - SMALL.controls - stage0}</div><div class="k">patients past stage 0</div>`);
+    expect(html).toContain(`<div class="v">${controlsPast}</div><div class="k">controls past stage 0</div>`);
+    for (let j = 0; j < 2; j++) {
+      const patients = Array.from(a.mlStage).filter((s, i) => s > 0 && !control[i] && a.mlSubtype[i] === j).length;
+      expect(html).toMatch(new RegExp(`Subtype ${j + 1}</b>: [^<]*<span class="muted">[^<]*</span> · ${patients} patients<`));
+    }
+    expect(figures['stages.svg']).toContain('Healthy controls');
     expect(html).toContain(`<div class="v">${SMALL.controls}</div><div class="k">controls</div>`);
     expect(html).toContain('3</div><div class="k">failed extractions');
     const data = embeddedData(html);
     expect(data.rows).toHaveLength(SMALL.subjects);
     expect(data.csvLines).toHaveLength(SMALL.subjects);
     expect(data.csvHeader.trim().split(',').slice(0, 5)).toEqual(['subject_id', 'ml_subtype', 'prob_ml_subtype', 'ml_stage', 'prob_ml_stage']);
+  });
+
+  it('says when z-scores were above zmax (from the subject table\u2019s sidecar)', async () => {
+    const inputs = makeInputs(SMALL, false);
+    expect((await buildReport(inputs)).html).not.toContain('z-scores above zmax');
+    inputs.subjects.zAboveZmax = { cells: 3, values: 900, biomarkers: [{ name: 'lesion_load', cells: 3, max: 469, zmax: 5 }] };
+    const { html } = await buildReport(inputs);
+    expect(html).toContain('<b>z-scores above zmax.</b> 3 of 900 z-scores are above zmax in 1 biomarker(s): lesion_load 3 (max 469)');
   });
 
   it('leaves out the CV and k-means parts when they are not given', async () => {

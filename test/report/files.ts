@@ -1,10 +1,10 @@
 /** Writes a fixture's inputs as the files the CLI reads (model.json, subjects.csv, cv.json, ...). */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toCsv } from '../../src/io/csv.js';
-import { assignmentColumns } from '../../src/report/subject-table.js';
+import { writeSubjects } from '../../src/io/subjects.js';
 import type { ReportInputs } from '../../src/report/types.js';
+import { tempDir } from '../helpers/tmp.js';
 
 export interface FixtureFiles {
   dir: string;
@@ -17,24 +17,8 @@ export interface FixtureFiles {
   errors: string;
 }
 
-export function subjectsCsv(inputs: ReportInputs): string {
-  const a = inputs.subjects.assignment;
-  const k = a.subtypes;
-  const carried = Object.entries(inputs.subjects.carried ?? {});
-  const rows = a.subjects.map((s, i) => [
-    s,
-    a.mlSubtype[i]!,
-    a.probMlSubtype[i]!,
-    a.mlStage[i]!,
-    a.probMlStage[i]!,
-    ...Array.from({ length: k }, (_, j) => a.probSubtype[i * k + j]!),
-    ...carried.map(([, v]) => v[i]!),
-  ]);
-  return toCsv([...assignmentColumns(k), ...carried.map(([n]) => n)], rows);
-}
-
 export function writeFixtureFiles(inputs: ReportInputs): FixtureFiles {
-  const dir = mkdtempSync(join(tmpdir(), 'ms-report-'));
+  const dir = tempDir('ms-report-');
   const f: FixtureFiles = {
     dir,
     model: join(dir, 'model.json'),
@@ -46,7 +30,7 @@ export function writeFixtureFiles(inputs: ReportInputs): FixtureFiles {
     errors: join(dir, 'features.csv.errors.csv'),
   };
   writeFileSync(f.model, JSON.stringify(inputs.model));
-  writeFileSync(f.subjects, subjectsCsv(inputs));
+  writeSubjects(f.subjects, inputs.subjects.assignment, inputs.subjects.carried, { method: 'sustain-zscore', model: null, data: null });
   if (inputs.cv) writeFileSync(f.cv, JSON.stringify(inputs.cv));
   if (inputs.kmeans) writeFileSync(f.kmeans, JSON.stringify(inputs.kmeans));
   if (inputs.normaliser) writeFileSync(f.normaliser, JSON.stringify(inputs.normaliser));

@@ -143,6 +143,21 @@ describe('assignment summary', () => {
     ]);
     expect(s.medianProbability).toBeCloseTo((0.6 + 0.85) / 2, 12);
   });
+  it('counts controls apart: not in subtypes, bands or stage 0; past stage 0 counted as false positives', () => {
+    // b (stage 3, subtype 1) and a (stage 0) are controls
+    const s = assignmentSummary(a, [0.5, 0.8, 0.95], [true, true, false, false, false]);
+    expect(s.controls).toBe(2);
+    expect(s.patients).toBe(3);
+    expect(s.stage0).toBe(0);
+    expect(s.perSubtype).toEqual([1, 2]);
+    expect(s.controlsPastStage0).toBe(1);
+    expect(s.controlsPerSubtype).toEqual([0, 1]);
+    expect(s.bands[1]).toEqual({ threshold: 0.8, count: 2 });
+    expect(stageCounts(a, 4, [true, true, false, false, false])).toEqual([
+      [1, 0, 0, 0, 0],
+      [0, 0, 0, 1, 0],
+    ]);
+  });
   it('counts subjects by subtype and stage', () => {
     const c = stageCounts(a, 4);
     expect(c).toEqual([

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli as spawnCli, type CliResult } from '../helpers/cli.js';
@@ -30,6 +30,7 @@ async function runCli(args: string[]): Promise<CliResult> {
 const tmp = mkdtempSync(join(tmpdir(), 'ms-sustain-cli-'));
 const sim = join(tmp, 'sim');
 const fit = join(tmp, 'fit');
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('simulate / fit / assign on the command line', () => {
   it('simulates a cohort', async () => {
@@ -44,6 +45,10 @@ describe('simulate / fit / assign on the command line', () => {
     const tm = JSON.parse(readFileSync(join(sim, 'truth-model.json'), 'utf8'));
     expect(tm.sequences.length).toBe(2);
     expect(tm.sequences[0].length).toBe(8);
+    // --quiet: only the output paths
+    const q = await runCli(['simulate', '--subjects', '20', '--seed', '3', '--out', join(tmp, 'simq'), '-q']);
+    expect(q.stderr).toBe('');
+    expect(q.stdout).toBe(['z.csv', 'truth.csv', 'truth-model.json'].map((f) => join(tmp, 'simq', f) + '\n').join(''));
   });
 
   it('fits, writes model.json and subjects.csv, and assign reproduces subjects.csv', async () => {
@@ -55,6 +60,7 @@ describe('simulate / fit / assign on the command line', () => {
     const r = spawnCli(['fit', '--data', join(sim, 'zg.csv'), '--zvals', '1,2', '--zmax', '4', '--thresholds', join(tmp, 'th.json'), '--max-subtypes', '2', '--startpoints', '2', '--mcmc', '400', '--tune', '300', '--samples', '50', '--seed', '1', '--jobs', '1', '--quiet', '--out', fit]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${join(fit, 'model.json')}\n${join(fit, 'subjects.csv')}\n`);
     const model = JSON.parse(readFileSync(join(fit, 'model.json'), 'utf8'));
     expect(model.biomarkers).toEqual(['b01', 'b02', 'b03', 'b04']);
     expect(model.zvals[3]).toEqual([1]);
@@ -64,21 +70,39 @@ describe('simulate / fit / assign on the command line', () => {
     expect(model.fits[1].sequences[0][0].length).toBe(2);
     expect(model.settings.seed).toBe(1);
     const subjects = readFileSync(join(fit, 'subjects.csv'), 'utf8').trim().split('\n');
-    expect(subjects[0]).toBe('subject_id,ml_subtype,prob_ml_subtype,ml_stage,prob_ml_stage,prob_subtype_0,prob_subtype_1');
+    // The carried column is kept, after the assignment columns (one order for fit, assign and run).
+    expect(subjects[0]).toBe('subject_id,ml_subtype,prob_ml_subtype,ml_stage,prob_ml_stage,prob_subtype_0,prob_subtype_1,group');
+    expect(subjects[1]!.split(',').at(-1)).toBe('A');
     expect(subjects.length).toBe(151);
-    const a = await runCli(['assign', '--model', join(fit, 'model.json'), '--data', join(sim, 'z.csv'), '--out', join(tmp, 'assigned.csv')]);
+    const side = JSON.parse(readFileSync(join(fit, 'subjects.csv.json'), 'utf8'));
+    expect(side).toMatchObject({ format: 'ms-subtype-subjects', method: 'sustain-zscore', subtypes: 2, rows: 150, carriedColumns: ['group'] });
+    expect(side.model.sha256).toMatch(/^[0-9a-f]{64}$/);
+    // zmax is 4 for b01-b03 and 3 for b04: every present cell is checked against its own.
+    expect(side.zAboveZmax.values).toBe(600);
+    expect(side.zAboveZmax.biomarkers.every((b: { zmax: number; name: string }) => b.zmax === (b.name === 'b04' ? 3 : 4))).toBe(true);
+    const a = await runCli(['assign', '--model', join(fit, 'model.json'), '--data', join(sim, 'zg.csv'), '--out', join(tmp, 'assigned.csv')]);
     expect(a.code).toBe(0);
     expect(readFileSync(join(tmp, 'assigned.csv'), 'utf8')).toBe(readFileSync(join(fit, 'subjects.csv'), 'utf8'));
+    expect(existsSync(join(tmp, 'assigned.csv.json'))).toBe(true);
     // K = 1 and a one-row input
     writeFileSync(join(tmp, 'one.csv'), 'subject_id,b04,b01,b02,b03,extra\nnew1,0.5,2.5,,1,hello\n');
     const one = await runCli(['assign', '--model', join(fit, 'model.json'), '--data', join(tmp, 'one.csv'), '--subtypes', '1', '--out', join(tmp, 'one-out.csv')]);
     expect(one.stderr).toBe('');
     const rows = readFileSync(join(tmp, 'one-out.csv'), 'utf8').trim().split('\n');
-    expect(rows[0]).toBe('subject_id,ml_subtype,prob_ml_subtype,ml_stage,prob_ml_stage,prob_subtype_0');
+    expect(rows[0]).toBe('subject_id,ml_subtype,prob_ml_subtype,ml_stage,prob_ml_stage,prob_subtype_0,extra');
     const cells = rows[1]!.split(',');
     expect(cells.slice(0, 2)).toEqual(['new1', '0']);
     expect(Number(cells[2])).toBeCloseTo(1, 12);
     expect(Number(cells[3])).toBeGreaterThanOrEqual(0);
+    // z far above zmax is assigned, with a warning naming the biomarker (not under --quiet), and recorded.
+    writeFileSync(join(tmp, 'far.csv'), 'subject_id,b01,b02,b03,b04\nfar1,469,0,0,0\n');
+    const far = await runCli(['assign', '--model', join(fit, 'model.json'), '--data', join(tmp, 'far.csv'), '--out', join(tmp, 'far-out.csv')]);
+    expect(far.code).toBe(0);
+    expect(far.stderr).toMatch(/^warning: 1 of 4 z-scores are above zmax in 1 biomarker\(s\): b01 1 \(max 469\)/);
+    expect(JSON.parse(readFileSync(join(tmp, 'far-out.csv.json'), 'utf8')).zAboveZmax.cells).toBe(1);
+    const farQuiet = await runCli(['assign', '--model', join(fit, 'model.json'), '--data', join(tmp, 'far.csv'), '--out', join(tmp, 'far-out.csv'), '--quiet']);
+    expect(farQuiet.stderr).toBe('');
+    expect(farQuiet.stdout).toBe(`${join(tmp, 'far-out.csv')}\n`);
   });
 
   it('dispatches --method kmeans to the k-means baseline, and assign reads its model', async () => {

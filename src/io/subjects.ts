@@ -1,0 +1,183 @@
+/**
+ * subjects.csv, the per-subject result table of `fit`, `assign`, `run` and the k-means baseline, and
+ * its JSON sidecar. The one writer and the one reader of the format, so every command writes the
+ * same columns in the same order and the report reads them back the same way.
+ *
+ * Columns: subject_id, ml_subtype, prob_ml_subtype, ml_stage, prob_ml_stage, prob_subtype_0..K-1,
+ * then the z table's carried columns (session, group, is_control, age, ...) in the z table's order.
+ * ml_stage and prob_ml_stage are empty where the method has no stages (k-means).
+ */
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+import { UserError } from '../common/errors.js';
+import { toolVersion } from '../common/version.js';
+import { writeJsonAtomic } from './atomic.js';
+import { columnIndex, parseNumber, readTable, writeCsvAtomic } from './csv.js';
+import type { Assignment } from '../sustain/types.js';
+import { isTrue } from './ztable.js';
+import { readJsonValidated } from './json.js';
+import { exceedanceSchema, type Exceedance } from '../normalise/exceedance.js';
+
+export const ASSIGNMENT_COLUMNS = ['subject_id', 'ml_subtype', 'prob_ml_subtype', 'ml_stage', 'prob_ml_stage'] as const;
+
+/** The columns of a subjects.csv with K subtypes and these carried columns, in the order written. */
+export function subjectColumns(k: number, carried: readonly string[] = []): string[] {
+  return [...ASSIGNMENT_COLUMNS, ...Array.from({ length: k }, (_, j) => `prob_subtype_${j}`), ...carried];
+}
+
+export const subjectsSidecarSchema = z.object({
+  format: z.literal('ms-subtype-subjects'),
+  formatVersion: z.literal(1),
+  toolVersion: z.string(),
+  /** The model's `method` (sustain-zscore, kmeans, ...). */
+  method: z.string(),
+  subtypes: z.number().int().min(1),
+  rows: z.number().int().min(0),
+  columns: z.array(z.string()),
+  carriedColumns: z.array(z.string()),
+  /** The model the subjects were assigned with and the z table they came from (paths as given). */
+  model: z.object({ file: z.string(), sha256: z.string() }).nullable(),
+  data: z.object({ file: z.string(), sha256: z.string() }).nullable(),
+  columnDoc: z.record(z.string(), z.string()),
+  /** z-scores of the assigned table above their biomarker's zmax (null: not checked, e.g. k-means). */
+  zAboveZmax: exceedanceSchema.nullable().default(null),
+});
+export type SubjectsSidecar = z.infer<typeof subjectsSidecarSchema>;
+
+/** Where the assignment came from, recorded in the sidecar. */
+export interface SubjectsProvenance {
+  method: string;
+  model: { file: string; sha256: string } | null;
+  data: { file: string; sha256: string } | null;
+  zAboveZmax?: Exceedance | null;
+}
+
+const COLUMN_DOC: Record<string, string> = {
+  subject_id: 'subject identifier, as in the z table',
+  ml_subtype: 'most probable subtype, 0-based; subtypes ordered by fraction, largest first',
+  prob_ml_subtype: 'probability of ml_subtype (averaged over the posterior samples)',
+  ml_stage: 'most probable stage: number of events passed (0 = none); empty for k-means',
+  prob_ml_stage: 'probability of ml_stage; empty for k-means',
+  'prob_subtype_<k>': 'probability of subtype k',
+  carried: 'the z table\'s other columns (session, group, is_control, covariates), unchanged',
+};
+
+export const subjectsSidecarPath = (file: string): string => `${file}.json`;
+
+/** Write subjects.csv and subjects.csv.json. `carried` holds one string per subject per column. */
+export function writeSubjects(file: string, a: Assignment, carried: Record<string, string[]> | undefined, prov: SubjectsProvenance): void {
+  const K = a.subtypes;
+  const names = Object.keys(carried ?? {});
+  const cols = names.map((c) => carried![c]!);
+  for (const [j, c] of cols.entries()) {
+    if (c.length !== a.subjects.length) throw new Error(`carried column ${names[j]} has ${c.length} values for ${a.subjects.length} subjects`);
+  }
+  const rows = a.subjects.map((s, i) => {
+    const staged = a.mlStage[i]! >= 0;
+    const r: (string | number)[] = [s, a.mlSubtype[i]!, a.probMlSubtype[i]!, staged ? a.mlStage[i]! : '', staged ? a.probMlStage[i]! : ''];
+    for (let k = 0; k < K; k++) r.push(a.probSubtype[i * K + k]!);
+    for (const c of cols) r.push(c[i]!);
+    return r;
+  });
+  const columns = subjectColumns(K, names);
+  writeCsvAtomic(file, columns, rows);
+  const sidecar: SubjectsSidecar = {
+    format: 'ms-subtype-subjects',
+    formatVersion: 1,
+    toolVersion: toolVersion(),
+    method: prov.method,
+    subtypes: K,
+    rows: a.subjects.length,
+    columns,
+    carriedColumns: names,
+    model: prov.model,
+    data: prov.data,
+    columnDoc: COLUMN_DOC,
+    zAboveZmax: prov.zAboveZmax ?? null,
+  };
+  writeJsonAtomic(subjectsSidecarPath(file), sidecar);
+}
+
+/** The sidecar of a subjects.csv, or null when there is none (a table made by hand). */
+export function readSubjectsSidecar(file: string): SubjectsSidecar | null {
+  const side = subjectsSidecarPath(file);
+  return existsSync(side) ? readJsonValidated(side, subjectsSidecarSchema, 'subjects.csv sidecar') : null;
+}
+
+export interface SubjectsRead {
+  /** mlStage is -1 and probMlStage NaN where the table has no stages (k-means). */
+  assignment: Assignment;
+  /** The other columns, by name, one string per subject, in the file's order. */
+  carried: Record<string, string[]>;
+  /** The table exactly as read (same row order), for downloads. */
+  raw: { columns: string[]; rows: string[][] };
+  /** Whether every row has a stage (false for k-means tables). */
+  staged: boolean;
+}
+
+/**
+ * Read a subjects.csv (any column order; the carried columns are everything else). With
+ * `requireStages`, a row without ml_stage is an error naming the file and line.
+ */
+export function readSubjects(file: string, opts: { requireStages?: boolean } = {}): SubjectsRead {
+  const t = readTable(file);
+  const idx = ASSIGNMENT_COLUMNS.map((c) => columnIndex(t, c));
+  let k = 0;
+  while (t.columns.includes(`prob_subtype_${k}`)) k++;
+  if (k === 0) throw new UserError('missing columns prob_subtype_0..prob_subtype_K-1', { file, field: 'prob_subtype_0' });
+  const extra = t.columns.filter((c) => /^prob_subtype_\d+$/.test(c) && Number(c.slice(13)) >= k);
+  if (extra.length > 0) throw new UserError(`prob_subtype columns must run 0..K-1 without gaps (found ${extra.join(', ')} after prob_subtype_${k - 1})`, { file, field: extra[0] });
+  const probIdx = Array.from({ length: k }, (_, j) => t.columns.indexOf(`prob_subtype_${j}`));
+  const used = new Set([...idx, ...probIdx]);
+  const carriedIdx = t.columns.map((_, i) => i).filter((i) => !used.has(i));
+  const m = t.rows.length;
+  if (m === 0) throw new UserError('the subject table has no rows', { file });
+  const a: Assignment = {
+    subjects: [],
+    subtypes: k,
+    mlSubtype: new Int32Array(m),
+    probMlSubtype: new Float64Array(m),
+    mlStage: new Int32Array(m),
+    probMlStage: new Float64Array(m),
+    probSubtype: new Float64Array(m * k),
+  };
+  const carried: Record<string, string[]> = Object.fromEntries(carriedIdx.map((i) => [t.columns[i]!, [] as string[]]));
+  let unstaged = 0;
+  t.rows.forEach((r, i) => {
+    const subject = r[idx[0]!]!;
+    const place = (field: string) => ({ file, line: i + 2, subject, field });
+    const integer = (col: number, field: string, max: number) => {
+      const v = parseNumber(r[col]!, place(field));
+      if (!Number.isInteger(v) || v < 0 || v > max) throw new UserError(`expected an integer from 0 to ${max}, got "${r[col]}"`, place(field));
+      return v;
+    };
+    const prob = (col: number, field: string) => {
+      const v = parseNumber(r[col]!, place(field));
+      if (v < 0 || v > 1 + 1e-9) throw new UserError(`a probability must be between 0 and 1, got ${v}`, place(field));
+      return v;
+    };
+    if (subject === '') throw new UserError('empty subject_id', place('subject_id'));
+    a.subjects.push(subject);
+    a.mlSubtype[i] = integer(idx[1]!, 'ml_subtype', k - 1);
+    a.probMlSubtype[i] = prob(idx[2]!, 'prob_ml_subtype');
+    if (r[idx[3]!]!.trim() === '') {
+      if (opts.requireStages) throw new UserError('empty ml_stage: a SuStaIn subject table is needed here (k-means tables have no stages)', place('ml_stage'));
+      a.mlStage[i] = -1;
+      a.probMlStage[i] = NaN;
+      unstaged++;
+    } else {
+      a.mlStage[i] = integer(idx[3]!, 'ml_stage', Number.MAX_SAFE_INTEGER);
+      a.probMlStage[i] = prob(idx[4]!, 'prob_ml_stage');
+    }
+    probIdx.forEach((c, j) => (a.probSubtype[i * k + j] = prob(c, `prob_subtype_${j}`)));
+    for (const c of carriedIdx) carried[t.columns[c]!]!.push(r[c]!);
+  });
+  return { assignment: a, carried, raw: { columns: t.columns, rows: t.rows }, staged: unstaged === 0 };
+}
+
+/** Which rows are healthy controls, from a carried is_control (or control) column, true/1/yes; all false without one. */
+export function controlMask(carried: Record<string, string[]> | undefined, m: number): boolean[] {
+  const col = carried?.['is_control'] ?? carried?.['control'];
+  if (!col) return new Array<boolean>(m).fill(false);
+  return col.map(isTrue);
+}
