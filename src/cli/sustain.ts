@@ -9,7 +9,7 @@ import { writeJsonAtomic } from '../io/atomic.js';
 import { readModelFile, writeModelFile } from '../io/modelfile.js';
 import { createProgress } from '../io/progress.js';
 import { readZTable, sidecarFeatures, writeZTable } from '../io/ztable.js';
-import { resolveThresholds } from '../io/thresholds-file.js';
+import { readAssignInput, readModelInput, KIND_CHOICES, type ModelFlags } from './model-inputs.js';
 import { assignSubjectsParallel, fitSustain, FIT_DEFAULTS, simulateCohort } from '../sustain/index.js';
 import type { SimulateOptions } from '../sustain/index.js';
 import type { Assignment, ModelFile, ZTable } from '../sustain/types.js';
@@ -34,13 +34,9 @@ async function assignAny(model: ModelFile, table: ZTable, K: number | undefined,
   }
 }
 
-interface FitFlags {
-  data: string;
+interface FitFlags extends ModelFlags {
   out: string;
   method: 'sustain' | 'kmeans';
-  zvals: number[];
-  zmax: number;
-  thresholds?: string;
   maxSubtypes: number;
   subtypes?: number;
   startpoints: number;
@@ -48,34 +44,45 @@ interface FitFlags {
   tune: number;
   samples: number;
   seed: number;
-  biomarkers?: string[];
-  includeControls?: boolean;
   restarts?: number;
   jobs: number;
   quiet?: boolean;
 }
 
 async function fitCommand(o: FitFlags): Promise<void> {
-  const read = readZTable(o.data, { biomarkers: o.biomarkers, includeControls: o.includeControls });
-  const table = read.table;
   if (o.subtypes !== undefined && o.subtypes > o.maxSubtypes) throw new UserError(`--subtypes ${o.subtypes} is more than --max-subtypes ${o.maxSubtypes}`);
   const modelPath = join(o.out, 'model.json');
   const subjectsPath = join(o.out, 'subjects.csv');
-  const sha = sha256File(o.data);
   let model: ModelFile;
   let above: Exceedance | null = null;
   const t0 = Date.now();
+  let table: ZTable;
+  let what: string;
+  let data: { file: string; sha256: string };
+  // what the mixtures decided is part of the result (printed with it)
+  let notes: string[] = [];
   if (o.method === 'kmeans') {
+    if (o.model !== undefined && o.model !== 'zscore') throw new UserError('--method kmeans clusters a z-score table; it takes no --model', { field: 'model' });
+    if (o.data === undefined) throw new UserError('--data is required', { field: 'data' });
+    const read = readZTable(o.data, { biomarkers: o.biomarkers, includeControls: o.includeControls });
+    table = read.table;
+    what = `${table.subjects.length} subjects x ${table.biomarkers.length} biomarkers (${read.biomarkerSource})${read.excludedControls > 0 ? `, ${read.excludedControls} control rows left out` : ''}`;
+    data = { file: o.data, sha256: sha256File(o.data) };
     model = fitKmeansModel(table, { maxSubtypes: o.maxSubtypes, seed: o.seed, ...(o.restarts !== undefined ? { restarts: o.restarts } : {}) });
-    model.training = { ...model.training, dataFile: o.data, dataSha256: sha };
+    model.training = { ...model.training, dataFile: data.file, dataSha256: data.sha256 };
   } else {
-    const { thresholds, warnings } = resolveThresholds(table.biomarkers, o.zvals, o.zmax, o.thresholds);
-    if (!o.quiet) for (const w of warnings) process.stderr.write(w + '\n');
-    above = zExceedance(table.values, table.biomarkers, thresholds.zmax);
-    warnAbove(above, o.quiet);
+    const input = readModelInput(o);
+    table = input.table;
+    what = `${table.subjects.length} subjects x ${input.biomarkers} biomarkers ${input.source}`;
+    data = { file: input.dataFile, sha256: input.dataSha256 };
+    if (input.spec.kind === 'zscore') {
+      if (!o.quiet) for (const w of input.notes) process.stderr.write(w + '\n');
+      above = zExceedance(table.values, table.biomarkers, input.spec.zmax);
+      warnAbove(above, o.quiet);
+    } else notes = input.notes;
     const bar = createProgress({ label: 'fit', total: 1, quiet: o.quiet });
     try {
-      model = await fitSustain(table, thresholds, {
+      model = await fitSustain(table, input.spec, {
         seed: o.seed,
         maxSubtypes: o.maxSubtypes,
         startpoints: o.startpoints,
@@ -83,8 +90,8 @@ async function fitCommand(o: FitFlags): Promise<void> {
         mcmcTuneIterations: o.tune,
         samplesKept: o.samples,
         threads: o.jobs,
-        dataFile: o.data,
-        dataSha256: sha,
+        dataFile: data.file,
+        dataSha256: data.sha256,
         onProgress: (p) => {
           bar.set(p.done, p.total, `${p.phase}${p.mcmcIterations ? ` ${p.mcmcIterations.done.toLocaleString('en-US')}/${p.mcmcIterations.total.toLocaleString('en-US')} iterations` : ''}, K=${p.subtypes}, best log-likelihood ${Number.isFinite(p.bestLogLik) ? p.bestLogLik.toFixed(2) : '-'}`);
         },
@@ -95,8 +102,8 @@ async function fitCommand(o: FitFlags): Promise<void> {
   }
   const assignment = await assignAny(model, table, o.subtypes, o.jobs, o.quiet);
   writeModelFile(modelPath, model);
-  writeSubjects(subjectsPath, assignment, table.carried, { method: model.method, model: { file: modelPath, sha256: sha256File(modelPath) }, data: { file: o.data, sha256: sha }, zAboveZmax: above });
-  const lines = [`fitted ${table.subjects.length} subjects x ${table.biomarkers.length} biomarkers (${read.biomarkerSource})${read.excludedControls > 0 ? `, ${read.excludedControls} control rows left out` : ''} in ${((Date.now() - t0) / 1000).toFixed(1)} s`];
+  writeSubjects(subjectsPath, assignment, table.carried, { method: model.method, model: { file: modelPath, sha256: sha256File(modelPath) }, data, zAboveZmax: above });
+  const lines = [...notes, `fitted ${what} in ${((Date.now() - t0) / 1000).toFixed(1)} s`];
   for (const f of model.fits) {
     const extra = 'logLikelihood' in f ? `log-likelihood ${f.logLikelihood.toFixed(4)}` : `silhouette ${f.subtypes === 1 ? 'undefined (one cluster)' : f.silhouette.toFixed(3)}`;
     lines.push(`K=${f.subtypes}: ${extra}, fractions ${f.fractions.map((v) => v.toFixed(3)).join(', ')}`);
@@ -107,7 +114,9 @@ async function fitCommand(o: FitFlags): Promise<void> {
 
 interface AssignFlags {
   model: string;
-  data: string;
+  data?: string;
+  lYes?: string;
+  lNo?: string;
   out: string;
   subtypes?: number;
   jobs: number;
@@ -116,18 +125,18 @@ interface AssignFlags {
 
 async function assignCommand(o: AssignFlags): Promise<void> {
   const model = readModelFile(o.model);
-  const read = readZTable(o.data, { biomarkers: model.biomarkers, includeControls: true });
+  const read = readAssignInput(model, o);
   // A biomarker column of the data (by its sidecar) that the model does not know is an error:
   // the model would silently ignore information the user meant it to use.
-  const side = sidecarFeatures(o.data);
+  const side = o.data === undefined ? null : sidecarFeatures(o.data);
   if (side) {
     const extra = side.filter((b) => !model.biomarkers.includes(b));
     if (extra.length > 0) throw new UserError(`biomarker column(s) ${extra.join(', ')} are not in the model (model biomarkers: ${model.biomarkers.join(', ')})`, { file: o.data, field: extra[0] });
   }
-  const above = model.method === 'kmeans' ? null : zExceedance(read.table.values, read.table.biomarkers, model.zmax);
+  const above = model.method === 'sustain-zscore' ? zExceedance(read.table.values, read.table.biomarkers, model.zmax) : null;
   warnAbove(above, o.quiet);
   const a = await assignAny(model, read.table, o.subtypes, o.jobs, o.quiet);
-  writeSubjects(o.out, a, read.table.carried, { method: model.method, model: { file: o.model, sha256: sha256File(o.model) }, data: { file: o.data, sha256: sha256File(o.data) }, zAboveZmax: above });
+  writeSubjects(o.out, a, read.table.carried, { method: model.method, model: { file: o.model, sha256: sha256File(o.model) }, data: { file: read.file, sha256: read.sha256 }, zAboveZmax: above });
   printDone(o.quiet, [`assigned ${a.subjects.length} subjects to the ${a.subtypes}-subtype model; wrote ${o.out} (+ .json sidecar)`], [o.out]);
 }
 
@@ -180,7 +189,15 @@ export function register(program: Command): void {
   program
     .command('fit')
     .description('Fit SuStaIn subtypes and stages (K = 1..max) to a z-score table')
-    .requiredOption('--data <file>', 'z-score table: subject_id + one column per biomarker (larger = more abnormal)')
+    .option('--data <file>', 'z-score table: subject_id + one column per biomarker (larger = more abnormal); with --model mixture: raw values')
+    .addOption(new Option('--model <kind>', 'zscore, or mixture (event-based: one event per biomarker, see docs/mixture.md)').choices(KIND_CHOICES).default('zscore'))
+    .option('--l-yes <file>', 'mixture: per-subject, per-biomarker likelihood of the abnormal component (subject_id + one column per biomarker)')
+    .option('--l-no <file>', 'mixture: likelihood of the normal component (same subjects and columns as --l-yes)')
+    .addOption(new Option('--mixture <type>', 'mixture from raw --data: Gaussian mixture, or kernel density estimates').choices(['gmm', 'kde']).default('gmm'))
+    .option('--control-column <name>', 'mixture from raw --data: column marking the healthy controls (default group)')
+    .option('--control-value <list>', 'value(s) of the control column meaning "healthy control" (default HC)', listOption)
+    .option('--higher-is-abnormal <list>', 'mixture: biomarkers where higher values are abnormal (default: detected, patients vs controls)', listOption)
+    .option('--lower-is-abnormal <list>', 'mixture: biomarkers where lower values are abnormal', listOption)
     .requiredOption('-o, --out <dir>', 'output directory (model.json, subjects.csv)')
     .option('--zvals <list>', 'z thresholds (events) of every biomarker', numberListOption, [1, 2, 3])
     .option('--zmax <z>', 'z at the end of the disease course (normally above the largest threshold)', floatOption(0), 5)
@@ -204,6 +221,9 @@ export function register(program: Command): void {
 Input: a z-score table (CSV or TSV) with subject_id and one column per biomarker, larger = more
 abnormal; empty cells are missing values (the likelihood skips them); a row with no values is an
 error. Carried columns (session, group, ...) are kept; rows with is_control = 1/true are left out.
+--model mixture (the event-based model, docs/mixture.md): --l-yes/--l-no tables (every row fitted),
+or raw values in --data with the controls named by --control-column/--control-value (mixtures fitted
+per biomarker on all rows and saved in model.json; SuStaIn fitted on the patients).
 
 Outputs in --out:
   model.json    the fitted models (K = 1..max): biomarkers, zvals, zmax, events, and per K the ML
@@ -215,9 +235,11 @@ Outputs in --out:
   subjects.csv.json  its sidecar: columns, model and data files with their sha256, tool version.
 Same inputs and seed give byte-identical files whatever --jobs.
 
-Example:
+Examples:
   ms-subtype fit --data z.csv --zvals 1,2,3 --zmax 5 --max-subtypes 3 --startpoints 25 \\
-                 --mcmc 100000 --seed 1 --out fit/`,
+                 --mcmc 100000 --seed 1 --out fit/
+  ms-subtype fit --model mixture --data raw.csv --control-column group --control-value HC \\
+                 --max-subtypes 3 --seed 1 --out fit-mixture/`,
     )
     .action(async (o: FitFlags) => fitCommand(o));
 
@@ -225,7 +247,9 @@ Example:
     .command('assign')
     .description('Subtype and stage new subjects with a fitted model')
     .requiredOption('--model <file>', 'model.json from `fit`')
-    .requiredOption('--data <file>', 'z-score table with a column for every biomarker of the model (matched by name)')
+    .option('--data <file>', 'table with a column for every biomarker of the model (matched by name): z-scores, or raw values for a mixture model fitted on raw values')
+    .option('--l-yes <file>', 'for a mixture model fitted on likelihoods: L_yes per subject and biomarker')
+    .option('--l-no <file>', 'for a mixture model fitted on likelihoods: L_no per subject and biomarker')
     .requiredOption('-o, --out <file>', 'subjects.csv to write')
     .option('--subtypes <K>', 'which fit of the model to use (default: the largest K)', intOption(1, 20))
     .addOption(new Option('-j, --jobs <n>', 'worker threads (blocks of subjects; same result for any number)').argParser(jobsOption).default(defaultThreads(), 'all cores'))
@@ -243,8 +267,9 @@ data gives the same subjects.csv as fit wrote.
 Output columns: subject_id, ml_subtype, prob_ml_subtype, ml_stage, prob_ml_stage, prob_subtype_0..K-1,
 then the data's carried columns (as \`fit\` writes them); sidecar <out>.json.
 
-Example:
-  ms-subtype assign --model fit/model.json --data new-z.csv --out new-subjects.csv`,
+Examples:
+  ms-subtype assign --model fit/model.json --data new-z.csv --out new-subjects.csv
+  ms-subtype assign --model fit-l/model.json --l-yes new_l_yes.csv --l-no new_l_no.csv --out new-subjects.csv`,
     )
     .action(async (o: AssignFlags) => assignCommand(o));
 

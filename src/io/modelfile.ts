@@ -44,11 +44,17 @@ function sustainFit(event: z.ZodType) {
 
 /** model.json of one kind: the common keys, its method and fields, its events and fits. */
 function sustainSchema(kind: GenericKind) {
+  // keys in the order fit writes them (zod's output follows the shape: a read model prints as written)
   return z.object({
-    ...base,
+    format: base.format,
+    formatVersion: base.formatVersion,
+    toolVersion: base.toolVersion,
     method: z.literal(kind.method),
+    biomarkers: base.biomarkers,
     ...kind.fileShape,
     events: z.array(kind.eventSchema).min(1),
+    settings: base.settings,
+    training: base.training,
     fits: z.array(sustainFit(kind.eventSchema)).min(1),
   });
 }

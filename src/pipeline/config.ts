@@ -49,6 +49,10 @@ const normaliseSchema = z.strictObject({
 const thresholdSchema = z.strictObject({ zvals: zList, zmax: z.number().positive() });
 
 const fitSchema = z.strictObject({
+  /** the model kind: the z-score model, or the event-based mixture model (on the z-scores, controls giving the normal component) */
+  model: z.enum(['zscore', 'mixture']),
+  /** mixture model: Gaussian mixtures or kernel density estimates per biomarker */
+  mixture: z.enum(['gmm', 'kde']),
   /** biomarkers to model; null = every feature whose role is "biomarker" */
   biomarkers: z.array(z.string().min(1)).min(1).nullable(),
   zvals: zList,
@@ -129,6 +133,8 @@ export const DEFAULT_CONFIG: RunConfig = {
     allowNewSites: false,
   },
   fit: {
+    model: 'zscore',
+    mixture: 'gmm',
     biomarkers: null,
     zvals: [1, 2, 3],
     zmax: 5,

@@ -6,7 +6,8 @@ import { sha256File } from '../io/hash.js';
 import { readSubjects, writeSubjects, type SubjectsProvenance } from '../io/subjects.js';
 import { exceedanceMessage, zExceedance, type Exceedance } from '../normalise/exceedance.js';
 import { fitSustain, assignSubjects, makeThresholds, thresholdWarnings } from '../sustain/index.js';
-import type { SustainModelFile, Thresholds, ZTable } from '../sustain/types.js';
+import type { ModelSpec, SustainModelFile, Thresholds, ZTable } from '../sustain/types.js';
+import { fitMixtures } from '../sustain/mixture-fit.js';
 import { runCrossValidation, fitKmeansModel, assignKmeans, type CvResult } from '../cv/index.js';
 import { readSustainModel, writeModelFile } from '../io/modelfile.js';
 import { writeReport } from '../report/index.js';
@@ -31,6 +32,21 @@ function thresholdsFor(ctx: StepContext, data: ZTable): Thresholds {
   return t;
 }
 
+/**
+ * The model spec of fit.model: the z-score model with the thresholds, or the mixture model whose
+ * per-biomarker mixtures are fitted on every row of the z table (the controls start the normal
+ * component; z-scores are larger when abnormal, so "higher" is abnormal).
+ */
+function specFor(ctx: StepContext, data: ZTable): ModelSpec {
+  const f = ctx.cfg.fit;
+  if (f.model === 'zscore') return { kind: 'zscore', ...thresholdsFor(ctx, data) };
+  const all = readZTable(zFile(ctx), { biomarkers: data.biomarkers, includeControls: true }).table;
+  const flag = all.carried?.['is_control'] ?? [];
+  const isControl = Uint8Array.from(all.subjects, (_, i) => (['1', 'true', 'yes'].includes((flag[i] ?? '').trim().toLowerCase()) ? 1 : 0));
+  const mixtures = fitMixtures(all.biomarkers, all.values, isControl, f.mixture, all.biomarkers.map(() => 'higher'));
+  return { kind: 'mixture', nBiomarkers: all.biomarkers.length, input: 'raw', mixtures };
+}
+
 function readModel(ctx: StepContext): SustainModelFile {
   return readSustainModel(join(ctx.out, LAYOUT.model));
 }
@@ -53,8 +69,9 @@ function provenance(ctx: StepContext, method: SubjectsProvenance['method'], mode
 
 /** Everything of `fit` that changes the model (fit.subtypes only picks which K is used later). */
 function fitSettings(ctx: StepContext) {
-  const { subtypes: _unused, ...f } = ctx.cfg.fit;
-  return { ...f, seed: ctx.cfg.seed };
+  const { subtypes: _unused, model, mixture, ...f } = ctx.cfg.fit;
+  // the kind keys only when they change the model (z-score runs keep their settings hash)
+  return { ...f, seed: ctx.cfg.seed, ...(model !== 'zscore' ? { model, mixture } : {}) };
 }
 
 /** Engine settings that are left to the engine's defaults unless the config names them. */
@@ -75,10 +92,10 @@ export const fitStep: Step = {
   async run(ctx) {
     const data = trainingTable(ctx);
     if (data.subjects.length < 2) throw new UserError(`only ${data.subjects.length} patient(s) to fit`, { file: zFile(ctx) });
-    const thresholds = thresholdsFor(ctx, data);
+    const spec = specFor(ctx, data);
     const f = ctx.cfg.fit;
     const bar = createProgress({ label: 'fit', total: 1, quiet: ctx.quiet });
-    const model = await fitSustain(data, thresholds, {
+    const model = await fitSustain(data, spec, {
       maxSubtypes: f.maxSubtypes,
       startpoints: f.startpoints,
       mcmcIterations: f.mcmc,
@@ -93,11 +110,12 @@ export const fitStep: Step = {
     }).finally(() => bar.stop());
     writeModelFile(join(ctx.out, LAYOUT.model), model);
     const K = f.maxSubtypes;
-    const above = zExceedance(data.values, data.biomarkers, thresholds.zmax);
+    // z-scores above zmax matter to the z-score model only
+    const above = spec.kind === 'zscore' ? zExceedance(data.values, data.biomarkers, spec.zmax) : null;
     writeSubjects(join(ctx.out, LAYOUT.modelSubjects), assignSubjects(model, data, K), data.carried, provenance(ctx, model.method, LAYOUT.model, above));
-    const warning = exceedanceMessage(above);
+    const warning = above === null ? null : exceedanceMessage(above);
     const lls = model.fits.map((x: { subtypes: number; logLikelihood: number }) => `K=${x.subtypes}: ${x.logLikelihood.toFixed(1)}`).join(', ');
-    return `SuStaIn fitted on ${data.subjects.length} subjects, ${data.biomarkers.length} biomarkers (log-likelihood ${lls})${warning !== null ? `; warning: ${warning}` : ''}`;
+    return `SuStaIn${f.model === 'zscore' ? '' : ` (${f.model} model)`} fitted on ${data.subjects.length} subjects, ${data.biomarkers.length} biomarkers (log-likelihood ${lls})${warning !== null ? `; warning: ${warning}` : ''}`;
   },
 };
 
@@ -108,7 +126,7 @@ export const cvStep: Step = {
   dependsOn: (ctx) => ({ settings: { fit: fitSettings(ctx), cv: ctx.cfg.cv }, files: [zFile(ctx), join(ctx.out, LAYOUT.model)] }),
   async run(ctx) {
     const data = trainingTable(ctx);
-    const thresholds = thresholdsFor(ctx, data);
+    const spec = specFor(ctx, data);
     const dir = join(ctx.out, LAYOUT.cvDir);
     const c = ctx.cfg.cv;
     // Finished folds of an interrupted run with these settings are reused (replaceStale redoes
@@ -122,7 +140,7 @@ export const cvStep: Step = {
     const modelPath = join(ctx.out, LAYOUT.model);
     const tuneIterations = c.tune ?? ctx.cfg.fit.tune;
     const tuning = tuneIterations !== null ? { mcmcTuneIterations: tuneIterations } : {};
-    const r = await runCrossValidation(data, thresholds, dir, {
+    const r = await runCrossValidation(data, spec, dir, {
       folds: c.folds,
       maxSubtypes: ctx.cfg.fit.maxSubtypes,
       startpoints: c.startpoints ?? ctx.cfg.fit.startpoints,
@@ -171,7 +189,7 @@ export const assignStep: Step = {
     // Everyone, controls included: their stages show how many healthy people look abnormal.
     const all = readZTable(zFile(ctx), { biomarkers: model.biomarkers, includeControls: true }).table;
     const a = assignSubjects(model, all, k);
-    writeSubjects(join(ctx.out, LAYOUT.assign), a, all.carried, provenance(ctx, model.method, LAYOUT.model, zExceedance(all.values, all.biomarkers, model.zmax)));
+    writeSubjects(join(ctx.out, LAYOUT.assign), a, all.carried, provenance(ctx, model.method, LAYOUT.model, model.method === 'sustain-zscore' ? zExceedance(all.values, all.biomarkers, model.zmax) : null));
     let stage0 = 0;
     for (const s of a.mlStage) if (s === 0) stage0++;
     return `${a.subjects.length} subjects assigned to ${k} subtype(s) (${why}); ${stage0} at stage 0`;

@@ -4,7 +4,8 @@
  */
 import { UserError } from '../common/errors.js';
 import { toolVersion } from '../common/version.js';
-import type { SustainFit, SustainModelFile } from '../sustain/types.js';
+import type { NamedEvent, SustainFit, SustainModelFile } from '../sustain/types.js';
+import { modelView, type ModelView } from './model-view.js';
 import { cohortSummary, type CohortSummary } from './cohort.js';
 import { card, esc, figure, fmt, jsonForScript, pct, section, table } from './html.js';
 import { PAGE_CSS, TABLE_SCRIPT } from './page-assets.js';
@@ -44,7 +45,9 @@ interface Context {
   inputs: ReportInputs;
   opts: ReportOptions;
   model: SustainModelFile;
-  fit: SustainFit;
+  /** the model as biomarkers with levels of events (every kind drawn alike) */
+  view: ModelView;
+  fit: SustainFit<NamedEvent>;
   k: number;
   nEvents: number;
   labels: SubtypeLabel[];
@@ -60,8 +63,8 @@ export function resolveOptions(partial: Partial<ReportOptions> = {}): ReportOpti
   return { ...REPORT_DEFAULTS, ...partial };
 }
 
-function checkInputs(inputs: ReportInputs, k: number): SustainFit {
-  const { model } = inputs;
+function checkInputs(inputs: ReportInputs, view: ModelView, k: number): SustainFit<NamedEvent> {
+  const model = view;
   const a = inputs.subjects.assignment;
   if (inputs.subtypes !== undefined && inputs.subtypes !== k) {
     throw new UserError(`the subject table has probabilities for ${k} subtype(s) but the report was asked for ${inputs.subtypes}; assign with --subtypes ${inputs.subtypes} or drop --subtypes`, { field: 'subtypes' });
@@ -88,18 +91,18 @@ function checkInputs(inputs: ReportInputs, k: number): SustainFit {
   return fit;
 }
 
-function thresholdLegend(model: SustainModelFile, colours: readonly string[]): ThresholdLegend[] {
-  const depth = Math.max(...model.zvals.map((z) => z.length));
+function thresholdLegend(view: ModelView, colours: readonly string[]): ThresholdLegend[] {
+  const depth = Math.max(...view.levels.map((z) => z.length));
   return Array.from({ length: depth }, (_, t) => {
-    const zs = [...new Set(model.zvals.map((z) => z[t]).filter((z): z is number => z !== undefined))];
-    return { label: `z = ${zs.join(' / ')}`, colour: colours[t % colours.length]! };
+    const zs = [...new Set(view.levels.map((z) => z[t]).filter((z): z is number => z !== undefined))];
+    return { label: view.levelLabel(zs), colour: colours[t % colours.length]! };
   });
 }
 
 async function positionalSection(c: Context): Promise<string> {
-  const { model, fit, k, nEvents, opts, labels } = c;
-  const zvals = new Map(model.biomarkers.map((b, i) => [b, model.zvals[i] ?? []]));
-  const legend = thresholdLegend(model, opts.thresholdColours);
+  const { model, view, fit, k, nEvents, opts, labels } = c;
+  const zvals = new Map(model.biomarkers.map((b, i) => [b, view.levels[i] ?? []]));
+  const legend = thresholdLegend(view, opts.thresholdColours);
   const samples = fit.samples.sequences.length;
   const cvPv = c.inputs.cv?.positionalVariance?.[String(k)];
   if (opts.cvPositionalVariance && c.inputs.cv === undefined) {
@@ -116,27 +119,27 @@ async function positionalSection(c: Context): Promise<string> {
     const p = positionalVariance(fit.samples, j, nEvents);
     const name = `positional-variance-subtype-${j + 1}.svg`;
     const sub = samples > 0 ? `${pct(fit.fractions[j]!, 1)} of subjects · ${samples} posterior samples` : `${pct(fit.fractions[j]!, 1)} of subjects · no samples: ML sequence only`;
-    const pUsed = samples > 0 ? p : mlMatrix(fit, j, model);
-    c.figures[name] = await renderSvg(pvSpec(pvCells(pUsed, model.events, rows, zvals, opts.thresholdColours), rows, nEvents, labels[j]!.full, sub, legend));
-    figs.push(figure(name, c.figures[name], pvHowTo('MCMC samples')));
+    const pUsed = samples > 0 ? p : mlMatrix(fit, j, view);
+    c.figures[name] = await renderSvg(pvSpec(pvCells(pUsed, view.events, rows, zvals, opts.thresholdColours), rows, nEvents, labels[j]!.full, sub, legend));
+    figs.push(figure(name, c.figures[name], pvHowTo(view, 'MCMC samples')));
     if (opts.cvPositionalVariance && cvPv !== undefined) {
       const cvName = `positional-variance-cv-subtype-${j + 1}.svg`;
       const pc = matrixFromNested(cvPv[j] ?? [], nEvents);
-      c.figures[cvName] = await renderSvg(pvSpec(pvCells(pc, model.events, rows, zvals, opts.thresholdColours), rows, nEvents, `${labels[j]!.full} (cross-validated)`, 'pooled over the folds of cross-validation', legend));
-      cvFigs.push(figure(cvName, c.figures[cvName], pvHowTo('pooled over CV folds')));
+      c.figures[cvName] = await renderSvg(pvSpec(pvCells(pc, view.events, rows, zvals, opts.thresholdColours), rows, nEvents, `${labels[j]!.full} (cross-validated)`, 'pooled over the folds of cross-validation', legend));
+      cvFigs.push(figure(cvName, c.figures[cvName], pvHowTo(view, 'pooled over CV folds')));
     }
   }
   const colours = legend.map((l) => `<span class="dot" style="background:${l.colour};width:11px;height:11px;vertical-align:-1px"></span> ${esc(l.label)}`).join(', ');
   const lead =
     'The order in which each subtype\u2019s biomarkers become abnormal, from the first event (left) to the last (right); subtypes are named after their earliest events. ' +
-    `Each biomarker row lights up where it crosses a z-score threshold (${colours}), darker where the model is more certain, as in SuStaIn papers\u2019 positional variance diagrams.`;
+    `Each biomarker row lights up where it ${view.rowMeaning} (${colours}), darker where the model is more certain, as in SuStaIn papers\u2019 positional variance diagrams.`;
   let body = `<div class="grid">${figs.join('')}</div>`;
   if (cvFigs.length > 0) body += `<h3>Cross-validated</h3><p class="lead">The same diagrams from the cross-validation folds: events that stay sharp here are robust to which subjects were used.</p><div class="grid">${cvFigs.join('')}</div>`;
   return section('progression', 'Subtype progression', lead, body);
 }
 
 /** The ML sequence as a 0/1 matrix (used when a fit carries no posterior samples). */
-function mlMatrix(fit: SustainFit, j: number, model: SustainModelFile): Float64Array {
+function mlMatrix(fit: SustainFit<NamedEvent>, j: number, model: ModelView): Float64Array {
   const n = model.events.length;
   const p = new Float64Array(n * n);
   (fit.sequences[j] ?? []).forEach(([b, z], pos) => {
@@ -146,8 +149,8 @@ function mlMatrix(fit: SustainFit, j: number, model: SustainModelFile): Float64A
   return p;
 }
 
-function pvHowTo(source: string): string {
-  return `rows are biomarkers, columns the order of events; colour = which z threshold is reached there, strength = posterior probability (${esc(source)}). Crisp cells = certain order; smears = uncertain.`;
+function pvHowTo(view: ModelView, source: string): string {
+  return `rows are biomarkers, columns the order of events; colour = ${esc(view.colourMeaning)}, strength = posterior probability (${esc(source)}). Crisp cells = certain order; smears = uncertain.`;
 }
 
 async function sizesSection(c: Context): Promise<string> {
@@ -389,13 +392,15 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
   const opts = resolveOptions(inputs.options);
   const a = inputs.subjects.assignment;
   const k = a.subtypes;
-  const fit = checkInputs(inputs, k);
   const model = inputs.model;
+  const view = modelView(model);
+  const fit = checkInputs(inputs, view, k);
   const isControl = controlMask(inputs.subjects.carried, a.subjects.length);
   const c: Context = {
     inputs,
     opts,
     model,
+    view,
     fit,
     k,
     nEvents: model.events.length,
@@ -445,7 +450,7 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
   const html =
     `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
     `<meta name="generator" content="ms-subtype ${esc(toolVersion())}"><title>${esc(title)}</title><style>${PAGE_CSS}</style></head><body>` +
-    `<header class="top"><div class="wrap"><h1>${esc(title)}</h1><p>SuStaIn z-score model · ${esc(k)} subtype(s) · ${esc(a.subjects.length)} subjects · ${esc(model.biomarkers.length)} biomarkers</p></div></header>` +
+    `<header class="top"><div class="wrap"><h1>${esc(title)}</h1><p>SuStaIn ${esc(view.title)} model · ${esc(k)} subtype(s) · ${esc(a.subjects.length)} subjects · ${esc(model.biomarkers.length)} biomarkers</p></div></header>` +
     `<nav class="toc"><div class="wrap">${nav}</div></nav>` +
     `<main class="wrap">${notice}${overview(c, kWhy)}${sections.join('')}</main>` +
     `<footer class="wrap">Made by ms-subtype ${esc(toolVersion())} from a model fitted with seed ${esc(String(settings['seed']))} (tool ${esc(model.toolVersion)}).${sources ? ` Inputs: ${sources}.` : ''} This page works offline; the figures are also in <code>figures/</code> as SVG.</footer>` +

@@ -71,7 +71,7 @@ export interface ModelFileBase {
 /** The common keys of a SuStaIn model file; each kind adds its own (see kind.ts, kinds.ts). */
 export type SustainModelBase = ModelFileBase;
 /** model.json of a SuStaIn model of any registered kind: `method`, the kind's fields, `events`, `fits[K-1]`. */
-export type { SustainModelFile, ModelSpec } from './kinds.js';
+export type { SustainModelFile, ZscoreModelFile, MixtureModelFile, ModelSpec } from './kinds.js';
 
 export interface KmeansModelFile extends ModelFileBase {
   method: 'kmeans';
