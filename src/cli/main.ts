@@ -8,6 +8,7 @@ import { register as registerSustain } from './sustain.js';
 import { register as registerCv } from './cv.js';
 import { register as registerReport } from './report.js';
 import { register as registerRun } from './run.js';
+import { register as registerOutcomes } from './outcomes.js';
 import { register as registerImport } from './import.js';
 
 /** Build the command tree. Each subcommand lives in its own file and only parses, calls the library, prints. */
@@ -41,6 +42,7 @@ Example:
   registerSustain(program);
   registerCv(program);
   registerReport(program);
+  registerOutcomes(program);
   registerRun(program);
   registerImport(program);
   for (const c of program.commands) c.exitOverride();

@@ -68,6 +68,8 @@ const fitSchema = z.strictObject({
   tunePasses: z.number().int().min(0).nullable(),
   /** thinned posterior samples kept per K (fit --samples); null = the engine's default */
   samples: pos.nullable(),
+  /** MCMC chains per K (fit --chains); null = the engine's default */
+  chains: pos.nullable(),
   /** number of subtypes used for the assignments and the report; null = CV's recommendation, else maxSubtypes */
   subtypes: pos.nullable(),
   /** include the controls in the fit (not advised: SuStaIn is fitted on patients) */
@@ -93,6 +95,30 @@ const reportSchema = z.strictObject({
   title: z.string().nullable(),
   /** show CV's positional variance as the main diagram when CV ran */
   cvPositionalVariance: z.boolean(),
+  /** brain view: reference label map to paint each subtype's progression on (report --brain); null = no brain view */
+  brain: z.string().min(1).nullable(),
+  /** brain view: other maps on its grid by name, e.g. {"wmparc": "...", "lesion": "..."} (report --brain-map) */
+  brainMaps: z.record(z.string().min(1), z.string().min(1)),
+  /** brain view: stages to draw; null = about five spread like the published figure (report --brain-stages) */
+  brainStages: z.array(z.number().int().min(0)).min(1).nullable(),
+});
+
+const pairList = (what: string) => z.array(z.string().regex(/^[^:]+:[^:]+$/, `expected "${what}"`));
+
+const outcomesSchema = z.strictObject({
+  /** clinical table (subject_id, covariates, outcomes); null = no outcomes step */
+  clinical: z.string().min(1).nullable(),
+  /** time-to-event outcomes, "TIME:EVENT" (as --survival) */
+  survival: pairList('TIME:EVENT'),
+  /** count outcomes, "COUNT:EXPOSURE" (as --counts) */
+  counts: pairList('COUNT:EXPOSURE'),
+  scores: z.array(z.string().min(1)),
+  covariates: z.array(z.string().min(1)),
+  treatment: z.string().min(1).nullable(),
+  treatmentReference: z.string().min(1).nullable(),
+  referenceSubtype: z.number().int().min(0),
+  /** draws of each patient's subtype from its posterior, pooled by Rubin's rules; 0 = off */
+  draws: z.number().int().min(0).max(1000),
 });
 
 const truthSchema = z.strictObject({
@@ -112,6 +138,7 @@ export const configSchema = z.strictObject({
   cv: cvSchema,
   kmeans: kmeansSchema,
   report: reportSchema,
+  outcomes: outcomesSchema,
   truth: truthSchema.nullable(),
   seed: z.number().int().min(0),
   /** worker threads; null = the machine's cores */
@@ -145,6 +172,7 @@ export const DEFAULT_CONFIG: RunConfig = {
     tune: null,
     tunePasses: null,
     samples: null,
+    chains: null,
     subtypes: null,
     includeControls: false,
   },
@@ -152,7 +180,8 @@ export const DEFAULT_CONFIG: RunConfig = {
   // scores held-out subjects averaged over the samples, which a shorter chain already does well.
   cv: { enabled: true, folds: 10, startpoints: null, mcmc: 10000, tune: null, stratify: null },
   kmeans: { enabled: true, restarts: 10 },
-  report: { enabled: true, title: null, cvPositionalVariance: false },
+  report: { enabled: true, title: null, cvPositionalVariance: false, brain: null, brainMaps: {}, brainStages: null },
+  outcomes: { clinical: null, survival: [], counts: [], scores: [], covariates: [], treatment: null, treatmentReference: null, referenceSubtype: 0, draws: 20 },
   truth: null,
   seed: 1,
   jobs: null,
@@ -171,12 +200,14 @@ export function mergeConfig(base: unknown, over: unknown): unknown {
   if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(over)) {
-    out[k] = k === 'thresholds' || base[k] === null ? v : mergeConfig(base[k], v);
+    out[k] = FREE_MAPS.has(k) || base[k] === null ? v : mergeConfig(base[k], v);
   }
   return out;
 }
 
 const TRUTH_KEYS = ['file', 'subjectColumn', 'subtypeColumn', 'stageColumn'];
+/** Settings whose values are free-form maps: replaced whole, their keys not checked against the defaults. */
+const FREE_MAPS = new Set(['thresholds', 'brainMaps']);
 
 /** Earlier names of settings, still accepted: each renamed to match its command-line flag. */
 export const RENAMED_KEYS: Record<string, string> = {
@@ -203,7 +234,7 @@ function checkKeys(raw: Record<string, unknown>, known: Record<string, unknown>,
   for (const [k, v] of Object.entries(raw)) {
     const path = prefix === '' ? k : `${prefix}.${k}`;
     if (!(k in known)) throw new UserError(`unknown setting (the settings here are: ${Object.keys(known).join(', ')})`, { file, field: path });
-    if (k === 'thresholds' || !isPlainObject(v)) continue;
+    if (FREE_MAPS.has(k) || !isPlainObject(v)) continue;
     const sub = k === 'truth' ? Object.fromEntries(TRUTH_KEYS.map((t) => [t, null])) : known[k];
     if (isPlainObject(sub)) checkKeys(v, sub, path, file);
   }
@@ -255,6 +286,8 @@ export function resolvePaths(cfg: RunConfig, base: string): RunConfig {
     ...cfg,
     input: { ...cfg.input, manifest: abs(cfg.input.manifest), bids: abs(cfg.input.bids), table: abs(cfg.input.table), covariates: abs(cfg.input.covariates) },
     extract: { ...cfg.extract, features: abs(cfg.extract.features) },
+    report: { ...cfg.report, brain: abs(cfg.report.brain), brainMaps: Object.fromEntries(Object.entries(cfg.report.brainMaps).map(([k, p]) => [k, abs(p)!])) },
+    outcomes: { ...cfg.outcomes, clinical: abs(cfg.outcomes.clinical) },
     truth: cfg.truth === null ? null : { ...cfg.truth, file: abs(cfg.truth.file)! },
   };
 }

@@ -19,11 +19,14 @@ export const LAYOUT = {
   kmeansSubjects: '05-kmeans/subjects.csv',
   assignDir: '06-assign',
   assign: '06-assign/subjects.csv',
+  // After assign and before the report, which reads it (the name sorts between the two).
+  outcomesDir: '06b-outcomes',
+  outcomes: '06b-outcomes/outcomes.json',
   reportDir: '07-report',
   report: '07-report/report.html',
   truth: 'truth.json',
   config: 'run-config.json',
 } as const;
 
-export const STEP_NAMES = ['extract', 'normalise', 'fit', 'cv', 'kmeans', 'assign', 'report', 'truth'] as const;
+export const STEP_NAMES = ['extract', 'normalise', 'fit', 'cv', 'kmeans', 'assign', 'outcomes', 'report', 'truth'] as const;
 export type StepName = (typeof STEP_NAMES)[number];

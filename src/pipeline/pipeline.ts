@@ -7,9 +7,10 @@ import { LAYOUT, STEP_NAMES } from './layout.js';
 import { runSteps, type Step, type StepOutcome } from './runner.js';
 import { extractStep, normaliseStep } from './steps-data.js';
 import { assignStep, cvStep, fitStep, kmeansStep, reportStep, truthLines, truthStep } from './steps-model.js';
+import { outcomesLines, outcomesStep } from './steps-outcomes.js';
 
 /** `ms-subtype run` as a library call: every step in order, resuming from what OUT already holds. */
-export const STEPS: readonly Step[] = [extractStep, normaliseStep, fitStep, cvStep, kmeansStep, assignStep, reportStep, truthStep];
+export const STEPS: readonly Step[] = [extractStep, normaliseStep, fitStep, cvStep, kmeansStep, assignStep, outcomesStep, reportStep, truthStep];
 
 export interface PipelineOptions {
   out: string;
@@ -48,6 +49,7 @@ export async function runPipeline(cfg: RunConfig, opts: PipelineOptions): Promis
   const failed = existsSync(errors) ? readFileSync(errors, 'utf8').trim().split('\n').length - 1 : 0;
   const closing = [
     ...truthLines(out),
+    ...outcomesLines(out),
     ...(failed > 0 ? [`Note: ${failed} subject(s) could not be measured and are left out; reasons in ${errors}`] : []),
     `Done in ${seconds.toFixed(1)} s (${ran} step(s) run, ${skipped} up to date). Outputs in ${out}`,
     mainOutput,

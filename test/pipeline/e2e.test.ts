@@ -27,6 +27,7 @@ describe('ms-subtype run end to end', () => {
           cv: { enabled: true, folds: 3, startpoints: 2, mcmc: 500, tune: 500 },
           kmeans: { enabled: true, restarts: 3 },
           truth: { file: 'cohort/truth.csv', subjectColumn: 'subject_id', subtypeColumn: 'subtype_name', stageColumn: 'stage' },
+          outcomes: { clinical: 'cohort/clinical.csv', survival: ['cdp_years:cdp_event'], counts: ['relapses:followup_years'], scores: ['edss'], covariates: ['age', 'sex'], treatment: 'arm', draws: 3 },
           seed: 3,
         },
         'e2e.json',
@@ -40,12 +41,14 @@ describe('ms-subtype run end to end', () => {
     const out = join(dir, 'out');
     const lines: string[] = [];
     const first = await runPipeline(cfg, { out, jobs: 1, quiet: false, log: (l) => lines.push(l) });
-    expect(first.steps.map((s) => s.status)).toEqual(Array(8).fill('ran'));
-    for (const rel of [LAYOUT.features, LAYOUT.z, LAYOUT.normaliser, LAYOUT.model, LAYOUT.modelSubjects, LAYOUT.cv, LAYOUT.kmeans, LAYOUT.kmeansSubjects, LAYOUT.assign, LAYOUT.report, LAYOUT.truth]) {
+    expect(first.steps.map((s) => s.status)).toEqual(Array(9).fill('ran'));
+    for (const rel of [LAYOUT.features, LAYOUT.z, LAYOUT.normaliser, LAYOUT.model, LAYOUT.modelSubjects, LAYOUT.cv, LAYOUT.kmeans, LAYOUT.kmeansSubjects, LAYOUT.assign, LAYOUT.outcomes, LAYOUT.report, LAYOUT.truth]) {
       expect(existsSync(join(out, rel)), rel).toBe(true);
     }
     expect(first.closing[first.closing.length - 1]).toBe(join(out, LAYOUT.report));
     expect(readFileSync(join(out, LAYOUT.report), 'utf8')).toMatch(/<html/i);
+    expect(readFileSync(join(out, LAYOUT.report), 'utf8')).toContain('<section id="outcomes">');
+    expect(first.closing.join('\n')).toMatch(/cdp_years: log-rank p [=<] [\d.]+; Cox \(adjusted for age, sex/);
 
     const truth = JSON.parse(readFileSync(join(out, LAYOUT.truth), 'utf8')) as { ari: number; subjects: number };
     expect(truth.subjects).toBeGreaterThan(70);
@@ -68,7 +71,7 @@ describe('ms-subtype run end to end', () => {
 
     // Second run: nothing to do.
     const second = await runPipeline(cfg, { out, jobs: 1, quiet: true });
-    expect(second.steps.map((s) => s.status)).toEqual(Array(8).fill('skipped'));
+    expect(second.steps.map((s) => s.status)).toEqual(Array(9).fill('skipped'));
 
     // A CV setting changed: the data steps and the fit are kept, CV and the report rerun; the
     // assignments and k-means are kept when CV recommends the same number of subtypes.
