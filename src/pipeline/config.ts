@@ -74,6 +74,8 @@ const fitSchema = z.strictObject({
   subtypes: pos.nullable(),
   /** include the controls in the fit (not advised: SuStaIn is fitted on patients) */
   includeControls: z.boolean(),
+  /** longitudinal data: the visit time column (rows keyed by subject and session; as fit --time); null = cross-sectional */
+  time: z.string().min(1).nullable(),
 });
 
 const cvSchema = z.strictObject({
@@ -175,6 +177,7 @@ export const DEFAULT_CONFIG: RunConfig = {
     chains: null,
     subtypes: null,
     includeControls: false,
+    time: null,
   },
   // 1e4 iterations per fold (as `cv --mcmc`), against fit's 1e5: CV makes folds x K fits and only
   // scores held-out subjects averaged over the samples, which a shorter chain already does well.
