@@ -78,6 +78,7 @@ async function fitCommand(o: FitFlags): Promise<void> {
     if (o.data === undefined) throw new UserError('--data is required', { field: 'data' });
     const read = readZTable(o.data, { biomarkers: o.biomarkers, includeControls: o.includeControls });
     table = read.table;
+    if (!o.quiet) for (const n of read.notes) process.stderr.write(`note: ${n}\n`);
     what = `${table.subjects.length} subjects x ${table.biomarkers.length} biomarkers (${read.biomarkerSource})${read.excludedControls > 0 ? `, ${read.excludedControls} control rows left out` : ''}`;
     data = { file: o.data, sha256: sha256File(o.data) };
     model = fitKmeansModel(table, { maxSubtypes: o.maxSubtypes, seed: o.seed, ...(o.restarts !== undefined ? { restarts: o.restarts } : {}) });
@@ -93,6 +94,7 @@ async function fitCommand(o: FitFlags): Promise<void> {
       above = zExceedance(table.values, table.biomarkers, input.spec.zmax);
       warnAbove(above, o.quiet);
     } else notes = input.notes;
+    if (table.subjects.length < 2) throw new UserError(`fitting needs at least 2 subjects, the table has ${table.subjects.length}`, { file: data.file });
     const bar = createProgress({ label: 'fit', total: 1, quiet: o.quiet });
     try {
       model = await fitSustain(table, input.spec, {
@@ -155,6 +157,7 @@ async function assignCommand(o: AssignFlags): Promise<void> {
   if (o.time !== undefined) throw new UserError('--time (longitudinal data) needs a z-score SuStaIn model and --data');
   if (o.history !== undefined) throw new UserError('--history needs longitudinal data: name its time column with --time (or fit the model with --time)');
   const read = readAssignInput(model, o);
+  if (!o.quiet) for (const n of read.notes) process.stderr.write(`note: ${n}\n`);
   // A biomarker column of the data (by its sidecar) that the model does not know is an error:
   // the model would silently ignore information the user meant it to use.
   const side = o.data === undefined ? null : sidecarFeatures(o.data);
