@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { joinInputs, readOutcomes, runOutcomes, type AnalysisSettings } from '../../src/outcomes/index.js';
+import { joinInputs, plannedDrawFits, readOutcomes, runOutcomes, type AnalysisSettings } from '../../src/outcomes/index.js';
 import { runCli } from '../helpers/cli.js';
 import { errorOf } from '../helpers/errors.js';
 import { writeTruthSubjects } from './demo-data.js';
@@ -71,7 +71,9 @@ describe('ms-subtype outcomes', () => {
   });
 
   it('gives the same bytes for the same inputs and seed; pooled intervals are wider than the most-likely ones', () => {
-    const a = runOutcomes(subjects, clinical, join(dir, 'a'), SETTINGS).result;
+    let fits = 0;
+    const a = runOutcomes(subjects, clinical, join(dir, 'a'), SETTINGS, () => fits++).result;
+    expect(fits).toBe(plannedDrawFits(SETTINGS)); // the progress bar's total is right: 3 draws x 2 sets x (1 + 2 x 1)
     runOutcomes(subjects, clinical, join(dir, 'b'), SETTINGS);
     expect(readFileSync(join(dir, 'a', 'outcomes.json'), 'utf8')).toBe(readFileSync(join(dir, 'b', 'outcomes.json'), 'utf8'));
     const e = a.survival[0]!;
