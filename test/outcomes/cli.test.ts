@@ -98,6 +98,19 @@ describe('ms-subtype outcomes', () => {
     expect(errorOf(() => joinInputs(subjects, none, SETTINGS)).message).toMatch(/none\.csv, field subject_id: no subject of subjects\.csv is in the clinical table/);
   });
 
+  it('joins on subject and session when both tables have a session column', () => {
+    const subj = join(dir, 'ses-subjects.csv');
+    const clin = join(dir, 'ses-clinical.csv');
+    const head = 'subject_id,ml_subtype,prob_ml_subtype,ml_stage,prob_ml_stage,prob_subtype_0,prob_subtype_1,session';
+    writeFileSync(subj, [head, 's1,0,1,3,1,1,0,ses-1', 's1,1,1,5,1,0,1,ses-2', 's2,1,1,2,1,0,1,ses-1', ''].join('\n'));
+    writeFileSync(clin, ['subject_id,session,t,e', 's1,ses-2,4.5,1', 's1,ses-1,2.5,0', 's2,ses-9,1,1', ''].join('\n'));
+    const j = joinInputs(subj, clin, { ...SETTINGS, survival: [{ time: 't', event: 'e' }], counts: [], scores: [], covariates: [], treatment: null });
+    expect(j.cohort.subjects).toEqual(['s1', 's1']);
+    expect([...j.cohort.subtype]).toEqual([0, 1]);
+    expect([...(j.cohort.columns.get('t') as { values: Float64Array }).values]).toEqual([2.5, 4.5]);
+    expect(j.subjects).toMatchObject({ matched: 2, onlyInSubjects: 1, onlyInClinical: 1 });
+  });
+
   it('refuses negative times, events other than 0/1, bad counts and exposures, naming file, line, subject and column', () => {
     const at = 20; // a patient's line
     const cases: [string, number, string, RegExp][] = [
