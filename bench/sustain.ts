@@ -1,5 +1,5 @@
 /**
- * SuStaIn engine benchmark: `npm run bench:sustain [-- medium|assign|large|all] [--threads N] [--repeat N]`.
+ * SuStaIn engine benchmark: `npm run bench:sustain [-- medium|assign|large|robust|small|all] [--threads N] [--repeat N] [--seeds N]`.
  *
  *  medium  fits the shared medium cohort (1000 x 10, Z 1,2,3) with REFERENCE.md's settings
  *          (5 start points, K = 1..3, 1e4 MCMC after 3 x 1e4 tuning) and compares wall time, MCMC
@@ -8,6 +8,13 @@
  *  assign  assigns 50,000 simulated subjects to a 3-subtype model with 1,000 posterior samples;
  *  large   a 10,000-subject, 13-biomarker, 3-threshold, 5-subtype fit (fewer start points and MCMC
  *          iterations), reporting its peak memory.
+ *  small   the fixed cost of a fit: `ms-subtype fit` as a user runs it (a new process, built dist/)
+ *          on the shared small cohort (250 x 6) with 5 start points, K = 1..2, 1e4 MCMC, beside
+ *          pySuStaIn's 98-115 s for the same run (issue 15; 159 s under cProfile in REFERENCE.md);
+ *          with one chain (pySuStaIn's work) and with the default 4;
+ *  robust  EM robustness over seeds: a simulated 3,000 x 12 cohort (3 subtypes, Z 1,2,3), EM only
+ *          (no MCMC), K = 1..3 with 3, 10 and 25 start points, `--seeds N` seeds each (default 3):
+ *          how often each setting reaches the best log-likelihood any run found, per K, and its time.
  * Default: medium and assign. `large` caps EM at 3 sweeps (--full-em: uncapped). Peak memory = the process's max RSS (worker threads included).
  */
 import { join } from 'node:path';
@@ -25,7 +32,9 @@ const threadsArg = args.indexOf('--threads');
 const threads = threadsArg >= 0 ? Number(args[threadsArg + 1]) : defaultThreads();
 const repeatArg = args.indexOf('--repeat');
 const repeat = repeatArg >= 0 ? Math.max(1, Number(args[repeatArg + 1])) : 1;
-const modes = args.filter((a, i) => !a.startsWith('--') && (threadsArg < 0 || i !== threadsArg + 1) && (repeatArg < 0 || i !== repeatArg + 1));
+const seedsArg = args.indexOf('--seeds');
+const nSeeds = seedsArg >= 0 ? Math.max(1, Number(args[seedsArg + 1])) : 3;
+const modes = args.filter((a, i) => !a.startsWith('--') && ![threadsArg, repeatArg, seedsArg].some((j) => j >= 0 && i === j + 1));
 const run = new Set(modes.length === 0 ? ['medium', 'assign'] : modes.includes('all') ? ['medium', 'assign', 'large'] : modes);
 
 // pySuStaIn on this kind of machine (REFERENCE.md sections 3-4), medium cohort, 5 start points, 1e4 MCMC
@@ -163,7 +172,56 @@ async function large(): Promise<void> {
   ]);
 }
 
+async function small(): Promise<void> {
+  const { spawnSync } = await import('node:child_process');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const out = mkdtempSync(join(tmpdir(), 'ms-bench-small-'));
+  console.log(`== fixed cost: ms-subtype fit on the shared small cohort (250 x 6), 5 start points, K = 1..2, 1e4 MCMC, ${threads} thread(s), ${repeat} run(s) each`);
+  const PY_SMALL = [98, 115];
+  const rows: (string | number)[][] = [['', 'wall s: median (runs)', 'pySuStaIn s', 'speed-up', 'target']];
+  try {
+    for (const chains of [1, 4]) {
+      const walls: number[] = [];
+      for (let q = 0; q < repeat; q++) {
+        const t0 = performance.now();
+        const r = spawnSync(process.execPath, [join(root, 'bin', 'ms-subtype.js'), 'fit', '--data', join(shared, 'small', 'data.csv'), '--zvals', '1,2,3', '--zmax', '5', '--max-subtypes', '2', '--startpoints', '5', '--mcmc', '10000', '--chains', String(chains), '--seed', '1', '--jobs', String(threads), '--quiet', '--out', out], { encoding: 'utf8' });
+        walls.push((performance.now() - t0) / 1000);
+        if (r.status !== 0) throw new Error(`fit failed: ${r.stderr}`);
+      }
+      const med = [...walls].sort((a, b) => a - b)[(walls.length - 1) >> 1]!;
+      rows.push([`fit, ${chains} chain(s) per K`, `${fmt(med, 2)} (${walls.map((w) => fmt(w, 2)).join(', ')})`, `${PY_SMALL[0]}-${PY_SMALL[1]}`, `${fmt(PY_SMALL[0]! / med, 0)}-${fmt(PY_SMALL[1]! / med, 0)}x`, chains === 1 ? '>= 100x (about 1 s)' : '']);
+    }
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+  table(rows);
+}
+
+async function robust(): Promise<void> {
+  const sim = simulateCohort({ subjects: 3000, biomarkers: 12, subtypes: 3, zvals: [1, 2, 3], zmax: 5, seed: 12 });
+  const settings = [3, 10, 25];
+  console.log(`== EM robustness: 3,000 x 12 x 3 thresholds, K = 1..3, EM only, start points ${settings.join(' / ')}, ${nSeeds} seed(s) each, ${threads} thread(s)`);
+  const runs: { sp: number; seed: number; ll: number[]; wall: number }[] = [];
+  for (const sp of settings) {
+    for (let seed = 1; seed <= nSeeds; seed++) {
+      const r = await timedFit(sim.data, uniform(sim.data), { seed, maxSubtypes: 3, startpoints: sp, mcmcIterations: 0, threads });
+      runs.push({ sp, seed, ll: r.model.fits.map((f) => f.diagnostics!['emLogLikelihood'] as number), wall: r.wall });
+    }
+  }
+  const bestK = [0, 1, 2].map((k) => Math.max(...runs.map((r) => r.ll[k]!)));
+  const rows: (string | number)[][] = [['start points', ...bestK.map((b, k) => `K=${k + 1} reached (best ${fmt(b, 1)})`), 'worst K=3 gap', 'wall s (median)']];
+  for (const sp of settings) {
+    const rs = runs.filter((r) => r.sp === sp);
+    const walls = rs.map((r) => r.wall).sort((a, b) => a - b);
+    rows.push([sp, ...bestK.map((b, k) => `${rs.filter((r) => r.ll[k]! >= b - 0.01).length}/${rs.length}`), fmt(Math.max(...rs.map((r) => bestK[2]! - r.ll[2]!)), 1), fmt(walls[(walls.length - 1) >> 1]!)]);
+  }
+  table(rows);
+}
+
 let model: SustainModelFile | undefined;
 if (run.has('medium')) model = await medium();
 if (run.has('assign')) await assign(model);
 if (run.has('large')) await large();
+if (run.has('robust')) await robust();
+if (run.has('small')) await small();

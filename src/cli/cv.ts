@@ -28,6 +28,7 @@ interface CvFlags {
   tune?: number;
   /** the old name of --tune, still accepted */
   mcmcTune?: number;
+  chains?: number;
   minGain: number;
   seed: number;
   stratify?: string;
@@ -59,6 +60,7 @@ export function register(program: Command): void {
     .option('--startpoints <n>', 'EM start points of every fit', intOption(1), CV_DEFAULTS.startpoints)
     .option('--mcmc <n>', 'MCMC iterations of every fit (0: score the ML model only)', intOption(0), CV_DEFAULTS.mcmcIterations)
     .option('--samples <n>', 'posterior samples kept per fit (default: as fit)', intOption(1))
+    .option('--chains <n>', 'MCMC chains per K of every fit (default: as fit)', intOption(1, 64))
     .option('--tune <n>', 'iterations of each MCMC tuning pass (default: as fit)', intOption(2))
     .addOption(new Option('--mcmc-tune <n>', 'old name of --tune').argParser(intOption(2)).hideHelp())
     .option('--seed <n>', 'random seed (folds and every fit derive from it)', intOption(-(2 ** 52), 2 ** 52), CV_DEFAULTS.seed)
@@ -127,6 +129,7 @@ Examples:
       if (flags.samples !== undefined) opts.samplesKept = flags.samples;
       const tune = flags.tune ?? flags.mcmcTune;
       if (tune !== undefined) opts.mcmcTuneIterations = tune;
+      if (flags.chains !== undefined) opts.chains = flags.chains;
       if (flags.stratify !== undefined) opts.stratify = flags.stratify;
       if (flags.fold !== undefined) opts.part = flags.fold;
       if (flags.model !== undefined) opts.model = { model: readSustainModel(flags.model), sha256: sha256File(flags.model), file: flags.model };

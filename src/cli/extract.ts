@@ -16,6 +16,7 @@ interface ExtractFlags {
   bidsDesc?: string;
   participants?: string;
   covariates?: string;
+  subjectFrom: 'auto' | 'folder';
 }
 
 /** `ms-subtype extract` (cohort -> feature table) and `ms-subtype merge` (shard outputs -> one table). */
@@ -35,6 +36,7 @@ export function register(program: Command): void {
     .option('--bids-desc <label>', 'BIDS: use the *_desc-<label>_dseg label map when a subject has several')
     .option('--participants <file>', 'BIDS: participants.tsv to carry columns from (default: the one at the folder top)')
     .option('--covariates <file>', 'CSV/TSV with subject_id [, session] and covariate columns (group, age...) to join onto the input')
+    .addOption(new Option('--subject-from <source>', 'aseg.stats: subject id from "# subjectname" (auto: else the folder) or from the folder above stats/').choices(['auto', 'folder']).default('auto'))
     .option(QUIET_FLAGS, QUIET_HELP)
     .addHelpText(
       'after',
@@ -42,7 +44,8 @@ export function register(program: Command): void {
 Inputs:
   Manifest CSV: subject_id, optional session, labels (label map .nii/.nii.gz/.mgz, or a FreeSurfer
   aseg.stats), optional lesion_mask, one column per scalar map the features average (the column is
-  named as the map, e.g. t1t2), and any other columns (group, age, sex, site...) carried through
+  named as the map, e.g. t1t2), one column per other label map the features name (e.g. wmparc),
+  the images of a ratio map (e.g. t1w, t2w for data/features/ms-13.json), and any other columns (group, age, sex, site...) carried through
   unchanged. Relative paths are relative to the manifest's folder.
   BIDS derivatives folder: sub-*/[ses-*/]anat/*_dseg.nii.gz, *_label-lesion_mask.nii.gz, *_<map>.nii.gz;
   participants.tsv columns are carried.
@@ -60,6 +63,8 @@ Examples:
   ms-subtype extract cohort.csv -o features.csv --jobs 8
   ms-subtype extract derivatives/synthseg -o features.csv --lesion-threshold 0.3
   ms-subtype extract aseg_volumes.tsv --covariates clinical.csv -o features.csv   # asegstats2table output
+  ms-subtype extract $SUBJECTS_DIR --subject-from folder --covariates clinical.csv -o features.csv
+  ms-subtype extract fs13.csv --features data/features/ms-13.json -o features.csv  # labels=aparc+aseg, wmparc, lesion_mask, t1w, t2w
   sbatch --array=1-50 --wrap 'ms-subtype extract cohort.csv --shard auto -o out/f-$SLURM_ARRAY_TASK_ID.csv'
   ms-subtype merge features.csv out/ --manifest cohort.csv
 `,
@@ -80,6 +85,7 @@ Examples:
       if (flags.bidsDesc !== undefined) opts.bidsDesc = flags.bidsDesc;
       if (flags.participants !== undefined) opts.participants = flags.participants;
       if (flags.covariates !== undefined) opts.covariates = flags.covariates;
+      if (flags.subjectFrom !== 'auto') opts.subjectFrom = flags.subjectFrom;
       const r = await extractCohort(opts);
       if (!flags.quiet) for (const w of r.warnings) process.stderr.write(`ms-subtype: warning: ${w}\n`);
       const done = `${r.rows} subject(s) written to ${r.out}${r.resumed > 0 ? ` (${r.resumed} kept from earlier runs)` : ''}`;

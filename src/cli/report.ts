@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { writeReport } from '../report/index.js';
 import type { WriteReportOptions } from '../report/index.js';
 import { floatOption, intOption, numberListOption, QUIET_FLAGS, QUIET_HELP } from './options.js';
+import { parseBrainMap } from '../report/brain-files.js';
 
 // The flags are writeReport's paths plus the report options, spelled as commander gives them.
-interface ReportFlags extends Omit<WriteReportOptions, 'options'> {
+interface ReportFlags extends Omit<WriteReportOptions, 'options' | 'brainMaps'> {
+  brainMap?: [string, string][];
   cvPositionalVariance?: boolean;
   confidenceBands?: number[];
   interval?: number;
@@ -36,6 +37,9 @@ export function register(program: Command): void {
     .option('--cv-positional-variance', 'also show the cross-validated positional variance diagrams (needs --cv)')
     .option('--confidence-bands <list>', 'probability bands for "confidently assigned"', bandsOption, [0.5, 0.8, 0.95])
     .option('--interval <p>', 'width of the posterior interval of subtype sizes', floatOption(0.5, 0.999), 0.95)
+    .option('--brain <labelmap>', 'brain view: paint each subtype\u2019s progression on this label map (any subject\u2019s, an atlas; needs --features); also writes DIR/brain-view.csv')
+    .option('--brain-map <name=file>', 'brain view: another map on the same grid, e.g. wmparc=wmparc.mgz for features with "labelMap": "wmparc", or lesion=mask.nii.gz to paint lesion load (repeatable)', (v: string, prev: [string, string][] = []) => [...prev, parseBrainMap(v)])
+    .option('--brain-stages <list>', 'brain view: stages to draw (default: about five spread like the published figure, e.g. 1,4,10,16,34 of 39 events)', numberListOption)
     .option(QUIET_FLAGS, QUIET_HELP)
     .addHelpText(
       'after',
@@ -48,9 +52,13 @@ The page's path is printed on the last line.
 
 Example:
   ms-subtype report --model out/model.json --subjects out/subjects.csv --cv out/cv/cv.json \\
-    --normaliser-report out/z.csv.json --errors out/features.csv.errors.csv --out out/report`,
+    --normaliser-report out/z.csv.json --errors out/features.csv.errors.csv --out out/report
+  ms-subtype report --model out/model.json --subjects out/subjects.csv --features out/features.csv.json \
+    --brain fs/bert/mri/aparc+aseg.mgz --brain-map wmparc=fs/bert/mri/wmparc.mgz --brain-map lesion=bert_lesions.nii.gz --out out/report`,
     )
     .action(async (f: ReportFlags) => {
+      // loaded here, not at start-up: the charting libraries cost every other command time
+      const { writeReport } = await import('../report/index.js');
       const { htmlPath, figurePaths } = await writeReport({
         model: f.model,
         subjects: f.subjects,
@@ -63,6 +71,9 @@ Example:
         errors: f.errors,
         outcomes: f.outcomes,
         title: f.title,
+        brain: f.brain,
+        ...(f.brainMap !== undefined ? { brainMaps: Object.fromEntries(f.brainMap) } : {}),
+        brainStages: f.brainStages,
         options: {
           cvPositionalVariance: f.cvPositionalVariance === true,
           confidenceBands: f.confidenceBands,

@@ -2,8 +2,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { intOption, jobsOption, defaultThreads, printDone, QUIET_FLAGS, QUIET_HELP } from './options.js';
 import { DEFAULT_CONFIG, applyOverrides, loadConfig, resolvePaths, type RunConfig } from '../pipeline/config.js';
-import { runPipeline } from '../pipeline/pipeline.js';
-import { writeDemoCohort } from '../pipeline/demo-write.js';
+import { writeDemo13Cohort, writeDemoCohort } from '../pipeline/demo-write.js';
 import { DEMO_COHORT_DEFAULTS } from '../pipeline/demo-cohort.js';
 import { createProgress } from '../io/progress.js';
 import { UserError } from '../common/errors.js';
@@ -97,6 +96,8 @@ Example:
       if (flags.seed !== undefined) cli('seed', flags.seed);
       if (flags.jobs !== undefined) cli('jobs', flags.jobs);
       if (sets.length > 0) cfg = applyOverrides(cfg, sets, process.cwd());
+      // loaded on use: the pipeline pulls in the report's charting libraries
+      const { runPipeline } = await import('../pipeline/pipeline.js');
       const result = await runPipeline(cfg, {
         out: flags.out,
         jobs: cfg.jobs ?? defaultThreads(),
@@ -115,6 +116,7 @@ Example:
     .option('--controls <n>', 'healthy controls', intOption(0), DEMO_COHORT_DEFAULTS.controls)
     .option('--patients <n>', 'patients', intOption(0), DEMO_COHORT_DEFAULTS.patients)
     .option('--bids', 'write a BIDS derivatives folder (sub-*/anat/*_dseg.nii.gz, participants.tsv) instead of nifti/ + manifest.csv')
+    .option('--ms13', 'the 13-feature demo instead: aparc+aseg, wmparc, lesion mask, T1w and T2w per subject (4 mm), for --features data/features/ms-13.json')
     .option(QUIET_FLAGS, QUIET_HELP)
     .addHelpText(
       'after',
@@ -122,25 +124,25 @@ Example:
 Writes OUT/nifti/<id>_dseg.nii.gz (FreeSurfer aseg label numbers, 2 mm) and <id>_lesion.nii.gz,
 OUT/manifest.csv (subject_id, labels, lesion, group, age, sex, site) and OUT/truth.csv
 (subject_id, group, subtype, subtype_name, stage); with --bids, sub-NNNN/anat/ folders and
-participants.tsv instead of nifti/ and the manifest. Patients follow one of three courses (cortex-led,
+participants.tsv instead of nifti/ and the manifest. With --ms13: per subject <id>_aparc+aseg,
+_wmparc, _lesion, _T1w, _T2w .nii.gz (4 mm) and a manifest with columns labels, wmparc, lesion_mask,
+t1w, t2w, for the 13 published features (data/features/ms-13.json). Patients follow one of three courses (cortex-led,
 lesion-led, deep-GM-led); see data/README.md. Same seed and sizes -> the same bytes.
 
 Example:
   ms-subtype demo-data --out my-demo --controls 40 --patients 120 --seed 7
   ms-subtype run --manifest my-demo/manifest.csv --out my-demo-results
-  ms-subtype demo-data --out my-bids --bids && ms-subtype run --bids my-bids --out my-bids-results`,
+  ms-subtype demo-data --out my-bids --bids && ms-subtype run --bids my-bids --out my-bids-results
+  ms-subtype demo-data --out demo13 --ms13 && ms-subtype extract demo13/manifest.csv --features data/features/ms-13.json -o demo13/features.csv`,
     )
-    .action((flags: { out: string; seed: number; controls: number; patients: number; bids?: boolean; quiet?: boolean }) => {
+    .action((flags: { out: string; seed: number; controls: number; patients: number; bids?: boolean; ms13?: boolean; quiet?: boolean }) => {
       const total = flags.controls + flags.patients;
       if (total === 0) throw new UserError('nothing to write: --controls and --patients are both 0');
+      if (flags.ms13 && flags.bids) throw new UserError('--ms13 writes a manifest layout: leave out --bids');
       const bar = createProgress({ label: 'demo-data', total, quiet: flags.quiet === true });
-      writeDemoCohort(flags.out, {
-        seed: flags.seed,
-        controls: flags.controls,
-        patients: flags.patients,
-        layout: flags.bids ? 'bids' : 'manifest',
-        onSubject: () => bar.tick(),
-      });
+      const common = { seed: flags.seed, controls: flags.controls, patients: flags.patients, onSubject: () => bar.tick() };
+      if (flags.ms13) writeDemo13Cohort(flags.out, common);
+      else writeDemoCohort(flags.out, { ...common, layout: flags.bids ? 'bids' : 'manifest' });
       bar.stop();
       printDone(flags.quiet, [`${total} subjects written to ${resolve(flags.out)}`], [resolve(flags.out)]);
     });

@@ -16,6 +16,7 @@ import type { Assignment, ModelFile, ZTable } from '../sustain/types.js';
 import { writeSubjects } from '../io/subjects.js';
 import { exceedanceMessage, zExceedance, type Exceedance } from '../normalise/exceedance.js';
 import { assignKmeans, fitKmeansModel } from '../cv/kmeans.js';
+import { modelConvergenceWarnings } from '../sustain/chains.js';
 import { floatOption, intOption, jobsOption, listOption, numberListOption, printDone, QUIET_FLAGS, QUIET_HELP } from './options.js';
 
 /** z-scores far above zmax are fitted, but never silently. */
@@ -45,6 +46,7 @@ interface FitFlags {
   subtypes?: number;
   startpoints: number;
   mcmc: number;
+  chains: number;
   tune: number;
   samples: number;
   seed: number;
@@ -80,6 +82,7 @@ async function fitCommand(o: FitFlags): Promise<void> {
         maxSubtypes: o.maxSubtypes,
         startpoints: o.startpoints,
         mcmcIterations: o.mcmc,
+        chains: o.chains,
         mcmcTuneIterations: o.tune,
         samplesKept: o.samples,
         threads: o.jobs,
@@ -103,6 +106,8 @@ async function fitCommand(o: FitFlags): Promise<void> {
   }
   lines.push(`wrote ${modelPath} and ${subjectsPath} (+ .json sidecar; K=${assignment.subtypes})`);
   printDone(o.quiet, lines, [modelPath, subjectsPath]);
+  // the posterior the outputs rest on may not be reliable: say so (unless --quiet, like every warning)
+  if (model.method !== 'kmeans' && !o.quiet) for (const w of modelConvergenceWarnings(model)) process.stderr.write(`warning: ${w}\n`);
 }
 
 interface AssignFlags {
@@ -188,7 +193,8 @@ export function register(program: Command): void {
     .option('--max-subtypes <K>', 'fit K = 1..K subtypes', intOption(1, 20), FIT_DEFAULTS.maxSubtypes)
     .option('--subtypes <K>', 'which K to write to subjects.csv (default: the largest)', intOption(1, 20))
     .option('--startpoints <n>', 'EM start points (and split candidates) per K', intOption(1), FIT_DEFAULTS.startpoints)
-    .option('--mcmc <n>', 'MCMC iterations per K, after the tuning passes (0: no MCMC, the ML model only)', intOption(0), FIT_DEFAULTS.mcmcIterations)
+    .option('--mcmc <n>', 'MCMC iterations per chain and K, after the tuning passes (0: no MCMC, the ML model only)', intOption(0), FIT_DEFAULTS.mcmcIterations)
+    .option('--chains <n>', 'MCMC chains per K (the first from the EM optimum, the others from dispersed starts); R-hat and ESS need 2 or more', intOption(1, 64), FIT_DEFAULTS.chains)
     .option('--tune <n>', 'iterations of each of the 3 MCMC tuning passes (pySuStaIn: 10,000)', intOption(2), FIT_DEFAULTS.mcmcTuneIterations)
     .option('--samples <n>', 'posterior samples kept in model.json per K (thinned evenly)', intOption(1), FIT_DEFAULTS.samplesKept)
     .option('--seed <n>', 'random seed', intOption(-(2 ** 52), 2 ** 52), 1)

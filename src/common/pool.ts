@@ -40,14 +40,15 @@ export class TaskPool<T, R> {
    * Run a batch; results in task order. `transfer` names objects of a task (message ports) to move
    * to its worker rather than copy.
    */
-  async run(tasks: readonly T[], onDone?: (index: number, task: T) => void, transfer?: (task: T) => readonly unknown[]): Promise<R[]> {
+  async run(tasks: readonly T[], onDone?: (index: number, task: T, result: R) => void, transfer?: (task: T) => readonly unknown[]): Promise<R[]> {
     if (tasks.length === 0) return [];
     if (this.threads <= 1) {
       this.mod ??= (await import(this.workerModule.href)) as { default: (t: T) => R | Promise<R> };
       const out: R[] = [];
       for (let i = 0; i < tasks.length; i++) {
-        out.push(await this.mod.default(tasks[i]!));
-        onDone?.(i, tasks[i]!);
+        const r = await this.mod.default(tasks[i]!);
+        out.push(r);
+        onDone?.(i, tasks[i]!, r);
       }
       return out;
     }
@@ -65,7 +66,7 @@ export class TaskPool<T, R> {
       tasks.map(async (t, i) => {
         const moved = transfer?.(t) ?? [];
         const r = (await pool.run(t, moved.length === 0 ? {} : { transferList: moved as unknown as TransferList })) as R;
-        onDone?.(i, t);
+        onDone?.(i, t, r);
         return r;
       }),
     );

@@ -15,6 +15,8 @@ export interface EngineSettings {
   samplesKept?: number;
   /** iterations of each MCMC tuning pass; undefined = the engine's default */
   mcmcTuneIterations?: number;
+  /** MCMC chains per K; undefined = the engine's default */
+  chains?: number;
 }
 
 export interface FoldTask {
@@ -118,6 +120,7 @@ function engineOptions(t: { engine: EngineSettings; seed: number; threads: numbe
   };
   if (t.engine.samplesKept !== undefined) o['samplesKept'] = t.engine.samplesKept;
   if (t.engine.mcmcTuneIterations !== undefined) o['mcmcTuneIterations'] = t.engine.mcmcTuneIterations;
+  if (t.engine.chains !== undefined) o['chains'] = t.engine.chains;
   return { ...o, seed: t.seed };
 }
 

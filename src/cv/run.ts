@@ -30,6 +30,8 @@ export interface CvOptions {
   samplesKept?: number;
   /** iterations of each MCMC tuning pass; undefined = the engine's default */
   mcmcTuneIterations?: number;
+  /** MCMC chains per K of every fit; undefined = the engine's default */
+  chains?: number;
   seed: number;
   /** name of a carried column of the z table to stratify the folds on */
   stratify?: string;
@@ -100,6 +102,7 @@ export async function runCrossValidation(data: ZTable, given: ModelSpec | Thresh
       mcmcIterations: opts.mcmcIterations,
       samplesKept: opts.samplesKept ?? null,
       mcmcTuneIterations: opts.mcmcTuneIterations ?? null,
+      chains: opts.chains ?? null,
       stratify: opts.stratify ?? null,
       fullModel: opts.model === undefined ? 'fitted' : `given:${opts.model.sha256}`,
       toolVersion: toolVersion(),
@@ -120,6 +123,7 @@ export async function runCrossValidation(data: ZTable, given: ModelSpec | Thresh
     mcmcIterations: opts.mcmcIterations,
     ...(opts.samplesKept !== undefined ? { samplesKept: opts.samplesKept } : {}),
     ...(opts.mcmcTuneIterations !== undefined ? { mcmcTuneIterations: opts.mcmcTuneIterations } : {}),
+    ...(opts.chains !== undefined ? { chains: opts.chains } : {}),
   };
   const missing: (number | 'full')[] = [];
   let reused = 0;

@@ -16,6 +16,8 @@ export type CvSettings = {
   samplesKept: number | null;
   /** null = the engine's default */
   mcmcTuneIterations: number | null;
+  /** null = the engine's default */
+  chains: number | null;
   stratify: string | null;
   biomarkers: string[];
   /** the model's parameters (its kind's fields in model.json; z-score: zvals, zmax) follow biomarkers */
@@ -41,7 +43,7 @@ export function hashFolds(foldOf: Int32Array): string {
 }
 
 export function makeSettings(
-  s: Pick<CvSettings, 'seed' | 'folds' | 'maxSubtypes' | 'startpoints' | 'mcmcIterations' | 'samplesKept' | 'mcmcTuneIterations' | 'stratify' | 'fullModel' | 'toolVersion'>,
+  s: Pick<CvSettings, 'seed' | 'folds' | 'maxSubtypes' | 'startpoints' | 'mcmcIterations' | 'samplesKept' | 'mcmcTuneIterations' | 'chains' | 'stratify' | 'fullModel' | 'toolVersion'>,
   data: ZTable,
   given: ModelSpec | Thresholds,
   foldOf: Int32Array,
@@ -56,6 +58,7 @@ export function makeSettings(
     mcmcIterations: s.mcmcIterations,
     samplesKept: s.samplesKept,
     mcmcTuneIterations: s.mcmcTuneIterations,
+    chains: s.chains,
     stratify: s.stratify,
     biomarkers: [...data.biomarkers],
     ...kindOf(spec).fields(spec),

@@ -45,6 +45,7 @@ const settingsSchema = z.looseObject({
   mcmcIterations: z.number().int(),
   samplesKept: z.number().int().nullable(),
   mcmcTuneIterations: z.number().int().nullable(),
+  chains: z.number().int().nullable(),
   stratify: z.string().nullable(),
   biomarkers: z.array(z.string()),
   // the model's parameters (each kind's model.json fields), kept in their place in the key order

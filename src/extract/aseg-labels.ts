@@ -7,6 +7,8 @@
  * so "Left-Thalamus", "left thalamus" and "Left_Thalamus" are one structure. FreeSurfer 6/7 leave
  * cortex and cerebral white matter (2, 3, 41, 42) out of the aseg.stats table and give them as
  * surface-based measures (lhCortexVol, lhCerebralWhiteMatterVol, ...): those names map to the labels.
+ * FreeSurfer 5.x called the white-matter measures lhCorticalWhiteMatterVol / rhCorticalWhiteMatterVol
+ * (the same quantity: cerebral white matter from the surfaces), so they map to 2/41 too.
  */
 export interface AsegLabel {
   label: number;
@@ -20,7 +22,7 @@ const L = (label: number, name: string, ...aliases: string[]): AsegLabel => ({ l
 
 export const ASEG_LABELS: readonly AsegLabel[] = [
   L(0, 'Unknown', 'background'),
-  L(2, 'Left-Cerebral-White-Matter', 'left cerebral white matter', 'lhCerebralWhiteMatterVol'),
+  L(2, 'Left-Cerebral-White-Matter', 'left cerebral white matter', 'lhCerebralWhiteMatterVol', 'lhCorticalWhiteMatterVol'),
   L(3, 'Left-Cerebral-Cortex', 'left cerebral cortex', 'lhCortexVol'),
   L(4, 'Left-Lateral-Ventricle', 'left lateral ventricle'),
   L(5, 'Left-Inf-Lat-Vent', 'left inferior lateral ventricle'),
@@ -40,7 +42,7 @@ export const ASEG_LABELS: readonly AsegLabel[] = [
   L(28, 'Left-VentralDC', 'left ventral DC'),
   L(30, 'Left-vessel'),
   L(31, 'Left-choroid-plexus'),
-  L(41, 'Right-Cerebral-White-Matter', 'right cerebral white matter', 'rhCerebralWhiteMatterVol'),
+  L(41, 'Right-Cerebral-White-Matter', 'right cerebral white matter', 'rhCerebralWhiteMatterVol', 'rhCorticalWhiteMatterVol'),
   L(42, 'Right-Cerebral-Cortex', 'right cerebral cortex', 'rhCortexVol'),
   L(43, 'Right-Lateral-Ventricle', 'right lateral ventricle'),
   L(44, 'Right-Inf-Lat-Vent', 'right inferior lateral ventricle'),

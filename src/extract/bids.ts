@@ -32,6 +32,10 @@ const sortedDirs = (dir: string, prefix: string) =>
 export function discoverBids(root: string, fs: FeatureSet, opts: BidsOptions): Cohort {
   const subs = sortedDirs(root, 'sub-');
   if (subs.length === 0) throw new UserError('no sub-* folders: not a BIDS derivatives folder', { file: root });
+  if (fs.labelMaps.length > 0 || fs.ratioMaps.length > 0) {
+    const what = [...fs.labelMaps.map((m) => `label map "${m}"`), ...fs.ratioMaps.map((m) => `ratio map "${m.name}"`)].join(', ');
+    throw new UserError(`the features use ${what}: give a manifest CSV with a column per map (BIDS input reads one label map)`, { file: fs.file });
+  }
   const { columns, bySubject } = readParticipants(root, opts.participants);
   checkColumnClash(columns, fs);
   const subjects: CohortSubject[] = [];

@@ -4,8 +4,8 @@ import { UserError } from '../common/errors.js';
 import { parseTable, readTable } from '../io/csv.js';
 import { sha256Bytes } from '../io/hash.js';
 import type { FeatureSet } from './features.js';
-import { measureFromVolumes } from './measure.js';
-import { sniffTable, parseAsegStats, parseAsegstats2table, parseSynthsegVolumes, type TableSubject } from './tables.js';
+import { measureFromVolumesChecked, type PartialFeature } from './measure.js';
+import { sniffTable, parseAsegStats, parseAsegstats2table, parseSynthsegVolumes, type TableSubject, type SubjectFrom } from './tables.js';
 import { discoverBids, type BidsOptions } from './bids.js';
 import type { Cohort, CohortSubject, InputKind, SubjectTask } from './types.js';
 import { subjectKey } from './types.js';
@@ -24,6 +24,8 @@ export interface CohortOptions extends BidsOptions {
   covariates?: string;
   lesionThreshold: number;
   gridTolerance: number;
+  /** aseg.stats subject ids: `# subjectname` (else the folder) or always the folder above stats/. */
+  subjectFrom?: SubjectFrom;
 }
 
 const LABEL_COLUMNS = ['labels'];
@@ -77,7 +79,7 @@ function loadInput(inputs: string[], fs: FeatureSet, opts: CohortOptions): Cohor
     const subdirs = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
     const stats = subdirs.map((d) => join(dir, d, 'stats', 'aseg.stats')).filter((f) => existsSync(f));
     const anat = subdirs.some((d) => d.startsWith('sub-') && (existsSync(join(dir, d, 'anat')) || readdirSync(join(dir, d)).some((x) => x.startsWith('ses-'))));
-    if (stats.length > 0 && (format === 'aseg-stats' || !anat)) return asegStatsCohort(stats, stats.map((f) => readFileSync(f, 'utf8')), fs);
+    if (stats.length > 0 && (format === 'aseg-stats' || !anat)) return asegStatsCohort(stats, stats.map((f) => readFileSync(f, 'utf8')), fs, opts.subjectFrom);
     if (format === 'aseg-stats') throw new UserError('no <subject>/stats/aseg.stats files in this folder', { file: dir });
   }
   if (format === 'bids' || (format === 'auto' && inputs.length === 1 && statSync(inputs[0]!).isDirectory())) {
@@ -87,7 +89,7 @@ function loadInput(inputs: string[], fs: FeatureSet, opts: CohortOptions): Cohor
   for (const p of inputs) if (statSync(p).isDirectory()) throw new UserError('a folder is read as BIDS derivatives only when it is the only input', { file: p });
   const texts = inputs.map((p) => readFileSync(p, 'utf8'));
   const kinds = texts.map((t) => (format === 'auto' ? (sniffTable(t) ?? 'manifest') : format));
-  if (kinds.every((k) => k === 'aseg-stats')) return asegStatsCohort(inputs, texts, fs);
+  if (kinds.every((k) => k === 'aseg-stats')) return asegStatsCohort(inputs, texts, fs, opts.subjectFrom);
   if (inputs.length > 1) throw new UserError(`several inputs are accepted only for aseg.stats files (got ${kinds.join(', ')})`);
   const kind = kinds[0]!;
   const file = inputs[0]!;
@@ -100,24 +102,42 @@ function loadInput(inputs: string[], fs: FeatureSet, opts: CohortOptions): Cohor
 }
 
 function tableCohort(kind: InputKind, source: string[], sha: string | undefined, rows: TableSubject[], fs: FeatureSet): Cohort {
-  const subjects: CohortSubject[] = rows.map((r, row) => ({
-    row,
-    subject: r.subject,
-    session: r.session,
-    carried: [],
-    result: { ok: true, row, values: measureFromVolumes(r, fs.features), inputs: [], lesionSource: 'labels' },
-  }));
+  const partial = new Map<string, { missing: Set<number>; subjects: string[] }>();
+  const subjects: CohortSubject[] = rows.map((r, row) => {
+    const m = measureFromVolumesChecked(r, fs.features);
+    for (const p of m.partial) notePartial(partial, p, r.subject);
+    return { row, subject: r.subject, session: r.session, carried: [], result: { ok: true, row, values: m.values, inputs: [], lesionSource: 'labels' } };
+  });
   const c: Cohort = { kind, source, carriedColumns: [], subjects };
   if (sha !== undefined) c.sourceSha256 = sha;
+  // A sum over part of a feature's labels is not the feature: say so loudly (FreeSurfer 5.x white
+  // matter read as corpus callosum alone was 3,000 mm3 instead of 494,000).
+  for (const [feature, p] of partial) {
+    const n = p.subjects.length;
+    (c.notes ??= []).push(
+      `feature ${feature} is only partly in the table for ${n === rows.length ? 'every subject' : `${n} subject(s) (e.g. ${p.subjects[0]})`}: ` +
+        `labels ${[...p.missing].sort((a, b) => a - b).join(', ')} are absent, so its values are the sum of the rest`,
+    );
+  }
   return c;
 }
 
-function asegStatsCohort(files: string[], texts: string[], fs: FeatureSet): Cohort {
-  const rows = texts.map((t, i) => parseAsegStats(t, files[i]!));
+function notePartial(acc: Map<string, { missing: Set<number>; subjects: string[] }>, p: PartialFeature, subject: string): void {
+  let e = acc.get(p.feature);
+  if (!e) acc.set(p.feature, (e = { missing: new Set(), subjects: [] }));
+  for (const l of p.missing) e.missing.add(l);
+  e.subjects.push(subject);
+}
+
+function asegStatsCohort(files: string[], texts: string[], fs: FeatureSet, subjectFrom: SubjectFrom = 'auto'): Cohort {
+  const rows = texts.map((t, i) => parseAsegStats(t, files[i]!, subjectFrom));
   const seen = new Map<string, string>();
   rows.forEach((r, i) => {
     const k = subjectKey(r.subject, r.session);
-    if (seen.has(k)) throw new UserError(`subject ${r.subject} also comes from ${seen.get(k)}`, { file: files[i]! });
+    if (seen.has(k)) {
+      const hint = subjectFrom === 'folder' ? '' : ' (copied "# subjectname"? use --subject-from folder)';
+      throw new UserError(`subject ${r.subject} also comes from ${seen.get(k)}${hint}`, { file: files[i]! });
+    }
     seen.set(k, files[i]!);
   });
   const c = tableCohort('aseg-stats', files, undefined, rows, fs);
@@ -147,7 +167,14 @@ function manifestCohort(file: string, text: string, fs: FeatureSet, opts: Cohort
     if (j < 0) throw new UserError(`the features average scalar map "${m}" but the manifest has no column "${m}" with its files`, { file, field: m });
     return j;
   });
-  const used = new Set([iSub, iSes, iLab, iLes, ...mapCols].filter((j) => j >= 0));
+  const need = (name: string, why: string) => {
+    const j = t.columns.indexOf(name);
+    if (j < 0) throw new UserError(`${why} but the manifest has no column "${name}" with its files`, { file, field: name });
+    return j;
+  };
+  const labelMapCols = fs.labelMaps.map((m) => need(m, `features use label map "${m}"`));
+  const ratioCols = fs.ratioMaps.map((r) => [need(r.numerator, `ratio map "${r.name}" divides "${r.numerator}"`), need(r.denominator, `ratio map "${r.name}" divides by "${r.denominator}"`)] as const);
+  const used = new Set([iSub, iSes, iLab, iLes, ...mapCols, ...labelMapCols, ...ratioCols.flat()].filter((j) => j >= 0));
   const carriedIdx = t.columns.map((_, j) => j).filter((j) => !used.has(j));
   const carriedColumns = carriedIdx.map((j) => t.columns[j]!);
   checkColumnClash(carriedColumns, fs);
@@ -181,6 +208,24 @@ function manifestCohort(file: string, text: string, fs: FeatureSet, opts: Cohort
       const v = r[mapCols[k]!]!;
       if (v !== '') task.maps.push({ name: m, path: abs(v), shown: v });
     });
+    if (fs.labelMaps.length > 0) {
+      task.labelMaps = [];
+      fs.labelMaps.forEach((m, k) => {
+        const v = r[labelMapCols[k]!]!;
+        if (v !== '') task.labelMaps!.push({ name: m, path: abs(v), shown: v });
+      });
+    }
+    if (fs.ratioMaps.length > 0) {
+      task.ratios = [];
+      fs.ratioMaps.forEach((m, k) => {
+        const [a, b] = ratioCols[k]!;
+        const num = r[a]!;
+        const den = r[b]!;
+        if (num !== '' && den !== '') {
+          task.ratios!.push({ name: m.name, numerator: { path: abs(num), shown: num, column: m.numerator }, denominator: { path: abs(den), shown: den, column: m.denominator } });
+        }
+      });
+    }
     return { row, subject, session, carried: carriedIdx.map((j) => r[j]!), task };
   });
   return { kind: 'manifest', source: [file], sourceSha256: sha256Bytes(text), carriedColumns, subjects };

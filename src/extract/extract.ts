@@ -14,6 +14,7 @@ import {
   readSidecar, settingsOf, sidecarPath, sidecarText, type DoneRecord, type Sidecar,
 } from './output.js';
 import type { CohortSubject, InputKind, SubjectResult, SubjectTask } from './types.js';
+import type { SubjectFrom } from './tables.js';
 import { subjectKey } from './types.js';
 
 /** Options of a cohort extraction; defaults in EXTRACT_DEFAULTS. */
@@ -38,6 +39,8 @@ export interface ExtractOptions {
   participants?: string;
   /** Covariates table joined onto the input (for volume tables, which carry none). */
   covariates?: string;
+  /** aseg.stats inputs: subject id from `# subjectname` ('auto', else the folder) or from the folder above stats/. */
+  subjectFrom?: SubjectFrom;
   /** Progress bar override (tests). */
   progress?: boolean;
 }

@@ -18,6 +18,23 @@ export type Measure = (typeof MEASURES)[number];
 
 const FEATURE_NAME = /^[A-Za-z][A-Za-z0-9_.-]*$/;
 const MAP_NAME = /^[A-Za-z][A-Za-z0-9_.-]*$/;
+/** "aparc+aseg" is FreeSurfer's own name, so "+" is allowed here. */
+const LABEL_MAP_NAME = /^[A-Za-z][A-Za-z0-9_.+-]*$/;
+/** The label map every subject has (the manifest's `labels` column); features use it unless they name another. */
+export const DEFAULT_LABEL_MAP = 'labels';
+
+/**
+ * A scalar map the tool makes itself: voxelwise numerator / denominator where the denominator is
+ * > 0 (NaN elsewhere, which means skip the voxel). The T1w/T2w ratio (Glasser & Van Essen 2011)
+ * is the use: `"t1t2": {"numerator": "t1w", "denominator": "t2w"}` reads manifest columns t1w, t2w.
+ * Calibration "none" is the plain ratio; no other calibration is implemented.
+ */
+const ratioSchema = z.strictObject({
+  numerator: z.string().regex(MAP_NAME, 'image names start with a letter and use letters, digits, _ . -'),
+  denominator: z.string().regex(MAP_NAME, 'image names start with a letter and use letters, digits, _ . -'),
+  calibration: z.enum(['none']).optional(),
+  description: z.string().optional(),
+});
 
 const labelList = z.array(z.number().int().min(0, 'label numbers are integers >= 0')).min(1, 'give at least one label');
 
@@ -26,6 +43,7 @@ const featureSchema = z
     measure: z.enum(MEASURES),
     labels: z.union([labelList, z.literal('nonzero')], { error: 'labels are a list of label numbers (integers >= 0) or "nonzero"' }).optional(),
     map: z.string().regex(MAP_NAME, 'map names start with a letter and use letters, digits, _ . -').optional(),
+    labelMap: z.string().regex(LABEL_MAP_NAME, 'label map names start with a letter and use letters, digits, _ . - +').optional(),
     excludeLesion: z.boolean().optional(),
     abnormal: z.enum(['decrease', 'increase']).optional(),
     transform: z.enum(['none', 'log']).optional(),
@@ -48,6 +66,7 @@ const featureSchema = z
 
 const fileSchema = z.strictObject({
   description: z.string().optional(),
+  ratioMaps: z.record(z.string().regex(MAP_NAME, 'map names start with a letter and use letters, digits, _ . -'), ratioSchema).optional(),
   features: z
     .record(z.string().regex(FEATURE_NAME, 'feature names start with a letter and use letters, digits, _ . -'), featureSchema)
     .refine((r) => Object.keys(r).length > 0, 'define at least one feature'),
@@ -61,6 +80,8 @@ export interface FeatureDef {
   labels: number[] | 'nonzero';
   /** Scalar map name (measure "mean"). */
   map?: string;
+  /** Label map the labels refer to, when not the default `labels` (e.g. "wmparc"): a manifest column of that name. */
+  labelMap?: string;
   /** Leave lesion voxels out of the region (normal-appearing tissue). */
   excludeLesion: boolean;
   abnormal: 'decrease' | 'increase';
@@ -78,8 +99,19 @@ export interface FeatureSet {
   sha256: string;
   description?: string;
   features: FeatureDef[];
-  /** Scalar map names used by "mean" features, in first-use order. */
+  /** Scalar map names read from files (manifest columns) by "mean" features, in first-use order. */
   maps: string[];
+  /** Label maps other than the default that features use, in first-use order (manifest columns). */
+  labelMaps: string[];
+  /** Scalar maps the tool computes (ratios), used by some feature. */
+  ratioMaps: RatioMap[];
+}
+
+export interface RatioMap {
+  name: string;
+  numerator: string;
+  denominator: string;
+  calibration: 'none';
 }
 
 export function defaultFeaturesFile(): string {
@@ -103,6 +135,9 @@ export function parseFeatures(text: string, file: string): FeatureSet {
   const parsed = validate(raw, fileSchema, file);
   const features: FeatureDef[] = [];
   const maps: string[] = [];
+  const labelMaps: string[] = [];
+  const ratios = parsed.ratioMaps ?? {};
+  const ratioMaps: RatioMap[] = [];
   for (const [name, f] of Object.entries(parsed.features)) {
     const def: FeatureDef = {
       name,
@@ -116,12 +151,41 @@ export function parseFeatures(text: string, file: string): FeatureSet {
     };
     if (f.map !== undefined) {
       def.map = f.map;
-      if (!maps.includes(f.map)) maps.push(f.map);
+      const r = ratios[f.map];
+      if (r) {
+        if (!ratioMaps.some((m) => m.name === f.map)) ratioMaps.push({ name: f.map, numerator: r.numerator, denominator: r.denominator, calibration: r.calibration ?? 'none' });
+      } else if (!maps.includes(f.map)) maps.push(f.map);
+    }
+    if (f.labelMap !== undefined && f.labelMap !== DEFAULT_LABEL_MAP) {
+      if (f.measure === 'lesion') throw new UserError('a "lesion" feature measures the lesion mask: "labelMap" does not apply', { file, field: `features.${name}.labelMap` });
+      def.labelMap = f.labelMap;
+      if (!labelMaps.includes(f.labelMap)) labelMaps.push(f.labelMap);
     }
     if (f.description !== undefined) def.description = f.description;
     features.push(def);
   }
-  const out: FeatureSet = { file, sha256: sha256Bytes(text), features, maps };
+  checkNames(file, maps, labelMaps, ratioMaps);
+  const out: FeatureSet = { file, sha256: sha256Bytes(text), features, maps, labelMaps, ratioMaps };
   if (parsed.description !== undefined) out.description = parsed.description;
   return out;
+}
+
+/** One manifest column per file: a name may not be both a label map and a scalar map or ratio input. */
+function checkNames(file: string, maps: string[], labelMaps: string[], ratioMaps: RatioMap[]): void {
+  const seen = new Map<string, string>();
+  const claim = (name: string, what: string) => {
+    const prev = seen.get(name);
+    if (prev !== undefined && prev !== what) throw new UserError(`"${name}" is used both as ${prev} and as ${what}`, { file });
+    seen.set(name, what);
+  };
+  for (const m of maps) claim(m, 'a scalar map');
+  for (const m of labelMaps) claim(m, 'a label map');
+  for (const r of ratioMaps) {
+    claim(r.name, 'a ratio map');
+    claim(r.numerator, 'a ratio input image');
+    claim(r.denominator, 'a ratio input image');
+  }
+  for (const reserved of ['subject_id', 'session', 'labels', 'lesion', 'lesion_mask']) {
+    if (seen.has(reserved)) throw new UserError(`"${reserved}" is a reserved manifest column and cannot name a map`, { file });
+  }
 }

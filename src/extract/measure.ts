@@ -243,25 +243,47 @@ export interface VolumeTableRow {
 }
 
 export function measureFromVolumes(row: VolumeTableRow, defs: readonly FeatureDef[]): number[] {
-  const sumOf = (set: number[] | 'nonzero'): number => {
+  return measureFromVolumesChecked(row, defs).values;
+}
+
+/** What a table lacked for one feature: some (not all) of its labels. */
+export interface PartialFeature {
+  feature: string;
+  missing: number[];
+}
+
+/**
+ * As measureFromVolumes, and also which features the table could give only in part (some of their
+ * labels absent): the caller warns, so a sum over what is there is never silently taken for the whole.
+ */
+export function measureFromVolumesChecked(row: VolumeTableRow, defs: readonly FeatureDef[]): { values: number[]; partial: PartialFeature[] } {
+  const partial: PartialFeature[] = [];
+  const sumOf = (d: FeatureDef, set: number[] | 'nonzero'): number => {
     const labels = set === 'nonzero' ? [...row.volumes.keys()].filter((l) => l !== 0).sort((x, y) => x - y) : set;
     const found: number[] = [];
+    const missing: number[] = [];
     for (const l of labels) {
       const v = row.volumes.get(l);
       if (v !== undefined) found.push(v);
+      else missing.push(l);
     }
-    return found.length > 0 ? decimalSum(found) : NaN;
+    if (found.length === 0) return NaN;
+    if (missing.length > 0) partial.push({ feature: d.name, missing });
+    return decimalSum(found);
   };
-  return defs.map((d) => {
+  const values = defs.map((d) => {
+    // Tables are aseg volumes: features on another label map (wmparc) cannot come from them.
+    if (d.labelMap !== undefined) return NaN;
     switch (d.measure) {
       case 'volume':
-        return sumOf(d.labels);
+        return sumOf(d, d.labels);
       case 'icv':
-        return d.useEtiv && row.icv !== undefined ? row.icv : sumOf(d.labels);
+        return d.useEtiv && row.icv !== undefined ? row.icv : sumOf(d, d.labels);
       case 'lesion':
-        return d.labels === 'nonzero' || d.labels.length === 0 ? NaN : sumOf(d.labels);
+        return d.labels === 'nonzero' || d.labels.length === 0 ? NaN : sumOf(d, d.labels);
       case 'mean':
         return NaN;
     }
   });
+  return { values, partial };
 }

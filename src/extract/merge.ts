@@ -109,7 +109,8 @@ export function mergeShards(opts: MergeOptions): MergeResult {
 
   let order: { key: string; subject: string; session: string }[] | null = null;
   if (opts.manifest !== undefined) {
-    const fs: FeatureSet = { file: first.featuresFile.path, sha256: first.featuresFile.sha256, features: first.features, maps: [...new Set(first.features.flatMap((f) => (f.map ? [f.map] : [])))] };
+    const fs: FeatureSet = { file: first.featuresFile.path, sha256: first.featuresFile.sha256, features: first.features, maps: [], labelMaps: [], ratioMaps: [] };
+    // Only the subjects and their order are needed: map columns are not looked for (they are carried, unused).
     const cohort = loadCohort([opts.manifest], fs, { lesionThreshold: first.lesionThreshold, gridTolerance: first.gridTolerance });
     order = cohort.subjects.map((s) => ({ key: subjectKey(s.subject, s.session), subject: s.subject, session: s.session }));
     const inCohort = new Set(order.map((o) => o.key));

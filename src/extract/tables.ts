@@ -51,9 +51,11 @@ function put(volumes: Map<number, number>, label: number, v: number): void {
  * FreeSurfer aseg.stats: `# Measure name, short, description, value, unit` lines (eTIV, and
  * cortex/white-matter volumes that FreeSurfer 6+ leaves out of the table) and a table whose columns
  * `# ColHeaders` names (SegId, Volume_mm3, StructName). The subject is `# subjectname`, else the
- * folder above stats/.
+ * folder above stats/ (always the folder with subjectFrom "folder").
  */
-export function parseAsegStats(text: string, file: string): TableSubject {
+export type SubjectFrom = 'auto' | 'folder';
+
+export function parseAsegStats(text: string, file: string, subjectFrom: SubjectFrom = 'auto'): TableSubject {
   const lines = text.split(/\r?\n/);
   const volumes = new Map<number, number>();
   const measures: { key: string; value: number; line: number }[] = [];
@@ -72,7 +74,9 @@ export function parseAsegStats(text: string, file: string): TableSubject {
         const parts = body.slice('Measure '.length).split(',').map((s) => s.trim());
         if (parts.length < 4) throw new UserError(`malformed "# Measure" line`, { file, line: i + 1 });
         const value = parseNumber(parts[3]!, { file, line: i + 1, field: parts[1]! });
+        // FreeSurfer 6+ writes eTIV; 5.x wrote the same estimate as "IntraCranialVol, ICV".
         if (parts[0] === 'EstimatedTotalIntraCranialVol' || parts[1] === 'eTIV') icv = value;
+        else if ((parts[0] === 'IntraCranialVol' || parts[1] === 'ICV') && icv === undefined) icv = value;
         measures.push({ key: parts[1]!, value, line: i + 1 });
       }
       continue;
@@ -94,7 +98,9 @@ export function parseAsegStats(text: string, file: string): TableSubject {
     if (label !== undefined) put(volumes, label, m.value);
   }
   const parent = basename(file.replace(/[/\\]stats[/\\][^/\\]*$/, ''));
-  const id = subjectName ?? (/[/\\]stats[/\\]/.test(file) ? parent : basename(file).replace(/\.stats$/, ''));
+  const fromFolder = /[/\\]stats[/\\]/.test(file) ? parent : basename(file).replace(/\.stats$/, '');
+  // Many sites copy one subject's folder to make the next: `# subjectname` is then the same in every file.
+  const id = subjectFrom === 'folder' ? fromFolder : (subjectName ?? fromFolder);
   const { subject, session } = subjectFromName(id);
   const out: TableSubject = { subject, session, volumes };
   if (icv !== undefined) out.icv = icv;

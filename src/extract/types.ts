@@ -2,7 +2,7 @@ import type { FeatureDef } from './features.js';
 
 /** One input file of a subject as recorded in the sidecar. */
 export interface InputRecord {
-  /** "labels", "lesion_mask", "map:<name>", "dseg_tsv", "aseg_stats" */
+  /** "labels", "lesion_mask", "map:<name>", "labels:<name>" (other label maps), "image:<column>" (ratio inputs), "dseg_tsv", "aseg_stats" */
   role: string;
   /** As written in the manifest (or relative to the BIDS folder), so the sidecar does not depend on where it ran. */
   path: string;
@@ -20,6 +20,10 @@ export interface SubjectTask {
   lesion?: { path: string; shown: string };
   /** Scalar maps by name; a map absent here leaves its "mean" features missing for this subject. */
   maps: { name: string; path: string; shown: string }[];
+  /** Label maps other than `labels` (e.g. wmparc), by name; one absent here leaves its features missing. */
+  labelMaps?: { name: string; path: string; shown: string }[];
+  /** Ratio maps the tool computes (T1w/T2w) from two images; one absent here leaves its mean features missing. */
+  ratios?: { name: string; numerator: { path: string; shown: string; column: string }; denominator: { path: string; shown: string; column: string } }[];
   /** Other files recorded (hashed) but not read, such as the BIDS dseg.tsv. */
   extra: { role: string; path: string; shown: string }[];
   defs: FeatureDef[];

@@ -2,7 +2,9 @@ import { existsSync, statSync, readFileSync } from 'node:fs';
 import { UserError, formatMessage } from '../common/errors.js';
 import { sha256File } from '../io/hash.js';
 import { readLabelMap, readImage, readScalarMap, gridMismatch, type Grid } from '../nifti/index.js';
-import { measureSubject, measureFromVolumes, type LabelArray } from './measure.js';
+import { measureFromVolumes, type LabelArray } from './measure.js';
+import { measureByLabelMap, readRatio } from './multi.js';
+import { DEFAULT_LABEL_MAP } from './features.js';
 import { parseAsegStats } from './tables.js';
 import type { SubjectTask, SubjectResult, InputRecord } from './types.js';
 
@@ -20,6 +22,8 @@ export default function extractSubject(task: SubjectTask): SubjectResult {
       { role: 'labels', ...task.labels },
       ...(task.lesion ? [{ role: 'lesion_mask', ...task.lesion }] : []),
       ...task.maps.map((m) => ({ role: `map:${m.name}`, path: m.path, shown: m.shown })),
+      ...(task.labelMaps ?? []).map((m) => ({ role: `labels:${m.name}`, path: m.path, shown: m.shown })),
+      ...(task.ratios ?? []).flatMap((r) => [r.numerator, r.denominator].map((f) => ({ role: `image:${f.column}`, path: f.path, shown: f.shown }))),
       ...task.extra,
     ];
     for (const f of files) {
@@ -54,7 +58,20 @@ export default function extractSubject(task: SubjectTask): SubjectResult {
       if (bad) return bad;
       maps.set(m.name, img.data);
     }
-    const m = measureSubject({ labels: lm.labels, voxelVolume: lm.voxelVolume, lesion, maps }, task.defs, task.lesionThreshold);
+    for (const r of task.ratios ?? []) {
+      const ratio = readRatio(r, lm.grid, task.gridTolerance, (f) => (current = f));
+      if (typeof ratio === 'string') return fail(task, current, ratio);
+      maps.set(r.name, ratio);
+    }
+    const labelMaps = new Map<string, LabelArray>([[DEFAULT_LABEL_MAP, lm.labels]]);
+    for (const m of task.labelMaps ?? []) {
+      current = m.shown;
+      const other = readLabels(m.path);
+      const bad = offGrid(m, `labels:${m.name}`, other.grid);
+      if (bad) return bad;
+      labelMaps.set(m.name, other.labels);
+    }
+    const m = measureByLabelMap(labelMaps, { voxelVolume: lm.voxelVolume, lesion, maps }, task.defs, task.lesionThreshold);
     // A mean feature whose map this subject lacks is missing, not zero.
     const values = m.values.map((v, k) => {
       const d = task.defs[k]!;
@@ -76,7 +93,7 @@ export default function extractSubject(task: SubjectTask): SubjectResult {
  * bytes: no 4-byte-per-voxel copy, which for a 1 mm map is most of the memory and a pass of time);
  * float or scaled label maps go through readLabelMap, which checks they hold whole numbers.
  */
-function readLabels(path: string): { labels: LabelArray; voxelVolume: number; grid: Grid } {
+export function readLabels(path: string): { labels: LabelArray; voxelVolume: number; grid: Grid } {
   const img = readImage(path);
   const d = img.data;
   const grid: Grid = { dims: img.dims, affine: img.affine };

@@ -37,6 +37,7 @@ function sustainFit(event: z.ZodType) {
       sequences: z.array(z.array(z.array(z.number().int().nonnegative()))),
       fractions: z.array(z.array(num)),
       logLikelihood: z.array(num),
+      chain: z.array(z.number().int().nonnegative()).optional(),
     }),
     diagnostics: z.record(z.string(), z.unknown()).optional(),
   });
@@ -124,6 +125,13 @@ export function checkSustainModel(m: SustainModelFile, file?: string): void {
     checkFractions(fit.fractions, K, `${at}.fractions`);
     const smp = fit.samples;
     if (smp.fractions.length !== smp.sequences.length || smp.logLikelihood.length !== smp.sequences.length) bad('samples have arrays of different lengths', `${at}.samples`);
+    if (smp.chain !== undefined) {
+      if (smp.chain.length !== smp.sequences.length) bad('samples have arrays of different lengths', `${at}.samples.chain`);
+      // chains one after the other (0, 0, ..., 1, 1, ...), the same number of samples each
+      const C = smp.chain.length === 0 ? 0 : smp.chain[smp.chain.length - 1]! + 1;
+      const per = C === 0 ? 0 : smp.chain.length / C;
+      if (!Number.isInteger(per) || smp.chain.some((c, j) => c !== Math.floor(j / per))) bad('samples.chain must number the chains 0, 1, ... in order, the same number of samples each', `${at}.samples.chain`);
+    }
     smp.sequences.forEach((ss, j) => {
       if (ss.length !== K) bad(`sample ${j} has ${ss.length} sequences for ${K} subtypes`, `${at}.samples.sequences.${j}`);
       ss.forEach((seq) => checkSeq(seq, `${at}.samples.sequences.${j}`));

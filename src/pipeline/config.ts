@@ -64,6 +64,8 @@ const fitSchema = z.strictObject({
   tunePasses: z.number().int().min(0).nullable(),
   /** thinned posterior samples kept per K (fit --samples); null = the engine's default */
   samples: pos.nullable(),
+  /** MCMC chains per K (fit --chains); null = the engine's default */
+  chains: pos.nullable(),
   /** number of subtypes used for the assignments and the report; null = CV's recommendation, else maxSubtypes */
   subtypes: pos.nullable(),
   /** include the controls in the fit (not advised: SuStaIn is fitted on patients) */
@@ -89,6 +91,12 @@ const reportSchema = z.strictObject({
   title: z.string().nullable(),
   /** show CV's positional variance as the main diagram when CV ran */
   cvPositionalVariance: z.boolean(),
+  /** brain view: reference label map to paint each subtype's progression on (report --brain); null = no brain view */
+  brain: z.string().min(1).nullable(),
+  /** brain view: other maps on its grid by name, e.g. {"wmparc": "...", "lesion": "..."} (report --brain-map) */
+  brainMaps: z.record(z.string().min(1), z.string().min(1)),
+  /** brain view: stages to draw; null = about five spread like the published figure (report --brain-stages) */
+  brainStages: z.array(z.number().int().min(0)).min(1).nullable(),
 });
 
 const pairList = (what: string) => z.array(z.string().regex(/^[^:]+:[^:]+$/, `expected "${what}"`));
@@ -158,6 +166,7 @@ export const DEFAULT_CONFIG: RunConfig = {
     tune: null,
     tunePasses: null,
     samples: null,
+    chains: null,
     subtypes: null,
     includeControls: false,
   },
@@ -165,7 +174,7 @@ export const DEFAULT_CONFIG: RunConfig = {
   // scores held-out subjects averaged over the samples, which a shorter chain already does well.
   cv: { enabled: true, folds: 10, startpoints: null, mcmc: 10000, tune: null, stratify: null },
   kmeans: { enabled: true, restarts: 10 },
-  report: { enabled: true, title: null, cvPositionalVariance: false },
+  report: { enabled: true, title: null, cvPositionalVariance: false, brain: null, brainMaps: {}, brainStages: null },
   outcomes: { clinical: null, survival: [], counts: [], scores: [], covariates: [], treatment: null, treatmentReference: null, referenceSubtype: 0, draws: 20 },
   truth: null,
   seed: 1,
@@ -185,12 +194,14 @@ export function mergeConfig(base: unknown, over: unknown): unknown {
   if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(over)) {
-    out[k] = k === 'thresholds' || base[k] === null ? v : mergeConfig(base[k], v);
+    out[k] = FREE_MAPS.has(k) || base[k] === null ? v : mergeConfig(base[k], v);
   }
   return out;
 }
 
 const TRUTH_KEYS = ['file', 'subjectColumn', 'subtypeColumn', 'stageColumn'];
+/** Settings whose values are free-form maps: replaced whole, their keys not checked against the defaults. */
+const FREE_MAPS = new Set(['thresholds', 'brainMaps']);
 
 /** Earlier names of settings, still accepted: each renamed to match its command-line flag. */
 export const RENAMED_KEYS: Record<string, string> = {
@@ -217,7 +228,7 @@ function checkKeys(raw: Record<string, unknown>, known: Record<string, unknown>,
   for (const [k, v] of Object.entries(raw)) {
     const path = prefix === '' ? k : `${prefix}.${k}`;
     if (!(k in known)) throw new UserError(`unknown setting (the settings here are: ${Object.keys(known).join(', ')})`, { file, field: path });
-    if (k === 'thresholds' || !isPlainObject(v)) continue;
+    if (FREE_MAPS.has(k) || !isPlainObject(v)) continue;
     const sub = k === 'truth' ? Object.fromEntries(TRUTH_KEYS.map((t) => [t, null])) : known[k];
     if (isPlainObject(sub)) checkKeys(v, sub, path, file);
   }
@@ -269,6 +280,7 @@ export function resolvePaths(cfg: RunConfig, base: string): RunConfig {
     ...cfg,
     input: { ...cfg.input, manifest: abs(cfg.input.manifest), bids: abs(cfg.input.bids), table: abs(cfg.input.table), covariates: abs(cfg.input.covariates) },
     extract: { ...cfg.extract, features: abs(cfg.extract.features) },
+    report: { ...cfg.report, brain: abs(cfg.report.brain), brainMaps: Object.fromEntries(Object.entries(cfg.report.brainMaps).map(([k, p]) => [k, abs(p)!])) },
     outcomes: { ...cfg.outcomes, clinical: abs(cfg.outcomes.clinical) },
     truth: cfg.truth === null ? null : { ...cfg.truth, file: abs(cfg.truth.file)! },
   };

@@ -5,6 +5,7 @@ import { writeAtomic } from '../io/atomic.js';
 import { writeCsvAtomic } from '../io/csv.js';
 import { DEMO_COHORT_DEFAULTS, DEMO_SUBTYPES, sampleDemoCohort, type DemoCohortOptions, type DemoSubject } from './demo-cohort.js';
 import { DEMO_GRID, renderDemoSubject, type DemoGrid } from './demo-render.js';
+import { DEMO13_GRID, renderDemo13Subject } from './demo13.js';
 import { CLINICAL_COLUMNS, demoClinicalRows } from './demo-clinical.js';
 
 /**
@@ -53,12 +54,54 @@ export function writeDemoCohort(dir: string, opts: WriteDemoOptions = {}): DemoS
       subjects.map((s) => [s.id, labelsPath(s.id), lesionPath(s.id), s.group, s.age.toFixed(1), s.sex, s.site]),
     );
   }
+  writeTruth(dir, subjects);
+  writeCsvAtomic(join(dir, 'clinical.csv'), CLINICAL_COLUMNS, demoClinicalRows(subjects, cohortOpts.seed ?? DEMO_COHORT_DEFAULTS.seed));
+  return subjects;
+}
+
+function writeTruth(dir: string, subjects: DemoSubject[]): void {
   writeCsvAtomic(
     join(dir, 'truth.csv'),
     TRUTH_COLUMNS,
     subjects.map((s) => [s.id, s.group, s.subtype < 0 ? '' : String(s.subtype), s.subtype < 0 ? '' : DEMO_SUBTYPES[s.subtype]!.name, s.stage.toFixed(3)]),
   );
-  writeCsvAtomic(join(dir, 'clinical.csv'), CLINICAL_COLUMNS, demoClinicalRows(subjects, cohortOpts.seed ?? DEMO_COHORT_DEFAULTS.seed));
+}
+
+export const MANIFEST13_COLUMNS = ['subject_id', 'labels', 'wmparc', 'lesion_mask', 't1w', 't2w', 'group', 'age', 'sex', 'site'] as const;
+
+/**
+ * The 13-feature demo (for data/features/ms-13.json): per subject nifti/<id>_aparc+aseg.nii.gz,
+ * _wmparc.nii.gz (int16 FreeSurfer numbers), _lesion.nii.gz, _T1w.nii.gz and _T2w.nii.gz (int16),
+ * a manifest with those columns, and truth.csv. Same subjects as writeDemoCohort with the same options.
+ */
+export function writeDemo13Cohort(dir: string, opts: Omit<WriteDemoOptions, 'layout'> = {}): DemoSubject[] {
+  const { grid = DEMO13_GRID, onSubject, ...cohortOpts } = opts;
+  const subjects = sampleDemoCohort(cohortOpts);
+  const files = (id: string) => ['aparc+aseg', 'wmparc', 'lesion', 'T1w', 'T2w'].map((k) => `nifti/${id}_${k}.nii.gz`);
+  subjects.forEach((s, i) => {
+    const r = renderDemo13Subject(s, grid);
+    const images: [ArrayLike<number>, 'int16' | 'uint8', string][] = [
+      [r.aparcAseg, 'int16', 'ms-subtype demo aparc+aseg'],
+      [r.wmparc, 'int16', 'ms-subtype demo wmparc'],
+      [r.lesion, 'uint8', 'ms-subtype demo lesion mask'],
+      [r.t1w, 'int16', 'ms-subtype demo T1w'],
+      [r.t2w, 'int16', 'ms-subtype demo T2w'],
+    ];
+    files(s.id).forEach((f, k) => {
+      const [data, dtype, description] = images[k]!;
+      writeAtomic(join(dir, f), gzipSync(encodeNifti1(data, { dims: grid.dims, affine: r.affine, dtype, description }, false)));
+    });
+    onSubject?.(i + 1, subjects.length);
+  });
+  writeCsvAtomic(
+    join(dir, 'manifest.csv'),
+    MANIFEST13_COLUMNS,
+    subjects.map((s) => {
+      const [ap, wp, les, t1, t2] = files(s.id);
+      return [s.id, ap!, wp!, les!, t1!, t2!, s.group, s.age.toFixed(1), s.sex, s.site];
+    }),
+  );
+  writeTruth(dir, subjects);
   return subjects;
 }
 

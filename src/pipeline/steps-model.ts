@@ -7,6 +7,7 @@ import { readSubjects, writeSubjects, type SubjectsProvenance } from '../io/subj
 import { exceedanceMessage, zExceedance, type Exceedance } from '../normalise/exceedance.js';
 import { fitSustain, assignSubjects, makeThresholds, thresholdWarnings } from '../sustain/index.js';
 import type { SustainModelFile, Thresholds, ZTable } from '../sustain/types.js';
+import { modelConvergenceWarnings } from '../sustain/chains.js';
 import { runCrossValidation, fitKmeansModel, assignKmeans, type CvResult } from '../cv/index.js';
 import { readSustainModel, writeModelFile } from '../io/modelfile.js';
 import { writeReport } from '../report/index.js';
@@ -58,12 +59,13 @@ function fitSettings(ctx: StepContext) {
 }
 
 /** Engine settings that are left to the engine's defaults unless the config names them. */
-function engineExtras(ctx: StepContext): { mcmcTunePasses?: number; mcmcTuneIterations?: number; samplesKept?: number } {
+function engineExtras(ctx: StepContext): { mcmcTunePasses?: number; mcmcTuneIterations?: number; samplesKept?: number; chains?: number } {
   const f = ctx.cfg.fit;
   return {
     ...(f.tunePasses !== null ? { mcmcTunePasses: f.tunePasses } : {}),
     ...(f.tune !== null ? { mcmcTuneIterations: f.tune } : {}),
     ...(f.samples !== null ? { samplesKept: f.samples } : {}),
+    ...(f.chains !== null ? { chains: f.chains } : {}),
   };
 }
 
@@ -97,6 +99,8 @@ export const fitStep: Step = {
     writeSubjects(join(ctx.out, LAYOUT.modelSubjects), assignSubjects(model, data, K), data.carried, provenance(ctx, model.method, LAYOUT.model, above));
     const warning = exceedanceMessage(above);
     const lls = model.fits.map((x: { subtypes: number; logLikelihood: number }) => `K=${x.subtypes}: ${x.logLikelihood.toFixed(1)}`).join(', ');
+    // as `fit` does (the report shows the same as a banner)
+    if (!ctx.quiet) for (const w of modelConvergenceWarnings(model)) process.stderr.write(`warning: ${w}\n`);
     return `SuStaIn fitted on ${data.subjects.length} subjects, ${data.biomarkers.length} biomarkers (log-likelihood ${lls})${warning !== null ? `; warning: ${warning}` : ''}`;
   },
 };
@@ -134,6 +138,7 @@ export const cvStep: Step = {
       model: { model: readModel(ctx), sha256: sha256File(modelPath), file: modelPath },
       ...tuning,
       ...(ctx.cfg.fit.samples !== null ? { samplesKept: ctx.cfg.fit.samples } : {}),
+      ...(ctx.cfg.fit.chains !== null ? { chains: ctx.cfg.fit.chains } : {}),
       ...(c.stratify !== null ? { stratify: c.stratify } : {}),
     });
     if (!r.result) throw new Error('cross-validation did not combine its folds');
@@ -186,6 +191,7 @@ export const reportStep: Step = {
     const files = [join(ctx.out, LAYOUT.model), join(ctx.out, LAYOUT.assign), join(ctx.out, LAYOUT.zSidecar), join(ctx.out, LAYOUT.featuresSidecar)];
     if (ctx.cfg.cv.enabled) files.push(join(ctx.out, LAYOUT.cv));
     if (ctx.cfg.kmeans.enabled) files.push(join(ctx.out, LAYOUT.kmeans));
+    if (ctx.cfg.report.brain !== null) files.push(ctx.cfg.report.brain, ...Object.values(ctx.cfg.report.brainMaps));
     if (ctx.cfg.outcomes.clinical !== null) files.push(join(ctx.out, LAYOUT.outcomes));
     const errors = join(ctx.out, LAYOUT.featuresErrors);
     return { settings: ctx.cfg.report, files, extra: existsSync(errors) ? sha256File(errors) : null };
@@ -206,6 +212,8 @@ export const reportStep: Step = {
       ...(existsSync(errors) ? { errors } : {}),
       ...(ctx.cfg.outcomes.clinical !== null ? { outcomes: p(LAYOUT.outcomes) } : {}),
       ...(ctx.cfg.report.title !== null ? { title: ctx.cfg.report.title } : {}),
+      ...(ctx.cfg.report.brain !== null ? { brain: ctx.cfg.report.brain, brainMaps: ctx.cfg.report.brainMaps } : {}),
+      ...(ctx.cfg.report.brainStages !== null ? { brainStages: ctx.cfg.report.brainStages } : {}),
       options: { cvPositionalVariance: ctx.cfg.report.cvPositionalVariance },
     });
     return `report with ${r.figurePaths.length} figures`;

@@ -6,6 +6,7 @@ import { UserError } from '../common/errors.js';
 import { toolVersion } from '../common/version.js';
 import type { SustainFit, SustainModelFile } from '../sustain/types.js';
 import { cohortSummary, type CohortSummary } from './cohort.js';
+import { convergenceBanner } from './convergence.js';
 import { card, esc, figure, fmt, jsonForScript, pct, section, table } from './html.js';
 import { PAGE_CSS, TABLE_SCRIPT } from './page-assets.js';
 import { renderSvg } from './render.js';
@@ -35,6 +36,7 @@ import {
   type SubtypeLabel,
 } from './stats.js';
 import { subjectTableData } from './subject-table.js';
+import { brainSection } from './brain-section.js';
 import { outcomesSection } from './outcomes-section.js';
 import { controlMask } from '../io/subjects.js';
 import { exceedanceMessage } from '../normalise/exceedance.js';
@@ -410,15 +412,18 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
   const cv = inputs.cv;
   // CV's agreement is worth saying even when K was given explicitly (as `run` does with CV's choice).
   let kWhy = cv !== undefined && cv.recommendedSubtypes === k ? 'recommended by CV' : inputs.subtypes !== undefined ? 'as asked' : k === model.fits.length ? 'largest fitted' : 'as in the subject table';
-  let notice = '';
+  let notice = convergenceBanner(fit);
   if (cv !== undefined && cv.recommendedSubtypes !== k) {
     kWhy = `CV recommends ${cv.recommendedSubtypes}`;
-    notice = `<p class="note">Cross-validation recommends <b>${esc(cv.recommendedSubtypes)}</b> subtype(s), but this report shows <b>${esc(k)}</b> because the subject table was assigned with ${esc(k)}. For the recommended model run <code>ms-subtype assign --subtypes ${esc(cv.recommendedSubtypes)}</code> and report again.</p>`;
+    notice += `<p class="note">Cross-validation recommends <b>${esc(cv.recommendedSubtypes)}</b> subtype(s), but this report shows <b>${esc(k)}</b> because the subject table was assigned with ${esc(k)}. For the recommended model run <code>ms-subtype assign --subtypes ${esc(cv.recommendedSubtypes)}</code> and report again.</p>`;
   }
   const above = inputs.subjects.zAboveZmax;
   const aboveText = above ? exceedanceMessage(above) : null;
   if (aboveText !== null) notice += `<p class="note"><b>z-scores above zmax.</b> ${esc(aboveText.charAt(0).toUpperCase() + aboveText.slice(1))}.</p>`;
+  const brain = brainSection(inputs, model, fit, c.labels, opts, c.figures);
+  // The brain view first when asked for: it is the picture readers look for.
   const sections = [
+    brain?.html ?? '',
     await positionalSection(c),
     await sizesSection(c),
     await cvSection(c),
@@ -430,6 +435,7 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
   const title = inputs.title ?? 'Multiple-sclerosis subtypes and stages';
   const nav = [
     ['overview', 'Overview'],
+    ...(brain ? [['brain', 'Brain view']] : []),
     ['progression', 'Progression'],
     ['sizes', 'Sizes & stages'],
     ['confidence', 'Confidence'],
@@ -453,5 +459,7 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
     `<main class="wrap">${notice}${overview(c, kWhy)}${sections.join('')}</main>` +
     `<footer class="wrap">Made by ms-subtype ${esc(toolVersion())} from a model fitted with seed ${esc(String(settings['seed']))} (tool ${esc(model.toolVersion)}).${sources ? ` Inputs: ${sources}.` : ''} This page works offline; the figures are also in <code>figures/</code> as SVG.</footer>` +
     `<script>${TABLE_SCRIPT}</script></body></html>\n`;
-  return { html, figures: c.figures };
+  const out: ReportOutput = { html, figures: c.figures };
+  if (brain) out.brainView = { columns: brain.view.columns, rows: brain.view.rows, stages: brain.view.stages, slices: brain.view.slices };
+  return out;
 }

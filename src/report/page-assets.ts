@@ -30,6 +30,7 @@ p.lead { margin: 0 0 14px; color: var(--muted); max-width: 820px; }
 .chip { display:flex; align-items:center; gap: 8px; background: var(--card); border:1px solid var(--line); border-radius: 999px; padding: 6px 14px 6px 8px; font-size: 14px; }
 .dot { width: 14px; height: 14px; border-radius: 50%; display:inline-block; flex: none; }
 .chip b { font-weight: 600; }
+.note.warn { background: #fdecea; border-color: #e8a39b; }
 .note { background: #fff8e6; border:1px solid #f0d9a0; border-radius: 8px; padding: 10px 14px; margin: 12px 0; font-size: 14px; }
 .grid { display:grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 520px), 1fr)); gap: 16px; }
 figure.fig { margin: 0; background: var(--card); border:1px solid var(--line); border-radius: 10px; padding: 14px 16px 10px; overflow-x: auto; }

@@ -1,5 +1,6 @@
 import type { Assignment, KmeansModelFile, SustainModelFile } from '../sustain/types.js';
 import type { CvResult } from '../cv/types.js';
+import type { BrainMaps } from './brain-paint.js';
 import type { OutcomesResult } from '../outcomes/schema.js';
 import type { Exceedance } from '../normalise/exceedance.js';
 
@@ -74,12 +75,24 @@ export interface ReportInputs {
   /** Where the inputs came from, listed in the page's footer (file names only, for provenance). */
   sources?: Record<string, string>;
   options?: Partial<ReportOptions>;
+  /** The brain view: a reference label map (and other maps of the features, a lesion mask); needs `features`. */
+  brain?: BrainInput;
+}
+
+export interface BrainInput {
+  maps: BrainMaps;
+  /** Stages to draw; default about five spread like the paper's. */
+  stages?: number[];
+  /** The reference map as named in the page (file name). */
+  source: string;
 }
 
 export interface ReportOutput {
   html: string;
   /** File name (e.g. "subtype-fractions.svg") -> standalone SVG text. */
   figures: Record<string, string>;
+  /** The brain view's probabilities (DIR/brain-view.csv), when a brain view was asked for. */
+  brainView?: { columns: readonly string[]; rows: (string | number)[][]; stages: number[]; slices: Record<string, number> };
 }
 
 /** Paths and settings for writeReport. */
@@ -96,4 +109,8 @@ export interface WriteReportOptions {
   outcomes?: string;
   title?: string;
   options?: Partial<ReportOptions>;
+  /** Reference label map for the brain view, plus other maps by name (`wmparc`, `lesion` for a mask). */
+  brain?: string;
+  brainMaps?: Record<string, string>;
+  brainStages?: number[];
 }

@@ -5,10 +5,11 @@ import { writeAtomic } from '../io/atomic.js';
 import { buildReport } from './build.js';
 import { readAnyJson, readCvResult, readFailures, readKmeansModel, readSubjects, readSustainModel } from './read.js';
 import type { ReportInputs, WriteReportOptions } from './types.js';
+import { BRAIN_CSV, readBrainInput, writeBrainTable } from './brain-files.js';
 import { readOutcomes } from '../outcomes/files.js';
 
 /** Figure file names this tool writes; stale ones from an earlier report (e.g. a larger K) are removed. */
-const OWN_FIGURE = /^(positional-variance(-cv)?-subtype-\d+|subtype-fractions|stages|assignment-confidence|cvic|cv-test-loglik|kmeans-centroids|kmeans-silhouette|normaliser-r2|outcomes-km-\d+|outcomes-forest|outcomes-score-\d+)\.svg$/;
+const OWN_FIGURE = /^(positional-variance(-cv)?-subtype-\d+|subtype-fractions|stages|assignment-confidence|cvic|cv-test-loglik|kmeans-centroids|kmeans-silhouette|normaliser-r2|outcomes-km-\d+|outcomes-forest|outcomes-score-\d+|brain-view-subtype-\d+)\.svg$/;
 
 export function readReportInputs(o: WriteReportOptions): ReportInputs {
   const sources: Record<string, string> = { model: basename(o.model), subjects: basename(o.subjects) };
@@ -44,11 +45,15 @@ export function readReportInputs(o: WriteReportOptions): ReportInputs {
     inputs.outcomes = readOutcomes(o.outcomes);
     sources['outcomes'] = basename(o.outcomes);
   }
+  if (o.brain !== undefined) {
+    inputs.brain = readBrainInput(o.brain, o.brainMaps, o.brainStages);
+    sources['brain view'] = basename(o.brain);
+  }
   return inputs;
 }
 
 export async function writeReport(o: WriteReportOptions): Promise<{ htmlPath: string; figurePaths: string[] }> {
-  const { html, figures } = await buildReport(readReportInputs(o));
+  const { html, figures, brainView } = await buildReport(readReportInputs(o));
   const figDir = join(o.out, 'figures');
   const figurePaths: string[] = [];
   for (const [name, svg] of Object.entries(figures)) {
@@ -59,6 +64,8 @@ export async function writeReport(o: WriteReportOptions): Promise<{ htmlPath: st
   if (existsSync(figDir)) {
     for (const f of readdirSync(figDir)) if (OWN_FIGURE.test(f) && figures[f] === undefined) rmSync(join(figDir, f));
   }
+  if (brainView && o.brain !== undefined) writeBrainTable(o.out, brainView, { model: o.model, brain: o.brain, brainMaps: o.brainMaps ?? {} });
+  else for (const f of [BRAIN_CSV, `${BRAIN_CSV}.json`]) if (existsSync(join(o.out, f))) rmSync(join(o.out, f));
   // The page last: its presence means the figures beside it are complete.
   const htmlPath = join(o.out, 'report.html');
   writeAtomic(htmlPath, html);

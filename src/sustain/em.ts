@@ -96,8 +96,12 @@ function optimiseEvent<D extends ModelData>(mix: MixtureTables<D>, s: number, e:
   if (bestP !== at) mix.restore(s, bestSlot);
 }
 
-/** One sweep; returns the exact log-likelihood after it (tables refreshed). Mutates mix and f. */
-export function emSweep<D extends ModelData>(mix: MixtureTables<D>, f: Float64Array, rng: Rng): number {
+/**
+ * One sweep; returns the exact log-likelihood after it (tables refreshed). Mutates mix and f.
+ * `onEvent` is called after each event's positions were tried (K x N times a sweep), for progress
+ * inside long sweeps (many subjects and events).
+ */
+export function emSweep<D extends ModelData>(mix: MixtureTables<D>, f: Float64Array, rng: Rng, onEvent?: () => void): number {
   const K = mix.K;
   const N = mix.model.nEvents;
   if (K > 1) mix.responsibilities(f, f);
@@ -109,7 +113,10 @@ export function emSweep<D extends ModelData>(mix: MixtureTables<D>, f: Float64Ar
     const s = order[q]!;
     mix.othersTotal(s, f, other);
     const events = rng.permutation(N);
-    for (let r = 0; r < N; r++) optimiseEvent(mix, s, events[r]!, f, other, range, work);
+    for (let r = 0; r < N; r++) {
+      optimiseEvent(mix, s, events[r]!, f, other, range, work);
+      onEvent?.();
+    }
   }
   mix.refresh();
   if (K > 1) mix.responsibilities(f, f);
@@ -117,14 +124,21 @@ export function emSweep<D extends ModelData>(mix: MixtureTables<D>, f: Float64Ar
 }
 
 /** Run EM from the tables' current sequences and fractions `f0`. */
-export function performEm<D extends ModelData>(mix: MixtureTables<D>, f0: ArrayLike<number>, rng: Rng, opts: EmOptions = EM_DEFAULTS, onSweep?: (ll: number) => void): EmResult {
+export function performEm<D extends ModelData>(
+  mix: MixtureTables<D>,
+  f0: ArrayLike<number>,
+  rng: Rng,
+  opts: EmOptions = EM_DEFAULTS,
+  onSweep?: (ll: number) => void,
+  onEvent?: () => void,
+): EmResult {
   let f = Float64Array.from(f0);
   let cur = mix.logLik(f, false);
   let curSeqs = mix.sequences();
   let sweeps = 0;
   for (let it = 0; it < opts.maxIterations; it++) {
     const cf = Float64Array.from(f);
-    const ll = emSweep(mix, cf, rng);
+    const ll = emSweep(mix, cf, rng, onEvent);
     sweeps++;
     const converged = Math.abs((ll - cur) / Math.max(ll, cur)) < opts.tolerance;
     if (!converged && ll > cur) {

@@ -5,8 +5,11 @@
  *    than one subject, `startpoints` split candidates (random halves -> 1-subtype EMs -> 2-subtype EM
  *    on the cluster), the best split replaces that subtype; then `startpoints` EM runs of the K+1
  *    mixture from that initialisation; keep the best over clusters.
- *  - then, per K, MCMC from the EM ML model (tuning passes + main chain), subtypes ordered by mean
- *    posterior fraction, largest first.
+ *  - then, per K, `chains` MCMC chains (chains.ts): the first from the EM optimum, the others from
+ *    dispersed starts (the next-best distinct start-point optima, then random valid sequences);
+ *    tuning passes that double as warm-up + the sampling. Chains' subtype labels are aligned to the
+ *    first chain's, their kept samples pooled, and R-hat / ESS computed per K; subtypes ordered by
+ *    mean posterior fraction, largest first.
  * Start points, split candidates and chains are tasks on worker threads; each gets its own random
  * stream drawn from the seed in a fixed order, so the result does not depend on the thread count.
  */
@@ -16,6 +19,7 @@ import { defaultThreads, TaskPool } from '../common/pool.js';
 import { Rng } from '../common/rng.js';
 import { toolVersion } from '../common/version.js';
 import { EM_DEFAULTS } from './em.js';
+import { alignChains, chainDiagnostics, chainOrders, permuteChain, poolChains, type ConvergenceJson } from './chains.js';
 import { kindOf, toSpec, type ModelSpec } from './kinds.js';
 import { subjectLogLikelihoodsPrepared } from './likelihood.js';
 import { MCMC_DEFAULTS } from './mcmc.js';
@@ -29,6 +33,8 @@ export interface FitOptions {
   maxSubtypes: number;
   startpoints: number;
   mcmcIterations: number;
+  /** MCMC chains per K (each mcmcIterations long, after its own tuning passes) */
+  chains: number;
   mcmcTunePasses: number;
   mcmcTuneIterations: number;
   samplesKept: number;
@@ -42,6 +48,7 @@ export const FIT_DEFAULTS: Omit<FitOptions, 'seed' | 'threads'> = {
   maxSubtypes: 3,
   startpoints: 25,
   mcmcIterations: 100_000,
+  chains: 4,
   mcmcTunePasses: MCMC_DEFAULTS.tunePasses,
   mcmcTuneIterations: MCMC_DEFAULTS.tuneIterations,
   samplesKept: MCMC_DEFAULTS.samplesKept,
@@ -52,8 +59,9 @@ export const FIT_DEFAULTS: Omit<FitOptions, 'seed' | 'threads'> = {
 export interface FitProgress {
   phase: 'start points' | 'split' | 'mixture' | 'mcmc' | 'done';
   subtypes: number;
-  /** work done and in all, in units: an EM task (start point, split candidate, mixture run) is one,
-   * an MCMC chain one per MCMC_UNIT iterations (so the count moves while chains run) */
+  /** work done and in all, in units: an EM task (start point, split candidate, mixture run) is EM_UNITS
+   * (a running task counts its sweeps so far against the sweeps its phase's finished tasks took, up to
+   * 90 %), an MCMC chain one per MCMC_UNIT iterations (so the count moves while tasks run) */
   done: number;
   total: number;
   bestLogLik: number;
@@ -63,6 +71,10 @@ export interface FitProgress {
 
 /** MCMC iterations per progress unit. */
 const MCMC_UNIT = 1000;
+/** Progress units of one EM task (start point, split candidate, mixture run), so the bar moves inside a run. */
+const EM_UNITS = 100;
+/** Sweeps an EM task is expected to take before any of its phase has finished (a split runs three EMs). */
+const SWEEPS_GUESS: Partial<Record<FitProgress['phase'], number>> = { split: 24 };
 
 export interface FitExtras {
   onProgress?: (p: FitProgress) => void;
@@ -85,6 +97,7 @@ function checkOptions(o: FitOptions): void {
     ['maxSubtypes', 1],
     ['startpoints', 1],
     ['mcmcIterations', 0],
+    ['chains', 1],
     ['mcmcTunePasses', 0],
     ['mcmcTuneIterations', 2],
     ['samplesKept', 1],
@@ -145,19 +158,55 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
   const mcmcTunePasses = o.mcmcIterations > 0 ? o.mcmcTunePasses : 0;
   const chainIterations = mcmcTunePasses * o.mcmcTuneIterations + Math.max(1, o.mcmcIterations);
   const chainUnits = Math.max(1, Math.round(chainIterations / MCMC_UNIT));
-  let total = o.startpoints * (1 + 2 * ((o.maxSubtypes * (o.maxSubtypes - 1)) / 2)) + o.maxSubtypes * chainUnits;
-  const tick = (phase: FitProgress['phase'], K: number, ll?: number) => {
-    done++;
-    if (ll !== undefined && ll > best) best = ll;
-    progress({ phase, subtypes: K, done, total, bestLogLik: best });
-  };
+  // one chain when there is no sampling (--mcmc 0: the ML model only)
+  const C = o.mcmcIterations > 0 ? o.chains : 1;
+  const nChains = o.maxSubtypes * C;
+  let total = EM_UNITS * o.startpoints * (1 + 2 * ((o.maxSubtypes * (o.maxSubtypes - 1)) / 2)) + nChains * chainUnits;
   // one set of workers for every phase: they start and warm up once
   const pool = new TaskPool<FitTask, unknown>(url, o.threads);
-  const run = async <R>(tasks: FitTask[], phase: FitProgress['phase'], K: number): Promise<R[]> =>
-    (await pool.run(tasks, () => tick(phase, K))) as R[];
+  // EM sweeps per task of each phase, from the tasks finished so far: how far a running task is
+  const work: Partial<Record<FitProgress['phase'], { sum: number; n: number }>> = {};
+  const run = async <R extends EmTaskResult>(tasks: FitTask[], phase: FitProgress['phase'], K: number): Promise<R[]> => {
+    const base = done;
+    const part = new Float64Array(tasks.length);
+    const finished = new Uint8Array(tasks.length);
+    const seen = (work[phase] ??= { sum: 0, n: 0 });
+    const show = () => {
+      let p = 0;
+      for (let q = 0; q < part.length; q++) p += part[q]!;
+      done = Math.max(done, base + Math.floor(p));
+      progress({ phase, subtypes: K, done, total, bestLogLik: best });
+    };
+    // each task reports the sweeps it has done (workers run them; in-process the messages come after)
+    const channels = tasks.map(() => new MessageChannel());
+    channels.forEach((c, q) =>
+      c.port1.on('message', (m: { sweeps: number }) => {
+        if (finished[q]) return;
+        const expected = seen.n > 0 ? seen.sum / seen.n : (SWEEPS_GUESS[phase] ?? 8);
+        part[q] = Math.max(part[q]!, Math.min(0.9 * EM_UNITS, (EM_UNITS * m.sweeps) / Math.max(expected, 1)));
+        show();
+      }),
+    );
+    const withPorts = tasks.map((t, q) => ({ ...t, progress: channels[q]!.port2 }) as FitTask);
+    try {
+      return (await pool.run(
+        withPorts,
+        (q, _t, r) => {
+          finished[q] = 1;
+          part[q] = EM_UNITS;
+          seen.sum += (r as EmTaskResult).work;
+          seen.n++;
+          show();
+        },
+        (t) => ('progress' in t && t.progress !== undefined ? [t.progress] : []),
+      )) as R[];
+    } finally {
+      for (const c of channels) c.port1.close();
+    }
+  };
   try {
     // K = 1
-    const emFits: { result: EmTaskResult; startPoints: number[] }[] = [];
+    const emFits: { result: EmTaskResult; startPoints: number[]; all: EmTaskResult[] }[] = [];
     {
       const streams = batchStreams(root, o.startpoints);
       const rs = await run<EmTaskResult>(
@@ -167,7 +216,7 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
       );
       const b = firstBest(rs);
       best = Math.max(best, b.logLik);
-      emFits.push({ result: b, startPoints: rs.map((r) => r.logLik) });
+      emFits.push({ result: b, startPoints: rs.map((r) => r.logLik), all: rs });
     }
     // K -> K + 1
     for (let K = 2; K <= o.maxSubtypes; K++) {
@@ -197,7 +246,7 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
         }
       }
       if (clusters.length === 0) throw new UserError(`cannot fit ${K} subtypes: no subtype of the ${K - 1}-subtype model has more than one subject`);
-      total += (clusters.length - (K - 1)) * 2 * o.startpoints;
+      total += EM_UNITS * (clusters.length - (K - 1)) * 2 * o.startpoints;
       const splitTasks: FitTask[] = [];
       clusters.forEach((_, q) => {
         const rows = rowsOf[q]!;
@@ -218,20 +267,21 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
       const mixes = await run<EmTaskResult>(mixTasks, 'mixture', K);
       const b = firstBest(mixes);
       best = Math.max(best, b.logLik);
-      emFits.push({ result: b, startPoints: mixes.map((r) => r.logLik) });
+      emFits.push({ result: b, startPoints: mixes.map((r) => r.logLik), all: mixes });
     }
-    // MCMC per K (independent chains: in parallel)
-    const mcmc = { iterations: Math.max(1, o.mcmcIterations), tunePasses: mcmcTunePasses, tuneIterations: o.mcmcTuneIterations, samplesKept: o.samplesKept, refreshEvery: MCMC_DEFAULTS.refreshEvery };
-    const streams = batchStreams(root, o.maxSubtypes);
+    // MCMC: C chains per K, all independent (in parallel), each with its own stream
+    const perChain = Math.ceil(o.samplesKept / C);
+    const mcmc = { iterations: Math.max(1, o.mcmcIterations), tunePasses: mcmcTunePasses, tuneIterations: o.mcmcTuneIterations, samplesKept: perChain, refreshEvery: MCMC_DEFAULTS.refreshEvery };
+    const streams = batchStreams(root, nChains);
     // Each chain reports its running iteration count on a message port (workers run the chains).
-    const chainDone = new Float64Array(o.maxSubtypes);
-    const channels = emFits.map(() => new MessageChannel());
+    const chainDone = new Float64Array(nChains);
+    const channels = Array.from({ length: nChains }, () => new MessageChannel());
     const doneBefore = done;
     const report = () => {
       let it = 0;
       for (let q = 0; q < chainDone.length; q++) it += chainDone[q]!;
-      done = doneBefore + Math.min(o.maxSubtypes * chainUnits, Math.floor(it / MCMC_UNIT));
-      progress({ phase: 'mcmc', subtypes: o.maxSubtypes, done, total, bestLogLik: best, mcmcIterations: { done: it, total: o.maxSubtypes * chainIterations } });
+      done = doneBefore + Math.min(nChains * chainUnits, Math.floor(it / MCMC_UNIT));
+      progress({ phase: 'mcmc', subtypes: o.maxSubtypes, done, total, bestLogLik: best, mcmcIterations: { done: it, total: nChains * chainIterations } });
     };
     channels.forEach((c, q) => {
       c.port1.on('message', (m: { iterations: number; best: number }) => {
@@ -241,8 +291,14 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
         report();
       });
     });
-    // Largest K first: its chain is the longest, so the others fill the remaining threads around it.
-    const chainTasks: FitTask[] = emFits.map((f, q) => ({ kind: 'mcmc', ...base, values, M, rng: streams[q]!, sequences: f.result.sequences, fractions: f.result.fractions, mcmc, progress: channels[q]!.port2 }));
+    // Task q = (K - 1) * C + c. Largest K first: its chains are the longest, so the others fill the threads around them.
+    const chainTasks: FitTask[] = [];
+    emFits.forEach((f, k) => {
+      startsFor(f.result, f.all, C).forEach((start, c) => {
+        const q = k * C + c;
+        chainTasks.push({ kind: 'mcmc', ...base, values, M, rng: streams[q]!, sequences: start?.sequences ?? f.result.sequences, fractions: f.result.fractions, ...(start === undefined ? { randomStart: true } : {}), mcmc, progress: channels[q]!.port2 });
+      });
+    });
     let chains: McmcTaskResult[];
     try {
       chains = (
@@ -256,7 +312,7 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
       for (const c of channels) c.port1.close();
     }
     const events = kind.events(spec, biomarkers);
-    const fits: SustainFit<EventLabel>[] = emFits.map((f, q) => buildFit(model, prepared, events, f.result, f.startPoints, chains[q]!));
+    const fits: SustainFit<EventLabel>[] = emFits.map((f, k) => buildFit(model, prepared, events, f.result, f.startPoints, chains.slice(k * C, (k + 1) * C), o.mcmcIterations > 0));
     progress({ phase: 'done', subtypes: o.maxSubtypes, done: total, total, bestLogLik: best });
     const training: SustainModelFile['training'] = { subjects: M };
     if (opts.dataSha256 !== undefined) training.dataSha256 = opts.dataSha256;
@@ -274,6 +330,7 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
         maxSubtypes: o.maxSubtypes,
         startpoints: o.startpoints,
         mcmcIterations: o.mcmcIterations,
+        chains: C,
         mcmcTunePasses: mcmc.tunePasses,
         mcmcTuneIterations: o.mcmcTuneIterations,
         samplesKept: o.samplesKept,
@@ -288,38 +345,66 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
   }
 }
 
-function buildFit(model: ProgressionModel, prepared: ModelData, events: EventLabel[], em: EmTaskResult, startPoints: number[], chain: McmcTaskResult): SustainFit<EventLabel> {
+/**
+ * Where each of C chains starts: the EM optimum first, then the next-best distinct optima of the
+ * other start points (dispersed, and each a mode the chains must agree on), then (undefined) random
+ * valid sequences drawn in the chain's own task.
+ */
+function startsFor(best: EmTaskResult, all: EmTaskResult[], C: number): (EmTaskResult | undefined)[] {
+  const seen = new Set([JSON.stringify(best.sequences)]);
+  const others = [...all].sort((a, b) => b.logLik - a.logLik).filter((r) => {
+    const key = JSON.stringify(r.sequences);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return Array.from({ length: C }, (_, c) => (c === 0 ? best : others[c - 1]));
+}
+
+function buildFit(model: ProgressionModel, prepared: ModelData, events: EventLabel[], em: EmTaskResult, startPoints: number[], raw: McmcTaskResult[], sampled: boolean): SustainFit<EventLabel> {
   const K = em.sequences.length;
-  // The ML model: the EM optimum, unless the chain found a strictly better one.
-  // (a margin, so the EM model seen again by the chain, up to rounding, does not count as better)
-  const useChain = chain.best.logLik > em.logLik + 1e-6;
-  const ml = useChain ? chain.best : em;
-  const order = Array.from({ length: K }, (_, s) => s).sort((a, b) => chain.meanFractions[b]! - chain.meanFractions[a]! || a - b);
+  // chains' subtypes in the first chain's order (the first chain starts from the EM optimum, so in its order)
+  const orders = chainOrders(raw);
+  const aligned = alignChains(raw);
+  const meanFractions = new Array<number>(K).fill(0);
+  raw.forEach((c, q) => orders[q]!.forEach((own, s) => (meanFractions[s] += c.meanFractions[own]! / raw.length)));
+  // The ML model: the EM optimum, unless a chain found a strictly better one.
+  // (a margin, so the EM model seen again by a chain, up to rounding, does not count as better)
+  let top = aligned[0]!.best;
+  for (const c of aligned) if (c.best.logLik > top.logLik) top = c.best;
+  const useChain = top.logLik > em.logLik + 1e-6;
+  const ml = useChain ? top : em;
+  const order = Array.from({ length: K }, (_, s) => s).sort((a, b) => meanFractions[b]! - meanFractions[a]! || a - b);
   const seqs = order.map((s) => ml.sequences[s]!);
   const fr = order.map((s) => ml.fractions[s]!);
   const per = subjectLogLikelihoodsPrepared(model, prepared, seqs, fr);
   let ll = 0;
   for (let i = 0; i < per.length; i++) ll += per[i]!;
+  const ordered = aligned.map((c) => permuteChain(c, order));
+  const pooled = poolChains(ordered);
+  const diagnostics: Record<string, unknown> = {
+    emLogLikelihood: em.logLik,
+    emStartPointLogLikelihoods: startPoints,
+    mlFrom: useChain ? 'mcmc' : 'em',
+    mcmcMaxLogLikelihood: top.logLik,
+    mcmcAcceptance: raw.reduce((a, c) => a + c.acceptance, 0) / raw.length,
+    mcmcIterations: raw[0]!.iterations,
+    meanFractions: order.map((s) => meanFractions[s]!),
+    fractionSigma: order.map((s) => raw[0]!.fSigma[s]!),
+  };
+  if (sampled) diagnostics['convergence'] = chainDiagnostics(ordered, events.length) satisfies ConvergenceJson;
   return {
     subtypes: K,
     sequences: seqs.map((s) => s.map((e) => copyLabel(events[e]!))),
     fractions: fr,
     logLikelihood: ll,
     samples: {
-      sequences: chain.sequences.map((smp) => order.map((s) => smp[s]!)),
-      fractions: chain.fractions.map((smp) => order.map((s) => smp[s]!)),
-      logLikelihood: chain.logLik,
+      sequences: pooled.sequences,
+      fractions: pooled.fractions,
+      logLikelihood: pooled.logLikelihood,
+      chain: pooled.chain,
     },
-    diagnostics: {
-      emLogLikelihood: em.logLik,
-      emStartPointLogLikelihoods: startPoints,
-      mlFrom: useChain ? 'mcmc' : 'em',
-      mcmcMaxLogLikelihood: chain.best.logLik,
-      mcmcAcceptance: chain.acceptance,
-      mcmcIterations: chain.iterations,
-      meanFractions: order.map((s) => chain.meanFractions[s]!),
-      fractionSigma: order.map((s) => chain.fSigma[s]!),
-    },
+    diagnostics,
   };
 }
 

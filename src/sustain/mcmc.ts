@@ -6,7 +6,12 @@
  * position drawn with weight exp(-0.5 (distance / sigma_{s,e})^2), proposes f' = |f + sigma_f * z| /
  * sum, and accepts with probability min(1, exp(L' - L)) (plain Metropolis with a flat prior, as in
  * pySuStaIn). Tuning: `tunePasses` short chains from the ML model; after each, sigma_{s,e} = sd of the
- * event's position (floored at 0.01) and sigma_f = sd of f.
+ * event's position (floored at SEQ_SIGMA_FLOOR) and sigma_f = sd of f.
+ *
+ * Several chains (fit --chains) start from different models, so tuning doubles as warm-up: each
+ * tuning pass continues from where the previous one ended and the sampling from where the last
+ * ended (pySuStaIn restarts every pass and the sampling from the ML model; with one chain from the
+ * EM optimum the two differ only in where the kept samples begin).
  *
  * Deliberate difference from pySuStaIn: there the f proposal adds one shared scalar z to every
  * subtype, so equal fractions (e.g. the [0.5, 0.5] a split starts from) can never move and the tuned
@@ -28,7 +33,14 @@ export interface McmcOptions {
 
 export const MCMC_DEFAULTS: McmcOptions = { iterations: 100_000, tunePasses: 3, tuneIterations: 10_000, samplesKept: 1000, refreshEvery: 2000 };
 
-const SEQ_SIGMA_FLOOR = 0.01;
+/**
+ * pySuStaIn floors sigma_{s,e} at 0.01: an event that did not move during a tuning pass then
+ * proposes a move of one position with weight exp(-5000) and is frozen for the rest of the chain, so
+ * its positional variance is zero whatever the data say and chains from different starts stay apart
+ * (R-hat 1.17, bulk ESS 19 on the shared small cohort at K = 1, 4 x 1e4 iterations). A floor of one
+ * position keeps every event movable (R-hat 1.016, bulk ESS 358 on the same run).
+ */
+const SEQ_SIGMA_FLOOR = 1;
 const FSIGMA_FLOOR = 1e-4;
 
 export interface ChainResult {
@@ -44,6 +56,8 @@ export interface ChainResult {
   fractionSd: Float64Array;
   best: { sequences: number[][]; fractions: number[]; logLik: number };
   iterations: number;
+  /** the fractions at the last iteration (the sequences are in the tables when `stay` was set) */
+  lastFractions: number[];
 }
 
 /** Indices of `kept` samples spread evenly over n iterations: round(linspace(0, n-1, kept)). */
@@ -57,7 +71,7 @@ export function thinIndices(n: number, kept: number): number[] {
 
 /**
  * One chain of n iterations (iteration 0 = the initial model) from the tables' current state.
- * The tables are left at the initial model afterwards.
+ * The tables are left at the initial model afterwards, or at the last one with `stay`.
  */
 export function runChain<D extends ModelData>(
   mix: MixtureTables<D>,
@@ -69,6 +83,7 @@ export function runChain<D extends ModelData>(
   keep: number,
   refreshEvery: number,
   onProgress?: (iteration: number, bestLogLik: number) => void,
+  stay = false,
 ): ChainResult {
   const K = mix.K;
   const N = mix.model.nEvents;
@@ -88,6 +103,7 @@ export function runChain<D extends ModelData>(
     fractionSd: new Float64Array(K),
     best: { sequences: init.map((s) => Array.from(s)), fractions: Array.from(f), logLik: ll },
     iterations: n,
+    lastFractions: [],
   };
   const posSum = Array.from({ length: K }, () => new Float64Array(N));
   const posSq = Array.from({ length: K }, () => new Float64Array(N));
@@ -206,7 +222,8 @@ export function runChain<D extends ModelData>(
     out.meanFractions.push(fm);
     out.fractionSd[s] = n > 1 ? Math.sqrt(Math.max(0, (fSq[s]! - n * fm * fm) / (n - 1))) : 0;
   }
-  mix.reset(init);
+  out.lastFractions = Array.from(f);
+  if (!stay) mix.reset(init);
   return out;
 }
 
@@ -226,12 +243,20 @@ export function runMcmc<D extends ModelData>(
   const K = mix.K;
   let seqSigma: Float64Array[] | number = 1;
   let fSigma: Float64Array | number = 0.01;
+  const init = mix.sequences();
+  let f: ArrayLike<number> = f0;
+  let best: ChainResult['best'] | undefined;
   for (let pass = 0; pass < opts.tunePasses; pass++) {
-    const r: ChainResult = runChain(mix, f0, opts.tuneIterations, seqSigma, fSigma, rng, 1, opts.refreshEvery, (i, b) => onProgress?.(`tune ${pass + 1}`, i, b));
+    const r: ChainResult = runChain(mix, f, opts.tuneIterations, seqSigma, fSigma, rng, 1, opts.refreshEvery, (i, b) => onProgress?.(`tune ${pass + 1}`, i, b), true);
     seqSigma = r.positionSd.map((sd: Float64Array) => sd.map((v: number) => Math.max(v, SEQ_SIGMA_FLOOR)));
     fSigma = r.fractionSd.map((v: number) => Math.max(v, FSIGMA_FLOOR));
+    f = r.lastFractions;
+    if (best === undefined || r.best.logLik > best.logLik) best = r.best;
   }
-  const main = runChain(mix, f0, Math.max(1, opts.iterations), seqSigma, fSigma, rng, opts.samplesKept, opts.refreshEvery, (i, b) => onProgress?.('sample', i, b));
+  const main = runChain(mix, f, Math.max(1, opts.iterations), seqSigma, fSigma, rng, opts.samplesKept, opts.refreshEvery, (i, b) => onProgress?.('sample', i, b), true);
+  mix.reset(init);
+  // the best model seen also counts the warm-up (a chain from a dispersed start may pass the optimum there)
+  if (best !== undefined && best.logLik > main.best.logLik) main.best = best;
   const ss = typeof seqSigma === 'number' ? Array.from({ length: K }, () => new Array<number>(mix.model.nEvents).fill(seqSigma as number)) : seqSigma.map((a) => Array.from(a));
   const fs = typeof fSigma === 'number' ? new Array<number>(K).fill(fSigma) : Array.from(fSigma);
   return { ...main, seqSigma: ss, fSigma: fs };

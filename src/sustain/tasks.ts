@@ -22,16 +22,21 @@ interface TaskBase {
   em: EmOptions;
 }
 
+/** An EM task can report its progress inside the run: { sweeps } done so far (fractional: events tried / events per sweep, over all its EM runs). */
+interface EmProgress {
+  progress?: MessagePort;
+}
+
 /** K = 1 from a random initial sequence. */
-export interface SingleTask extends TaskBase {
+export interface SingleTask extends TaskBase, EmProgress {
   kind: 'single';
 }
 /** Split a cluster in two: random halves, a 1-subtype EM on each, then a 2-subtype EM on all. */
-export interface SplitTask extends TaskBase {
+export interface SplitTask extends TaskBase, EmProgress {
   kind: 'split';
 }
 /** EM of a K-subtype mixture from a given initialisation. */
-export interface MixtureTask extends TaskBase {
+export interface MixtureTask extends TaskBase, EmProgress {
   kind: 'mixture';
   sequences: number[][];
   fractions: number[];
@@ -41,6 +46,8 @@ export interface McmcTask extends TaskBase {
   sequences: number[][];
   fractions: number[];
   mcmc: McmcOptions;
+  /** start from random valid sequences (drawn from the task's stream) instead of `sequences` */
+  randomStart?: boolean;
   /** receives { iterations, best } as the chain runs (iterations counted over tuning and sampling) */
   progress?: MessagePort;
 }
@@ -58,6 +65,8 @@ export interface EmTaskResult {
   fractions: number[];
   logLik: number;
   sweeps: number;
+  /** sweeps over all the task's EM runs (a split runs three), for estimating progress inside later tasks */
+  work: number;
 }
 
 function setup(t: TaskBase): { model: ProgressionModel; data: ModelData; rng: Rng } {
@@ -65,19 +74,43 @@ function setup(t: TaskBase): { model: ProgressionModel; data: ModelData; rng: Rn
   return { model, data: model.prepare(t.values, t.M), rng: Rng.fromState(t.rng) };
 }
 
-function em(model: ProgressionModel, data: ModelData, seqs: Int32Array[], f: number[], rng: Rng, opts: EmOptions): EmTaskResult {
+/** Counts the events a task's EM runs have tried and posts the running number of sweeps, once per subtype pass. */
+class SweepMeter {
+  sweeps = 0;
+  constructor(private readonly port: MessagePort | undefined) {}
+  onEvent(perSweep: number, nEvents: number): (() => void) | undefined {
+    const port = this.port;
+    if (port === undefined) return undefined;
+    let n = 0;
+    return () => {
+      this.sweeps += 1 / perSweep;
+      if (++n % nEvents === 0) port.postMessage({ sweeps: this.sweeps });
+    };
+  }
+  close(): void {
+    this.port?.close();
+  }
+}
+
+function em(model: ProgressionModel, data: ModelData, seqs: Int32Array[], f: number[], rng: Rng, opts: EmOptions, meter: SweepMeter): EmTaskResult {
   const mix = new MixtureTables(model, data, seqs);
-  const r = performEm(mix, f, rng, opts);
-  return { sequences: r.sequences.map((s) => Array.from(s)), fractions: Array.from(r.fractions), logLik: r.logLik, sweeps: r.sweeps };
+  const before = meter.sweeps;
+  const r = performEm(mix, f, rng, opts, undefined, meter.onEvent(seqs.length * model.nEvents, model.nEvents));
+  meter.sweeps = before + r.sweeps;
+  return { sequences: r.sequences.map((s) => Array.from(s)), fractions: Array.from(r.fractions), logLik: r.logLik, sweeps: r.sweeps, work: meter.sweeps };
 }
 
 export function runSingle(t: SingleTask): EmTaskResult {
   const { model, data, rng } = setup(t);
-  return em(model, data, [model.randomSequence(rng)], [1], rng, t.em ?? EM_DEFAULTS);
+  const meter = new SweepMeter(t.progress);
+  const r = em(model, data, [model.randomSequence(rng)], [1], rng, t.em ?? EM_DEFAULTS, meter);
+  meter.close();
+  return r;
 }
 
 export function runSplit(t: SplitTask): EmTaskResult {
   const { model, data, rng } = setup(t);
+  const meter = new SweepMeter(t.progress);
   const M = t.M;
   const group = new Uint8Array(M);
   for (;;) {
@@ -93,22 +126,28 @@ export function runSplit(t: SplitTask): EmTaskResult {
     const rows: number[] = [];
     for (let i = 0; i < M; i++) if (group[i] === g) rows.push(i);
     const sub = model.subset(data, rows);
-    const r = em(model, sub, [model.randomSequence(rng)], [1], rng, t.em);
+    const r = em(model, sub, [model.randomSequence(rng)], [1], rng, t.em, meter);
     init.push(Int32Array.from(r.sequences[0]!));
   }
-  return em(model, data, init, [0.5, 0.5], rng, t.em);
+  const r = em(model, data, init, [0.5, 0.5], rng, t.em, meter);
+  meter.close();
+  return r;
 }
 
 export function runMixture(t: MixtureTask): EmTaskResult {
   const { model, data, rng } = setup(t);
-  return em(model, data, t.sequences.map((s) => Int32Array.from(s)), t.fractions, rng, t.em);
+  const meter = new SweepMeter(t.progress);
+  const r = em(model, data, t.sequences.map((s) => Int32Array.from(s)), t.fractions, rng, t.em, meter);
+  meter.close();
+  return r;
 }
 
 export type McmcTaskResult = ReturnType<typeof runMcmc> extends infer R ? Omit<R, 'positionSd' | 'fractionSd'> : never;
 
 export function runMcmcTask(t: McmcTask): McmcTaskResult {
   const { model, data, rng } = setup(t);
-  const mix = new MixtureTables(model, data, t.sequences.map((s) => Int32Array.from(s)));
+  const start = t.randomStart ? t.sequences.map(() => model.randomSequence(rng)) : t.sequences.map((s) => Int32Array.from(s));
+  const mix = new MixtureTables(model, data, start);
   const port = t.progress;
   const tune = t.mcmc.tuneIterations;
   const r = runMcmc(mix, t.fractions, rng, t.mcmc, (phase, iteration, best) => {

@@ -36,6 +36,8 @@ export interface PosteriorSamples {
   fractions: number[][];
   /** [sample] total log-likelihood of the training data */
   logLikelihood: number[];
+  /** [sample] the MCMC chain it came from (chains one after the other, the same number of samples each) */
+  chain?: number[];
 }
 
 export interface SustainFit<E extends EventLabel = NamedEvent> {

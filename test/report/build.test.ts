@@ -161,3 +161,20 @@ describe('buildReport', () => {
     await expect(buildReport(badStage)).rejects.toThrow(/subject sub-0003, field ml_stage: ml_stage 99 is outside/);
   });
 });
+
+describe('convergence banner', () => {
+  it('warns at the top of the page when the shown K has chains that did not converge, and not otherwise', async () => {
+    const inputs = makeInputs(SMALL, false);
+    const plain = await buildReport(inputs);
+    expect(plain.html).not.toContain('convergence-warning');
+    const fit = inputs.model.fits[SMALL.maxSubtypes - 1]!;
+    fit.diagnostics = { mcmcIterations: 5000, convergence: { warnings: ['R-hat of the log-likelihood is 1.050 (> 1.01)'] } };
+    const warned = await buildReport(inputs);
+    const banner = /<p class="note warn" role="alert" id="convergence-warning">(.*?)<\/p>/.exec(warned.html);
+    expect(banner).not.toBeNull();
+    expect(banner![1]).toContain(`K=${SMALL.maxSubtypes}: the MCMC chains may not have converged (R-hat of the log-likelihood is 1.050 (&gt; 1.01))`);
+    expect(banner![1]).toContain('--mcmc 10000');
+    // before the overview
+    expect(warned.html.indexOf('convergence-warning')).toBeLessThan(warned.html.indexOf('id="overview"'));
+  });
+});

@@ -123,11 +123,23 @@ describe('determinism and missing values', () => {
     expect(last.phase).toBe('done');
     expect(last.done).toBe(last.total);
     const mcmc = seen.filter((p) => p.mcmcIterations !== undefined);
-    const total = 2 * (3 * 200 + 5000);
+    // 2 subtype counts x 4 chains (the default)
+    const total = 2 * 4 * (3 * 200 + 5000);
     expect(mcmc.every((p) => p.mcmcIterations!.total === total)).toBe(true);
     // reports from inside the chains, not only one per finished chain
     expect(mcmc.some((p) => p.mcmcIterations!.done % 5600 !== 0)).toBe(true);
     expect(mcmc.at(-1)!.mcmcIterations!.done).toBe(total);
+  });
+
+  it('moves the progress inside an EM start point, not only between them', async () => {
+    const big = simulateCohort({ subjects: 1500, biomarkers: 8, subtypes: 1, zvals: [1, 2, 3], zmax: 5, seed: 2 });
+    const seen: FitProgress[] = [];
+    await fitSustain(big.data, uniform(big.data), { maxSubtypes: 1, startpoints: 2, mcmcIterations: 0, seed: 1, threads: 2, onProgress: (p) => seen.push({ ...p }) });
+    const em = seen.filter((p) => p.phase === 'start points');
+    // whole tasks are 100 units each: anything between is a task reporting from inside
+    expect(em.some((p) => p.done % 100 !== 0)).toBe(true);
+    for (let q = 1; q < seen.length; q++) expect(seen[q]!.done).toBeGreaterThanOrEqual(seen[q - 1]!.done);
+    expect(seen.at(-1)!.done).toBe(seen.at(-1)!.total);
   });
 
   it('fits and assigns subjects with missing values; an empty row is an error naming it', async () => {
