@@ -2,24 +2,17 @@ import { Option, type Command } from 'commander';
 import { UserError } from '../common/errors.js';
 import { defaultThreads } from '../common/pool.js';
 import { sha256File } from '../io/hash.js';
-import { readZTable } from '../io/ztable.js';
 import { combineDirectory, CV_DEFAULTS, runCrossValidation, type CvOptions } from '../cv/run.js';
 import { writeCvOutputs } from '../cv/store.js';
 import type { CvResult } from '../cv/types.js';
 import { RECOMMEND_DEFAULTS } from '../cv/recommend.js';
-import { loadThresholds } from '../cv/inputs.js';
+import { KIND_CHOICES, readModelInput, type ModelFlags } from './model-inputs.js';
 import { readSustainModel } from '../io/modelfile.js';
 import { intOption, jobsOption, listOption, numberListOption, floatOption, printDone, QUIET_FLAGS, QUIET_HELP } from './options.js';
 
-interface CvFlags {
-  data?: string;
+interface CvFlags extends ModelFlags {
   out?: string;
   combine?: string;
-  biomarkers?: string[];
-  includeControls?: boolean;
-  zvals: number[];
-  zmax: number;
-  thresholds?: string;
   maxSubtypes: number;
   folds: number;
   startpoints: number;
@@ -32,7 +25,6 @@ interface CvFlags {
   minGain: number;
   seed: number;
   stratify?: string;
-  model?: string;
   jobs: number;
   fold?: number | 'full';
   quiet?: boolean;
@@ -47,7 +39,7 @@ export function register(program: Command): void {
   program
     .command('cv')
     .description('Choose the number of subtypes by cross-validation (CVIC and held-out log-likelihood per K)')
-    .option('--data <file>', 'z-score table (CSV/TSV from `normalise`; controls are left out)')
+    .option('--data <file>', 'z-score table (CSV/TSV from `normalise`; controls are left out); with --model mixture: raw values')
     .option('-o, --out <dir>', 'output directory (cv.json, cv.csv, fold part files, full-model.json)')
     .option('--combine <dir>', 'join the part files in DIR (from --fold runs) into DIR/cv.json and cv.csv')
     .option('--biomarkers <list>', 'biomarker columns (default: the normaliser sidecar, else every numeric column)', listOption)
@@ -66,7 +58,15 @@ export function register(program: Command): void {
     .option('--seed <n>', 'random seed (folds and every fit derive from it)', intOption(-(2 ** 52), 2 ** 52), CV_DEFAULTS.seed)
     .option('--min-gain <x>', 'recommendation: smallest gain per held-out subject (log-likelihood units) that counts', floatOption(0), RECOMMEND_DEFAULTS.minGainPerSubject)
     .option('--stratify <column>', 'balance the folds on this column of the data (e.g. diagnosis)')
-    .option('--model <file>', 'full-data model to match the folds to (default: fitted here with the same settings)')
+    .option('--time <column>', 'longitudinal data (session + this time column, as fit --time): folds hold out whole subjects, never single visits')
+    .option('--model <kind|file>', 'zscore (default) or mixture: the model to cross-validate; or a full-data model.json to match the folds to (default: fitted here with the same settings)')
+    .option('--l-yes <file>', 'mixture: L_yes per subject and biomarker (with --l-no, instead of --data)')
+    .option('--l-no <file>', 'mixture: L_no per subject and biomarker')
+    .addOption(new Option('--mixture <type>', 'mixture from raw --data: gmm or kde (as fit)').choices(['gmm', 'kde']).default('gmm'))
+    .option('--control-column <name>', 'mixture from raw --data: column marking the controls (default group)')
+    .option('--control-value <list>', 'value(s) of the control column meaning "healthy control" (default HC)', listOption)
+    .option('--higher-is-abnormal <list>', 'mixture: biomarkers where higher values are abnormal (default: detected)', listOption)
+    .option('--lower-is-abnormal <list>', 'mixture: biomarkers where lower values are abnormal', listOption)
     .addOption(new Option('-j, --jobs <n>', 'worker threads').argParser(jobsOption).default(defaultThreads(), 'all cores'))
     .option('--fold <i>', 'run only fold i (1-based) or "full" (the full-data part) and write its part file', foldOption)
     .option(QUIET_FLAGS, QUIET_HELP)
@@ -103,17 +103,21 @@ Examples:
         printResult(result, files.json, flags.quiet);
         return;
       }
-      if (flags.data === undefined) throw new UserError('--data is required (or --combine DIR)', { field: 'data' });
+      if (flags.data === undefined && flags.lYes === undefined) throw new UserError('--data is required (or --combine DIR)', { field: 'data' });
       if (flags.out === undefined) throw new UserError('--out is required', { field: 'out' });
-      const read = readZTable(flags.data, { biomarkers: flags.biomarkers, includeControls: flags.includeControls });
-      const data = read.table;
+      // --model names the kind, or a model file (whose kind is then the kind)
+      const givenFile = flags.model !== undefined && !KIND_CHOICES.includes(flags.model) ? flags.model : undefined;
+      const given = givenFile !== undefined ? readSustainModel(givenFile) : undefined;
+      const kind = given !== undefined ? (given.method === 'sustain-mixture' ? 'mixture' : 'zscore') : flags.model;
+      const input = readModelInput({ ...flags, ...(kind !== undefined ? { model: kind } : {}) });
+      for (const w of input.notes) process.stderr.write(w + '\n');
+      const data = input.table;
       if (flags.stratify !== undefined && data.biomarkers.includes(flags.stratify)) {
         throw new UserError(`--stratify ${flags.stratify}: that column is read as a biomarker; name the biomarkers with --biomarkers`, {
           file: flags.data,
           field: flags.stratify,
         });
       }
-      const thresholds = loadThresholds(data.biomarkers, flags.zvals, flags.zmax, flags.thresholds);
       const opts: CvOptions = {
         folds: flags.folds,
         maxSubtypes: flags.maxSubtypes,
@@ -122,8 +126,8 @@ Examples:
         seed: flags.seed,
         jobs: flags.jobs,
         minGainPerSubject: flags.minGain,
-        dataFile: flags.data,
-        dataSha256: sha256File(flags.data),
+        dataFile: input.dataFile,
+        dataSha256: input.dataSha256,
         quiet: flags.quiet === true,
       };
       if (flags.samples !== undefined) opts.samplesKept = flags.samples;
@@ -131,9 +135,10 @@ Examples:
       if (tune !== undefined) opts.mcmcTuneIterations = tune;
       if (flags.chains !== undefined) opts.chains = flags.chains;
       if (flags.stratify !== undefined) opts.stratify = flags.stratify;
+      if (flags.time !== undefined) opts.time = flags.time;
       if (flags.fold !== undefined) opts.part = flags.fold;
-      if (flags.model !== undefined) opts.model = { model: readSustainModel(flags.model), sha256: sha256File(flags.model), file: flags.model };
-      const summary = await runCrossValidation(data, thresholds, flags.out, opts);
+      if (given !== undefined && givenFile !== undefined) opts.model = { model: given, sha256: sha256File(givenFile), file: givenFile };
+      const summary = await runCrossValidation(data, input.spec, flags.out, opts);
       if (summary.result === undefined) {
         const what = flags.fold === 'full' ? 'the full-data part' : `fold ${String(flags.fold)}`;
         printDone(flags.quiet, [`${what} ${summary.partsReused > 0 ? 'was already done' : 'done'}: ${summary.files.join(', ')}`], summary.files);

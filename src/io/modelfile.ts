@@ -22,8 +22,8 @@ const base = {
   }),
   toolVersion: z.string(),
   biomarkers: z.array(z.string()).min(1),
-  settings: z.looseObject({ seed: z.number().int() }),
-  training: z.looseObject({ subjects: z.number().int().nonnegative(), dataSha256: z.string().optional(), dataFile: z.string().optional() }),
+  settings: z.looseObject({ seed: z.number().int(), time: z.string().min(1).optional() }),
+  training: z.looseObject({ subjects: z.number().int().nonnegative(), visits: z.number().int().nonnegative().optional(), dataSha256: z.string().optional(), dataFile: z.string().optional() }),
 };
 
 /** A fit of a SuStaIn model whose events are labelled by `event` (each kind its own labels). */
@@ -45,11 +45,17 @@ function sustainFit(event: z.ZodType) {
 
 /** model.json of one kind: the common keys, its method and fields, its events and fits. */
 function sustainSchema(kind: GenericKind) {
+  // keys in the order fit writes them (zod's output follows the shape: a read model prints as written)
   return z.object({
-    ...base,
+    format: base.format,
+    formatVersion: base.formatVersion,
+    toolVersion: base.toolVersion,
     method: z.literal(kind.method),
+    biomarkers: base.biomarkers,
     ...kind.fileShape,
     events: z.array(kind.eventSchema).min(1),
+    settings: base.settings,
+    training: base.training,
     fits: z.array(sustainFit(kind.eventSchema)).min(1),
   });
 }

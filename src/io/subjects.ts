@@ -60,6 +60,11 @@ const COLUMN_DOC: Record<string, string> = {
   prob_ml_stage: 'probability of ml_stage; empty for k-means',
   'prob_subtype_<k>': 'probability of subtype k',
   carried: 'the z table\'s other columns (session, group, is_control, covariates), unchanged',
+  expected_stage: 'longitudinal tables (fit --time): posterior mean stage of the visit under the subject\'s subtype',
+  progression_rate: 'longitudinal tables: stages per unit of the time column between the first and last visit (empty with one visit)',
+  cross_sectional_subtype: 'longitudinal tables: the visit\'s subtype when assigned on its own (for comparison)',
+  cross_sectional_stage: 'longitudinal tables: the visit\'s stage when assigned on its own (for comparison)',
+  'prob_stage_<k>': 'longitudinal tables: probability of stage k at this visit given all the subject\'s visits',
 };
 
 export const subjectsSidecarPath = (file: string): string => `${file}.json`;

@@ -20,6 +20,8 @@ export const NON_BIOMARKER_COLUMNS = ['subject_id', 'subject', 'session', 'is_co
 export interface ReadZTableOptions {
   biomarkers?: string[];
   includeControls?: boolean;
+  /** columns that are never biomarkers (e.g. the visit time column of longitudinal data) */
+  exclude?: string[];
 }
 
 export interface ZTableRead {
@@ -29,6 +31,8 @@ export interface ZTableRead {
   excludedControls: number;
   /** where the biomarker list came from */
   biomarkerSource: 'option' | 'sidecar' | 'numeric columns';
+  /** 1-based file line of each kept row */
+  lines: number[];
 }
 
 /** An is_control cell that marks a healthy control. */
@@ -100,7 +104,7 @@ export function readZTable(file: string, opts: ReadZTableOptions = {}): ZTableRe
       biomarkers = side;
       source = 'sidecar';
     } else {
-      biomarkers = numericColumns(t, new Set(NON_BIOMARKER_COLUMNS));
+      biomarkers = numericColumns(t, new Set([...NON_BIOMARKER_COLUMNS, ...(opts.exclude ?? [])]));
       source = 'numeric columns';
     }
   }
@@ -140,7 +144,7 @@ export function readZTable(file: string, opts: ReadZTableOptions = {}): ZTableRe
   });
   const table: ZTable = { subjects, biomarkers: [...biomarkers], values };
   if (carriedNames.length > 0) table.carried = carried;
-  return { table, file, excludedControls: excluded, biomarkerSource: source };
+  return { table, file, excludedControls: excluded, biomarkerSource: source, lines: keep.map((r) => r + 2) };
 }
 
 /** Write a z table: subject_id, carried columns, biomarkers (empty cell = missing). */

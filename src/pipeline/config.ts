@@ -49,6 +49,10 @@ const normaliseSchema = z.strictObject({
 const thresholdSchema = z.strictObject({ zvals: zList, zmax: z.number().positive() });
 
 const fitSchema = z.strictObject({
+  /** the model kind: the z-score model, or the event-based mixture model (on the z-scores, controls giving the normal component) */
+  model: z.enum(['zscore', 'mixture']),
+  /** mixture model: Gaussian mixtures or kernel density estimates per biomarker */
+  mixture: z.enum(['gmm', 'kde']),
   /** biomarkers to model; null = every feature whose role is "biomarker" */
   biomarkers: z.array(z.string().min(1)).min(1).nullable(),
   zvals: zList,
@@ -70,6 +74,8 @@ const fitSchema = z.strictObject({
   subtypes: pos.nullable(),
   /** include the controls in the fit (not advised: SuStaIn is fitted on patients) */
   includeControls: z.boolean(),
+  /** longitudinal data: the visit time column (rows keyed by subject and session; as fit --time); null = cross-sectional */
+  time: z.string().min(1).nullable(),
 });
 
 const cvSchema = z.strictObject({
@@ -156,6 +162,8 @@ export const DEFAULT_CONFIG: RunConfig = {
     allowNewSites: false,
   },
   fit: {
+    model: 'zscore',
+    mixture: 'gmm',
     biomarkers: null,
     zvals: [1, 2, 3],
     zmax: 5,
@@ -169,6 +177,7 @@ export const DEFAULT_CONFIG: RunConfig = {
     chains: null,
     subtypes: null,
     includeControls: false,
+    time: null,
   },
   // 1e4 iterations per fold (as `cv --mcmc`), against fit's 1e5: CV makes folds x K fits and only
   // scores held-out subjects averaged over the samples, which a shorter chain already does well.

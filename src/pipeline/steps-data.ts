@@ -40,7 +40,8 @@ function scanStats(ctx: StepContext): [string, number, number][] {
   for (const s of cohort.subjects) {
     const t = s.task;
     if (!t) continue;
-    for (const p of [t.labels.path, t.lesion?.path, ...t.maps.map((m) => m.path), ...t.extra.map((e) => e.path)]) {
+    const others = [...(t.labelMaps ?? []).map((m) => m.path), ...(t.ratios ?? []).flatMap((r) => [r.numerator.path, r.denominator.path])];
+    for (const p of [t.labels.path, t.lesion?.path, ...t.maps.map((m) => m.path), ...others, ...t.extra.map((e) => e.path)]) {
       if (p === undefined || p === '') continue;
       const st = existsSync(p) ? statSync(p) : undefined;
       out.push([p, st?.size ?? -1, st?.mtimeMs ?? -1]);

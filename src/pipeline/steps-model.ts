@@ -6,7 +6,8 @@ import { sha256File } from '../io/hash.js';
 import { readSubjects, writeSubjects, type SubjectsProvenance } from '../io/subjects.js';
 import { exceedanceMessage, zExceedance, type Exceedance } from '../normalise/exceedance.js';
 import { fitSustain, assignSubjects, makeThresholds, thresholdWarnings } from '../sustain/index.js';
-import type { SustainModelFile, Thresholds, ZTable } from '../sustain/types.js';
+import type { Assignment, ModelSpec, SustainModelFile, Thresholds, ZTable } from '../sustain/types.js';
+import { fitMixtures } from '../sustain/mixture-fit.js';
 import { modelConvergenceWarnings } from '../sustain/chains.js';
 import { runCrossValidation, fitKmeansModel, assignKmeans, type CvResult } from '../cv/index.js';
 import { readSustainModel, writeModelFile } from '../io/modelfile.js';
@@ -15,6 +16,10 @@ import { createProgress } from '../io/progress.js';
 import type { Step, StepContext } from './runner.js';
 import { LAYOUT } from './layout.js';
 import { readZTable } from '../io/ztable.js';
+import { readLongitudinal, type LongitudinalRead } from '../io/visits.js';
+import { assignLongitudinal } from '../sustain/longitudinal/assign.js';
+import { longitudinalColumns } from '../sustain/longitudinal/columns.js';
+import { visitCounts } from '../sustain/longitudinal/visits.js';
 import { formatAgreement, readTruth, truthAgreement, type TruthAgreement } from './truth.js';
 
 /** Steps 3 to 8: SuStaIn fit, cross-validation, k-means baseline, assignments, report, truth check. */
@@ -22,7 +27,27 @@ import { formatAgreement, readTruth, truthAgreement, type TruthAgreement } from 
 const zFile = (ctx: StepContext) => join(ctx.out, LAYOUT.z);
 
 function trainingTable(ctx: StepContext): ZTable {
-  return readZTable(zFile(ctx), { ...(ctx.cfg.fit.biomarkers !== null ? { biomarkers: ctx.cfg.fit.biomarkers } : {}), includeControls: ctx.cfg.fit.includeControls }).table;
+  return readTraining(ctx).table;
+}
+
+/** The training rows; with fit.time (longitudinal) grouped by subject in time order, with their layout. */
+function readTraining(ctx: StepContext): { table: ZTable; lon: LongitudinalRead | null } {
+  const opts = { ...(ctx.cfg.fit.biomarkers !== null ? { biomarkers: ctx.cfg.fit.biomarkers } : {}), includeControls: ctx.cfg.fit.includeControls };
+  const time = ctx.cfg.fit.time;
+  if (time === null) return { table: readZTable(zFile(ctx), opts).table, lon: null };
+  const lon = readLongitudinal(zFile(ctx), time, opts);
+  return { table: lon.table, lon };
+}
+
+/**
+ * Assign `data` (longitudinal when `lon` is given): the assignment and the subject table's carried
+ * columns (the data's, plus the longitudinal per-visit columns).
+ */
+function assignFor(model: SustainModelFile, data: ZTable, k: number, lon: LongitudinalRead | null): { a: Assignment; carried: Record<string, string[]> } {
+  const cross = assignSubjects(model, data, k);
+  if (lon === null) return { a: cross, carried: data.carried ?? {} };
+  const a = assignLongitudinal(model, data, lon.layout.start, lon.layout.times, k);
+  return { a, carried: { ...(data.carried ?? {}), ...longitudinalColumns(a, lon, lon.timeColumn, cross) } };
 }
 
 function thresholdsFor(ctx: StepContext, data: ZTable): Thresholds {
@@ -30,6 +55,21 @@ function thresholdsFor(ctx: StepContext, data: ZTable): Thresholds {
   const t = makeThresholds(data.biomarkers, f.zvals, f.zmax, f.thresholds, 'config: fit.thresholds');
   for (const w of thresholdWarnings(t, data.biomarkers)) process.stderr.write(w + '\n');
   return t;
+}
+
+/**
+ * The model spec of fit.model: the z-score model with the thresholds, or the mixture model whose
+ * per-biomarker mixtures are fitted on every row of the z table (the controls start the normal
+ * component; z-scores are larger when abnormal, so "higher" is abnormal).
+ */
+function specFor(ctx: StepContext, data: ZTable): ModelSpec {
+  const f = ctx.cfg.fit;
+  if (f.model === 'zscore') return { kind: 'zscore', ...thresholdsFor(ctx, data) };
+  const all = readZTable(zFile(ctx), { biomarkers: data.biomarkers, includeControls: true }).table;
+  const flag = all.carried?.['is_control'] ?? [];
+  const isControl = Uint8Array.from(all.subjects, (_, i) => (['1', 'true', 'yes'].includes((flag[i] ?? '').trim().toLowerCase()) ? 1 : 0));
+  const mixtures = fitMixtures(all.biomarkers, all.values, isControl, f.mixture, all.biomarkers.map(() => 'higher'));
+  return { kind: 'mixture', nBiomarkers: all.biomarkers.length, input: 'raw', mixtures };
 }
 
 function readModel(ctx: StepContext): SustainModelFile {
@@ -54,8 +94,9 @@ function provenance(ctx: StepContext, method: SubjectsProvenance['method'], mode
 
 /** Everything of `fit` that changes the model (fit.subtypes only picks which K is used later). */
 function fitSettings(ctx: StepContext) {
-  const { subtypes: _unused, ...f } = ctx.cfg.fit;
-  return { ...f, seed: ctx.cfg.seed };
+  const { subtypes: _unused, model, mixture, ...f } = ctx.cfg.fit;
+  // the kind keys only when they change the model (z-score runs keep their settings hash)
+  return { ...f, seed: ctx.cfg.seed, ...(model !== 'zscore' ? { model, mixture } : {}) };
 }
 
 /** Engine settings that are left to the engine's defaults unless the config names them. */
@@ -75,12 +116,12 @@ export const fitStep: Step = {
   outputs: () => [LAYOUT.model, LAYOUT.modelSubjects],
   dependsOn: (ctx) => ({ settings: fitSettings(ctx), files: [zFile(ctx)] }),
   async run(ctx) {
-    const data = trainingTable(ctx);
+    const { table: data, lon } = readTraining(ctx);
     if (data.subjects.length < 2) throw new UserError(`only ${data.subjects.length} patient(s) to fit`, { file: zFile(ctx) });
-    const thresholds = thresholdsFor(ctx, data);
+    const spec = specFor(ctx, data);
     const f = ctx.cfg.fit;
     const bar = createProgress({ label: 'fit', total: 1, quiet: ctx.quiet });
-    const model = await fitSustain(data, thresholds, {
+    const model = await fitSustain(data, spec, {
       maxSubtypes: f.maxSubtypes,
       startpoints: f.startpoints,
       mcmcIterations: f.mcmc,
@@ -89,19 +130,22 @@ export const fitStep: Step = {
       seed: ctx.cfg.seed,
       dataFile: LAYOUT.z,
       dataSha256: sha256File(zFile(ctx)),
+      ...(lon !== null ? { longitudinal: { visits: visitCounts(lon.layout.start), timeColumn: lon.timeColumn } } : {}),
       onProgress: (p) => {
         bar.set(p.done, p.total, `${p.phase}${p.mcmcIterations ? ` ${p.mcmcIterations.done.toLocaleString('en-US')}/${p.mcmcIterations.total.toLocaleString('en-US')} iterations` : ''}, K=${p.subtypes}, best log-likelihood ${p.bestLogLik.toFixed(1)}`);
       },
     }).finally(() => bar.stop());
     writeModelFile(join(ctx.out, LAYOUT.model), model);
     const K = f.maxSubtypes;
-    const above = zExceedance(data.values, data.biomarkers, thresholds.zmax);
-    writeSubjects(join(ctx.out, LAYOUT.modelSubjects), assignSubjects(model, data, K), data.carried, provenance(ctx, model.method, LAYOUT.model, above));
-    const warning = exceedanceMessage(above);
+    // z-scores above zmax matter to the z-score model only
+    const above = spec.kind === 'zscore' ? zExceedance(data.values, data.biomarkers, spec.zmax) : null;
+    const fitted = assignFor(model, data, K, lon);
+    writeSubjects(join(ctx.out, LAYOUT.modelSubjects), fitted.a, fitted.carried, provenance(ctx, model.method, LAYOUT.model, above));
+    const warning = above === null ? null : exceedanceMessage(above);
     const lls = model.fits.map((x: { subtypes: number; logLikelihood: number }) => `K=${x.subtypes}: ${x.logLikelihood.toFixed(1)}`).join(', ');
     // as `fit` does (the report shows the same as a banner)
     if (!ctx.quiet) for (const w of modelConvergenceWarnings(model)) process.stderr.write(`warning: ${w}\n`);
-    return `SuStaIn fitted on ${data.subjects.length} subjects, ${data.biomarkers.length} biomarkers (log-likelihood ${lls})${warning !== null ? `; warning: ${warning}` : ''}`;
+    return `SuStaIn${f.model === 'zscore' ? '' : ` (${f.model} model)`} fitted on ${data.subjects.length} subjects, ${data.biomarkers.length} biomarkers (log-likelihood ${lls})${warning !== null ? `; warning: ${warning}` : ''}`;
   },
 };
 
@@ -112,7 +156,7 @@ export const cvStep: Step = {
   dependsOn: (ctx) => ({ settings: { fit: fitSettings(ctx), cv: ctx.cfg.cv }, files: [zFile(ctx), join(ctx.out, LAYOUT.model)] }),
   async run(ctx) {
     const data = trainingTable(ctx);
-    const thresholds = thresholdsFor(ctx, data);
+    const spec = specFor(ctx, data);
     const dir = join(ctx.out, LAYOUT.cvDir);
     const c = ctx.cfg.cv;
     // Finished folds of an interrupted run with these settings are reused (replaceStale redoes
@@ -126,7 +170,7 @@ export const cvStep: Step = {
     const modelPath = join(ctx.out, LAYOUT.model);
     const tuneIterations = c.tune ?? ctx.cfg.fit.tune;
     const tuning = tuneIterations !== null ? { mcmcTuneIterations: tuneIterations } : {};
-    const r = await runCrossValidation(data, thresholds, dir, {
+    const r = await runCrossValidation(data, spec, dir, {
       folds: c.folds,
       maxSubtypes: ctx.cfg.fit.maxSubtypes,
       startpoints: c.startpoints ?? ctx.cfg.fit.startpoints,
@@ -140,6 +184,7 @@ export const cvStep: Step = {
       ...(ctx.cfg.fit.samples !== null ? { samplesKept: ctx.cfg.fit.samples } : {}),
       ...(ctx.cfg.fit.chains !== null ? { chains: ctx.cfg.fit.chains } : {}),
       ...(c.stratify !== null ? { stratify: c.stratify } : {}),
+      ...(ctx.cfg.fit.time !== null ? { time: ctx.cfg.fit.time } : {}),
     });
     if (!r.result) throw new Error('cross-validation did not combine its folds');
     const table = r.result.table.map((row) => `K=${row.subtypes} CVIC ${row.cvic.toFixed(1)}`).join(', ');
@@ -174,9 +219,12 @@ export const assignStep: Step = {
     const { k, why } = chosenSubtypes(ctx);
     const model = readModel(ctx);
     // Everyone, controls included: their stages show how many healthy people look abnormal.
-    const all = readZTable(zFile(ctx), { biomarkers: model.biomarkers, includeControls: true }).table;
-    const a = assignSubjects(model, all, k);
-    writeSubjects(join(ctx.out, LAYOUT.assign), a, all.carried, provenance(ctx, model.method, LAYOUT.model, zExceedance(all.values, all.biomarkers, model.zmax)));
+    const opts = { biomarkers: model.biomarkers, includeControls: true };
+    const time = ctx.cfg.fit.time;
+    const lon = time === null ? null : readLongitudinal(zFile(ctx), time, opts);
+    const all = lon === null ? readZTable(zFile(ctx), opts).table : lon.table;
+    const { a, carried } = assignFor(model, all, k, lon);
+    writeSubjects(join(ctx.out, LAYOUT.assign), a, carried, provenance(ctx, model.method, LAYOUT.model, model.method === 'sustain-zscore' ? zExceedance(all.values, all.biomarkers, model.zmax) : null));
     let stage0 = 0;
     for (const s of a.mlStage) if (s === 0) stage0++;
     return `${a.subjects.length} subjects assigned to ${k} subtype(s) (${why}); ${stage0} at stage 0`;

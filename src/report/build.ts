@@ -4,7 +4,8 @@
  */
 import { UserError } from '../common/errors.js';
 import { toolVersion } from '../common/version.js';
-import type { SustainFit, SustainModelFile } from '../sustain/types.js';
+import type { NamedEvent, SustainFit, SustainModelFile } from '../sustain/types.js';
+import { modelView, type ModelView } from './model-view.js';
 import { cohortSummary, type CohortSummary } from './cohort.js';
 import { convergenceBanner } from './convergence.js';
 import { card, esc, figure, fmt, jsonForScript, pct, section, table } from './html.js';
@@ -36,6 +37,7 @@ import {
   type SubtypeLabel,
 } from './stats.js';
 import { subjectTableData } from './subject-table.js';
+import { longitudinalSection } from './longitudinal.js';
 import { brainSection } from './brain-section.js';
 import { outcomesSection } from './outcomes-section.js';
 import { controlMask } from '../io/subjects.js';
@@ -47,7 +49,9 @@ interface Context {
   inputs: ReportInputs;
   opts: ReportOptions;
   model: SustainModelFile;
-  fit: SustainFit;
+  /** the model as biomarkers with levels of events (every kind drawn alike) */
+  view: ModelView;
+  fit: SustainFit<NamedEvent>;
   k: number;
   nEvents: number;
   labels: SubtypeLabel[];
@@ -63,8 +67,8 @@ export function resolveOptions(partial: Partial<ReportOptions> = {}): ReportOpti
   return { ...REPORT_DEFAULTS, ...partial };
 }
 
-function checkInputs(inputs: ReportInputs, k: number): SustainFit {
-  const { model } = inputs;
+function checkInputs(inputs: ReportInputs, view: ModelView, k: number): SustainFit<NamedEvent> {
+  const model = view;
   const a = inputs.subjects.assignment;
   if (inputs.subtypes !== undefined && inputs.subtypes !== k) {
     throw new UserError(`the subject table has probabilities for ${k} subtype(s) but the report was asked for ${inputs.subtypes}; assign with --subtypes ${inputs.subtypes} or drop --subtypes`, { field: 'subtypes' });
@@ -91,18 +95,18 @@ function checkInputs(inputs: ReportInputs, k: number): SustainFit {
   return fit;
 }
 
-function thresholdLegend(model: SustainModelFile, colours: readonly string[]): ThresholdLegend[] {
-  const depth = Math.max(...model.zvals.map((z) => z.length));
+function thresholdLegend(view: ModelView, colours: readonly string[]): ThresholdLegend[] {
+  const depth = Math.max(...view.levels.map((z) => z.length));
   return Array.from({ length: depth }, (_, t) => {
-    const zs = [...new Set(model.zvals.map((z) => z[t]).filter((z): z is number => z !== undefined))];
-    return { label: `z = ${zs.join(' / ')}`, colour: colours[t % colours.length]! };
+    const zs = [...new Set(view.levels.map((z) => z[t]).filter((z): z is number => z !== undefined))];
+    return { label: view.levelLabel(zs), colour: colours[t % colours.length]! };
   });
 }
 
 async function positionalSection(c: Context): Promise<string> {
-  const { model, fit, k, nEvents, opts, labels } = c;
-  const zvals = new Map(model.biomarkers.map((b, i) => [b, model.zvals[i] ?? []]));
-  const legend = thresholdLegend(model, opts.thresholdColours);
+  const { model, view, fit, k, nEvents, opts, labels } = c;
+  const zvals = new Map(model.biomarkers.map((b, i) => [b, view.levels[i] ?? []]));
+  const legend = thresholdLegend(view, opts.thresholdColours);
   const samples = fit.samples.sequences.length;
   const cvPv = c.inputs.cv?.positionalVariance?.[String(k)];
   if (opts.cvPositionalVariance && c.inputs.cv === undefined) {
@@ -119,27 +123,27 @@ async function positionalSection(c: Context): Promise<string> {
     const p = positionalVariance(fit.samples, j, nEvents);
     const name = `positional-variance-subtype-${j + 1}.svg`;
     const sub = samples > 0 ? `${pct(fit.fractions[j]!, 1)} of subjects · ${samples} posterior samples` : `${pct(fit.fractions[j]!, 1)} of subjects · no samples: ML sequence only`;
-    const pUsed = samples > 0 ? p : mlMatrix(fit, j, model);
-    c.figures[name] = await renderSvg(pvSpec(pvCells(pUsed, model.events, rows, zvals, opts.thresholdColours), rows, nEvents, labels[j]!.full, sub, legend));
-    figs.push(figure(name, c.figures[name], pvHowTo('MCMC samples')));
+    const pUsed = samples > 0 ? p : mlMatrix(fit, j, view);
+    c.figures[name] = await renderSvg(pvSpec(pvCells(pUsed, view.events, rows, zvals, opts.thresholdColours), rows, nEvents, labels[j]!.full, sub, legend));
+    figs.push(figure(name, c.figures[name], pvHowTo(view, 'MCMC samples')));
     if (opts.cvPositionalVariance && cvPv !== undefined) {
       const cvName = `positional-variance-cv-subtype-${j + 1}.svg`;
       const pc = matrixFromNested(cvPv[j] ?? [], nEvents);
-      c.figures[cvName] = await renderSvg(pvSpec(pvCells(pc, model.events, rows, zvals, opts.thresholdColours), rows, nEvents, `${labels[j]!.full} (cross-validated)`, 'pooled over the folds of cross-validation', legend));
-      cvFigs.push(figure(cvName, c.figures[cvName], pvHowTo('pooled over CV folds')));
+      c.figures[cvName] = await renderSvg(pvSpec(pvCells(pc, view.events, rows, zvals, opts.thresholdColours), rows, nEvents, `${labels[j]!.full} (cross-validated)`, 'pooled over the folds of cross-validation', legend));
+      cvFigs.push(figure(cvName, c.figures[cvName], pvHowTo(view, 'pooled over CV folds')));
     }
   }
   const colours = legend.map((l) => `<span class="dot" style="background:${l.colour};width:11px;height:11px;vertical-align:-1px"></span> ${esc(l.label)}`).join(', ');
   const lead =
     'The order in which each subtype\u2019s biomarkers become abnormal, from the first event (left) to the last (right); subtypes are named after their earliest events. ' +
-    `Each biomarker row lights up where it crosses a z-score threshold (${colours}), darker where the model is more certain, as in SuStaIn papers\u2019 positional variance diagrams.`;
+    `Each biomarker row lights up where it ${view.rowMeaning} (${colours}), darker where the model is more certain, as in SuStaIn papers\u2019 positional variance diagrams.`;
   let body = `<div class="grid">${figs.join('')}</div>`;
   if (cvFigs.length > 0) body += `<h3>Cross-validated</h3><p class="lead">The same diagrams from the cross-validation folds: events that stay sharp here are robust to which subjects were used.</p><div class="grid">${cvFigs.join('')}</div>`;
   return section('progression', 'Subtype progression', lead, body);
 }
 
 /** The ML sequence as a 0/1 matrix (used when a fit carries no posterior samples). */
-function mlMatrix(fit: SustainFit, j: number, model: SustainModelFile): Float64Array {
+function mlMatrix(fit: SustainFit<NamedEvent>, j: number, model: ModelView): Float64Array {
   const n = model.events.length;
   const p = new Float64Array(n * n);
   (fit.sequences[j] ?? []).forEach(([b, z], pos) => {
@@ -149,8 +153,8 @@ function mlMatrix(fit: SustainFit, j: number, model: SustainModelFile): Float64A
   return p;
 }
 
-function pvHowTo(source: string): string {
-  return `rows are biomarkers, columns the order of events; colour = which z threshold is reached there, strength = posterior probability (${esc(source)}). Crisp cells = certain order; smears = uncertain.`;
+function pvHowTo(view: ModelView, source: string): string {
+  return `rows are biomarkers, columns the order of events; colour = ${esc(view.colourMeaning)}, strength = posterior probability (${esc(source)}). Crisp cells = certain order; smears = uncertain.`;
 }
 
 async function sizesSection(c: Context): Promise<string> {
@@ -392,13 +396,15 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
   const opts = resolveOptions(inputs.options);
   const a = inputs.subjects.assignment;
   const k = a.subtypes;
-  const fit = checkInputs(inputs, k);
   const model = inputs.model;
+  const view = modelView(model);
+  const fit = checkInputs(inputs, view, k);
   const isControl = controlMask(inputs.subjects.carried, a.subjects.length);
   const c: Context = {
     inputs,
     opts,
     model,
+    view,
     fit,
     k,
     nEvents: model.events.length,
@@ -417,6 +423,11 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
     kWhy = `CV recommends ${cv.recommendedSubtypes}`;
     notice += `<p class="note">Cross-validation recommends <b>${esc(cv.recommendedSubtypes)}</b> subtype(s), but this report shows <b>${esc(k)}</b> because the subject table was assigned with ${esc(k)}. For the recommended model run <code>ms-subtype assign --subtypes ${esc(cv.recommendedSubtypes)}</code> and report again.</p>`;
   }
+  const timeColumn = typeof model.settings['time'] === 'string' ? model.settings['time'] : undefined;
+  const overTime =
+    timeColumn === undefined
+      ? null
+      : await longitudinalSection({ assignment: a, carried: inputs.subjects.carried ?? {}, timeColumn, labels: c.labels, colours: opts.subtypeColours, nEvents: c.nEvents }, c.figures);
   const above = inputs.subjects.zAboveZmax;
   const aboveText = above ? exceedanceMessage(above) : null;
   if (aboveText !== null) notice += `<p class="note"><b>z-scores above zmax.</b> ${esc(aboveText.charAt(0).toUpperCase() + aboveText.slice(1))}.</p>`;
@@ -426,6 +437,7 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
     brain?.html ?? '',
     await positionalSection(c),
     await sizesSection(c),
+    ...(overTime !== null ? [overTime] : []),
     await cvSection(c),
     await kmeansSection(c),
     await cohortSection(c),
@@ -439,6 +451,7 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
     ['progression', 'Progression'],
     ['sizes', 'Sizes & stages'],
     ['confidence', 'Confidence'],
+    ...(overTime !== null ? [['longitudinal', 'Over time']] : []),
     ...(cv ? [['cv', 'How many subtypes?']] : []),
     ...(inputs.kmeans ? [['kmeans', 'k-means']] : []),
     ['cohort', 'Cohort'],
@@ -454,7 +467,7 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
   const html =
     `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
     `<meta name="generator" content="ms-subtype ${esc(toolVersion())}"><title>${esc(title)}</title><style>${PAGE_CSS}</style></head><body>` +
-    `<header class="top"><div class="wrap"><h1>${esc(title)}</h1><p>SuStaIn z-score model · ${esc(k)} subtype(s) · ${esc(a.subjects.length)} subjects · ${esc(model.biomarkers.length)} biomarkers</p></div></header>` +
+    `<header class="top"><div class="wrap"><h1>${esc(title)}</h1><p>SuStaIn ${esc(view.title)} model · ${esc(k)} subtype(s) · ${esc(a.subjects.length)} subjects · ${esc(model.biomarkers.length)} biomarkers</p></div></header>` +
     `<nav class="toc"><div class="wrap">${nav}</div></nav>` +
     `<main class="wrap">${notice}${overview(c, kWhy)}${sections.join('')}</main>` +
     `<footer class="wrap">Made by ms-subtype ${esc(toolVersion())} from a model fitted with seed ${esc(String(settings['seed']))} (tool ${esc(model.toolVersion)}).${sources ? ` Inputs: ${sources}.` : ''} This page works offline; the figures are also in <code>figures/</code> as SVG.</footer>` +

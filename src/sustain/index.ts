@@ -12,3 +12,6 @@ export { KINDS, KIND_NAMES, kindOf, kindForMethod, createModel, specOfModel, toS
 export { eventKey, type ModelKind } from './kind.js';
 export { zscoreKind, type ZscoreSpec } from './zscore-kind.js';
 export type { MultiplicativeUpdate } from './model.js';
+export { mixtureKind, likelihoodTable, type MixtureSpec } from './mixture-kind.js';
+export { MixtureModel } from './mixture.js';
+export { fitMixtures, fitGmm, fitKde, mixtureLikelihoods, detectDirection, type BiomarkerMixture, type Direction, type GmmMixture, type KdeMixture } from './mixture-fit.js';

@@ -6,13 +6,17 @@ import { UserError } from '../common/errors.js';
 import type { GenericKind, ModelFileOf, SpecOf } from './kind.js';
 import type { ProgressionModel } from './model.js';
 import type { Thresholds } from './types.js';
+import { mixtureKind } from './mixture-kind.js';
 import { zscoreKind } from './zscore-kind.js';
 
-export const KINDS = [zscoreKind] as const;
+export const KINDS = [zscoreKind, mixtureKind] as const;
 
 type Kind = (typeof KINDS)[number];
 /** A model spec: a kind tag and that kind's parameters (plain data). */
 export type ModelSpec = SpecOf<Kind>;
+/** model.json of each kind. */
+export type ZscoreModelFile = ModelFileOf<typeof zscoreKind>;
+export type MixtureModelFile = ModelFileOf<typeof mixtureKind>;
 /** model.json of a SuStaIn model, any kind (discriminated by `method`). */
 export type SustainModelFile = ModelFileOf<Kind>;
 

@@ -6,7 +6,7 @@
  */
 import type { ModelData, ProgressionModel } from './model.js';
 import { fastExp } from './fastexp.js';
-import { NEGLIGIBLE, updatedTotal, type SubtypeTables } from './state-subtype.js';
+import { CANCELLATION, NEGLIGIBLE, rowTotal, updatedTotal, type SubtypeTables } from './state-subtype.js';
 
 /** What the exp path reads of the tables. */
 export interface TablesView<D extends ModelData> {
@@ -48,17 +48,23 @@ export function pendingL<D extends ModelData>(t: TablesView<D>, st: SubtypeTable
   return ns;
 }
 
-/** The exp path: pending L = L + deltas at the changed stages, E by exp (into a copy of E). */
+/**
+ * The exp path: pending L = L + deltas at the changed stages, their E by exp into pendCells (only the
+ * changed cells: copying all of E per proposal cost as much as the exps when few stages change);
+ * commit writes them into E.
+ */
 export function proposeExp<D extends ModelData>(t: TablesView<D>, st: SubtypeTables): void {
   const { M, S } = t;
   const ns = pendingL(t, st);
+  if (st.pendCells.length === 0) st.pendCells = new Float64Array(M * S);
   const T = st.T;
+  const E = st.E;
   const pL = st.pendL;
-  const pE = st.pendE;
+  const pC = st.pendCells;
   const pT = st.pendT;
   const stages = st.changes.stages;
   const ref = t.ref;
-  pE.set(st.E);
+  const row = t.rows;
   for (let i = 0; i < M; i++) {
     const r = ref[i]!;
     const base = i * S;
@@ -68,13 +74,20 @@ export function proposeExp<D extends ModelData>(t: TablesView<D>, st: SubtypeTab
     for (let j = 0; j < ns; j++) {
       const dl = pL[pb + j]! - r;
       const e = dl < NEGLIGIBLE ? 0 : fastExp(dl);
-      const k = base + stages[j]!;
-      const o = pE[k]!;
-      pE[k] = e;
+      const o = E[base + stages[j]!]!;
+      pC[pb + j] = e;
       dT += e - o;
       mag += e + o;
     }
-    pT[i] = updatedTotal(T[i]!, dT, mag, pE, base, S);
+    const t0 = T[i]!;
+    const tn = t0 + dT;
+    if (tn > CANCELLATION * (t0 + mag)) pT[i] = tn;
+    else {
+      // the pending row, summed as updatedTotal sums a row
+      row.set(E.subarray(base, base + S));
+      for (let j = 0; j < ns; j++) row[stages[j]!] = pC[pb + j]!;
+      pT[i] = rowTotal(row, 0, S);
+    }
   }
 }
 

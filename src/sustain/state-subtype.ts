@@ -56,8 +56,10 @@ export class SubtypeTables {
   readonly changes: TemplateChanges;
   /** M x changes.nStages */
   pendL: Float64Array;
-  /** M x S: a full copy of E with the proposal applied */
+  /** M x S: a full copy of E with the proposal applied (multiplicative proposals) */
   pendE: Float64Array;
+  /** M x changes.nStages: the changed cells of E (exp-path proposals) */
+  pendCells: Float64Array;
   pendT: Float64Array;
 
   /** E, pendE, T and pendT are views into `arena` (the kernels work on them there). */
@@ -75,6 +77,7 @@ export class SubtypeTables {
     this.changes = allocChanges(S, F);
     this.pendL = new Float64Array(0);
     this.pendE = arena.f64(M * S);
+    this.pendCells = new Float64Array(0);
     this.pendT = arena.f64(M);
   }
 

@@ -290,10 +290,21 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
           for (let j = 0; j < ns; j++) st.L[base + ch.stages[j]!] = st.pendL[pb + j]!;
         }
       }
-      // the pending tables are full copies: swap them in
-      const e = st.E;
-      st.E = st.pendE;
-      st.pendE = e;
+      if (st.pendFactors) {
+        // the multiplicative update made a full copy: swap it in
+        const e = st.E;
+        st.E = st.pendE;
+        st.pendE = e;
+      } else {
+        // the exp path kept only the changed cells
+        const E = st.E;
+        const pC = st.pendCells;
+        for (let i = 0; i < M; i++) {
+          const base = i * S;
+          const pb = i * ns;
+          for (let j = 0; j < ns; j++) E[base + ch.stages[j]!] = pC[pb + j]!;
+        }
+      }
       const tt = st.T;
       st.T = st.pendT;
       st.pendT = tt;

@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeDemo13Cohort } from '../../src/pipeline/demo-write.js';
@@ -71,5 +71,11 @@ describe('the 13-feature demo end to end', () => {
     const regions = regionVolume(brain.maps, feats.filter((f) => model.biomarkers.includes(f.name)));
     const present = new Set(regions);
     for (let r = 0; r < 13; r++) expect(present.has(r + 2), model.biomarkers[r]).toBe(true);
+
+    // a replaced T2w image (here: its time stamp) makes `run` extract again
+    const t2 = join(dir, 'cohort', 'nifti', 'sub-0007_T2w.nii.gz');
+    utimesSync(t2, new Date(), new Date(Date.now() + 5000));
+    const again = await runPipeline(cfg, { out, jobs: 1, quiet: true });
+    expect(again.steps.find((s) => s.name === 'extract')!.status).toBe('ran');
   });
 });

@@ -105,6 +105,42 @@ describe('brain view', () => {
     expect(v.rows.filter((r) => r[2] === 1)).toEqual([[1, 0, 1, 'a', 1, 0.3], [1, 0, 1, 'b', 1, 0.7]]);
   });
 
+  it('reorients by the affine: a FreeSurfer-conformed (LIA) copy of the map draws the same pictures', () => {
+    // an asymmetric map: label 10 in the left-anterior-superior octant, 20 elsewhere, border tissue
+    const ras = new Int32Array(n * n * n);
+    for (let z = 0; z < n; z++)
+      for (let y = 0; y < n; y++)
+        for (let x = 0; x < n; x++) ras[x + n * (y + n * z)] = x === 0 || y === 0 || z === 0 ? 1 : x < 5 && y > 6 && z > 7 ? 10 : 20;
+    // LIA: voxel axis 0 -> left, 1 -> inferior, 2 -> anterior
+    const lia = new Int32Array(n * n * n);
+    for (let k = 0; k < n; k++)
+      for (let j = 0; j < n; j++)
+        for (let i = 0; i < n; i++) lia[i + n * (j + n * k)] = ras[n - 1 - i + n * (k + n * (n - 1 - j))]!;
+    const liaAffine = [-1, 0, 0, n - 1, 0, 0, 1, 0, 0, -1, 0, n - 1, 0, 0, 0, 1];
+    const draw = (data: Int32Array, affine: number[]) =>
+      buildBrainView({
+        biomarkers: ['a', 'b'],
+        events,
+        sequences: [[['b', 1], ['a', 1]]],
+        samples,
+        features: [{ name: 'a', measure: 'volume', labels: [10] }, { name: 'b', measure: 'volume', labels: [20] }],
+        maps: { dims: [n, n, n], affine, labels: new Map([['labels', data]]) },
+        stages: [1],
+        titles: ['Subtype 1'],
+        thresholdColours: ['#d62728'],
+      });
+    const a = draw(ras, identity);
+    const b = draw(lia, liaAffine);
+    expect(b.slices).toEqual(a.slices);
+    expect(b.figures['brain-view-subtype-1.svg']).toBe(a.figures['brain-view-subtype-1.svg']);
+    // and the left-anterior-superior region is drawn top-left in the axial slice
+    const [w, , rgb] = pngOf(a.figures['brain-view-subtype-1.svg']!, 'axial', 1);
+    const f = w / n;
+    const at = (x: number, y: number) => [...rgb.subarray(((((n - 1 - y) * f + 1) * w) + x * f + 1) * 3, ((((n - 1 - y) * f + 1) * w) + x * f + 1) * 3 + 3)];
+    expect(at(2, 9)).toEqual([0xd6, 0x27, 0x28].map((c) => Math.round(255 - 0.3 * (255 - c))));
+    expect(at(9, 9)).toEqual([0xd6, 0x27, 0x28].map((c) => Math.round(255 - 0.7 * (255 - c))));
+  });
+
   it('spreads about five default stages like the paper (1, 4, 10, 16, 34 of 39)', () => {
     expect(defaultStages(39)).toEqual([1, 4, 10, 16, 34]);
     expect(defaultStages(21)).toEqual([1, 2, 5, 9, 18]);
@@ -163,6 +199,10 @@ describe('brain view', () => {
     expect(a.code).not.toBe(0);
     expect(a.stderr.trim().split('\n')).toHaveLength(1);
     expect(a.stderr).toMatch(/brain view needs the feature definitions/);
+    const c = runCli([...base, '--features', files.features, '--brain-map', 'wmparc']);
+    expect(c.code).not.toBe(0);
+    expect(c.stderr).toMatch(/expected NAME=FILE/);
+    expect(c.stderr.trim().split('\n')).toHaveLength(1);
     const b = runCli([...base, '--features', files.features, '--brain-map', `wmparc=${other}`]);
     expect(b.stderr).toMatch(/other\.nii\.gz.*not on the grid of the brain view's label map ref\.nii\.gz/);
     expect(b.stderr.trim().split('\n')).toHaveLength(1);

@@ -5,7 +5,7 @@
  */
 import { Rng } from '../../src/common/rng.js';
 import type { CvResult } from '../../src/cv/types.js';
-import type { Assignment, KmeansModelFile, NamedEvent, SustainFit, SustainModelFile } from '../../src/sustain/types.js';
+import type { Assignment, KmeansModelFile, NamedEvent, SustainFit, SustainModelFile, ZscoreModelFile } from '../../src/sustain/types.js';
 import { positionalVariance } from '../../src/report/stats.js';
 import type { ExtractionFailure, ReportInputs } from '../../src/report/types.js';
 
@@ -69,7 +69,7 @@ function normalise(v: number[]): number[] {
   return v.map((x) => x / s);
 }
 
-export function makeModel(o: FixtureOptions): SustainModelFile {
+export function makeModel(o: FixtureOptions): ZscoreModelFile {
   const rng = Rng.fromSeed(o.seed);
   const events = eventList(o);
   const nb = o.biomarkers.length;

@@ -1,0 +1,152 @@
+/**
+ * What `fit` and `cv` fit, from their flags: the table and the model spec of the chosen kind.
+ *  - zscore: a z-score table (--data) and thresholds (--zvals/--zmax/--thresholds);
+ *  - mixture from likelihoods: --l-yes/--l-no (pySuStaIn's inputs), every row fitted;
+ *  - mixture from raw values: --data with --control-column/--control-value; per-biomarker mixtures
+ *    fitted on all rows (--mixture gmm|kde, direction detected or --higher/--lower-is-abnormal),
+ *    SuStaIn on the patients (--include-controls: on every row).
+ * And what `assign` reads for a saved model (raw values, z-scores or --l-yes/--l-no).
+ */
+import { UserError } from '../common/errors.js';
+import { sha256Bytes, sha256File } from '../io/hash.js';
+import { readZTable } from '../io/ztable.js';
+import { readLongitudinal, type LongitudinalRead } from '../io/visits.js';
+import { resolveThresholds } from '../io/thresholds-file.js';
+import { fitMixtures, likelihoodTable, type Direction, type ModelSpec } from '../sustain/index.js';
+import type { SustainModelFile, ZTable } from '../sustain/types.js';
+import { DEFAULTS as NORMALISE_DEFAULTS } from '../normalise/types.js';
+
+export interface ModelFlags {
+  /** the kind: zscore (default) or mixture */
+  model?: string;
+  data?: string;
+  lYes?: string;
+  lNo?: string;
+  zvals: number[];
+  zmax: number;
+  thresholds?: string;
+  mixture?: 'gmm' | 'kde';
+  controlColumn?: string;
+  controlValue?: string[];
+  higherIsAbnormal?: string[];
+  lowerIsAbnormal?: string[];
+  biomarkers?: string[];
+  includeControls?: boolean;
+  /** longitudinal data: the visit time column (z-score model) */
+  time?: string;
+}
+
+export interface ModelInput {
+  table: ZTable;
+  spec: ModelSpec;
+  /** lines for the user (threshold warnings, mixture directions) */
+  notes: string[];
+  dataFile: string;
+  dataSha256: string;
+  /** e.g. "(sidecar), 12 control rows left out" */
+  source: string;
+  /** number of biomarkers of the model */
+  biomarkers: number;
+  /** longitudinal data (--time): the table grouped by subject in time order, with its layout */
+  lon?: LongitudinalRead;
+}
+
+export const KIND_CHOICES = ['zscore', 'mixture'];
+
+function controlFlags(table: ZTable, column: string, values: readonly string[], file: string): Uint8Array {
+  const col = table.carried?.[column];
+  if (col === undefined) throw new UserError(`no control column "${column}" (give the column marking the controls with --control-column)`, { file, field: column });
+  const flags = Uint8Array.from(col, (v) => (values.includes(v) ? 1 : 0));
+  return flags;
+}
+
+function directions(biomarkers: readonly string[], higher: readonly string[] = [], lower: readonly string[] = []): (Direction | undefined)[] {
+  for (const b of [...higher, ...lower]) if (!biomarkers.includes(b)) throw new UserError(`"${b}" is not a biomarker of the data (biomarkers: ${biomarkers.join(', ')})`, { field: higher.includes(b) ? 'higher-is-abnormal' : 'lower-is-abnormal' });
+  const both = higher.filter((b) => lower.includes(b));
+  if (both.length > 0) throw new UserError(`${both.join(', ')} given as both higher- and lower-is-abnormal`, { field: 'lower-is-abnormal' });
+  return biomarkers.map((b) => (higher.includes(b) ? 'higher' : lower.includes(b) ? 'lower' : undefined));
+}
+
+function rows(table: ZTable, keep: (i: number) => boolean): ZTable {
+  const B = table.biomarkers.length;
+  const idx: number[] = [];
+  for (let i = 0; i < table.subjects.length; i++) if (keep(i)) idx.push(i);
+  const values = new Float64Array(idx.length * B);
+  idx.forEach((i, r) => values.set(table.values.subarray(i * B, i * B + B), r * B));
+  const out: ZTable = { subjects: idx.map((i) => table.subjects[i]!), biomarkers: table.biomarkers, values };
+  if (table.carried) out.carried = Object.fromEntries(Object.entries(table.carried).map(([k, v]) => [k, idx.map((i) => v[i]!)]));
+  return out;
+}
+
+/** The L_yes/L_no pair as one table (same subjects, same biomarkers). */
+export function readLikelihoods(lYes: string, lNo: string, biomarkers?: string[]): ZTable {
+  const yes = readZTable(lYes, { ...(biomarkers ? { biomarkers } : {}), includeControls: true }).table;
+  const no = readZTable(lNo, { biomarkers: yes.biomarkers, includeControls: true }).table;
+  return likelihoodTable(yes, no, { yes: lYes, no: lNo });
+}
+
+export function readModelInput(o: ModelFlags): ModelInput {
+  const kind = o.model ?? 'zscore';
+  if (!KIND_CHOICES.includes(kind)) throw new UserError(`unknown model "${kind}" (choose ${KIND_CHOICES.join(' or ')})`, { field: 'model' });
+  const likelihoods = o.lYes !== undefined || o.lNo !== undefined;
+  if (kind === 'zscore') {
+    if (likelihoods) throw new UserError('--l-yes/--l-no are inputs of the mixture model: add --model mixture', { field: 'l-yes' });
+    if (o.data === undefined) throw new UserError('--data is required', { field: 'data' });
+    const readOpts = { biomarkers: o.biomarkers, includeControls: o.includeControls };
+    // longitudinal: grouped by subject in time order here, so bad visits are errors naming the line
+    const lon = o.time === undefined ? null : readLongitudinal(o.data, o.time, readOpts);
+    const read = lon ? lon.read : readZTable(o.data, readOpts);
+    const table = lon ? lon.table : read.table;
+    const { thresholds, warnings } = resolveThresholds(table.biomarkers, o.zvals, o.zmax, o.thresholds);
+    const source = `(${read.biomarkerSource})${read.excludedControls > 0 ? `, ${read.excludedControls} control rows left out` : ''}`;
+    return { table, spec: { kind: 'zscore', ...thresholds }, notes: warnings, dataFile: o.data, dataSha256: sha256File(o.data), source, biomarkers: table.biomarkers.length, ...(lon ? { lon } : {}) };
+  }
+  if (o.time !== undefined) throw new UserError('--time (longitudinal data) works with the z-score model for now (leave out --model mixture)', { field: 'time' });
+  if (likelihoods) {
+    if (o.lYes === undefined || o.lNo === undefined) throw new UserError('give both --l-yes and --l-no', { field: o.lYes === undefined ? 'l-yes' : 'l-no' });
+    if (o.data !== undefined) throw new UserError('give either --data (raw values) or --l-yes/--l-no (likelihoods), not both', { field: 'data' });
+    const table = readLikelihoods(o.lYes, o.lNo, o.biomarkers);
+    const B = table.biomarkers.length / 2;
+    return {
+      table,
+      spec: { kind: 'mixture', nBiomarkers: B, input: 'likelihoods' },
+      notes: [],
+      dataFile: `${o.lYes} ${o.lNo}`,
+      dataSha256: pairSha(o.lYes, o.lNo),
+      source: '(L_yes / L_no)',
+      biomarkers: B,
+    };
+  }
+  if (o.data === undefined) throw new UserError('the mixture model needs --data (raw values) or --l-yes/--l-no', { field: 'data' });
+  const read = readZTable(o.data, { biomarkers: o.biomarkers, includeControls: true });
+  const all = read.table;
+  const column = o.controlColumn ?? NORMALISE_DEFAULTS.controlColumn;
+  const values = o.controlValue ?? [...NORMALISE_DEFAULTS.controlValues];
+  const isControl = controlFlags(all, column, values, o.data);
+  const nCtrl = isControl.reduce((a, v) => a + v, 0);
+  if (nCtrl < 2) throw new UserError(`${nCtrl} row(s) have ${column} = ${values.join(' or ')}: the mixtures start from the controls (name them with --control-column and --control-value)`, { file: o.data, field: column });
+  const mixtures = fitMixtures(all.biomarkers, all.values, isControl, o.mixture ?? 'gmm', directions(all.biomarkers, o.higherIsAbnormal, o.lowerIsAbnormal));
+  const notes = mixtures.map((m, b) => {
+    const comp = m.type === 'gmm' ? `normal N(${m.normal.mean.toPrecision(4)}, ${m.normal.sd.toPrecision(3)}), abnormal N(${m.abnormalComponent.mean.toPrecision(4)}, ${m.abnormalComponent.sd.toPrecision(3)})` : `KDE, bandwidth ${m.bandwidth.toPrecision(3)}`;
+    return `${all.biomarkers[b]}: ${m.abnormal} is abnormal (${m.directionFrom}); ${comp}, abnormal weight ${m.weight.toFixed(3)}`;
+  });
+  const table = o.includeControls ? all : rows(all, (i) => isControl[i] === 0);
+  const source = `(${read.biomarkerSource}), mixtures fitted on ${all.subjects.length} rows (${nCtrl} controls, ${column} = ${values.join('/')})${o.includeControls ? '' : `, ${nCtrl} control rows left out of the fit`}`;
+  return { table, spec: { kind: 'mixture', nBiomarkers: all.biomarkers.length, input: 'raw', mixtures }, notes, dataFile: o.data, dataSha256: sha256File(o.data), source, biomarkers: all.biomarkers.length };
+}
+
+/** The table `assign` scores with a saved model: likelihoods for a mixture model fitted on them, else --data. */
+export function readAssignInput(model: SustainModelFile | { method: 'kmeans'; biomarkers: string[] }, o: { data?: string; lYes?: string; lNo?: string }): { table: ZTable; file: string; sha256: string } {
+  if (model.method === 'sustain-mixture' && model.input === 'likelihoods') {
+    if (o.lYes === undefined || o.lNo === undefined) throw new UserError('this mixture model was fitted on likelihoods: give --l-yes and --l-no', { field: 'l-yes' });
+    return { table: readLikelihoods(o.lYes, o.lNo, model.biomarkers), file: `${o.lYes} ${o.lNo}`, sha256: pairSha(o.lYes, o.lNo) };
+  }
+  if (o.lYes !== undefined || o.lNo !== undefined) throw new UserError(`--l-yes/--l-no are for a mixture model fitted on likelihoods; this ${model.method} model takes --data`, { field: 'l-yes' });
+  if (o.data === undefined) throw new UserError('--data is required', { field: 'data' });
+  return { table: readZTable(o.data, { biomarkers: model.biomarkers, includeControls: true }).table, file: o.data, sha256: sha256File(o.data) };
+}
+
+/** One hash for the L_yes/L_no pair. */
+function pairSha(yes: string, no: string): string {
+  return sha256Bytes(`${sha256File(yes)}\n${sha256File(no)}`);
+}

@@ -1,0 +1,143 @@
+/**
+ * The event-based model with mixture-modelled likelihoods (Fonteijn et al. 2012; Young et al. 2014;
+ * pySuStaIn MixtureSustain). One event per biomarker ("becomes abnormal"); a subtype is a
+ * permutation of the biomarkers; with L_yes / L_no the likelihoods of a subject's value under the
+ * abnormal / normal component,
+ *   p(x_i | stage k) = 1/(N+1) prod_{events before k} L_yes[i,b] prod_{others} L_no[i,b].
+ * In logs: L[i,k] = log(1/(N+1)) + sum_b log L_no[i,b] + sum_{b occurred by k} d[i,b], with
+ * d = log L_yes - log L_no. The template is 0/1 (has b's event occurred at stage k), so a changed
+ * cell changes the table by +-d[i,b]: moving an event one step changes one stage by two cells,
+ * cheap enough that this model needs no multiplicative update (the tables' exp path suffices).
+ * A missing value drops out of the product (L_yes = L_no = 1, d = 0).
+ */
+import type { Rng } from '../common/rng.js';
+import type { ModelData, ProgressionModel, TemplateChanges } from './model.js';
+
+/**
+ * Likelihoods below this are raised to it (a zero density would give -Infinity and NaN in the
+ * table updates); 1e-300 is far below any likelihood a stage can matter by.
+ */
+export const MIN_LIKELIHOOD = 1e-300;
+
+export interface MixData extends ModelData {
+  readonly M: number;
+  readonly B: number;
+  /** d[i * B + b] = log L_yes - log L_no (0 where missing) */
+  readonly d: Float64Array;
+  /** per subject: log(1/(N+1)) + sum_b log L_no[i,b] */
+  readonly constant: Float64Array;
+}
+
+export class MixtureModel implements ProgressionModel<MixData> {
+  readonly nEvents: number;
+  readonly nStages: number;
+  readonly nFeatures: number;
+
+  constructor(readonly nBiomarkers: number) {
+    this.nEvents = nBiomarkers;
+    this.nStages = nBiomarkers + 1;
+    this.nFeatures = nBiomarkers;
+  }
+
+  /** out[k * B + b] = 1 when biomarker b's event comes before stage k (its position < k), else 0. */
+  template(seq: Int32Array, out: Float64Array): void {
+    const B = this.nFeatures;
+    out.fill(0, 0, this.nStages * B);
+    for (let p = 0; p < B; p++) {
+      const b = seq[p]!;
+      for (let k = p + 1; k < this.nStages; k++) out[k * B + b] = 1;
+    }
+  }
+
+  /** No order constraints: any insertion index of the sequence without e. */
+  allowedRange(_pos: Int32Array, _e: number, out: Int32Array): void {
+    out[0] = 0;
+    out[1] = this.nEvents;
+  }
+
+  randomSequence(rng: Rng): Int32Array {
+    return rng.permutation(this.nEvents);
+  }
+
+  /**
+   * values: row-major M x 2B, per subject the B likelihoods L_yes then the B likelihoods L_no
+   * (NaN = missing: both must be missing together, as the kind's encode guarantees).
+   */
+  prepare(values: Float64Array, M: number): MixData {
+    const B = this.nFeatures;
+    if (values.length !== M * 2 * B) throw new Error(`data has ${values.length} values, expected ${M} x ${2 * B}`);
+    const d = new Float64Array(M * B);
+    const constant = new Float64Array(M);
+    const logPrior = Math.log(1 / this.nStages);
+    for (let i = 0; i < M; i++) {
+      let c = logPrior;
+      for (let b = 0; b < B; b++) {
+        const yes = values[i * 2 * B + b]!;
+        const no = values[i * 2 * B + B + b]!;
+        if (Number.isNaN(yes) || Number.isNaN(no)) continue;
+        const ly = Math.log(Math.max(yes, MIN_LIKELIHOOD));
+        const ln = Math.log(Math.max(no, MIN_LIKELIHOOD));
+        c += ln;
+        d[i * B + b] = ly - ln;
+      }
+      constant[i] = c;
+    }
+    return { M, B, d, constant };
+  }
+
+  subset(data: MixData, rows: ArrayLike<number>): MixData {
+    const B = data.B;
+    const M = rows.length;
+    const d = new Float64Array(M * B);
+    const constant = new Float64Array(M);
+    for (let r = 0; r < M; r++) {
+      const i = rows[r]!;
+      d.set(data.d.subarray(i * B, i * B + B), r * B);
+      constant[r] = data.constant[i]!;
+    }
+    return { M, B, d, constant };
+  }
+
+  fillTable(data: MixData, template: Float64Array, L: Float64Array): void {
+    const S = this.nStages;
+    for (let i = 0; i < data.M; i++) this.fillRow(data, template, i, L, i * S);
+  }
+
+  fillRow(data: MixData, template: Float64Array, i: number, out: Float64Array, offset: number): void {
+    const { B, d, constant } = data;
+    const c = constant[i]!;
+    const xo = i * B;
+    for (let k = 0; k < this.nStages; k++) {
+      const to = k * B;
+      let acc = 0;
+      for (let b = 0; b < B; b++) acc += template[to + b]! * d[xo + b]!;
+      out[offset + k] = c + acc;
+    }
+  }
+
+  fillStages(data: MixData, template: Float64Array, i: number, stages: Int32Array, ns: number, out: Float64Array, offset: number): void {
+    const { B, d, constant } = data;
+    const c = constant[i]!;
+    const xo = i * B;
+    for (let j = 0; j < ns; j++) {
+      const to = stages[j]! * B;
+      let acc = 0;
+      for (let b = 0; b < B; b++) acc += template[to + b]! * d[xo + b]!;
+      out[offset + j] = c + acc;
+    }
+  }
+
+  stageDeltas(data: MixData, ch: TemplateChanges, out: Float64Array, stride = ch.nStages, columns: Int32Array | null = null): void {
+    const { M, B, d } = data;
+    const ns = ch.nStages;
+    for (let i = 0; i < M; i++) {
+      const xo = i * B;
+      const oo = i * stride;
+      for (let j = 0; j < ns; j++) {
+        let acc = 0;
+        for (let q = ch.stageStart[j]!; q < ch.stageStart[j + 1]!; q++) acc += (ch.newValue[q]! - ch.oldValue[q]!) * d[xo + ch.feature[q]!]!;
+        out[oo + (columns === null ? j : columns[j]!)] += acc;
+      }
+    }
+  }
+}
