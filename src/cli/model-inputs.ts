@@ -99,7 +99,7 @@ export function readModelInput(o: ModelFlags): ModelInput {
     const table = lon ? lon.table : read.table;
     const { thresholds, warnings } = resolveThresholds(table.biomarkers, o.zvals, o.zmax, o.thresholds);
     const source = `(${read.biomarkerSource})${read.excludedControls > 0 ? `, ${read.excludedControls} control rows left out` : ''}`;
-    return { table, spec: { kind: 'zscore', ...thresholds }, notes: warnings, dataFile: o.data, dataSha256: sha256File(o.data), source, biomarkers: table.biomarkers.length, ...(lon ? { lon } : {}) };
+    return { table, spec: { kind: 'zscore', ...thresholds }, notes: [...read.notes.map((n) => `note: ${n}`), ...warnings], dataFile: o.data, dataSha256: sha256File(o.data), source, biomarkers: table.biomarkers.length, ...(lon ? { lon } : {}) };
   }
   if (o.time !== undefined) throw new UserError('--time (longitudinal data) works with the z-score model for now (leave out --model mixture)', { field: 'time' });
   if (likelihoods) {
@@ -136,14 +136,15 @@ export function readModelInput(o: ModelFlags): ModelInput {
 }
 
 /** The table `assign` scores with a saved model: likelihoods for a mixture model fitted on them, else --data. */
-export function readAssignInput(model: SustainModelFile | { method: 'kmeans'; biomarkers: string[] }, o: { data?: string; lYes?: string; lNo?: string }): { table: ZTable; file: string; sha256: string } {
+export function readAssignInput(model: SustainModelFile | { method: 'kmeans'; biomarkers: string[] }, o: { data?: string; lYes?: string; lNo?: string }): { table: ZTable; file: string; sha256: string; notes: string[] } {
   if (model.method === 'sustain-mixture' && model.input === 'likelihoods') {
     if (o.lYes === undefined || o.lNo === undefined) throw new UserError('this mixture model was fitted on likelihoods: give --l-yes and --l-no', { field: 'l-yes' });
-    return { table: readLikelihoods(o.lYes, o.lNo, model.biomarkers), file: `${o.lYes} ${o.lNo}`, sha256: pairSha(o.lYes, o.lNo) };
+    return { table: readLikelihoods(o.lYes, o.lNo, model.biomarkers), file: `${o.lYes} ${o.lNo}`, sha256: pairSha(o.lYes, o.lNo), notes: [] };
   }
   if (o.lYes !== undefined || o.lNo !== undefined) throw new UserError(`--l-yes/--l-no are for a mixture model fitted on likelihoods; this ${model.method} model takes --data`, { field: 'l-yes' });
   if (o.data === undefined) throw new UserError('--data is required', { field: 'data' });
-  return { table: readZTable(o.data, { biomarkers: model.biomarkers, includeControls: true }).table, file: o.data, sha256: sha256File(o.data) };
+  const read = readZTable(o.data, { biomarkers: model.biomarkers, includeControls: true });
+  return { table: read.table, file: o.data, sha256: sha256File(o.data), notes: read.notes };
 }
 
 /** One hash for the L_yes/L_no pair. */

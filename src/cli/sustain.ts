@@ -78,6 +78,7 @@ async function fitCommand(o: FitFlags): Promise<void> {
     if (o.data === undefined) throw new UserError('--data is required', { field: 'data' });
     const read = readZTable(o.data, { biomarkers: o.biomarkers, includeControls: o.includeControls });
     table = read.table;
+    if (!o.quiet) for (const n of read.notes) process.stderr.write(`note: ${n}\n`);
     what = `${table.subjects.length} subjects x ${table.biomarkers.length} biomarkers (${read.biomarkerSource})${read.excludedControls > 0 ? `, ${read.excludedControls} control rows left out` : ''}`;
     data = { file: o.data, sha256: sha256File(o.data) };
     model = fitKmeansModel(table, { maxSubtypes: o.maxSubtypes, seed: o.seed, ...(o.restarts !== undefined ? { restarts: o.restarts } : {}) });
@@ -93,6 +94,7 @@ async function fitCommand(o: FitFlags): Promise<void> {
       above = zExceedance(table.values, table.biomarkers, input.spec.zmax);
       warnAbove(above, o.quiet);
     } else notes = input.notes;
+    if (table.subjects.length < 2) throw new UserError(`fitting needs at least 2 subjects, the table has ${table.subjects.length}`, { file: data.file });
     const bar = createProgress({ label: 'fit', total: 1, quiet: o.quiet });
     try {
       model = await fitSustain(table, input.spec, {
@@ -155,6 +157,7 @@ async function assignCommand(o: AssignFlags): Promise<void> {
   if (o.time !== undefined) throw new UserError('--time (longitudinal data) needs a z-score SuStaIn model and --data');
   if (o.history !== undefined) throw new UserError('--history needs longitudinal data: name its time column with --time (or fit the model with --time)');
   const read = readAssignInput(model, o);
+  if (!o.quiet) for (const n of read.notes) process.stderr.write(`note: ${n}\n`);
   // A biomarker column of the data (by its sidecar) that the model does not know is an error:
   // the model would silently ignore information the user meant it to use.
   const side = o.data === undefined ? null : sidecarFeatures(o.data);
@@ -208,6 +211,16 @@ function simulateCommand(o: SimFlags): void {
     ...(o.fractions ? { fractions: o.fractions } : {}),
   });
   writeZTable(join(o.out, 'z.csv'), sim.data);
+  // The z table's sidecar, as normalise writes one: `fit` and `assign` read the biomarker list from it.
+  writeJsonAtomic(join(o.out, 'z.csv.json'), {
+    format: 'ms-subtype-simulated-z',
+    formatVersion: 1,
+    toolVersion: toolVersion(),
+    seed: o.seed,
+    features: sim.data.biomarkers,
+    truth: 'truth.csv',
+    truthModel: 'truth-model.json',
+  });
   writeCsvAtomic(
     join(o.out, 'truth.csv'),
     ['subject_id', 'true_subtype', 'true_stage'],
@@ -375,7 +388,7 @@ Each subtype gets a random event sequence (thresholds of a biomarker in order); 
 (by --fractions) and a stage: 0 for the first --control-fraction of subjects, else uniform over
 1..N+1; its z-scores are the subtype's piecewise-linear values at that stage plus N(0, 1) noise.
 
-Outputs: z.csv (subject_id, b01..), truth.csv (subject_id, true_subtype, true_stage),
+Outputs: z.csv (subject_id, b01..) and its sidecar z.csv.json, truth.csv (subject_id, true_subtype, true_stage),
 truth-model.json (sequences as [biomarker, z], fractions, thresholds).
 
 Longitudinal (--visits): each subject gets 2..4 (say) visits --interval years apart; its stage

@@ -1,8 +1,8 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { readFileSync, existsSync } from 'node:fs';
 import { z } from 'zod';
 import { UserError } from '../common/errors.js';
 import { validate } from '../io/json.js';
+import { readJsonFile } from '../io/json.js';
 
 /**
  * The settings of `ms-subtype run`, one JSON file. Every key is optional: what the file leaves out
@@ -273,13 +273,7 @@ function checkConsistency(cfg: RunConfig, file: string): void {
 
 /** Read and validate a config file; relative paths become absolute (relative to the file's folder). */
 export function loadConfig(file: string): RunConfig {
-  if (!existsSync(file)) throw new UserError('config file not found', { file });
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new UserError(`not valid JSON: ${(e as Error).message}`, { file });
-  }
+  const raw = readJsonFile(file, 'config file');
   return resolvePaths(parseConfig(raw, file), dirname(resolve(file)));
 }
 

@@ -123,7 +123,7 @@ describe('longitudinal data on the command line', () => {
       [['a,ses-1,0,1,1,1,1', 'a,ses-2,1,1,1,1,1', 'b,ses-1,0,1,1,1,1', 'b,ses-2,0,2,2,2,2'], /bad\.csv, line 5, subject b, field years: two visits at the same time 0 \(also on line 4\)/],
       [['a,ses-1,0,1,1,1,1', 'a,ses-2,,1,1,1,1'], /bad\.csv, line 3, subject a, field years: missing visit time/],
       [['a,ses-1,0,1,1,1,1', 'a,ses-2,soon,1,1,1,1'], /bad\.csv, line 3, subject a, field years: visit time "soon" is not a number/],
-      [['a,ses-1,0,1,1,1,1', 'b,ses-1,0,1,1,1,1', 'a,ses-1,2,1,1,1,1'], /bad\.csv, line 4, subject a, field session: session "ses-1" appears twice for this subject \(also on line 2\)/],
+      [['a,ses-1,0,1,1,1,1', 'b,ses-1,0,1,1,1,1', 'a,ses-1,2,1,1,1,1'], /bad\.csv, line 4, subject a: subject a session "ses-1" appears twice \(lines 2 and 4\)/],
     ];
     const bad = join(tmp, 'bad.csv');
     for (const [rows, re] of cases) {
