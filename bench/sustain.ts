@@ -2,7 +2,7 @@
  * SuStaIn engine benchmark: `npm run bench:sustain [-- medium|assign|large|robust|small|all] [--threads N] [--repeat N] [--seeds N]`.
  *
  *  medium  fits the shared medium cohort (1000 x 10, Z 1,2,3) with REFERENCE.md's settings
- *          (5 start points, K = 1..3, 1e4 MCMC after 3 x 1e4 tuning) and compares wall time, MCMC
+ *          (5 start points, K = 1..3, 1e4 MCMC after 3 x 1e4 tuning, one chain per K as pySuStaIn) and compares wall time, MCMC
  *          iterations/s and EM log-likelihoods with pySuStaIn's recorded figures (`--repeat N`: N fits,
  *          median and range, as the shared machine's speed drifts);
  *  assign  assigns 50,000 simulated subjects to a 3-subtype model with 1,000 posterior samples;
@@ -90,7 +90,7 @@ async function medium(): Promise<SustainModelFile> {
   console.log(`== medium cohort: ${data.subjects.length} subjects x ${data.biomarkers.length} biomarkers, 5 start points, K = 1..3, 1e4 MCMC (+3 x 1e4 tuning), ${threads} thread(s)`);
   // The machine's speed drifts (shared host): `--repeat N` fits N times and shows the median and range.
   const runs: Timed[] = [];
-  for (let q = 0; q < repeat; q++) runs.push(await timedFit(data, uniform(data), { seed: 1, maxSubtypes: 3, startpoints: 5, mcmcIterations: 1e4, mcmcTuneIterations: 1e4, samplesKept: 1000, threads }));
+  for (let q = 0; q < repeat; q++) runs.push(await timedFit(data, uniform(data), { seed: 1, maxSubtypes: 3, startpoints: 5, mcmcIterations: 1e4, mcmcTuneIterations: 1e4, samplesKept: 1000, chains: 1, threads }));
   const r = runs[0]!;
   const pyEm = PY.em.reduce((a, b) => a + b, 0);
   const pyMcmc = PY.mcmc.reduce((a, b) => a + b, 0);
@@ -137,7 +137,7 @@ async function assign(model?: SustainModelFile): Promise<void> {
   if (m === undefined || m.fits[2]?.samples.sequences.length !== 1000) {
     // no medium run in this invocation: a quick 3-subtype model of the medium cohort with 1,000 samples
     const data = readZTable(join(shared, 'medium', 'data.csv')).table;
-    m = await fitSustain(data, uniform(data), { seed: 1, maxSubtypes: 3, startpoints: 1, mcmcIterations: 1e4, mcmcTuneIterations: 2000, samplesKept: 1000, threads });
+    m = await fitSustain(data, uniform(data), { seed: 1, maxSubtypes: 3, startpoints: 1, mcmcIterations: 1e4, mcmcTuneIterations: 2000, samplesKept: 1000, chains: 1, threads });
   }
   const big = simulateCohort({ subjects: 50_000, biomarkers: 10, subtypes: 3, zvals: [1, 2, 3], zmax: 5, seed: 9, names: m.biomarkers });
   const fit = m.fits[2]!;
@@ -179,18 +179,26 @@ async function small(): Promise<void> {
   const out = mkdtempSync(join(tmpdir(), 'ms-bench-small-'));
   console.log(`== fixed cost: ms-subtype fit on the shared small cohort (250 x 6), 5 start points, K = 1..2, 1e4 MCMC, ${threads} thread(s), ${repeat} run(s) each`);
   const PY_SMALL = [98, 115];
-  const rows: (string | number)[][] = [['', 'wall s: median (runs)', 'pySuStaIn s', 'speed-up', 'target']];
+  // CPU time of the child (the shared machine's wall time drifts with its load): GNU time when installed
+  const { existsSync } = await import('node:fs');
+  const gnuTime = existsSync('/usr/bin/time');
+  const rows: (string | number)[][] = [['', 'wall s: median (runs)', 'CPU s (user+sys)', 'pySuStaIn s (1 core)', 'speed-up (wall)', 'target']];
   try {
     for (const chains of [1, 4]) {
       const walls: number[] = [];
+      const cpus: number[] = [];
       for (let q = 0; q < repeat; q++) {
         const t0 = performance.now();
-        const r = spawnSync(process.execPath, [join(root, 'bin', 'ms-subtype.js'), 'fit', '--data', join(shared, 'small', 'data.csv'), '--zvals', '1,2,3', '--zmax', '5', '--max-subtypes', '2', '--startpoints', '5', '--mcmc', '10000', '--chains', String(chains), '--seed', '1', '--jobs', String(threads), '--quiet', '--out', out], { encoding: 'utf8' });
+        const cmd = [process.execPath, join(root, 'bin', 'ms-subtype.js'), 'fit', '--data', join(shared, 'small', 'data.csv'), '--zvals', '1,2,3', '--zmax', '5', '--max-subtypes', '2', '--startpoints', '5', '--mcmc', '10000', '--chains', String(chains), '--seed', '1', '--jobs', String(threads), '--quiet', '--out', out];
+        const r = gnuTime ? spawnSync('/usr/bin/time', ['-f', 'CPU %U %S', ...cmd], { encoding: 'utf8' }) : spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8' });
         walls.push((performance.now() - t0) / 1000);
         if (r.status !== 0) throw new Error(`fit failed: ${r.stderr}`);
+        const m = /CPU ([\d.]+) ([\d.]+)/.exec(r.stderr);
+        if (m) cpus.push(Number(m[1]) + Number(m[2]));
       }
       const med = [...walls].sort((a, b) => a - b)[(walls.length - 1) >> 1]!;
-      rows.push([`fit, ${chains} chain(s) per K`, `${fmt(med, 2)} (${walls.map((w) => fmt(w, 2)).join(', ')})`, `${PY_SMALL[0]}-${PY_SMALL[1]}`, `${fmt(PY_SMALL[0]! / med, 0)}-${fmt(PY_SMALL[1]! / med, 0)}x`, chains === 1 ? '>= 100x (about 1 s)' : '']);
+      const cpuMed = cpus.length > 0 ? fmt([...cpus].sort((a, b) => a - b)[(cpus.length - 1) >> 1]!, 2) : '';
+      rows.push([`fit, ${chains} chain(s) per K`, `${fmt(med, 2)} (${walls.map((w) => fmt(w, 2)).join(', ')})`, cpuMed, `${PY_SMALL[0]}-${PY_SMALL[1]}`, `${fmt(PY_SMALL[0]! / med, 0)}-${fmt(PY_SMALL[1]! / med, 0)}x`, chains === 1 ? '>= 100x (about 1 s)' : '']);
     }
   } finally {
     rmSync(out, { recursive: true, force: true });

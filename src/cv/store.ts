@@ -47,6 +47,7 @@ const settingsSchema = z.looseObject({
   mcmcTuneIterations: z.number().int().nullable(),
   chains: z.number().int().nullable(),
   stratify: z.string().nullable(),
+  time: z.string().optional(),
   biomarkers: z.array(z.string()),
   // the model's parameters (each kind's model.json fields), kept in their place in the key order
   ...kindFields,

@@ -1,10 +1,10 @@
-import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../common/errors.js';
 import { validate } from '../io/json.js';
 import { sha256Bytes } from '../io/hash.js';
+import { MAX_JSON_BYTES, readText } from '../io/text.js';
 
 /**
  * Feature definitions: which labels make up each regional feature and how it is measured. The
@@ -120,9 +120,7 @@ export function defaultFeaturesFile(): string {
 }
 
 export function loadFeatures(file: string = defaultFeaturesFile()): FeatureSet {
-  if (!existsSync(file)) throw new UserError('feature definition file not found', { file });
-  const text = readFileSync(file, 'utf8');
-  return parseFeatures(text, file);
+  return parseFeatures(readText(file, MAX_JSON_BYTES, 'feature definition file'), file);
 }
 
 export function parseFeatures(text: string, file: string): FeatureSet {

@@ -207,7 +207,9 @@ export interface Normaliser {
 export interface ZResult {
   /** Output header: subject, (session), carried columns, is_control, features. */
   columns: string[];
-  rows: (string | number)[][];
+  /** All output rows (made when asked for); `rowAt` makes one. */
+  readonly rows: (string | number)[][];
+  rowAt(r: number): (string | number)[];
   features: string[];
   subjects: string[];
   sessions: string[] | null;

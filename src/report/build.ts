@@ -37,6 +37,7 @@ import {
   type SubtypeLabel,
 } from './stats.js';
 import { subjectTableData } from './subject-table.js';
+import { longitudinalSection } from './longitudinal.js';
 import { brainSection } from './brain-section.js';
 import { outcomesSection } from './outcomes-section.js';
 import { controlMask } from '../io/subjects.js';
@@ -422,6 +423,11 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
     kWhy = `CV recommends ${cv.recommendedSubtypes}`;
     notice += `<p class="note">Cross-validation recommends <b>${esc(cv.recommendedSubtypes)}</b> subtype(s), but this report shows <b>${esc(k)}</b> because the subject table was assigned with ${esc(k)}. For the recommended model run <code>ms-subtype assign --subtypes ${esc(cv.recommendedSubtypes)}</code> and report again.</p>`;
   }
+  const timeColumn = typeof model.settings['time'] === 'string' ? model.settings['time'] : undefined;
+  const overTime =
+    timeColumn === undefined
+      ? null
+      : await longitudinalSection({ assignment: a, carried: inputs.subjects.carried ?? {}, timeColumn, labels: c.labels, colours: opts.subtypeColours, nEvents: c.nEvents }, c.figures);
   const above = inputs.subjects.zAboveZmax;
   const aboveText = above ? exceedanceMessage(above) : null;
   if (aboveText !== null) notice += `<p class="note"><b>z-scores above zmax.</b> ${esc(aboveText.charAt(0).toUpperCase() + aboveText.slice(1))}.</p>`;
@@ -431,6 +437,7 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
     brain?.html ?? '',
     await positionalSection(c),
     await sizesSection(c),
+    ...(overTime !== null ? [overTime] : []),
     await cvSection(c),
     await kmeansSection(c),
     await cohortSection(c),
@@ -444,6 +451,7 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
     ['progression', 'Progression'],
     ['sizes', 'Sizes & stages'],
     ['confidence', 'Confidence'],
+    ...(overTime !== null ? [['longitudinal', 'Over time']] : []),
     ...(cv ? [['cv', 'How many subtypes?']] : []),
     ...(inputs.kmeans ? [['kmeans', 'k-means']] : []),
     ['cohort', 'Cohort'],

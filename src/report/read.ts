@@ -2,10 +2,9 @@
  * Reading the report's input files into ReportInputs. Model, CV and k-means files are validated (errors
  * name the file and key); the sidecars of extract and normalise are read as any JSON.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { UserError } from '../common/errors.js';
-import { readJsonValidated } from '../io/json.js';
+import { readJsonFile, readJsonValidated } from '../io/json.js';
 import { readModelFile } from '../io/modelfile.js';
 import { readTable } from '../io/csv.js';
 import { readSubjects as readSubjectsTable, readSubjectsSidecar } from '../io/subjects.js';
@@ -61,12 +60,7 @@ export function readCvResult(file: string): CvResult {
 
 /** Any JSON (sidecars of other stages, read tolerantly). */
 export function readAnyJson(file: string, what: string): unknown {
-  if (!existsSync(file)) throw new UserError(`${what} not found`, { file });
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as unknown;
-  } catch (e) {
-    throw new UserError(`not valid JSON: ${(e as Error).message}`, { file });
-  }
+  return readJsonFile(file, what);
 }
 
 /** subjects.csv of fit/assign/run (the one reader in io/subjects.ts); the report needs stages. */

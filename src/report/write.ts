@@ -2,6 +2,7 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { writeAtomic } from '../io/atomic.js';
+import { checkSubjectsMatch } from '../io/subjects.js';
 import { buildReport } from './build.js';
 import { readAnyJson, readCvResult, readFailures, readKmeansModel, readSubjects, readSustainModel } from './read.js';
 import type { ReportInputs, WriteReportOptions } from './types.js';
@@ -21,6 +22,8 @@ export function readReportInputs(o: WriteReportOptions): ReportInputs {
     options: o.options,
     sources,
   };
+  // files of two runs side by side (a fit killed between its writes) are refused, after the table's own checks
+  checkSubjectsMatch(o.subjects, o.model);
   if (o.cv !== undefined) {
     inputs.cv = readCvResult(o.cv);
     sources['cv'] = basename(o.cv);

@@ -26,7 +26,7 @@ export function modelThresholds(model: SustainModelFile): Thresholds {
 type AnyFit = SustainFit<EventLabel>;
 
 /** The progression model of a model file. */
-function modelOf(model: SustainModelFile): ProgressionModel {
+export function modelOf(model: SustainModelFile): ProgressionModel {
   return kindForMethod(model.method)!.create(specOfModel(model));
 }
 
@@ -55,7 +55,7 @@ export function alignData(model: SustainModelFile, data: ZTable): Float64Array {
   return kindForMethod(model.method)!.encode(specOfModel(model), model.biomarkers, data);
 }
 
-interface Distinct {
+export interface Distinct {
   sequences: number[][];
   fractions: number[];
   count: number;
@@ -63,12 +63,12 @@ interface Distinct {
 }
 
 /** Posterior samples of a fit, or its ML model when it has none. */
-function samplesOf(model: SustainModelFile, fit: AnyFit): PosteriorSamples {
+export function samplesOf(model: SustainModelFile, fit: AnyFit): PosteriorSamples {
   if (fit.samples.sequences.length > 0) return fit.samples;
   return { sequences: [mlSequenceIndices(model, fit)], fractions: [fit.fractions], logLikelihood: [fit.logLikelihood] };
 }
 
-function distinctSamples(s: PosteriorSamples): { list: Distinct[]; of: Int32Array } {
+export function distinctSamples(s: PosteriorSamples): { list: Distinct[]; of: Int32Array } {
   const map = new Map<string, number>();
   const list: Distinct[] = [];
   const of = new Int32Array(s.sequences.length);
@@ -86,9 +86,18 @@ function distinctSamples(s: PosteriorSamples): { list: Distinct[]; of: Int32Arra
   return { list, of };
 }
 
-/** Walk the distinct samples, keeping the tables at each one (incremental moves from sample to sample). */
-function walkSamples(zm: ProgressionModel, data: ModelData, list: Distinct[], visit: (d: Distinct, index: number, mix: MixtureTables<ModelData>) => void): void {
-  const mix = new MixtureTables(zm, data, list[0]!.sequences.map((s) => Int32Array.from(s)));
+/**
+ * Walk the distinct samples, keeping the tables at each one (incremental moves from sample to
+ * sample). `tables` makes them (default: the cross-sectional mixture tables).
+ */
+export function walkSamples<T extends MixtureTables<ModelData>>(
+  zm: ProgressionModel,
+  data: ModelData,
+  list: Distinct[],
+  visit: (d: Distinct, index: number, mix: T) => void,
+  tables: (seqs: Int32Array[]) => T = (seqs) => new MixtureTables(zm, data, seqs) as T,
+): void {
+  const mix = tables(list[0]!.sequences.map((s) => Int32Array.from(s)));
   const K = mix.K;
   const work = new Int32Array(zm.nEvents);
   list.forEach((d, j) => {
