@@ -211,6 +211,16 @@ function simulateCommand(o: SimFlags): void {
     ...(o.fractions ? { fractions: o.fractions } : {}),
   });
   writeZTable(join(o.out, 'z.csv'), sim.data);
+  // The z table's sidecar, as normalise writes one: `fit` and `assign` read the biomarker list from it.
+  writeJsonAtomic(join(o.out, 'z.csv.json'), {
+    format: 'ms-subtype-simulated-z',
+    formatVersion: 1,
+    toolVersion: toolVersion(),
+    seed: o.seed,
+    features: sim.data.biomarkers,
+    truth: 'truth.csv',
+    truthModel: 'truth-model.json',
+  });
   writeCsvAtomic(
     join(o.out, 'truth.csv'),
     ['subject_id', 'true_subtype', 'true_stage'],
@@ -378,7 +388,7 @@ Each subtype gets a random event sequence (thresholds of a biomarker in order); 
 (by --fractions) and a stage: 0 for the first --control-fraction of subjects, else uniform over
 1..N+1; its z-scores are the subtype's piecewise-linear values at that stage plus N(0, 1) noise.
 
-Outputs: z.csv (subject_id, b01..), truth.csv (subject_id, true_subtype, true_stage),
+Outputs: z.csv (subject_id, b01..) and its sidecar z.csv.json, truth.csv (subject_id, true_subtype, true_stage),
 truth-model.json (sequences as [biomarker, z], fractions, thresholds).
 
 Longitudinal (--visits): each subject gets 2..4 (say) visits --interval years apart; its stage

@@ -6,12 +6,12 @@ import { MAX_JSON_BYTES, readText } from './text.js';
  * Parse a JSON file; errors name the file: not found, a symbolic-link loop, not a regular file,
  * too large (over 256 MiB: no file the tool writes comes near), not UTF-8, not valid JSON.
  */
-export function readJsonFile(file: string, what = 'file'): unknown {
+export function readJsonFile(file: string, what = 'file', hint = ''): unknown {
   const text = readText(file, MAX_JSON_BYTES, what);
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
-    throw new UserError(`not valid JSON: ${(e as Error).message}`, { file });
+    throw new UserError(`not valid JSON${hint}: ${(e as Error).message}`, { file });
   }
 }
 

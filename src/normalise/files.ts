@@ -92,6 +92,7 @@ export function normaliseFiles(o: NormaliseFilesOptions): FilesResult {
     allowNewSites: o.allowNewSites ?? false,
     covariates: o.covariates ?? [],
     categorical: o.categorical ?? [],
+    featureDefs: featureDefs ?? [],
   }));
   return { normaliser: nz, result, zFile: o.out, sidecarFile, normaliserFile, featuresSidecar: sidecar };
 }
@@ -123,6 +124,8 @@ interface SidecarContext {
   allowNewSites: boolean;
   covariates: string[];
   categorical: string[];
+  /** Feature definitions (from extract), whose labels and units the sidecar passes on. */
+  featureDefs?: FeatureDef[];
 }
 
 /** The z.csv.json sidecar: provenance, settings, the feature list (read by `fit`), the fit report, notes. */
@@ -148,6 +151,10 @@ export function zSidecar(nz: Normaliser, res: ZResult, c: SidecarContext): Recor
       allowNewSites: c.allowNewSites,
     },
     features: res.features,
+    // Readable names and units of the features, for figures and tables downstream.
+    featureLabels: Object.fromEntries(
+      (c.featureDefs ?? []).filter((d) => d.label !== undefined || d.unit !== undefined).map((d) => [d.name, { label: d.label ?? d.name, unit: d.unit ?? '' }]),
+    ),
     directions: byName((m) => m.abnormal),
     transforms: byName((m) => m.transform),
     covariates: nz.covariates,

@@ -16,6 +16,9 @@ export interface FeatureDef {
   transform?: Transform;
   /** "covariate" (e.g. intracranial volume): not z-scored, may be named as a covariate. */
   role?: string;
+  /** Readable name and unit from the feature definitions, passed on to the z sidecar (and the report). */
+  label?: string;
+  unit?: string;
 }
 
 export interface FitOptions {

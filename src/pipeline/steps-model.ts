@@ -9,7 +9,8 @@ import { fitSustain, assignSubjects, makeThresholds, thresholdWarnings } from '.
 import type { Assignment, ModelSpec, SustainModelFile, Thresholds, ZTable } from '../sustain/types.js';
 import { fitMixtures } from '../sustain/mixture-fit.js';
 import { modelConvergenceWarnings } from '../sustain/chains.js';
-import { runCrossValidation, fitKmeansModel, assignKmeans, type CvResult } from '../cv/index.js';
+import { runCrossValidation, fitKmeansModel, assignKmeans } from '../cv/index.js';
+import { readCvResult } from '../cv/store.js';
 import { readSustainModel, writeModelFile } from '../io/modelfile.js';
 import { writeReport } from '../report/index.js';
 import { createProgress } from '../io/progress.js';
@@ -81,7 +82,7 @@ export function chosenSubtypes(ctx: StepContext): { k: number; why: string } {
   if (ctx.cfg.fit.subtypes !== null) return { k: ctx.cfg.fit.subtypes, why: 'fit.subtypes in the config' };
   const cvPath = join(ctx.out, LAYOUT.cv);
   if (ctx.cfg.cv.enabled && existsSync(cvPath)) {
-    const cv = JSON.parse(readFileSync(cvPath, 'utf8')) as CvResult;
+    const cv = readCvResult(cvPath);
     return { k: cv.recommendedSubtypes, why: 'recommended by cross-validation' };
   }
   return { k: ctx.cfg.fit.maxSubtypes, why: 'fit.maxSubtypes (cross-validation off)' };
@@ -236,7 +237,7 @@ export const reportStep: Step = {
   enabled: (ctx) => ctx.cfg.report.enabled,
   outputs: () => [LAYOUT.report],
   dependsOn(ctx) {
-    const files = [join(ctx.out, LAYOUT.model), join(ctx.out, LAYOUT.assign), join(ctx.out, LAYOUT.zSidecar), join(ctx.out, LAYOUT.featuresSidecar)];
+    const files = [join(ctx.out, LAYOUT.model), join(ctx.out, LAYOUT.assign), join(ctx.out, LAYOUT.zSidecar), join(ctx.out, LAYOUT.featuresSidecar), zFile(ctx)];
     if (ctx.cfg.cv.enabled) files.push(join(ctx.out, LAYOUT.cv));
     if (ctx.cfg.kmeans.enabled) files.push(join(ctx.out, LAYOUT.kmeans));
     if (ctx.cfg.report.brain !== null) files.push(ctx.cfg.report.brain, ...Object.values(ctx.cfg.report.brainMaps));
@@ -255,6 +256,7 @@ export const reportStep: Step = {
       subtypes: k,
       normaliserReport: p(LAYOUT.zSidecar),
       features: p(LAYOUT.featuresSidecar),
+      data: zFile(ctx),
       ...(ctx.cfg.cv.enabled ? { cv: p(LAYOUT.cv) } : {}),
       ...(ctx.cfg.kmeans.enabled ? { kmeans: p(LAYOUT.kmeans) } : {}),
       ...(existsSync(errors) ? { errors } : {}),

@@ -12,6 +12,7 @@ import { kindForMethod, specOfModel } from './kinds.js';
 import type { ModelData, ProgressionModel } from './model.js';
 import { MixtureTables } from './state.js';
 import type { Assignment, EventLabel, PosteriorSamples, SustainFit, SustainModelFile, Thresholds, ZTable } from './types.js';
+import { positionalVarianceOf, toNested } from './positional.js';
 
 /** Refresh the tables from scratch after this many incremental sample changes. */
 const REFRESH_EVERY = 200;
@@ -245,11 +246,5 @@ export function positionalVariance(model: SustainModelFile, subtypes: number): n
   const fit = fitFor(model, subtypes);
   const samples = samplesOf(model, fit);
   const N = model.events.length;
-  const n = samples.sequences.length;
-  const out = Array.from({ length: fit.subtypes }, () => Array.from({ length: N }, () => new Array<number>(N).fill(0)));
-  for (const smp of samples.sequences) {
-    smp.forEach((seq, s) => seq.forEach((e, p) => (out[s]![e]![p]! += 1)));
-  }
-  for (const sub of out) for (const row of sub) for (let p = 0; p < N; p++) row[p] = row[p]! / n;
-  return out;
+  return Array.from({ length: fit.subtypes }, (_, s) => toNested(positionalVarianceOf(samples, s, N), N));
 }
