@@ -58,6 +58,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'random seed (folds and every fit derive from it)', intOption(-(2 ** 52), 2 ** 52), CV_DEFAULTS.seed)
     .option('--min-gain <x>', 'recommendation: smallest gain per held-out subject (log-likelihood units) that counts', floatOption(0), RECOMMEND_DEFAULTS.minGainPerSubject)
     .option('--stratify <column>', 'balance the folds on this column of the data (e.g. diagnosis)')
+    .option('--time <column>', 'longitudinal data (session + this time column, as fit --time): folds hold out whole subjects, never single visits')
     .option('--model <kind|file>', 'zscore (default) or mixture: the model to cross-validate; or a full-data model.json to match the folds to (default: fitted here with the same settings)')
     .option('--l-yes <file>', 'mixture: L_yes per subject and biomarker (with --l-no, instead of --data)')
     .option('--l-no <file>', 'mixture: L_no per subject and biomarker')
@@ -134,6 +135,7 @@ Examples:
       if (tune !== undefined) opts.mcmcTuneIterations = tune;
       if (flags.chains !== undefined) opts.chains = flags.chains;
       if (flags.stratify !== undefined) opts.stratify = flags.stratify;
+      if (flags.time !== undefined) opts.time = flags.time;
       if (flags.fold !== undefined) opts.part = flags.fold;
       if (given !== undefined && givenFile !== undefined) opts.model = { model: given, sha256: sha256File(givenFile), file: givenFile };
       const summary = await runCrossValidation(data, input.spec, flags.out, opts);

@@ -10,6 +10,7 @@
 import { UserError } from '../common/errors.js';
 import { sha256Bytes, sha256File } from '../io/hash.js';
 import { readZTable } from '../io/ztable.js';
+import { readLongitudinal, type LongitudinalRead } from '../io/visits.js';
 import { resolveThresholds } from '../io/thresholds-file.js';
 import { fitMixtures, likelihoodTable, type Direction, type ModelSpec } from '../sustain/index.js';
 import type { SustainModelFile, ZTable } from '../sustain/types.js';
@@ -31,6 +32,8 @@ export interface ModelFlags {
   lowerIsAbnormal?: string[];
   biomarkers?: string[];
   includeControls?: boolean;
+  /** longitudinal data: the visit time column (z-score model) */
+  time?: string;
 }
 
 export interface ModelInput {
@@ -44,6 +47,8 @@ export interface ModelInput {
   source: string;
   /** number of biomarkers of the model */
   biomarkers: number;
+  /** longitudinal data (--time): the table grouped by subject in time order, with its layout */
+  lon?: LongitudinalRead;
 }
 
 export const KIND_CHOICES = ['zscore', 'mixture'];
@@ -87,11 +92,16 @@ export function readModelInput(o: ModelFlags): ModelInput {
   if (kind === 'zscore') {
     if (likelihoods) throw new UserError('--l-yes/--l-no are inputs of the mixture model: add --model mixture', { field: 'l-yes' });
     if (o.data === undefined) throw new UserError('--data is required', { field: 'data' });
-    const read = readZTable(o.data, { biomarkers: o.biomarkers, includeControls: o.includeControls });
-    const { thresholds, warnings } = resolveThresholds(read.table.biomarkers, o.zvals, o.zmax, o.thresholds);
+    const readOpts = { biomarkers: o.biomarkers, includeControls: o.includeControls };
+    // longitudinal: grouped by subject in time order here, so bad visits are errors naming the line
+    const lon = o.time === undefined ? null : readLongitudinal(o.data, o.time, readOpts);
+    const read = lon ? lon.read : readZTable(o.data, readOpts);
+    const table = lon ? lon.table : read.table;
+    const { thresholds, warnings } = resolveThresholds(table.biomarkers, o.zvals, o.zmax, o.thresholds);
     const source = `(${read.biomarkerSource})${read.excludedControls > 0 ? `, ${read.excludedControls} control rows left out` : ''}`;
-    return { table: read.table, spec: { kind: 'zscore', ...thresholds }, notes: warnings, dataFile: o.data, dataSha256: sha256File(o.data), source, biomarkers: read.table.biomarkers.length };
+    return { table, spec: { kind: 'zscore', ...thresholds }, notes: [...read.notes.map((n) => `note: ${n}`), ...warnings], dataFile: o.data, dataSha256: sha256File(o.data), source, biomarkers: table.biomarkers.length, ...(lon ? { lon } : {}) };
   }
+  if (o.time !== undefined) throw new UserError('--time (longitudinal data) works with the z-score model for now (leave out --model mixture)', { field: 'time' });
   if (likelihoods) {
     if (o.lYes === undefined || o.lNo === undefined) throw new UserError('give both --l-yes and --l-no', { field: o.lYes === undefined ? 'l-yes' : 'l-no' });
     if (o.data !== undefined) throw new UserError('give either --data (raw values) or --l-yes/--l-no (likelihoods), not both', { field: 'data' });
@@ -126,14 +136,15 @@ export function readModelInput(o: ModelFlags): ModelInput {
 }
 
 /** The table `assign` scores with a saved model: likelihoods for a mixture model fitted on them, else --data. */
-export function readAssignInput(model: SustainModelFile | { method: 'kmeans'; biomarkers: string[] }, o: { data?: string; lYes?: string; lNo?: string }): { table: ZTable; file: string; sha256: string } {
+export function readAssignInput(model: SustainModelFile | { method: 'kmeans'; biomarkers: string[] }, o: { data?: string; lYes?: string; lNo?: string }): { table: ZTable; file: string; sha256: string; notes: string[] } {
   if (model.method === 'sustain-mixture' && model.input === 'likelihoods') {
     if (o.lYes === undefined || o.lNo === undefined) throw new UserError('this mixture model was fitted on likelihoods: give --l-yes and --l-no', { field: 'l-yes' });
-    return { table: readLikelihoods(o.lYes, o.lNo, model.biomarkers), file: `${o.lYes} ${o.lNo}`, sha256: pairSha(o.lYes, o.lNo) };
+    return { table: readLikelihoods(o.lYes, o.lNo, model.biomarkers), file: `${o.lYes} ${o.lNo}`, sha256: pairSha(o.lYes, o.lNo), notes: [] };
   }
   if (o.lYes !== undefined || o.lNo !== undefined) throw new UserError(`--l-yes/--l-no are for a mixture model fitted on likelihoods; this ${model.method} model takes --data`, { field: 'l-yes' });
   if (o.data === undefined) throw new UserError('--data is required', { field: 'data' });
-  return { table: readZTable(o.data, { biomarkers: model.biomarkers, includeControls: true }).table, file: o.data, sha256: sha256File(o.data) };
+  const read = readZTable(o.data, { biomarkers: model.biomarkers, includeControls: true });
+  return { table: read.table, file: o.data, sha256: sha256File(o.data), notes: read.notes };
 }
 
 /** One hash for the L_yes/L_no pair. */

@@ -163,6 +163,6 @@ export function register(program: Command): void {
           out.write(`${f.name.padEnd(w)}  ${String(f.nControls).padStart(8)}  ${f.r2.toFixed(3).padStart(6)}  ${f.sd.toPrecision(4).padStart(11)}\n`);
         }
       }
-      for (const n of opts.apply === undefined ? [...r.normaliser.notes, ...r.result.notes] : r.result.notes) process.stderr.write(`note: ${n}\n`);
+      for (const n of opts.apply === undefined ? [...r.normaliser.notes, ...r.result.notes] : r.result.notes) process.stderr.write(n.startsWith('warning: ') ? `${n}\n` : `note: ${n}\n`);
     });
 }

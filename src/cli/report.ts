@@ -32,6 +32,7 @@ export function register(program: Command): void {
     .option('--normaliser-report <file>', 'sidecar of normalise (z.csv.json): controls, covariates, fit per feature')
     .option('--features <file>', 'sidecar of extract (features.csv.json): feature definitions')
     .option('--errors <file>', 'extraction failures (features.csv.errors.csv): counted and listed')
+    .option('--data <file>', 'the z-score table the subjects were assigned from (z.csv): adds the data under the model')
     .option('--outcomes <file>', 'outcomes.json of `ms-subtype outcomes`: Table 1, Kaplan-Meier curves, hazard and rate ratios, scores vs stage')
     .option('--title <text>', 'page title')
     .option('--cv-positional-variance', 'also show the cross-validated positional variance diagrams (needs --cv)')
@@ -69,6 +70,7 @@ Example:
         normaliserReport: f.normaliserReport,
         features: f.features,
         errors: f.errors,
+        data: f.data,
         outcomes: f.outcomes,
         title: f.title,
         brain: f.brain,

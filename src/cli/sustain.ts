@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { join } from 'node:path';
 import { UserError } from '../common/errors.js';
 import { defaultThreads } from '../common/pool.js';
@@ -18,6 +18,12 @@ import { exceedanceMessage, zExceedance, type Exceedance } from '../normalise/ex
 import { assignKmeans, fitKmeansModel } from '../cv/kmeans.js';
 import { modelConvergenceWarnings } from '../sustain/chains.js';
 import { floatOption, intOption, jobsOption, listOption, numberListOption, printDone, QUIET_FLAGS, QUIET_HELP } from './options.js';
+import { joinHistory, selectRows, simulateLongitudinalCommand } from './longitudinal.js';
+import { groupRead, readLongitudinal, type LongitudinalRead } from '../io/visits.js';
+import { longitudinalColumns } from '../sustain/longitudinal/columns.js';
+import type { LongitudinalAssignment } from '../sustain/longitudinal/assign.js';
+import { parseVisitRange } from '../sustain/longitudinal/simulate.js';
+import { visitCounts, type GroupedTable } from '../sustain/longitudinal/visits.js';
 
 /** z-scores far above zmax are fitted, but never silently. */
 function warnAbove(e: Exceedance | null, quiet: boolean | undefined): void {
@@ -25,11 +31,13 @@ function warnAbove(e: Exceedance | null, quiet: boolean | undefined): void {
   if (msg !== null && !quiet) process.stderr.write(`warning: ${msg}\n`);
 }
 
-async function assignAny(model: ModelFile, table: ZTable, K: number | undefined, threads: number, quiet?: boolean): Promise<Assignment> {
+/** `lon`: longitudinal data (rows grouped by subject in time order). */
+async function assignAny(model: ModelFile, table: ZTable, K: number | undefined, threads: number, quiet?: boolean, lon?: GroupedTable | null): Promise<Assignment> {
   if (model.method === 'kmeans') return assignKmeans(model, table, K ?? model.fits[model.fits.length - 1]!.subtypes);
   const bar = createProgress({ label: 'assign', total: table.subjects.length, quiet });
   try {
-    return await assignSubjectsParallel(model, table, K, threads, undefined, bar.active ? (done, total) => bar.set(done, total, 'subjects') : undefined);
+    const longitudinal = lon ? { start: lon.layout.start, times: lon.layout.times } : undefined;
+    return await assignSubjectsParallel(model, table, K, threads, undefined, bar.active ? (done, total) => bar.set(done, total, 'subjects') : undefined, longitudinal);
   } finally {
     bar.stop();
   }
@@ -53,6 +61,7 @@ interface FitFlags extends ModelFlags {
 
 async function fitCommand(o: FitFlags): Promise<void> {
   if (o.subtypes !== undefined && o.subtypes > o.maxSubtypes) throw new UserError(`--subtypes ${o.subtypes} is more than --max-subtypes ${o.maxSubtypes}`);
+  if (o.time !== undefined && o.method === 'kmeans') throw new UserError('--time (longitudinal data) works with --method sustain only');
   const modelPath = join(o.out, 'model.json');
   const subjectsPath = join(o.out, 'subjects.csv');
   let model: ModelFile;
@@ -63,11 +72,13 @@ async function fitCommand(o: FitFlags): Promise<void> {
   let data: { file: string; sha256: string };
   // what the mixtures decided is part of the result (printed with it)
   let notes: string[] = [];
+  let lon: LongitudinalRead | null = null;
   if (o.method === 'kmeans') {
     if (o.model !== undefined && o.model !== 'zscore') throw new UserError('--method kmeans clusters a z-score table; it takes no --model', { field: 'model' });
     if (o.data === undefined) throw new UserError('--data is required', { field: 'data' });
     const read = readZTable(o.data, { biomarkers: o.biomarkers, includeControls: o.includeControls });
     table = read.table;
+    if (!o.quiet) for (const n of read.notes) process.stderr.write(`note: ${n}\n`);
     what = `${table.subjects.length} subjects x ${table.biomarkers.length} biomarkers (${read.biomarkerSource})${read.excludedControls > 0 ? `, ${read.excludedControls} control rows left out` : ''}`;
     data = { file: o.data, sha256: sha256File(o.data) };
     model = fitKmeansModel(table, { maxSubtypes: o.maxSubtypes, seed: o.seed, ...(o.restarts !== undefined ? { restarts: o.restarts } : {}) });
@@ -75,13 +86,15 @@ async function fitCommand(o: FitFlags): Promise<void> {
   } else {
     const input = readModelInput(o);
     table = input.table;
-    what = `${table.subjects.length} subjects x ${input.biomarkers} biomarkers ${input.source}`;
+    lon = input.lon ?? null;
+    what = `${lon ? `${lon.layout.subjects.length} subjects (${table.subjects.length} visits, longitudinal)` : `${table.subjects.length} subjects`} x ${input.biomarkers} biomarkers ${input.source}`;
     data = { file: input.dataFile, sha256: input.dataSha256 };
     if (input.spec.kind === 'zscore') {
       if (!o.quiet) for (const w of input.notes) process.stderr.write(w + '\n');
       above = zExceedance(table.values, table.biomarkers, input.spec.zmax);
       warnAbove(above, o.quiet);
     } else notes = input.notes;
+    if (table.subjects.length < 2) throw new UserError(`fitting needs at least 2 subjects, the table has ${table.subjects.length}`, { file: data.file });
     const bar = createProgress({ label: 'fit', total: 1, quiet: o.quiet });
     try {
       model = await fitSustain(table, input.spec, {
@@ -95,6 +108,7 @@ async function fitCommand(o: FitFlags): Promise<void> {
         threads: o.jobs,
         dataFile: data.file,
         dataSha256: data.sha256,
+        ...(lon ? { longitudinal: { visits: visitCounts(lon.layout.start), timeColumn: lon.timeColumn } } : {}),
         onProgress: (p) => {
           bar.set(p.done, p.total, `${p.phase}${p.mcmcIterations ? ` ${p.mcmcIterations.done.toLocaleString('en-US')}/${p.mcmcIterations.total.toLocaleString('en-US')} iterations` : ''}, K=${p.subtypes}, best log-likelihood ${Number.isFinite(p.bestLogLik) ? p.bestLogLik.toFixed(2) : '-'}`);
         },
@@ -103,9 +117,11 @@ async function fitCommand(o: FitFlags): Promise<void> {
       bar.stop();
     }
   }
-  const assignment = await assignAny(model, table, o.subtypes, o.jobs, o.quiet);
+  const assignment = await assignAny(model, table, o.subtypes, o.jobs, o.quiet, lon);
   writeModelFile(modelPath, model);
-  writeSubjects(subjectsPath, assignment, table.carried, { method: model.method, model: { file: modelPath, sha256: sha256File(modelPath) }, data, zAboveZmax: above });
+  // longitudinal: the per-visit columns, with each visit's cross-sectional answer for comparison
+  const extra = lon ? longitudinalColumns(assignment as LongitudinalAssignment, lon, lon.timeColumn, await assignAny(model, table, assignment.subtypes, o.jobs, true)) : {};
+  writeSubjects(subjectsPath, assignment, { ...table.carried, ...extra }, { method: model.method, model: { file: modelPath, sha256: sha256File(modelPath) }, data, zAboveZmax: above });
   const lines = [...notes, `fitted ${what} in ${((Date.now() - t0) / 1000).toFixed(1)} s`];
   for (const f of model.fits) {
     const extra = 'logLikelihood' in f ? `log-likelihood ${f.logLikelihood.toFixed(4)}` : `silhouette ${f.subtypes === 1 ? 'undefined (one cluster)' : f.silhouette.toFixed(3)}`;
@@ -124,13 +140,24 @@ interface AssignFlags {
   lNo?: string;
   out: string;
   subtypes?: number;
+  time?: string;
+  history?: string;
   jobs: number;
   quiet?: boolean;
 }
 
 async function assignCommand(o: AssignFlags): Promise<void> {
   const model = readModelFile(o.model);
+  // longitudinal with --time, or when the model was fitted with a time column that the data has
+  const time = o.time ?? (typeof model.settings['time'] === 'string' ? model.settings['time'] : undefined);
+  if (time !== undefined && o.data !== undefined && model.method === 'sustain-zscore') {
+    const zread = readZTable(o.data, { biomarkers: model.biomarkers, includeControls: true, exclude: [time] });
+    if (o.time !== undefined || zread.table.carried?.[time] !== undefined) return assignLongitudinalCommand(o, model, groupRead(zread, time));
+  }
+  if (o.time !== undefined) throw new UserError('--time (longitudinal data) needs a z-score SuStaIn model and --data');
+  if (o.history !== undefined) throw new UserError('--history needs longitudinal data: name its time column with --time (or fit the model with --time)');
   const read = readAssignInput(model, o);
+  if (!o.quiet) for (const n of read.notes) process.stderr.write(`note: ${n}\n`);
   // A biomarker column of the data (by its sidecar) that the model does not know is an error:
   // the model would silently ignore information the user meant it to use.
   const side = o.data === undefined ? null : sidecarFeatures(o.data);
@@ -145,14 +172,34 @@ async function assignCommand(o: AssignFlags): Promise<void> {
   printDone(o.quiet, [`assigned ${a.subjects.length} subjects to the ${a.subtypes}-subtype model; wrote ${o.out} (+ .json sidecar)`], [o.out]);
 }
 
+/** assign with visits: one subtype per subject, stages along each subject's path; --history adds earlier visits. */
+async function assignLongitudinalCommand(o: AssignFlags, model: ModelFile, next: LongitudinalRead): Promise<void> {
+  if (model.method === 'kmeans') throw new UserError('longitudinal assignment needs a SuStaIn model (k-means has no stages)');
+  const time = next.timeColumn;
+  const file = next.read.file;
+  const opts = { biomarkers: model.biomarkers, includeControls: true };
+  const joined = o.history === undefined ? null : joinHistory(readLongitudinal(o.history, time, opts), next, time, file);
+  const g = joined ? joined.grouped : next;
+  const all = await assignAny(model, g.table, o.subtypes, o.jobs, o.quiet, g);
+  const cols = { ...g.table.carried, ...longitudinalColumns(all as LongitudinalAssignment, g, time, await assignAny(model, g.table, all.subtypes, o.jobs, true)) };
+  const out = joined ? selectRows(all, cols, joined.isNew) : { a: all, cols };
+  writeSubjects(o.out, out.a, out.cols, { method: model.method, model: { file: o.model, sha256: sha256File(o.model) }, data: { file, sha256: sha256File(file) } });
+  const J = new Set(out.a.subjects).size;
+  printDone(o.quiet, [`assigned ${J} subjects (${out.a.subjects.length} visits${joined ? `, with ${g.table.subjects.length - out.a.subjects.length} earlier visits from ${o.history}` : ''}) to the ${all.subtypes}-subtype model; wrote ${o.out} (+ .json sidecar)`], [o.out]);
+}
+
 // simulateCohort's options as commander parses them, plus where to write.
 interface SimFlags extends SimulateOptions {
   controlFraction: number;
   out: string;
+  visits?: [number, number];
+  interval: number;
+  rate: number;
   quiet?: boolean;
 }
 
 function simulateCommand(o: SimFlags): void {
+  if (o.visits !== undefined) return simulateLongitudinalCommand({ ...o, visits: o.visits });
   const sim = simulateCohort({
     subjects: o.subjects,
     biomarkers: o.biomarkers,
@@ -164,6 +211,16 @@ function simulateCommand(o: SimFlags): void {
     ...(o.fractions ? { fractions: o.fractions } : {}),
   });
   writeZTable(join(o.out, 'z.csv'), sim.data);
+  // The z table's sidecar, as normalise writes one: `fit` and `assign` read the biomarker list from it.
+  writeJsonAtomic(join(o.out, 'z.csv.json'), {
+    format: 'ms-subtype-simulated-z',
+    formatVersion: 1,
+    toolVersion: toolVersion(),
+    seed: o.seed,
+    features: sim.data.biomarkers,
+    truth: 'truth.csv',
+    truthModel: 'truth-model.json',
+  });
   writeCsvAtomic(
     join(o.out, 'truth.csv'),
     ['subject_id', 'true_subtype', 'true_stage'],
@@ -188,6 +245,14 @@ function simulateCommand(o: SimFlags): void {
     [`simulated ${o.subjects} subjects x ${o.biomarkers} biomarkers, ${o.subtypes} subtypes; wrote z.csv, truth.csv, truth-model.json in ${o.out}`],
     ['z.csv', 'truth.csv', 'truth-model.json'].map((f) => join(o.out, f)),
   );
+}
+
+function parseVisitRangeOption(v: string): [number, number] {
+  try {
+    return parseVisitRange(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message.replace(/^field visits: /, ''));
+  }
 }
 
 export function register(program: Command): void {
@@ -217,6 +282,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'random seed', intOption(-(2 ** 52), 2 ** 52), 1)
     .option('--biomarkers <list>', 'biomarker columns (default: the normaliser sidecar <data>.json, else every numeric column)', listOption)
     .option('--include-controls', 'keep rows flagged is_control (default: leave them out of the fit)')
+    .option('--time <column>', 'longitudinal data: the visit time column (e.g. years); rows are visits keyed by subject_id and session, one subtype per subject, stages never decrease')
     .addOption(new Option('--method <m>', 'sustain, or kmeans (a baseline: k-means clusters, no stages)').choices(['sustain', 'kmeans']).default('sustain'))
     .option('--restarts <n>', 'k-means restarts (with --method kmeans)', intOption(1))
     .addOption(new Option('-j, --jobs <n>', 'worker threads').argParser(jobsOption).default(defaultThreads(), 'all cores'))
@@ -241,9 +307,20 @@ Outputs in --out:
   subjects.csv.json  its sidecar: columns, model and data files with their sha256, tool version.
 Same inputs and seed give byte-identical files whatever --jobs.
 
+Longitudinal data (--time COLUMN): one row per visit, keyed by subject_id and session, with a time
+column (e.g. years). Each subject has one subtype; its visits' stages never decrease (a subject's
+likelihood sums over its non-decreasing stage paths; see docs/longitudinal.md). subjects.csv keeps
+one row per visit, grouped by subject in time order: the subject's subtype columns on every row,
+ml_stage along the most probable non-decreasing path; after the carried columns (session, the time
+column) expected_stage, progression_rate (stages per unit of time between the first and last
+visit), each visit's cross-sectional subtype and stage, and prob_stage_0..N. A subject with one
+visit is an ordinary cross-sectional row. Two visits of a subject at the same time, a missing time
+or a session given twice is an error naming the subject and line. (z-score model only.)
+
 Examples:
   ms-subtype fit --data z.csv --zvals 1,2,3 --zmax 5 --max-subtypes 3 --startpoints 25 \\
                  --mcmc 100000 --seed 1 --out fit/
+  ms-subtype fit --data visits.csv --time years --max-subtypes 3 --seed 1 --out fit-long/
   ms-subtype fit --model mixture --data raw.csv --control-column group --control-value HC \\
                  --max-subtypes 3 --seed 1 --out fit-mixture/`,
     )
@@ -258,6 +335,8 @@ Examples:
     .option('--l-no <file>', 'for a mixture model fitted on likelihoods: L_no per subject and biomarker')
     .requiredOption('-o, --out <file>', 'subjects.csv to write')
     .option('--subtypes <K>', 'which fit of the model to use (default: the largest K)', intOption(1, 20))
+    .option('--time <column>', 'longitudinal data: the visit time column (default: the one the model was fitted with, if any)')
+    .option('--history <file>', 'earlier visits of known subjects (a z table with session and time): their new visits are staged along the whole path; only the new rows are written')
     .addOption(new Option('-j, --jobs <n>', 'worker threads (blocks of subjects; same result for any number)').argParser(jobsOption).default(defaultThreads(), 'all cores'))
     .option(QUIET_FLAGS, QUIET_HELP)
     .addHelpText(
@@ -273,8 +352,15 @@ data gives the same subjects.csv as fit wrote.
 Output columns: subject_id, ml_subtype, prob_ml_subtype, ml_stage, prob_ml_stage, prob_subtype_0..K-1,
 then the data's carried columns (as \`fit\` writes them); sidecar <out>.json.
 
+Longitudinal (a model fitted with --time, data with that column, or --time given): rows are visits
+(subject_id, session, time); output as fit's longitudinal subjects.csv. With --history FILE (earlier
+visits, e.g. the training table), a new visit of a known subject is assigned together with that
+subject's earlier visits (same subtype evidence, stage not below the earlier ones); only the rows
+of --data are written.
+
 Examples:
   ms-subtype assign --model fit/model.json --data new-z.csv --out new-subjects.csv
+  ms-subtype assign --model fit-long/model.json --data new-visits.csv --history visits.csv --out new.csv
   ms-subtype assign --model fit-l/model.json --l-yes new_l_yes.csv --l-no new_l_no.csv --out new-subjects.csv`,
     )
     .action(async (o: AssignFlags) => assignCommand(o));
@@ -291,6 +377,9 @@ Examples:
     .option('--fractions <list>', 'subtype fractions (default proportional to K+1, K, ..., 2)', numberListOption)
     .option('--control-fraction <p>', 'share of subjects at stage 0', floatOption(0, 1), 0.25)
     .option('--seed <n>', 'random seed', intOption(-(2 ** 52), 2 ** 52), 1)
+    .option('--visits <range>', 'longitudinal: visits per subject, a count or lo..hi (e.g. 2..4)', parseVisitRangeOption)
+    .option('--interval <years>', 'longitudinal: years between visits', floatOption(1e-9), 1)
+    .option('--rate <stages>', 'longitudinal: mean progression rate, stages per year (per subject log-normal around it)', floatOption(0), 1)
     .option(QUIET_FLAGS, QUIET_HELP)
     .addHelpText(
       'after',
@@ -299,11 +388,17 @@ Each subtype gets a random event sequence (thresholds of a biomarker in order); 
 (by --fractions) and a stage: 0 for the first --control-fraction of subjects, else uniform over
 1..N+1; its z-scores are the subtype's piecewise-linear values at that stage plus N(0, 1) noise.
 
-Outputs: z.csv (subject_id, b01..), truth.csv (subject_id, true_subtype, true_stage),
+Outputs: z.csv (subject_id, b01..) and its sidecar z.csv.json, truth.csv (subject_id, true_subtype, true_stage),
 truth-model.json (sequences as [biomarker, z], fractions, thresholds).
 
-Example:
-  ms-subtype simulate --subjects 500 --biomarkers 6 --subtypes 2 --zvals 1,2,3 --zmax 5 --seed 1 --out sim/`,
+Longitudinal (--visits): each subject gets 2..4 (say) visits --interval years apart; its stage
+moves from a baseline (as above) at its own rate (log-normal around --rate stages per year), never
+backwards. z.csv then has session (ses-1, ses-2, ...) and years columns, truth.csv one row per
+visit with the subject's true_subtype, the visit's true_stage and the subject's true_rate.
+
+Examples:
+  ms-subtype simulate --subjects 500 --biomarkers 6 --subtypes 2 --zvals 1,2,3 --zmax 5 --seed 1 --out sim/
+  ms-subtype simulate --subjects 400 --subtypes 3 --visits 2..4 --interval 1 --rate 1 --seed 1 --out long/`,
     )
     .action((o: SimFlags) => simulateCommand(o));
 }

@@ -8,9 +8,9 @@ import { UserError } from './errors.js';
  * swapped in after the stat) and check again with fstat.
  */
 
-function why(e: unknown): string {
+function why(e: unknown, what = 'file'): string {
   const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'file not found';
+  if (code === 'ENOENT') return `${what} not found`;
   if (code === 'ELOOP') return 'symbolic link loop (the path resolves to itself)';
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
   if (code === 'ENOTDIR') return 'file not found (a part of the path is not a folder)';
@@ -27,15 +27,26 @@ function kind(s: Stats): string {
 }
 
 /** stat() of an input that must be a regular file, or a one-line UserError naming it. */
-export function statRegular(file: string): Stats {
+export function statRegular(file: string, what = 'file'): Stats {
   let s: Stats;
   try {
     s = statSync(file);
   } catch (e) {
-    throw new UserError(why(e), { file });
+    throw new UserError(why(e, what), { file });
   }
   if (!s.isFile()) throw new UserError(`${kind(s)}, not a regular file: refusing to read it`, { file });
   return s;
+}
+
+/** Why `file` cannot be read as a regular file ("file not found", "symbolic link loop ...", "a FIFO ..."), or null when it can. */
+export function regularFileProblem(file: string): string | null {
+  try {
+    statRegular(file);
+    return null;
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    return e.message.slice(`${file}: `.length);
+  }
 }
 
 /** An open descriptor of a regular file (the caller closes it), and its size. */

@@ -1,6 +1,8 @@
 import type { EventLabel, ModelSpec, SustainModelFile, ZTable } from '../sustain/types.js';
 import { type FitProgress, assignSubjects, fitFor, fitSustain, mlSequenceIndices, positionalVariance, sampleSubjectLogLikelihoods } from '../sustain/index.js';
 import { foldScore } from './cvic.js';
+import { assignLongitudinal, sampleLongitudinalLogLikelihoods } from '../sustain/longitudinal/assign.js';
+import { groupTable, visitCounts, type VisitLayout } from '../sustain/longitudinal/visits.js';
 
 /**
  * One unit of cross-validation work, as plain data so it crosses to a worker thread: either a
@@ -30,6 +32,8 @@ export interface FoldTask {
   engine: EngineSettings;
   seed: number;
   threads: number;
+  /** longitudinal data (rows grouped by subject in time order, whole subjects per fold): its time column */
+  time?: string;
 }
 
 export interface FullTask {
@@ -44,6 +48,8 @@ export interface FullTask {
   /** recorded in the fitted model's training block, as `fit` records them */
   dataFile?: string;
   dataSha256?: string;
+  /** longitudinal data: its time column */
+  time?: string;
 }
 
 export type CvTask = FoldTask | FullTask;
@@ -127,16 +133,35 @@ function engineOptions(t: { engine: EngineSettings; seed: number; threads: numbe
 /** Progress of the fit inside a task; only usable in-process (functions do not cross threads). */
 export type TaskProgress = (p: FitProgress) => void;
 
+/** The visit layout of longitudinal data (already grouped: the order is the identity), or null. */
+function layoutOf(data: ZTable, time: string | undefined): VisitLayout | null {
+  return time === undefined ? null : groupTable(data, time).layout;
+}
+
+/** fitSustain's longitudinal option for a layout. */
+function longitudinalOption(lay: VisitLayout | null, time: string | undefined) {
+  return lay === null ? {} : { longitudinal: { visits: visitCounts(lay.start), timeColumn: time! } };
+}
+
+/** ML subtype of every row (a longitudinal subject's rows share theirs). */
+function mlSubtypes(model: SustainModelFile, data: ZTable, K: number, lay: VisitLayout | null): number[] {
+  return Array.from((lay === null ? assignSubjects(model, data, K) : assignLongitudinal(model, data, lay.start, lay.times, K)).mlSubtype);
+}
+
 export async function runFoldTask(t: FoldTask, onProgress?: TaskProgress): Promise<FoldResult> {
   const M = t.data.subjects.length;
   const train = subsetTable(t.data, complement(M, t.test));
   const test = subsetTable(t.data, t.test);
-  const model = await fitSustain(train, t.spec, { ...engineOptions(t), ...(onProgress !== undefined ? { onProgress } : {}) });
+  const all = layoutOf(t.data, t.time);
+  const testLay = layoutOf(test, t.time);
+  const model = await fitSustain(train, t.spec, { ...engineOptions(t), ...longitudinalOption(layoutOf(train, t.time), t.time), ...(onProgress !== undefined ? { onProgress } : {}) });
   const perK: FoldKResult[] = [];
+  // held-out units: subjects (all their visits together) when longitudinal
+  const units = testLay === null ? test.subjects.length : testLay.subjects.length;
   for (let K = 1; K <= t.engine.maxSubtypes; K++) {
-    const ll = sampleSubjectLogLikelihoods(model, K, test);
-    const S = ll.length / test.subjects.length;
-    const score = foldScore(ll, S, test.subjects.length);
+    const ll = testLay === null ? sampleSubjectLogLikelihoods(model, K, test) : sampleLongitudinalLogLikelihoods(model, K, test, testLay.start);
+    const S = ll.length / units;
+    const score = foldScore(ll, S, units);
     perK.push({
       subtypes: K,
       testLogLikelihood: score.testLogLikelihood,
@@ -144,18 +169,20 @@ export async function runFoldTask(t: FoldTask, onProgress?: TaskProgress): Promi
       samples: S,
       sequences: sequenceIndices(model, K),
       positionalVariance: positionalVariance(model, K),
-      assignment: Array.from(assignSubjects(model, t.data, K).mlSubtype),
+      assignment: mlSubtypes(model, t.data, K, all),
     });
   }
+  // rows held out (visits when longitudinal): the folds' sum is checked against the data's rows
   return { kind: 'fold', fold: t.fold, testSubjects: t.test.length, events: model.events, perK };
 }
 
 export async function runFullTask(t: FullTask, onProgress?: TaskProgress): Promise<FullResult> {
   const extras = { ...(t.dataFile !== undefined ? { dataFile: t.dataFile } : {}), ...(t.dataSha256 !== undefined ? { dataSha256: t.dataSha256 } : {}) };
-  const model = t.model ?? (await fitSustain(t.data, t.spec, { ...engineOptions(t), ...extras, ...(onProgress !== undefined ? { onProgress } : {}) }));
+  const lay = layoutOf(t.data, t.time);
+  const model = t.model ?? (await fitSustain(t.data, t.spec, { ...engineOptions(t), ...extras, ...longitudinalOption(lay, t.time), ...(onProgress !== undefined ? { onProgress } : {}) }));
   const perK: FullResult['perK'] = [];
   for (let K = 1; K <= t.engine.maxSubtypes; K++) {
-    perK.push({ subtypes: K, sequences: sequenceIndices(model, K), assignment: Array.from(assignSubjects(model, t.data, K).mlSubtype) });
+    perK.push({ subtypes: K, sequences: sequenceIndices(model, K), assignment: mlSubtypes(model, t.data, K, lay) });
   }
   const out: FullResult = { kind: 'full', events: model.events, perK };
   if (t.model === undefined) out.model = model;

@@ -1,4 +1,5 @@
 import { readdirSync, existsSync } from 'node:fs';
+import { groupTable } from '../sustain/longitudinal/visits.js';
 import { UserError } from '../common/errors.js';
 import { Rng } from '../common/rng.js';
 import { runTasks } from '../common/pool.js';
@@ -35,6 +36,8 @@ export interface CvOptions {
   seed: number;
   /** name of a carried column of the z table to stratify the folds on */
   stratify?: string;
+  /** longitudinal data (session and this time column): folds hold out whole subjects, never single visits */
+  time?: string;
   /** worker threads */
   jobs: number;
   /** a full-data model fitted elsewhere (--model), with the sha256 of its file */
@@ -86,13 +89,17 @@ export function foldSeed(seed: number, fold: number): number {
 }
 
 /** Cross-validation of the model `given` describes (a spec; bare thresholds are the z-score spec). */
-export async function runCrossValidation(data: ZTable, given: ModelSpec | Thresholds, dir: string, opts: CvOptions): Promise<CvRunSummary> {
+export async function runCrossValidation(input: ZTable, given: ModelSpec | Thresholds, dir: string, opts: CvOptions): Promise<CvRunSummary> {
   const spec = toSpec(given);
-  checkOptions(data, opts);
+  // longitudinal: rows grouped by subject in time order; folds are dealt over subjects
+  const grouped = opts.time === undefined ? null : groupTable(input, opts.time);
+  const data = grouped === null ? input : grouped.table;
+  const start = grouped === null ? null : grouped.layout.start;
+  checkOptions(data, opts, start === null ? data.subjects.length : start.length - 1);
   const labels = strataLabels(data, opts.stratify);
   // Stream 0 of the seed makes the folds; stream f (1-based) seeds fold f; the full-data model
   // uses the seed itself, so it is the model `ms-subtype fit` gives with the same settings.
-  const foldOf = makeFolds(data.subjects.length, opts.folds, Rng.fromSeed(opts.seed).stream(0), labels);
+  const foldOf = start === null ? makeFolds(data.subjects.length, opts.folds, Rng.fromSeed(opts.seed).stream(0), labels) : subjectFolds(start, opts.folds, opts.seed, labels);
   const settings = makeSettings(
     {
       seed: opts.seed,
@@ -104,6 +111,7 @@ export async function runCrossValidation(data: ZTable, given: ModelSpec | Thresh
       mcmcTuneIterations: opts.mcmcTuneIterations ?? null,
       chains: opts.chains ?? null,
       stratify: opts.stratify ?? null,
+      ...(opts.time !== undefined ? { time: opts.time } : {}),
       fullModel: opts.model === undefined ? 'fitted' : `given:${opts.model.sha256}`,
       toolVersion: toolVersion(),
     },
@@ -150,6 +158,7 @@ export async function runCrossValidation(data: ZTable, given: ModelSpec | Thresh
           ...(opts.model !== undefined ? { model: opts.model.model } : {}),
           ...(opts.dataFile !== undefined ? { dataFile: opts.dataFile } : {}),
           ...(opts.dataSha256 !== undefined ? { dataSha256: opts.dataSha256 } : {}),
+          ...(opts.time !== undefined ? { time: opts.time } : {}),
           write: { dir, settings },
         }
       : {
@@ -161,6 +170,7 @@ export async function runCrossValidation(data: ZTable, given: ModelSpec | Thresh
           engine,
           seed: foldSeed(opts.seed, part),
           threads: inner,
+          ...(opts.time !== undefined ? { time: opts.time } : {}),
           write: { dir, settings },
         },
   );
@@ -252,7 +262,16 @@ function refuseMix(file: string, found: PartFile['settings'], expected: CvSettin
   }
 }
 
-function checkOptions(data: ZTable, o: CvOptions): void {
+/** Folds of longitudinal data: dealt over subjects (labels of their first rows), every visit of a subject in its subject's fold. */
+export function subjectFolds(start: Int32Array, folds: number, seed: number, labels: readonly string[] | undefined): Int32Array {
+  const J = start.length - 1;
+  const ofSubject = makeFolds(J, folds, Rng.fromSeed(seed).stream(0), labels === undefined ? undefined : Array.from({ length: J }, (_, j) => labels[start[j]!]!));
+  const out = new Int32Array(start[J]!);
+  for (let j = 0; j < J; j++) out.fill(ofSubject[j]!, start[j]!, start[j + 1]!);
+  return out;
+}
+
+function checkOptions(data: ZTable, o: CvOptions, subjects: number): void {
   const intAtLeast = (v: number, min: number, name: string) => {
     if (!Number.isInteger(v) || v < min) throw new UserError(`${name} must be an integer of at least ${min}, got ${v}`, { field: name });
   };
@@ -262,7 +281,7 @@ function checkOptions(data: ZTable, o: CvOptions): void {
   intAtLeast(o.mcmcIterations, 0, 'mcmc');
   intAtLeast(o.jobs, 1, 'jobs');
   if (!Number.isInteger(o.seed)) throw new UserError(`seed must be an integer, got ${o.seed}`, { field: 'seed' });
-  const M = data.subjects.length;
+  const M = subjects;
   if (M < o.folds) throw new UserError(`${o.folds} folds need at least ${o.folds} subjects, the data has ${M}`);
   const perTrain = M - Math.ceil(M / o.folds);
   if (perTrain < 2 * o.maxSubtypes) {

@@ -19,6 +19,8 @@ export type CvSettings = {
   /** null = the engine's default */
   chains: number | null;
   stratify: string | null;
+  /** longitudinal data: the time column (folds hold out whole subjects); absent for cross-sectional data */
+  time?: string;
   biomarkers: string[];
   /** the model's parameters (its kind's fields in model.json; z-score: zvals, zmax) follow biomarkers */
   [field: string]: unknown;
@@ -43,7 +45,7 @@ export function hashFolds(foldOf: Int32Array): string {
 }
 
 export function makeSettings(
-  s: Pick<CvSettings, 'seed' | 'folds' | 'maxSubtypes' | 'startpoints' | 'mcmcIterations' | 'samplesKept' | 'mcmcTuneIterations' | 'chains' | 'stratify' | 'fullModel' | 'toolVersion'>,
+  s: Pick<CvSettings, 'seed' | 'folds' | 'maxSubtypes' | 'startpoints' | 'mcmcIterations' | 'samplesKept' | 'mcmcTuneIterations' | 'chains' | 'stratify' | 'time' | 'fullModel' | 'toolVersion'>,
   data: ZTable,
   given: ModelSpec | Thresholds,
   foldOf: Int32Array,
@@ -60,6 +62,7 @@ export function makeSettings(
     mcmcTuneIterations: s.mcmcTuneIterations,
     chains: s.chains,
     stratify: s.stratify,
+    ...(s.time !== undefined ? { time: s.time } : {}),
     biomarkers: [...data.biomarkers],
     ...kindOf(spec).fields(spec),
     subjects: data.subjects.length,

@@ -1,10 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { UserError } from '../common/errors.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { writeCsvAtomic } from '../io/csv.js';
-import { validate } from '../io/json.js';
+import { readJsonFile, validate } from '../io/json.js';
 import { toolVersion } from '../common/version.js';
 import type { FoldResult, FullResult } from './fold.js';
 import type { CvSettings } from './settings.js';
@@ -47,6 +46,7 @@ const settingsSchema = z.looseObject({
   mcmcTuneIterations: z.number().int().nullable(),
   chains: z.number().int().nullable(),
   stratify: z.string().nullable(),
+  time: z.string().optional(),
   biomarkers: z.array(z.string()),
   // the model's parameters (each kind's model.json fields), kept in their place in the key order
   ...kindFields,
@@ -86,6 +86,33 @@ const partSchema = z.object({
   result: z.discriminatedUnion('kind', [foldSchema, fullSchema]),
 });
 
+const int = z.number().int();
+
+/** cv.json as written by combineFolds: the one schema, used by the report and by `run`. */
+const cvResultSchema = z.looseObject({
+  format: z.literal('ms-subtype-cv'),
+  formatVersion: z.literal(1),
+  toolVersion: z.string(),
+  settings: z.looseObject({ seed: num }),
+  table: z
+    .array(
+      z.looseObject({
+        subtypes: int.min(1),
+        cvic: num,
+        testLogLikelihoodMean: num,
+        testLogLikelihoodSd: num,
+        testLogLikelihoodPerFold: z.array(num),
+      }),
+    )
+    .min(1),
+  cvicChoice: int,
+  recommendedSubtypes: int.min(1),
+  rule: z.string(),
+  positionalVariance: z.record(z.string(), z.array(z.array(z.array(num)))).optional(),
+  stability: z.record(z.string(), z.array(num)).optional(),
+});
+
+
 export function writePart(dir: string, settings: CvSettings, result: FoldResult | FullResult): string {
   const file = partFile(dir, result.kind === 'fold' ? result.fold : 'full');
   const { model: _model, ...rest } = result as FullResult;
@@ -97,16 +124,16 @@ export function writePart(dir: string, settings: CvSettings, result: FoldResult 
 /** Read a part file if present (undefined when absent); a malformed one is an error naming the key. */
 export function readPart(file: string): PartFile | undefined {
   if (!existsSync(file)) return undefined;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new UserError(`not valid JSON (an interrupted write? remove it and rerun): ${(e as Error).message}`, { file });
-  }
-  return validate(raw, partSchema, file) as unknown as PartFile;
+  return validate(readJsonFile(file, 'CV part file', ' (an interrupted write? remove it and rerun)'), partSchema, file) as unknown as PartFile;
 }
 
-export function writeCvOutputs(dir: string, result: CvResult): { json: string; csv: string } {
+/** Read and validate DIR/cv.json; errors name the file and key. */
+export function readCvResult(file: string): CvResult {
+  return validate(readJsonFile(file, 'CV result'), cvResultSchema, file) as unknown as CvResult;
+}
+
+/** cv.csv, one row per K, and its sidecar cv.csv.json (columns, tool version, settings; the full result is cv.json). */
+export function writeCvOutputs(dir: string, result: CvResult): { json: string; csv: string; csvSidecar: string } {
   const json = join(dir, 'cv.json');
   const csv = join(dir, 'cv.csv');
   writeJsonAtomic(json, result);
@@ -143,5 +170,22 @@ export function writeCvOutputs(dir: string, result: CvResult): { json: string; c
     ];
   });
   writeCsvAtomic(csv, header, rows);
-  return { json, csv };
+  const csvSidecar = `${csv}.json`;
+  writeJsonAtomic(csvSidecar, {
+    format: 'ms-subtype-cv-table',
+    formatVersion: 1,
+    toolVersion: result.toolVersion,
+    columns: header,
+    columnDoc: {
+      test_loglik_mean: 'held-out log-likelihood per fold, mean over the folds (test_loglik_fold_<f>: each fold)',
+      diff_vs_best_mean: 'paired per-fold difference of held-out log-likelihood against the best K (mean, se); margin: the recommendation\'s allowance',
+      not_meaningfully_worse: 'yes when the difference is within the margin',
+      stability_ari_mean: 'mean adjusted Rand index of the fold models\' assignments against the full model\'s',
+    },
+    result: 'cv.json',
+    recommendedSubtypes: result.recommendedSubtypes,
+    rule: result.rule,
+    settings: result.settings,
+  });
+  return { json, csv, csvSidecar };
 }

@@ -16,6 +16,7 @@ import {
 import type { CohortSubject, InputKind, SubjectResult, SubjectTask } from './types.js';
 import type { SubjectFrom } from './tables.js';
 import { subjectKey } from './types.js';
+import { inputState, OutputLock } from './resume.js';
 
 /** Options of a cohort extraction; defaults in EXTRACT_DEFAULTS. */
 export interface ExtractOptions {
@@ -81,6 +82,17 @@ export interface ExtractResult {
 const workerUrl = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
 
 export async function extractCohort(options: ExtractOptions): Promise<ExtractResult> {
+  // one run per output at a time: a second would write into this one's checkpoint
+  mkdirSync(dirname(options.out), { recursive: true });
+  const lock = OutputLock.take(options.out);
+  try {
+    return await extractLocked(options);
+  } finally {
+    lock.release();
+  }
+}
+
+async function extractLocked(options: ExtractOptions): Promise<ExtractResult> {
   const o = { ...EXTRACT_DEFAULTS, ...stripUndefined(options) };
   if (!(o.lesionThreshold > 0 && o.lesionThreshold <= 1)) throw new UserError(`--lesion-threshold must be in (0, 1], got ${o.lesionThreshold}`);
   const featuresFile = o.features ?? defaultFeaturesFile();
@@ -123,8 +135,20 @@ export async function extractCohort(options: ExtractOptions): Promise<ExtractRes
   } else if (existsSync(cp)) {
     warnings.push(`started afresh: ${cp} holds an interrupted run (use --resume to continue one)`);
   }
-  const wanted = new Set(selected.map((s) => subjectKey(s.subject, s.session)));
-  for (const k of [...done.keys()]) if (!wanted.has(k)) done.delete(k);
+  // An earlier row is reused only while its subject's inputs are unchanged (resume.ts).
+  const current = new Map(selected.map((s) => [subjectKey(s.subject, s.session), s]));
+  let remeasured = 0;
+  let gone = 0;
+  for (const [k, rec] of [...done]) {
+    const s = current.get(k);
+    const state = s?.task === undefined ? 'changed' : inputState(rec, s.task);
+    if (state === 'changed') {
+      done.delete(k);
+      if (s?.task !== undefined) remeasured++;
+    } else if (state === 'gone') gone++;
+  }
+  if (remeasured > 0) warnings.push(`${remeasured} subject(s) of the earlier run are measured again: their input files or manifest row changed`);
+  if (gone > 0) warnings.push(`${gone} subject(s) keep the earlier run's row although some of their input files are no longer there`);
   const resumed = done.size;
 
   const failures: SubjectFailure[] = [];

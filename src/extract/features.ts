@@ -1,10 +1,10 @@
-import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../common/errors.js';
 import { validate } from '../io/json.js';
 import { sha256Bytes } from '../io/hash.js';
+import { MAX_JSON_BYTES, readText } from '../io/text.js';
 
 /**
  * Feature definitions: which labels make up each regional feature and how it is measured. The
@@ -50,6 +50,10 @@ const featureSchema = z
     role: z.enum(['biomarker', 'covariate']).optional(),
     useEtiv: z.boolean().optional(),
     description: z.string().optional(),
+    /** What a reader calls it ("Cortical grey matter"); default: the name with spaces for underscores. */
+    label: z.string().min(1).optional(),
+    /** Unit of the measured value ("mm³"); default: mm³ for volumes, lesion load and ICV, none for means. */
+    unit: z.string().optional(),
   })
   .superRefine((f, ctx) => {
     const need = (cond: boolean, path: string, message: string) => {
@@ -91,6 +95,16 @@ export interface FeatureDef {
   /** ICV: take FreeSurfer's eTIV when the input has it (aseg.stats, asegstats2table). */
   useEtiv: boolean;
   description?: string;
+  /** Readable name for figures and tables. */
+  label: string;
+  /** Unit of the value in the feature table ("" when none). */
+  unit: string;
+}
+
+/** The default label of a feature: its name, underscores as spaces, first letter capital. */
+export function defaultLabel(name: string): string {
+  const s = name.replace(/_/g, ' ');
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 export interface FeatureSet {
@@ -120,9 +134,7 @@ export function defaultFeaturesFile(): string {
 }
 
 export function loadFeatures(file: string = defaultFeaturesFile()): FeatureSet {
-  if (!existsSync(file)) throw new UserError('feature definition file not found', { file });
-  const text = readFileSync(file, 'utf8');
-  return parseFeatures(text, file);
+  return parseFeatures(readText(file, MAX_JSON_BYTES, 'feature definition file'), file);
 }
 
 export function parseFeatures(text: string, file: string): FeatureSet {
@@ -148,6 +160,8 @@ export function parseFeatures(text: string, file: string): FeatureSet {
       transform: f.transform ?? 'none',
       role: f.role ?? 'biomarker',
       useEtiv: f.measure === 'icv' ? (f.useEtiv ?? true) : false,
+      label: f.label ?? defaultLabel(name),
+      unit: f.unit ?? (f.measure === 'mean' ? '' : 'mm³'),
     };
     if (f.map !== undefined) {
       def.map = f.map;

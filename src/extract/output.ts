@@ -24,10 +24,14 @@ export interface DoneRecord {
   cells: string[];
   lesionSource: SubjectOk['lesionSource'];
   inputs: InputRecord[];
+  /** stat stamp of the inputs when they were read (checkpoints only; see resume.ts) */
+  stamp?: string;
 }
 
 export function doneFromResult(r: SubjectOk, subject: string, session: string): DoneRecord {
-  return { subject, session, row: r.row, cells: r.values.map(formatNumber), lesionSource: r.lesionSource, inputs: r.inputs };
+  const d: DoneRecord = { subject, session, row: r.row, cells: r.values.map(formatNumber), lesionSource: r.lesionSource, inputs: r.inputs };
+  if (r.stamp !== undefined) d.stamp = r.stamp;
+  return d;
 }
 
 export interface SidecarSubject {

@@ -37,6 +37,8 @@ export interface SubjectOk {
   values: number[];
   inputs: InputRecord[];
   lesionSource: 'mask' | 'labels' | 'none';
+  /** stat stamp of the input files taken before reading them (resume.ts) */
+  stamp?: string;
 }
 
 export interface SubjectFailed {

@@ -1,5 +1,6 @@
-import { existsSync, statSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { UserError, formatMessage } from '../common/errors.js';
+import { regularFileProblem } from '../common/regular-file.js';
 import { sha256File } from '../io/hash.js';
 import { readLabelMap, readImage, readScalarMap, gridMismatch, type Grid } from '../nifti/index.js';
 import { measureFromVolumes, type LabelArray } from './measure.js';
@@ -7,6 +8,7 @@ import { measureByLabelMap, readRatio } from './multi.js';
 import { DEFAULT_LABEL_MAP } from './features.js';
 import { parseAsegStats } from './tables.js';
 import type { SubjectTask, SubjectResult, InputRecord } from './types.js';
+import { stampOf, taskFiles } from './resume.js';
 
 /**
  * One subject, start to end: check files exist, read the label map, read every other image and
@@ -18,20 +20,15 @@ export default function extractSubject(task: SubjectTask): SubjectResult {
   let current = task.labels.shown;
   try {
     if (task.labels.path === '') return fail(task, '', 'no label map given (empty labels cell)');
-    const files: { role: string; path: string; shown: string }[] = [
-      { role: 'labels', ...task.labels },
-      ...(task.lesion ? [{ role: 'lesion_mask', ...task.lesion }] : []),
-      ...task.maps.map((m) => ({ role: `map:${m.name}`, path: m.path, shown: m.shown })),
-      ...(task.labelMaps ?? []).map((m) => ({ role: `labels:${m.name}`, path: m.path, shown: m.shown })),
-      ...(task.ratios ?? []).flatMap((r) => [r.numerator, r.denominator].map((f) => ({ role: `image:${f.column}`, path: f.path, shown: f.shown }))),
-      ...task.extra,
-    ];
+    const files = taskFiles(task);
+    // taken before reading: a file replaced while (or after) it is read no longer matches on --resume
+    const stamp = stampOf(files);
     for (const f of files) {
       current = f.shown;
-      if (!existsSync(f.path)) return fail(task, f.shown, 'file not found');
-      if (!statSync(f.path).isFile()) return fail(task, f.shown, 'not a file');
+      const problem = regularFileProblem(f.path);
+      if (problem !== null) return fail(task, f.shown, problem);
     }
-    if (/\.stats$/i.test(task.labels.path)) return fromAsegStats(task);
+    if (/\.stats$/i.test(task.labels.path)) return { ...fromAsegStats(task), stamp } as SubjectResult;
 
     current = task.labels.shown;
     const lm = readLabels(task.labels.path);
@@ -77,7 +74,7 @@ export default function extractSubject(task: SubjectTask): SubjectResult {
       const d = task.defs[k]!;
       return d.measure === 'mean' && !maps.has(d.map!) ? NaN : v;
     });
-    return { ok: true, row: task.row, values, inputs: hashes(files), lesionSource: m.lesionSource };
+    return { ok: true, row: task.row, values, inputs: hashes(files), lesionSource: m.lesionSource, stamp };
   } catch (e) {
     if (e instanceof UserError) {
       const prefix = formatMessage('', e.place);

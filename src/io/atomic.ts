@@ -1,16 +1,93 @@
-import writeFileAtomic from 'write-file-atomic';
-import { mkdirSync, existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
 /**
- * Every output of the tool goes through here: write-file-atomic writes a temp file beside the
- * target, fsyncs and renames it, and removes the temp file if the process is interrupted, so a
- * crash or Ctrl-C never leaves a half-written result.
+ * Every output of the tool goes through here: the data is written to a temp file beside the
+ * target (`.<name>.<pid>.<n>.tmp`), fsynced and renamed over the target, so a crash, kill -9 or
+ * Ctrl-C never leaves a half-written result. No signal handler is installed: a Ctrl-C during a
+ * write ends the process at once with the signal's exit status (a handler would only run after
+ * the synchronous write, and write-file-atomic's was lost when the write finished first, so the
+ * run went on and exited 0). The temp file such an interruption leaves is removed by the next
+ * write to the same target, once its process is gone.
  */
-export function writeAtomic(path: string, data: string | Uint8Array): void {
+
+let counter = 0;
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Whether process `pid` (on this machine) is running. */
+export function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Remove leftovers of interrupted writes to `path`: our temp files whose process has ended, and
+ * write-file-atomic's `<name>.<decimal hash>` temps from earlier versions of the tool.
+ * Returns the names removed.
+ */
+export function cleanStaleTemps(path: string): string[] {
   const dir = dirname(path);
-  if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
-  writeFileAtomic.sync(path, typeof data === "string" ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  const base = escapeRe(basename(path));
+  const ours = new RegExp(`^\\.${base}\\.(\\d+)\\.\\d+\\.tmp$`);
+  const legacy = new RegExp(`^${base}\\.\\d{6,10}$`);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const n of names) {
+    const m = ours.exec(n);
+    if ((m !== null && !processAlive(Number(m[1]))) || legacy.test(n)) {
+      try {
+        unlinkSync(join(dir, n));
+        removed.push(n);
+      } catch {
+        // already gone (another run cleaned it): fine
+      }
+    }
+  }
+  return removed;
+}
+
+/** Write `chunks` in order to `path` atomically (temp file, fsync, rename). */
+export function writeAtomicChunks(path: string, chunks: Iterable<string | Uint8Array>): void {
+  const dir = dirname(path);
+  mkdirSync(dir, { recursive: true });
+  cleanStaleTemps(path);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${++counter}.tmp`);
+  const fd = openSync(tmp, 'wx', 0o644);
+  try {
+    try {
+      for (const c of chunks) {
+        const b = typeof c === 'string' ? Buffer.from(c, 'utf8') : c;
+        let off = 0;
+        while (off < b.length) off += writeSync(fd, b, off, b.length - off);
+      }
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // nothing to remove
+    }
+    throw e;
+  }
+}
+
+export function writeAtomic(path: string, data: string | Uint8Array): void {
+  writeAtomicChunks(path, [data]);
 }
 
 /** JSON with two-space indent and a final newline; key order as given, so output is byte-stable. */

@@ -1,17 +1,23 @@
-import { readFileSync, existsSync } from 'node:fs';
 import type { ZodType } from 'zod';
 import { UserError } from '../common/errors.js';
+import { MAX_JSON_BYTES, readText } from './text.js';
+
+/**
+ * Parse a JSON file; errors name the file: not found, a symbolic-link loop, not a regular file,
+ * too large (over 256 MiB: no file the tool writes comes near), not UTF-8, not valid JSON.
+ */
+export function readJsonFile(file: string, what = 'file', hint = ''): unknown {
+  const text = readText(file, MAX_JSON_BYTES, what);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new UserError(`not valid JSON${hint}: ${(e as Error).message}`, { file });
+  }
+}
 
 /** Read a JSON file and validate it; the error names the file and the first offending key path. */
 export function readJsonValidated<T>(file: string, schema: ZodType<T>, what = 'file'): T {
-  if (!existsSync(file)) throw new UserError(`${what} not found`, { file });
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new UserError(`not valid JSON: ${(e as Error).message}`, { file });
-  }
-  return validate(raw, schema, file);
+  return validate(readJsonFile(file, what), schema, file);
 }
 
 export function validate<T>(raw: unknown, schema: ZodType<T>, file: string): T {

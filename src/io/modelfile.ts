@@ -22,8 +22,8 @@ const base = {
   }),
   toolVersion: z.string(),
   biomarkers: z.array(z.string()).min(1),
-  settings: z.looseObject({ seed: z.number().int() }),
-  training: z.looseObject({ subjects: z.number().int().nonnegative(), dataSha256: z.string().optional(), dataFile: z.string().optional() }),
+  settings: z.looseObject({ seed: z.number().int(), time: z.string().min(1).optional() }),
+  training: z.looseObject({ subjects: z.number().int().nonnegative(), visits: z.number().int().nonnegative().optional(), dataSha256: z.string().optional(), dataFile: z.string().optional() }),
 };
 
 /** A fit of a SuStaIn model whose events are labelled by `event` (each kind its own labels). */

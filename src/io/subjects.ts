@@ -12,10 +12,11 @@ import { z } from 'zod';
 import { UserError } from '../common/errors.js';
 import { toolVersion } from '../common/version.js';
 import { writeJsonAtomic } from './atomic.js';
-import { columnIndex, parseNumber, readTable, writeCsvAtomic } from './csv.js';
+import { columnIndex, parseNumber, readTable, refuseDuplicateSubjects, writeCsvRowsAtomic } from './csv.js';
 import type { Assignment } from '../sustain/types.js';
 import { isTrue } from './ztable.js';
 import { readJsonValidated } from './json.js';
+import { sha256File } from './hash.js';
 import { exceedanceSchema, type Exceedance } from '../normalise/exceedance.js';
 
 export const ASSIGNMENT_COLUMNS = ['subject_id', 'ml_subtype', 'prob_ml_subtype', 'ml_stage', 'prob_ml_stage'] as const;
@@ -38,6 +39,8 @@ export const subjectsSidecarSchema = z.object({
   /** The model the subjects were assigned with and the z table they came from (paths as given). */
   model: z.object({ file: z.string(), sha256: z.string() }).nullable(),
   data: z.object({ file: z.string(), sha256: z.string() }).nullable(),
+  /** sha256 of the subjects.csv this sidecar was written with: a reader refuses a table and sidecar of two different runs. */
+  table: z.object({ sha256: z.string() }).optional(),
   columnDoc: z.record(z.string(), z.string()),
   /** z-scores of the assigned table above their biomarker's zmax (null: not checked, e.g. k-means). */
   zAboveZmax: exceedanceSchema.nullable().default(null),
@@ -60,6 +63,11 @@ const COLUMN_DOC: Record<string, string> = {
   prob_ml_stage: 'probability of ml_stage; empty for k-means',
   'prob_subtype_<k>': 'probability of subtype k',
   carried: 'the z table\'s other columns (session, group, is_control, covariates), unchanged',
+  expected_stage: 'longitudinal tables (fit --time): posterior mean stage of the visit under the subject\'s subtype',
+  progression_rate: 'longitudinal tables: stages per unit of the time column between the first and last visit (empty with one visit)',
+  cross_sectional_subtype: 'longitudinal tables: the visit\'s subtype when assigned on its own (for comparison)',
+  cross_sectional_stage: 'longitudinal tables: the visit\'s stage when assigned on its own (for comparison)',
+  'prob_stage_<k>': 'longitudinal tables: probability of stage k at this visit given all the subject\'s visits',
 };
 
 export const subjectsSidecarPath = (file: string): string => `${file}.json`;
@@ -72,15 +80,16 @@ export function writeSubjects(file: string, a: Assignment, carried: Record<strin
   for (const [j, c] of cols.entries()) {
     if (c.length !== a.subjects.length) throw new Error(`carried column ${names[j]} has ${c.length} values for ${a.subjects.length} subjects`);
   }
-  const rows = a.subjects.map((s, i) => {
+  // rows made as they are written (10,000 at a time), not all at once: a million subjects stay cheap
+  const rowAt = (i: number) => {
     const staged = a.mlStage[i]! >= 0;
-    const r: (string | number)[] = [s, a.mlSubtype[i]!, a.probMlSubtype[i]!, staged ? a.mlStage[i]! : '', staged ? a.probMlStage[i]! : ''];
+    const r: (string | number)[] = [a.subjects[i]!, a.mlSubtype[i]!, a.probMlSubtype[i]!, staged ? a.mlStage[i]! : '', staged ? a.probMlStage[i]! : ''];
     for (let k = 0; k < K; k++) r.push(a.probSubtype[i * K + k]!);
     for (const c of cols) r.push(c[i]!);
     return r;
-  });
+  };
   const columns = subjectColumns(K, names);
-  writeCsvAtomic(file, columns, rows);
+  writeCsvRowsAtomic(file, columns, a.subjects.length, rowAt);
   const sidecar: SubjectsSidecar = {
     format: 'ms-subtype-subjects',
     formatVersion: 1,
@@ -94,8 +103,33 @@ export function writeSubjects(file: string, a: Assignment, carried: Record<strin
     data: prov.data,
     columnDoc: COLUMN_DOC,
     zAboveZmax: prov.zAboveZmax ?? null,
+    table: { sha256: sha256File(file) },
   };
   writeJsonAtomic(subjectsSidecarPath(file), sidecar);
+}
+
+/**
+ * A result set is consistent or refused: `fit` writes model.json, subjects.csv and its sidecar one
+ * after the other, so a run killed between them leaves files of two runs side by side. The sidecar
+ * records the sha256 of its table and of the model the subjects were assigned with; this checks
+ * both against the files given (a table without a sidecar, made by hand, is not checked).
+ */
+export function checkSubjectsMatch(file: string, modelFile: string): void {
+  const side = readSubjectsSidecar(file);
+  if (side === null) return;
+  const rerun = 'rerun the fit (or assign) that made them';
+  if (side.table !== undefined && sha256File(file) !== side.table.sha256) {
+    throw new UserError(`the table does not match its sidecar ${subjectsSidecarPath(file)} (the two are from different runs, e.g. one interrupted between its writes): ${rerun} (a table edited by hand: remove the sidecar)`, { file });
+  }
+  if (side.model !== null) {
+    const sha = sha256File(modelFile);
+    if (sha !== side.model.sha256) {
+      throw new UserError(
+        `was made with another model than ${modelFile} (its sidecar records ${side.model.file}, sha256 ${side.model.sha256.slice(0, 12)}..., this model has ${sha.slice(0, 12)}...; a fit interrupted between its outputs leaves such a pair): ${rerun}`,
+        { file },
+      );
+    }
+  }
 }
 
 /** The sidecar of a subjects.csv, or null when there is none (a table made by hand). */
@@ -132,6 +166,7 @@ export function readSubjects(file: string, opts: { requireStages?: boolean } = {
   const carriedIdx = t.columns.map((_, i) => i).filter((i) => !used.has(i));
   const m = t.rows.length;
   if (m === 0) throw new UserError('the subject table has no rows', { file });
+  refuseDuplicateSubjects(t, idx[0]!, t.columns.indexOf('session'));
   const a: Assignment = {
     subjects: [],
     subtypes: k,
@@ -158,6 +193,11 @@ export function readSubjects(file: string, opts: { requireStages?: boolean } = {
     };
     if (subject === '') throw new UserError('empty subject_id', place('subject_id'));
     a.subjects.push(subject);
+    const ml = r[idx[1]!]!.trim();
+    if (Number.isInteger(Number(ml)) && Number(ml) >= k) {
+      // ml_subtype names a subtype whose probability column is missing: say which column
+      throw new UserError(`missing column prob_subtype_${ml} (ml_subtype is ${ml}, the table has prob_subtype_0..${k - 1})`, { file, line: i + 2, subject, field: `prob_subtype_${ml}` });
+    }
     a.mlSubtype[i] = integer(idx[1]!, 'ml_subtype', k - 1);
     a.probMlSubtype[i] = prob(idx[2]!, 'prob_ml_subtype');
     if (r[idx[3]!]!.trim() === '') {

@@ -11,7 +11,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { UserError } from '../common/errors.js';
-import { parseNumber, readTable, writeCsvAtomic, type Table } from './csv.js';
+import { ColumnTally, parseNumber, scanTable, tableBytes, writeCsvAtomic } from './csv.js';
 import type { ZTable } from '../sustain/types.js';
 
 export const ID_COLUMNS = ['subject_id', 'subject'];
@@ -20,6 +20,8 @@ export const NON_BIOMARKER_COLUMNS = ['subject_id', 'subject', 'session', 'is_co
 export interface ReadZTableOptions {
   biomarkers?: string[];
   includeControls?: boolean;
+  /** columns that are never biomarkers (e.g. the visit time column of longitudinal data) */
+  exclude?: string[];
 }
 
 export interface ZTableRead {
@@ -29,6 +31,10 @@ export interface ZTableRead {
   excludedControls: number;
   /** where the biomarker list came from */
   biomarkerSource: 'option' | 'sidecar' | 'numeric columns';
+  /** what the reading left out or assumed, for the command to print */
+  notes: string[];
+  /** 1-based file line of each kept row */
+  lines: number[];
 }
 
 /** An is_control cell that marks a healthy control. */
@@ -50,97 +56,140 @@ export function sidecarFeatures(file: string): string[] | null {
   return null;
 }
 
-/**
- * Columns whose non-empty cells are all numbers. A column that is mostly numbers but has a stray
- * word is an error naming the cell, not a column silently left out of the model.
- */
-function numericColumns(t: Table, skip: Set<string>): string[] {
-  const out: string[] = [];
-  const idCol = t.columns.findIndex((c) => ID_COLUMNS.includes(c));
-  t.columns.forEach((c, j) => {
-    if (skip.has(c)) return;
-    let numbers = 0;
-    let firstBad = -1;
-    let bad = 0;
-    t.rows.forEach((row, r) => {
-      const s = row[j]!.trim();
-      if (s === '' || s === 'NA' || s === 'NaN' || s === 'nan') return;
-      if (Number.isFinite(Number(s))) numbers++;
-      else {
-        bad++;
-        if (firstBad < 0) firstBad = r;
-      }
-    });
-    if (bad === 0 && numbers > 0) out.push(c);
-    else if (numbers > bad) {
-      const row = t.rows[firstBad]!;
-      throw new UserError(
-        `"${row[j]}" is not a number in a numeric column (name the biomarker columns with --biomarkers to leave this column out)`,
-        { file: t.file, line: firstBad + 2, ...(idCol >= 0 ? { subject: row[idCol]! } : {}), field: c },
-      );
+const BIOMARKER_HINT = 'name the biomarker columns with --biomarkers to leave this column out';
+
+/** A Float64Array that doubles as rows arrive (rows x width values). */
+class GrowingValues {
+  private buf: Float64Array;
+  length = 0;
+  constructor(private readonly width: number) {
+    this.buf = new Float64Array(1024 * Math.max(1, width));
+  }
+  /** The slot for the next row; advances the length. */
+  next(): number {
+    if (this.length + this.width > this.buf.length) {
+      const b = new Float64Array(this.buf.length * 2);
+      b.set(this.buf);
+      this.buf = b;
     }
-  });
-  return out;
+    const at = this.length;
+    this.length += this.width;
+    return at;
+  }
+  get array(): Float64Array {
+    return this.buf;
+  }
+  done(): Float64Array {
+    return this.buf.slice(0, this.length);
+  }
 }
 
+/**
+ * Streamed: rows go from the parser straight into a Float64Array (plus one id string, and the
+ * carried cells, per row), so memory per subject is 8 bytes per biomarker and its strings, not
+ * an array of cell strings per row. Biomarker columns found by content take one extra pass.
+ */
 export function readZTable(file: string, opts: ReadZTableOptions = {}): ZTableRead {
-  const t = readTable(file);
-  const idName = ID_COLUMNS.find((c) => t.columns.includes(c));
-  if (idName === undefined) throw new UserError(`missing column "subject_id" (columns: ${t.columns.join(', ')})`, { file, field: 'subject_id' });
-  const idCol = t.columns.indexOf(idName);
-  const ctrlCol = t.columns.indexOf('is_control');
+  const bytes = tableBytes(file);
+  let columns: string[] = [];
+  const head = (c: string[]) => (columns = c);
+  const notes: string[] = [];
   let biomarkers: string[];
   let source: ZTableRead['biomarkerSource'];
+  const side = opts.biomarkers && opts.biomarkers.length > 0 ? null : sidecarFeatures(file);
   if (opts.biomarkers && opts.biomarkers.length > 0) {
     biomarkers = opts.biomarkers;
     source = 'option';
+  } else if (side) {
+    biomarkers = side;
+    source = 'sidecar';
   } else {
-    const side = sidecarFeatures(file);
-    if (side) {
-      biomarkers = side;
-      source = 'sidecar';
-    } else {
-      biomarkers = numericColumns(t, new Set(NON_BIOMARKER_COLUMNS));
-      source = 'numeric columns';
-    }
+    // first pass: which columns are numeric (a tally per column, no rows kept)
+    let tallies: ColumnTally[] = [];
+    let idc = -1;
+    scanTable(file, bytes, (c) => {
+      head(c);
+      idc = c.findIndex((x) => ID_COLUMNS.includes(x));
+      tallies = c.map(() => new ColumnTally());
+    }, (row, line) => {
+      for (let j = 0; j < row.length; j++) tallies[j]!.add(row[j]!, line, idc >= 0 ? row[idc]! : undefined);
+    });
+    const numeric: string[] = [];
+    const empty: string[] = [];
+    columns.forEach((c, j) => {
+      if (NON_BIOMARKER_COLUMNS.includes(c) || (opts.exclude ?? []).includes(c)) return;
+      const kind = tallies[j]!.kind(file, c, BIOMARKER_HINT);
+      if (kind === 'numeric') numeric.push(c);
+      else if (kind === 'empty') empty.push(c);
+    });
+    biomarkers = numeric;
+    source = 'numeric columns';
+    if (empty.length > 0) notes.push(`column(s) ${empty.join(', ')} of ${file} are empty in every row and were left out of the biomarkers`);
   }
-  if (biomarkers.length === 0) throw new UserError('no biomarker columns found (no numeric columns besides subject_id)', { file });
-  const bCols = biomarkers.map((b) => {
-    const j = t.columns.indexOf(b);
-    if (j < 0) throw new UserError(`missing biomarker column "${b}" (columns: ${t.columns.join(', ')})`, { file, field: b });
-    return j;
-  });
-  const carriedNames = t.columns.filter((c, j) => j !== idCol && !bCols.includes(j));
-  const carriedIdx = carriedNames.map((c) => t.columns.indexOf(c));
   const B = biomarkers.length;
-  const keep: number[] = [];
-  let excluded = 0;
-  t.rows.forEach((row, r) => {
-    if (ctrlCol >= 0 && !opts.includeControls && isTrue(row[ctrlCol]!)) excluded++;
-    else keep.push(r);
-  });
-  const M = keep.length;
-  const values = new Float64Array(M * B);
+  const values = new GrowingValues(B);
   const subjects: string[] = [];
   const carried: Record<string, string[]> = {};
-  for (const c of carriedNames) carried[c] = [];
-  keep.forEach((r, i) => {
-    const row = t.rows[r]!;
+  let carriedIdx: number[] = [];
+  let carriedNames: string[] = [];
+  let bCols: number[] = [];
+  let idCol = -1, ctrlCol = -1, sessCol = -1;
+  let excluded = 0;
+  let rows = 0;
+  const seen = new Map<string, number>();
+  const lines: number[] = [];
+  scanTable(file, bytes, (c) => {
+    head(c);
+    const idName = ID_COLUMNS.find((x) => c.includes(x));
+    if (idName === undefined) throw new UserError(`missing column "subject_id" (columns: ${c.join(', ')})`, { file, field: 'subject_id' });
+    idCol = c.indexOf(idName);
+    ctrlCol = c.indexOf('is_control');
+    sessCol = c.indexOf('session');
+    if (B === 0) throw new UserError('no biomarker columns found (no numeric columns besides subject_id)', { file });
+    bCols = biomarkers.map((b) => {
+      const j = c.indexOf(b);
+      if (j < 0) throw new UserError(`missing biomarker column "${b}" (columns: ${c.join(', ')})`, { file, field: b });
+      return j;
+    });
+    carriedNames = c.filter((_, j) => j !== idCol && !bCols.includes(j));
+    carriedIdx = carriedNames.map((n) => c.indexOf(n));
+    for (const n of carriedNames) carried[n] = [];
+  }, (row, line) => {
+    rows++;
     const subject = row[idCol]!;
-    if (subject === '') throw new UserError('empty subject_id', { file, line: r + 2 });
-    subjects.push(subject);
+    // one subject (and session) twice would weigh double in a fit: refuse, naming both lines
+    const sess = sessCol >= 0 ? row[sessCol]!.trim() : '';
+    const key = `${subject.trim()}\u0000${sess}`;
+    const prev = seen.get(key);
+    if (prev !== undefined) {
+      const what = sessCol >= 0 ? `subject ${subject} session "${sess}"` : `subject ${subject}`;
+      throw new UserError(`${what} appears twice (lines ${prev} and ${line}); each subject (and session) must have one row`, { file, line, subject });
+    }
+    seen.set(key, line);
+    if (ctrlCol >= 0 && !opts.includeControls && isTrue(row[ctrlCol]!)) {
+      excluded++;
+      return;
+    }
+    if (subject === '') throw new UserError('empty subject_id', { file, line });
+    const at = values.next();
+    const v = values.array;
     let any = false;
     for (let b = 0; b < B; b++) {
-      const v = parseNumber(row[bCols[b]!]!, { file, line: r + 2, subject, field: biomarkers[b]! }, true);
-      values[i * B + b] = v;
-      if (!Number.isNaN(v)) any = true;
+      const cell = row[bCols[b]!]!;
+      const fast = cell === '' ? NaN : Number(cell);
+      const x = Number.isFinite(fast) ? fast : parseNumber(cell, { file, line, subject, field: biomarkers[b]! }, true);
+      v[at + b] = x;
+      if (!Number.isNaN(x)) any = true;
     }
-    if (!any) throw new UserError('the row has no biomarker values (every biomarker is missing)', { file, line: r + 2, subject });
-    carriedNames.forEach((c, q) => carried[c]!.push(row[carriedIdx[q]!]!));
+    if (!any) throw new UserError('the row has no biomarker values (every biomarker is missing)', { file, line, subject });
+    subjects.push(subject);
+    lines.push(line);
+    for (let q = 0; q < carriedNames.length; q++) carried[carriedNames[q]!]!.push(row[carriedIdx[q]!]!);
   });
-  const table: ZTable = { subjects, biomarkers: [...biomarkers], values };
+  if (rows === 0) throw new UserError('the table has a header but no rows', { file });
+  const table: ZTable = { subjects, biomarkers: [...biomarkers], values: values.done() };
   if (carriedNames.length > 0) table.carried = carried;
-  return { table, file, excludedControls: excluded, biomarkerSource: source };
+  return { table, file, excludedControls: excluded, biomarkerSource: source, notes, lines };
 }
 
 /** Write a z table: subject_id, carried columns, biomarkers (empty cell = missing). */

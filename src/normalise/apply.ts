@@ -119,17 +119,22 @@ export function applyNormaliser(nz: Normaliser, table: Table, options: Partial<A
   const carried: Record<string, string[]> = {};
   carriedCols.forEach((c, k) => (carried[c] = table.rows.map((row) => row[carriedIdx[k]!]!)));
   const columns = [st.subjectColumn, ...(cohort.sessions ? [st.sessionColumn] : []), ...carriedCols, IS_CONTROL, ...names];
-  const rows = cohort.subjects.map((s, r) => {
-    const row: (string | number)[] = [s];
+  // Rows are made on demand (the writer takes them 10,000 at a time): all of them at once would
+  // double normalise's memory for a big table.
+  const rowAt = (r: number): (string | number)[] => {
+    const row: (string | number)[] = [cohort.subjects[r]!];
     if (cohort.sessions) row.push(cohort.sessions[r]!);
     for (const j of carriedIdx) row.push(table.rows[r]![j]!);
     row.push(cohort.isControl[r] ? 1 : 0);
     for (let g = 0; g < F; g++) row.push(z[r * F + g]!);
     return row;
-  });
+  };
   return {
     columns,
-    rows,
+    rowAt,
+    get rows() {
+      return cohort.subjects.map((_, r) => rowAt(r));
+    },
     features: names,
     subjects: cohort.subjects,
     sessions: cohort.sessions,

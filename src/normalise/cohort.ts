@@ -1,5 +1,5 @@
 import { UserError } from '../common/errors.js';
-import { parseNumber, type Table } from '../io/csv.js';
+import { columnKind, parseNumber, type Table } from '../io/csv.js';
 
 /**
  * The table as the normaliser sees it: row keys, control flags, covariate cells (trimmed strings,
@@ -111,16 +111,9 @@ export function readFeatureValues(table: Table, cohort: Cohort, features: readon
   return out;
 }
 
-/** True when every non-empty cell of the column is a finite number (and there is at least one). */
-export function isNumericColumn(table: Table, j: number): boolean {
-  let any = false;
-  for (const row of table.rows) {
-    const s = row[j]!.trim();
-    if (s === '' || s === 'NA' || s === 'NaN' || s === 'nan') continue;
-    if (!Number.isFinite(Number(s))) return false;
-    any = true;
-  }
-  return any;
+/** True when every non-empty cell of the column is a finite number (and there is at least one); a number column with a few bad cells is an error. */
+export function isNumericColumn(table: Table, j: number, subjectColumn: string): boolean {
+  return columnKind(table, j, table.columns.indexOf(subjectColumn), 'name the feature columns with --features to leave this column out') === 'numeric';
 }
 
 /** Natural order: numbers numerically (site 2 before site 10), then text by code unit; deterministic in any locale. */

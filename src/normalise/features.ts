@@ -42,7 +42,10 @@ export function resolveFeatures(table: Table, o: FitOptions, notes: string[] = [
       names = names.filter((n) => !empty.includes(n));
     }
   } else {
-    names = table.columns.filter((c, j) => !reserved.has(c) && !roleCovariate.has(c) && isNumericColumn(table, j));
+    const candidates = table.columns.filter((c) => !reserved.has(c) && !roleCovariate.has(c));
+    names = candidates.filter((c) => isNumericColumn(table, table.columns.indexOf(c), o.subjectColumn));
+    const empty = candidates.filter((c) => isEmptyColumn(table, table.columns.indexOf(c)));
+    if (empty.length > 0) notes.push(`column(s) ${empty.join(', ')} are empty in every row and were left out of the features`);
   }
   if (names.length === 0) {
     throw new UserError('no feature columns: name them with --features (or give the extract sidecar with --features-sidecar)', { file });

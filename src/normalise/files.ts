@@ -1,17 +1,21 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { UserError } from '../common/errors.js';
 import { toolVersion } from '../common/version.js';
 import { writeJsonAtomic } from '../io/atomic.js';
-import { readTable, writeCsvAtomic } from '../io/csv.js';
+import { readTable, writeCsvRowsAtomic } from '../io/csv.js';
 import { sha256File } from '../io/hash.js';
 import { applyNormaliser } from './apply.js';
 import { fitNormaliser } from './fit.js';
 import { validateFeatureSidecar, validateNormaliser } from './schema.js';
 import type { FeatureDef, FitOptions, Normaliser, ZResult } from './types.js';
+import { readJsonFile } from '../io/json.js';
 
 /** File-level helpers: read inputs, fit or apply, write z.csv + z.csv.json (+ the normaliser). */
 
 export const Z_FORMAT = 'ms-subtype-zscores';
+
+/** normalise's peak heap over the input table's cells: the table, its output rows and their text (bench/tables.ts). */
+const NORMALISE_CELL_FACTOR = 2;
 
 export interface NormaliseFilesOptions extends Partial<FitOptions> {
   data: string;
@@ -68,7 +72,7 @@ export function writeNormaliser(file: string, nz: Normaliser): void {
 
 /** Fit on the controls of `data`, write the normaliser, z.csv and its sidecar. */
 export function normaliseFiles(o: NormaliseFilesOptions): FilesResult {
-  const table = readTable(o.data);
+  const table = readTable(o.data, { cellFactor: NORMALISE_CELL_FACTOR });
   let sidecar: string | null = null;
   if (o.featuresSidecar === undefined) sidecar = existsSync(`${o.data}.json`) ? `${o.data}.json` : null;
   else sidecar = o.featuresSidecar;
@@ -78,7 +82,7 @@ export function normaliseFiles(o: NormaliseFilesOptions): FilesResult {
   const normaliserFile = o.saveNormaliser ?? defaultNormaliserPath(o.out);
   if (normaliserFile === o.out || normaliserFile === `${o.out}.json`) throw new UserError('the normaliser file must differ from the output table and its sidecar', { file: normaliserFile });
   writeNormaliser(normaliserFile, nz);
-  writeCsvAtomic(o.out, result.columns, result.rows);
+  writeCsvRowsAtomic(o.out, result.columns, result.subjects.length, result.rowAt);
   const sidecarFile = `${o.out}.json`;
   writeJsonAtomic(sidecarFile, zSidecar(nz, result, {
     command: 'normalise',
@@ -88,6 +92,7 @@ export function normaliseFiles(o: NormaliseFilesOptions): FilesResult {
     allowNewSites: o.allowNewSites ?? false,
     covariates: o.covariates ?? [],
     categorical: o.categorical ?? [],
+    featureDefs: featureDefs ?? [],
   }));
   return { normaliser: nz, result, zFile: o.out, sidecarFile, normaliserFile, featuresSidecar: sidecar };
 }
@@ -95,9 +100,9 @@ export function normaliseFiles(o: NormaliseFilesOptions): FilesResult {
 /** Apply a saved normaliser to `data`, write z.csv and its sidecar. */
 export function applyNormaliserFiles(o: ApplyFilesOptions): FilesResult {
   const nz = readNormaliser(o.normaliser);
-  const table = readTable(o.data);
+  const table = readTable(o.data, { cellFactor: NORMALISE_CELL_FACTOR });
   const result = applyNormaliser(nz, table, { allowNewSites: o.allowNewSites ?? false, controlColumn: o.controlColumn, controlValues: o.controlValues });
-  writeCsvAtomic(o.out, result.columns, result.rows);
+  writeCsvRowsAtomic(o.out, result.columns, result.subjects.length, result.rowAt);
   const sidecarFile = `${o.out}.json`;
   writeJsonAtomic(sidecarFile, zSidecar(nz, result, {
     command: 'normalise --apply',
@@ -119,6 +124,8 @@ interface SidecarContext {
   allowNewSites: boolean;
   covariates: string[];
   categorical: string[];
+  /** Feature definitions (from extract), whose labels and units the sidecar passes on. */
+  featureDefs?: FeatureDef[];
 }
 
 /** The z.csv.json sidecar: provenance, settings, the feature list (read by `fit`), the fit report, notes. */
@@ -144,6 +151,10 @@ export function zSidecar(nz: Normaliser, res: ZResult, c: SidecarContext): Recor
       allowNewSites: c.allowNewSites,
     },
     features: res.features,
+    // Readable names and units of the features, for figures and tables downstream.
+    featureLabels: Object.fromEntries(
+      (c.featureDefs ?? []).filter((d) => d.label !== undefined || d.unit !== undefined).map((d) => [d.name, { label: d.label ?? d.name, unit: d.unit ?? '' }]),
+    ),
     directions: byName((m) => m.abnormal),
     transforms: byName((m) => m.transform),
     covariates: nz.covariates,
@@ -165,11 +176,4 @@ export function zSidecar(nz: Normaliser, res: ZResult, c: SidecarContext): Recor
   };
 }
 
-function readJson(file: string, what: string): unknown {
-  if (!existsSync(file)) throw new UserError(`${what} not found`, { file });
-  try {
-    return JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new UserError(`not valid JSON: ${(e as Error).message}`, { file });
-  }
-}
+const readJson = readJsonFile;

@@ -112,16 +112,25 @@ export function validateNormaliser(raw: unknown, file: string): Normaliser {
   return nz;
 }
 
-/** The extract sidecar `<features.csv>.json`: only `features[].{name, abnormal, transform, role}` are read. */
+/** The extract sidecar `<features.csv>.json`: only `features[].{name, abnormal, transform, role, label, unit}` are read. */
 const featureDefSchema = z.looseObject({
   name: z.string().min(1),
   abnormal: direction.optional(),
   transform: transform.optional(),
   role: z.string().optional(),
+  label: z.string().optional(),
+  unit: z.string().optional(),
 });
 export const featureSidecarSchema = z.looseObject({ features: z.array(featureDefSchema).min(1) });
 
 export function validateFeatureSidecar(raw: unknown, file: string): FeatureDef[] {
   const s = validate(raw, featureSidecarSchema, file);
-  return s.features.map((d) => ({ name: d.name, abnormal: d.abnormal, transform: d.transform, role: d.role }));
+  return s.features.map((d) => ({
+    name: d.name,
+    abnormal: d.abnormal,
+    transform: d.transform,
+    role: d.role,
+    ...(d.label !== undefined ? { label: d.label } : {}),
+    ...(d.unit !== undefined ? { unit: d.unit } : {}),
+  }));
 }

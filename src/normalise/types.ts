@@ -16,6 +16,9 @@ export interface FeatureDef {
   transform?: Transform;
   /** "covariate" (e.g. intracranial volume): not z-scored, may be named as a covariate. */
   role?: string;
+  /** Readable name and unit from the feature definitions, passed on to the z sidecar (and the report). */
+  label?: string;
+  unit?: string;
 }
 
 export interface FitOptions {
@@ -207,7 +210,9 @@ export interface Normaliser {
 export interface ZResult {
   /** Output header: subject, (session), carried columns, is_control, features. */
   columns: string[];
-  rows: (string | number)[][];
+  /** All output rows (made when asked for); `rowAt` makes one. */
+  readonly rows: (string | number)[][];
+  rowAt(r: number): (string | number)[];
   features: string[];
   subjects: string[];
   sessions: string[] | null;

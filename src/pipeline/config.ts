@@ -1,8 +1,8 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { readFileSync, existsSync } from 'node:fs';
 import { z } from 'zod';
 import { UserError } from '../common/errors.js';
 import { validate } from '../io/json.js';
+import { readJsonFile } from '../io/json.js';
 
 /**
  * The settings of `ms-subtype run`, one JSON file. Every key is optional: what the file leaves out
@@ -74,6 +74,8 @@ const fitSchema = z.strictObject({
   subtypes: pos.nullable(),
   /** include the controls in the fit (not advised: SuStaIn is fitted on patients) */
   includeControls: z.boolean(),
+  /** longitudinal data: the visit time column (rows keyed by subject and session; as fit --time); null = cross-sectional */
+  time: z.string().min(1).nullable(),
 });
 
 const cvSchema = z.strictObject({
@@ -175,6 +177,7 @@ export const DEFAULT_CONFIG: RunConfig = {
     chains: null,
     subtypes: null,
     includeControls: false,
+    time: null,
   },
   // 1e4 iterations per fold (as `cv --mcmc`), against fit's 1e5: CV makes folds x K fits and only
   // scores held-out subjects averaged over the samples, which a shorter chain already does well.
@@ -270,13 +273,7 @@ function checkConsistency(cfg: RunConfig, file: string): void {
 
 /** Read and validate a config file; relative paths become absolute (relative to the file's folder). */
 export function loadConfig(file: string): RunConfig {
-  if (!existsSync(file)) throw new UserError('config file not found', { file });
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new UserError(`not valid JSON: ${(e as Error).message}`, { file });
-  }
+  const raw = readJsonFile(file, 'config file');
   return resolvePaths(parseConfig(raw, file), dirname(resolve(file)));
 }
 

@@ -71,7 +71,7 @@ function makeWaves(rng: Rng, count: number, kMin: number, kMax: number, amp: num
   const phase = new Float64Array(count);
   for (let w = 0; w < count; w++) {
     const len = kMin + (kMax - kMin) * rng.uniform();
-    let x = rng.normal(), y = rng.normal(), z = rng.normal();
+    const x = rng.normal(), y = rng.normal(), z = rng.normal();
     const n = Math.hypot(x, y, z) || 1;
     k[3 * w] = (x / n) * len;
     k[3 * w + 1] = (y / n) * len;
@@ -231,7 +231,7 @@ function paintLesions(
   const big = Math.min(1, ml / 15);
   for (let attempt = 0; attempt < 4000 && count < target; attempt++) {
     const side = rng.uniform() < 0.5 ? -1 : 1;
-    let dx = rng.normal(), dy = rng.normal(), dz = rng.normal();
+    const dx = rng.normal(), dy = rng.normal(), dz = rng.normal();
     const n = Math.hypot(dx, dy, dz) || 1;
     const f = 1.2 + 1.2 * rng.uniform();
     const cx = (VENTRICLE.c[0] * side + (dx / n) * VENTRICLE.r[0] * ventX * f) * head[0];

@@ -6,16 +6,21 @@ import { sha256File } from '../io/hash.js';
 import { readSubjects, writeSubjects, type SubjectsProvenance } from '../io/subjects.js';
 import { exceedanceMessage, zExceedance, type Exceedance } from '../normalise/exceedance.js';
 import { fitSustain, assignSubjects, makeThresholds, thresholdWarnings } from '../sustain/index.js';
-import type { ModelSpec, SustainModelFile, Thresholds, ZTable } from '../sustain/types.js';
+import type { Assignment, ModelSpec, SustainModelFile, Thresholds, ZTable } from '../sustain/types.js';
 import { fitMixtures } from '../sustain/mixture-fit.js';
 import { modelConvergenceWarnings } from '../sustain/chains.js';
-import { runCrossValidation, fitKmeansModel, assignKmeans, type CvResult } from '../cv/index.js';
+import { runCrossValidation, fitKmeansModel, assignKmeans } from '../cv/index.js';
+import { readCvResult } from '../cv/store.js';
 import { readSustainModel, writeModelFile } from '../io/modelfile.js';
 import { writeReport } from '../report/index.js';
 import { createProgress } from '../io/progress.js';
 import type { Step, StepContext } from './runner.js';
 import { LAYOUT } from './layout.js';
 import { readZTable } from '../io/ztable.js';
+import { readLongitudinal, type LongitudinalRead } from '../io/visits.js';
+import { assignLongitudinal } from '../sustain/longitudinal/assign.js';
+import { longitudinalColumns } from '../sustain/longitudinal/columns.js';
+import { visitCounts } from '../sustain/longitudinal/visits.js';
 import { formatAgreement, readTruth, truthAgreement, type TruthAgreement } from './truth.js';
 
 /** Steps 3 to 8: SuStaIn fit, cross-validation, k-means baseline, assignments, report, truth check. */
@@ -23,7 +28,27 @@ import { formatAgreement, readTruth, truthAgreement, type TruthAgreement } from 
 const zFile = (ctx: StepContext) => join(ctx.out, LAYOUT.z);
 
 function trainingTable(ctx: StepContext): ZTable {
-  return readZTable(zFile(ctx), { ...(ctx.cfg.fit.biomarkers !== null ? { biomarkers: ctx.cfg.fit.biomarkers } : {}), includeControls: ctx.cfg.fit.includeControls }).table;
+  return readTraining(ctx).table;
+}
+
+/** The training rows; with fit.time (longitudinal) grouped by subject in time order, with their layout. */
+function readTraining(ctx: StepContext): { table: ZTable; lon: LongitudinalRead | null } {
+  const opts = { ...(ctx.cfg.fit.biomarkers !== null ? { biomarkers: ctx.cfg.fit.biomarkers } : {}), includeControls: ctx.cfg.fit.includeControls };
+  const time = ctx.cfg.fit.time;
+  if (time === null) return { table: readZTable(zFile(ctx), opts).table, lon: null };
+  const lon = readLongitudinal(zFile(ctx), time, opts);
+  return { table: lon.table, lon };
+}
+
+/**
+ * Assign `data` (longitudinal when `lon` is given): the assignment and the subject table's carried
+ * columns (the data's, plus the longitudinal per-visit columns).
+ */
+function assignFor(model: SustainModelFile, data: ZTable, k: number, lon: LongitudinalRead | null): { a: Assignment; carried: Record<string, string[]> } {
+  const cross = assignSubjects(model, data, k);
+  if (lon === null) return { a: cross, carried: data.carried ?? {} };
+  const a = assignLongitudinal(model, data, lon.layout.start, lon.layout.times, k);
+  return { a, carried: { ...(data.carried ?? {}), ...longitudinalColumns(a, lon, lon.timeColumn, cross) } };
 }
 
 function thresholdsFor(ctx: StepContext, data: ZTable): Thresholds {
@@ -57,7 +82,7 @@ export function chosenSubtypes(ctx: StepContext): { k: number; why: string } {
   if (ctx.cfg.fit.subtypes !== null) return { k: ctx.cfg.fit.subtypes, why: 'fit.subtypes in the config' };
   const cvPath = join(ctx.out, LAYOUT.cv);
   if (ctx.cfg.cv.enabled && existsSync(cvPath)) {
-    const cv = JSON.parse(readFileSync(cvPath, 'utf8')) as CvResult;
+    const cv = readCvResult(cvPath);
     return { k: cv.recommendedSubtypes, why: 'recommended by cross-validation' };
   }
   return { k: ctx.cfg.fit.maxSubtypes, why: 'fit.maxSubtypes (cross-validation off)' };
@@ -92,7 +117,7 @@ export const fitStep: Step = {
   outputs: () => [LAYOUT.model, LAYOUT.modelSubjects],
   dependsOn: (ctx) => ({ settings: fitSettings(ctx), files: [zFile(ctx)] }),
   async run(ctx) {
-    const data = trainingTable(ctx);
+    const { table: data, lon } = readTraining(ctx);
     if (data.subjects.length < 2) throw new UserError(`only ${data.subjects.length} patient(s) to fit`, { file: zFile(ctx) });
     const spec = specFor(ctx, data);
     const f = ctx.cfg.fit;
@@ -106,6 +131,7 @@ export const fitStep: Step = {
       seed: ctx.cfg.seed,
       dataFile: LAYOUT.z,
       dataSha256: sha256File(zFile(ctx)),
+      ...(lon !== null ? { longitudinal: { visits: visitCounts(lon.layout.start), timeColumn: lon.timeColumn } } : {}),
       onProgress: (p) => {
         bar.set(p.done, p.total, `${p.phase}${p.mcmcIterations ? ` ${p.mcmcIterations.done.toLocaleString('en-US')}/${p.mcmcIterations.total.toLocaleString('en-US')} iterations` : ''}, K=${p.subtypes}, best log-likelihood ${p.bestLogLik.toFixed(1)}`);
       },
@@ -114,7 +140,8 @@ export const fitStep: Step = {
     const K = f.maxSubtypes;
     // z-scores above zmax matter to the z-score model only
     const above = spec.kind === 'zscore' ? zExceedance(data.values, data.biomarkers, spec.zmax) : null;
-    writeSubjects(join(ctx.out, LAYOUT.modelSubjects), assignSubjects(model, data, K), data.carried, provenance(ctx, model.method, LAYOUT.model, above));
+    const fitted = assignFor(model, data, K, lon);
+    writeSubjects(join(ctx.out, LAYOUT.modelSubjects), fitted.a, fitted.carried, provenance(ctx, model.method, LAYOUT.model, above));
     const warning = above === null ? null : exceedanceMessage(above);
     const lls = model.fits.map((x: { subtypes: number; logLikelihood: number }) => `K=${x.subtypes}: ${x.logLikelihood.toFixed(1)}`).join(', ');
     // as `fit` does (the report shows the same as a banner)
@@ -158,6 +185,7 @@ export const cvStep: Step = {
       ...(ctx.cfg.fit.samples !== null ? { samplesKept: ctx.cfg.fit.samples } : {}),
       ...(ctx.cfg.fit.chains !== null ? { chains: ctx.cfg.fit.chains } : {}),
       ...(c.stratify !== null ? { stratify: c.stratify } : {}),
+      ...(ctx.cfg.fit.time !== null ? { time: ctx.cfg.fit.time } : {}),
     });
     if (!r.result) throw new Error('cross-validation did not combine its folds');
     const table = r.result.table.map((row) => `K=${row.subtypes} CVIC ${row.cvic.toFixed(1)}`).join(', ');
@@ -192,9 +220,12 @@ export const assignStep: Step = {
     const { k, why } = chosenSubtypes(ctx);
     const model = readModel(ctx);
     // Everyone, controls included: their stages show how many healthy people look abnormal.
-    const all = readZTable(zFile(ctx), { biomarkers: model.biomarkers, includeControls: true }).table;
-    const a = assignSubjects(model, all, k);
-    writeSubjects(join(ctx.out, LAYOUT.assign), a, all.carried, provenance(ctx, model.method, LAYOUT.model, model.method === 'sustain-zscore' ? zExceedance(all.values, all.biomarkers, model.zmax) : null));
+    const opts = { biomarkers: model.biomarkers, includeControls: true };
+    const time = ctx.cfg.fit.time;
+    const lon = time === null ? null : readLongitudinal(zFile(ctx), time, opts);
+    const all = lon === null ? readZTable(zFile(ctx), opts).table : lon.table;
+    const { a, carried } = assignFor(model, all, k, lon);
+    writeSubjects(join(ctx.out, LAYOUT.assign), a, carried, provenance(ctx, model.method, LAYOUT.model, model.method === 'sustain-zscore' ? zExceedance(all.values, all.biomarkers, model.zmax) : null));
     let stage0 = 0;
     for (const s of a.mlStage) if (s === 0) stage0++;
     return `${a.subjects.length} subjects assigned to ${k} subtype(s) (${why}); ${stage0} at stage 0`;
@@ -206,7 +237,7 @@ export const reportStep: Step = {
   enabled: (ctx) => ctx.cfg.report.enabled,
   outputs: () => [LAYOUT.report],
   dependsOn(ctx) {
-    const files = [join(ctx.out, LAYOUT.model), join(ctx.out, LAYOUT.assign), join(ctx.out, LAYOUT.zSidecar), join(ctx.out, LAYOUT.featuresSidecar)];
+    const files = [join(ctx.out, LAYOUT.model), join(ctx.out, LAYOUT.assign), join(ctx.out, LAYOUT.zSidecar), join(ctx.out, LAYOUT.featuresSidecar), zFile(ctx)];
     if (ctx.cfg.cv.enabled) files.push(join(ctx.out, LAYOUT.cv));
     if (ctx.cfg.kmeans.enabled) files.push(join(ctx.out, LAYOUT.kmeans));
     if (ctx.cfg.report.brain !== null) files.push(ctx.cfg.report.brain, ...Object.values(ctx.cfg.report.brainMaps));
@@ -225,6 +256,7 @@ export const reportStep: Step = {
       subtypes: k,
       normaliserReport: p(LAYOUT.zSidecar),
       features: p(LAYOUT.featuresSidecar),
+      data: zFile(ctx),
       ...(ctx.cfg.cv.enabled ? { cv: p(LAYOUT.cv) } : {}),
       ...(ctx.cfg.kmeans.enabled ? { kmeans: p(LAYOUT.kmeans) } : {}),
       ...(existsSync(errors) ? { errors } : {}),

@@ -4,22 +4,19 @@
  */
 import { UserError } from '../common/errors.js';
 import { toolVersion } from '../common/version.js';
-import type { NamedEvent, SustainFit, SustainModelFile } from '../sustain/types.js';
+import type { NamedEvent, SustainFit } from '../sustain/types.js';
 import { modelView, type ModelView } from './model-view.js';
-import { cohortSummary, type CohortSummary } from './cohort.js';
+import { cohortSummary, featureText } from './cohort.js';
 import { convergenceBanner } from './convergence.js';
 import { card, esc, figure, fmt, jsonForScript, pct, section, table } from './html.js';
 import { PAGE_CSS, TABLE_SCRIPT } from './page-assets.js';
 import { renderSvg } from './render.js';
 import {
   centroidsSpec,
-  confidenceSpec,
   cvicSpec,
-  fractionsSpec,
   kmeansQualitySpec,
   normaliserSpec,
   pvSpec,
-  stagesSpec,
   testLikelihoodSpec,
   type ThresholdLegend,
 } from './specs.js';
@@ -30,37 +27,18 @@ import {
   matrixFromNested,
   positionalVariance,
   pvCells,
-  stageCounts,
   subtypeLabels,
-  type AssignmentSummary,
-  type FractionSummary,
-  type SubtypeLabel,
+  type PvCell,
 } from './stats.js';
 import { subjectTableData } from './subject-table.js';
+import { longitudinalSection } from './longitudinal.js';
 import { brainSection } from './brain-section.js';
 import { outcomesSection } from './outcomes-section.js';
 import { controlMask } from '../io/subjects.js';
 import { exceedanceMessage } from '../normalise/exceedance.js';
 import { REPORT_DEFAULTS, type ReportInputs, type ReportOptions, type ReportOutput } from './types.js';
-
-/** Everything computed before rendering, shared by the sections. */
-interface Context {
-  inputs: ReportInputs;
-  opts: ReportOptions;
-  model: SustainModelFile;
-  /** the model as biomarkers with levels of events (every kind drawn alike) */
-  view: ModelView;
-  fit: SustainFit<NamedEvent>;
-  k: number;
-  nEvents: number;
-  labels: SubtypeLabel[];
-  fractions: FractionSummary[];
-  summary: AssignmentSummary;
-  /** One flag per subject of the table: a healthy control (counted apart from the patients). */
-  isControl: boolean[];
-  cohort: CohortSummary;
-  figures: Record<string, string>;
-}
+import type { Context } from './context.js';
+import { fitSection, sizesSection } from './sections-sizes.js';
 
 export function resolveOptions(partial: Partial<ReportOptions> = {}): ReportOptions {
   return { ...REPORT_DEFAULTS, ...partial };
@@ -123,12 +101,12 @@ async function positionalSection(c: Context): Promise<string> {
     const name = `positional-variance-subtype-${j + 1}.svg`;
     const sub = samples > 0 ? `${pct(fit.fractions[j]!, 1)} of subjects · ${samples} posterior samples` : `${pct(fit.fractions[j]!, 1)} of subjects · no samples: ML sequence only`;
     const pUsed = samples > 0 ? p : mlMatrix(fit, j, view);
-    c.figures[name] = await renderSvg(pvSpec(pvCells(pUsed, view.events, rows, zvals, opts.thresholdColours), rows, nEvents, labels[j]!.full, sub, legend));
+    c.figures[name] = await renderSvg(pvSpec(readable(c, pvCells(pUsed, view.events, rows, zvals, opts.thresholdColours)), rows.map(c.label), nEvents, labels[j]!.full, sub, legend));
     figs.push(figure(name, c.figures[name], pvHowTo(view, 'MCMC samples')));
     if (opts.cvPositionalVariance && cvPv !== undefined) {
       const cvName = `positional-variance-cv-subtype-${j + 1}.svg`;
       const pc = matrixFromNested(cvPv[j] ?? [], nEvents);
-      c.figures[cvName] = await renderSvg(pvSpec(pvCells(pc, view.events, rows, zvals, opts.thresholdColours), rows, nEvents, `${labels[j]!.full} (cross-validated)`, 'pooled over the folds of cross-validation', legend));
+      c.figures[cvName] = await renderSvg(pvSpec(readable(c, pvCells(pc, view.events, rows, zvals, opts.thresholdColours)), rows.map(c.label), nEvents, `${labels[j]!.full} (cross-validated)`, 'pooled over the folds of cross-validation', legend));
       cvFigs.push(figure(cvName, c.figures[cvName], pvHowTo(view, 'pooled over CV folds')));
     }
   }
@@ -139,6 +117,11 @@ async function positionalSection(c: Context): Promise<string> {
   let body = `<div class="grid">${figs.join('')}</div>`;
   if (cvFigs.length > 0) body += `<h3>Cross-validated</h3><p class="lead">The same diagrams from the cross-validation folds: events that stay sharp here are robust to which subjects were used.</p><div class="grid">${cvFigs.join('')}</div>`;
   return section('progression', 'Subtype progression', lead, body);
+}
+
+/** Diagram cells with the biomarkers' readable labels. */
+function readable(c: Context, cells: PvCell[]): PvCell[] {
+  return cells.map((cell) => ({ ...cell, biomarker: c.label(cell.biomarker) }));
 }
 
 /** The ML sequence as a 0/1 matrix (used when a fit carries no posterior samples). */
@@ -154,78 +137,6 @@ function mlMatrix(fit: SustainFit<NamedEvent>, j: number, model: ModelView): Flo
 
 function pvHowTo(view: ModelView, source: string): string {
   return `rows are biomarkers, columns the order of events; colour = ${esc(view.colourMeaning)}, strength = posterior probability (${esc(source)}). Crisp cells = certain order; smears = uncertain.`;
-}
-
-async function sizesSection(c: Context): Promise<string> {
-  const { opts, labels, fractions, k, summary } = c;
-  const a = c.inputs.subjects.assignment;
-  const intervalPct = Math.round(opts.interval * 100);
-  const hasControls = summary.controls > 0;
-  const who = hasControls ? 'patients' : 'subjects';
-  const counts = stageCounts(a, c.nEvents, c.isControl.map((x) => !x));
-  const controlStages = hasControls ? stageCounts(a, c.nEvents, c.isControl).reduce((t, row) => t.map((x, s) => x + row[s]!)) : undefined;
-  c.figures['subtype-fractions.svg'] = await renderSvg(fractionsSpec(fractions, labels, opts.subtypeColours, intervalPct));
-  c.figures['stages.svg'] = await renderSvg(stagesSpec(counts, labels, opts.subtypeColours, c.nEvents, controlStages));
-  const points: { p: number; subtype: number }[] = [];
-  for (let i = 0; i < a.subjects.length; i++) if (a.mlStage[i] !== 0 && !c.isControl[i]) points.push({ p: a.probMlSubtype[i]!, subtype: a.mlSubtype[i]! });
-  c.figures['assignment-confidence.svg'] = await renderSvg(confidenceSpec(points, labels, opts.subtypeColours, opts.confidenceBands, k));
-  const staged = summary.patients - summary.stage0;
-  const perSubtype = table(
-    [
-      { label: 'Subtype' },
-      { label: `Size (${intervalPct}% interval)`, numeric: true },
-      { label: hasControls ? 'Patients' : 'Subjects', numeric: true },
-      { label: 'Median stage', numeric: true },
-      ...(hasControls ? [{ label: 'Controls past stage 0', numeric: true }] : []),
-    ],
-    labels.map((l, j) => {
-      const f = fractions[j]!;
-      return [
-        `<span class="dot" style="background:${opts.subtypeColours[j % opts.subtypeColours.length]};margin-right:6px;vertical-align:-2px"></span>${esc(l.full)}`,
-        `${esc(pct(f.ml, 1, 1))} <span class="muted">(${esc(pct(f.lo, 1, 1))}–${esc(pct(f.hi, 1, 1))})</span>`,
-        esc(summary.perSubtype[j]!),
-        esc(medianStage(counts[j]!)),
-        ...(hasControls ? [esc(summary.controlsPerSubtype[j]!)] : []),
-      ];
-    }),
-    () => false,
-    'data wrap1',
-  );
-  const controlsLine = hasControls
-    ? ` The ${esc(summary.controls)} healthy control(s) in the subject table are counted apart: ${esc(summary.controlsPastStage0)} (${esc(pct(summary.controlsPastStage0, summary.controls))}) are past stage 0, healthy people the model calls abnormal (the grey panel of the stage figure); fewer is better.`
-    : '';
-  const stage0Line = `<p class="muted" style="font-size:13px">${esc(summary.stage0)} ${who} at stage 0 (no abnormal event yet) are not counted in any subtype: their subtype carries no information.${controlsLine}</p>`;
-  const bandRows = summary.bands.map((b) => [`&gt; ${esc((100 * b.threshold).toFixed(0))}%`, esc(b.count), esc(pct(b.count, staged))]);
-  const bandTable = table([{ label: 'P(assigned subtype)' }, { label: 'Subjects', numeric: true }, { label: 'Share', numeric: true }], bandRows);
-  return (
-    section(
-      'sizes',
-      'Subtype sizes and stages',
-      'How many subjects follow each subtype, and how far along they are.',
-      `<div class="grid">${figure('subtype-fractions.svg', c.figures['subtype-fractions.svg'], `bars are each subtype\u2019s share of subjects in the best (maximum-likelihood) model; black lines span the central ${intervalPct}% of the posterior. Short lines = well-determined sizes.`)}` +
-        `<div>${perSubtype}${stage0Line}</div></div>` +
-        `<div style="margin-top:16px">${figure('stages.svg', c.figures['stages.svg'], `each panel counts one subtype\u2019s ${who} by their most likely stage. Many at late stages mean the cohort is advanced; a pile-up at stage 1\u20132 means mostly early disease.${hasControls ? ' The grey panel shows the healthy controls past stage 0: they should be few and early.' : ''}`)}</div>`,
-    ) +
-    section(
-      'confidence',
-      'How confidently is each subject assigned?',
-      `Of the ${esc(staged)} ${who} past stage 0, ${esc(summary.bands.map((b) => `${b.count} (${pct(b.count, staged)}) have a probability above ${(100 * b.threshold).toFixed(0)}%`).join(', '))} for their assigned subtype.`,
-      `<div class="grid">${figure('assignment-confidence.svg', c.figures['assignment-confidence.svg'], k > 1 ? `each subject\u2019s probability of its assigned subtype. ${(100 / k).toFixed(0)}% means no information (${k} subtypes); bars near 100% mean a clear subtype.` : 'with one subtype every subject is certain.')}` +
-        `<div>${bandTable}<p class="muted" style="font-size:13px">Median probability of the assigned subtype: ${esc(fmt(summary.medianProbability, 2))}. Early-stage subjects are usually the uncertain ones: few events have happened to tell the subtypes apart.</p></div></div>`,
-    )
-  );
-}
-
-/** Median stage from counts per stage, stage 0 excluded ("" when no subject is past stage 0). */
-function medianStage(countsByStage: number[]): string {
-  const total = countsByStage.slice(1).reduce((s, x) => s + x, 0);
-  if (total === 0) return '';
-  let seen = 0;
-  for (let st = 1; st < countsByStage.length; st++) {
-    seen += countsByStage[st]!;
-    if (seen >= total / 2) return String(st);
-  }
-  return '';
 }
 
 async function cvSection(c: Context): Promise<string> {
@@ -266,7 +177,7 @@ async function kmeansSection(c: Context): Promise<string> {
   const km = c.inputs.kmeans;
   if (km === undefined || km.fits.length === 0) return '';
   const fit = km.fits.find((f) => f.subtypes === c.k) ?? km.fits[km.fits.length - 1]!;
-  c.figures['kmeans-centroids.svg'] = await renderSvg(centroidsSpec(fit, km.biomarkers));
+  c.figures['kmeans-centroids.svg'] = await renderSvg(centroidsSpec(fit, km.biomarkers.map(c.label)));
   c.figures['kmeans-silhouette.svg'] = await renderSvg(kmeansQualitySpec(km.fits));
   const sizes = table(
     [{ label: '' }, { label: 'SuStaIn (ML fraction)', numeric: true }, { label: 'k-means (cluster share)', numeric: true }],
@@ -296,7 +207,7 @@ async function cohortSection(c: Context): Promise<string> {
     ['Healthy controls', h.controls === null ? '<span class="muted">not given</span>' : `${esc(h.controls)} <span class="muted">(${esc(h.controlsSource)})</span>`],
     ['Model trained on', `${esc(c.model.training.subjects)} subjects`],
     ['Biomarkers in the model', `${esc(c.model.biomarkers.length)} (${esc(c.nEvents)} events)`],
-    ['Features', h.features.length > 0 ? esc(h.features.map((f) => (f.measure ? `${f.name} (${f.role === 'covariate' ? 'covariate' : f.measure})` : f.name)).join(', ')) : '<span class="muted">not given</span>'],
+    ['Features', h.features.length > 0 ? esc(h.features.map(featureText).join(', ')) : '<span class="muted">not given</span>'],
     ['Covariates', h.covariates.length > 0 ? esc(h.covariates.join(', ')) : '<span class="muted">not given</span>'],
     ['Extraction failures', h.failures !== null ? esc(h.failures.length) : h.extraction?.failed !== undefined ? esc(h.extraction.failed) : '<span class="muted">not given</span>'],
   ];
@@ -309,7 +220,7 @@ async function cohortSection(c: Context): Promise<string> {
   const factsTable = table([{ label: 'Cohort' }, { label: '' }], facts, () => false, 'data kv');
   let r2Figure = '';
   if (h.normaliser.some((r) => r.r2 !== undefined)) {
-    const withR2 = h.normaliser.filter((r) => r.r2 !== undefined).map((r) => ({ feature: r.feature, r2: r.r2! }));
+    const withR2 = h.normaliser.filter((r) => r.r2 !== undefined).map((r) => ({ feature: c.label(r.feature), r2: r.r2! }));
     c.figures['normaliser-r2.svg'] = await renderSvg(normaliserSpec(withR2));
     r2Figure = figure('normaliser-r2.svg', c.figures['normaliser-r2.svg'], 'how much of each feature\u2019s variation among controls the covariates explain. Low values are common; the residual sd (below) is the unit of the z-scores.');
   }
@@ -317,11 +228,11 @@ async function cohortSection(c: Context): Promise<string> {
   for (const note of h.notes) parts.push(`<p class="note">${esc(note)}</p>`);
   if (h.normaliser.length > 0) {
     const rows = h.normaliser.map((r) => [
-      esc(r.feature),
+      esc(c.label(r.feature)) + (c.label(r.feature) !== r.feature ? ` <span class="muted">${esc(r.feature)}</span>` : ''),
       esc(r.transform ?? ''),
       esc(r.abnormal ?? ''),
       esc(fmt(r.r2, 3)),
-      esc(fmt(r.sd, 4)),
+      esc(fmt(r.sd, 4)) + (h.labels[r.feature]?.unit ? ` <span class="muted">${esc(h.labels[r.feature]!.unit)}</span>` : ''),
       esc(fmt(r.nControls, 0)),
       esc(r.coefficients.map(([k, v]) => `${k}: ${Number(v.toPrecision(4))}`).join('; ')),
     ]);
@@ -399,6 +310,8 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
   const view = modelView(model);
   const fit = checkInputs(inputs, view, k);
   const isControl = controlMask(inputs.subjects.carried, a.subjects.length);
+  const cohort = cohortSummary(inputs.subjects, model.biomarkers, inputs.normaliser, inputs.features, inputs.failures);
+  const label = (name: string): string => cohort.labels[name]?.label ?? name;
   const c: Context = {
     inputs,
     opts,
@@ -407,11 +320,12 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
     fit,
     k,
     nEvents: model.events.length,
-    labels: subtypeLabels(fit.sequences),
+    labels: subtypeLabels(fit.sequences.map((seq) => seq.map(([b, z]): [string, number] => [label(b), z]))),
     fractions: fractionSummaries(fit, opts.interval),
     summary: assignmentSummary(a, opts.confidenceBands, isControl),
     isControl,
-    cohort: cohortSummary(inputs.subjects, model.biomarkers, inputs.normaliser, inputs.features, inputs.failures),
+    cohort,
+    label,
     figures: {},
   };
   const cv = inputs.cv;
@@ -422,6 +336,11 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
     kWhy = `CV recommends ${cv.recommendedSubtypes}`;
     notice += `<p class="note">Cross-validation recommends <b>${esc(cv.recommendedSubtypes)}</b> subtype(s), but this report shows <b>${esc(k)}</b> because the subject table was assigned with ${esc(k)}. For the recommended model run <code>ms-subtype assign --subtypes ${esc(cv.recommendedSubtypes)}</code> and report again.</p>`;
   }
+  const timeColumn = typeof model.settings['time'] === 'string' ? model.settings['time'] : undefined;
+  const overTime =
+    timeColumn === undefined
+      ? null
+      : await longitudinalSection({ assignment: a, carried: inputs.subjects.carried ?? {}, timeColumn, labels: c.labels, colours: opts.subtypeColours, nEvents: c.nEvents }, c.figures);
   const above = inputs.subjects.zAboveZmax;
   const aboveText = above ? exceedanceMessage(above) : null;
   if (aboveText !== null) notice += `<p class="note"><b>z-scores above zmax.</b> ${esc(aboveText.charAt(0).toUpperCase() + aboveText.slice(1))}.</p>`;
@@ -431,6 +350,8 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
     brain?.html ?? '',
     await positionalSection(c),
     await sizesSection(c),
+    await fitSection(c),
+    ...(overTime !== null ? [overTime] : []),
     await cvSection(c),
     await kmeansSection(c),
     await cohortSection(c),
@@ -444,6 +365,8 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
     ['progression', 'Progression'],
     ['sizes', 'Sizes & stages'],
     ['confidence', 'Confidence'],
+    ['fit', 'Model fit'],
+    ...(overTime !== null ? [['longitudinal', 'Over time']] : []),
     ...(cv ? [['cv', 'How many subtypes?']] : []),
     ...(inputs.kmeans ? [['kmeans', 'k-means']] : []),
     ['cohort', 'Cohort'],

@@ -22,6 +22,9 @@ export interface FeatureInfo {
   measure: string;
   abnormal: string;
   role: string;
+  /** Readable name and unit from the feature definitions ("" when not given). */
+  label: string;
+  unit: string;
 }
 
 export interface CohortSummary {
@@ -38,6 +41,8 @@ export interface CohortSummary {
   extraction: { inputs?: number; rows?: number; failed?: number; carried: string[]; missingFeatures: string[] } | null;
   /** reason -> count, most frequent first */
   failureReasons: [string, number][];
+  /** feature name -> readable label and unit (from the extract sidecar, else the normaliser's) */
+  labels: Record<string, { label: string; unit: string }>;
 }
 
 type Obj = Record<string, unknown>;
@@ -125,7 +130,14 @@ export function featureInfos(sidecar: unknown): FeatureInfo[] {
   const v = pick(sidecar, ['features', 'featureDefs', 'definitions']);
   const toInfo = (name: string, o: unknown): FeatureInfo => {
     const r = isObj(o) ? o : {};
-    return { name, measure: str(pick(r, ['measure'])) ?? '', abnormal: str(pick(r, ['abnormal', 'direction'])) ?? '', role: str(pick(r, ['role'])) ?? '' };
+    return {
+      name,
+      measure: str(pick(r, ['measure'])) ?? '',
+      abnormal: str(pick(r, ['abnormal', 'direction'])) ?? '',
+      role: str(pick(r, ['role'])) ?? '',
+      label: str(pick(r, ['label'])) ?? '',
+      unit: str(pick(r, ['unit'])) ?? '',
+    };
   };
   if (Array.isArray(v)) {
     return v
@@ -177,8 +189,16 @@ export function cohortSummary(
   }
   let featureList = featureInfos(features);
   if (featureList.length === 0) {
-    featureList = (normaliserRows(normaliser).length > 0 ? normaliserRows(normaliser).map((r) => r.feature) : [...biomarkers]).map((name) => ({ name, measure: '', abnormal: '', role: '' }));
+    featureList = (normaliserRows(normaliser).length > 0 ? normaliserRows(normaliser).map((r) => r.feature) : [...biomarkers]).map((name) => ({ name, measure: '', abnormal: '', role: '', label: '', unit: '' }));
   }
+  const labels: CohortSummary['labels'] = {};
+  const fromNormaliser = isObj(normaliser) ? pick(normaliser, ['featureLabels']) : undefined;
+  if (isObj(fromNormaliser)) {
+    for (const [name, v] of Object.entries(fromNormaliser)) {
+      if (isObj(v)) labels[name] = { label: str(pick(v, ['label'])) ?? name, unit: str(pick(v, ['unit'])) ?? '' };
+    }
+  }
+  for (const f of featureList) if (f.label !== '' || f.unit !== '') labels[f.name] = { label: f.label || f.name, unit: f.unit };
   const counts = new Map<string, number>();
   for (const f of failures ?? []) counts.set(f.reason, (counts.get(f.reason) ?? 0) + 1);
   return {
@@ -192,5 +212,12 @@ export function cohortSummary(
     failures: failures ?? null,
     extraction: extractionFrom(features),
     failureReasons: [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])),
+    labels,
   };
+}
+
+/** One feature in the cohort facts: "Cortical grey matter (cortical_grey_matter, volume, mm³)". */
+export function featureText(f: FeatureInfo): string {
+  const details = [...(f.label && f.label !== f.name ? [f.name] : []), ...(f.measure ? [f.role === 'covariate' ? 'covariate' : f.measure] : []), ...(f.unit ? [f.unit] : [])];
+  return `${f.label || f.name}${details.length > 0 ? ` (${details.join(', ')})` : ''}`;
 }

@@ -2,42 +2,13 @@
  * Reading the report's input files into ReportInputs. Model, CV and k-means files are validated (errors
  * name the file and key); the sidecars of extract and normalise are read as any JSON.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { z } from 'zod';
 import { UserError } from '../common/errors.js';
-import { readJsonValidated } from '../io/json.js';
+import { readJsonFile } from '../io/json.js';
 import { readModelFile } from '../io/modelfile.js';
 import { readTable } from '../io/csv.js';
 import { readSubjects as readSubjectsTable, readSubjectsSidecar } from '../io/subjects.js';
-import type { CvResult } from '../cv/types.js';
 import type { KmeansModelFile, SustainModelFile } from '../sustain/types.js';
 import type { ExtractionFailure, ReportSubjects } from './types.js';
-
-const num = z.number();
-const int = z.number().int();
-
-const cvResult = z.looseObject({
-  format: z.literal('ms-subtype-cv'),
-  formatVersion: z.literal(1),
-  toolVersion: z.string(),
-  settings: z.looseObject({ seed: num }),
-  table: z
-    .array(
-      z.looseObject({
-        subtypes: int.min(1),
-        cvic: num,
-        testLogLikelihoodMean: num,
-        testLogLikelihoodSd: num,
-        testLogLikelihoodPerFold: z.array(num),
-      }),
-    )
-    .min(1),
-  cvicChoice: int,
-  recommendedSubtypes: int.min(1),
-  rule: z.string(),
-  positionalVariance: z.record(z.string(), z.array(z.array(z.array(num)))).optional(),
-  stability: z.record(z.string(), z.array(num)).optional(),
-});
 
 // Model files are read by the one validator the engine uses (src/io/modelfile.ts); the report only
 // adds which flag each kind of model belongs to.
@@ -55,18 +26,11 @@ export function readKmeansModel(file: string): KmeansModelFile {
   return m;
 }
 
-export function readCvResult(file: string): CvResult {
-  return readJsonValidated(file, cvResult, 'CV result') as unknown as CvResult;
-}
+export { readCvResult } from '../cv/store.js';
 
 /** Any JSON (sidecars of other stages, read tolerantly). */
 export function readAnyJson(file: string, what: string): unknown {
-  if (!existsSync(file)) throw new UserError(`${what} not found`, { file });
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as unknown;
-  } catch (e) {
-    throw new UserError(`not valid JSON: ${(e as Error).message}`, { file });
-  }
+  return readJsonFile(file, what);
 }
 
 /** subjects.csv of fit/assign/run (the one reader in io/subjects.ts); the report needs stages. */

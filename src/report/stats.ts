@@ -2,25 +2,10 @@
  * The numbers behind the report's figures, computed from plain data (no file access, no rendering),
  * so each one is unit-tested on its own.
  */
-import type { Assignment, NamedEvent, PosteriorSamples, SustainFit } from '../sustain/types.js';
+import type { Assignment, NamedEvent, SustainFit } from '../sustain/types.js';
 
-/**
- * Posterior probability that each event sits at each sequence position in one subtype, from the
- * MCMC samples: P[event * N + position] = share of samples with that event at that position.
- * Each sample's sequence is a permutation of the N events, so every row and every column sums to 1.
- */
-export function positionalVariance(samples: PosteriorSamples, subtype: number, nEvents: number): Float64Array {
-  const n = nEvents;
-  const p = new Float64Array(n * n);
-  const s = samples.sequences.length;
-  if (s === 0) return p;
-  const w = 1 / s;
-  for (let i = 0; i < s; i++) {
-    const seq = samples.sequences[i]![subtype]!;
-    for (let pos = 0; pos < n; pos++) p[seq[pos]! * n + pos]! += w;
-  }
-  return p;
-}
+/** Posterior probability of each event at each position of one subtype (the engine's one implementation). */
+export { positionalVarianceOf as positionalVariance } from '../sustain/positional.js';
 
 /** The same matrix from the nested arrays of cv.json ([event][position]). */
 export function matrixFromNested(rows: number[][], nEvents: number): Float64Array {

@@ -28,7 +28,8 @@ export function subjectTableData(s: ReportSubjects, labels: SubtypeLabel[], opts
   const k = a.subtypes;
   const m = a.subjects.length;
   // Columns empty for every subject (e.g. session in a one-session cohort) are left out of the view (not the download).
-  const carried = Object.entries(s.carried ?? {}).filter(([, v]) => v.some((x) => x.trim() !== ''));
+  // So are a longitudinal table's per-visit stage probabilities (one column per stage: too wide to read).
+  const carried = Object.entries(s.carried ?? {}).filter(([name, v]) => v.some((x) => x.trim() !== '') && !/^prob_stage_\d+$/.test(name));
   const numericCarried = carried.map(([, v]) => v.every((x) => x.trim() === '' || Number.isFinite(Number(x))) && v.some((x) => x.trim() !== ''));
   const columns: SubjectTableData['columns'] = [
     { key: 'subject_id', label: 'Subject', type: 'text' },

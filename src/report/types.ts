@@ -1,4 +1,4 @@
-import type { Assignment, KmeansModelFile, SustainModelFile } from '../sustain/types.js';
+import type { Assignment, KmeansModelFile, SustainModelFile, ZTable } from '../sustain/types.js';
 import type { CvResult } from '../cv/types.js';
 import type { BrainMaps } from './brain-paint.js';
 import type { OutcomesResult } from '../outcomes/schema.js';
@@ -69,6 +69,8 @@ export interface ReportInputs {
   features?: unknown;
   /** Rows of the extraction errors CSV; `[]` means "none failed", undefined means "not given". */
   failures?: ExtractionFailure[];
+  /** The z-scores the subjects were assigned from (the model's biomarkers), for the data-under-model figures. */
+  zData?: ZTable;
   /** outcomes.json of `ms-subtype outcomes`: adds the clinical section */
   outcomes?: OutcomesResult;
   title?: string;
@@ -106,6 +108,8 @@ export interface WriteReportOptions {
   normaliserReport?: string;
   features?: string;
   errors?: string;
+  /** z-score table (z.csv) of the subjects: adds the data-under-model figures. */
+  data?: string;
   outcomes?: string;
   title?: string;
   options?: Partial<ReportOptions>;

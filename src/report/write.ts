@@ -2,14 +2,16 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { writeAtomic } from '../io/atomic.js';
+import { checkSubjectsMatch } from '../io/subjects.js';
 import { buildReport } from './build.js';
 import { readAnyJson, readCvResult, readFailures, readKmeansModel, readSubjects, readSustainModel } from './read.js';
 import type { ReportInputs, WriteReportOptions } from './types.js';
+import { readZTable } from '../io/ztable.js';
 import { BRAIN_CSV, readBrainInput, writeBrainTable } from './brain-files.js';
 import { readOutcomes } from '../outcomes/files.js';
 
 /** Figure file names this tool writes; stale ones from an earlier report (e.g. a larger K) are removed. */
-const OWN_FIGURE = /^(positional-variance(-cv)?-subtype-\d+|subtype-fractions|stages|assignment-confidence|cvic|cv-test-loglik|kmeans-centroids|kmeans-silhouette|normaliser-r2|outcomes-km-\d+|outcomes-forest|outcomes-score-\d+|brain-view-subtype-\d+)\.svg$/;
+const OWN_FIGURE = /^(positional-variance(-cv)?-subtype-\d+|subtype-fractions|stages|assignment-confidence|cvic|cv-test-loglik|kmeans-centroids|kmeans-silhouette|normaliser-r2|fit-check-subtype-\d+|stage-certainty|outcomes-km-\d+|outcomes-forest|outcomes-score-\d+|brain-view-subtype-\d+)\.svg$/;
 
 export function readReportInputs(o: WriteReportOptions): ReportInputs {
   const sources: Record<string, string> = { model: basename(o.model), subjects: basename(o.subjects) };
@@ -21,6 +23,8 @@ export function readReportInputs(o: WriteReportOptions): ReportInputs {
     options: o.options,
     sources,
   };
+  // files of two runs side by side (a fit killed between its writes) are refused, after the table's own checks
+  checkSubjectsMatch(o.subjects, o.model);
   if (o.cv !== undefined) {
     inputs.cv = readCvResult(o.cv);
     sources['cv'] = basename(o.cv);
@@ -36,6 +40,10 @@ export function readReportInputs(o: WriteReportOptions): ReportInputs {
   if (o.features !== undefined) {
     inputs.features = readAnyJson(o.features, 'features sidecar');
     sources['features'] = basename(o.features);
+  }
+  if (o.data !== undefined) {
+    inputs.zData = readZTable(o.data, { biomarkers: inputs.model.biomarkers, includeControls: true }).table;
+    sources['z-scores'] = basename(o.data);
   }
   if (o.errors !== undefined) {
     inputs.failures = readFailures(o.errors);

@@ -6,6 +6,7 @@
  */
 import { defaultThreads, runTasks } from '../common/pool.js';
 import { assignSubjects } from './staging.js';
+import { assignLongitudinal, type LongitudinalAssignment } from './longitudinal/assign.js';
 import type { AssignTask } from './tasks.js';
 import type { Assignment, SustainModelFile, ZTable } from './types.js';
 
@@ -29,8 +30,10 @@ function block(data: ZTable, from: number, to: number): ZTable {
 const PROGRESS_BLOCKS_PER_THREAD = 4;
 
 /**
- * `maxBlock`: most subjects per block (more blocks than threads queue up). `onProgress(done, total)`
- * counts subjects assigned; with it, inputs are cut into a few more blocks so that it moves.
+ * `maxBlock`: most rows per block (more blocks than threads queue up). `onProgress(done, total)`
+ * counts rows assigned; with it, inputs are cut into a few more blocks so that it moves.
+ * Longitudinal data (rows grouped by subject, `longitudinal.start`) is cut between subjects, never
+ * inside one.
  */
 export async function assignSubjectsParallel(
   model: SustainModelFile,
@@ -39,20 +42,32 @@ export async function assignSubjectsParallel(
   threads = defaultThreads(),
   maxBlock = MAX_BLOCK,
   onProgress?: (done: number, total: number) => void,
+  longitudinal?: { start: Int32Array; times: Float64Array },
 ): Promise<Assignment> {
   const M = data.subjects.length;
   let blocks = Math.max(1, Math.min(threads, Math.floor(M / MIN_BLOCK)), Math.ceil(M / maxBlock));
   if (onProgress) blocks = Math.max(blocks, Math.min(Math.floor(M / MIN_BLOCK), threads * PROGRESS_BLOCKS_PER_THREAD));
+  if (longitudinal) blocks = Math.max(1, Math.min(blocks, longitudinal.start.length - 1));
+  const K0 = subtypes !== undefined ? { subtypes } : {};
   if (blocks === 1) {
-    const a = assignSubjects(model, data, subtypes);
+    const a = longitudinal ? assignLongitudinal(model, data, longitudinal.start, longitudinal.times, subtypes) : assignSubjects(model, data, subtypes);
     onProgress?.(M, M);
     return a;
   }
   const tasks: AssignTask[] = [];
+  const J = longitudinal ? longitudinal.start.length - 1 : M;
   for (let b = 0; b < blocks; b++) {
-    const from = Math.floor((b * M) / blocks);
-    const to = Math.floor(((b + 1) * M) / blocks);
-    tasks.push({ kind: 'assign', model, data: block(data, from, to), ...(subtypes !== undefined ? { subtypes } : {}) });
+    const jFrom = Math.floor((b * J) / blocks);
+    const jTo = Math.floor(((b + 1) * J) / blocks);
+    if (!longitudinal) {
+      tasks.push({ kind: 'assign', model, data: block(data, jFrom, jTo), ...K0 });
+      continue;
+    }
+    const { start, times } = longitudinal;
+    const from = start[jFrom]!;
+    const to = start[jTo]!;
+    const st = Int32Array.from(start.subarray(jFrom, jTo + 1), (r) => r - from);
+    tasks.push({ kind: 'assign', model, data: block(data, from, to), ...K0, longitudinal: { start: st, times: times.slice(from, to) } });
   }
   let done = 0;
   const onDone = onProgress && ((_: number, t: AssignTask) => onProgress((done += t.data.subjects.length), M));
@@ -70,7 +85,7 @@ export async function assignSubjectsParallel(
   };
   const f64 = (n: number) => new Float64Array(n);
   const i32 = (n: number) => new Int32Array(n);
-  return {
+  const joined: Assignment = {
     subjects: [...data.subjects],
     subtypes: K,
     mlSubtype: cat((a) => a.mlSubtype, i32),
@@ -81,4 +96,24 @@ export async function assignSubjectsParallel(
     probStage: cat((a) => a.probStage, f64),
     probSubtypeStage: cat((a) => a.probSubtypeStage, f64),
   };
+  if (!longitudinal) return joined;
+  const lparts = parts as LongitudinalAssignment[];
+  let j0 = 0;
+  const subjectOf = new Int32Array(M);
+  let o = 0;
+  for (const p of lparts) {
+    for (let r = 0; r < p.subjectOf.length; r++) subjectOf[o + r] = p.subjectOf[r]! + j0;
+    o += p.subjectOf.length;
+    j0 += p.start.length - 1;
+  }
+  const lcat = (get: (a: LongitudinalAssignment) => Float64Array) => cat((a) => get(a as LongitudinalAssignment), f64);
+  const out: LongitudinalAssignment = {
+    ...joined,
+    subjectOf,
+    start: Int32Array.from(longitudinal.start),
+    times: Float64Array.from(longitudinal.times),
+    expectedStage: lcat((a) => a.expectedStage),
+    rate: lcat((a) => a.rate),
+  };
+  return out;
 }

@@ -28,6 +28,9 @@ import { MixtureTables } from './state.js';
 import type { EmTaskResult, FitTask, McmcTaskResult } from './tasks.js';
 import type { EventLabel, NamedEvent, SustainFit, SustainModelFile, Thresholds, ZTable } from './types.js';
 import { zscoreKind } from './zscore-kind.js';
+import { longitudinalLogLikelihoods } from './longitudinal/likelihood.js';
+import { LongitudinalTables } from './longitudinal/tables.js';
+import { startsOf } from './longitudinal/visits.js';
 
 export interface FitOptions {
   maxSubtypes: number;
@@ -78,6 +81,11 @@ const SWEEPS_GUESS: Partial<Record<FitProgress['phase'], number>> = { split: 24 
 
 export interface FitExtras {
   onProgress?: (p: FitProgress) => void;
+  /**
+   * Longitudinal data: the rows are visits grouped by subject in time order, visits[j] of subject j
+   * (see longitudinal/visits.ts); `timeColumn` is recorded in the model's settings.
+   */
+  longitudinal?: { visits: Int32Array; timeColumn: string };
   /** recorded in the model file's training block */
   dataFile?: string;
   dataSha256?: string;
@@ -143,13 +151,19 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
   const biomarkers = kind.modelBiomarkers(spec, data.biomarkers);
   kind.check(spec, biomarkers);
   const values = kind.encode(spec, biomarkers, data);
-  if (M < 2) throw new UserError(`fitting needs at least 2 subjects, the data has ${M}`);
+  const lon = opts.longitudinal;
+  const visits = lon?.visits;
+  const starts = visits === undefined ? null : startsOf(visits);
+  if (starts !== null && starts[starts.length - 1] !== M) throw new Error(`longitudinal layout covers ${starts[starts.length - 1]} rows, data has ${M}`);
+  // units: subjects (a longitudinal subject is all its visits)
+  const J = visits === undefined ? M : visits.length;
+  if (J < 2) throw new UserError(`fitting needs at least 2 subjects, the data has ${J}`);
   // the engine's row width (the kind's choice: a z-score row is one value per biomarker)
   const B = M > 0 ? values.length / M : 0;
   const model = kind.create(spec);
   const prepared = model.prepare(values, M);
   const em = { maxIterations: o.emMaxIterations, tolerance: o.emTolerance };
-  const base = { spec, em };
+  const base = { spec, em, ...(visits !== undefined ? { visits } : {}) };
   const root = Rng.fromSeed(o.seed);
   const url = workerUrl();
   const progress = opts.onProgress ?? (() => {});
@@ -221,28 +235,44 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
     // K -> K + 1
     for (let K = 2; K <= o.maxSubtypes; K++) {
       const prev = emFits[K - 2]!.result;
-      const mix = new MixtureTables(model, prepared, prev.sequences.map((s) => Int32Array.from(s)));
-      const cluster = new Int32Array(M);
-      for (let i = 0; i < M; i++) {
-        let bs = 0;
-        let bv = -Infinity;
-        for (let s = 0; s < K - 1; s++) {
-          const v = prev.fractions[s]! * mix.subs[s]!.T[i]!;
-          if (v > bv) {
-            bv = v;
-            bs = s;
+      const seqs = prev.sequences.map((s) => Int32Array.from(s));
+      const cluster = new Int32Array(J);
+      if (starts !== null) {
+        const mix = new LongitudinalTables(model, prepared, seqs, starts);
+        for (let j = 0; j < J; j++) cluster[j] = mix.bestSubtype(j, prev.fractions);
+      } else {
+        const mix = new MixtureTables(model, prepared, seqs);
+        for (let i = 0; i < M; i++) {
+          let bs = 0;
+          let bv = -Infinity;
+          for (let s = 0; s < K - 1; s++) {
+            const v = prev.fractions[s]! * mix.subs[s]!.T[i]!;
+            if (v > bv) {
+              bv = v;
+              bs = s;
+            }
           }
+          cluster[i] = bs;
         }
-        cluster[i] = bs;
       }
       const clusters: number[] = [];
       const rowsOf: number[][] = [];
+      const visitsOf: number[][] = [];
       for (let c = 0; c < K - 1; c++) {
         const rows: number[] = [];
-        for (let i = 0; i < M; i++) if (cluster[i] === c) rows.push(i);
-        if (rows.length > 1) {
+        const vs: number[] = [];
+        for (let j = 0; j < J; j++) {
+          if (cluster[j] !== c) continue;
+          if (starts === null) rows.push(j);
+          else {
+            for (let r = starts[j]!; r < starts[j + 1]!; r++) rows.push(r);
+            vs.push(visits![j]!);
+          }
+        }
+        if ((starts === null ? rows.length : vs.length) > 1) {
           clusters.push(c);
           rowsOf.push(rows);
+          visitsOf.push(vs);
         }
       }
       if (clusters.length === 0) throw new UserError(`cannot fit ${K} subtypes: no subtype of the ${K - 1}-subtype model has more than one subject`);
@@ -252,7 +282,8 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
         const rows = rowsOf[q]!;
         const part = new Float64Array(rows.length * B);
         rows.forEach((i, r) => part.set(values.subarray(i * B, i * B + B), r * B));
-        for (const rng of batchStreams(root, o.startpoints)) splitTasks.push({ kind: 'split', ...base, values: part, M: rows.length, rng });
+        const sub = starts === null ? {} : { visits: Int32Array.from(visitsOf[q]!) };
+        for (const rng of batchStreams(root, o.startpoints)) splitTasks.push({ kind: 'split', ...base, ...sub, values: part, M: rows.length, rng });
       });
       const splits = await run<EmTaskResult>(splitTasks, 'split', K);
       const mixTasks: FitTask[] = [];
@@ -312,9 +343,10 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
       for (const c of channels) c.port1.close();
     }
     const events = kind.events(spec, biomarkers);
-    const fits: SustainFit<EventLabel>[] = emFits.map((f, k) => buildFit(model, prepared, events, f.result, f.startPoints, chains.slice(k * C, (k + 1) * C), o.mcmcIterations > 0));
+    const fits: SustainFit<EventLabel>[] = emFits.map((f, k) => buildFit(model, prepared, starts, events, f.result, f.startPoints, chains.slice(k * C, (k + 1) * C), o.mcmcIterations > 0));
     progress({ phase: 'done', subtypes: o.maxSubtypes, done: total, total, bestLogLik: best });
-    const training: SustainModelFile['training'] = { subjects: M };
+    const training: SustainModelFile['training'] = { subjects: J };
+    if (starts !== null) training.visits = M;
     if (opts.dataSha256 !== undefined) training.dataSha256 = opts.dataSha256;
     if (opts.dataFile !== undefined) training.dataFile = opts.dataFile;
     return {
@@ -336,6 +368,7 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
         samplesKept: o.samplesKept,
         emMaxIterations: o.emMaxIterations,
         emTolerance: o.emTolerance,
+        ...(lon !== undefined ? { time: lon.timeColumn } : {}),
       },
       training,
       fits,
@@ -361,7 +394,7 @@ function startsFor(best: EmTaskResult, all: EmTaskResult[], C: number): (EmTaskR
   return Array.from({ length: C }, (_, c) => (c === 0 ? best : others[c - 1]));
 }
 
-function buildFit(model: ProgressionModel, prepared: ModelData, events: EventLabel[], em: EmTaskResult, startPoints: number[], raw: McmcTaskResult[], sampled: boolean): SustainFit<EventLabel> {
+function buildFit(model: ProgressionModel, prepared: ModelData, starts: Int32Array | null, events: EventLabel[], em: EmTaskResult, startPoints: number[], raw: McmcTaskResult[], sampled: boolean): SustainFit<EventLabel> {
   const K = em.sequences.length;
   // chains' subtypes in the first chain's order (the first chain starts from the EM optimum, so in its order)
   const orders = chainOrders(raw);
@@ -377,7 +410,7 @@ function buildFit(model: ProgressionModel, prepared: ModelData, events: EventLab
   const order = Array.from({ length: K }, (_, s) => s).sort((a, b) => meanFractions[b]! - meanFractions[a]! || a - b);
   const seqs = order.map((s) => ml.sequences[s]!);
   const fr = order.map((s) => ml.fractions[s]!);
-  const per = subjectLogLikelihoodsPrepared(model, prepared, seqs, fr);
+  const per = starts === null ? subjectLogLikelihoodsPrepared(model, prepared, seqs, fr) : longitudinalLogLikelihoods(model, prepared, starts, seqs, fr);
   let ll = 0;
   for (let i = 0; i < per.length; i++) ll += per[i]!;
   const ordered = aligned.map((c) => permuteChain(c, order));

@@ -12,6 +12,7 @@ import { kindForMethod, specOfModel } from './kinds.js';
 import type { ModelData, ProgressionModel } from './model.js';
 import { MixtureTables } from './state.js';
 import type { Assignment, EventLabel, PosteriorSamples, SustainFit, SustainModelFile, Thresholds, ZTable } from './types.js';
+import { positionalVarianceOf, toNested } from './positional.js';
 
 /** Refresh the tables from scratch after this many incremental sample changes. */
 const REFRESH_EVERY = 200;
@@ -26,7 +27,7 @@ export function modelThresholds(model: SustainModelFile): Thresholds {
 type AnyFit = SustainFit<EventLabel>;
 
 /** The progression model of a model file. */
-function modelOf(model: SustainModelFile): ProgressionModel {
+export function modelOf(model: SustainModelFile): ProgressionModel {
   return kindForMethod(model.method)!.create(specOfModel(model));
 }
 
@@ -55,7 +56,7 @@ export function alignData(model: SustainModelFile, data: ZTable): Float64Array {
   return kindForMethod(model.method)!.encode(specOfModel(model), model.biomarkers, data);
 }
 
-interface Distinct {
+export interface Distinct {
   sequences: number[][];
   fractions: number[];
   count: number;
@@ -63,12 +64,12 @@ interface Distinct {
 }
 
 /** Posterior samples of a fit, or its ML model when it has none. */
-function samplesOf(model: SustainModelFile, fit: AnyFit): PosteriorSamples {
+export function samplesOf(model: SustainModelFile, fit: AnyFit): PosteriorSamples {
   if (fit.samples.sequences.length > 0) return fit.samples;
   return { sequences: [mlSequenceIndices(model, fit)], fractions: [fit.fractions], logLikelihood: [fit.logLikelihood] };
 }
 
-function distinctSamples(s: PosteriorSamples): { list: Distinct[]; of: Int32Array } {
+export function distinctSamples(s: PosteriorSamples): { list: Distinct[]; of: Int32Array } {
   const map = new Map<string, number>();
   const list: Distinct[] = [];
   const of = new Int32Array(s.sequences.length);
@@ -86,9 +87,18 @@ function distinctSamples(s: PosteriorSamples): { list: Distinct[]; of: Int32Arra
   return { list, of };
 }
 
-/** Walk the distinct samples, keeping the tables at each one (incremental moves from sample to sample). */
-function walkSamples(zm: ProgressionModel, data: ModelData, list: Distinct[], visit: (d: Distinct, index: number, mix: MixtureTables<ModelData>) => void): void {
-  const mix = new MixtureTables(zm, data, list[0]!.sequences.map((s) => Int32Array.from(s)));
+/**
+ * Walk the distinct samples, keeping the tables at each one (incremental moves from sample to
+ * sample). `tables` makes them (default: the cross-sectional mixture tables).
+ */
+export function walkSamples<T extends MixtureTables<ModelData>>(
+  zm: ProgressionModel,
+  data: ModelData,
+  list: Distinct[],
+  visit: (d: Distinct, index: number, mix: T) => void,
+  tables: (seqs: Int32Array[]) => T = (seqs) => new MixtureTables(zm, data, seqs) as T,
+): void {
+  const mix = tables(list[0]!.sequences.map((s) => Int32Array.from(s)));
   const K = mix.K;
   const work = new Int32Array(zm.nEvents);
   list.forEach((d, j) => {
@@ -236,11 +246,5 @@ export function positionalVariance(model: SustainModelFile, subtypes: number): n
   const fit = fitFor(model, subtypes);
   const samples = samplesOf(model, fit);
   const N = model.events.length;
-  const n = samples.sequences.length;
-  const out = Array.from({ length: fit.subtypes }, () => Array.from({ length: N }, () => new Array<number>(N).fill(0)));
-  for (const smp of samples.sequences) {
-    smp.forEach((seq, s) => seq.forEach((e, p) => (out[s]![e]![p]! += 1)));
-  }
-  for (const sub of out) for (const row of sub) for (let p = 0; p < N; p++) row[p] = row[p]! / n;
-  return out;
+  return Array.from({ length: fit.subtypes }, (_, s) => toNested(positionalVarianceOf(samples, s, N), N));
 }

@@ -122,7 +122,7 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
    */
   propose(s: number, seq: Int32Array): boolean {
     const st = this.subs[s]!;
-    const { M, S } = this;
+    const { S } = this;
     st.pendingSeq.set(seq);
     this.model.template(seq, st.pendingTmpl);
     const ch = st.changes;

@@ -11,6 +11,9 @@ import { inversePositions, moveEvent, type ModelData, type ProgressionModel } fr
 import { MixtureTables } from './state.js';
 import type { Assignment, SustainModelFile, ZTable } from './types.js';
 import { assignSubjects } from './staging.js';
+import { assignLongitudinal } from './longitudinal/assign.js';
+import { LongitudinalTables } from './longitudinal/tables.js';
+import { startsOf } from './longitudinal/visits.js';
 
 interface TaskBase {
   /** the model (kind + parameters: plain data, so it crosses to a worker thread) */
@@ -18,6 +21,11 @@ interface TaskBase {
   /** the engine's values (the kind's encode()): row-major, one row per subject, NaN = missing */
   values: Float64Array;
   M: number;
+  /**
+   * Longitudinal data: visits per subject (rows grouped by subject, in time order); a subject's
+   * total is then the sum over its non-decreasing stage paths (longitudinal/tables.ts).
+   */
+  visits?: Int32Array;
   rng: number[];
   em: EmOptions;
 }
@@ -57,6 +65,8 @@ export interface AssignTask {
   model: SustainModelFile;
   data: ZTable;
   subtypes?: number;
+  /** longitudinal data: subject j's rows start[j] .. start[j+1] - 1, and each row's time */
+  longitudinal?: { start: Int32Array; times: Float64Array };
 }
 export type FitTask = SingleTask | SplitTask | MixtureTask | McmcTask | AssignTask;
 
@@ -99,8 +109,13 @@ class SweepMeter {
   }
 }
 
-function em(model: ProgressionModel, data: ModelData, seqs: Int32Array[], f: number[], rng: Rng, opts: EmOptions, meter: SweepMeter): EmTaskResult {
-  const mix = new MixtureTables(model, data, seqs);
+/** The mixture tables for a task's data: per-subject totals over visits when it is longitudinal. */
+function tablesFor(model: ProgressionModel, data: ModelData, seqs: Int32Array[], visits: Int32Array | undefined): MixtureTables<ModelData> {
+  return visits === undefined ? new MixtureTables(model, data, seqs) : new LongitudinalTables(model, data, seqs, startsOf(visits));
+}
+
+function em(model: ProgressionModel, data: ModelData, seqs: Int32Array[], f: number[], rng: Rng, opts: EmOptions, meter: SweepMeter, visits?: Int32Array): EmTaskResult {
+  const mix = tablesFor(model, data, seqs, visits);
   const before = meter.sweeps;
   const r = performEm(mix, f, rng, opts, undefined, meter.onEvent(seqs.length * model.nEvents));
   meter.sweeps = before + r.sweeps;
@@ -110,7 +125,7 @@ function em(model: ProgressionModel, data: ModelData, seqs: Int32Array[], f: num
 export function runSingle(t: SingleTask): EmTaskResult {
   const { model, data, rng } = setup(t);
   const meter = new SweepMeter(t.progress);
-  const r = em(model, data, [model.randomSequence(rng)], [1], rng, t.em ?? EM_DEFAULTS, meter);
+  const r = em(model, data, [model.randomSequence(rng)], [1], rng, t.em ?? EM_DEFAULTS, meter, t.visits);
   meter.close();
   return r;
 }
@@ -118,7 +133,10 @@ export function runSingle(t: SingleTask): EmTaskResult {
 export function runSplit(t: SplitTask): EmTaskResult {
   const { model, data, rng } = setup(t);
   const meter = new SweepMeter(t.progress);
-  const M = t.M;
+  // longitudinal: split subjects (all of a subject's visits go to one half), never visits
+  const visits = t.visits;
+  const starts = visits === undefined ? null : startsOf(visits);
+  const M = visits === undefined ? t.M : visits.length;
   const group = new Uint8Array(M);
   for (;;) {
     let n1 = 0;
@@ -131,12 +149,20 @@ export function runSplit(t: SplitTask): EmTaskResult {
   const init: Int32Array[] = [];
   for (let g = 0; g < 2; g++) {
     const rows: number[] = [];
-    for (let i = 0; i < M; i++) if (group[i] === g) rows.push(i);
+    const counts: number[] = [];
+    for (let i = 0; i < M; i++) {
+      if (group[i] !== g) continue;
+      if (starts === null) rows.push(i);
+      else {
+        for (let r = starts[i]!; r < starts[i + 1]!; r++) rows.push(r);
+        counts.push(visits![i]!);
+      }
+    }
     const sub = model.subset(data, rows);
-    const r = em(model, sub, [model.randomSequence(rng)], [1], rng, t.em, meter);
+    const r = em(model, sub, [model.randomSequence(rng)], [1], rng, t.em, meter, starts === null ? undefined : Int32Array.from(counts));
     init.push(Int32Array.from(r.sequences[0]!));
   }
-  const r = em(model, data, init, [0.5, 0.5], rng, t.em, meter);
+  const r = em(model, data, init, [0.5, 0.5], rng, t.em, meter, visits);
   meter.close();
   return r;
 }
@@ -144,7 +170,7 @@ export function runSplit(t: SplitTask): EmTaskResult {
 export function runMixture(t: MixtureTask): EmTaskResult {
   const { model, data, rng } = setup(t);
   const meter = new SweepMeter(t.progress);
-  const r = em(model, data, t.sequences.map((s) => Int32Array.from(s)), t.fractions, rng, t.em, meter);
+  const r = em(model, data, t.sequences.map((s) => Int32Array.from(s)), t.fractions, rng, t.em, meter, t.visits);
   meter.close();
   return r;
 }
@@ -174,7 +200,7 @@ export type McmcTaskResult = ReturnType<typeof runMcmc> extends infer R ? Omit<R
 export function runMcmcTask(t: McmcTask): McmcTaskResult {
   const { model, data, rng } = setup(t);
   const start = t.sequences.map((s) => perturbed(model, Int32Array.from(s), t.perturbStart ?? 0, rng));
-  const mix = new MixtureTables(model, data, start);
+  const mix = tablesFor(model, data, start, t.visits);
   const port = t.progress;
   const tune = t.mcmc.tuneIterations;
   const r = runMcmc(mix, t.fractions, rng, t.mcmc, (phase, iteration, best) => {
@@ -190,7 +216,7 @@ export function runMcmcTask(t: McmcTask): McmcTaskResult {
 export function runTask(t: FitTask): EmTaskResult | McmcTaskResult | Assignment {
   switch (t.kind) {
     case 'assign':
-      return assignSubjects(t.model, t.data, t.subtypes);
+      return t.longitudinal ? assignLongitudinal(t.model, t.data, t.longitudinal.start, t.longitudinal.times, t.subtypes) : assignSubjects(t.model, t.data, t.subtypes);
     case 'single':
       return runSingle(t);
     case 'split':

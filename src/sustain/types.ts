@@ -67,7 +67,8 @@ export interface ModelFileBase {
   toolVersion: string;
   biomarkers: string[];
   settings: Record<string, unknown> & { seed: number };
-  training: { subjects: number; dataSha256?: string; dataFile?: string };
+  /** subjects: fitted subjects; visits: their rows when the fit is longitudinal (settings.time names the time column) */
+  training: { subjects: number; visits?: number; dataSha256?: string; dataFile?: string };
 }
 
 /** The common keys of a SuStaIn model file; each kind adds its own (see kind.ts, kinds.ts). */

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { alignColumns } from './columns.js';
 import type { ModelKind } from './kind.js';
 import { checkThresholds } from './thresholds.js';
-import type { NamedEvent, Thresholds, ZTable } from './types.js';
+import type { NamedEvent, Thresholds } from './types.js';
 import { ZscoreModel } from './zscore.js';
 
 export interface ZscoreSpec extends Thresholds {

@@ -39,7 +39,7 @@ describe('ms-subtype cv (CLI)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`${join(a, 'cv.json')}\n`); // --quiet: only the output path
     expect(JSON.parse(readFileSync(join(a, 'cv.json'), 'utf8')).recommendedSubtypes).toBeLessThanOrEqual(2);
-    for (const f of ['cv.json', 'cv.csv', 'fold-1.json', 'fold-2.json', 'fold-3.json', 'fold-full.json', 'full-model.json']) expect(existsSync(join(a, f))).toBe(true);
+    for (const f of ['cv.json', 'cv.csv', 'cv.csv.json', 'fold-1.json', 'fold-2.json', 'fold-3.json', 'fold-full.json', 'full-model.json']) expect(existsSync(join(a, f))).toBe(true);
     const cvA = readFileSync(join(a, 'cv.json'), 'utf8');
     const res = JSON.parse(cvA) as CvResult;
     expect(res.table.map((t) => t.subtypes)).toEqual([1, 2]);
@@ -78,6 +78,8 @@ describe('ms-subtype cv (CLI)', () => {
     expect(c.code).toBe(0);
     expect(readFileSync(join(b, 'cv.json'), 'utf8')).toBe(cvA);
     expect(readFileSync(join(b, 'cv.csv'), 'utf8')).toBe(readFileSync(join(a, 'cv.csv'), 'utf8'));
+    expect(readFileSync(join(b, 'cv.csv.json'), 'utf8')).toBe(readFileSync(join(a, 'cv.csv.json'), 'utf8'));
+    expect(JSON.parse(readFileSync(join(a, 'cv.csv.json'), 'utf8')).columns[0]).toBe('subtypes');
     for (const f of ['fold-1.json', 'fold-full.json']) expect(readFileSync(join(b, f), 'utf8')).toBe(readFileSync(join(a, f), 'utf8'));
 
     // Rerun in a: every part is reused, same output.

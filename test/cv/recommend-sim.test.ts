@@ -1,5 +1,4 @@
 import { describe, it, expect } from 'vitest';
-import { join } from 'node:path';
 import { simulateCohort } from '../../src/sustain/index.js';
 import { runCrossValidation } from '../../src/cv/run.js';
 import { matchSequences } from '../../src/cv/matching.js';

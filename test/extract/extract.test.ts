@@ -1,6 +1,8 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { join } from 'node:path';
-import { readFileSync, existsSync, writeFileSync, copyFileSync, rmSync } from 'node:fs';
+import { readFileSync, existsSync, writeFileSync, copyFileSync, rmSync, statSync, symlinkSync, utimesSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { extractCohort } from '../../src/extract/index.js';
 import { runCli } from '../helpers/cli.js';
@@ -255,5 +257,82 @@ describe('resume', () => {
     expect(r.failures).toEqual([]);
     expect(r.resumed).toBe(4);
     expect(readFileSync(out, 'utf8')).toBe(ref);
+  });
+});
+
+describe('resume after inputs changed, and one run per output', () => {
+  /** A checkpoint of s00..s03, as a run killed while measuring s04 leaves it. */
+  async function interrupted(dir: string, m: string, out: string, features: string): Promise<void> {
+    const lost = join(dir, 'img', 's04_dseg.nii.gz');
+    const keep = readFileSync(lost);
+    rmSync(lost);
+    await extractCohort({ inputs: [m], out, features, jobs: 1, failFast: true, quiet: true });
+    writeFileSync(lost, keep);
+  }
+  const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
+
+  it('a scan replaced after a kill is measured again (even with its old mtime put back); the sidecar records the new sha256', async () => {
+    const dir = tempDir();
+    const m = makeCohort(dir);
+    const out = join(dir, 'f.csv');
+    const features = join(dir, 'features.json');
+    await interrupted(dir, m, out, features);
+    const scan = join(dir, 'img', 's01_dseg.nii.gz');
+    const { atime, mtime } = statSync(scan);
+    writeImage(scan, asegLike(11), { voxelSize: VS });
+    utimesSync(scan, atime, mtime); // as `cp -p` would: only ctime tells
+    const r = await extractCohort({ inputs: [m], out, features, jobs: 1, resume: true, quiet: true });
+    expect(r.resumed).toBe(3);
+    expect(r.warnings).toContain('1 subject(s) of the earlier run are measured again: their input files or manifest row changed');
+    // the same table as a fresh run on today's files
+    await extractCohort({ inputs: [m], out: join(dir, 'fresh.csv'), features, jobs: 1, quiet: true });
+    expect(readFileSync(out, 'utf8')).toBe(readFileSync(join(dir, 'fresh.csv'), 'utf8'));
+    const side = JSON.parse(readFileSync(`${out}.json`, 'utf8')) as { subjects: { subject_id: string; inputs: { role: string; sha256: string }[] }[] };
+    expect(side.subjects.find((s) => s.subject_id === 's01')!.inputs[0]!.sha256).toBe(sha(scan));
+  });
+
+  it('a finished output: a replaced scan or a changed manifest row is measured again, checked by sha256', async () => {
+    const dir = tempDir();
+    const m = makeCohort(dir);
+    const out = join(dir, 'f.csv');
+    const features = join(dir, 'features.json');
+    await extractCohort({ inputs: [m], out, features, jobs: 1, quiet: true });
+    writeImage(join(dir, 'img', 's02_dseg.nii.gz'), asegLike(12), { voxelSize: VS });
+    writeImage(join(dir, 'img', 's05_other.nii.gz'), asegLike(15), { voxelSize: VS });
+    writeFileSync(m, readFileSync(m, 'utf8').replace('img/s05_dseg.nii.gz', 'img/s05_other.nii.gz'));
+    const r = await extractCohort({ inputs: [m], out, features, jobs: 1, resume: true, quiet: true });
+    expect(r.resumed).toBe(4);
+    await extractCohort({ inputs: [m], out: join(dir, 'fresh.csv'), features, jobs: 1, quiet: true });
+    expect(readFileSync(out, 'utf8')).toBe(readFileSync(join(dir, 'fresh.csv'), 'utf8'));
+  });
+
+  it('a scan that is a symbolic-link loop or a FIFO is a failure saying so, not "file not found"', async () => {
+    const dir = tempDir();
+    const m = makeCohort(dir);
+    const loop = join(dir, 'img', 's00_dseg.nii.gz');
+    rmSync(loop);
+    symlinkSync(loop, loop);
+    const fifo = join(dir, 'img', 's01_dseg.nii.gz');
+    rmSync(fifo);
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const r = await extractCohort({ inputs: [m], out: join(dir, 'f.csv'), features: join(dir, 'features.json'), jobs: 1, quiet: true });
+    expect(r.failures.map((f) => f.reason)).toEqual(['symbolic link loop (the path resolves to itself)', 'a FIFO (named pipe), not a regular file: refusing to read it']);
+  });
+
+  it('a second run on the same output is refused while the first holds the lock; a killed run\'s lock is taken over', async () => {
+    const dir = tempDir();
+    const m = makeCohort(dir);
+    const out = join(dir, 'f.csv');
+    const features = join(dir, 'features.json');
+    writeFileSync(`${out}.lock`, `${process.ppid} ${hostname()}\n`); // a live process holds it
+    await expect(extractCohort({ inputs: [m], out, features, jobs: 1, quiet: true })).rejects.toThrow(
+      `${out}: another extract (process ${process.ppid} on ${hostname()}) is writing this output; wait for it to finish, or remove ${out}.lock if that run is gone`,
+    );
+    expect(existsSync(out)).toBe(false);
+    const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }).stdout.trim();
+    writeFileSync(`${out}.lock`, `${dead} ${hostname()}\n`);
+    const r = await extractCohort({ inputs: [m], out, features, jobs: 1, quiet: true });
+    expect(r.rows).toBe(6);
+    expect(existsSync(`${out}.lock`)).toBe(false);
   });
 });

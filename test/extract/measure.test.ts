@@ -89,7 +89,7 @@ describe('measureFromVolumes', () => {
     const parts = [62345.1, 61234.4, 8123.7, 7799.6];
     expect(formatNumber(parts.reduce((a, b) => a + b, 0))).not.toBe('139502.8');
     expect(formatNumber(decimalSum(parts))).toBe('139502.8');
-    const f: FeatureDef = { name: 'gm', measure: 'volume', labels: [3, 42, 8, 47], excludeLesion: false, abnormal: 'decrease', transform: 'none', role: 'biomarker', useEtiv: false };
+    const f: FeatureDef = { name: 'gm', measure: 'volume', labels: [3, 42, 8, 47], excludeLesion: false, abnormal: 'decrease', transform: 'none', role: 'biomarker', useEtiv: false, label: 'GM', unit: 'mm³' };
     const v = measureFromVolumes({ volumes: new Map([[3, 62345.1], [42, 61234.4], [8, 8123.7], [47, 7799.6]]) }, [f]);
     expect(formatNumber(v[0]!)).toBe('139502.8');
     // integers and values with many digits are left as they are

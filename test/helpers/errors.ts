@@ -11,3 +11,10 @@ export function errorOf(f: () => unknown): UserError {
   }
   throw new Error('expected a UserError');
 }
+
+/** The one-line message of the UserError `f` throws. */
+export function messageOf(f: () => unknown): string {
+  const m = errorOf(f).message;
+  expect(m).not.toContain('\n');
+  return m;
+}

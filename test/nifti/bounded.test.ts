@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { projectRoot, sharedDir } from '../helpers/cli.js';
-import { UserError } from '../../src/common/errors.js';
+import { messageOf } from '../helpers/errors.js';
 import { readHeader, readLabelMap } from '../../src/nifti/index.js';
 import { gz, labelVolume, nifti1, OFF, tempDir, writeFile } from './fixtures.js';
 
@@ -17,17 +17,6 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function refusal(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(UserError);
-    const msg = (e as Error).message;
-    expect(msg).not.toContain('\n');
-    return msg;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('trailing data after the declared voxels', () => {
   it('a .nii.gz whose gzip stream goes on with 512 MiB of zeros reads like the map alone, in bounded memory', () => {
@@ -71,7 +60,7 @@ describe('declared sizes', () => {
       dv.setInt16(OFF.dim + 6, 500, true);
     });
     const f = writeFile(dir, 'huge.nii.gz', gz(bytes));
-    expect(refusal(() => readLabelMap(f))).toMatch(new RegExp(`^${f}: the header declares 1500x1000x500 int32 voxels .*more than the 2 GiB`));
+    expect(messageOf(() => readLabelMap(f))).toMatch(new RegExp(`^${f}: the header declares 1500x1000x500 int32 voxels .*more than the 2 GiB`));
   });
   it('a 4D header is refused before its voxels are read', () => {
     const values = labelVolume({ 0: 40, 1: 20 }, [5, 4, 3]);
@@ -80,28 +69,28 @@ describe('declared sizes', () => {
       dv.setInt16(OFF.dim + 8, 1000, true);
     });
     const f = writeFile(dir, 'fourd.nii', bytes);
-    expect(refusal(() => readLabelMap(f))).toMatch(/dim\[4\] = 1000: a 4D image with 1000 volumes/);
+    expect(messageOf(() => readLabelMap(f))).toMatch(/dim\[4\] = 1000: a 4D image with 1000 volumes/);
   });
 });
 
 describe('files that are not regular files', () => {
   it('/dev/zero and /dev/urandom are refused (they would never end)', () => {
-    expect(refusal(() => readLabelMap('/dev/zero'))).toBe('/dev/zero: a device, not a regular file: refusing to read it');
-    expect(refusal(() => readHeader('/dev/urandom'))).toMatch(/^\/dev\/urandom: a device/);
+    expect(messageOf(() => readLabelMap('/dev/zero'))).toBe('/dev/zero: a device, not a regular file: refusing to read it');
+    expect(messageOf(() => readHeader('/dev/urandom'))).toMatch(/^\/dev\/urandom: a device/);
   });
   it('a FIFO is refused without blocking', () => {
     const f = join(dir, 'pipe.nii');
     expect(spawnSync('mkfifo', [f]).status).toBe(0);
-    expect(refusal(() => readLabelMap(f))).toBe(`${f}: a FIFO (named pipe), not a regular file: refusing to read it`);
+    expect(messageOf(() => readLabelMap(f))).toBe(`${f}: a FIFO (named pipe), not a regular file: refusing to read it`);
   });
   it('a folder, a symbolic link loop and a missing file are told apart', () => {
     const d = join(dir, 'folder.nii');
     mkdirSync(d);
-    expect(refusal(() => readLabelMap(d))).toMatch(/a folder, not a regular file/);
+    expect(messageOf(() => readLabelMap(d))).toMatch(/a folder, not a regular file/);
     const a = join(dir, 'loop-a.nii'), b = join(dir, 'loop-b.nii');
     symlinkSync(b, a);
     symlinkSync(a, b);
-    expect(refusal(() => readLabelMap(a))).toBe(`${a}: symbolic link loop (the path resolves to itself)`);
-    expect(refusal(() => readLabelMap(join(dir, 'nope.nii')))).toMatch(/file not found/);
+    expect(messageOf(() => readLabelMap(a))).toBe(`${a}: symbolic link loop (the path resolves to itself)`);
+    expect(messageOf(() => readLabelMap(join(dir, 'nope.nii')))).toMatch(/file not found/);
   });
 });

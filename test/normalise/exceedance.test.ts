@@ -2,6 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { applyNormaliser, fitNormaliser } from '../../src/normalise/index.js';
 import { exceedanceMessage, zExceedance } from '../../src/normalise/exceedance.js';
 import { FEATURES3, makeCohort } from './synth.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { normaliseFiles } from '../../src/normalise/files.js';
+import { toCsv } from '../../src/io/csv.js';
+import { tempDir } from '../helpers/tmp.js';
 
 describe('z-scores above zmax', () => {
   it('counts cells per biomarker against each biomarker\u2019s zmax, skipping missing values', () => {
@@ -38,5 +43,23 @@ describe('z-scores above zmax', () => {
     const after = zExceedance(bad.z, bad.features, 5).biomarkers.find((b) => b.name === f.name)!;
     expect(after.cells).toBe(before + 1);
     expect(after.max).toBeGreaterThan(5);
+  });
+});
+
+describe('feature labels', () => {
+  it('pass from the feature definitions into the z sidecar (for the report)', () => {
+    const dir = tempDir('ms-labels-');
+    const synth = makeCohort({ seed: 5, controls: 60, patients: 20, sites: ['A'], siteWeights: [1], features: FEATURES3 });
+    const data = join(dir, 'features.csv');
+    writeFileSync(data, toCsv(synth.table.columns, synth.table.rows));
+    const r = normaliseFiles({
+      data,
+      out: join(dir, 'z.csv'),
+      covariates: ['age'],
+      featuresSidecar: null,
+      featureDefs: [{ name: 'thalamus', abnormal: 'decrease', label: 'Thalamus', unit: 'mm³' }, { name: 'cortex', abnormal: 'decrease' }, { name: 'lesions', abnormal: 'increase' }],
+    });
+    const side = JSON.parse(readFileSync(r.sidecarFile, 'utf8')) as { featureLabels: unknown };
+    expect(side.featureLabels).toEqual({ thalamus: { label: 'Thalamus', unit: 'mm³' } });
   });
 });

@@ -42,7 +42,7 @@ export function referenceLeastSquares(X: number[][], y: number[]): RefFit {
     rss += (y[i]! - pred) ** 2;
   }
   // (X'X)^-1 = T (Z'Z)^-1 T' with T mapping standardised coefficients to raw ones.
-  const T = Array.from({ length: p }, (_, a) => new Array(p).fill(0));
+  const T = Array.from({ length: p }, () => new Array(p).fill(0));
   T[0]![0] = 1;
   for (let j = 1; j < p; j++) {
     T[j]![j] = 1 / s[j];

@@ -25,6 +25,7 @@ describe('buildReport', () => {
         'positional-variance-subtype-1.svg',
         'positional-variance-subtype-2.svg',
         'stages.svg',
+        'stage-certainty.svg',
         'subtype-fractions.svg',
       ].sort(),
     );
@@ -78,6 +79,18 @@ describe('buildReport', () => {
     expect(data.rows).toHaveLength(SMALL.subjects);
     expect(data.csvLines).toHaveLength(SMALL.subjects);
     expect(data.csvHeader.trim().split(',').slice(0, 5)).toEqual(['subject_id', 'ml_subtype', 'prob_ml_subtype', 'ml_stage', 'prob_ml_stage']);
+  });
+
+  it('shows readable feature labels from the feature definitions in names, diagrams and tables', async () => {
+    const inputs = makeInputs(SMALL);
+    const f = inputs.features as { features: { name: string; label?: string; unit?: string }[] };
+    for (const d of f.features) Object.assign(d, { label: `Label of ${d.name}`, unit: 'mm³' });
+    const { html, figures } = await buildReport(inputs);
+    const first = inputs.model.fits[1]!.sequences.map((q) => q[0]![0]);
+    expect(html).toContain(`Subtype 1: led by Label of ${first[0]}`);
+    for (const b of SMALL.biomarkers) expect(figures['positional-variance-subtype-1.svg']).toContain(`Label of ${b}`);
+    expect(figures['kmeans-centroids.svg']).toContain('Label of thalamus');
+    expect(html).toContain('Label of thalamus (thalamus, volume, mm³)');
   });
 
   it('says when z-scores were above zmax (from the subject table\u2019s sidecar)', async () => {

@@ -232,6 +232,16 @@ describe('cohort summary from the sidecars as extract and normalise write them',
     expect(s.normaliser.map((r) => [r.feature, r.r2, r.sd, r.nControls])).toEqual([['thalamus', 0.3, 12, 40], ['cortex', 0.1, 30, 40]]);
     expect(s.notes).toEqual(['a note']);
     expect(s.extraction).toEqual({ inputs: 103, rows: 100, failed: 3, carried: ['age', 'site'], missingFeatures: ['fa_cc'] });
-    expect(s.features).toEqual([{ name: 'thalamus', measure: 'volume', abnormal: '', role: '' }]);
+    expect(s.features).toEqual([{ name: 'thalamus', measure: 'volume', abnormal: '', role: '', label: '', unit: '' }]);
+    expect(s.labels).toEqual({});
+  });
+
+  it('takes readable labels and units from the extract sidecar, else from the normaliser\u2019s', () => {
+    const model = makeModel(SMALL);
+    const { assignment } = makeAssignment(SMALL, model, 2);
+    const extract = { features: [{ name: 'thalamus', measure: 'volume', label: 'Thalamus (both)', unit: 'mm³' }, { name: 'cortex', measure: 'volume' }] };
+    const z = { featureLabels: { cortex: { label: 'Cortical grey matter', unit: 'mm³' }, thalamus: { label: 'old', unit: '' } } };
+    const s = cohortSummary({ assignment }, model.biomarkers, z, extract, undefined);
+    expect(s.labels).toEqual({ thalamus: { label: 'Thalamus (both)', unit: 'mm³' }, cortex: { label: 'Cortical grey matter', unit: 'mm³' } });
   });
 });

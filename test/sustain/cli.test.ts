@@ -2,30 +2,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli as spawnCli, type CliResult } from '../helpers/cli.js';
-import { main } from '../../src/cli/main.js';
+import { runCli as spawnCli } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-inprocess.js';
 
-/**
- * The CLI in-process (same main() as the launcher, stdout/stderr captured): a child process per
- * call costs seconds under tsx, so only the fit round trip below spawns a real process.
- */
-async function runCli(args: string[]): Promise<CliResult> {
-  let stdout = '';
-  let stderr = '';
-  const ow = process.stdout.write.bind(process.stdout);
-  const ew = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((c: string | Uint8Array) => ((stdout += String(c)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((c: string | Uint8Array) => ((stderr += String(c)), true)) as typeof process.stderr.write;
-  const before = process.exitCode;
-  try {
-    const code = await main(['node', 'ms-subtype', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-    process.exitCode = before;
-  }
-}
+/** In-process runs: only the fit round trip below spawns a real process. */
+const runCli = runCliInProcess;
 
 const tmp = mkdtempSync(join(tmpdir(), 'ms-sustain-cli-'));
 const sim = join(tmp, 'sim');

@@ -34,11 +34,14 @@ const PY_SMALL = { em: [-2717.4549, -2580.9368], ari: 0.52, rho: 0.966 };
 describe('fit on the shared small cohort (light settings)', () => {
   const data = readZTable(join(dir, 'small', 'data.csv')).table;
   const th = uniform(data);
-  let model: SustainModelFile;
+  // One fit shared by the tests below, made by whichever runs first (any order, or one alone with -t):
+  // pySuStaIn's MCMC settings for this cohort (1e4 iterations after 3 x 1e4 tuning), 5 start points.
+  let fitting: Promise<SustainModelFile> | undefined;
+  const fitted = (): Promise<SustainModelFile> =>
+    (fitting ??= fitSustain(data, th, { seed: 1, maxSubtypes: 2, startpoints: 5, mcmcIterations: 10_000, mcmcTuneIterations: 10_000, samplesKept: 1000, threads: 1 }));
 
   it('reaches at least pySuStaIn\'s EM maximum for K = 1, 2', async () => {
-    // pySuStaIn's MCMC settings for this cohort (1e4 iterations after 3 x 1e4 tuning), 5 start points
-    model = await fitSustain(data, th, { seed: 1, maxSubtypes: 2, startpoints: 5, mcmcIterations: 10_000, mcmcTuneIterations: 10_000, samplesKept: 1000, threads: 1 });
+    const model = await fitted();
     expect(model.fits.map((f) => f.subtypes)).toEqual([1, 2]);
     model.fits.forEach((f, q) => {
       const em = f.diagnostics!['emLogLikelihood'] as number;
@@ -53,7 +56,8 @@ describe('fit on the shared small cohort (light settings)', () => {
     expect(parseModel(JSON.parse(stringifyModel(model)), 'model.json')).toEqual(model);
   });
 
-  it('recovers subtypes and stages at least as well as pySuStaIn', () => {
+  it('recovers subtypes and stages at least as well as pySuStaIn', async () => {
+    const model = await fitted();
     const a = assignSubjects(model, data, 2);
     const t = truth('small');
     const late = t.stage.map((s, i) => (s > 0 ? i : -1)).filter((i) => i >= 0);
@@ -80,7 +84,8 @@ describe('fit on the shared small cohort (light settings)', () => {
     }
   });
 
-  it('scores posterior samples per subject consistently with the exact likelihood', () => {
+  it('scores posterior samples per subject consistently with the exact likelihood', async () => {
+    const model = await fitted();
     const fit = model.fits[1]!;
     const ll = sampleSubjectLogLikelihoods(model, 2, data);
     const M = data.subjects.length;
@@ -164,7 +169,16 @@ describe('determinism and missing values', () => {
     const many = simulateCohort({ subjects: 4100, biomarkers: 4, subtypes: 2, zvals: [1, 2], zmax: 4, seed: 8 });
     const one = assignSubjects(m, many.data, 2);
     // two blocks on two threads; then at most 1,000 subjects per block: five blocks queued on two threads
-    for (const two of [await assignSubjectsParallel(m, many.data, 2, 2), await assignSubjectsParallel(m, many.data, 2, 2, 1000)]) {
+    // with a progress callback the input is cut finer (the bar moves), with the same numbers
+    const seen: number[] = [];
+    const withProgress = await assignSubjectsParallel(m, many.data, 2, 2, undefined, (done, total) => {
+      expect(total).toBe(4100);
+      seen.push(done);
+    });
+    expect(seen.length).toBe(2); // blocks of at least 2,000 subjects: 30,000 subjects on 2 threads give 8
+    expect(seen.every((d, q) => q === 0 || d > seen[q - 1]!)).toBe(true);
+    expect(seen.at(-1)).toBe(4100);
+    for (const two of [await assignSubjectsParallel(m, many.data, 2, 2), await assignSubjectsParallel(m, many.data, 2, 2, 1000), withProgress]) {
       expect(two.subjects).toEqual(one.subjects);
       for (const k of ['mlSubtype', 'probMlSubtype', 'mlStage', 'probMlStage', 'probSubtype', 'probStage', 'probSubtypeStage'] as const) {
         expect(Array.from(two[k]!), k).toEqual(Array.from(one[k]!));

@@ -1,0 +1,118 @@
+/**
+ * The longitudinal parts of `assign` and `simulate` (--history, --visits): joining earlier visits
+ * with new ones, keeping the new rows, the simulated cohort's files.
+ */
+import { join } from 'node:path';
+import { UserError } from '../common/errors.js';
+import { toolVersion } from '../common/version.js';
+import { writeJsonAtomic } from '../io/atomic.js';
+import { writeCsvAtomic } from '../io/csv.js';
+import { writeZTable } from '../io/ztable.js';
+import type { LongitudinalRead } from '../io/visits.js';
+import { simulateLongitudinal, type LongitudinalSimulateOptions } from '../sustain/longitudinal/simulate.js';
+import { groupTable, type GroupedTable } from '../sustain/longitudinal/visits.js';
+import type { Assignment, ZTable } from '../sustain/types.js';
+
+/**
+ * Earlier visits of known subjects (`--history`) joined with new visits: the rows of the new data's
+ * subjects from the history, then every new row; grouped by subject in time order. `isNew[r]` marks
+ * the grouped rows that came from the new data (the ones to write out).
+ */
+export function joinHistory(history: LongitudinalRead, next: LongitudinalRead, timeColumn: string, file: string): { grouped: GroupedTable; isNew: Uint8Array } {
+  const wanted = new Set(next.table.subjects);
+  const h = history.table;
+  const n = next.table;
+  const B = n.biomarkers.length;
+  const hb = n.biomarkers.map((b) => {
+    const j = h.biomarkers.indexOf(b);
+    if (j < 0) throw new UserError(`the history has no column for biomarker "${b}"`, { file: history.read.file, field: b });
+    return j;
+  });
+  const keep: number[] = [];
+  h.subjects.forEach((s, r) => wanted.has(s) && keep.push(r));
+  const rows = keep.length + n.subjects.length;
+  const values = new Float64Array(rows * B);
+  keep.forEach((r, q) => hb.forEach((j, b) => (values[q * B + b] = h.values[r * h.biomarkers.length + j]!)));
+  values.set(n.values, keep.length * B);
+  const col = (t: ZTable, c: string) => t.carried?.[c] ?? [];
+  const table: ZTable = {
+    subjects: [...keep.map((r) => h.subjects[r]!), ...n.subjects],
+    biomarkers: n.biomarkers,
+    values,
+    carried: {
+      session: [...keep.map((r) => col(h, 'session')[r]!), ...col(n, 'session')],
+      [timeColumn]: [...keep.map((r) => col(h, timeColumn)[r]!), ...col(n, timeColumn)],
+    },
+  };
+  // a clash between a history row and a new row is reported on the new row (the later one), naming
+  // the history row by its file and line
+  const lines = [...keep.map((r) => history.lines[r]!), ...next.lines];
+  const describe = (r: number) => (r < keep.length ? `${history.read.file} line ${lines[r]}` : `line ${lines[r]}`);
+  const grouped = groupTable(table, timeColumn, { file, lines, describe });
+  const isNew = new Uint8Array(rows);
+  for (let g = 0; g < rows; g++) isNew[g] = grouped.layout.order[g]! >= keep.length ? 1 : 0;
+  return { grouped, isNew };
+}
+
+/** Keep the rows flagged in `keep` of an assignment and its columns. */
+export function selectRows(a: Assignment, cols: Record<string, string[]>, keep: Uint8Array): { a: Assignment; cols: Record<string, string[]> } {
+  const rows: number[] = [];
+  keep.forEach((k, r) => k && rows.push(r));
+  const K = a.subtypes;
+  const M = a.subjects.length;
+  const pick = <T extends Int32Array | Float64Array>(x: T, w: number): T => {
+    const out = new (x.constructor as new (n: number) => T)(rows.length * w);
+    rows.forEach((r, q) => out.set(x.subarray(r * w, r * w + w) as never, q * w));
+    return out;
+  };
+  const S = a.probStage ? a.probStage.length / M : 0;
+  const b: Assignment = {
+    subjects: rows.map((r) => a.subjects[r]!),
+    subtypes: K,
+    mlSubtype: pick(a.mlSubtype, 1),
+    probMlSubtype: pick(a.probMlSubtype, 1),
+    mlStage: pick(a.mlStage, 1),
+    probMlStage: pick(a.probMlStage, 1),
+    probSubtype: pick(a.probSubtype, K),
+    ...(a.probStage ? { probStage: pick(a.probStage, S) } : {}),
+    ...(a.probSubtypeStage ? { probSubtypeStage: pick(a.probSubtypeStage, S * K) } : {}),
+  };
+  return { a: b, cols: Object.fromEntries(Object.entries(cols).map(([c, v]) => [c, rows.map((r) => v[r]!)])) };
+}
+
+export interface LongitudinalSimFlags extends Omit<LongitudinalSimulateOptions, 'visits'> {
+  visits: [number, number];
+  out: string;
+}
+
+/** `simulate --visits lo..hi`: z.csv with session and time columns, truth.csv per visit, truth-model.json. */
+export function simulateLongitudinalCommand(o: LongitudinalSimFlags): void {
+  const timeColumn = o.timeColumn ?? 'years';
+  const sim = simulateLongitudinal({ ...o, timeColumn });
+  writeZTable(join(o.out, 'z.csv'), sim.data);
+  const t = sim.truth;
+  writeCsvAtomic(
+    join(o.out, 'truth.csv'),
+    ['subject_id', 'session', 'true_subtype', 'true_stage', 'true_rate'],
+    sim.data.subjects.map((s, i) => [s, sim.data.carried!['session']![i]!, t.subtype[i]!, t.stage[i]!, t.rate[i]!]),
+  );
+  writeJsonAtomic(join(o.out, 'truth-model.json'), {
+    generator: 'ms-subtype simulate (longitudinal: pySuStaIn-style z-score values at stages that move forward)',
+    toolVersion: toolVersion(),
+    seed: o.seed,
+    subjects: o.subjects,
+    visits: o.visits,
+    interval: o.interval,
+    rate: o.rate,
+    timeColumn,
+    biomarkers: sim.model.biomarkers,
+    zvals: sim.model.thresholds.zvals,
+    zmax: sim.model.thresholds.zmax,
+    events: sim.model.events,
+    sequences: sim.model.namedSequences,
+    fractions: sim.model.fractions,
+    controlFraction: o.controlFraction ?? 0.25,
+    trueStageDoc: 'true_stage per visit in 0..N+1 = number of events passed at that visit (never decreasing); true_rate = the subject\'s stages per year (0 for controls)',
+  });
+  process.stdout.write(`simulated ${o.subjects} subjects (${sim.data.subjects.length} visits) x ${sim.model.biomarkers.length} biomarkers, ${o.subtypes} subtypes; wrote z.csv, truth.csv, truth-model.json in ${o.out}\n`);
+}
