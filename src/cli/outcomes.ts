@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { join } from 'node:path';
-import { OUTCOMES_DEFAULTS, runOutcomes } from '../outcomes/index.js';
+import { OUTCOMES_DEFAULTS, plannedDrawFits, runOutcomes } from '../outcomes/index.js';
+import { createProgress } from '../io/progress.js';
 import { summaryLines } from '../outcomes/summary.js';
 import { intOption, listOption, printDone, QUIET_FLAGS, QUIET_HELP } from './options.js';
 
@@ -67,7 +68,7 @@ Example:
     --covariates age,sex --treatment arm --treatment-reference placebo --out out/outcomes`,
     )
     .action((f: OutcomesFlags) => {
-      const { result } = runOutcomes(f.subjects, f.clinical, f.out, {
+      const settings = {
         survival: f.survival ?? [],
         counts: f.counts ?? [],
         scores: f.scores ?? [],
@@ -77,7 +78,15 @@ Example:
         referenceSubtype: f.referenceSubtype,
         draws: f.draws,
         seed: f.seed,
-      });
+      };
+      // The refits on posterior draws are most of the time on a large cohort.
+      const bar = createProgress({ label: 'outcomes', total: Math.max(1, plannedDrawFits(settings)), quiet: f.quiet === true });
+      let result;
+      try {
+        result = runOutcomes(f.subjects, f.clinical, f.out, settings, () => bar.tick(1, 'refits on posterior subtype draws')).result;
+      } finally {
+        bar.stop();
+      }
       const main = join(f.out, 'outcomes.json');
       if (!f.quiet) for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
       printDone(f.quiet, [...summaryLines(result), main], [main]);

@@ -13,6 +13,7 @@ interface RunFlags {
   manifest?: string;
   bids?: string;
   table?: string;
+  clinical?: string;
   out?: string;
   seed?: number;
   jobs?: number;
@@ -33,12 +34,13 @@ export function register(program: Command): void {
     .option('--manifest <file>', 'manifest CSV (overrides input.manifest)')
     .option('--bids <dir>', 'BIDS derivatives folder (overrides input.bids)')
     .option('--table <file>', 'feature or volume table (overrides input.table)')
+    .option('--clinical <file>', 'clinical table for the outcomes step (overrides outcomes.clinical; the outcomes to analyse come from the config)')
     .option('-o, --out <dir>', 'output folder (required)')
     .option('--seed <n>', 'random seed (overrides seed)', intOption(0))
     .option('-j, --jobs <n>', 'worker threads (default: the machine\'s cores)', jobsOption)
     .option(QUIET_FLAGS, `${QUIET_HELP}; the report path is printed`)
     .option('--force', 'recompute every step, ignoring what the output folder holds')
-    .option('--from <step>', 'recompute this step and the ones after it (extract, normalise, fit, cv, kmeans, assign, report, truth)')
+    .option('--from <step>', 'recompute this step and the ones after it (extract, normalise, fit, cv, kmeans, assign, outcomes, report, truth)')
     .option('--set <key=value>', 'override one setting, e.g. --set fit.mcmc=20000 (repeatable)', collect)
     .addHelpText(
       'after',
@@ -53,6 +55,7 @@ Outputs in --out:
   04-cv/cv.json                                     cross-validation (CVIC, recommended K), if cv.enabled
   05-kmeans/model.json, subjects.csv                k-means baseline (clusters at the chosen K), if kmeans.enabled
   06-assign/subjects.csv                            subtype and stage of every subject at the chosen K
+  06b-outcomes/outcomes.json (+ CSV tables)         clinical associations, if outcomes.clinical is set
   07-report/report.html (+ one SVG per figure)      the report
   truth.json                                        agreement with a known truth, if truth is set
   run-config.json                                   the settings in effect
@@ -89,6 +92,7 @@ Example:
         cli('input.manifest', null);
         cli('input.bids', null);
       }
+      if (flags.clinical) cli('outcomes.clinical', resolve(flags.clinical));
       if (flags.seed !== undefined) cli('seed', flags.seed);
       if (flags.jobs !== undefined) cli('jobs', flags.jobs);
       if (sets.length > 0) cfg = applyOverrides(cfg, sets, process.cwd());

@@ -8,9 +8,9 @@
  * our `assign` reproduce pySuStaIn's per-subject results, subtype numbers included.
  */
 import { toolVersion } from '../common/version.js';
-import { namedEvents } from '../sustain/fit.js';
+import { kindOf } from '../sustain/kinds.js';
 import { subjectLogLikelihoods } from '../sustain/likelihood.js';
-import type { Assignment, PosteriorSamples, SustainFit, SustainModelFile, Thresholds, ZTable } from '../sustain/types.js';
+import type { Assignment, EventLabel, ModelSpec, PosteriorSamples, SustainFit, SustainModelFile, ZTable } from '../sustain/types.js';
 import type { PysustainFit } from './pysustain-pickle.js';
 
 /** pySuStaIn's N_samples in run_sustain_algorithm. */
@@ -101,17 +101,24 @@ function chainDiagnostics(fit: PysustainFit, c: ImportedChain): Record<string, u
   return { importedFrom: fit.file, pysustainSubtype: c.order, mcmcIterations: fit.iterations, emFractions: c.mlFractions };
 }
 
-/** The z-score model file of a pySuStaIn ZscoreSustain run. */
-export function importZscore(fits: PysustainFit[], data: ZTable, thresholds: Thresholds, eventMap: Int32Array, src: ImportSource): SustainModelFile {
-  const events = namedEvents(data.biomarkers, thresholds);
-  const out: SustainFit[] = fits.map((fit) => {
+/**
+ * The model file of a pySuStaIn run, for the model `spec` describes (z-score: ZscoreSustain's Z_vals
+ * and Z_max; mixture: MixtureSustain on L_yes/L_no). `data` is the table pySuStaIn was fitted on, as
+ * the kind reads it; `eventMap` takes pySuStaIn's event numbers to the kind's.
+ */
+export function importModel(fits: PysustainFit[], data: ZTable, spec: ModelSpec, eventMap: ArrayLike<number>, src: ImportSource): SustainModelFile {
+  const kind = kindOf(spec);
+  const biomarkers = kind.modelBiomarkers(spec, data.biomarkers);
+  kind.check(spec, biomarkers);
+  const events = kind.events(spec, biomarkers);
+  const out: SustainFit<EventLabel>[] = fits.map((fit) => {
     const c = importChain(fit, eventMap, src.samples);
-    const per = subjectLogLikelihoods(data, thresholds, c.mlSequences, c.mlFractions);
+    const per = subjectLogLikelihoods(data, spec, c.mlSequences, c.mlFractions);
     let ll = 0;
     for (let i = 0; i < per.length; i++) ll += per[i]!;
     return {
       subtypes: c.K,
-      sequences: c.mlSequences.map((s) => s.map((e) => [events[e]![0], events[e]![1]])),
+      sequences: c.mlSequences.map((s) => s.map((e) => events[e]!)),
       fractions: c.mlFractions,
       logLikelihood: ll,
       samples: c.samples,
@@ -122,15 +129,14 @@ export function importZscore(fits: PysustainFit[], data: ZTable, thresholds: Thr
     format: 'ms-subtype-model',
     formatVersion: 1,
     toolVersion: toolVersion(),
-    method: 'sustain-zscore',
-    biomarkers: [...data.biomarkers],
-    zvals: thresholds.zvals.map((z) => [...z]),
-    zmax: [...thresholds.zmax],
+    method: kind.method,
+    biomarkers: [...biomarkers],
+    ...kind.fields(spec),
     events,
     settings: importSettings(fits, src),
     training: { subjects: fits[0]!.subjects.M, dataFile: src.dataFile, dataSha256: src.dataSha256 },
     fits: out,
-  };
+  } as unknown as SustainModelFile;
 }
 
 /** How our assignment of pySuStaIn's training subjects compares with what pySuStaIn saved. */

@@ -14,12 +14,20 @@ export interface ModelSettings {
   covariates: string[];
   treatment: string | null;
   reference: number;
+  /** called after each refit on a posterior draw (progress) */
+  onFit?: () => void;
 }
 
 type Fitted = ModelFit | { failed: string; omitted: Omitted[] };
 
 function isFit(f: Fitted): f is ModelFit {
   return !('failed' in f);
+}
+
+/** Refits on posterior draws that these settings make (for a progress bar's total). */
+export function plannedDrawFits(s: { covariates: string[]; survival: unknown[]; counts: unknown[]; draws: number }): number {
+  const sets = s.covariates.length > 0 ? 2 : 1;
+  return s.draws * sets * (s.survival.length + 2 * s.counts.length);
 }
 
 /** Covariate sets: unadjusted, then adjusted when covariates were given. */
@@ -36,12 +44,13 @@ const rr = (e: Estimate) => ({ term: e.term, coef: e.coef, se: e.se, ratio: e.ra
 const rubinExtra = (e: PooledEstimate) => ({ dfRubin: Number.isFinite(e.dfRubin) ? e.dfRubin : null, fmi: e.fmi });
 
 /** Refit the subtype model once per posterior draw and pool; null when there are no draws. */
-function pooledFits(c: Cohort, sp: DesignSpec, rows: number[], draws: Int32Array[], o: Outcome) {
+function pooledFits(c: Cohort, sp: DesignSpec, rows: number[], draws: Int32Array[], o: Outcome, onFit?: () => void) {
   if (draws.length === 0) return null;
   const per: Estimate[][] = [];
   for (const d of draws) {
     const f = fitModel(c, sp, rows, d, o);
     per.push(isFit(f) ? f.estimates : []);
+    onFit?.();
   }
   const { pooled, notPooled } = poolDraws(per);
   const failedDraws = per.filter((e) => e.length === 0).length;
@@ -95,7 +104,7 @@ export function survivalEntries(
         proportionalHazards: isFit(f) ? (f.zph ?? []) : [],
       };
       if (model === 'subtype') {
-        const p = pooledFits(c, sp, rows, draws, o);
+        const p = pooledFits(c, sp, rows, draws, o, s.onFit);
         if (p !== null) e.pooled = { subtypeFrom: 'posterior draws', draws: draws.length, terms: p.pooled.map((x) => ({ ...hr(x), ...rubinExtra(x) })), notPooled: p.notPooled };
       }
       out.push(e);
@@ -123,7 +132,7 @@ export function countsEntries(c: Cohort, s: ModelSettings, outcome: { count: str
           terms: isFit(f) ? f.estimates.map(rr) : [],
         };
         if (model === 'subtype') {
-          const p = pooledFits(c, sp, rows, draws, o);
+          const p = pooledFits(c, sp, rows, draws, o, s.onFit);
           if (p !== null) e.pooled = { subtypeFrom: 'posterior draws', draws: draws.length, terms: p.pooled.map((x) => ({ ...rr(x), ...rubinExtra(x) })), notPooled: p.notPooled };
         }
         out.push(e);

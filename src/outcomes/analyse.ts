@@ -94,8 +94,8 @@ function scoreEntry(c: Cohort, score: string, covariates: string[]): ScoreEntry 
   };
 }
 
-export function analyseOutcomes(c: Cohort, s: AnalysisSettings): Body {
-  const ms: ModelSettings = { covariates: s.covariates, treatment: s.treatment, reference: s.referenceSubtype };
+export function analyseOutcomes(c: Cohort, s: AnalysisSettings, onFit?: () => void): Body {
+  const ms: ModelSettings = { covariates: s.covariates, treatment: s.treatment, reference: s.referenceSubtype, ...(onFit ? { onFit } : {}) };
   const draws = drawSubtypes(c, s.draws, s.seed);
   const km: KmEntry[] = [];
   const survival: SurvivalEntry[] = [];

@@ -4,6 +4,7 @@ import { joinInputs, outcomesHeader, writeOutcomes } from './files.js';
 import { outcomesSchema, type OutcomesResult } from './schema.js';
 
 export { analyseOutcomes, drawSubtypes } from './analyse.js';
+export { plannedDrawFits } from './analyse-models.js';
 export type { AnalysisSettings } from './analyse.js';
 export { readOutcomes, joinInputs, writeOutcomes } from './files.js';
 export { outcomesSchema } from './schema.js';
@@ -12,9 +13,9 @@ export type { OutcomesResult, SurvivalEntry, CountsEntry, KmEntry, Table1, Treat
 export const OUTCOMES_DEFAULTS = { referenceSubtype: 0, draws: 20, seed: 1 };
 
 /** Read, analyse, write: DIR/outcomes.json and the CSV tables. Returns the result and the paths written. */
-export function runOutcomes(subjectsFile: string, clinicalFile: string, out: string, s: AnalysisSettings): { result: OutcomesResult; files: string[] } {
+export function runOutcomes(subjectsFile: string, clinicalFile: string, out: string, s: AnalysisSettings, onFit?: () => void): { result: OutcomesResult; files: string[] } {
   const joined = joinInputs(subjectsFile, clinicalFile, s);
-  const body = analyseOutcomes(joined.cohort, s);
+  const body = analyseOutcomes(joined.cohort, s, onFit);
   const result: OutcomesResult = {
     ...outcomesHeader(s, subjectsFile, clinicalFile),
     subtypes: joined.cohort.subtypes,

@@ -2,10 +2,11 @@
  * Table 1: each clinical variable summarised per subtype (patients past stage 0, by most likely
  * subtype), for stage-0 patients and for controls, with tests across the subtypes only.
  * Numbers: mean (sd) and median [IQR], with ANOVA and Kruskal-Wallis; 0/1 columns: count (%);
- * text columns: count (%) per level, with chi-square (Fisher's exact test for a 2 x 2 table).
+ * text columns: count (%) per level, with chi-square (Fisher's exact test for a 2 x 2 table, and for
+ * an r x 2 or 2 x c table with expected counts below 5).
  */
 import { isMissing, type Cohort, type Column } from './cohort.js';
-import { chiSquareTest, fisherTest2x2, kruskalWallis, oneWayAnova, quantile7, type TestResult } from './tests.js';
+import { chiSquareTest, fisherTest2x2, fisherTestRx2, kruskalWallis, oneWayAnova, quantile7, type TestResult } from './tests.js';
 import type { Table1 } from './schema.js';
 
 type Cell = Table1['rows'][number]['cells'][number];
@@ -42,6 +43,11 @@ function categoricalTest(counts: number[][]): TestResult[] {
   const trimmed = rows.map((r) => r.filter((_, j) => colsUsed[j]));
   if (trimmed.length === 2 && trimmed[0]!.length === 2) return [fisherTest2x2(trimmed)];
   const chi = chiSquareTest(trimmed);
+  // Small expected counts in a table with two rows or two columns: the exact test instead.
+  if (chi?.note !== undefined && (trimmed.length === 2 || trimmed[0]!.length === 2)) {
+    const exact = fisherTestRx2(trimmed);
+    if (exact) return [exact];
+  }
   return chi ? [chi] : [];
 }
 

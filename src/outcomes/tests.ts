@@ -56,6 +56,44 @@ export function fisherTest2x2(t: number[][]): TestResult {
   return { test: 'Fisher exact', statistic: null, df: null, p: Math.min(1, p) };
 }
 
+/**
+ * Two-sided Fisher exact test of an r x 2 (or 2 x c) table by enumerating every table with the same
+ * margins (R's fisher.test gives the same p). Null when there would be more than `maxTables` tables.
+ */
+export function fisherTestRx2(table: number[][], maxTables = 2e6): TestResult | null {
+  let t = table;
+  if (t.length === 2 && t[0]!.length !== 2) t = t[0]!.map((_, j) => [t[0]![j]!, t[1]![j]!]);
+  if (t[0]!.length !== 2) return null;
+  const rows = t.map((r) => r[0]! + r[1]!);
+  const c1 = t.reduce((a, r) => a + r[0]!, 0);
+  const n = rows.reduce((a, b) => a + b, 0);
+  let size = 1;
+  for (const r of rows) size *= Math.min(r, c1) + 1;
+  if (size > maxTables) return null;
+  const lchoose = (nn: number, k: number) => gammaln(nn + 1) - gammaln(k + 1) - gammaln(nn - k + 1);
+  const lc = rows.map((r) => Array.from({ length: r + 1 }, (_, k) => lchoose(r, k)));
+  const total = lchoose(n, c1);
+  const obs = t.reduce((a, r, i) => a + lc[i]![r[0]!]!, 0) - total;
+  const limit = obs + Math.log1p(1e-7);
+  // remaining[i] = sum of row totals from i on: bounds the first-column count still to place.
+  const remaining = rows.map((_, i) => rows.slice(i).reduce((a, b) => a + b, 0));
+  let p = 0;
+  const walk = (i: number, left: number, acc: number): void => {
+    if (i === rows.length - 1) {
+      if (left <= rows[i]!) {
+        const lp = acc + lc[i]![left]! - total;
+        if (lp <= limit) p += Math.exp(lp);
+      }
+      return;
+    }
+    const lo = Math.max(0, left - remaining[i + 1]!);
+    const hi = Math.min(rows[i]!, left);
+    for (let x = lo; x <= hi; x++) walk(i + 1, left - x, acc + lc[i]![x]!);
+  };
+  walk(0, c1, 0);
+  return { test: 'Fisher exact', statistic: null, df: null, p: Math.min(1, p) };
+}
+
 /** Average ranks (1-based), ties sharing the mean rank; also sum of (t^3 - t) over tie groups. */
 export function ranks(v: readonly number[]): { r: Float64Array; ties: number } {
   const n = v.length;

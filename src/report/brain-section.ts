@@ -67,6 +67,7 @@ export function brainSection(
     `Each subtype\u2019s sequence drawn on <code>${esc(b.source)}</code>: for stages ${esc(view.stages.join(', '))} of ${esc(model.events.length)}, ` +
     `every feature\u2019s region coloured by the share of the ${samples > 0 ? `${esc(samples)} kept posterior samples` : 'maximum-likelihood sequence (no samples kept)'} in which it has passed each threshold by then. ` +
     `Slices: axial ${esc(view.slices.axial)}, coronal ${esc(view.slices.coronal)}, sagittal ${esc(view.slices.sagittal)} (chosen to show the most features). ` +
-    `The numbers are in <code>brain-view.csv</code> beside this page, for other renderers.`;
+    `The numbers are in <code>brain-view.csv</code> beside this page, for other renderers.` +
+    (view.unpainted.length > 0 ? ` Not drawn (no region in the feature definitions): ${esc(view.unpainted.join(', '))}.` : '');
   return { html: section('brain', 'Progression on the brain', lead, `<div class="brain-grid">${figs.join('')}</div>`), view };
 }

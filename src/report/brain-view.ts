@@ -35,6 +35,8 @@ export interface BrainViewOutput {
   slices: Record<View, number>;
   columns: readonly string[];
   rows: (string | number)[][];
+  /** Biomarkers of the model with no region to paint (no feature definition or every label). */
+  unpainted: string[];
   /** Threshold legend entries (label and colour), in threshold order. */
   legend: { label: string; colour: string }[];
 }
@@ -50,11 +52,16 @@ export function buildBrainView(x: BrainViewInputs): BrainViewOutput {
   const stages = [...(x.stages ?? defaultStages(N))];
   for (const s of stages) if (!Number.isInteger(s) || s < 0 || s > N) throw new UserError(`brain view stages are whole numbers from 0 to ${N} (the model's events), got ${s}`, { field: 'brainStages' });
   const byName = new Map(x.features.map((f) => [f.name, f]));
-  const feats = x.biomarkers.map((b) => {
+  // A biomarker without a region (no definition, e.g. age in a model fitted on raw columns, or a
+  // "nonzero" label set) stays in the table but is not painted; the page names it.
+  const unpainted = x.biomarkers.filter((b) => {
     const f = byName.get(b);
-    if (!f) throw new UserError(`the model's biomarker "${b}" is not in the feature definitions (give extract's sidecar with --features)`, { field: 'features' });
-    return f;
+    return f === undefined || f.labels === 'nonzero' || (f.labels.length === 0 && f.measure !== 'lesion');
   });
+  if (unpainted.length === x.biomarkers.length) {
+    throw new UserError(`none of the model's biomarkers (${x.biomarkers.join(', ')}) has a region in the feature definitions (give extract's sidecar with --features)`, { field: 'features' });
+  }
+  const feats = x.biomarkers.map((b): BrainFeature => byName.get(b) ?? { name: b, measure: 'none', labels: [] });
   const samples = x.samples.sequences.length > 0 ? x.samples : mlAsSamples(x.sequences, x.events);
   const cum = cumulativeProbabilities(samples, K, N);
   const rows = brainViewRows(cum, x.events);
@@ -89,7 +96,7 @@ export function buildBrainView(x: BrainViewInputs): BrainViewOutput {
     );
     figures[`brain-view-subtype-${j + 1}.svg`] = subtypeSvg(x.titles[j] ?? `Subtype ${j + 1}`, stages, N, images, fills, legend);
   }
-  return { figures, stages, slices, columns: BRAIN_VIEW_COLUMNS, rows, legend };
+  return { figures, stages, slices, columns: BRAIN_VIEW_COLUMNS, rows, legend, unpainted };
 }
 
 /** Without samples, the ML sequences stand in as one sample (probabilities 0 or 1). */

@@ -144,13 +144,19 @@ export function chainDiagnostics(chains: readonly ChainSamples[], nEvents: numbe
  * One line for the user when the chains of K subtypes have not converged (undefined when they have):
  * what is wrong and what to do (longer chains; the warm-up is the tuning passes).
  */
-export function convergenceMessage(K: number, conv: Pick<ConvergenceJson, 'warnings'>, iterations: number): string | undefined {
+export function convergenceMessage(K: number, conv: Pick<ConvergenceJson, 'warnings'> & Partial<Pick<ConvergenceJson, 'logLikelihood' | 'mlSequencesAgree'>>, iterations: number): string | undefined {
   if (conv.warnings.length === 0) return undefined;
+  // far apart and with different best models: likely separate modes, which longer chains may not join
+  const apart = conv.mlSequencesAgree === false && (conv.logLikelihood?.rhat ?? 0) > SEPARATE_MODES_RHAT;
   return (
     `K=${K}: the MCMC chains may not have converged (${conv.warnings.join('; ')}), so the posterior uncertainty ` +
-    `(positional variance, subtype probabilities, fraction intervals) is not yet reliable: run longer chains, e.g. --mcmc ${Math.max(2 * iterations, 10_000)}`
+    `(positional variance, subtype probabilities, fraction intervals) is not yet reliable: run longer chains, e.g. --mcmc ${Math.max(2 * iterations, 10_000)}` +
+    (apart ? `; the chains found different best models, so the posterior may have separate modes that longer chains do not join (compare the chains: samples.chain in model.json)` : '')
   );
 }
+
+/** Above this R-hat with disagreeing best models, the message says the chains may sit in separate modes. */
+const SEPARATE_MODES_RHAT = 1.1;
 
 /** A fitted model's convergence messages, one per K whose chains have not converged. */
 export function modelConvergenceWarnings(model: { fits: readonly { subtypes: number; diagnostics?: Record<string, unknown> }[] }): string[] {

@@ -6,7 +6,7 @@ import { readTable } from '../../src/io/csv.js';
 import { resolveThresholds } from '../../src/io/thresholds-file.js';
 import { readZTable } from '../../src/io/ztable.js';
 import { parseModel, stringifyModel } from '../../src/io/modelfile.js';
-import { compareWithPickle, importZscore, pysustainSampleIndices, pysustainSubtypeOrder } from '../../src/import/pysustain.js';
+import { compareWithPickle, importModel, pysustainSampleIndices, pysustainSubtypeOrder } from '../../src/import/pysustain.js';
 import { pysustainFitFrom, readPysustainRun } from '../../src/import/pysustain-pickle.js';
 import { readPickle, type NdArray } from '../../src/io/pickle.js';
 import { assignSubjects, positionalVariance } from '../../src/sustain/staging.js';
@@ -14,6 +14,8 @@ import { pysustainEventMap } from '../../src/sustain/thresholds.js';
 import type { SustainModelFile } from '../../src/sustain/types.js';
 import { sharedDir } from '../helpers/cli.js';
 import { errorOf } from '../helpers/errors.js';
+import { readLikelihoods } from '../../src/cli/model-inputs.js';
+import { patientLikelihoods } from './mixture-files.js';
 
 const small = join(sharedDir, 'sustain', 'small');
 const pickles = [0, 1].map((k) => join(small, 'pysustain', `ref_subtype${k}.pickle`));
@@ -23,7 +25,7 @@ function importSmall(): { model: SustainModelFile; fits: ReturnType<typeof readP
   const fits = readPysustainRun(pickles);
   const data = readZTable(join(small, 'data.csv')).table;
   const th = resolveThresholds(data.biomarkers, [1, 2, 3], 5);
-  const model = importZscore(fits, data, th.thresholds, pysustainEventMap(th.matrix), { pickles: [], dataFile: 'data.csv', dataSha256: '-' });
+  const model = importModel(fits, data, { kind: 'zscore', ...th.thresholds }, pysustainEventMap(th.matrix), { pickles: [], dataFile: 'data.csv', dataSha256: '-' });
   return { model, fits };
 }
 
@@ -94,6 +96,29 @@ describe('importing the small cohort\'s ZscoreSustain pickles', () => {
     for (const row of pv[0]!) expect(row.reduce((a, v) => a + v, 0)).toBeCloseTo(1, 12);
     // the ML sequence's first event is first in most samples
     expect(pv[0]![model.events.findIndex((e) => e[0] === 'b06' && e[1] === 1)]![0]).toBeGreaterThan(0.5);
+  });
+});
+
+describe("importing the mixture cohort's MixtureSustain pickles", () => {
+  it("the ML model's log-likelihood is pySuStaIn's EM maximum (summary.json) for K = 1..3", () => {
+    const dir = join(sharedDir, 'sustain', 'mixture');
+    const tmp = mkdtempSync(join(tmpdir(), 'imp-mix-'));
+    try {
+      const { yes, no } = patientLikelihoods(tmp);
+      const table = readLikelihoods(yes, no);
+      const fits = readPysustainRun([0, 1, 2].map((k) => join(dir, 'pysustain', 'pickle_files', `ref_subtype${k}.pickle`)));
+      const model = importModel(fits, table, { kind: 'mixture', nBiomarkers: 8, input: 'likelihoods' }, [0, 1, 2, 3, 4, 5, 6, 7], { pickles: [], dataFile: '-', dataSha256: '-' });
+      const summary = JSON.parse(readFileSync(join(dir, 'pysustain', 'summary.json'), 'utf8')) as { em: Record<string, { loglik: number; sequences: number[][] }> };
+      for (const fit of model.fits) {
+        const ref = summary.em[String(fit.subtypes)]!;
+        expect(Math.abs(fit.logLikelihood - ref.loglik)).toBeLessThan(1e-9 * Math.abs(ref.loglik));
+        // the same sequences, as biomarker names (in pySuStaIn's staging order here, EM order there)
+        const named = ref.sequences.map((s) => s.map((b) => `b0${b + 1}`).join(' ')).sort();
+        expect((fit.sequences as string[][]).map((s) => s.join(' ')).sort()).toEqual(named);
+      }
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
 

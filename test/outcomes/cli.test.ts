@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { joinInputs, readOutcomes, runOutcomes, type AnalysisSettings } from '../../src/outcomes/index.js';
+import { joinInputs, plannedDrawFits, readOutcomes, runOutcomes, type AnalysisSettings } from '../../src/outcomes/index.js';
 import { runCli } from '../helpers/cli.js';
 import { errorOf } from '../helpers/errors.js';
 import { writeTruthSubjects } from './demo-data.js';
@@ -71,7 +71,9 @@ describe('ms-subtype outcomes', () => {
   });
 
   it('gives the same bytes for the same inputs and seed; pooled intervals are wider than the most-likely ones', () => {
-    const a = runOutcomes(subjects, clinical, join(dir, 'a'), SETTINGS).result;
+    let fits = 0;
+    const a = runOutcomes(subjects, clinical, join(dir, 'a'), SETTINGS, () => fits++).result;
+    expect(fits).toBe(plannedDrawFits(SETTINGS)); // the progress bar's total is right: 3 draws x 2 sets x (1 + 2 x 1)
     runOutcomes(subjects, clinical, join(dir, 'b'), SETTINGS);
     expect(readFileSync(join(dir, 'a', 'outcomes.json'), 'utf8')).toBe(readFileSync(join(dir, 'b', 'outcomes.json'), 'utf8'));
     const e = a.survival[0]!;
@@ -94,6 +96,19 @@ describe('ms-subtype outcomes', () => {
     expect(j.warnings[0]).toMatch(/^5 subject\(s\) of subjects\.csv have no row in partial\.csv/);
     const none = clinicalWith('none.csv', (c) => [`x-${c[0]}`, ...c.slice(1)]);
     expect(errorOf(() => joinInputs(subjects, none, SETTINGS)).message).toMatch(/none\.csv, field subject_id: no subject of subjects\.csv is in the clinical table/);
+  });
+
+  it('joins on subject and session when both tables have a session column', () => {
+    const subj = join(dir, 'ses-subjects.csv');
+    const clin = join(dir, 'ses-clinical.csv');
+    const head = 'subject_id,ml_subtype,prob_ml_subtype,ml_stage,prob_ml_stage,prob_subtype_0,prob_subtype_1,session';
+    writeFileSync(subj, [head, 's1,0,1,3,1,1,0,ses-1', 's1,1,1,5,1,0,1,ses-2', 's2,1,1,2,1,0,1,ses-1', ''].join('\n'));
+    writeFileSync(clin, ['subject_id,session,t,e', 's1,ses-2,4.5,1', 's1,ses-1,2.5,0', 's2,ses-9,1,1', ''].join('\n'));
+    const j = joinInputs(subj, clin, { ...SETTINGS, survival: [{ time: 't', event: 'e' }], counts: [], scores: [], covariates: [], treatment: null });
+    expect(j.cohort.subjects).toEqual(['s1', 's1']);
+    expect([...j.cohort.subtype]).toEqual([0, 1]);
+    expect([...(j.cohort.columns.get('t') as { values: Float64Array }).values]).toEqual([2.5, 4.5]);
+    expect(j.subjects).toMatchObject({ matched: 2, onlyInSubjects: 1, onlyInClinical: 1 });
   });
 
   it('refuses negative times, events other than 0/1, bad counts and exposures, naming file, line, subject and column', () => {

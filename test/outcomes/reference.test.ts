@@ -4,7 +4,7 @@ import type { DesignSpec } from '../../src/outcomes/design.js';
 import { kaplanMeier } from '../../src/outcomes/km.js';
 import { logRank } from '../../src/outcomes/logrank.js';
 import { fitModel, type ModelFit, type Outcome } from '../../src/outcomes/models.js';
-import { chiSquareTest, fisherTest2x2, kruskalWallis, oneWayAnova, quantile7, spearman } from '../../src/outcomes/tests.js';
+import { chiSquareTest, fisherTest2x2, fisherTestRx2, kruskalWallis, oneWayAnova, quantile7, spearman } from '../../src/outcomes/tests.js';
 import { fitOls } from '../../src/outcomes/ols.js';
 import { loadFixture, ourTerm } from './fixture-cohort.js';
 
@@ -120,6 +120,8 @@ for (const name of NAMES) {
       expect(chi.df).toBe(t.chisqSex.df);
       expect(Math.abs(chi.p - t.chisqSex.p)).toBeLessThan(1e-9);
       expect(Math.abs(fisherTest2x2(t.fisherArmSex.table).p - t.fisherArmSex.p)).toBeLessThan(1e-9);
+      for (const f of t.fisherSmall) expect(Math.abs(fisherTestRx2(f.table)!.p - f.p)).toBeLessThan(1e-9);
+      expect(Math.abs(fisherTestRx2(t.fisherArmSex.table)!.p - t.fisherArmSex.p)).toBeLessThan(1e-9);
       const kw = kruskalWallis(by((i) => num('edss')[i]!))!;
       expect(rel(kw.statistic!, t.kruskalEdss.chisq)).toBeLessThan(1e-9);
       expect(Math.abs(kw.p - t.kruskalEdss.p)).toBeLessThan(1e-9);

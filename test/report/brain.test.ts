@@ -102,6 +102,7 @@ describe('brain view', () => {
       thresholdColours: ['#d62728'],
     });
     expect(v.legend).toEqual([{ label: 'abnormal', colour: '#d62728' }]);
+    expect(v.unpainted).toEqual([]);
     expect(v.rows.filter((r) => r[2] === 1)).toEqual([[1, 0, 1, 'a', 1, 0.3], [1, 0, 1, 'b', 1, 0.7]]);
   });
 
@@ -139,6 +140,24 @@ describe('brain view', () => {
     const at = (x: number, y: number) => [...rgb.subarray(((((n - 1 - y) * f + 1) * w) + x * f + 1) * 3, ((((n - 1 - y) * f + 1) * w) + x * f + 1) * 3 + 3)];
     expect(at(2, 9)).toEqual([0xd6, 0x27, 0x28].map((c) => Math.round(255 - 0.3 * (255 - c))));
     expect(at(9, 9)).toEqual([0xd6, 0x27, 0x28].map((c) => Math.round(255 - 0.7 * (255 - c))));
+  });
+
+  it('leaves biomarkers without a region unpainted (named), and refuses when none has one', () => {
+    const args = {
+      biomarkers: ['a', 'age'],
+      events: ['a', 'age'],
+      sequences: [['age', 'a']],
+      samples,
+      features: [{ name: 'a', measure: 'volume', labels: [10] }],
+      maps: { dims: [n, n, n], affine: identity, labels: new Map([['labels', labels]]) },
+      stages: [1],
+      titles: ['Subtype 1'],
+      thresholdColours: ['#d62728'],
+    };
+    const v = buildBrainView(args);
+    expect(v.unpainted).toEqual(['age']);
+    expect(v.rows.filter((r) => r[3] === 'age')).toHaveLength(3); // stages 0, 1, 2
+    expect(() => buildBrainView({ ...args, features: [{ name: 'icv', measure: 'icv', labels: 'nonzero' }] })).toThrow(/none of the model's biomarkers \(a, age\) has a region/);
   });
 
   it('spreads about five default stages like the paper (1, 4, 10, 16, 34 of 39)', () => {

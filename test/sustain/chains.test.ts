@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alignChains, chainDiagnostics, convergenceWarnings, permuteChain, poolChains, type ChainSamples } from '../../src/sustain/chains.js';
+import { alignChains, chainDiagnostics, convergenceMessage, convergenceWarnings, permuteChain, poolChains, type ChainSamples } from '../../src/sustain/chains.js';
 import { Rng } from '../../src/common/rng.js';
 
 const A = [0, 1, 2, 3, 4, 5];
@@ -51,6 +51,9 @@ describe('MCMC chains: alignment, pooling, diagnostics', () => {
     expect(d.logLikelihood.rhat!).toBeGreaterThan(1.1);
     expect(d.warnings.join('; ')).toMatch(/R-hat of the log-likelihood is [\d.]+ \(> 1.01\)/);
     expect(d.warnings.join('; ')).toMatch(/fraction of subtype 1/);
+    expect(convergenceMessage(2, d, 5000)).not.toMatch(/separate modes/);
+    const apart = { ...d, mlSequencesAgree: false };
+    expect(convergenceMessage(2, apart, 5000)).toMatch(/^K=2: the MCMC chains may not have converged \(R-hat .*run longer chains, e.g. --mcmc 10000; the chains found different best models, so the posterior may have separate modes/);
     const slow = [1, 2, 3, 4].map((s) => chain(s, 250, -50, 0.5, 0.97));
     expect(chainDiagnostics(slow, 6).warnings.join('; ')).toMatch(/bulk ESS of the log-likelihood is \d+ \(< 400\)/);
   });
