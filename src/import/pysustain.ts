@@ -7,8 +7,7 @@
  * the whole chain, largest first (argsort(mean)[::-1]). Keeping those samples in that order makes
  * our `assign` reproduce pySuStaIn's per-subject results, subtype numbers included.
  */
-import { toolVersion } from '../common/version.js';
-import { kindOf } from '../sustain/kinds.js';
+import { kindOf, modelFileHead } from '../sustain/kinds.js';
 import { subjectLogLikelihoods } from '../sustain/likelihood.js';
 import type { Assignment, EventLabel, ModelSpec, PosteriorSamples, SustainFit, SustainModelFile, ZTable } from '../sustain/types.js';
 import type { PysustainFit } from './pysustain-pickle.js';
@@ -126,13 +125,7 @@ export function importModel(fits: PysustainFit[], data: ZTable, spec: ModelSpec,
     };
   });
   return {
-    format: 'ms-subtype-model',
-    formatVersion: 1,
-    toolVersion: toolVersion(),
-    method: kind.method,
-    biomarkers: [...biomarkers],
-    ...kind.fields(spec),
-    events,
+    ...modelFileHead(spec, biomarkers, events),
     settings: importSettings(fits, src),
     training: { subjects: fits[0]!.subjects.M, dataFile: src.dataFile, dataSha256: src.dataSha256 },
     fits: out,

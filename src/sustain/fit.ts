@@ -17,10 +17,9 @@ import { MessageChannel } from 'node:worker_threads';
 import { UserError } from '../common/errors.js';
 import { defaultThreads, TaskPool } from '../common/pool.js';
 import { Rng } from '../common/rng.js';
-import { toolVersion } from '../common/version.js';
 import { EM_DEFAULTS } from './em.js';
 import { buildFit, startsFor } from './fit-result.js';
-import { kindOf, toSpec, type ModelSpec } from './kinds.js';
+import { kindOf, modelFileHead, toSpec, type ModelSpec } from './kinds.js';
 import { MCMC_DEFAULTS } from './mcmc.js';
 import { MixtureTables } from './state.js';
 import type { EmTaskResult, FitTask, McmcTaskResult } from './tasks.js';
@@ -347,13 +346,7 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
     if (opts.dataSha256 !== undefined) training.dataSha256 = opts.dataSha256;
     if (opts.dataFile !== undefined) training.dataFile = opts.dataFile;
     return {
-      format: 'ms-subtype-model',
-      formatVersion: 1,
-      toolVersion: toolVersion(),
-      method: kind.method,
-      biomarkers: [...biomarkers],
-      ...kind.fields(spec),
-      events,
+      ...modelFileHead(spec, biomarkers, events),
       settings: {
         seed: o.seed,
         maxSubtypes: o.maxSubtypes,

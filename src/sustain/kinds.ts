@@ -3,9 +3,10 @@
  * Specs, model-file types and schemas are derived from this list.
  */
 import { UserError } from '../common/errors.js';
+import { toolVersion } from '../common/version.js';
 import type { GenericKind, ModelFileOf, SpecOf } from './kind.js';
 import type { ProgressionModel } from './model.js';
-import type { Thresholds } from './types.js';
+import type { EventLabel, Thresholds } from './types.js';
 import { mixtureKind } from './mixture-kind.js';
 import { zscoreKind } from './zscore-kind.js';
 
@@ -50,4 +51,19 @@ export function createModel(spec: ModelSpec): ProgressionModel {
 /** The spec of a fitted model file. */
 export function specOfModel(m: SustainModelFile): ModelSpec {
   return kindForMethod(m.method)!.specOf(m as unknown as Record<string, unknown>, m.biomarkers) as ModelSpec;
+}
+
+/** The fields every model.json starts with (format, version, the kind's method and parameters, events):
+ * one place for `fit` and `import-pysustain`, which add their own settings, training and fits. */
+export function modelFileHead(spec: ModelSpec, biomarkers: readonly string[], events: readonly EventLabel[]) {
+  const kind = kindOf(spec);
+  return {
+    format: 'ms-subtype-model',
+    formatVersion: 1,
+    toolVersion: toolVersion(),
+    method: kind.method,
+    biomarkers: [...biomarkers],
+    ...kind.fields(spec),
+    events,
+  };
 }
