@@ -13,19 +13,24 @@ import type { ModelData, ProgressionModel } from './model.js';
 import type { Thresholds, ZTable } from './types.js';
 import { checkRows as checkValueRows } from './columns.js';
 
+/** Each subtype's full subjects x stages log-likelihood table for its sequence (no incremental state). */
+export function fullStageTables<D extends ModelData>(model: ProgressionModel<D>, data: D, sequences: ArrayLike<number>[]): Float64Array[] {
+  const S = model.nStages;
+  const tmpl = new Float64Array(S * model.nFeatures);
+  return sequences.map((seq) => {
+    const L = new Float64Array(data.M * S);
+    model.template(Int32Array.from(seq), tmpl);
+    model.fillTable(data, tmpl, L);
+    return L;
+  });
+}
+
 /** Per-subject log-likelihoods under a mixture, from full tables. */
 export function subjectLogLikelihoodsPrepared<D extends ModelData>(model: ProgressionModel<D>, data: D, sequences: ArrayLike<number>[], fractions: ArrayLike<number>): Float64Array {
   const M = data.M;
   const S = model.nStages;
   const K = sequences.length;
-  const tmpl = new Float64Array(S * model.nFeatures);
-  const tables: Float64Array[] = [];
-  for (let s = 0; s < K; s++) {
-    const L = new Float64Array(M * S);
-    model.template(Int32Array.from(sequences[s]!), tmpl);
-    model.fillTable(data, tmpl, L);
-    tables.push(L);
-  }
+  const tables = fullStageTables(model, data, sequences);
   const logf = Array.from({ length: K }, (_, s) => Math.log(fractions[s]!));
   const out = new Float64Array(M);
   for (let i = 0; i < M; i++) {

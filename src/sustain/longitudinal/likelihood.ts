@@ -8,6 +8,7 @@
  */
 import type { ModelData, ProgressionModel } from '../model.js';
 import { forwardLog, logAddExp, pathPriorCorrection } from './paths.js';
+import { fullStageTables } from '../likelihood.js';
 
 /** Per-subject log-likelihoods; subject j's visits are rows start[j] .. start[j+1] - 1 of data. */
 export function longitudinalLogLikelihoods<D extends ModelData>(
@@ -17,18 +18,10 @@ export function longitudinalLogLikelihoods<D extends ModelData>(
   sequences: ArrayLike<number>[],
   fractions: ArrayLike<number>,
 ): Float64Array {
-  const M = data.M;
   const S = model.nStages;
   const K = sequences.length;
   const J = start.length - 1;
-  const tmpl = new Float64Array(S * model.nFeatures);
-  const tables: Float64Array[] = [];
-  for (let s = 0; s < K; s++) {
-    const L = new Float64Array(M * S);
-    model.template(Int32Array.from(sequences[s]!), tmpl);
-    model.fillTable(data, tmpl, L);
-    tables.push(L);
-  }
+  const tables = fullStageTables(model, data, sequences);
   const acc = new Float64Array(S);
   const out = new Float64Array(J);
   for (let j = 0; j < J; j++) {
