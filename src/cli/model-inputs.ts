@@ -158,7 +158,7 @@ export function readModelInput(o: ModelFlags): ModelInput {
   // cross-sectionally, so the two fits differ by the model only
   const given = directions(all.biomarkers, o.higherIsAbnormal, o.lowerIsAbnormal).map((d, b) => d ?? cols.directions.get(all.biomarkers[b]!));
   const mixtures = fitMixtures(all.biomarkers, all.values, isControl, o.mixture ?? 'gmm', given);
-  const notes = cols.why === null ? [] : [`note: mixture biomarkers from ${cols.why}: ${all.biomarkers.join(', ')}${cols.leftOut.length > 0 ? `; left out: ${cols.leftOut.join(', ')}` : ''} (name them with --biomarkers)`];
+  const notes = cols.why === null ? [] : [`note: mixture biomarkers from ${cols.why}: ${all.biomarkers.join(', ')}${cols.leftOut.length > 0 ? `; left out as covariates: ${cols.leftOut.join(', ')}` : ''} (name them with --biomarkers)`];
   notes.push(
     ...mixtures.map((m, b) => {
       const comp = m.type === 'gmm' ? `normal N(${m.normal.mean.toPrecision(4)}, ${m.normal.sd.toPrecision(3)}), abnormal N(${m.abnormalComponent.mean.toPrecision(4)}, ${m.abnormalComponent.sd.toPrecision(3)})` : `KDE, bandwidth ${m.bandwidth.toPrecision(3)}`;

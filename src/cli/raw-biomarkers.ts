@@ -60,5 +60,5 @@ export function rawColumns(file: string, o: { biomarkers?: string[]; controlColu
   }
   const columns = headerOf(file);
   const covariates = columns.filter((c) => COVARIATE_NAMES.includes(c.toLowerCase()) && !NON_BIOMARKER_COLUMNS.includes(c));
-  return { exclude: [...exclude, ...covariates], directions, why: `the numeric columns of ${file}, covariate names left out`, leftOut: covariates };
+  return { exclude: [...exclude, ...covariates], directions, why: `the numeric columns of ${file}`, leftOut: covariates };
 }

@@ -149,7 +149,7 @@ describe('biomarkers of a raw table for the mixture model', () => {
     writeFileSync(f, [head, ...rows].join('\n') + '\n');
     const r = await runCli(['fit', '--model', 'mixture', '--data', f, '--max-subtypes', '1', '--startpoints', '1', '--mcmc', '0', '--out', join(tmp, 'fb')]);
     expect(r.code).toBe(0);
-    expect(r.stderr + r.stdout).toMatch(/mixture biomarkers from the numeric columns of .*features\.csv, covariate names left out: b01, b02; left out: age, ICV/);
+    expect(r.stderr + r.stdout).toMatch(/mixture biomarkers from the numeric columns of .*features\.csv: b01, b02; left out as covariates: age, ICV/);
     expect(JSON.parse(readFileSync(join(tmp, 'fb', 'model.json'), 'utf8')).biomarkers).toEqual(['b01', 'b02']);
   });
 
@@ -160,7 +160,7 @@ describe('biomarkers of a raw table for the mixture model', () => {
     const r = await runCli(['fit', '--model', 'mixture', '--data', f, '--max-subtypes', '1', '--startpoints', '1', '--mcmc', '0', '--out', join(tmp, 'fb2')]);
     expect(r.code).toBe(0);
     const said = r.stderr + r.stdout;
-    expect(said).toMatch(/mixture biomarkers from the feature definitions in .*features2\.csv\.json[^\n]*: b01, b02; left out: ICV/);
+    expect(said).toMatch(/mixture biomarkers from the feature definitions in .*features2\.csv\.json[^\n]*: b01, b02; left out as covariates: ICV/);
     expect(said).toMatch(/b02: lower is abnormal \(from the feature definitions\)/);
     expect(JSON.parse(readFileSync(join(tmp, 'fb2', 'model.json'), 'utf8')).biomarkers).toEqual(['b01', 'b02']);
   });
