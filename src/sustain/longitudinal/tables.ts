@@ -100,22 +100,9 @@ export class LongitudinalTables<D extends ModelData> extends MixtureTables<D> {
 
   override propose(s: number, seq: Int32Array): boolean {
     const changed = super.propose(s, seq);
-    const st = this.subs[s]!;
-    if (!changed) {
-      this.pendG[s]!.set(this.G[s]!);
-      return false;
-    }
-    // the exp path keeps only the changed cells (pendCells), the recursion needs whole rows: fill
-    // pendE (unused by that path) as the multiplicative path leaves it, E with the cells replaced
-    if (!st.pendFactors) {
-      const { M, S } = this;
-      const ns = st.changes.nStages;
-      const stages = st.changes.stages;
-      st.pendE.set(st.E);
-      for (let i = 0; i < M; i++) for (let j = 0; j < ns; j++) st.pendE[i * S + stages[j]!] = st.pendCells[i * ns + j]!;
-    }
-    this.totalsOf(st.pendE, this.pendG[s]!);
-    return true;
+    if (changed) this.totalsOf(this.pendingE(s), this.pendG[s]!);
+    else this.pendG[s]!.set(this.G[s]!);
+    return changed;
   }
 
   override apply(s: number, seq: Int32Array): void {
