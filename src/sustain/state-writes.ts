@@ -7,6 +7,7 @@ import type { ModelData, MultiplicativeUpdate, ProgressionModel } from './model.
 import { diffTemplates, inversePositions } from './model.js';
 import { Arena } from './arena.js';
 import { applyExp, proposeExp, type TablesView } from './state-exp.js';
+import { findMove, proposeShift, shiftRows } from './state-shift.js';
 import { HUGE, SubtypeTables } from './state-subtype.js';
 
 export class TableWrites<D extends ModelData> implements TablesView<D> {
@@ -26,7 +27,11 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
   /** scratch: subjects the multiplicative update could not handle */
   private readonly bad: Uint8Array;
   /** the update tracks underflowed cells by their logs: L is kept current there (SubtypeTables.lStale) */
-  private readonly logs: boolean;
+  private readonly tracked: boolean;
+  /** scratch totals (pendingE) */
+  private scratchT: Float64Array | null = null;
+  /** scratch: a move's [from, to] (findMove) */
+  private readonly move = new Int32Array(2);
   /** saved states (snapshot / restore); L only when the update tracks logs */
   private readonly snaps: { s: number; rebaseCount: number; seq: Int32Array; tmpl: Float64Array; E: Float64Array; T: Float64Array; L: Float64Array | null }[] = [];
 
@@ -34,10 +39,10 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
     this.M = data.M;
     this.S = model.nStages;
     this.factors = model.multiplicative ?? null;
-    this.logs = this.factors?.tracksLogs?.(data) ?? false;
-    const bytes = sequences.length * SubtypeTables.arenaBytes(this.M, this.S, this.logs) + Arena.bytes(this.M, 1) + Arena.bytes(this.M, 8);
+    this.tracked = this.factors?.tracksLogs?.(data) ?? false;
+    const bytes = sequences.length * SubtypeTables.arenaBytes(this.M, this.S, this.tracked) + Arena.bytes(this.M, 1) + Arena.bytes(this.M, 8);
     this.arena = new Arena(bytes + (this.factors?.arenaBytes(data) ?? 0));
-    this.subs = sequences.map((s) => new SubtypeTables(this.M, this.S, model.nFeatures, s, this.arena, this.logs));
+    this.subs = sequences.map((s) => new SubtypeTables(this.M, this.S, model.nFeatures, s, this.arena, this.tracked));
     this.ref = this.arena.f64(this.M);
     this.rebase = new Uint8Array(this.M);
     this.rows = new Float64Array(this.subs.length * this.S);
@@ -74,7 +79,7 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
     this.ref[i] = mx;
     this.subs.forEach((st, s) => {
       // the row was computed from the template: L is current there (cells it leaves below the bound are tracked)
-      if (this.logs && st.lStale) st.L.set(rows.subarray(s * S, s * S + S), i * S);
+      if (this.tracked && st.lStale) st.L.set(rows.subarray(s * S, s * S + S), i * S);
       let t = 0;
       for (let k = 0; k < S; k++) {
         const e = Math.exp(rows[s * S + k]! - mx);
@@ -92,7 +97,7 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
     this.subs.forEach((st, s) => {
       if (st.lStale) this.model.fillRow(this.data, st.tmpl, i, rows, s * S);
       else rows.set(st.L.subarray(i * S, i * S + S), s * S);
-      if (usePending && st.hasPending && st.pendFactors) this.model.fillRow(this.data, st.pendingTmpl, i, rows, s * S);
+      if (usePending && st.hasPending && (st.pendFactors || st.pendShift)) this.model.fillRow(this.data, st.pendingTmpl, i, rows, s * S);
       else if (usePending && st.hasPending) {
         const ns = st.changes.nStages;
         for (let j = 0; j < ns; j++) rows[s * S + st.changes.stages[j]!] = st.pendL[i * ns + j]!;
@@ -131,10 +136,18 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
     const { S } = this;
     st.pendingSeq.set(seq);
     this.model.template(seq, st.pendingTmpl);
-    const ch = st.changes;
-    diffTemplates(S, this.model.nFeatures, st.tmpl, st.pendingTmpl, ch);
     st.hasPending = true;
     st.pendFactors = false;
+    // one event moved, and the model shifts: no exps, no copies
+    st.pendShift = this.model.shift !== undefined && findMove(st.seq, seq, this.move);
+    if (st.pendShift) {
+      st.shiftFrom = this.move[0]!;
+      st.shiftTo = this.move[1]!;
+      proposeShift(this, st);
+      return true;
+    }
+    const ch = st.changes;
+    diffTemplates(S, this.model.nFeatures, st.tmpl, st.pendingTmpl, ch);
     if (ch.nStages === 0) {
       st.pendT.set(st.T);
       return false;
@@ -151,7 +164,7 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
   private proposeFactors(s: number): void {
     const st = this.subs[s]!;
     st.pendE.set(st.E);
-    if (this.logs) st.pendLog.set(st.L);
+    if (this.tracked) st.pendLog.set(st.L);
     // an out of range pending total goes to logLik's exact path, which re-centres the subject
     this.multiplyAll(st.pendE, st.pendT, st.pendLog, (i) => this.exactRowInto(st.pendingTmpl, st.pendE, st.pendLog, i));
   }
@@ -178,7 +191,7 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
     const S = this.S;
     const rows = this.rows;
     this.model.fillRow(this.data, tmpl, i, rows, 0);
-    if (this.logs) L.set(rows.subarray(0, S), i * S);
+    if (this.tracked) L.set(rows.subarray(0, S), i * S);
     const r = this.ref[i]!;
     let t = 0;
     for (let k = 0; k < S; k++) {
@@ -197,6 +210,10 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
     const st = this.subs[s]!;
     this.flushRebase();
     st.hasPending = false;
+    if (this.model.shift !== undefined && findMove(st.seq, seq, this.move)) {
+      this.applyShift(s, seq, this.move[0]!, this.move[1]!);
+      return;
+    }
     st.pendingSeq.set(seq);
     this.model.template(seq, st.pendingTmpl);
     const ch = st.changes;
@@ -212,6 +229,20 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
     if (ch.nStages === 0) return;
     if (multiplicative) this.applyFactors(s);
     else applyExp(this, st);
+  }
+
+  /** Subtype s's event at position `from` moved to `to` (giving `seq`): E shifted in place, rows resummed; L is left stale. */
+  private applyShift(s: number, seq: Int32Array, from: number, to: number): void {
+    const st = this.subs[s]!;
+    const e = st.seq[from]!;
+    st.seq.set(seq);
+    inversePositions(st.seq, st.pos);
+    this.model.template(seq, st.pendingTmpl);
+    const tt = st.tmpl;
+    st.tmpl = st.pendingTmpl;
+    st.pendingTmpl = tt;
+    st.lStale = true;
+    shiftRows(this, st.E, st.T, e, from, to, st.T, true, (i) => this.exactRow(s, i));
   }
 
   /** E *= exp(change of L) over the changed stages, row totals resummed; L is left stale. */
@@ -239,7 +270,7 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
     const st = this.subs[s]!;
     let sn = this.snaps[slot];
     if (sn === undefined) {
-      sn = { s: -1, rebaseCount: -1, seq: new Int32Array(st.seq.length), tmpl: new Float64Array(st.tmpl.length), E: new Float64Array(this.M * this.S), T: new Float64Array(this.M), L: this.logs ? new Float64Array(this.M * this.S) : null };
+      sn = { s: -1, rebaseCount: -1, seq: new Int32Array(st.seq.length), tmpl: new Float64Array(st.tmpl.length), E: new Float64Array(this.M * this.S), T: new Float64Array(this.M), L: this.tracked ? new Float64Array(this.M * this.S) : null };
       this.snaps[slot] = sn;
     }
     sn.L?.set(st.L);
@@ -275,6 +306,29 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
     st.lStale = true;
   }
 
+  /**
+   * The full pending E of subtype s (its current E when nothing is pending). Proposals keep only
+   * what the totals need (the changed cells, or nothing for an event shift): the full table is
+   * built here, into pendE, for callers that need every row (the longitudinal totals).
+   */
+  pendingE(s: number): Float64Array {
+    const st = this.subs[s]!;
+    if (!st.hasPending) return st.E;
+    if (st.pendFactors) return st.pendE;
+    const { M, S } = this;
+    const pE = st.pendE;
+    pE.set(st.E);
+    if (st.pendShift) {
+      this.scratchT ??= new Float64Array(M);
+      shiftRows(this, pE, st.T, st.seq[st.shiftFrom]!, st.shiftFrom, st.shiftTo, this.scratchT, true, (i) => this.exactRowInto(st.pendingTmpl, pE, st.pendLog, i));
+      return pE;
+    }
+    const ch = st.changes;
+    const ns = ch.nStages;
+    for (let i = 0; i < M; i++) for (let j = 0; j < ns; j++) pE[i * S + ch.stages[j]!] = st.pendCells[i * ns + j]!;
+    return pE;
+  }
+
   discard(s: number): void {
     this.subs[s]!.hasPending = false;
   }
@@ -284,6 +338,12 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
     const st = this.subs[s]!;
     if (!st.hasPending) return;
     st.hasPending = false;
+    if (st.pendShift) {
+      // the proposal kept nothing but totals: make the move now
+      this.applyShift(s, st.pendingSeq, st.shiftFrom, st.shiftTo);
+      this.flushRebase();
+      return;
+    }
     st.seq.set(st.pendingSeq);
     inversePositions(st.seq, st.pos);
     const t = st.tmpl;
@@ -293,7 +353,7 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
     const ns = ch.nStages;
     if (ns > 0) {
       const { M, S } = this;
-      if (!st.pendFactors && (!st.lStale || this.logs)) {
+      if (!st.pendFactors && (!st.lStale || this.tracked)) {
         // (pendL is exact either way: L + deltas, or from the template when L lags)
         for (let i = 0; i < M; i++) {
           const base = i * S;
@@ -306,7 +366,7 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
         const e = st.E;
         st.E = st.pendE;
         st.pendE = e;
-        if (this.logs) {
+        if (this.tracked) {
           const l = st.L;
           st.L = st.pendLog;
           st.pendLog = l;
