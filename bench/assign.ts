@@ -119,8 +119,8 @@ function reference(m: SustainModelFile, data: ZTable): { joint: Float64Array; st
       for (let s = 0; s < K; s++)
         for (let k = 0; k < S; k++) {
           const e = Math.exp(tables[s]![i * S + k]! - mx);
-          joint[(i * K + s) * S + k] += (f[s]! * e) / q / J;
-          stageJoint[(i * K + s) * S + k] += e / q0 / J;
+          joint[(i * K + s) * S + k]! += (f[s]! * e) / q / J;
+          stageJoint[(i * K + s) * S + k]! += e / q0 / J;
         }
     }
   }
