@@ -11,7 +11,8 @@
  * per knot). G therefore moves from stage to stage by a few factors exp(D_new x) exp(-D_old x),
  * columns over the block's subjects computed once per block (the slopes, and so the factors, are
  * shared by most sequences). exp(c_k) does not depend on the subject beyond its missing values:
- * once per sequence for subjects with every value, once per sequence and block per other pattern.
+ * once per sequence for subjects with every value, once per sequence and missing-value pattern
+ * for the others (kept for the first few patterns met, recomputed per block beyond them).
  * E_0 is a product of cached columns too (exp(x_b mu_b0)), times a per-subject base: no exp per cell.
  * The chain runs in WebAssembly (wasm/zkernel.ts stageChain). A cell that leaves [1e-280, 1e280]
  * (relative to ref) marks its subject bad: the chain loses precision there, so the caller computes
@@ -25,6 +26,8 @@ import { eventPositions, type EventTable } from './zscore-events.js';
 
 /** Largest plan (sequences x stages x biomarkers numbers kept); bigger models use the incremental tables. */
 const MAX_PLAN_VALUES = 32 * 1024 * 1024;
+/** Missing-value patterns whose per-sequence constants are kept (each Q x S numbers). */
+const KEPT_PATTERNS = 16;
 
 /** What the plan needs of the z-score model. */
 export interface ZscoreCurves {
@@ -110,9 +113,16 @@ class ZscorePlan implements StageRowsPlan {
   private readonly valE: Float64Array;
   private readonly valI: Float64Array;
   private readonly ratioCol: Float64Array;
-  /** per subject of the block: its missing-value pattern (-1: every value present) */
+  /** per subject of the block: its missing-value pattern (-1: every value present), ids over all blocks */
   private readonly pattern: Int32Array;
-  private patterns: Uint8Array[] = [];
+  private readonly patternIds = new Map<string, number>();
+  private readonly patterns: Uint8Array[] = [];
+  /** whether the block has a subject with a missing value */
+  private blockMissing = false;
+  /** per pattern id below KEPT_PATTERNS: exp(c_k) per sequence (Q x S), NaN where not computed yet */
+  private readonly kept: Float64Array[] = [];
+  /** scratch: one pattern's constants for one sequence */
+  private readonly scratch: Float64Array;
   private readonly cPat: Float64Array;
   private readonly maxBlock: number;
 
@@ -194,6 +204,7 @@ class ZscorePlan implements StageRowsPlan {
     this.cPat = arena.f64(maxBlock * S);
     this.valI = new Float64Array(V * maxBlock);
     this.pattern = new Int32Array(maxBlock);
+    this.scratch = new Float64Array(S);
   }
 
   block(from: number, to: number, ref: Float64Array): void {
@@ -234,23 +245,25 @@ class ZscorePlan implements StageRowsPlan {
       for (let r = 0; r < np; r++) this.ratioCol[o + r] = this.valE[a + r]! * this.valI[b + r]!;
     }
     // missing-value patterns of the block's subjects
-    this.patterns = [];
-    const seen = new Map<string, number>();
+    this.blockMissing = false;
+    const p = new Uint8Array(B);
     for (let r = 0; r < n; r++) {
       let all = true;
-      for (let b = 0; b < B && all; b++) all = presentT[b * M + from + r] === 1;
+      for (let b = 0; b < B; b++) {
+        p[b] = presentT[b * M + from + r]!;
+        if (p[b] === 0) all = false;
+      }
       if (all) {
         this.pattern[r] = -1;
         continue;
       }
-      const p = new Uint8Array(B);
-      for (let b = 0; b < B; b++) p[b] = presentT[b * M + from + r]!;
+      this.blockMissing = true;
       const key = p.join('');
-      let id = seen.get(key);
+      let id = this.patternIds.get(key);
       if (id === undefined) {
         id = this.patterns.length;
-        seen.set(key, id);
-        this.patterns.push(p);
+        this.patternIds.set(key, id);
+        this.patterns.push(Uint8Array.from(p));
       }
       this.pattern[r] = id;
     }
@@ -281,21 +294,33 @@ class ZscorePlan implements StageRowsPlan {
 
   /** exp(c_k) per subject of the block (stage-major, k = 0..S-1) for sequence q, or null when every subject has every value. */
   private patternConstants(q: number): Float64Array | null {
-    if (this.patterns.length === 0) return null;
-    const { S, B, n, np } = this;
-    const per = new Float64Array(this.patterns.length * S);
-    this.patterns.forEach((p, id) => {
-      for (let k = 0; k < S; k++) {
-        let c = 0;
-        const o = (q * S + k) * B;
-        for (let b = 0; b < B; b++) if (p[b] === 1) c += this.cLog[o + b]!;
-        per[id * S + k] = Math.exp(c);
-      }
-    });
+    if (!this.blockMissing) return null;
+    const { S, n, np } = this;
     const out = this.cPat;
     for (let r = 0; r < np; r++) {
       const id = r < n ? this.pattern[r]! : -1;
-      for (let k = 0; k < S; k++) out[k * np + r] = id < 0 ? this.cFull[q * S + k]! : per[id * S + k]!;
+      const c = id < 0 ? this.cFull.subarray(q * S, q * S + S) : this.constantsOf(id, q);
+      for (let k = 0; k < S; k++) out[k * np + r] = c[k]!;
+    }
+    return out;
+  }
+
+  /** exp(c_k), k < S, of sequence q for the subjects with missing-value pattern id. */
+  private constantsOf(id: number, q: number): Float64Array {
+    const { S, B } = this;
+    let kept = this.kept[id];
+    if (kept === undefined && id < KEPT_PATTERNS) {
+      kept = new Float64Array((this.cFull.length / S) * S).fill(NaN);
+      this.kept[id] = kept;
+    }
+    if (kept !== undefined && !Number.isNaN(kept[q * S]!)) return kept.subarray(q * S, q * S + S);
+    const out = kept === undefined ? this.scratch : kept.subarray(q * S, q * S + S);
+    const p = this.patterns[id]!;
+    for (let k = 0; k < S; k++) {
+      let c = 0;
+      const o = (q * S + k) * B;
+      for (let b = 0; b < B; b++) if (p[b] === 1) c += this.cLog[o + b]!;
+      out[k] = Math.exp(c);
     }
     return out;
   }
