@@ -121,11 +121,11 @@ export function runChain<D extends ModelData>(
       const pq = posSq[s]!;
       for (let e = 0; e < N; e++) {
         const p = pos[e]!;
-        ps[e] += p;
-        pq[e] += p * p;
+        ps[e]! += p;
+        pq[e]! += p * p;
       }
-      fSum[s] += f[s]!;
-      fSq[s] += f[s]! * f[s]!;
+      fSum[s]! += f[s]!;
+      fSq[s]! += f[s]! * f[s]!;
     }
     if (nextKeep < keepIdx.length && keepIdx[nextKeep] === i) {
       out.sequences.push(mix.subs.map((st) => Array.from(st.seq)));

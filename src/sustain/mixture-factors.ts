@@ -55,7 +55,7 @@ export class MixtureFactors implements MultiplicativeUpdate<MixFactorData> {
       for (let j = 0; j < ns; j++) {
         let f = 1;
         for (let q = ch.stageStart[j]!; q < ch.stageStart[j + 1]!; q++) f *= ch.newValue[q]! > ch.oldValue[q]! ? expD[xo + ch.feature[q]!]! : expMinusD[xo + ch.feature[q]!]!;
-        E[eo + ch.stages[j]!] *= f;
+        E[eo + ch.stages[j]!]! *= f;
       }
     }
   }

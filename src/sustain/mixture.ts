@@ -139,7 +139,7 @@ export class MixtureModel implements ProgressionModel<MixData> {
       for (let j = 0; j < ns; j++) {
         let acc = 0;
         for (let q = ch.stageStart[j]!; q < ch.stageStart[j + 1]!; q++) acc += (ch.newValue[q]! - ch.oldValue[q]!) * d[xo + ch.feature[q]!]!;
-        out[oo + (columns === null ? j : columns[j]!)] += acc;
+        out[oo + (columns === null ? j : columns[j]!)]! += acc;
       }
     }
   }

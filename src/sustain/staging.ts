@@ -165,7 +165,7 @@ export function assignSubjects(model: SustainModelFile, data: ZTable, subtypes?:
           const E = mix.subs[s]!.E;
           const o = (i * K + s) * S;
           const e0 = i * S;
-          for (let k = 0; k < S; k++) stageJoint[o + k] += c * E[e0 + k]!;
+          for (let k = 0; k < S; k++) stageJoint[o + k]! += c * E[e0 + k]!;
         }
       }
       const scale = w / q;
@@ -175,7 +175,7 @@ export function assignSubjects(model: SustainModelFile, data: ZTable, subtypes?:
         const E = mix.subs[s]!.E;
         const o = (i * K + s) * S;
         const e0 = i * S;
-        for (let k = 0; k < S; k++) joint[o + k] += c * E[e0 + k]!;
+        for (let k = 0; k < S; k++) joint[o + k]! += c * E[e0 + k]!;
       }
     }
   });
@@ -193,7 +193,7 @@ export function assignSubjects(model: SustainModelFile, data: ZTable, subtypes?:
       for (let k = 0; k < S; k++) {
         const v = joint[o + k]!;
         t += v;
-        probStage[i * S + k] += v;
+        probStage[i * S + k]! += v;
         probSubtypeStage[(i * S + k) * K + s] = stageJoint[o + k]!;
       }
       probSubtype[i * K + s] = t;

@@ -81,7 +81,7 @@ export class MixtureTables<D extends ModelData> extends TableWrites<D> {
       if (t === s) continue;
       const T = this.subs[t]!.T;
       const ft = f[t]!;
-      for (let i = 0; i < this.M; i++) other[i] += ft * T[i]!;
+      for (let i = 0; i < this.M; i++) other[i]! += ft * T[i]!;
     }
   }
 
@@ -107,7 +107,7 @@ export class MixtureTables<D extends ModelData> extends TableWrites<D> {
       let q = 0;
       for (let s = 0; s < K; s++) q += f[s]! * this.subs[s]!.T[i]!;
       if (q > 0 && q < Infinity) {
-        for (let s = 0; s < K; s++) acc[s] += (f[s]! * this.subs[s]!.T[i]!) / q;
+        for (let s = 0; s < K; s++) acc[s]! += (f[s]! * this.subs[s]!.T[i]!) / q;
       } else {
         // exact responsibilities for this subject
         const lse = this.exactSubject(i, f, false);
@@ -116,7 +116,7 @@ export class MixtureTables<D extends ModelData> extends TableWrites<D> {
           if (!(f[s]! > 0)) continue;
           let a = 0;
           for (let k = 0; k < this.S; k++) a += Math.exp(Math.log(f[s]!) + rows[s * this.S + k]! - lse);
-          acc[s] += a;
+          acc[s]! += a;
         }
       }
     }

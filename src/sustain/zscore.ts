@@ -200,11 +200,11 @@ export class ZscoreModel implements ProgressionModel<ZData> {
         const ro = g * ns;
         const a = jlo[g]!;
         const b = jhi[g]!;
-        if (columns === null) for (let j = a; j < b; j++) out[oo + j] += A[ro + j]! * xv + C[ro + j]!;
+        if (columns === null) for (let j = a; j < b; j++) out[oo + j]! += A[ro + j]! * xv + C[ro + j]!;
         else if (contiguous[g] === 1) {
           const off = oo + columns[a]! - a;
-          for (let j = a; j < b; j++) out[off + j] += A[ro + j]! * xv + C[ro + j]!;
-        } else for (let j = a; j < b; j++) out[oo + columns[j]!] += A[ro + j]! * xv + C[ro + j]!;
+          for (let j = a; j < b; j++) out[off + j]! += A[ro + j]! * xv + C[ro + j]!;
+        } else for (let j = a; j < b; j++) out[oo + columns[j]!]! += A[ro + j]! * xv + C[ro + j]!;
       }
     }
   }
