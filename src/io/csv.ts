@@ -81,25 +81,17 @@ function splitPlain(input: Buffer, delimiter: string, file: string, onRecord: (r
   return true;
 }
 
-/**
- * Quote-free lines split into trimmed cells, fed in pieces that end on a line break (the last
- * piece may not). Each cell is decoded on its own, so a kept cell holds only its own text (a
- * cell sliced from its line's string would keep the whole line alive).
- */
+/** Quote-free lines split into trimmed cells, fed in pieces that end on a line break (the last piece may not). */
 class PlainLines {
   private width = -1;
   line = 0;
-  private readonly delim: Buffer;
   constructor(
     private readonly delimiter: string,
     private readonly file: string,
     private readonly onRecord: (r: string[], line: number) => void,
-  ) {
-    this.delim = Buffer.from(delimiter, 'utf8');
-  }
+  ) {}
 
   add(input: Buffer, last: boolean): void {
-    const d = this.delim;
     for (let at = 0; at < input.length; ) {
       let end = input.indexOf(0x0a, at);
       if (end < 0) {
@@ -108,14 +100,8 @@ class PlainLines {
       }
       this.line++;
       if (end > at) {
-        const r: string[] = [];
-        for (let c = at; ; ) {
-          let e = input.indexOf(d, c);
-          if (e < 0 || e > end) e = end;
-          r.push(input.toString('utf8', c, e).trim());
-          if (e >= end) break;
-          c = e + d.length;
-        }
+        const r = input.toString('utf8', at, end).split(this.delimiter);
+        for (let j = 0; j < r.length; j++) r[j] = r[j]!.trim();
         if (this.width < 0) this.width = r.length;
         else if (r.length !== this.width) {
           const what = this.delimiter === '\t' ? 'TSV' : 'CSV';

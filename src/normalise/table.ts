@@ -65,8 +65,10 @@ export class CellColumn {
   private intern(cell: string): number {
     const k = this.dict.get(cell);
     if (k !== undefined) return k;
-    const id = this.strings.push(cell) - 1;
-    if (this.dict.size < DICT_CAP) this.dict.set(cell, id);
+    // A long cell split from its line is a slice that keeps the whole line alive: keep a copy.
+    const kept = cell.length >= 13 ? Buffer.from(cell, 'utf8').toString('utf8') : cell;
+    const id = this.strings.push(kept) - 1;
+    if (this.dict.size < DICT_CAP) this.dict.set(kept, id);
     return id;
   }
 
