@@ -49,8 +49,8 @@ const normaliseSchema = z.strictObject({
 const thresholdSchema = z.strictObject({ zvals: zList, zmax: z.number().positive() });
 
 const fitSchema = z.strictObject({
-  /** the model kind: the z-score model, or the event-based mixture model (on the z-scores, controls giving the normal component) */
-  model: z.enum(['zscore', 'mixture']),
+  /** the model kind (fit --kind): the z-score model, or the event-based mixture model (on the z-scores, controls giving the normal component) */
+  kind: z.enum(['zscore', 'mixture']),
   /** mixture model: Gaussian mixtures or kernel density estimates per biomarker */
   mixture: z.enum(['gmm', 'kde']),
   /** biomarkers to model; null = every feature whose role is "biomarker" */
@@ -162,7 +162,7 @@ export const DEFAULT_CONFIG: RunConfig = {
     allowNewSites: false,
   },
   fit: {
-    model: 'zscore',
+    kind: 'zscore',
     mixture: 'gmm',
     biomarkers: null,
     zvals: [1, 2, 3],
@@ -218,6 +218,7 @@ export const RENAMED_KEYS: Record<string, string> = {
   'fit.mcmcTunePasses': 'fit.tunePasses',
   'fit.samplesKept': 'fit.samples',
   'cv.mcmcTuneIterations': 'cv.tune',
+  'fit.model': 'fit.kind',
 };
 
 /** Move settings given under an old name to the new one (both given: the new one wins). */
