@@ -113,6 +113,7 @@ export function runChain<D extends ModelData>(
   const range = new Int32Array(2);
   const weights = new Float64Array(N);
   const changed = new Uint8Array(K);
+  const order = new Int32Array(K);
   let accepted = 0;
   const record = (i: number) => {
     for (let s = 0; s < K; s++) {
@@ -136,7 +137,7 @@ export function runChain<D extends ModelData>(
   };
   record(0);
   for (let i = 1; i < n; i++) {
-    const order = rng.permutation(K);
+    rng.permutation(K, order);
     for (let q = 0; q < K; q++) {
       const s = order[q]!;
       const st = mix.subs[s]!;

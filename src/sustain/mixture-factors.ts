@@ -6,7 +6,7 @@
  * the exp path is cheaper for the EM walk's one-stage steps (see prepareFactors).
  */
 import type { Arena } from './arena.js';
-import type { MultiplicativeUpdate, TemplateChanges } from './model.js';
+import type { EventShift, MultiplicativeUpdate, TemplateChanges } from './model.js';
 
 /** The multiplicative update's view of prepared mixture data. */
 export interface MixFactorData {
@@ -15,6 +15,9 @@ export interface MixFactorData {
   /** exp(d) and exp(-d), M x B */
   readonly expD: Float64Array;
   readonly expMinusD: Float64Array;
+  /** the same by event, B x M: exp(d) and exp(-d) of event b are [b * M, b * M + M) (the event shift's factors) */
+  readonly expDByEvent: Float64Array;
+  readonly expMinusDByEvent: Float64Array;
   /**
    * 1 when the subject's stage log-likelihoods lie within SAFE_RANGE of each other whatever the
    * sequence (sum_b |d| < SAFE_RANGE): its E cells can never leave [exp(-600), exp(600)] relative to
@@ -60,3 +63,9 @@ export class MixtureFactors implements MultiplicativeUpdate<MixFactorData> {
     }
   }
 }
+
+/** The mixture model's event shift (its EventShift capability, model.ts): the factors are exp(-+d) of the moved event. */
+export const mixtureShift: EventShift<MixFactorData> = {
+  factors: (data, later) => (later ? data.expMinusDByEvent : data.expDByEvent),
+  safe: (data) => data.safe,
+};

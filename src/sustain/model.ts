@@ -8,7 +8,9 @@
  *  - how to fill a subject x stage log-likelihood table from a template, and how changed template
  *    cells change that table (stageDeltas: the incremental update).
  * A model may also offer the multiplicative update (its `multiplicative` member: multiply the
- * exp-table by exp(change) instead of recomputing exps); the tables use it when present.
+ * exp-table by exp(change) instead of recomputing exps); the tables use it when present. An
+ * event-based model may offer the event shift (its `shift` member, see EventShift), which the tables
+ * prefer for moves of one event.
  * A model is made from a spec (plain data) by its kind (kind.ts); the registry (kinds.ts) lists the
  * kinds, so a new kind touches its own files and one registry line.
  */
@@ -68,6 +70,27 @@ export interface ProgressionModel<D extends ModelData = ModelData> {
   fillStages(data: D, template: Float64Array, i: number, stages: Int32Array, ns: number, out: Float64Array, offset: number): void;
   /** The multiplicative update, when the model offers it (an optional capability). */
   readonly multiplicative?: MultiplicativeUpdate<D>;
+  /** The event shift, when the model offers it (an optional capability). */
+  readonly shift?: EventShift<D>;
+}
+
+/**
+ * Optional capability of an event-based model (one 0/1 template cell per event and stage: "has the
+ * event occurred by this stage", each event's change delta_i(e) added to the stages after it).
+ * Moving event e later, from position a to b > a, makes stage k in (a, b] what stage k + 1 was
+ * without e: L'[k] = L[k + 1] - delta_i(e); moving it earlier (b < a), L'[k] = L[k - 1] + delta_i(e)
+ * for k in (b, a]. So the exp-table moves by one factor per subject, with no exp per cell
+ * (state-shift.ts). Why: the MCMC proposals' exps and the tables' copies dominated the mixture fits.
+ */
+export interface EventShift<D extends ModelData = ModelData> {
+  /** exp(-delta_i(e)) (later) or exp(delta_i(e)) (earlier) of every event, by event: subject i's for e at [e * M + i]. */
+  factors(data: D, later: boolean): Float64Array;
+  /**
+   * 1 when the subject's factors can be used: its stage log-likelihoods lie within a range whose
+   * exps neither underflow nor overflow relative to its reference, whatever the sequence; the other
+   * subjects are computed from the template.
+   */
+  safe(data: D): Uint8Array;
 }
 
 /**

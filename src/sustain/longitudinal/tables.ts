@@ -100,8 +100,7 @@ export class LongitudinalTables<D extends ModelData> extends MixtureTables<D> {
 
   override propose(s: number, seq: Int32Array): boolean {
     const changed = super.propose(s, seq);
-    const st = this.subs[s]!;
-    if (changed) this.totalsOf(st.pendE, this.pendG[s]!);
+    if (changed) this.totalsOf(this.pendingE(s), this.pendG[s]!);
     else this.pendG[s]!.set(this.G[s]!);
     return changed;
   }
