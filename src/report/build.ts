@@ -5,6 +5,8 @@
 import { UserError } from '../common/errors.js';
 import { toolVersion } from '../common/version.js';
 import type { NamedEvent, SustainFit } from '../sustain/types.js';
+import { sequenceProblem } from '../sustain/checks.js';
+import { kindForMethod, specOfModel } from '../sustain/kinds.js';
 import { modelView, type ModelView } from './model-view.js';
 import { cohortSummary, featureText } from './cohort.js';
 import { convergenceBanner } from './convergence.js';
@@ -61,12 +63,12 @@ function checkInputs(inputs: ReportInputs, view: ModelView, k: number): SustainF
     const st = a.mlStage[i]!;
     if (st < 0 || st > n) throw new UserError(`ml_stage ${st} is outside 0..${n} (the model has ${n} events)`, { subject: a.subjects[i], field: 'ml_stage' });
   }
+  // a model built in memory has not been through the model file's checks: the same check here
+  const progression = kindForMethod(inputs.model.method)!.create(specOfModel(inputs.model));
   fit.samples.sequences.forEach((sample, si) => {
     for (let j = 0; j < k; j++) {
-      const seq = sample[j];
-      const seen = new Uint8Array(n);
-      const ok = seq !== undefined && seq.length === n && seq.every((e) => Number.isInteger(e) && e >= 0 && e < n && seen[e]!++ === 0);
-      if (!ok) throw new UserError(`sample ${si} of subtype ${j} is not an ordering of the model's ${n} events`, { field: `fits.${k - 1}.samples.sequences.${si}.${j}` });
+      const problem = sample[j] === undefined ? `no sequence for subtype ${j}` : sequenceProblem(progression, sample[j]!);
+      if (problem !== null) throw new UserError(`sample ${si} of subtype ${j}: ${problem}`, { field: `fits.${k - 1}.samples.sequences.${si}.${j}` });
     }
   });
   return fit;
