@@ -116,8 +116,9 @@ export function accumulateBlocked<D extends ModelData>(zm: ProgressionModel<D>, 
 
 /** Exact rows of single subjects (from the templates, Math.exp): the reference and the fallback. */
 class ExactRows<D extends ModelData> {
-  private readonly tmpl: Float64Array;
   private readonly L: Float64Array;
+  /** templates of the sequences used so far (the first sample's, and the fallbacks') */
+  private readonly tmpls = new Map<number, Float64Array>();
 
   constructor(
     private readonly zm: ProgressionModel<D>,
@@ -125,15 +126,20 @@ class ExactRows<D extends ModelData> {
     private readonly seqs: Int32Array[],
     private readonly K: number,
   ) {
-    this.tmpl = new Float64Array(zm.nStages * zm.nFeatures);
     this.L = new Float64Array(K * zm.nStages);
   }
 
   private fill(i: number, qs: Int32Array): void {
     const S = this.zm.nStages;
     for (let s = 0; s < this.K; s++) {
-      this.zm.template(this.seqs[qs[s]!]!, this.tmpl);
-      this.zm.fillRow(this.data, this.tmpl, i, this.L, s * S);
+      const q = qs[s]!;
+      let t = this.tmpls.get(q);
+      if (t === undefined) {
+        t = new Float64Array(S * this.zm.nFeatures);
+        this.zm.template(this.seqs[q]!, t);
+        this.tmpls.set(q, t);
+      }
+      this.zm.fillRow(this.data, t, i, this.L, s * S);
     }
   }
 
