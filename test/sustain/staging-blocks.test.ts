@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { assignSubjects, fitSustain, likelihoodTable, simulateCohort, ZscoreModel, type MixtureSpec } from '../../src/sustain/index.js';
+import { assignSubjects, fitSustain, likelihoodTable, sampleSubjectLogLikelihoods, simulateCohort, ZscoreModel, type MixtureSpec } from '../../src/sustain/index.js';
 import { readZTable } from '../../src/io/ztable.js';
 import { sharedDir } from '../helpers/cli.js';
 import { BLOCK } from '../../src/sustain/staging-blocks.js';
@@ -56,6 +56,17 @@ describe('assignment by blocks of subjects (staging-blocks.ts, zscore-stagerows.
     m.settings['staging'] = 'pysustain';
     const data = cohort();
     expectSame(assignSubjects(m, data, 3), assignSubjects(m, data, 3, 'tables'), 1e-12);
+  }, 60_000);
+
+  it('gives the incremental tables\' per-sample subject log-likelihoods (CV)', async () => {
+    const m = await fitted();
+    const data = cohort();
+    const a = sampleSubjectLogLikelihoods(m, 3, data);
+    const b = sampleSubjectLogLikelihoods(m, 3, data, 'tables');
+    expect(a.length).toBe(200 * data.subjects.length);
+    let worst = 0;
+    for (let q = 0; q < a.length; q++) worst = Math.max(worst, Math.abs(a[q]! - b[q]!) / Math.max(1, Math.abs(b[q]!)));
+    expect(worst).toBeLessThan(1e-12);
   }, 60_000);
 
   it('gives each subject the same numbers whatever block it falls in', async () => {
