@@ -2,9 +2,11 @@
  * Subtyping and staging of subjects under a fitted model (pySuStaIn subtype_and_stage_individuals),
  * averaged over the kept posterior samples, plus per-sample subject log-likelihoods for CV.
  *
- * MCMC samples repeat (rejected proposals copy the previous sample), so each distinct
- * (sequences, fractions) is scored once and weighted by its count; consecutive distinct samples differ
- * by a few moves, so their tables are updated incrementally (state.ts) rather than recomputed.
+ * Each distinct (sequences, fractions) sample is scored once and weighted by its count. Models with
+ * the StageRows capability (z-score, mixture) score blocks of subjects through every sample with
+ * whole rows per sequence (staging-blocks.ts): thinned samples of several chains are all distinct
+ * and differ at nearly every stage, so walking from one to the next saves little. Other models walk
+ * the samples with the incremental tables (state.ts), as 'tables' forces.
  */
 import { UserError } from '../common/errors.js';
 import { eventKey } from './kind.js';
