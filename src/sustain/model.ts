@@ -72,6 +72,8 @@ export interface ProgressionModel<D extends ModelData = ModelData> {
   readonly multiplicative?: MultiplicativeUpdate<D>;
   /** The event shift, when the model offers it (an optional capability). */
   readonly shift?: EventShift<D>;
+  /** Whole exp-rows of many fixed sequences for blocks of subjects (an optional capability: assignment). */
+  readonly stageRows?: StageRows<D>;
 }
 
 /**
@@ -91,6 +93,37 @@ export interface EventShift<D extends ModelData = ModelData> {
    * subjects are computed from the template.
    */
   safe(data: D): Uint8Array;
+}
+
+/**
+ * Optional capability: exp-rows of many sequences for blocks of subjects, without an exp per cell
+ * (why: assignment scores every subject under every posterior sample's sequences, and the
+ * incremental tables cost an exp or a multiply chain per changed cell; see staging-blocks.ts).
+ */
+export interface StageRows<D extends ModelData = ModelData> {
+  /**
+   * A plan for these sequences on `data` (null when the model cannot plan them, e.g. too large), with
+   * `extraBytes` of its arena left for the caller's rows and sums.
+   */
+  plan(data: D, sequences: readonly Int32Array[], maxBlock: number, extraBytes: number): StageRowsPlan | null;
+}
+
+/** A block of n subjects is laid out stage-major with stride padded(n): cell (k, r) at k * np + r. */
+export function padded(n: number): number {
+  return (n + 3) & ~3;
+}
+
+export interface StageRowsPlan {
+  /** The WebAssembly memory (and kernels) the rows live in: E, T and bad must be views into it. */
+  readonly arena: Arena;
+  /** Work on subjects [from, to) of the data from now on (at most maxBlock of them), with references ref[r]. */
+  block(from: number, to: number, ref: Float64Array): void;
+  /**
+   * For sequence q and the block's n subjects: E[k * np + r] = exp(L[from + r, k] - ref[r]) and
+   * T[r] = its sum over k. Sets bad[r] = 1 (never clears it) where a cell may have left the range
+   * where the rows are accurate; the caller recomputes those subjects exactly.
+   */
+  rows(q: number, E: Float64Array, T: Float64Array, bad: Uint8Array): void;
 }
 
 /**

@@ -14,6 +14,7 @@ import { ChangeGroups } from './zscore-changes.js';
 import { prepareZData, subsetZData, type ZData } from './zscore-data.js';
 import { eventPositions, eventTable, type EventTable } from './zscore-events.js';
 import { ZscoreFactors } from './zscore-factors.js';
+import { ZscoreStageRows } from './zscore-stagerows.js';
 
 export { eventTable, type EventTable } from './zscore-events.js';
 export type { ZData } from './zscore-data.js';
@@ -24,6 +25,7 @@ export class ZscoreModel implements ProgressionModel<ZData> {
   readonly nFeatures: number;
   readonly events: EventTable;
   readonly multiplicative: ZscoreFactors;
+  readonly stageRows: ZscoreStageRows = new ZscoreStageRows(this);
   private readonly zmax: Float64Array;
   /** per biomarker, the largest expected value of any stage (the largest of zmax, its thresholds and 0) */
   private readonly top: Float64Array;
