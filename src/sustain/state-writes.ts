@@ -52,14 +52,41 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
 
   /** Recompute all tables from the current sequences. */
   refresh(): void {
-    const M = this.M;
     for (const st of this.subs) {
       st.hasPending = false;
       this.model.template(st.seq, st.tmpl);
       this.model.fillTable(this.data, st.tmpl, st.L);
       st.lStale = false;
     }
-    for (let i = 0; i < M; i++) this.rebaseSubject(i);
+    this.rebaseAll();
+  }
+
+  /** rebaseSubject for every subject, reading the fresh L directly (the same numbers, no per-subject row copies). */
+  private rebaseAll(): void {
+    this.rebaseCount++;
+    const { M, S } = this;
+    const K = this.subs.length;
+    for (let i = 0; i < M; i++) {
+      const base = i * S;
+      let mx = -Infinity;
+      for (let s = 0; s < K; s++) {
+        const L = this.subs[s]!.L;
+        for (let k = base; k < base + S; k++) if (L[k]! > mx) mx = L[k]!;
+      }
+      this.ref[i] = mx;
+      for (let s = 0; s < K; s++) {
+        const st = this.subs[s]!;
+        const L = st.L;
+        const E = st.E;
+        let t = 0;
+        for (let k = base; k < base + S; k++) {
+          const e = Math.exp(L[k]! - mx);
+          E[k] = e;
+          t += e;
+        }
+        st.T[i] = t;
+      }
+    }
   }
 
   /** Recompute ref_i, E and T of one subject from L (all subtypes). */
