@@ -5,6 +5,7 @@ import { register as registerVolumes } from './volumes.js';
 import { register as registerExtract } from './extract.js';
 import { register as registerNormalise } from './normalise.js';
 import { register as registerSustain } from './sustain.js';
+import { register as registerSimulate } from './simulate.js';
 import { register as registerCv } from './cv.js';
 import { register as registerReport } from './report.js';
 import { register as registerRun } from './run.js';
@@ -40,6 +41,7 @@ Example:
   registerExtract(program);
   registerNormalise(program);
   registerSustain(program);
+  registerSimulate(program);
   registerCv(program);
   registerReport(program);
   registerOutcomes(program);
