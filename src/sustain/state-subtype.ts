@@ -73,7 +73,14 @@ export class SubtypeTables {
 
   /** E, pendE, T and pendT are views into `arena` (the kernels work on them there). */
   /** `logs`: the multiplicative update tracks underflowed cells by their logs (pendLog is then needed). */
-  constructor(readonly M: number, readonly S: number, readonly F: number, seq: Int32Array, arena: Arena, logs: boolean) {
+  constructor(
+    readonly M: number,
+    readonly S: number,
+    readonly F: number,
+    seq: Int32Array,
+    arena: Arena,
+    logs: boolean,
+  ) {
     const N = seq.length;
     this.seq = Int32Array.from(seq);
     this.pos = new Int32Array(N);
@@ -105,4 +112,33 @@ export class SubtypeTables {
 export function updatedTotal(t0: number, dT: number, mag: number, E: Float64Array, base: number, S: number): number {
   const t = t0 + dT;
   return t > CANCELLATION * (t0 + mag) ? t : rowTotal(E, base, S);
+}
+
+/**
+ * Re-centre every subject from fresh L tables: ref_i = the subject's largest cell over all subtypes,
+ * E = exp(L - ref_i), T = row sums (what TableWrites.rebaseSubject does per subject, without its row copies).
+ */
+export function recentreAll(subs: SubtypeTables[], ref: Float64Array, M: number, S: number): void {
+  const K = subs.length;
+  for (let i = 0; i < M; i++) {
+    const base = i * S;
+    let mx = -Infinity;
+    for (let s = 0; s < K; s++) {
+      const L = subs[s]!.L;
+      for (let k = base; k < base + S; k++) if (L[k]! > mx) mx = L[k]!;
+    }
+    ref[i] = mx;
+    for (let s = 0; s < K; s++) {
+      const st = subs[s]!;
+      const L = st.L;
+      const E = st.E;
+      let t = 0;
+      for (let k = base; k < base + S; k++) {
+        const e = Math.exp(L[k]! - mx);
+        E[k] = e;
+        t += e;
+      }
+      st.T[i] = t;
+    }
+  }
 }

@@ -8,7 +8,8 @@ import { diffTemplates, inversePositions } from './model.js';
 import { Arena } from './arena.js';
 import { applyExp, proposeExp, type TablesView } from './state-exp.js';
 import { findMove, proposeShift, shiftRows } from './state-shift.js';
-import { HUGE, SubtypeTables } from './state-subtype.js';
+import { Snapshots } from './state-snapshots.js';
+import { HUGE, recentreAll, SubtypeTables } from './state-subtype.js';
 
 export class TableWrites<D extends ModelData> implements TablesView<D> {
   readonly M: number;
@@ -32,10 +33,14 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
   private scratchT: Float64Array | null = null;
   /** scratch: a move's [from, to] (findMove) */
   private readonly move = new Int32Array(2);
-  /** saved states (snapshot / restore); L only when the update tracks logs */
-  private readonly snaps: { s: number; rebaseCount: number; seq: Int32Array; tmpl: Float64Array; E: Float64Array; T: Float64Array; L: Float64Array | null }[] = [];
+  /** saved states (snapshot / restore) */
+  private readonly snaps: Snapshots;
 
-  constructor(readonly model: ProgressionModel<D>, readonly data: D, sequences: Int32Array[]) {
+  constructor(
+    readonly model: ProgressionModel<D>,
+    readonly data: D,
+    sequences: Int32Array[],
+  ) {
     this.M = data.M;
     this.S = model.nStages;
     this.factors = model.multiplicative ?? null;
@@ -47,6 +52,7 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
     this.rebase = new Uint8Array(this.M);
     this.rows = new Float64Array(this.subs.length * this.S);
     this.bad = this.arena.u8(this.M);
+    this.snaps = new Snapshots(this.M, this.S, this.tracked);
     this.refresh();
   }
 
@@ -62,41 +68,14 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
       this.model.fillTable(this.data, st.tmpl, st.L);
       st.lStale = false;
     }
-    this.rebaseAll();
-  }
-
-  /** rebaseSubject for every subject, reading the fresh L directly (the same numbers, no per-subject row copies). */
-  private rebaseAll(): void {
     this.rebaseCount++;
-    const { M, S } = this;
-    const K = this.subs.length;
-    for (let i = 0; i < M; i++) {
-      const base = i * S;
-      let mx = -Infinity;
-      for (let s = 0; s < K; s++) {
-        const L = this.subs[s]!.L;
-        for (let k = base; k < base + S; k++) if (L[k]! > mx) mx = L[k]!;
-      }
-      this.ref[i] = mx;
-      for (let s = 0; s < K; s++) {
-        const st = this.subs[s]!;
-        const L = st.L;
-        const E = st.E;
-        let t = 0;
-        for (let k = base; k < base + S; k++) {
-          const e = Math.exp(L[k]! - mx);
-          E[k] = e;
-          t += e;
-        }
-        st.T[i] = t;
-      }
-    }
+    recentreAll(this.subs, this.ref, this.M, this.S);
   }
 
-  /** Recompute ref_i, E and T of one subject from L (all subtypes). */
   /** Bumped whenever a subject is re-centred (cached per-subject totals in its old scale are stale). */
   rebaseCount = 0;
 
+  /** Recompute ref_i, E and T of one subject from L (all subtypes). */
   rebaseSubject(i: number): void {
     this.rebaseCount++;
     const S = this.S;
@@ -294,19 +273,7 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
    * it by a copy rather than by recomputing a long move (the EM walk).
    */
   snapshot(s: number, slot: number): void {
-    const st = this.subs[s]!;
-    let sn = this.snaps[slot];
-    if (sn === undefined) {
-      sn = { s: -1, rebaseCount: -1, seq: new Int32Array(st.seq.length), tmpl: new Float64Array(st.tmpl.length), E: new Float64Array(this.M * this.S), T: new Float64Array(this.M), L: this.tracked ? new Float64Array(this.M * this.S) : null };
-      this.snaps[slot] = sn;
-    }
-    sn.L?.set(st.L);
-    sn.s = s;
-    sn.rebaseCount = this.rebaseCount;
-    sn.seq.set(st.seq);
-    sn.tmpl.set(st.tmpl);
-    sn.E.set(st.E);
-    sn.T.set(st.T);
+    this.snaps.save(this.subs[s]!, s, slot, this.rebaseCount);
   }
 
   /**
@@ -314,23 +281,12 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
    * snapshot (its E and T are in another scale), the move is recomputed from the sequence instead.
    */
   restore(s: number, slot: number): void {
-    const st = this.subs[s]!;
-    const sn = this.snaps[slot]!;
-    if (sn.s !== s) throw new Error(`snapshot ${slot} holds subtype ${sn.s}, not ${s}`);
-    if (sn.rebaseCount !== this.rebaseCount) {
-      this.apply(s, sn.seq);
+    if (!this.snaps.current(s, slot, this.rebaseCount)) {
+      this.apply(s, this.snaps.sequence(s, slot));
       return;
     }
     this.flushRebase();
-    st.hasPending = false;
-    st.seq.set(sn.seq);
-    inversePositions(st.seq, st.pos);
-    st.tmpl.set(sn.tmpl);
-    st.E.set(sn.E);
-    st.T.set(sn.T);
-    // L is saved only where it must be current (tracked cells): the rest is refilled from the template when needed
-    if (sn.L !== null) st.L.set(sn.L);
-    st.lStale = true;
+    this.snaps.load(this.subs[s]!, s, slot);
   }
 
   /**
