@@ -1,12 +1,9 @@
 import { parse } from 'csv-parse/sync';
-import { stringify } from 'csv-stringify/sync';
 import { UserError } from '../common/errors.js';
-import { writeAtomicChunks } from './atomic.js';
 import { getHeapStatistics } from 'node:v8';
 import { closeSync, readSync } from 'node:fs';
 import { openRegular } from '../common/regular-file.js';
 import { decodeUtf8Check, readBounded } from './text.js';
-
 
 /** A CSV/TSV table as read: header and rows of strings, with the file named for error messages. */
 export interface Table {
@@ -365,34 +362,5 @@ export function refuseDuplicateSubjects(table: Table, idCol: number, sessCol: nu
   });
 }
 
-/** Format a number for output: shortest round-trip form, empty for NaN (missing). */
-export function formatNumber(v: number): string {
-  return Number.isNaN(v) ? '' : String(v);
-}
-
-type Row = readonly (string | number)[];
-
-const cells = (r: Row) => r.map((c) => (typeof c === 'number' ? formatNumber(c) : c));
-
-export function toCsv(columns: readonly string[], rows: readonly Row[]): string {
-  return stringify([columns as string[], ...rows.map(cells)], { record_delimiter: '\n' });
-}
-
-/** The CSV text in pieces of 10,000 rows (the same bytes as toCsv), rows made by `rowAt` a piece at a time, so a big table is never one string or one array. */
-export function* csvChunks(columns: readonly string[], n: number, rowAt: (r: number) => Row): Generator<string> {
-  yield stringify([columns as string[]], { record_delimiter: '\n' });
-  for (let i = 0; i < n; i += 10_000) {
-    const part: string[][] = [];
-    for (let r = i; r < Math.min(n, i + 10_000); r++) part.push(cells(rowAt(r)));
-    yield stringify(part, { record_delimiter: '\n' });
-  }
-}
-
-export function writeCsvAtomic(path: string, columns: readonly string[], rows: readonly Row[]): void {
-  writeAtomicChunks(path, csvChunks(columns, rows.length, (r) => rows[r]!));
-}
-
-/** writeCsvAtomic with rows made by `rowAt` as they are written. */
-export function writeCsvRowsAtomic(path: string, columns: readonly string[], n: number, rowAt: (r: number) => Row): void {
-  writeAtomicChunks(path, csvChunks(columns, n, rowAt));
-}
+// writing lives in csv-write.ts; re-exported so that every CSV reader and writer is imported from one place
+export { formatNumber, toCsv, csvChunks, writeCsvAtomic, writeCsvRowsAtomic } from './csv-write.js';
