@@ -11,8 +11,9 @@ function helpOf(c: Command): string {
   return text;
 }
 
+const program = await buildProgram();
+
 describe('every command has the same habits', () => {
-  const program = buildProgram();
   const commands = program.commands;
 
   it('-q/--quiet with one meaning, -j for --jobs, -o for --out', () => {
