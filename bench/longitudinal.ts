@@ -7,12 +7,16 @@
  *            cross-sectional subtypes, longitudinal; over all visits and over patients' visits, as
  *            the simulated controls' subtype does not affect their data), stage accuracy, subjects
  *            switched / backwards;
+ *  mixture   the event-based (mixture) kind: simulated event-based cohorts (300 subjects, 25 %
+ *            controls, 2-4 visits, 3 subtypes, 8 biomarkers, normal N(0, 0.4), abnormal N(1.5, 0.4-0.6)),
+ *            seeds 1-3, fitted from raw values (Gaussian mixtures on every visit, as `fit --model mixture
+ *            --data`) and from the true L_yes / L_no, as visits and with visits: the same columns;
  *  speed     2,000 subjects x 3 visits: the longitudinal fit's wall time over the cross-sectional fit
  *            of the same rows, both in this run (the shared machine's speed drifts between runs).
- * Default: all.
+ * Default: all (recovery and speed; mixture only when named).
  */
 import { defaultThreads } from '../src/common/pool.js';
-import { compareOnSimulation, type Comparison } from '../src/sustain/longitudinal/evaluate.js';
+import { compareMixtureOnSimulation, compareOnSimulation, type Comparison } from '../src/sustain/longitudinal/evaluate.js';
 
 const args = process.argv.slice(2);
 const threadsArg = args.indexOf('--threads');
@@ -40,6 +44,19 @@ if (run.has('recovery')) {
   }
   const mean = (g: (c: Comparison) => number) => f3(all.reduce((a, c) => a + g(c), 0) / all.length);
   rows.push(['mean', '', mean((c) => c.ari.cross), mean((c) => c.ari.majority), mean((c) => c.ari.longitudinal), `+${mean((c) => c.ari.longitudinal - c.ari.cross)}`, mean((c) => c.ariPatients.cross), mean((c) => c.ariPatients.majority), mean((c) => c.ariPatients.longitudinal), mean((c) => c.stage.cross.exact), mean((c) => c.stage.longitudinal.exact), mean((c) => c.stage.cross.mae), mean((c) => c.stage.longitudinal.mae), '', '', '']);
+  table(rows);
+}
+
+if (run.has('mixture')) {
+  const fit = { seed: 1, threads, startpoints: 5, mcmcIterations: 2000, mcmcTuneIterations: 500, samplesKept: 100 };
+  console.log(`mixture: 300 subjects (225 patients) x 2-4 visits, K = 3, 8 biomarkers, normal N(0, 0.4), abnormal N(1.5, 0.4-0.6); fit: 5 start points, 3 x 500 tuning + 2000 MCMC, ${threads} threads\n`);
+  const rows: (string | number)[][] = [['input', 'seed', 'visits', 'ARI cross', 'ARI majority', 'ARI longit.', 'gain', 'stage exact cross', 'longit.', 'stage MAE cross', 'longit.', 'switched cross', 'backwards cross', 'longit. sw/back']];
+  for (const input of ['raw', 'likelihoods'] as const) {
+    for (const seed of [1, 2, 3]) {
+      const r = await compareMixtureOnSimulation({ subjects: 300, biomarkers: 8, subtypes: 3, seed, visits: [2, 4], interval: 1, rate: 1, normalSd: 0.4, abnormalMean: 1.5, abnormalSd: [0.4, 0.6] }, input, fit);
+      rows.push([input, seed, r.visits, f3(r.ari.cross), f3(r.ari.majority), f3(r.ari.longitudinal), `+${f3(r.ari.longitudinal - r.ari.cross)}`, f3(r.stage.cross.exact), f3(r.stage.longitudinal.exact), f3(r.stage.cross.mae), f3(r.stage.longitudinal.mae), `${r.cross.switched}/${r.cross.subjects}`, `${r.cross.backwards}/${r.cross.subjects}`, `${r.longitudinal.switched}/${r.longitudinal.backwards}`]);
+    }
+  }
   table(rows);
 }
 

@@ -8,14 +8,20 @@
  * maxima per K and the subtype recovery (adjusted Rand index at K = 2). One MCMC chain per K, as
  * pySuStaIn runs (`fit` runs 4 by default for its convergence diagnostics). `--repeat N`: N fits,
  * median and range (the shared machine's speed drifts).
+ *
+ * The fit runs the compiled JavaScript (dist/, as `npm ci` builds it and users run it; rebuilt
+ * first when src/ is newer): under tsx every worker thread would compile the sources again (about
+ * 0.8 s of CPU each). `--source` runs the TypeScript sources instead.
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { readTable } from '../src/io/csv.js';
 import { readZTable } from '../src/io/ztable.js';
 import { defaultThreads } from '../src/common/pool.js';
-import { assignSubjects, fitSustain, likelihoodTable } from '../src/sustain/index.js';
+import type * as Sustain from '../src/sustain/index.js';
 import type { SustainModelFile, ZTable } from '../src/sustain/types.js';
 import { adjustedRand } from '../test/sustain/stats.js';
 
@@ -25,6 +31,25 @@ const args = process.argv.slice(2);
 const at = (flag: string) => (args.indexOf(flag) >= 0 ? Number(args[args.indexOf(flag) + 1]) : undefined);
 const threads = at('--threads') ?? defaultThreads();
 const repeat = Math.max(1, at('--repeat') ?? 1);
+const fromSource = args.includes('--source');
+
+/** Newest modification time of the files under a directory (ms). */
+function newest(d: string): number {
+  let t = 0;
+  for (const e of readdirSync(d, { withFileTypes: true })) t = Math.max(t, e.isDirectory() ? newest(join(d, e.name)) : statSync(join(d, e.name)).mtimeMs);
+  return t;
+}
+async function engine(): Promise<typeof Sustain> {
+  if (fromSource) return import('../src/sustain/index.js');
+  const built = join(root, 'dist', 'sustain', 'index.js');
+  if (!existsSync(built) || newest(join(root, 'dist')) < newest(join(root, 'src'))) {
+    console.log('(building dist/: src/ is newer)');
+    const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`npm run build failed: ${r.stdout}${r.stderr}`);
+  }
+  return (await import(pathToFileURL(built).href)) as typeof Sustain;
+}
+const { assignSubjects, fitSustain, likelihoodTable } = await engine();
 
 const summary = JSON.parse(readFileSync(join(dir, 'pysustain', 'summary.json'), 'utf8')) as { total_seconds: number; settings: { N_startpoints: number; N_S_max: number; N_iterations_MCMC: number; seed: number }; em: Record<string, { loglik: number }> };
 const fmt = (v: number, d = 1) => v.toFixed(d);
@@ -44,7 +69,8 @@ const patients: ZTable = { subjects: keep.map((i) => all.subjects[i]!), biomarke
 const trueSubtype = keep.map((i) => Number(truth.rows[i]![2]));
 const s = summary.settings;
 
-console.log(`== mixture cohort: ${keep.length} patients x ${W / 2} biomarkers (L_yes/L_no), ${s.N_startpoints} start points, K = 1..${s.N_S_max}, ${s.N_iterations_MCMC} MCMC (+3 x 1e4 tuning), one chain per K, ${threads} thread(s)`);
+console.log(`== mixture cohort: ${keep.length} patients x ${W / 2} biomarkers (L_yes/L_no), ${s.N_startpoints} start points, K = 1..${s.N_S_max}, ${s.N_iterations_MCMC} MCMC (+3 x 1e4 tuning), one chain per K, ${threads} thread(s), ${fromSource ? 'TypeScript sources (tsx)' : 'compiled dist/'}`);
+console.log(`machine load average (1 min) before: ${loadavg()[0]!.toFixed(1)} on ${defaultThreads()} cores`);
 const runs: { wall: number; cpu: number; model: SustainModelFile }[] = [];
 for (let q = 0; q < repeat; q++) {
   const t0 = performance.now();

@@ -9,7 +9,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const target = `${root}src/sustain/zkernel-wasm.ts`;
 let binary = null;
 const { error, stderr } = await asc.main(
-  ['wasm/zkernel.ts', '-O3', '--runtime', 'stub', '--noAssert', '--importMemory', '--noExportMemory', '--outFile', 'zkernel.wasm'],
+  ['wasm/zkernel.ts', '-O3', '--enable', 'simd', '--runtime', 'stub', '--noAssert', '--importMemory', '--noExportMemory', '--outFile', 'zkernel.wasm'],
   {
     readFile: (name, base) => {
       try {

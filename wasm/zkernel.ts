@@ -106,3 +106,108 @@ export function rowTotals(E: usize, S: i32, M: i32, out: usize): void {
     p += <usize>S << 3;
   }
 }
+
+// ---- assignment (src/sustain/zscore-stagerows.ts, src/sustain/staging-blocks.ts) ----
+// Two subjects per SIMD lane pair; blocks of np subjects (np a multiple of 4), rows stage-major: cell (k, r) at
+// k * np + r. The arithmetic is the TypeScript reference's, lane by lane (tested against it).
+
+const CHAIN_TINY: f64 = 1e-280;
+const CHAIN_HUGE: f64 = 1e280;
+
+/**
+ * The exp-rows of one sequence (ZscorePlan.rows) for a block of np subjects (np a multiple of 4:
+ * four subjects, two lane pairs, go through the stages together, their chains in registers).
+ * E_0 = base * prod_b col(start[b]) * c_0 and g = prod_b col(slope[b]) (value columns at
+ * val + id * np * 8); for k = 1..S-1, E_k = E_{k-1} * (g * c_k), then g *= each ratio column applied
+ * before stage k + 1 (ids which[at[k]] .. which[at[k+1]], columns at ratio + id * np * 8). c_k is
+ * cf[k], or per subject cpat[k * np + r] when cpat is not 0. T = the sum of the rows; bad[r] = 1
+ * for a subject with a cell outside [CHAIN_TINY, CHAIN_HUGE] (NaN included).
+ */
+export function stageChain(E: usize, T: usize, np: i32, S: i32, B: i32, base: usize, val: usize, start: usize, slope: usize, cf: usize, cpat: usize, at: usize, which: usize, ratio: usize, bad: usize): void {
+  const tiny = f64x2.splat(CHAIN_TINY);
+  const huge = f64x2.splat(CHAIN_HUGE);
+  const nb: usize = <usize>np << 3;
+  for (let r = 0; r < np; r += 4) {
+    const off: usize = <usize>r << 3;
+    let e0 = v128.load(base + off);
+    let e1 = v128.load(base + off, 16);
+    let g0 = f64x2.splat(1);
+    let g1 = g0;
+    for (let b = 0; b < B; b++) {
+      const cs: usize = val + <usize>load<i32>(start + (<usize>b << 2)) * nb + off;
+      const cd: usize = val + <usize>load<i32>(slope + (<usize>b << 2)) * nb + off;
+      e0 = f64x2.mul(e0, v128.load(cs));
+      e1 = f64x2.mul(e1, v128.load(cs, 16));
+      g0 = f64x2.mul(g0, v128.load(cd));
+      g1 = f64x2.mul(g1, v128.load(cd, 16));
+    }
+    if (cpat != 0) {
+      e0 = f64x2.mul(e0, v128.load(cpat + off));
+      e1 = f64x2.mul(e1, v128.load(cpat + off, 16));
+    } else {
+      const c = f64x2.splat(load<f64>(cf));
+      e0 = f64x2.mul(e0, c);
+      e1 = f64x2.mul(e1, c);
+    }
+    let p: usize = E + off;
+    v128.store(p, e0);
+    v128.store(p, e1, 16);
+    let t0 = e0;
+    let t1 = e1;
+    let lo0 = e0;
+    let lo1 = e1;
+    let hi0 = e0;
+    let hi1 = e1;
+    for (let k = 1; k < S; k++) {
+      let a0: v128;
+      let a1: v128;
+      if (cpat != 0) {
+        const cp: usize = cpat + <usize>k * nb + off;
+        a0 = f64x2.mul(g0, v128.load(cp));
+        a1 = f64x2.mul(g1, v128.load(cp, 16));
+      } else {
+        const c = f64x2.splat(load<f64>(cf + (<usize>k << 3)));
+        a0 = f64x2.mul(g0, c);
+        a1 = f64x2.mul(g1, c);
+      }
+      e0 = f64x2.mul(e0, a0);
+      e1 = f64x2.mul(e1, a1);
+      p += nb;
+      v128.store(p, e0);
+      v128.store(p, e1, 16);
+      t0 = f64x2.add(t0, e0);
+      t1 = f64x2.add(t1, e1);
+      lo0 = f64x2.min(lo0, e0);
+      lo1 = f64x2.min(lo1, e1);
+      hi0 = f64x2.max(hi0, e0);
+      hi1 = f64x2.max(hi1, e1);
+      const c1 = load<i32>(at + (<usize>(k + 1) << 2));
+      for (let j = load<i32>(at + (<usize>k << 2)); j < c1; j++) {
+        const col: usize = ratio + <usize>load<i32>(which + (<usize>j << 2)) * nb + off;
+        g0 = f64x2.mul(g0, v128.load(col));
+        g1 = f64x2.mul(g1, v128.load(col, 16));
+      }
+    }
+    v128.store(T + off, t0);
+    v128.store(T + off, t1, 16);
+    const ok0 = v128.and(f64x2.ge(lo0, tiny), f64x2.le(hi0, huge));
+    const ok1 = v128.and(f64x2.ge(lo1, tiny), f64x2.le(hi1, huge));
+    if (i64x2.extract_lane(ok0, 0) == 0) store<u8>(bad + <usize>r, 1);
+    if (i64x2.extract_lane(ok0, 1) == 0) store<u8>(bad + <usize>r + 1, 1);
+    if (i64x2.extract_lane(ok1, 0) == 0) store<u8>(bad + <usize>r + 2, 1);
+    if (i64x2.extract_lane(ok1, 1) == 0) store<u8>(bad + <usize>r + 3, 1);
+  }
+}
+
+/** J[k * np + r] += c[r] * E[k * np + r] for k < S, r < np (the joint sums of one subtype and sample). */
+export function accumulate(J: usize, E: usize, c: usize, S: i32, np: i32): void {
+  const nb: usize = <usize>np << 3;
+  for (let k = 0; k < S; k++) {
+    const jo: usize = J + <usize>k * nb;
+    const eo: usize = E + <usize>k * nb;
+    for (let r = 0; r < np; r += 2) {
+      const off: usize = <usize>r << 3;
+      v128.store(jo + off, f64x2.add(v128.load(jo + off), f64x2.mul(v128.load(c + off), v128.load(eo + off))));
+    }
+  }
+}

@@ -11,7 +11,8 @@ import { writeZTable } from '../io/ztable.js';
 import type { LongitudinalRead } from '../io/visits.js';
 import { simulateLongitudinal, type LongitudinalSimulateOptions } from '../sustain/longitudinal/simulate.js';
 import { groupTable, type GroupedTable } from '../sustain/longitudinal/visits.js';
-import type { Assignment, ZTable } from '../sustain/types.js';
+import type { Assignment, SustainModelFile, ZTable } from '../sustain/types.js';
+import { readAssignVisits } from './model-inputs.js';
 
 /**
  * Earlier visits of known subjects (`--history`) joined with new visits: the rows of the new data's
@@ -34,15 +35,13 @@ export function joinHistory(history: LongitudinalRead, next: LongitudinalRead, t
   const values = new Float64Array(rows * B);
   keep.forEach((r, q) => hb.forEach((j, b) => (values[q * B + b] = h.values[r * h.biomarkers.length + j]!)));
   values.set(n.values, keep.length * B);
-  const col = (t: ZTable, c: string) => t.carried?.[c] ?? [];
+  // the new data's carried columns (session and time among them), history rows filled from the
+  // history's column of that name (empty when it has none)
   const table: ZTable = {
     subjects: [...keep.map((r) => h.subjects[r]!), ...n.subjects],
     biomarkers: n.biomarkers,
     values,
-    carried: {
-      session: [...keep.map((r) => col(h, 'session')[r]!), ...col(n, 'session')],
-      [timeColumn]: [...keep.map((r) => col(h, timeColumn)[r]!), ...col(n, timeColumn)],
-    },
+    carried: Object.fromEntries(Object.entries(n.carried ?? {}).map(([c, v]) => [c, [...keep.map((r) => h.carried?.[c]?.[r] ?? ''), ...v]])),
   };
   // a clash between a history row and a new row is reported on the new row (the later one), naming
   // the history row by its file and line
@@ -52,6 +51,20 @@ export function joinHistory(history: LongitudinalRead, next: LongitudinalRead, t
   const isNew = new Uint8Array(rows);
   for (let g = 0; g < rows; g++) isNew[g] = grouped.layout.order[g]! >= keep.length ? 1 : 0;
   return { grouped, isNew };
+}
+
+/** The earlier visits of `assign --history` (or --history-l-yes/--history-l-no), read as the new visits are. */
+export function readHistory(model: SustainModelFile, o: { history?: string; historyLYes?: string; historyLNo?: string }, time: string): LongitudinalRead | null {
+  const onLikelihoods = model.method === 'sustain-mixture' && model.input === 'likelihoods';
+  if (o.historyLYes !== undefined || o.historyLNo !== undefined) {
+    if (!onLikelihoods) throw new UserError(`--history-l-yes/--history-l-no are for a mixture model fitted on likelihoods; this ${model.method} model takes --history`, { field: 'history-l-yes' });
+    if (o.historyLYes === undefined || o.historyLNo === undefined) throw new UserError('give both --history-l-yes and --history-l-no', { field: o.historyLYes === undefined ? 'history-l-yes' : 'history-l-no' });
+    if (o.history !== undefined) throw new UserError('give either --history or --history-l-yes/--history-l-no, not both', { field: 'history' });
+    return readAssignVisits(model, { lYes: o.historyLYes, lNo: o.historyLNo }, time, true)!.lon;
+  }
+  if (o.history === undefined) return null;
+  if (onLikelihoods) throw new UserError('this mixture model was fitted on likelihoods: give the earlier visits as --history-l-yes and --history-l-no', { field: 'history' });
+  return readAssignVisits(model, { data: o.history }, time, true)!.lon;
 }
 
 /** Keep the rows flagged in `keep` of an assignment and its columns. */

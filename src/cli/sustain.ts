@@ -9,16 +9,16 @@ import { writeJsonAtomic } from '../io/atomic.js';
 import { readModelFile, writeModelFile } from '../io/modelfile.js';
 import { createProgress } from '../io/progress.js';
 import { readZTable, sidecarFeatures, writeZTable } from '../io/ztable.js';
-import { readAssignInput, readModelInput, KIND_CHOICES, type ModelFlags } from './model-inputs.js';
+import { readAssignInput, readAssignVisits, readModelInput, KIND_CHOICES, type ModelFlags } from './model-inputs.js';
 import { assignSubjectsParallel, fitSustain, FIT_DEFAULTS, simulateCohort } from '../sustain/index.js';
 import type { SimulateOptions } from '../sustain/index.js';
-import type { Assignment, ModelFile, ZTable } from '../sustain/types.js';
+import type { Assignment, ModelFile, SustainModelFile, ZTable } from '../sustain/types.js';
 import { writeSubjects } from '../io/subjects.js';
 import { exceedanceMessage, zExceedance, type Exceedance } from '../normalise/exceedance.js';
 import { modelConvergenceWarnings } from '../sustain/chains.js';
 import { floatOption, intOption, jobsOption, listOption, numberListOption, printDone, QUIET_FLAGS, QUIET_HELP } from './options.js';
-import { joinHistory, selectRows, simulateLongitudinalCommand } from './longitudinal.js';
-import { groupRead, readLongitudinal, type LongitudinalRead } from '../io/visits.js';
+import { joinHistory, readHistory, selectRows, simulateLongitudinalCommand } from './longitudinal.js';
+import type { LongitudinalRead } from '../io/visits.js';
 import { longitudinalColumns } from '../sustain/longitudinal/columns.js';
 import type { LongitudinalAssignment } from '../sustain/longitudinal/assign.js';
 import { parseVisitRange } from '../sustain/longitudinal/simulate.js';
@@ -144,6 +144,8 @@ interface AssignFlags {
   subtypes?: number;
   time?: string;
   history?: string;
+  historyLYes?: string;
+  historyLNo?: string;
   jobs: number;
   quiet?: boolean;
 }
@@ -152,12 +154,10 @@ async function assignCommand(o: AssignFlags): Promise<void> {
   const model = readModelFile(o.model);
   // longitudinal with --time, or when the model was fitted with a time column that the data has
   const time = o.time ?? (typeof model.settings['time'] === 'string' ? model.settings['time'] : undefined);
-  if (time !== undefined && o.data !== undefined && model.method === 'sustain-zscore') {
-    const zread = readZTable(o.data, { biomarkers: model.biomarkers, includeControls: true, exclude: [time] });
-    if (o.time !== undefined || zread.table.carried?.[time] !== undefined) return assignLongitudinalCommand(o, model, groupRead(zread, time));
-  }
-  if (o.time !== undefined) throw new UserError('--time (longitudinal data) needs a z-score SuStaIn model and --data');
-  if (o.history !== undefined) throw new UserError('--history needs longitudinal data: name its time column with --time (or fit the model with --time)');
+  const visits = time === undefined || model.method === 'kmeans' ? null : readAssignVisits(model, o, time, o.time !== undefined);
+  if (visits !== null && model.method !== 'kmeans') return assignLongitudinalCommand(o, model, visits);
+  if (o.time !== undefined) throw new UserError('--time (longitudinal data) needs a SuStaIn model and --data (or --l-yes/--l-no)');
+  if (o.history !== undefined || o.historyLYes !== undefined) throw new UserError('--history needs longitudinal data: name its time column with --time (or fit the model with --time)');
   const read = readAssignInput(model, o);
   if (!o.quiet) for (const n of read.notes) process.stderr.write(`note: ${n}\n`);
   // A biomarker column of the data (by its sidecar) that the model does not know is an error:
@@ -175,19 +175,19 @@ async function assignCommand(o: AssignFlags): Promise<void> {
 }
 
 /** assign with visits: one subtype per subject, stages along each subject's path; --history adds earlier visits. */
-async function assignLongitudinalCommand(o: AssignFlags, model: ModelFile, next: LongitudinalRead): Promise<void> {
-  if (model.method === 'kmeans') throw new UserError('longitudinal assignment needs a SuStaIn model (k-means has no stages)');
+async function assignLongitudinalCommand(o: AssignFlags, model: SustainModelFile, input: { lon: LongitudinalRead; file: string; sha256: string }): Promise<void> {
+  const next = input.lon;
   const time = next.timeColumn;
   const file = next.read.file;
-  const opts = { biomarkers: model.biomarkers, includeControls: true };
-  const joined = o.history === undefined ? null : joinHistory(readLongitudinal(o.history, time, opts), next, time, file);
+  const history = readHistory(model, o, time);
+  const joined = history === null ? null : joinHistory(history, next, time, file);
   const g = joined ? joined.grouped : next;
   const all = await assignAny(model, g.table, o.subtypes, o.jobs, o.quiet, g);
   const cols = { ...g.table.carried, ...longitudinalColumns(all as LongitudinalAssignment, g, time, await assignAny(model, g.table, all.subtypes, o.jobs, true)) };
   const out = joined ? selectRows(all, cols, joined.isNew) : { a: all, cols };
-  writeSubjects(o.out, out.a, out.cols, { method: model.method, model: { file: o.model, sha256: sha256File(o.model) }, data: { file, sha256: sha256File(file) } });
+  writeSubjects(o.out, out.a, out.cols, { method: model.method, model: { file: o.model, sha256: sha256File(o.model) }, data: { file: input.file, sha256: input.sha256 } });
   const J = new Set(out.a.subjects).size;
-  printDone(o.quiet, [`assigned ${J} subjects (${out.a.subjects.length} visits${joined ? `, with ${g.table.subjects.length - out.a.subjects.length} earlier visits from ${o.history}` : ''}) to the ${all.subtypes}-subtype model; wrote ${o.out} (+ .json sidecar)`], [o.out]);
+  printDone(o.quiet, [`assigned ${J} subjects (${out.a.subjects.length} visits${joined ? `, with ${g.table.subjects.length - out.a.subjects.length} earlier visits from ${o.history ?? o.historyLYes}` : ''}) to the ${all.subtypes}-subtype model; wrote ${o.out} (+ .json sidecar)`], [o.out]);
 }
 
 // simulateCohort's options as commander parses them, plus where to write.
@@ -283,7 +283,7 @@ export function register(program: Command): void {
     .option('--samples <n>', 'posterior samples kept in model.json per K (thinned evenly)', intOption(1), FIT_DEFAULTS.samplesKept)
     .option('--polish <n>', 'EM runs per round polishing each K\'s optimum from random nearby sequences (0: none; docs/sustain.md "EM robustness")', intOption(0), FIT_DEFAULTS.polish)
     .option('--seed <n>', 'random seed', intOption(-(2 ** 52), 2 ** 52), 1)
-    .option('--biomarkers <list>', 'biomarker columns (default: the normaliser sidecar <data>.json, else every numeric column)', listOption)
+    .option('--biomarkers <list>', 'biomarker columns (default: the sidecar <data>.json\'s features, else every numeric column; mixture from raw --data: covariates left out, see below)', listOption)
     .option('--include-controls', 'keep rows flagged is_control (default: leave them out of the fit)')
     .option('--time <column>', 'longitudinal data: the visit time column (e.g. years); rows are visits keyed by subject_id and session, one subtype per subject, stages never decrease')
     .addOption(new Option('--method <m>', 'sustain, or kmeans (a baseline: k-means clusters, no stages)').choices(['sustain', 'kmeans']).default('sustain'))
@@ -298,7 +298,11 @@ abnormal; empty cells are missing values (the likelihood skips them); a row with
 error. Carried columns (session, group, ...) are kept; rows with is_control = 1/true are left out.
 --model mixture (the event-based model, docs/mixture.md): --l-yes/--l-no tables (every row fitted),
 or raw values in --data with the controls named by --control-column/--control-value (mixtures fitted
-per biomarker on all rows and saved in model.json; SuStaIn fitted on the patients).
+per biomarker on all rows and saved in model.json; SuStaIn fitted on the patients). Its biomarkers,
+unless --biomarkers names them: extract's feature definitions (<data>.json) less role "covariate"
+(e.g. icv), with their abnormal direction; else the numeric columns less the control and time
+columns and covariate names (age, sex, gender, site, scanner, icv, etiv, tiv, education, edss, ...);
+a note names the columns chosen and those left out.
 
 Outputs in --out:
   model.json    the fitted models (K = 1..max): biomarkers, zvals, zmax, events, and per K the ML
@@ -318,14 +322,18 @@ ml_stage along the most probable non-decreasing path; after the carried columns 
 column) expected_stage, progression_rate (stages per unit of time between the first and last
 visit), each visit's cross-sectional subtype and stage, and prob_stage_0..N. A subject with one
 visit is an ordinary cross-sectional row. Two visits of a subject at the same time, a missing time
-or a session given twice is an error naming the subject and line. (z-score model only.)
+or a session given twice is an error naming the subject and line. Every kind: with --model mixture,
+raw --data has the session and time columns (mixtures fitted on every visit), or the --l-yes file
+does (--l-no lists the same visits in the same order).
 
 Examples:
   ms-subtype fit --data z.csv --zvals 1,2,3 --zmax 5 --max-subtypes 3 --startpoints 25 \\
                  --mcmc 100000 --seed 1 --out fit/
   ms-subtype fit --data visits.csv --time years --max-subtypes 3 --seed 1 --out fit-long/
   ms-subtype fit --model mixture --data raw.csv --control-column group --control-value HC \\
-                 --max-subtypes 3 --seed 1 --out fit-mixture/`,
+                 --max-subtypes 3 --seed 1 --out fit-mixture/
+  ms-subtype fit --model mixture --data visits.csv --time years --control-column group \\
+                 --control-value HC --max-subtypes 3 --seed 1 --out fit-long-mixture/`,
     )
     .action(async (o: FitFlags) => fitCommand(o));
 
@@ -339,7 +347,9 @@ Examples:
     .requiredOption('-o, --out <file>', 'subjects.csv to write')
     .option('--subtypes <K>', 'which fit of the model to use (default: the largest K)', intOption(1, 20))
     .option('--time <column>', 'longitudinal data: the visit time column (default: the one the model was fitted with, if any)')
-    .option('--history <file>', 'earlier visits of known subjects (a z table with session and time): their new visits are staged along the whole path; only the new rows are written')
+    .option('--history <file>', 'earlier visits of known subjects (as --data: session and time columns): their new visits are staged along the whole path; only the new rows are written')
+    .option('--history-l-yes <file>', 'for a mixture model fitted on likelihoods: the earlier visits\' L_yes (with --history-l-no)')
+    .option('--history-l-no <file>', 'the earlier visits\' L_no (same visits as --history-l-yes)')
     .addOption(new Option('-j, --jobs <n>', 'worker threads (blocks of subjects; same result for any number)').argParser(jobsOption).default(defaultThreads(), 'all cores'))
     .option(QUIET_FLAGS, QUIET_HELP)
     .addHelpText(
@@ -364,7 +374,9 @@ of --data are written.
 Examples:
   ms-subtype assign --model fit/model.json --data new-z.csv --out new-subjects.csv
   ms-subtype assign --model fit-long/model.json --data new-visits.csv --history visits.csv --out new.csv
-  ms-subtype assign --model fit-l/model.json --l-yes new_l_yes.csv --l-no new_l_no.csv --out new-subjects.csv`,
+  ms-subtype assign --model fit-l/model.json --l-yes new_l_yes.csv --l-no new_l_no.csv --out new-subjects.csv
+  ms-subtype assign --model fit-long-l/model.json --l-yes new_l_yes.csv --l-no new_l_no.csv \\
+                    --history-l-yes l_yes.csv --history-l-no l_no.csv --out new.csv`,
     )
     .action(async (o: AssignFlags) => assignCommand(o));
 

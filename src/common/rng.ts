@@ -83,9 +83,9 @@ export class Rng {
     return u * m;
   }
 
-  /** A uniformly random permutation of 0..n-1 (Fisher-Yates). */
-  permutation(n: number): Int32Array {
-    const p = new Int32Array(n);
+  /** A uniformly random permutation of 0..n-1 (Fisher-Yates), into `out` when given (no allocation in hot loops). */
+  permutation(n: number, out?: Int32Array): Int32Array {
+    const p = out ?? new Int32Array(n);
     for (let i = 0; i < n; i++) p[i] = i;
     for (let i = n - 1; i > 0; i--) {
       const j = this.int(i + 1);

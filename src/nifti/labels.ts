@@ -25,7 +25,7 @@ export function countLabels(labels: Int32Array): { label: number; voxels: number
   for (let i = 0; i < n; i++) {
     const v = labels[i]!;
     // unsigned compare: negative labels fall outside too
-    if (v >>> 0 < FAST) fast[v]++;
+    if (v >>> 0 < FAST) fast[v]!++;
     else outside++;
   }
   const out: { label: number; voxels: number }[] = [];

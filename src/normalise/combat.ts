@@ -110,12 +110,12 @@ export function fitCombat(d: CombatData, s: CombatSettings): CombatParams | Comb
       const z = new Float64Array(n);
       rows.forEach((i, r) => {
         z[r] = standardise(y[r]!, a, beta, g, P, d.Xp, i, sigma[g]!);
-        sum[d.site[i]!] += z[r]!;
+        sum[d.site[i]!]! += z[r]!;
       });
       for (let k = 0; k < K; k++) gammaHat[k * G + g] = sum[k]! / siteCount[k]!;
       rows.forEach((i, r) => {
         const k = d.site[i]!;
-        ss[k * G + g] += (z[r]! - gammaHat[k * G + g]!) ** 2;
+        ss[k * G + g]! += (z[r]! - gammaHat[k * G + g]!) ** 2;
       });
       for (let k = 0; k < K; k++) deltaHat[k * G + g] = ss[k * G + g]! / (siteCount[k]! - 1);
     });

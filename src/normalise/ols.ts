@@ -67,7 +67,7 @@ export function solveOlsMany(X: Float64Array, n: number, p: number, ys: readonly
     const qty = new Float64Array(p);
     for (let i = 0; i < n; i++) {
       const yi = y[i]!;
-      for (let j = 0; j < p; j++) qty[j] += Q[i * p + j]! * yi;
+      for (let j = 0; j < p; j++) qty[j]! += Q[i * p + j]! * yi;
     }
     const b = new Float64Array(p);
     for (let j = p - 1; j >= 0; j--) {

@@ -65,7 +65,7 @@ function checkInputs(inputs: ReportInputs, view: ModelView, k: number): SustainF
     for (let j = 0; j < k; j++) {
       const seq = sample[j];
       const seen = new Uint8Array(n);
-      const ok = seq !== undefined && seq.length === n && seq.every((e) => Number.isInteger(e) && e >= 0 && e < n && seen[e]++ === 0);
+      const ok = seq !== undefined && seq.length === n && seq.every((e) => Number.isInteger(e) && e >= 0 && e < n && seen[e]!++ === 0);
       if (!ok) throw new UserError(`sample ${si} of subtype ${j} is not an ordering of the model's ${n} events`, { field: `fits.${k - 1}.samples.sequences.${si}.${j}` });
     }
   });

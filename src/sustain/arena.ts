@@ -9,6 +9,8 @@ import { ZKERNEL_WASM } from './zkernel-wasm.js';
 export interface Kernels {
   piece(E: number, stride: number, quads: number, ca: number, cr: number, mode: number, k0: number, len: number, dir: number, fc: number, safe: number, bad: number): void;
   rowTotals(E: number, S: number, M: number, out: number): void;
+  stageChain(E: number, T: number, np: number, S: number, B: number, base: number, val: number, start: number, slope: number, cf: number, cpat: number, at: number, which: number, ratio: number, bad: number): void;
+  accumulate(J: number, E: number, c: number, S: number, np: number): void;
 }
 
 let compiled: WebAssembly.Module | null = null;
@@ -45,6 +47,10 @@ export class Arena {
 
   f64(n: number): Float64Array {
     return new Float64Array(this.memory.buffer, this.take(n * 8), n);
+  }
+
+  i32(n: number): Int32Array {
+    return new Int32Array(this.memory.buffer, this.take(n * 4), n);
   }
 
   u8(n: number): Uint8Array {

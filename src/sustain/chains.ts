@@ -98,7 +98,7 @@ const statsJson = (s: ConvergenceStats): StatsJson => ({ rhat: json(s.rhat), ess
 function positionShares(c: ChainSamples, N: number): Float64Array[] {
   const K = c.best.sequences.length;
   const out = Array.from({ length: K }, () => new Float64Array(N * N));
-  for (const smp of c.sequences) smp.forEach((seq, s) => seq.forEach((e, p) => (out[s]![e * N + p] += 1)));
+  for (const smp of c.sequences) smp.forEach((seq, s) => seq.forEach((e, p) => (out[s]![e * N + p]! += 1)));
   const n = c.sequences.length;
   for (const m of out) for (let i = 0; i < m.length; i++) m[i] = m[i]! / n;
   return out;

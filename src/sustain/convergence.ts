@@ -226,7 +226,7 @@ function essOf(x: Cols): number {
   const acm = new Float64Array(n);
   for (const c of x) {
     const ac = autocovariance(c);
-    for (let k = 0; k < n; k++) acm[k] += ac[k]! / m;
+    for (let k = 0; k < n; k++) acm[k]! += ac[k]! / m;
   }
   const meanVar = (acm[0]! * n) / (n - 1);
   let varPlus = (meanVar * (n - 1)) / n;

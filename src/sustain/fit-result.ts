@@ -31,7 +31,7 @@ export function buildFit(model: ProgressionModel, prepared: ModelData, starts: I
   const orders = chainOrders(raw);
   const aligned = alignChains(raw);
   const meanFractions = new Array<number>(K).fill(0);
-  raw.forEach((c, q) => orders[q]!.forEach((own, s) => (meanFractions[s] += c.meanFractions[own]! / raw.length)));
+  raw.forEach((c, q) => orders[q]!.forEach((own, s) => (meanFractions[s]! += c.meanFractions[own]! / raw.length)));
   // The ML model: the EM optimum, unless a chain found a strictly better one.
   // (a margin, so the EM model seen again by a chain, up to rounding, does not count as better)
   let top = aligned[0]!.best;

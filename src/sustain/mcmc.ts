@@ -123,6 +123,7 @@ export function runChain<D extends ModelData>(
   const range = new Int32Array(2);
   const weights = new Float64Array(N);
   const changed = new Uint8Array(K);
+  const order = new Int32Array(K);
   let accepted = 0;
   const record = (i: number) => {
     for (let s = 0; s < K; s++) {
@@ -131,11 +132,11 @@ export function runChain<D extends ModelData>(
       const pq = posSq[s]!;
       for (let e = 0; e < N; e++) {
         const p = pos[e]!;
-        ps[e] += p;
-        pq[e] += p * p;
+        ps[e]! += p;
+        pq[e]! += p * p;
       }
-      fSum[s] += f[s]!;
-      fSq[s] += f[s]! * f[s]!;
+      fSum[s]! += f[s]!;
+      fSq[s]! += f[s]! * f[s]!;
     }
     if (nextKeep < keepIdx.length && keepIdx[nextKeep] === i) {
       out.sequences.push(mix.subs.map((st) => Array.from(st.seq)));
@@ -146,7 +147,7 @@ export function runChain<D extends ModelData>(
   };
   record(0);
   for (let i = 1; i < n; i++) {
-    const order = rng.permutation(K);
+    rng.permutation(K, order);
     for (let q = 0; q < K; q++) {
       const s = order[q]!;
       const st = mix.subs[s]!;

@@ -6,7 +6,7 @@
  * the exp path is cheaper for the EM walk's one-stage steps (see prepareFactors).
  */
 import type { Arena } from './arena.js';
-import type { MultiplicativeUpdate, TemplateChanges } from './model.js';
+import type { EventShift, MultiplicativeUpdate, TemplateChanges } from './model.js';
 
 /** The multiplicative update's view of prepared mixture data. */
 export interface MixFactorData {
@@ -15,6 +15,9 @@ export interface MixFactorData {
   /** exp(d) and exp(-d), M x B */
   readonly expD: Float64Array;
   readonly expMinusD: Float64Array;
+  /** the same by event, B x M: exp(d) and exp(-d) of event b are [b * M, b * M + M) (the event shift's factors) */
+  readonly expDByEvent: Float64Array;
+  readonly expMinusDByEvent: Float64Array;
   /**
    * 1 when the subject's stage log-likelihoods lie within SAFE_RANGE of each other whatever the
    * sequence (sum_b |d| < SAFE_RANGE): its E cells can never leave [exp(-600), exp(600)] relative to
@@ -55,8 +58,14 @@ export class MixtureFactors implements MultiplicativeUpdate<MixFactorData> {
       for (let j = 0; j < ns; j++) {
         let f = 1;
         for (let q = ch.stageStart[j]!; q < ch.stageStart[j + 1]!; q++) f *= ch.newValue[q]! > ch.oldValue[q]! ? expD[xo + ch.feature[q]!]! : expMinusD[xo + ch.feature[q]!]!;
-        E[eo + ch.stages[j]!] *= f;
+        E[eo + ch.stages[j]!]! *= f;
       }
     }
   }
 }
+
+/** The mixture model's event shift (its EventShift capability, model.ts): the factors are exp(-+d) of the moved event. */
+export const mixtureShift: EventShift<MixFactorData> = {
+  factors: (data, later) => (later ? data.expMinusDByEvent : data.expDByEvent),
+  safe: (data) => data.safe,
+};

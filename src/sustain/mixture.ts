@@ -6,13 +6,14 @@
  *   p(x_i | stage k) = 1/(N+1) prod_{events before k} L_yes[i,b] prod_{others} L_no[i,b].
  * In logs: L[i,k] = log(1/(N+1)) + sum_b log L_no[i,b] + sum_{b occurred by k} d[i,b], with
  * d = log L_yes - log L_no. The template is 0/1 (has b's event occurred at stage k), so a changed
- * cell changes the table by +-d[i,b]: moving an event one step changes one stage by two cells (the
- * tables' exp path); a longer jump is cheaper multiplicatively (mixture-factors.ts).
+ * cell changes the table by +-d[i,b]. Moving one event shifts the stages between its old and new
+ * place by one, times exp(-+d) of the event (the tables' event shift: no exp per cell); other changes
+ * (e.g. staging's jumps between samples) are multiplicative (mixture-factors.ts) or by exp.
  * A missing value drops out of the product (L_yes = L_no = 1, d = 0).
  */
 import type { Rng } from '../common/rng.js';
-import type { ModelData, ProgressionModel, TemplateChanges } from './model.js';
-import { MixtureFactors, SAFE_RANGE, type MixFactorData } from './mixture-factors.js';
+import type { EventShift, ModelData, ProgressionModel, TemplateChanges } from './model.js';
+import { MixtureFactors, mixtureShift, SAFE_RANGE, type MixFactorData } from './mixture-factors.js';
 
 /**
  * Likelihoods below this are raised to it (a zero density would give -Infinity and NaN in the
@@ -34,6 +35,7 @@ export class MixtureModel implements ProgressionModel<MixData> {
   readonly nStages: number;
   readonly nFeatures: number;
   readonly multiplicative: MixtureFactors;
+  readonly shift: EventShift<MixData> = mixtureShift;
 
   constructor(readonly nBiomarkers: number) {
     this.nEvents = nBiomarkers;
@@ -139,7 +141,7 @@ export class MixtureModel implements ProgressionModel<MixData> {
       for (let j = 0; j < ns; j++) {
         let acc = 0;
         for (let q = ch.stageStart[j]!; q < ch.stageStart[j + 1]!; q++) acc += (ch.newValue[q]! - ch.oldValue[q]!) * d[xo + ch.feature[q]!]!;
-        out[oo + (columns === null ? j : columns[j]!)] += acc;
+        out[oo + (columns === null ? j : columns[j]!)]! += acc;
       }
     }
   }
@@ -149,16 +151,18 @@ export class MixtureModel implements ProgressionModel<MixData> {
 function withFactors(M: number, B: number, d: Float64Array, constant: Float64Array): MixData {
   const expD = new Float64Array(M * B);
   const expMinusD = new Float64Array(M * B);
+  const expDByEvent = new Float64Array(M * B);
+  const expMinusDByEvent = new Float64Array(M * B);
   const safe = new Uint8Array(M);
   for (let i = 0; i < M; i++) {
     let span = 0;
     for (let b = 0; b < B; b++) {
       const v = d[i * B + b]!;
-      expD[i * B + b] = Math.exp(v);
-      expMinusD[i * B + b] = Math.exp(-v);
+      expD[i * B + b] = expDByEvent[b * M + i] = Math.exp(v);
+      expMinusD[i * B + b] = expMinusDByEvent[b * M + i] = Math.exp(-v);
       span += Math.abs(v);
     }
     safe[i] = span < SAFE_RANGE ? 1 : 0;
   }
-  return { M, B, d, constant, expD, expMinusD, safe };
+  return { M, B, d, constant, expD, expMinusD, expDByEvent, expMinusDByEvent, safe };
 }

@@ -8,7 +8,9 @@
  *  - how to fill a subject x stage log-likelihood table from a template, and how changed template
  *    cells change that table (stageDeltas: the incremental update).
  * A model may also offer the multiplicative update (its `multiplicative` member: multiply the
- * exp-table by exp(change) instead of recomputing exps); the tables use it when present.
+ * exp-table by exp(change) instead of recomputing exps); the tables use it when present. An
+ * event-based model may offer the event shift (its `shift` member, see EventShift), which the tables
+ * prefer for moves of one event.
  * A model is made from a spec (plain data) by its kind (kind.ts); the registry (kinds.ts) lists the
  * kinds, so a new kind touches its own files and one registry line.
  */
@@ -68,6 +70,60 @@ export interface ProgressionModel<D extends ModelData = ModelData> {
   fillStages(data: D, template: Float64Array, i: number, stages: Int32Array, ns: number, out: Float64Array, offset: number): void;
   /** The multiplicative update, when the model offers it (an optional capability). */
   readonly multiplicative?: MultiplicativeUpdate<D>;
+  /** The event shift, when the model offers it (an optional capability). */
+  readonly shift?: EventShift<D>;
+  /** Whole exp-rows of many fixed sequences for blocks of subjects (an optional capability: assignment). */
+  readonly stageRows?: StageRows<D>;
+}
+
+/**
+ * Optional capability of an event-based model (one 0/1 template cell per event and stage: "has the
+ * event occurred by this stage", each event's change delta_i(e) added to the stages after it).
+ * Moving event e later, from position a to b > a, makes stage k in (a, b] what stage k + 1 was
+ * without e: L'[k] = L[k + 1] - delta_i(e); moving it earlier (b < a), L'[k] = L[k - 1] + delta_i(e)
+ * for k in (b, a]. So the exp-table moves by one factor per subject, with no exp per cell
+ * (state-shift.ts). Why: the MCMC proposals' exps and the tables' copies dominated the mixture fits.
+ */
+export interface EventShift<D extends ModelData = ModelData> {
+  /** exp(-delta_i(e)) (later) or exp(delta_i(e)) (earlier) of every event, by event: subject i's for e at [e * M + i]. */
+  factors(data: D, later: boolean): Float64Array;
+  /**
+   * 1 when the subject's factors can be used: its stage log-likelihoods lie within a range whose
+   * exps neither underflow nor overflow relative to its reference, whatever the sequence; the other
+   * subjects are computed from the template.
+   */
+  safe(data: D): Uint8Array;
+}
+
+/**
+ * Optional capability: exp-rows of many sequences for blocks of subjects, without an exp per cell
+ * (why: assignment scores every subject under every posterior sample's sequences, and the
+ * incremental tables cost an exp or a multiply chain per changed cell; see staging-blocks.ts).
+ */
+export interface StageRows<D extends ModelData = ModelData> {
+  /**
+   * A plan for these sequences on `data` (null when the model cannot plan them, e.g. too large), with
+   * `extraBytes` of its arena left for the caller's rows and sums.
+   */
+  plan(data: D, sequences: readonly Int32Array[], maxBlock: number, extraBytes: number): StageRowsPlan | null;
+}
+
+/** A block of n subjects is laid out stage-major with stride padded(n): cell (k, r) at k * np + r. */
+export function padded(n: number): number {
+  return (n + 3) & ~3;
+}
+
+export interface StageRowsPlan {
+  /** The WebAssembly memory (and kernels) the rows live in: E, T and bad must be views into it. */
+  readonly arena: Arena;
+  /** Work on subjects [from, to) of the data from now on (at most maxBlock of them), with references ref[r]. */
+  block(from: number, to: number, ref: Float64Array): void;
+  /**
+   * For sequence q and the block's n subjects: E[k * np + r] = exp(L[from + r, k] - ref[r]) and
+   * T[r] = its sum over k. Sets bad[r] = 1 (never clears it) where a cell may have left the range
+   * where the rows are accurate; the caller recomputes those subjects exactly.
+   */
+  rows(q: number, E: Float64Array, T: Float64Array, bad: Uint8Array): void;
 }
 
 /**

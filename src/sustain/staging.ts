@@ -13,6 +13,7 @@ import type { ModelData, ProgressionModel } from './model.js';
 import { MixtureTables } from './state.js';
 import type { Assignment, EventLabel, PosteriorSamples, SustainFit, SustainModelFile, Thresholds, ZTable } from './types.js';
 import { positionalVarianceOf, toNested } from './positional.js';
+import { accumulateBlocked } from './staging-blocks.js';
 
 /** Refresh the tables from scratch after this many incremental sample changes. */
 const REFRESH_EVERY = 200;
@@ -126,23 +127,14 @@ export function stagingRule(model: SustainModelFile): 'posterior' | 'pysustain' 
   return model.settings['staging'] === 'pysustain' ? 'pysustain' : 'posterior';
 }
 
-/** Subtype and stage of each subject, averaged over the fit's posterior samples. */
-export function assignSubjects(model: SustainModelFile, data: ZTable, subtypes?: number): Assignment {
-  const fit = fitFor(model, subtypes);
-  const K = fit.subtypes;
-  const zm = modelOf(model);
-  const M = data.subjects.length;
+/** The per-sample sums of assignSubjects by the incremental tables (walkSamples): models without StageRows. */
+function accumulateWalk(zm: ProgressionModel, data: ModelData, list: Distinct[], total: number, joint: Float64Array, stageJointOrNull: Float64Array | null): void {
+  const M = data.M;
+  const K = list[0]!.sequences.length;
   const S = zm.nStages;
-  const prepared = zm.prepare(alignData(model, data), M);
-  const samples = samplesOf(model, fit);
-  const { list } = distinctSamples(samples);
-  const total = samples.sequences.length;
-  // joint stage-and-subtype probabilities, accumulated as [(i * K + s) * S + k] (contiguous in k)
-  const joint = new Float64Array(M * K * S);
-  // pySuStaIn's table for ml_stage (without the fractions), when the model asks for it
-  const py = stagingRule(model) === 'pysustain';
-  const stageJoint = py ? new Float64Array(M * K * S) : joint;
-  walkSamples(zm, prepared, list, (d, _j, mix) => {
+  const py = stageJointOrNull !== null;
+  const stageJoint = stageJointOrNull ?? joint;
+  walkSamples(zm, data, list, (d, _j, mix) => {
     const w = d.count / total;
     const f = d.fractions;
     for (let i = 0; i < M; i++) {
@@ -165,7 +157,7 @@ export function assignSubjects(model: SustainModelFile, data: ZTable, subtypes?:
           const E = mix.subs[s]!.E;
           const o = (i * K + s) * S;
           const e0 = i * S;
-          for (let k = 0; k < S; k++) stageJoint[o + k] += c * E[e0 + k]!;
+          for (let k = 0; k < S; k++) stageJoint[o + k]! += c * E[e0 + k]!;
         }
       }
       const scale = w / q;
@@ -175,10 +167,33 @@ export function assignSubjects(model: SustainModelFile, data: ZTable, subtypes?:
         const E = mix.subs[s]!.E;
         const o = (i * K + s) * S;
         const e0 = i * S;
-        for (let k = 0; k < S; k++) joint[o + k] += c * E[e0 + k]!;
+        for (let k = 0; k < S; k++) joint[o + k]! += c * E[e0 + k]!;
       }
     }
   });
+}
+
+/**
+ * Subtype and stage of each subject, averaged over the fit's posterior samples. `path`: 'tables'
+ * forces the incremental tables even where the model offers whole rows (tests and bench compare them).
+ */
+export function assignSubjects(model: SustainModelFile, data: ZTable, subtypes?: number, path: 'auto' | 'tables' = 'auto'): Assignment {
+  const fit = fitFor(model, subtypes);
+  const K = fit.subtypes;
+  const zm = modelOf(model);
+  const M = data.subjects.length;
+  const S = zm.nStages;
+  const prepared = zm.prepare(alignData(model, data), M);
+  const samples = samplesOf(model, fit);
+  const { list } = distinctSamples(samples);
+  const total = samples.sequences.length;
+  // joint stage-and-subtype probabilities, accumulated as [(i * K + s) * S + k] (contiguous in k)
+  const joint = new Float64Array(M * K * S);
+  // pySuStaIn's table for ml_stage (without the fractions), when the model asks for it
+  const py = stagingRule(model) === 'pysustain';
+  const stageJoint = py ? new Float64Array(M * K * S) : joint;
+  // the blocked path when the model offers whole rows (z-score), else the incremental tables
+  if (path === 'tables' || !accumulateBlocked(zm, prepared, list, total, joint, py ? stageJoint : null)) accumulateWalk(zm, prepared, list, total, joint, py ? stageJoint : null);
   const probSubtype = new Float64Array(M * K);
   const probStage = new Float64Array(M * S);
   const probSubtypeStage = new Float64Array(M * S * K);
@@ -193,7 +208,7 @@ export function assignSubjects(model: SustainModelFile, data: ZTable, subtypes?:
       for (let k = 0; k < S; k++) {
         const v = joint[o + k]!;
         t += v;
-        probStage[i * S + k] += v;
+        probStage[i * S + k]! += v;
         probSubtypeStage[(i * S + k) * K + s] = stageJoint[o + k]!;
       }
       probSubtype[i * K + s] = t;

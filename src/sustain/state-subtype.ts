@@ -51,6 +51,10 @@ export class SubtypeTables {
   hasPending = false;
   /** the pending proposal was computed multiplicatively (no pendL: its rows come from pendingTmpl) */
   pendFactors = false;
+  /** the pending proposal is an event shift (state-shift.ts): the event at shiftFrom moves to shiftTo; no pendL, pendE or pendCells */
+  pendShift = false;
+  shiftFrom = 0;
+  shiftTo = 0;
   pendingSeq: Int32Array;
   pendingTmpl: Float64Array;
   readonly changes: TemplateChanges;

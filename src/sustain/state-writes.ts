@@ -7,6 +7,7 @@ import type { ModelData, MultiplicativeUpdate, ProgressionModel } from './model.
 import { diffTemplates, inversePositions } from './model.js';
 import { Arena } from './arena.js';
 import { applyExp, proposeExp, type TablesView } from './state-exp.js';
+import { findMove, proposeShift, shiftRows } from './state-shift.js';
 import { HUGE, SubtypeTables } from './state-subtype.js';
 
 export class TableWrites<D extends ModelData> implements TablesView<D> {
@@ -25,6 +26,10 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
   private readonly factors: MultiplicativeUpdate<D> | null;
   /** scratch: subjects the multiplicative update could not handle */
   private readonly bad: Uint8Array;
+  /** scratch totals (pendingE) */
+  private scratchT: Float64Array | null = null;
+  /** scratch: a move's [from, to] (findMove) */
+  private readonly move = new Int32Array(2);
   /** saved states (snapshot / restore) */
   private readonly snaps: { s: number; rebaseCount: number; seq: Int32Array; tmpl: Float64Array; E: Float64Array; T: Float64Array }[] = [];
 
@@ -86,7 +91,7 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
     this.subs.forEach((st, s) => {
       if (st.lStale) this.model.fillRow(this.data, st.tmpl, i, rows, s * S);
       else rows.set(st.L.subarray(i * S, i * S + S), s * S);
-      if (usePending && st.hasPending && st.pendFactors) this.model.fillRow(this.data, st.pendingTmpl, i, rows, s * S);
+      if (usePending && st.hasPending && (st.pendFactors || st.pendShift)) this.model.fillRow(this.data, st.pendingTmpl, i, rows, s * S);
       else if (usePending && st.hasPending) {
         const ns = st.changes.nStages;
         for (let j = 0; j < ns; j++) rows[s * S + st.changes.stages[j]!] = st.pendL[i * ns + j]!;
@@ -125,10 +130,18 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
     const { S } = this;
     st.pendingSeq.set(seq);
     this.model.template(seq, st.pendingTmpl);
-    const ch = st.changes;
-    diffTemplates(S, this.model.nFeatures, st.tmpl, st.pendingTmpl, ch);
     st.hasPending = true;
     st.pendFactors = false;
+    // one event moved, and the model shifts: no exps, no copies
+    st.pendShift = this.model.shift !== undefined && findMove(st.seq, seq, this.move);
+    if (st.pendShift) {
+      st.shiftFrom = this.move[0]!;
+      st.shiftTo = this.move[1]!;
+      proposeShift(this, st);
+      return true;
+    }
+    const ch = st.changes;
+    diffTemplates(S, this.model.nFeatures, st.tmpl, st.pendingTmpl, ch);
     if (ch.nStages === 0) {
       st.pendT.set(st.T);
       return false;
@@ -189,6 +202,10 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
     const st = this.subs[s]!;
     this.flushRebase();
     st.hasPending = false;
+    if (this.model.shift !== undefined && findMove(st.seq, seq, this.move)) {
+      this.applyShift(s, seq, this.move[0]!, this.move[1]!);
+      return;
+    }
     st.pendingSeq.set(seq);
     this.model.template(seq, st.pendingTmpl);
     const ch = st.changes;
@@ -204,6 +221,20 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
     if (ch.nStages === 0) return;
     if (multiplicative) this.applyFactors(s);
     else applyExp(this, st);
+  }
+
+  /** Subtype s's event at position `from` moved to `to` (giving `seq`): E shifted in place, rows resummed; L is left stale. */
+  private applyShift(s: number, seq: Int32Array, from: number, to: number): void {
+    const st = this.subs[s]!;
+    const e = st.seq[from]!;
+    st.seq.set(seq);
+    inversePositions(st.seq, st.pos);
+    this.model.template(seq, st.pendingTmpl);
+    const tt = st.tmpl;
+    st.tmpl = st.pendingTmpl;
+    st.pendingTmpl = tt;
+    st.lStale = true;
+    shiftRows(this, st.E, st.T, e, from, to, st.T, true, (i) => this.exactRow(s, i));
   }
 
   /** E *= exp(change of L) over the changed stages, row totals resummed; L is left stale. */
@@ -265,6 +296,29 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
     st.lStale = true;
   }
 
+  /**
+   * The full pending E of subtype s (its current E when nothing is pending). Proposals keep only
+   * what the totals need (the changed cells, or nothing for an event shift): the full table is
+   * built here, into pendE, for callers that need every row (the longitudinal totals).
+   */
+  pendingE(s: number): Float64Array {
+    const st = this.subs[s]!;
+    if (!st.hasPending) return st.E;
+    if (st.pendFactors) return st.pendE;
+    const { M, S } = this;
+    const pE = st.pendE;
+    pE.set(st.E);
+    if (st.pendShift) {
+      this.scratchT ??= new Float64Array(M);
+      shiftRows(this, pE, st.T, st.seq[st.shiftFrom]!, st.shiftFrom, st.shiftTo, this.scratchT, true, (i) => this.exactRowInto(st.pendingTmpl, pE, i));
+      return pE;
+    }
+    const ch = st.changes;
+    const ns = ch.nStages;
+    for (let i = 0; i < M; i++) for (let j = 0; j < ns; j++) pE[i * S + ch.stages[j]!] = st.pendCells[i * ns + j]!;
+    return pE;
+  }
+
   discard(s: number): void {
     this.subs[s]!.hasPending = false;
   }
@@ -274,6 +328,12 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
     const st = this.subs[s]!;
     if (!st.hasPending) return;
     st.hasPending = false;
+    if (st.pendShift) {
+      // the proposal kept nothing but totals: make the move now
+      this.applyShift(s, st.pendingSeq, st.shiftFrom, st.shiftTo);
+      this.flushRebase();
+      return;
+    }
     st.seq.set(st.pendingSeq);
     inversePositions(st.seq, st.pos);
     const t = st.tmpl;

@@ -22,7 +22,43 @@ import { TableWrites } from './state-writes.js';
 
 export { SubtypeTables } from './state-subtype.js';
 
+/** Totals within (1 / SPAN, SPAN) enter the running product; others are logged on their own. */
+const SPAN = 1e30;
+/** The running product is logged and restarted when it leaves (1 / LIMIT, LIMIT): far from under/overflow. */
+const LIMIT = 1e250;
+
+/**
+ * Sum of log(q) over subjects as the log of running products: one log per ~100 subjects instead of
+ * one per subject (the log was most of a proposal's cost). The product's rounding (one unit in the
+ * last place per factor) gives the same error as summing the logs.
+ */
+class LogSum {
+  sum = 0;
+  prod = 1;
+  reset(): void {
+    this.sum = 0;
+    this.prod = 1;
+  }
+  add(q: number): void {
+    if (q > 1 / SPAN && q < SPAN) {
+      const p = this.prod * q;
+      if (p > 1 / LIMIT && p < LIMIT) this.prod = p;
+      else {
+        this.sum += Math.log(p);
+        this.prod = 1;
+      }
+    } else this.sum += Math.log(q);
+  }
+  value(): number {
+    return this.sum + Math.log(this.prod);
+  }
+}
+
 export class MixtureTables<D extends ModelData> extends TableWrites<D> {
+  private readonly logs = new LogSum();
+  /** the totals logLik reads, one per subtype (reused: no allocation per call) */
+  private readonly totalsRead: Float64Array[] = [];
+
   /** Exact log p(x_i) by log-sum-exp over L (the slow path for subjects whose shifted total under/overflows). */
   exactSubject(i: number, f: ArrayLike<number>, usePending: boolean): number {
     const S = this.S;
@@ -51,27 +87,36 @@ export class MixtureTables<D extends ModelData> extends TableWrites<D> {
   logLik(f: ArrayLike<number>, usePending = true): number {
     const M = this.M;
     const K = this.subs.length;
-    const Ts: Float64Array[] = [];
+    const Ts = this.totalsRead;
     for (let s = 0; s < K; s++) {
       const st = this.subs[s]!;
-      Ts.push(usePending && st.hasPending ? st.pendT : st.T);
+      Ts[s] = usePending && st.hasPending ? st.pendT : st.T;
     }
+    const logs = this.logs;
+    logs.reset();
     let total = 0;
+    const ref = this.ref;
     if (K === 1) {
       const T0 = Ts[0]!;
       const lf = Math.log(f[0]!);
       for (let i = 0; i < M; i++) {
         const q = T0[i]!;
-        total += q > 0 && q < Infinity ? this.ref[i]! + Math.log(q) + lf : this.exactSubject(i, f, usePending);
+        if (q > 0 && q < Infinity) {
+          total += ref[i]! + lf;
+          logs.add(q);
+        } else total += this.exactSubject(i, f, usePending);
       }
-      return total;
+      return total + logs.value();
     }
     for (let i = 0; i < M; i++) {
       let q = 0;
       for (let s = 0; s < K; s++) q += f[s]! * Ts[s]![i]!;
-      total += q > 0 && q < Infinity ? this.ref[i]! + Math.log(q) : this.exactSubject(i, f, usePending);
+      if (q > 0 && q < Infinity) {
+        total += ref[i]!;
+        logs.add(q);
+      } else total += this.exactSubject(i, f, usePending);
     }
-    return total;
+    return total + logs.value();
   }
 
   /** other[i] = sum over subtypes except s of f_t T_t[i] (current tables). */
@@ -81,7 +126,7 @@ export class MixtureTables<D extends ModelData> extends TableWrites<D> {
       if (t === s) continue;
       const T = this.subs[t]!.T;
       const ft = f[t]!;
-      for (let i = 0; i < this.M; i++) other[i] += ft * T[i]!;
+      for (let i = 0; i < this.M; i++) other[i]! += ft * T[i]!;
     }
   }
 
@@ -90,12 +135,17 @@ export class MixtureTables<D extends ModelData> extends TableWrites<D> {
     const st = this.subs[s]!;
     const T = st.hasPending ? st.pendT : st.T;
     const fs = f[s]!;
+    const logs = this.logs;
+    logs.reset();
     let total = 0;
     for (let i = 0; i < this.M; i++) {
       const q = other[i]! + fs * T[i]!;
-      total += q > 0 && q < Infinity ? this.ref[i]! + Math.log(q) : this.exactSubject(i, f, true);
+      if (q > 0 && q < Infinity) {
+        total += this.ref[i]!;
+        logs.add(q);
+      } else total += this.exactSubject(i, f, true);
     }
-    return total;
+    return total + logs.value();
   }
 
   /** EM fraction update: f_s = mean over subjects of the responsibility of subtype s. */
@@ -107,7 +157,7 @@ export class MixtureTables<D extends ModelData> extends TableWrites<D> {
       let q = 0;
       for (let s = 0; s < K; s++) q += f[s]! * this.subs[s]!.T[i]!;
       if (q > 0 && q < Infinity) {
-        for (let s = 0; s < K; s++) acc[s] += (f[s]! * this.subs[s]!.T[i]!) / q;
+        for (let s = 0; s < K; s++) acc[s]! += (f[s]! * this.subs[s]!.T[i]!) / q;
       } else {
         // exact responsibilities for this subject
         const lse = this.exactSubject(i, f, false);
@@ -116,7 +166,7 @@ export class MixtureTables<D extends ModelData> extends TableWrites<D> {
           if (!(f[s]! > 0)) continue;
           let a = 0;
           for (let k = 0; k < this.S; k++) a += Math.exp(Math.log(f[s]!) + rows[s * this.S + k]! - lse);
-          acc[s] += a;
+          acc[s]! += a;
         }
       }
     }

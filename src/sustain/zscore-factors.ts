@@ -232,7 +232,7 @@ export class ZscoreFactors implements MultiplicativeUpdate<ZData> {
           a *= r;
           k += dir;
         }
-        bad[i] |= low;
+        bad[i]! |= low;
       }
     }
   }

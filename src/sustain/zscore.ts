@@ -14,6 +14,7 @@ import { ChangeGroups } from './zscore-changes.js';
 import { prepareZData, subsetZData, type ZData } from './zscore-data.js';
 import { eventPositions, eventTable, type EventTable } from './zscore-events.js';
 import { ZscoreFactors } from './zscore-factors.js';
+import { ZscoreStageRows } from './zscore-stagerows.js';
 
 export { eventTable, type EventTable } from './zscore-events.js';
 export type { ZData } from './zscore-data.js';
@@ -24,6 +25,7 @@ export class ZscoreModel implements ProgressionModel<ZData> {
   readonly nFeatures: number;
   readonly events: EventTable;
   readonly multiplicative: ZscoreFactors;
+  readonly stageRows: ZscoreStageRows = new ZscoreStageRows(this);
   private readonly zmax: Float64Array;
   /** per biomarker, the largest expected value of any stage (the largest of zmax, its thresholds and 0) */
   private readonly top: Float64Array;
@@ -200,11 +202,11 @@ export class ZscoreModel implements ProgressionModel<ZData> {
         const ro = g * ns;
         const a = jlo[g]!;
         const b = jhi[g]!;
-        if (columns === null) for (let j = a; j < b; j++) out[oo + j] += A[ro + j]! * xv + C[ro + j]!;
+        if (columns === null) for (let j = a; j < b; j++) out[oo + j]! += A[ro + j]! * xv + C[ro + j]!;
         else if (contiguous[g] === 1) {
           const off = oo + columns[a]! - a;
-          for (let j = a; j < b; j++) out[off + j] += A[ro + j]! * xv + C[ro + j]!;
-        } else for (let j = a; j < b; j++) out[oo + columns[j]!] += A[ro + j]! * xv + C[ro + j]!;
+          for (let j = a; j < b; j++) out[off + j]! += A[ro + j]! * xv + C[ro + j]!;
+        } else for (let j = a; j < b; j++) out[oo + columns[j]!]! += A[ro + j]! * xv + C[ro + j]!;
       }
     }
   }

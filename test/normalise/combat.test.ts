@@ -140,7 +140,7 @@ describe('ComBat maths', () => {
       const ref = referenceLeastSquares(Xr, Array.from({ length: N }, (_, i) => y[i * Gm + g]!));
       const B = [ref.coef[0]!, ref.coef[0]! + ref.coef[1]!, ref.coef[0]! + ref.coef[2]!];
       const n = [0, 0, 0];
-      for (let i = 0; i < N; i++) n[site[i]!]++;
+      for (let i = 0; i < N; i++) n[site[i]!]!++;
       const alpha = B.reduce((a, b, k) => a + (n[k]! / N) * b, 0);
       const sigma = Math.sqrt(ref.rss / N);
       expect(Math.abs(fit.alpha[g]! - alpha)).toBeLessThan(1e-9 * Math.abs(alpha));

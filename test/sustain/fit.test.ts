@@ -198,7 +198,7 @@ describe('determinism and missing values', () => {
     expect(Math.max(...stages)).toBe(N + 1);
     expect(Math.min(...stages.slice(500))).toBe(1);
     const counts = [0, 0, 0];
-    big.truth.subtype.forEach((s) => counts[s]++);
+    big.truth.subtype.forEach((s) => counts[s]!++);
     // default fractions 4:3:2
     expect(counts[0]! / 2000).toBeGreaterThan(0.4);
     expect(counts[2]! / 2000).toBeLessThan(0.27);

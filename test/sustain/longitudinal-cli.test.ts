@@ -22,7 +22,7 @@ describe('longitudinal data on the command line', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const z = lines(join(sim, 'z.csv'));
-    expect(z[0]).toBe('subject_id,session,years,b01,b02,b03,b04');
+    expect(z[0]).toBe('subject_id,session,years,group,b01,b02,b03,b04');
     const truth = readTable(join(sim, 'truth.csv'));
     expect(truth.columns).toEqual(['subject_id', 'session', 'true_subtype', 'true_stage', 'true_rate']);
     const per = new Map<string, string[][]>();

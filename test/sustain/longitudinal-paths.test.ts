@@ -29,7 +29,7 @@ function brute(L: Float64Array, first: number, V: number, S: number): { total: n
   const w = lp.map((x) => Math.exp(x - mx));
   const z = w.reduce((a, b) => a + b, 0);
   const post = new Float64Array(V * S);
-  ps.forEach((p, j) => p.forEach((k, v) => (post[v * S + k] += w[j]! / z)));
+  ps.forEach((p, j) => p.forEach((k, v) => (post[v * S + k]! += w[j]! / z)));
   return { total: mx + Math.log(z), post };
 }
 

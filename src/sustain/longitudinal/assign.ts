@@ -72,7 +72,7 @@ export function assignLongitudinal(model: SustainModelFile, data: ZTable, start:
         for (let s = 0; s < K; s++) {
           const ps = w[s]!;
           if (ps === 0) continue;
-          probSubject[j * K + s] += wt * ps;
+          probSubject[j * K + s]! += wt * ps;
           const st = mix.subs[s]!;
           if (Number.isNaN(forwardBackward(st.E, a, V, S, post, alpha, scale))) {
             // the scaled linear pass under/overflowed: exactly, on log rows from the template
@@ -82,7 +82,7 @@ export function assignLongitudinal(model: SustainModelFile, data: ZTable, start:
           const c = wt * ps;
           for (let v = 0; v < V; v++) {
             const o = ((a + v) * K + s) * S;
-            for (let k = 0; k < S; k++) joint[o + k] += c * post[v * S + k]!;
+            for (let k = 0; k < S; k++) joint[o + k]! += c * post[v * S + k]!;
           }
         }
       }
@@ -117,7 +117,7 @@ export function assignLongitudinal(model: SustainModelFile, data: ZTable, start:
         probSubtype[r * K + s] = probSubject[j * K + s]!;
         const o = (r * K + s) * S;
         for (let k = 0; k < S; k++) {
-          probStage[r * S + k] += joint[o + k]!;
+          probStage[r * S + k]! += joint[o + k]!;
           probSubtypeStage[(r * S + k) * K + s] = joint[o + k]!;
         }
       }

@@ -117,7 +117,7 @@ export function forwardBackward(E: Float64Array, first: number, V: number, S: nu
     }
     if (!(n > 0 && n < Infinity)) return NaN;
     const inv = 1 / n;
-    for (let k = 0; k < S; k++) alpha[o + k] *= inv;
+    for (let k = 0; k < S; k++) alpha[o + k]! *= inv;
     scale[v] = n;
     logTotal += Math.log(n);
   }

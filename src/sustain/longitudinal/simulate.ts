@@ -26,7 +26,7 @@ export interface LongitudinalSimulateOptions extends SimulateOptions {
 }
 
 export interface LongitudinalCohort {
-  /** one row per visit; carried columns: session, the time column */
+  /** one row per visit; carried columns: session, the time column, group (HC: the controls, MS) */
   data: ZTable;
   /** per visit row: the subject's subtype, the visit's stage (0..N+1, as the cross-sectional truth) */
   truth: { subtype: Int32Array; stage: Int32Array; rate: Float64Array; subjectOf: Int32Array };
@@ -102,7 +102,9 @@ export function simulateLongitudinal(opts: LongitudinalSimulateOptions): Longitu
     subjects: rows.map((r) => subjects[r.subject]!),
     biomarkers: [...biomarkers],
     values,
-    carried: { session: rows.map((r) => `ses-${r.v + 1}`), [timeColumn]: rows.map((r) => String(r.t)) },
+    // group: the simulated controls (stage 0 throughout) as HC, the patients as MS, so the cohort also
+    // serves the mixture kind, whose raw-value fit needs the controls named (--control-column group)
+    carried: { session: rows.map((r) => `ses-${r.v + 1}`), [timeColumn]: rows.map((r) => String(r.t)), group: rows.map((r) => (r.subject < nCtrl ? 'HC' : 'MS')) },
   };
   return { data, truth, model: base.model, subjects };
 }

@@ -100,8 +100,7 @@ export class LongitudinalTables<D extends ModelData> extends MixtureTables<D> {
 
   override propose(s: number, seq: Int32Array): boolean {
     const changed = super.propose(s, seq);
-    const st = this.subs[s]!;
-    if (changed) this.totalsOf(st.pendE, this.pendG[s]!);
+    if (changed) this.totalsOf(this.pendingE(s), this.pendG[s]!);
     else this.pendG[s]!.set(this.G[s]!);
     return changed;
   }
@@ -194,7 +193,7 @@ export class LongitudinalTables<D extends ModelData> extends MixtureTables<D> {
       if (t === s) continue;
       const G = this.G[t]!;
       const ft = f[t]!;
-      for (let j = 0; j < this.J; j++) other[j] += ft * G[j]!;
+      for (let j = 0; j < this.J; j++) other[j]! += ft * G[j]!;
     }
   }
 
@@ -214,10 +213,10 @@ export class LongitudinalTables<D extends ModelData> extends MixtureTables<D> {
       let q = 0;
       for (let s = 0; s < K; s++) q += f[s]! * this.G[s]![j]!;
       if (q > 0 && q < Infinity) {
-        for (let s = 0; s < K; s++) acc[s] += (f[s]! * this.G[s]![j]!) / q;
+        for (let s = 0; s < K; s++) acc[s]! += (f[s]! * this.G[s]![j]!) / q;
       } else {
         this.unitPosterior(j, f, w);
-        for (let s = 0; s < K; s++) acc[s] += w[s]!;
+        for (let s = 0; s < K; s++) acc[s]! += w[s]!;
       }
     }
     let sum = 0;
