@@ -35,7 +35,10 @@ const repeatArg = args.indexOf('--repeat');
 const repeat = repeatArg >= 0 ? Math.max(1, Number(args[repeatArg + 1])) : 1;
 const seedsArg = args.indexOf('--seeds');
 const nSeeds = seedsArg >= 0 ? Math.max(1, Number(args[seedsArg + 1])) : 3;
-const valueFlags = ['--threads', '--repeat', '--seeds', '--cohort', '--startpoints'].map((f) => args.indexOf(f));
+// robust: seeds firstSeed .. firstSeed + nSeeds - 1 (to add seeds to an earlier run)
+const firstSeedArg = args.indexOf('--first-seed');
+const firstSeed = firstSeedArg >= 0 ? Number(args[firstSeedArg + 1]) : 1;
+const valueFlags = ['--threads', '--repeat', '--seeds', '--first-seed', '--cohort', '--startpoints'].map((f) => args.indexOf(f));
 const modes = args.filter((a, i) => !a.startsWith('--') && !valueFlags.some((j) => j >= 0 && i === j + 1));
 const run = new Set(modes.length === 0 ? ['medium', 'assign'] : modes.includes('all') ? ['medium', 'assign', 'large'] : modes);
 
@@ -217,9 +220,9 @@ async function robust(): Promise<void> {
   const settings = (spArg >= 0 ? args[spArg + 1]! : '3,5,10,25').split(',');
   const parse = (v: string) => ({ startpoints: Number(v.split('+')[0]), polish: Number(v.split('+')[1] ?? 0) });
   const pyBest = sim ? [] : PY.emLogLik;
-  console.log(`== EM robustness: ${sim ? 'simulated 3,000 x 12' : 'shared medium cohort, 1,000 x 10'} x 3 thresholds, K = 1..3, EM only, start points ${settings.join(' / ')}, seeds 1..${nSeeds} each, ${threads} thread(s)`);
+  console.log(`== EM robustness: ${sim ? 'simulated 3,000 x 12' : 'shared medium cohort, 1,000 x 10'} x 3 thresholds, K = 1..3, EM only, start points ${settings.join(' / ')}, seeds ${firstSeed}..${firstSeed + nSeeds - 1} each, ${threads} thread(s)`);
   const runs: { sp: string; seed: number; ll: number[]; wall: number; cpu: number }[] = [];
-  for (let seed = 1; seed <= nSeeds; seed++) {
+  for (let seed = firstSeed; seed < firstSeed + nSeeds; seed++) {
     for (const sp of settings) {
       const r = await timedFit(data, uniform(data), { seed, maxSubtypes: 3, ...parse(sp), mcmcIterations: 0, threads });
       runs.push({ sp, seed, ll: r.model.fits.map((f) => f.diagnostics!['emLogLikelihood'] as number), wall: r.wall, cpu: r.cpu });
