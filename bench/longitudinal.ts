@@ -9,7 +9,7 @@
  *            switched / backwards;
  *  mixture   the event-based (mixture) kind: simulated event-based cohorts (300 subjects, 25 %
  *            controls, 2-4 visits, 3 subtypes, 8 biomarkers, normal N(0, 0.4), abnormal N(1.5, 0.4-0.6)),
- *            seeds 1-3, fitted from raw values (Gaussian mixtures on every visit, as `fit --model mixture
+ *            seeds 1-3, fitted from raw values (Gaussian mixtures on every visit, as `fit --kind mixture
  *            --data`) and from the true L_yes / L_no, as visits and with visits: the same columns;
  *  speed     2,000 subjects x 3 visits: the longitudinal fit's wall time over the cross-sectional fit
  *            of the same rows, both in this run (the shared machine's speed drifts between runs).

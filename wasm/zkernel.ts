@@ -11,15 +11,49 @@
 
 const TINY: f64 = 1e-280;
 
+/** Cells whose log relative to the subject's reference is below this, ln(TINY), are stored as 0 (as the exp paths do). */
+const NEGLIGIBLE: f64 = -644.7238260383328;
+
 /**
- * One piece of a move over the first 4 * quads subjects (see ZscoreModel.applyFactorsAll): rows of E
- * at i * stride; cell k0 + dir * m of subject i is multiplied by a_m * fc[m], a_0 = ca[i],
- * a_{m+1} = a_m * r with r = 1 (mode 0), a_0^2 (mode 1) or cr[i] (mode 2). safe[q] = 1: block q
- * needs no underflow check; otherwise a cell below TINY sets bad[i..i+3] = 1. Returns nothing.
+ * Where the module's static data ends (Math.exp and Math.log read tables there): the tables' arena
+ * starts above it.
  */
-export function piece(E: usize, stride: i32, quads: i32, ca: usize, cr: usize, mode: i32, k0: i32, len: i32, dir: i32, fc: usize, safe: usize, bad: usize): void {
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+/**
+ * One cell of an unsafe block (see piece): a cell below TINY is tracked by its log-likelihood in L
+ * (current there: its E has lost its digits), which the change dl = d x + c moves; it comes back into
+ * E when it rises above NEGLIGIBLE. A cell falling below TINY gets its L from its old value.
+ */
+// @ts-ignore: decorator
+@inline
+function cell(p: usize, pl: usize, a: f64, c: f64, dl: f64, ref: f64): void {
+  const o = load<f64>(p);
+  if (o < TINY) {
+    const l = load<f64>(pl) + dl;
+    store<f64>(pl, l);
+    const d = l - ref;
+    store<f64>(p, d < NEGLIGIBLE ? 0 : Math.exp(d));
+  } else {
+    const n = o * a * c;
+    if (n < TINY) store<f64>(pl, ref + Math.log(o) + dl);
+    store<f64>(p, n);
+  }
+}
+
+/**
+ * One piece of a move over the first 4 * quads subjects (see ZscoreFactors.applyFactorsAll): rows of
+ * E at i * stride; cell k0 + dir * m of subject i is multiplied by a_m * fc[m], a_0 = ca[i],
+ * a_{m+1} = a_m * r with r = 1 (mode 0), a_0^2 (mode 1) or cr[i] (mode 2). safe[q] = 1: block q
+ * never comes near underflow. Otherwise cells below TINY are tracked by their log-likelihood in L
+ * (same layout as E, absolute), moved by d[m] x[i] + cc[m], relative to ref[i] (see cell).
+ */
+export function piece(E: usize, stride: i32, quads: i32, ca: usize, cr: usize, mode: i32, k0: i32, len: i32, dir: i32, fc: usize, safe: usize, L: usize, ref: usize, x: usize, d: usize, cc: usize): void {
   const sb: usize = <usize>stride << 3;
   const step: isize = <isize>dir << 3;
+  const lo: isize = <isize>L - <isize>E;
   for (let q = 0; q < quads; q++) {
     const i = q << 2;
     const off: usize = <usize>i << 3;
@@ -58,29 +92,29 @@ export function piece(E: usize, stride: i32, quads: i32, ca: usize, cr: usize, m
       }
       continue;
     }
-    let low = 0;
+    const x0 = load<f64>(x + off);
+    const x1 = load<f64>(x + off, 8);
+    const x2 = load<f64>(x + off, 16);
+    const x3 = load<f64>(x + off, 24);
+    const f0 = load<f64>(ref + off);
+    const f1 = load<f64>(ref + off, 8);
+    const f2 = load<f64>(ref + off, 16);
+    const f3 = load<f64>(ref + off, 24);
     for (let m = 0; m < len; m++) {
-      const c = load<f64>(fc + (<usize>m << 3));
-      const o0 = load<f64>(p);
-      const o1 = load<f64>(p + sb);
-      const o2 = load<f64>(p + 2 * sb);
-      const o3 = load<f64>(p + 3 * sb);
-      low |= <i32>(o0 < TINY) | <i32>(o1 < TINY) | <i32>(o2 < TINY) | <i32>(o3 < TINY);
-      store<f64>(p, o0 * a0 * c);
-      store<f64>(p + sb, o1 * a1 * c);
-      store<f64>(p + 2 * sb, o2 * a2 * c);
-      store<f64>(p + 3 * sb, o3 * a3 * c);
+      const mo: usize = <usize>m << 3;
+      const c = load<f64>(fc + mo);
+      const dm = load<f64>(d + mo);
+      const cm = load<f64>(cc + mo);
+      const pl: usize = <usize>(<isize>p + lo);
+      cell(p, pl, a0, c, dm * x0 + cm, f0);
+      cell(p + sb, pl + sb, a1, c, dm * x1 + cm, f1);
+      cell(p + 2 * sb, pl + 2 * sb, a2, c, dm * x2 + cm, f2);
+      cell(p + 3 * sb, pl + 3 * sb, a3, c, dm * x3 + cm, f3);
       a0 *= r0;
       a1 *= r1;
       a2 *= r2;
       a3 *= r3;
       p += step;
-    }
-    if (low != 0) {
-      store<u8>(bad + <usize>i, 1);
-      store<u8>(bad + <usize>i, 1, 1);
-      store<u8>(bad + <usize>i, 1, 2);
-      store<u8>(bad + <usize>i, 1, 3);
     }
   }
 }

@@ -8,7 +8,8 @@ import type { CvResult } from '../cv/types.js';
 import { RECOMMEND_DEFAULTS } from '../cv/recommend.js';
 import { KIND_CHOICES, readModelInput, type ModelFlags } from './model-inputs.js';
 import { readSustainModel } from '../io/modelfile.js';
-import { intOption, jobsOption, listOption, numberListOption, floatOption, printDone, QUIET_FLAGS, QUIET_HELP } from './options.js';
+import type { SustainModelFile } from '../sustain/types.js';
+import { intOption, jobsOption, listOption, numberListOption, floatOption, oldFlags, oldNameNote, printDone, QUIET_FLAGS, QUIET_HELP } from './options.js';
 
 interface CvFlags extends ModelFlags {
   out?: string;
@@ -19,8 +20,8 @@ interface CvFlags extends ModelFlags {
   mcmc: number;
   samples?: number;
   tune?: number;
-  /** the old name of --tune, still accepted */
-  mcmcTune?: number;
+  /** a full-data model.json to match the folds to (before 0.2 also the kind: zscore or mixture) */
+  model?: string;
   chains?: number;
   minGain: number;
   seed: number;
@@ -36,10 +37,10 @@ function foldOption(value: string): number | 'full' {
 }
 
 export function register(program: Command): void {
-  program
+  const cv = program
     .command('cv')
     .description('Choose the number of subtypes by cross-validation (CVIC and held-out log-likelihood per K)')
-    .option('--data <file>', 'z-score table (CSV/TSV from `normalise`; controls are left out); with --model mixture: raw values')
+    .option('--data <file>', 'z-score table (CSV/TSV from `normalise`; controls are left out); with --kind mixture: raw values')
     .option('-o, --out <dir>', 'output directory (cv.json, cv.csv, fold part files, full-model.json)')
     .option('--combine <dir>', 'join the part files in DIR (from --fold runs) into DIR/cv.json and cv.csv')
     .option('--biomarkers <list>', 'biomarker columns (default: the normaliser sidecar, else every numeric column)', listOption)
@@ -54,12 +55,12 @@ export function register(program: Command): void {
     .option('--samples <n>', 'posterior samples kept per fit (default: as fit)', intOption(1))
     .option('--chains <n>', 'MCMC chains per K of every fit (default: as fit)', intOption(1, 64))
     .option('--tune <n>', 'iterations of each MCMC tuning pass (default: as fit)', intOption(2))
-    .addOption(new Option('--mcmc-tune <n>', 'old name of --tune').argParser(intOption(2)).hideHelp())
     .option('--seed <n>', 'random seed (folds and every fit derive from it)', intOption(-(2 ** 52), 2 ** 52), CV_DEFAULTS.seed)
     .option('--min-gain <x>', 'recommendation: smallest gain per held-out subject (log-likelihood units) that counts', floatOption(0), RECOMMEND_DEFAULTS.minGainPerSubject)
     .option('--stratify <column>', 'balance the folds on this column of the data (e.g. diagnosis)')
     .option('--time <column>', 'longitudinal data (session + this time column, as fit --time): folds hold out whole subjects, never single visits')
-    .option('--model <kind|file>', 'zscore (default) or mixture: the model to cross-validate; or a full-data model.json to match the folds to (default: fitted here with the same settings)')
+    .addOption(new Option('--kind <kind>', 'the model to cross-validate: zscore (default), or mixture (as fit --kind)').choices(KIND_CHOICES))
+    .option('--model <file>', 'a full-data model.json to match the folds to (its kind is the kind; default: fitted here with the same settings)')
     .option('--l-yes <file>', 'mixture: L_yes per subject and biomarker (with --l-no, instead of --data)')
     .option('--l-no <file>', 'mixture: L_no per subject and biomarker')
     .addOption(new Option('--mixture <type>', 'mixture from raw --data: gmm or kde (as fit)').choices(['gmm', 'kde']).default('gmm'))
@@ -105,12 +106,9 @@ Examples:
       }
       if (flags.data === undefined && flags.lYes === undefined) throw new UserError('--data is required (or --combine DIR)', { field: 'data' });
       if (flags.out === undefined) throw new UserError('--out is required', { field: 'out' });
-      // --model names the kind, or a model file (whose kind is then the kind)
-      const givenFile = flags.model !== undefined && !KIND_CHOICES.includes(flags.model) ? flags.model : undefined;
-      const given = givenFile !== undefined ? readSustainModel(givenFile) : undefined;
-      const kind = given !== undefined ? (given.method === 'sustain-mixture' ? 'mixture' : 'zscore') : flags.model;
-      const input = readModelInput({ ...flags, ...(kind !== undefined ? { model: kind } : {}) });
-      for (const w of input.notes) process.stderr.write(w + '\n');
+      const { kind, givenFile, given } = kindAndModel(flags);
+      const input = readModelInput({ ...flags, ...(kind !== undefined ? { kind } : {}) });
+      if (!flags.quiet) for (const w of input.notes) process.stderr.write(w + '\n');
       const data = input.table;
       if (flags.stratify !== undefined && data.biomarkers.includes(flags.stratify)) {
         throw new UserError(`--stratify ${flags.stratify}: that column is read as a biomarker; name the biomarkers with --biomarkers`, {
@@ -131,8 +129,7 @@ Examples:
         quiet: flags.quiet === true,
       };
       if (flags.samples !== undefined) opts.samplesKept = flags.samples;
-      const tune = flags.tune ?? flags.mcmcTune;
-      if (tune !== undefined) opts.mcmcTuneIterations = tune;
+      if (flags.tune !== undefined) opts.mcmcTuneIterations = flags.tune;
       if (flags.chains !== undefined) opts.chains = flags.chains;
       if (flags.stratify !== undefined) opts.stratify = flags.stratify;
       if (flags.time !== undefined) opts.time = flags.time;
@@ -147,6 +144,27 @@ Examples:
       if (summary.partsReused > 0 && !flags.quiet) process.stdout.write(`reused ${summary.partsReused} finished part(s) from ${flags.out}\n`);
       printResult(summary.result, summary.files.find((f) => f.endsWith('cv.json'))!, flags.quiet);
     });
+  oldFlags(cv, { '--mcmc-tune': '--tune' });
+}
+
+/**
+ * The kind to cross-validate and the full-data model file, if given: --kind, and --model FILE (whose
+ * kind is then the kind). `--model zscore|mixture` is the old spelling of --kind, still accepted.
+ */
+function kindAndModel(flags: CvFlags): { kind?: string; givenFile?: string; given?: SustainModelFile } {
+  let kind = flags.kind;
+  let givenFile = flags.model;
+  if (givenFile !== undefined && KIND_CHOICES.includes(givenFile)) {
+    oldNameNote(flags.quiet, `cv --model ${givenFile}`, `--kind ${givenFile}`);
+    if (kind !== undefined && kind !== givenFile) throw new UserError(`--model ${givenFile} (the old spelling of --kind ${givenFile}) and --kind ${kind} disagree`, { field: 'kind' });
+    kind = givenFile;
+    givenFile = undefined;
+  }
+  if (givenFile === undefined) return kind === undefined ? {} : { kind };
+  const given = readSustainModel(givenFile);
+  const own = given.method === 'sustain-mixture' ? 'mixture' : 'zscore';
+  if (kind !== undefined && kind !== own) throw new UserError(`--kind ${kind}, but the --model file is a ${own} model`, { file: givenFile, field: 'kind' });
+  return { kind: own, givenFile, given };
 }
 
 function printResult(r: CvResult, file: string, quiet: boolean | undefined): void {

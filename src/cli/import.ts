@@ -85,7 +85,7 @@ function zscoreInput(o: ImportFlags, data: string, fit: PysustainFit): ImportInp
 function mixtureInput(o: ImportFlags, fit: PysustainFit): ImportInput {
   if (o.data !== undefined) throw new UserError('give --data (ZscoreSustain pickles) or --l-yes/--l-no (MixtureSustain pickles), not both', { field: 'data' });
   if (o.thresholds !== undefined) throw new UserError('--thresholds is for ZscoreSustain pickles; MixtureSustain has no thresholds', { field: 'thresholds' });
-  const input = readModelInput({ model: 'mixture', lYes: o.lYes, lNo: o.lNo, zvals: o.zvals, zmax: o.zmax, ...(o.biomarkers ? { biomarkers: o.biomarkers } : {}) });
+  const input = readModelInput({ kind: 'mixture', lYes: o.lYes, lNo: o.lNo, zvals: o.zvals, zmax: o.zmax, ...(o.biomarkers ? { biomarkers: o.biomarkers } : {}) });
   if (input.biomarkers !== fit.N) {
     throw new UserError(`the pickles have ${fit.N} events; a MixtureSustain model has one per biomarker, and the L_yes file has ${input.biomarkers}: give the L_yes/L_no pySuStaIn was run with`, { file: o.lYes });
   }

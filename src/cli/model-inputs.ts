@@ -18,8 +18,8 @@ import type { SustainModelFile, ZTable } from '../sustain/types.js';
 import { DEFAULTS as NORMALISE_DEFAULTS } from '../normalise/types.js';
 
 export interface ModelFlags {
-  /** the kind: zscore (default) or mixture */
-  model?: string;
+  /** the kind (--kind): zscore (default) or mixture */
+  kind?: string;
   data?: string;
   lYes?: string;
   lNo?: string;
@@ -111,11 +111,11 @@ export function readLikelihoods(lYes: string, lNo: string, biomarkers?: string[]
 }
 
 export function readModelInput(o: ModelFlags): ModelInput {
-  const kind = o.model ?? 'zscore';
-  if (!KIND_CHOICES.includes(kind)) throw new UserError(`unknown model "${kind}" (choose ${KIND_CHOICES.join(' or ')})`, { field: 'model' });
+  const kind = o.kind ?? 'zscore';
+  if (!KIND_CHOICES.includes(kind)) throw new UserError(`unknown model kind "${kind}" (choose ${KIND_CHOICES.join(' or ')})`, { field: 'kind' });
   const likelihoods = o.lYes !== undefined || o.lNo !== undefined;
   if (kind === 'zscore') {
-    if (likelihoods) throw new UserError('--l-yes/--l-no are inputs of the mixture model: add --model mixture', { field: 'l-yes' });
+    if (likelihoods) throw new UserError('--l-yes/--l-no are inputs of the mixture model: add --kind mixture', { field: 'l-yes' });
     if (o.data === undefined) throw new UserError('--data is required', { field: 'data' });
     const readOpts = { biomarkers: o.biomarkers, includeControls: o.includeControls };
     // longitudinal: grouped by subject in time order here, so bad visits are errors naming the line

@@ -1,4 +1,5 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { UserError } from '../common/errors.js';
 import { defaultThreads } from '../common/pool.js';
 
 /** Option parsers shared by the subcommands, so every command checks numbers the same way. */
@@ -44,4 +45,39 @@ export const QUIET_HELP = 'print only errors and the output path(s): no progress
 export function printDone(quiet: boolean | undefined, summary: readonly string[], paths: readonly string[]): void {
   const lines = quiet ? paths : summary;
   if (lines.length > 0) process.stdout.write(lines.join('\n') + '\n');
+}
+
+/** A deprecation note on stderr (unless --quiet): an old spelling that still works. */
+export function oldNameNote(quiet: boolean | undefined, what: string, now: string): void {
+  if (!quiet) process.stderr.write(`note: ${what} is the old spelling of ${now}; it still works, but use ${now}\n`);
+}
+
+/**
+ * Old spellings of renamed flags ({"--subjects": "--n-subjects"}): still accepted, hidden from
+ * --help, parsed as the new flag, with a deprecation note; giving both with different values is an
+ * error. Call after the new flags are defined.
+ */
+export function oldFlags(cmd: Command, renames: Record<string, string>): Command {
+  const moves: [Option, Option][] = [];
+  for (const [old, now] of Object.entries(renames)) {
+    const opt = cmd.options.find((o) => o.long === now);
+    if (opt === undefined) throw new Error(`${cmd.name()}: no ${now} to alias ${old} to`);
+    const alias = new Option(`${old}${opt.flags.slice(opt.flags.indexOf(now) + now.length)}`, `old name of ${now}`).hideHelp();
+    if (opt.argChoices) alias.choices(opt.argChoices);
+    else if (opt.parseArg) alias.argParser(opt.parseArg);
+    cmd.addOption(alias);
+    moves.push([alias, opt]);
+  }
+  // before the action reads the options: the old flag's value becomes the new flag's
+  return cmd.hook('preAction', (c) => {
+    for (const [alias, opt] of moves) {
+      const v: unknown = c.getOptionValue(alias.attributeName());
+      if (v === undefined) continue;
+      const key = opt.attributeName();
+      if (c.getOptionValueSource(key) === 'cli' && c.getOptionValue(key) !== v) throw new UserError(`${alias.long} is the old name of ${opt.long}: give one of them`, { field: opt.long!.slice(2) });
+      c.setOptionValueWithSource(key, v, 'cli');
+      c.setOptionValue(alias.attributeName(), undefined);
+      oldNameNote(c.getOptionValue('quiet') === true, `${c.name()} ${alias.long}`, opt.long!);
+    }
+  });
 }

@@ -1,5 +1,5 @@
 /**
- * Which columns of a raw-value table (`fit --model mixture --data features.csv`) are biomarkers when
+ * Which columns of a raw-value table (`fit --kind mixture --data features.csv`) are biomarkers when
  * --biomarkers is not given. A feature table carries covariates (age, sex, icv, site, ...) beside the
  * regional measures, and a mixture fitted on age would make "becomes old" an event, so:
  *  1. extract's sidecar `<data>.json` (feature definitions): its features whose role is not

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { WriteReportOptions } from '../report/index.js';
 import { floatOption, intOption, numberListOption, QUIET_FLAGS, QUIET_HELP } from './options.js';
+import { createProgress } from '../io/progress.js';
 import { parseBrainMap } from '../report/brain-files.js';
 
 // The flags are writeReport's paths plus the report options, spelled as commander gives them.
@@ -59,7 +60,9 @@ Example:
     )
     .action(async (f: ReportFlags) => {
       // loaded here, not at start-up: the charting libraries cost every other command time
-      const { writeReport } = await import('../report/index.js');
+      const { writeReport, WRITE_REPORT_STEPS } = await import('../report/index.js');
+      // a bar on a terminal (not with --quiet): reading the inputs, each part of the page, the files
+      const bar = createProgress({ label: 'report', total: WRITE_REPORT_STEPS, quiet: f.quiet });
       const { htmlPath, figurePaths } = await writeReport({
         model: f.model,
         subjects: f.subjects,
@@ -81,7 +84,7 @@ Example:
           confidenceBands: f.confidenceBands,
           interval: f.interval,
         },
-      });
+      }, (done, what) => bar.set(done, WRITE_REPORT_STEPS, what)).finally(() => bar.stop());
       if (!f.quiet) process.stdout.write(`${figurePaths.length} figures in ${f.out}/figures\n`);
       process.stdout.write(`${htmlPath}\n`);
     });

@@ -1,27 +1,22 @@
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { join } from 'node:path';
 import { UserError } from '../common/errors.js';
 import { defaultThreads } from '../common/pool.js';
-import { toolVersion } from '../common/version.js';
-import { writeCsvAtomic } from '../io/csv.js';
 import { sha256File } from '../io/hash.js';
-import { writeJsonAtomic } from '../io/atomic.js';
 import { readModelFile, writeModelFile } from '../io/modelfile.js';
 import { createProgress } from '../io/progress.js';
-import { readZTable, sidecarFeatures, writeZTable } from '../io/ztable.js';
+import { readZTable, sidecarFeatures } from '../io/ztable.js';
 import { readAssignInput, readAssignVisits, readModelInput, KIND_CHOICES, type ModelFlags } from './model-inputs.js';
-import { assignSubjectsParallel, fitSustain, FIT_DEFAULTS, simulateCohort } from '../sustain/index.js';
-import type { SimulateOptions } from '../sustain/index.js';
+import { assignSubjectsParallel, fitSustain, FIT_DEFAULTS } from '../sustain/index.js';
 import type { Assignment, ModelFile, SustainModelFile, ZTable } from '../sustain/types.js';
 import { writeSubjects } from '../io/subjects.js';
 import { exceedanceMessage, zExceedance, type Exceedance } from '../normalise/exceedance.js';
 import { modelConvergenceWarnings } from '../sustain/chains.js';
-import { floatOption, intOption, jobsOption, listOption, numberListOption, printDone, QUIET_FLAGS, QUIET_HELP } from './options.js';
-import { joinHistory, readHistory, selectRows, simulateLongitudinalCommand } from './longitudinal.js';
+import { floatOption, intOption, jobsOption, listOption, numberListOption, oldFlags, printDone, QUIET_FLAGS, QUIET_HELP } from './options.js';
+import { joinHistory, readHistory, selectRows } from './longitudinal.js';
 import type { LongitudinalRead } from '../io/visits.js';
 import { longitudinalColumns } from '../sustain/longitudinal/columns.js';
 import type { LongitudinalAssignment } from '../sustain/longitudinal/assign.js';
-import { parseVisitRange } from '../sustain/longitudinal/simulate.js';
 import { visitCounts, type GroupedTable } from '../sustain/longitudinal/visits.js';
 
 /** z-scores far above zmax are fitted, but never silently. */
@@ -75,7 +70,7 @@ async function fitCommand(o: FitFlags): Promise<void> {
   let notes: string[] = [];
   let lon: LongitudinalRead | null = null;
   if (o.method === 'kmeans') {
-    if (o.model !== undefined && o.model !== 'zscore') throw new UserError('--method kmeans clusters a z-score table; it takes no --model', { field: 'model' });
+    if (o.kind !== undefined && o.kind !== 'zscore') throw new UserError('--method kmeans clusters a z-score table; it takes no --kind', { field: 'kind' });
     if (o.data === undefined) throw new UserError('--data is required', { field: 'data' });
     const read = readZTable(o.data, { biomarkers: o.biomarkers, includeControls: o.includeControls });
     table = read.table;
@@ -190,79 +185,12 @@ async function assignLongitudinalCommand(o: AssignFlags, model: SustainModelFile
   printDone(o.quiet, [`assigned ${J} subjects (${out.a.subjects.length} visits${joined ? `, with ${g.table.subjects.length - out.a.subjects.length} earlier visits from ${o.history ?? o.historyLYes}` : ''}) to the ${all.subtypes}-subtype model; wrote ${o.out} (+ .json sidecar)`], [o.out]);
 }
 
-// simulateCohort's options as commander parses them, plus where to write.
-interface SimFlags extends SimulateOptions {
-  controlFraction: number;
-  out: string;
-  visits?: [number, number];
-  interval: number;
-  rate: number;
-  quiet?: boolean;
-}
-
-function simulateCommand(o: SimFlags): void {
-  if (o.visits !== undefined) return simulateLongitudinalCommand({ ...o, visits: o.visits });
-  const sim = simulateCohort({
-    subjects: o.subjects,
-    biomarkers: o.biomarkers,
-    subtypes: o.subtypes,
-    zvals: o.zvals,
-    zmax: o.zmax,
-    seed: o.seed,
-    controlFraction: o.controlFraction,
-    ...(o.fractions ? { fractions: o.fractions } : {}),
-  });
-  writeZTable(join(o.out, 'z.csv'), sim.data);
-  // The z table's sidecar, as normalise writes one: `fit` and `assign` read the biomarker list from it.
-  writeJsonAtomic(join(o.out, 'z.csv.json'), {
-    format: 'ms-subtype-simulated-z',
-    formatVersion: 1,
-    toolVersion: toolVersion(),
-    seed: o.seed,
-    features: sim.data.biomarkers,
-    truth: 'truth.csv',
-    truthModel: 'truth-model.json',
-  });
-  writeCsvAtomic(
-    join(o.out, 'truth.csv'),
-    ['subject_id', 'true_subtype', 'true_stage'],
-    sim.data.subjects.map((s, i) => [s, sim.truth.subtype[i]!, sim.truth.stage[i]!]),
-  );
-  writeJsonAtomic(join(o.out, 'truth-model.json'), {
-    generator: 'ms-subtype simulate (pySuStaIn-style z-score simulation)',
-    toolVersion: toolVersion(),
-    seed: o.seed,
-    subjects: o.subjects,
-    biomarkers: sim.model.biomarkers,
-    zvals: sim.model.thresholds.zvals,
-    zmax: sim.model.thresholds.zmax,
-    events: sim.model.events,
-    sequences: sim.model.namedSequences,
-    fractions: sim.model.fractions,
-    controlFraction: o.controlFraction,
-    trueStageDoc: 'true_stage j in 0..N+1 = number of events passed (N+1: all passed, at zmax); subjects at stage 0 carry a random true_subtype that does not affect their data',
-  });
-  printDone(
-    o.quiet,
-    [`simulated ${o.subjects} subjects x ${o.biomarkers} biomarkers, ${o.subtypes} subtypes; wrote z.csv, truth.csv, truth-model.json in ${o.out}`],
-    ['z.csv', 'truth.csv', 'truth-model.json'].map((f) => join(o.out, f)),
-  );
-}
-
-function parseVisitRangeOption(v: string): [number, number] {
-  try {
-    return parseVisitRange(v);
-  } catch (e) {
-    throw new InvalidArgumentError((e as Error).message.replace(/^field visits: /, ''));
-  }
-}
-
 export function register(program: Command): void {
-  program
+  const fit = program
     .command('fit')
     .description('Fit SuStaIn subtypes and stages (K = 1..max) to a z-score table')
-    .option('--data <file>', 'z-score table: subject_id + one column per biomarker (larger = more abnormal); with --model mixture: raw values')
-    .addOption(new Option('--model <kind>', 'zscore, or mixture (event-based: one event per biomarker, see docs/mixture.md)').choices(KIND_CHOICES).default('zscore'))
+    .option('--data <file>', 'z-score table: subject_id + one column per biomarker (larger = more abnormal); with --kind mixture: raw values')
+    .addOption(new Option('--kind <kind>', 'the model: zscore, or mixture (event-based: one event per biomarker, see docs/mixture.md)').choices(KIND_CHOICES).default('zscore'))
     .option('--l-yes <file>', 'mixture: per-subject, per-biomarker likelihood of the abnormal component (subject_id + one column per biomarker)')
     .option('--l-no <file>', 'mixture: likelihood of the normal component (same subjects and columns as --l-yes)')
     .addOption(new Option('--mixture <type>', 'mixture from raw --data: Gaussian mixture, or kernel density estimates').choices(['gmm', 'kde']).default('gmm'))
@@ -296,7 +224,7 @@ export function register(program: Command): void {
 Input: a z-score table (CSV or TSV) with subject_id and one column per biomarker, larger = more
 abnormal; empty cells are missing values (the likelihood skips them); a row with no values is an
 error. Carried columns (session, group, ...) are kept; rows with is_control = 1/true are left out.
---model mixture (the event-based model, docs/mixture.md): --l-yes/--l-no tables (every row fitted),
+--kind mixture (the event-based model, docs/mixture.md): --l-yes/--l-no tables (every row fitted),
 or raw values in --data with the controls named by --control-column/--control-value (mixtures fitted
 per biomarker on all rows and saved in model.json; SuStaIn fitted on the patients). Its biomarkers,
 unless --biomarkers names them: extract's feature definitions (<data>.json) less role "covariate"
@@ -322,7 +250,7 @@ ml_stage along the most probable non-decreasing path; after the carried columns 
 column) expected_stage, progression_rate (stages per unit of time between the first and last
 visit), each visit's cross-sectional subtype and stage, and prob_stage_0..N. A subject with one
 visit is an ordinary cross-sectional row. Two visits of a subject at the same time, a missing time
-or a session given twice is an error naming the subject and line. Every kind: with --model mixture,
+or a session given twice is an error naming the subject and line. Every kind: with --kind mixture,
 raw --data has the session and time columns (mixtures fitted on every visit), or the --l-yes file
 does (--l-no lists the same visits in the same order).
 
@@ -330,12 +258,14 @@ Examples:
   ms-subtype fit --data z.csv --zvals 1,2,3 --zmax 5 --max-subtypes 3 --startpoints 25 \\
                  --mcmc 100000 --seed 1 --out fit/
   ms-subtype fit --data visits.csv --time years --max-subtypes 3 --seed 1 --out fit-long/
-  ms-subtype fit --model mixture --data raw.csv --control-column group --control-value HC \\
+  ms-subtype fit --kind mixture --data raw.csv --control-column group --control-value HC \\
                  --max-subtypes 3 --seed 1 --out fit-mixture/
-  ms-subtype fit --model mixture --data visits.csv --time years --control-column group \\
+  ms-subtype fit --kind mixture --data visits.csv --time years --control-column group \\
                  --control-value HC --max-subtypes 3 --seed 1 --out fit-long-mixture/`,
     )
     .action(async (o: FitFlags) => fitCommand(o));
+  // --model names a model file everywhere else (assign, report, cv)
+  oldFlags(fit, { '--model': '--kind' });
 
   program
     .command('assign')
@@ -379,41 +309,4 @@ Examples:
                     --history-l-yes l_yes.csv --history-l-no l_no.csv --out new.csv`,
     )
     .action(async (o: AssignFlags) => assignCommand(o));
-
-  program
-    .command('simulate')
-    .description('Simulate a cohort with known subtypes and stages (as pySuStaIn\'s simulation)')
-    .requiredOption('-o, --out <dir>', 'output directory (z.csv, truth.csv, truth-model.json)')
-    .option('--subjects <n>', 'number of subjects', intOption(1), 500)
-    .option('--biomarkers <n>', 'number of biomarkers', intOption(1, 1000), 6)
-    .option('--subtypes <K>', 'number of subtypes', intOption(1, 20), 2)
-    .option('--zvals <list>', 'z thresholds of every biomarker', numberListOption, [1, 2, 3])
-    .option('--zmax <z>', 'z at the end of the disease course', floatOption(0), 5)
-    .option('--fractions <list>', 'subtype fractions (default proportional to K+1, K, ..., 2)', numberListOption)
-    .option('--control-fraction <p>', 'share of subjects at stage 0', floatOption(0, 1), 0.25)
-    .option('--seed <n>', 'random seed', intOption(-(2 ** 52), 2 ** 52), 1)
-    .option('--visits <range>', 'longitudinal: visits per subject, a count or lo..hi (e.g. 2..4)', parseVisitRangeOption)
-    .option('--interval <years>', 'longitudinal: years between visits', floatOption(1e-9), 1)
-    .option('--rate <stages>', 'longitudinal: mean progression rate, stages per year (per subject log-normal around it)', floatOption(0), 1)
-    .option(QUIET_FLAGS, QUIET_HELP)
-    .addHelpText(
-      'after',
-      `
-Each subtype gets a random event sequence (thresholds of a biomarker in order); each subject a subtype
-(by --fractions) and a stage: 0 for the first --control-fraction of subjects, else uniform over
-1..N+1; its z-scores are the subtype's piecewise-linear values at that stage plus N(0, 1) noise.
-
-Outputs: z.csv (subject_id, b01..) and its sidecar z.csv.json, truth.csv (subject_id, true_subtype, true_stage),
-truth-model.json (sequences as [biomarker, z], fractions, thresholds).
-
-Longitudinal (--visits): each subject gets 2..4 (say) visits --interval years apart; its stage
-moves from a baseline (as above) at its own rate (log-normal around --rate stages per year), never
-backwards. z.csv then has session (ses-1, ses-2, ...) and years columns, truth.csv one row per
-visit with the subject's true_subtype, the visit's true_stage and the subject's true_rate.
-
-Examples:
-  ms-subtype simulate --subjects 500 --biomarkers 6 --subtypes 2 --zvals 1,2,3 --zmax 5 --seed 1 --out sim/
-  ms-subtype simulate --subjects 400 --subtypes 3 --visits 2..4 --interval 1 --rate 1 --seed 1 --out long/`,
-    )
-    .action((o: SimFlags) => simulateCommand(o));
 }

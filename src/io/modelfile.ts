@@ -10,6 +10,7 @@ import type { KmeansModelFile, ModelFile, SustainModelFile } from '../sustain/ty
 import { KINDS, SUSTAIN_METHODS, kindForMethod, specOfModel } from '../sustain/kinds.js';
 import type { GenericKind } from '../sustain/kind.js';
 import { eventKey } from '../sustain/kind.js';
+import { fractionsProblem, sequenceProblem } from '../sustain/checks.js';
 
 export const MODEL_FORMAT = 'ms-subtype-model';
 export const MODEL_FORMAT_VERSION = 1;
@@ -95,24 +96,16 @@ export function checkSustainModel(m: SustainModelFile, file?: string): void {
   const fields = m as unknown as Record<string, unknown>;
   kind.checkFile(fields, m.biomarkers, m.events, bad);
   const model = kind.create(specOfModel(m));
-  const N = m.events.length;
   const index = new Map(m.events.map((l, e) => [eventKey(l), e]));
-  const range = new Int32Array(2);
+  // the likelihood's own checks (sustain/checks.ts), with the events named as in the file
+  const label = (e: number) => JSON.stringify(m.events[e]);
   const checkSeq = (seq: number[], field: string) => {
-    if (seq.length !== N) bad(`a sequence has ${seq.length} events, expected ${N}`, field);
-    const pos = new Int32Array(N).fill(-1);
-    seq.forEach((e, p) => {
-      if (e >= N || pos[e] !== -1) bad('a sequence is not an ordering of the events', field);
-      pos[e] = p;
-    });
-    for (let e = 0; e < N; e++) {
-      model.allowedRange(pos, e, range);
-      if (pos[e]! < range[0]! || pos[e]! >= range[1]!) bad(`a sequence puts event ${JSON.stringify(m.events[e])} out of order`, field);
-    }
+    const problem = sequenceProblem(model, seq, label);
+    if (problem !== null) bad(problem, field);
   };
   const checkFractions = (f: number[], K: number, field: string) => {
-    if (f.length !== K) bad(`${f.length} fractions for ${K} subtypes`, field);
-    if (f.some((v) => v < 0) || Math.abs(f.reduce((a, v) => a + v, 0) - 1) > 1e-6) bad('fractions must be non-negative and sum to 1', field);
+    const problem = fractionsProblem(f, K);
+    if (problem !== null) bad(problem, field);
   };
   m.fits.forEach((fit, q) => {
     const K = fit.subtypes;

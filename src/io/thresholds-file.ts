@@ -10,12 +10,25 @@
 import { z } from 'zod';
 import { UserError } from '../common/errors.js';
 import { readJsonValidated, validate } from './json.js';
-import { thresholdsFromMatrix, thresholdWarnings, zvalsMatrix, type ZvalsMatrix } from '../sustain/thresholds.js';
+import { thresholdsFromMatrix, thresholdWarnings, zmaxProblem, zvalsMatrix, zvalsRowProblem, type ZvalsMatrix } from '../sustain/thresholds.js';
 import type { Thresholds } from '../sustain/types.js';
 
-const overridesSchema = z.record(z.string(), z.object({ zvals: z.array(z.number()).min(1), zmax: z.number() }));
+/** A zod refinement from one of the threshold rules (sustain/thresholds.ts): the same reason everywhere. */
+function rule<T>(problem: (v: T) => string | null) {
+  return (v: T, ctx: z.RefinementCtx) => {
+    const p = problem(v);
+    if (p !== null) ctx.addIssue({ code: 'custom', message: p });
+  };
+}
+
+/** A biomarker's z thresholds as written (0 = unused): in a --thresholds file and in the run config. */
+export const zvalsSchema = z.array(z.number()).superRefine(rule(zvalsRowProblem));
+export const zmaxSchema = z.number().superRefine(rule(zmaxProblem));
+/** Our --thresholds form, per biomarker by name; also the run config's fit.thresholds. */
+export const thresholdOverridesSchema = z.record(z.string(), z.strictObject({ zvals: zvalsSchema, zmax: zmaxSchema }));
 const pysustainSchema = z.looseObject({
-  Z_vals: z.array(z.array(z.number()).min(1)).min(1),
+  // rows are checked by the one rule once they are matched to the biomarkers (thresholdsFromMatrix)
+  Z_vals: z.array(z.array(z.number())).min(1),
   Z_max: z.array(z.number()).min(1),
   biomarker_labels: z.array(z.string()).optional(),
 });
@@ -55,7 +68,7 @@ export function resolveThresholds(biomarkers: readonly string[], zvals: readonly
   else {
     const raw = readJsonValidated(file, z.unknown(), 'thresholds file');
     if (typeof raw === 'object' && raw !== null && 'Z_vals' in raw) matrix = fromPysustain(validate(raw, pysustainSchema, file), biomarkers, file);
-    else matrix = zvalsMatrix(biomarkers, zvals, zmax, validate(raw, overridesSchema, file), file);
+    else matrix = zvalsMatrix(biomarkers, zvals, zmax, validate(raw, thresholdOverridesSchema, file), file);
   }
   const where = file ?? '--zvals/--zmax';
   const thresholds = thresholdsFromMatrix(matrix, biomarkers, where);

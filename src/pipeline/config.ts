@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { UserError } from '../common/errors.js';
 import { validate } from '../io/json.js';
 import { readJsonFile } from '../io/json.js';
+import { thresholdOverridesSchema, zmaxSchema, zvalsSchema } from '../io/thresholds-file.js';
 
 /**
  * The settings of `ms-subtype run`, one JSON file. Every key is optional: what the file leaves out
@@ -12,10 +13,6 @@ import { readJsonFile } from '../io/json.js';
  */
 
 const pos = z.number().int().min(1);
-// 0 = an unused threshold, as in pySuStaIn's Z_vals matrix
-const zList = z
-  .array(z.number().nonnegative('z thresholds are positive (0 = unused)'))
-  .refine((l) => l.some((v) => v > 0), 'give at least one z threshold');
 
 const inputSchema = z.strictObject({
   /** manifest CSV: subject_id, labels, optional lesion, covariates... */
@@ -46,19 +43,18 @@ const normaliseSchema = z.strictObject({
   allowNewSites: z.boolean(),
 });
 
-const thresholdSchema = z.strictObject({ zvals: zList, zmax: z.number().positive() });
-
 const fitSchema = z.strictObject({
-  /** the model kind: the z-score model, or the event-based mixture model (on the z-scores, controls giving the normal component) */
-  model: z.enum(['zscore', 'mixture']),
+  /** the model kind (fit --kind): the z-score model, or the event-based mixture model (on the z-scores, controls giving the normal component) */
+  kind: z.enum(['zscore', 'mixture']),
   /** mixture model: Gaussian mixtures or kernel density estimates per biomarker */
   mixture: z.enum(['gmm', 'kde']),
   /** biomarkers to model; null = every feature whose role is "biomarker" */
   biomarkers: z.array(z.string().min(1)).min(1).nullable(),
-  zvals: zList,
-  zmax: z.number().positive(),
-  /** per-biomarker thresholds overriding zvals/zmax */
-  thresholds: z.record(z.string(), thresholdSchema),
+  /** thresholds as fit --zvals/--zmax (0 = unused), checked by the --thresholds file's own schema */
+  zvals: zvalsSchema,
+  zmax: zmaxSchema,
+  /** per-biomarker thresholds overriding zvals/zmax: the --thresholds file's form */
+  thresholds: thresholdOverridesSchema,
   maxSubtypes: pos.max(10),
   startpoints: pos,
   mcmc: pos,
@@ -162,7 +158,7 @@ export const DEFAULT_CONFIG: RunConfig = {
     allowNewSites: false,
   },
   fit: {
-    model: 'zscore',
+    kind: 'zscore',
     mixture: 'gmm',
     biomarkers: null,
     zvals: [1, 2, 3],
@@ -218,6 +214,7 @@ export const RENAMED_KEYS: Record<string, string> = {
   'fit.mcmcTunePasses': 'fit.tunePasses',
   'fit.samplesKept': 'fit.samples',
   'cv.mcmcTuneIterations': 'cv.tune',
+  'fit.model': 'fit.kind',
 };
 
 /** Move settings given under an old name to the new one (both given: the new one wins). */
@@ -253,19 +250,9 @@ export function parseConfig(raw: unknown, file: string): RunConfig {
   return cfg;
 }
 
-/** True when the used (non-zero) thresholds do not increase. */
-function notIncreasing(zvals: number[]): boolean {
-  const used = zvals.filter((v) => v !== 0);
-  return used.some((v, i) => i > 0 && v <= used[i - 1]!);
-}
-
 function checkConsistency(cfg: RunConfig, file: string): void {
   const inputs = [cfg.input.manifest, cfg.input.bids, cfg.input.table].filter((v) => v !== null);
   if (inputs.length > 1) throw new UserError('give only one of input.manifest, input.bids, input.table', { file, field: 'input' });
-  for (const [b, t] of Object.entries(cfg.fit.thresholds)) {
-    if (notIncreasing(t.zvals)) throw new UserError('z thresholds must increase', { file, field: `fit.thresholds.${b}.zvals` });
-  }
-  if (notIncreasing(cfg.fit.zvals)) throw new UserError('z thresholds must increase', { file, field: 'fit.zvals' });
   if (cfg.fit.subtypes !== null && cfg.fit.subtypes > cfg.fit.maxSubtypes) {
     throw new UserError(`cannot exceed fit.maxSubtypes (${cfg.fit.maxSubtypes})`, { file, field: 'fit.subtypes' });
   }

@@ -59,13 +59,13 @@ function thresholdsFor(ctx: StepContext, data: ZTable): Thresholds {
 }
 
 /**
- * The model spec of fit.model: the z-score model with the thresholds, or the mixture model whose
+ * The model spec of fit.kind: the z-score model with the thresholds, or the mixture model whose
  * per-biomarker mixtures are fitted on every row of the z table (the controls start the normal
  * component; z-scores are larger when abnormal, so "higher" is abnormal).
  */
 function specFor(ctx: StepContext, data: ZTable): ModelSpec {
   const f = ctx.cfg.fit;
-  if (f.model === 'zscore') return { kind: 'zscore', ...thresholdsFor(ctx, data) };
+  if (f.kind === 'zscore') return { kind: 'zscore', ...thresholdsFor(ctx, data) };
   const all = readZTable(zFile(ctx), { biomarkers: data.biomarkers, includeControls: true }).table;
   const flag = all.carried?.['is_control'] ?? [];
   const isControl = Uint8Array.from(all.subjects, (_, i) => (['1', 'true', 'yes'].includes((flag[i] ?? '').trim().toLowerCase()) ? 1 : 0));
@@ -95,9 +95,10 @@ function provenance(ctx: StepContext, method: SubjectsProvenance['method'], mode
 
 /** Everything of `fit` that changes the model (fit.subtypes only picks which K is used later). */
 function fitSettings(ctx: StepContext) {
-  const { subtypes: _unused, model, mixture, ...f } = ctx.cfg.fit;
-  // the kind keys only when they change the model (z-score runs keep their settings hash)
-  return { ...f, seed: ctx.cfg.seed, ...(model !== 'zscore' ? { model, mixture } : {}) };
+  const { subtypes: _unused, kind, mixture, ...f } = ctx.cfg.fit;
+  // the kind keys only when they change the model (z-score runs keep their settings hash); hashed
+  // under the kind's old key name, so a mixture run made before fit.model became fit.kind resumes
+  return { ...f, seed: ctx.cfg.seed, ...(kind !== 'zscore' ? { model: kind, mixture } : {}) };
 }
 
 /** Engine settings that are left to the engine's defaults unless the config names them. */
@@ -146,7 +147,7 @@ export const fitStep: Step = {
     const lls = model.fits.map((x: { subtypes: number; logLikelihood: number }) => `K=${x.subtypes}: ${x.logLikelihood.toFixed(1)}`).join(', ');
     // as `fit` does (the report shows the same as a banner)
     if (!ctx.quiet) for (const w of modelConvergenceWarnings(model)) process.stderr.write(`warning: ${w}\n`);
-    return `SuStaIn${f.model === 'zscore' ? '' : ` (${f.model} model)`} fitted on ${data.subjects.length} subjects, ${data.biomarkers.length} biomarkers (log-likelihood ${lls})${warning !== null ? `; warning: ${warning}` : ''}`;
+    return `SuStaIn${f.kind === 'zscore' ? '' : ` (${f.kind} model)`} fitted on ${data.subjects.length} subjects, ${data.biomarkers.length} biomarkers (log-likelihood ${lls})${warning !== null ? `; warning: ${warning}` : ''}`;
   },
 };
 

@@ -38,38 +38,11 @@ import { controlMask } from '../io/subjects.js';
 import { exceedanceMessage } from '../normalise/exceedance.js';
 import { REPORT_DEFAULTS, type ReportInputs, type ReportOptions, type ReportOutput } from './types.js';
 import type { Context } from './context.js';
+import { checkInputs } from './check-inputs.js';
 import { fitSection, sizesSection } from './sections-sizes.js';
 
 export function resolveOptions(partial: Partial<ReportOptions> = {}): ReportOptions {
   return { ...REPORT_DEFAULTS, ...partial };
-}
-
-function checkInputs(inputs: ReportInputs, view: ModelView, k: number): SustainFit<NamedEvent> {
-  const model = view;
-  const a = inputs.subjects.assignment;
-  if (inputs.subtypes !== undefined && inputs.subtypes !== k) {
-    throw new UserError(`the subject table has probabilities for ${k} subtype(s) but the report was asked for ${inputs.subtypes}; assign with --subtypes ${inputs.subtypes} or drop --subtypes`, { field: 'subtypes' });
-  }
-  const fit = model.fits[k - 1];
-  if (fit === undefined || fit.subtypes !== k) {
-    throw new UserError(`the model has no ${k}-subtype fit (it has 1 to ${model.fits.length})`, { field: 'fits' });
-  }
-  const n = model.events.length;
-  for (let i = 0; i < a.subjects.length; i++) {
-    const s = a.mlSubtype[i]!;
-    if (s < 0 || s >= k) throw new UserError(`ml_subtype ${s} is outside 0..${k - 1}`, { subject: a.subjects[i], field: 'ml_subtype' });
-    const st = a.mlStage[i]!;
-    if (st < 0 || st > n) throw new UserError(`ml_stage ${st} is outside 0..${n} (the model has ${n} events)`, { subject: a.subjects[i], field: 'ml_stage' });
-  }
-  fit.samples.sequences.forEach((sample, si) => {
-    for (let j = 0; j < k; j++) {
-      const seq = sample[j];
-      const seen = new Uint8Array(n);
-      const ok = seq !== undefined && seq.length === n && seq.every((e) => Number.isInteger(e) && e >= 0 && e < n && seen[e]!++ === 0);
-      if (!ok) throw new UserError(`sample ${si} of subtype ${j} is not an ordering of the model's ${n} events`, { field: `fits.${k - 1}.samples.sequences.${si}.${j}` });
-    }
-  });
-  return fit;
 }
 
 function thresholdLegend(view: ModelView, colours: readonly string[]): ThresholdLegend[] {
@@ -302,7 +275,15 @@ function overview(c: Context, kWhy: string): string {
   return `<section id="overview"><h2>Overview</h2><div class="cards">${cards}</div><div class="subtypes">${chips}</div></section>`;
 }
 
-export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
+/** The parts buildReport makes one after the other (a progress bar's steps; some may be empty). */
+export const REPORT_PARTS = ['over time', 'brain view', 'progression', 'sizes', 'model fit', 'cross-validation', 'k-means', 'cohort', 'outcomes', 'subjects'] as const;
+
+/** `onPart(name)`: called as each of REPORT_PARTS is done, in that order. */
+export async function buildReport(inputs: ReportInputs, onPart?: (name: (typeof REPORT_PARTS)[number]) => void): Promise<ReportOutput> {
+  const part = <T>(name: (typeof REPORT_PARTS)[number], value: T): T => {
+    onPart?.(name);
+    return value;
+  };
   const opts = resolveOptions(inputs.options);
   const a = inputs.subjects.assignment;
   const k = a.subtypes;
@@ -337,26 +318,28 @@ export async function buildReport(inputs: ReportInputs): Promise<ReportOutput> {
     notice += `<p class="note">Cross-validation recommends <b>${esc(cv.recommendedSubtypes)}</b> subtype(s), but this report shows <b>${esc(k)}</b> because the subject table was assigned with ${esc(k)}. For the recommended model run <code>ms-subtype assign --subtypes ${esc(cv.recommendedSubtypes)}</code> and report again.</p>`;
   }
   const timeColumn = typeof model.settings['time'] === 'string' ? model.settings['time'] : undefined;
-  const overTime =
+  const overTime = part(
+    'over time',
     timeColumn === undefined
       ? null
-      : await longitudinalSection({ assignment: a, carried: inputs.subjects.carried ?? {}, timeColumn, labels: c.labels, colours: opts.subtypeColours, nEvents: c.nEvents }, c.figures);
+      : await longitudinalSection({ assignment: a, carried: inputs.subjects.carried ?? {}, timeColumn, labels: c.labels, colours: opts.subtypeColours, nEvents: c.nEvents }, c.figures),
+  );
   const above = inputs.subjects.zAboveZmax;
   const aboveText = above ? exceedanceMessage(above) : null;
   if (aboveText !== null) notice += `<p class="note"><b>z-scores above zmax.</b> ${esc(aboveText.charAt(0).toUpperCase() + aboveText.slice(1))}.</p>`;
-  const brain = brainSection(inputs, model, fit, c.labels, opts, c.figures);
+  const brain = part('brain view', brainSection(inputs, model, fit, c.labels, opts, c.figures));
   // The brain view first when asked for: it is the picture readers look for.
   const sections = [
     brain?.html ?? '',
-    await positionalSection(c),
-    await sizesSection(c),
-    await fitSection(c),
+    part('progression', await positionalSection(c)),
+    part('sizes', await sizesSection(c)),
+    part('model fit', await fitSection(c)),
     ...(overTime !== null ? [overTime] : []),
-    await cvSection(c),
-    await kmeansSection(c),
-    await cohortSection(c),
-    inputs.outcomes ? await outcomesSection(inputs.outcomes, k, { labels: c.labels.map((l) => l.full), short: c.labels.map((l) => l.short), colours: opts.subtypeColours }, c.figures) : '',
-    subjectsSection(c),
+    part('cross-validation', await cvSection(c)),
+    part('k-means', await kmeansSection(c)),
+    part('cohort', await cohortSection(c)),
+    part('outcomes', inputs.outcomes ? await outcomesSection(inputs.outcomes, k, { labels: c.labels.map((l) => l.full), short: c.labels.map((l) => l.short), colours: opts.subtypeColours }, c.figures) : ''),
+    part('subjects', subjectsSection(c)),
   ];
   const title = inputs.title ?? 'Multiple-sclerosis subtypes and stages';
   const nav = [

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { writeAtomic } from '../io/atomic.js';
 import { checkSubjectsMatch } from '../io/subjects.js';
-import { buildReport } from './build.js';
+import { buildReport, REPORT_PARTS } from './build.js';
 import { readAnyJson, readCvResult, readFailures, readKmeansModel, readSubjects, readSustainModel } from './read.js';
 import type { ReportInputs, WriteReportOptions } from './types.js';
 import { readZTable } from '../io/ztable.js';
@@ -60,8 +60,16 @@ export function readReportInputs(o: WriteReportOptions): ReportInputs {
   return inputs;
 }
 
-export async function writeReport(o: WriteReportOptions): Promise<{ htmlPath: string; figurePaths: string[] }> {
-  const { html, figures, brainView } = await buildReport(readReportInputs(o));
+/** Steps of writeReport for a progress bar: reading the inputs, each part of the page, writing the files. */
+export const WRITE_REPORT_STEPS = REPORT_PARTS.length + 2;
+
+/** `onStep(done, what)`: called after each of WRITE_REPORT_STEPS steps. */
+export async function writeReport(o: WriteReportOptions, onStep?: (done: number, what: string) => void): Promise<{ htmlPath: string; figurePaths: string[] }> {
+  let done = 0;
+  const step = (what: string) => onStep?.(++done, what);
+  const inputs = readReportInputs(o);
+  step('read the inputs');
+  const { html, figures, brainView } = await buildReport(inputs, step);
   const figDir = join(o.out, 'figures');
   const figurePaths: string[] = [];
   for (const [name, svg] of Object.entries(figures)) {
@@ -77,5 +85,6 @@ export async function writeReport(o: WriteReportOptions): Promise<{ htmlPath: st
   // The page last: its presence means the figures beside it are complete.
   const htmlPath = join(o.out, 'report.html');
   writeAtomic(htmlPath, html);
+  step('wrote the files');
   return { htmlPath, figurePaths };
 }

@@ -7,13 +7,25 @@ import { UserError } from '../common/errors.js';
 import { ZKERNEL_WASM } from './zkernel-wasm.js';
 
 export interface Kernels {
-  piece(E: number, stride: number, quads: number, ca: number, cr: number, mode: number, k0: number, len: number, dir: number, fc: number, safe: number, bad: number): void;
+  piece(E: number, stride: number, quads: number, ca: number, cr: number, mode: number, k0: number, len: number, dir: number, fc: number, safe: number, L: number, ref: number, x: number, d: number, c: number): void;
   rowTotals(E: number, S: number, M: number, out: number): void;
+  heapBase(): number;
   stageChain(E: number, T: number, np: number, S: number, B: number, base: number, val: number, start: number, slope: number, cf: number, cpat: number, at: number, which: number, ratio: number, bad: number): void;
   accumulate(J: number, E: number, c: number, S: number, np: number): void;
 }
 
 let compiled: WebAssembly.Module | null = null;
+/** The first byte the arena may use: above the module's static data (the kernels' exp and log tables). */
+let base = -1;
+
+function module(): { compiled: WebAssembly.Module; base: number } {
+  if (compiled === null) {
+    compiled = new WebAssembly.Module(Buffer.from(ZKERNEL_WASM, 'base64'));
+    const probe = new WebAssembly.Instance(compiled, { env: { memory: new WebAssembly.Memory({ initial: 1 }) } }).exports as unknown as Kernels;
+    base = (probe.heapBase() + 63) & ~63;
+  }
+  return { compiled, base };
+}
 
 const PAGE = 65536;
 /** A 32-bit WebAssembly memory: 65536 pages of 64 KiB. */
@@ -29,14 +41,15 @@ export class Arena {
 
   /** `bytes`: the sum of what will be allocated (each allocation may add up to 7 bytes of alignment). */
   constructor(bytes: number) {
-    this.size = Math.ceil((bytes + 64) / PAGE) * PAGE;
+    const { compiled, base } = module();
+    this.next = base;
+    this.size = Math.ceil((base + bytes + 64) / PAGE) * PAGE;
     if (this.size > MAX_BYTES) {
       throw new UserError(
         `the likelihood tables would need ${(this.size / 2 ** 30).toFixed(1)} GiB, more than one WebAssembly memory holds (4 GiB): fit fewer subjects at once (assign splits large inputs into blocks by itself)`,
       );
     }
     this.memory = new WebAssembly.Memory({ initial: this.size / PAGE });
-    compiled ??= new WebAssembly.Module(Buffer.from(ZKERNEL_WASM, 'base64'));
     this.kernels = new WebAssembly.Instance(compiled, { env: { memory: this.memory } }).exports as unknown as Kernels;
   }
 

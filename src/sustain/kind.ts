@@ -13,7 +13,7 @@ import type { EventLabel, SustainFit, SustainModelBase, ZTable } from './types.j
 export type FileComplaint = (reason: string, field?: string) => never;
 
 export interface ModelKind<S extends { kind: string }, F extends object, E extends EventLabel, M extends string> {
-  /** the spec's kind tag, e.g. "zscore" (also `fit --model <kind>`) */
+  /** the spec's kind tag, e.g. "zscore" (also `fit --kind <kind>`) */
   readonly kind: S['kind'];
   /** model.json's `method`, e.g. "sustain-zscore" */
   readonly method: M;

@@ -12,6 +12,7 @@ import { kindOf, toSpec, type ModelSpec } from './kinds.js';
 import type { ModelData, ProgressionModel } from './model.js';
 import type { Thresholds, ZTable } from './types.js';
 import { checkRows as checkValueRows } from './columns.js';
+import { fractionsProblem, sequenceProblem } from './checks.js';
 
 /** Each subtype's full subjects x stages log-likelihood table for its sequence (no incremental state). */
 export function fullStageTables<D extends ModelData>(model: ProgressionModel<D>, data: D, sequences: ArrayLike<number>[]): Float64Array[] {
@@ -61,31 +62,10 @@ export function checkRows(data: ZTable, file?: string): void {
  * where the model's order constraints allow it (e.g. a biomarker's z thresholds in order).
  */
 export function checkSequences(model: ProgressionModel, sequences: ArrayLike<number>[]): void {
-  const N = model.nEvents;
-  const range = new Int32Array(2);
   for (const seq of sequences) {
-    if (seq.length !== N) throw new UserError(`a sequence has ${seq.length} events, the model has ${N}`);
-    const pos = new Int32Array(N).fill(-1);
-    for (let p = 0; p < N; p++) {
-      const e = seq[p]!;
-      if (!Number.isInteger(e) || e < 0 || e >= N || pos[e] !== -1) throw new UserError(`a sequence is not an ordering of the ${N} events (event ${e} at position ${p})`);
-      pos[e] = p;
-    }
-    for (let e = 0; e < N; e++) {
-      model.allowedRange(pos, e, range);
-      if (pos[e]! < range[0]! || pos[e]! >= range[1]!) throw new UserError(`a sequence puts event ${e} at position ${pos[e]}, out of order (allowed: ${range[0]} to ${range[1]! - 1})`);
-    }
+    const problem = sequenceProblem(model, seq);
+    if (problem !== null) throw new UserError(problem);
   }
-}
-
-function checkFractions(fractions: readonly number[], K: number): void {
-  if (fractions.length !== K) throw new UserError(`${fractions.length} fractions for ${K} subtypes`);
-  let sum = 0;
-  for (const f of fractions) {
-    if (!(f >= 0) || !Number.isFinite(f)) throw new UserError(`fractions must be non-negative numbers, got ${f}`);
-    sum += f;
-  }
-  if (Math.abs(sum - 1) > 1e-6) throw new UserError(`fractions must sum to 1, they sum to ${sum}`);
 }
 
 /**
@@ -97,7 +77,8 @@ export function subjectLogLikelihoods(data: ZTable, given: ModelSpec | Threshold
   const kind = kindOf(spec);
   const model = kind.create(spec);
   checkSequences(model, sequences);
-  checkFractions(fractions, sequences.length);
+  const bad = fractionsProblem(fractions, sequences.length);
+  if (bad !== null) throw new UserError(bad);
   const prepared = model.prepare(kind.encode(spec, kind.modelBiomarkers(spec, data.biomarkers), data), data.subjects.length);
   return subjectLogLikelihoodsPrepared(model, prepared, sequences, fractions);
 }

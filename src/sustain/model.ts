@@ -142,10 +142,14 @@ export interface MultiplicativeUpdate<D extends ModelData = ModelData> {
   /**
    * After prepareFactors(changes): multiply every subject's row of E (row i at i * stride, indexed
    * by stage) by exp(change of L) at the changed stages. Subjects whose factors could over- or
-   * underflow get bad[i] = 1 and an unspecified row, for the caller to recompute exactly. E and bad
-   * are views into `arena`, which the tables were allocated from.
+   * underflow get bad[i] = 1 and an unspecified row, for the caller to recompute exactly. E, bad, L
+   * (the log-likelihoods, same layout as E) and ref (the subjects' references) are views into
+   * `arena`, which the tables were allocated from. An update with tracksLogs(data) true keeps L
+   * current at cells below its underflow bound (and reads it there) instead of flagging them.
    */
-  applyFactorsAll(data: D, E: Float64Array, stride: number, bad: Uint8Array, arena: Arena): void;
+  applyFactorsAll(data: D, E: Float64Array, stride: number, bad: Uint8Array, arena: Arena, L: Float64Array, ref: Float64Array): void;
+  /** Whether the tables must keep L current at cells that fell below the update's underflow bound (see applyFactorsAll). */
+  tracksLogs?(data: D): boolean;
 }
 
 export function allocChanges(nStages: number, nFeatures: number): TemplateChanges {

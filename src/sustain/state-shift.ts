@@ -49,10 +49,23 @@ function totalFromTemplate<D extends ModelData>(t: TablesView<D>, tmpl: Float64A
   return total;
 }
 
+/** Subjects a model marks unsafe for the shift, listed once per data set. */
+const unsafeLists = new WeakMap<Uint8Array, Int32Array>();
+function unsafeOf(safe: Uint8Array): Int32Array {
+  let list = unsafeLists.get(safe);
+  if (list === undefined) {
+    const idx: number[] = [];
+    for (let i = 0; i < safe.length; i++) if (safe[i] === 0) idx.push(i);
+    list = Int32Array.from(idx);
+    unsafeLists.set(safe, list);
+  }
+  return list;
+}
+
 /**
- * Move of event `e` (at position `from` of st.seq) to position `to`: for every subject the total of
- * the moved row into `totals`, and, with `write`, the row shifted in E in place. `exact(i)` handles
- * the unsafe subjects (with `write` it must write the row too) and returns the total.
+ * Move of event `e` (at position `from` of the current sequence) to position `to`: for every subject
+ * the total of the moved row into `totals`, and, with `write`, the row shifted in E in place.
+ * `exact(i)` handles the unsafe subjects (with `write` it must write the row too) and returns the total.
  */
 export function shiftRows<D extends ModelData>(t: TablesView<D>, E: Float64Array, T: Float64Array, e: number, from: number, to: number, totals: Float64Array, write: boolean, exact: (i: number) => number): void {
   const shift = t.model.shift!;
@@ -60,44 +73,82 @@ export function shiftRows<D extends ModelData>(t: TablesView<D>, E: Float64Array
   const later = from < to;
   const x = shift.factors(t.data, later);
   const xo = e * M;
-  const safe = shift.safe(t.data);
   // changed stages [k0, k1]; their new values come from the stages one further (later) or nearer (earlier)
   const k0 = later ? from + 1 : to + 1;
   const k1 = later ? to : from;
   const src = later ? 1 : -1;
-  for (let i = 0; i < M; i++) {
-    if (safe[i] === 0) {
-      totals[i] = exact(i);
-      continue;
-    }
-    const base = i * S;
+  // (unsafe subjects get a meaningless row here, then their exact one)
+  if (write) shiftWrite(E, x, xo, M, S, k0, k1, later, totals);
+  else if (k0 === k1) oneStageTotals(E, T, x, xo, M, S, k0, k0 + src, totals);
+  else blockTotals(E, T, x, xo, M, S, k0, k1, src, totals);
+  const unsafe = unsafeOf(shift.safe(t.data));
+  for (let q = 0; q < unsafe.length; q++) totals[unsafe[q]!] = exact(unsafe[q]!);
+}
+
+/** The rows shifted in place, each resummed (differences kept over many moves would compound their rounding). */
+function shiftWrite(E: Float64Array, x: Float64Array, xo: number, M: number, S: number, k0: number, k1: number, later: boolean, totals: Float64Array): void {
+  for (let i = 0, base = 0; i < M; i++, base += S) {
     const xi = x[xo + i]!;
+    if (later) for (let k = base + k0; k <= base + k1; k++) E[k] = xi * E[k + 1]!;
+    else for (let k = base + k1; k >= base + k0; k--) E[k] = xi * E[k - 1]!;
+    totals[i] = rowTotal(E, base, S);
+  }
+}
+
+/** Subjects whose total difference lost its precision in the last proposal (scratch, grown as needed). */
+let lostList = new Int32Array(0);
+
+/** A proposal's totals when one stage changes (the common move: one step), E[k] -> x E[c]. */
+function oneStageTotals(E: Float64Array, T: Float64Array, x: Float64Array, xo: number, M: number, S: number, k: number, c: number, totals: Float64Array): void {
+  if (lostList.length < M) lostList = new Int32Array(M);
+  const lostAt = lostList;
+  const lostBelow = CANCELLATION;
+  let lost = 0;
+  for (let i = 0, base = 0; i < M; i++, base += S) {
+    const old = E[base + k]!;
+    const moved = x[xo + i]! * E[base + c]!;
+    const t0 = T[i]!;
+    const tn = t0 - old + moved;
+    totals[i] = tn;
+    // (resummed after the loop: a call in here slowed all of it)
+    if (!(tn > lostBelow * (t0 + old + moved))) lostAt[lost++] = i;
+  }
+  if (lost > 0) resum(E, x, xo, S, k, k, c - k, totals, lost);
+}
+
+/** A proposal's totals when stages k0..k1 change, E[k] -> x E[k + src]. */
+function blockTotals(E: Float64Array, T: Float64Array, x: Float64Array, xo: number, M: number, S: number, k0: number, k1: number, src: number, totals: Float64Array): void {
+  if (lostList.length < M) lostList = new Int32Array(M);
+  const lostAt = lostList;
+  const lostBelow = CANCELLATION;
+  let lost = 0;
+  for (let i = 0, base = 0; i < M; i++, base += S) {
     let old = 0;
     let moved = 0;
     for (let k = base + k0; k <= base + k1; k++) {
       old += E[k]!;
       moved += E[k + src]!;
     }
-    moved *= xi;
-    if (write) {
-      if (later) for (let k = base + k0; k <= base + k1; k++) E[k] = xi * E[k + 1]!;
-      else for (let k = base + k1; k >= base + k0; k--) E[k] = xi * E[k - 1]!;
-    }
-    if (write) {
-      // a written row is resummed: differences kept over many moves would compound their rounding
-      totals[i] = rowTotal(E, base, S);
-      continue;
-    }
+    moved *= x[xo + i]!;
     const t0 = T[i]!;
     const tn = t0 - old + moved;
-    if (tn > CANCELLATION * (t0 + old + moved)) totals[i] = tn;
-    else {
-      // the moved row, summed as a written row would be
-      const row = t.rows;
-      for (let k = 0; k < S; k++) row[k] = E[base + k]!;
-      for (let k = k0; k <= k1; k++) row[k] = xi * E[base + k + src]!;
-      totals[i] = rowTotal(row, 0, S);
-    }
+    totals[i] = tn;
+    if (!(tn > lostBelow * (t0 + old + moved))) lostAt[lost++] = i;
+  }
+  if (lost > 0) resum(E, x, xo, S, k0, k1, src, totals, lost);
+}
+
+/** The first `lost` subjects of lostList: the moved row summed (positive terms: no cancellation). */
+function resum(E: Float64Array, x: Float64Array, xo: number, S: number, k0: number, k1: number, src: number, totals: Float64Array, lost: number): void {
+  for (let q = 0; q < lost; q++) {
+    const i = lostList[q]!;
+    const base = i * S;
+    let moved = 0;
+    for (let k = base + k0; k <= base + k1; k++) moved += E[k + src]!;
+    let t = x[xo + i]! * moved;
+    for (let k = base; k < base + k0; k++) t += E[k]!;
+    for (let k = base + k1 + 1; k < base + S; k++) t += E[k]!;
+    totals[i] = t;
   }
 }
 

@@ -38,13 +38,16 @@ export class SubtypeTables {
   readonly seq: Int32Array;
   readonly pos: Int32Array;
   tmpl: Float64Array;
-  readonly L: Float64Array;
+  /** swaps with pendLog on commit of a multiplicative proposal */
+  L: Float64Array;
   /** E and T swap with pendE and pendT on commit */
   E: Float64Array;
   T: Float64Array;
   /**
    * L lags the sequence: the EM walk (apply) updates E multiplicatively without touching L. L is
    * refilled from the template when a proposal needs it; single rows are computed from the template.
+   * Even then L is current at cells of E below the underflow bound, when the update tracks those
+   * by their logs (MultiplicativeUpdate.tracksLogs): every write of E keeps it so.
    */
   lStale = false;
   // pending proposal
@@ -62,18 +65,21 @@ export class SubtypeTables {
   pendL: Float64Array;
   /** M x S: a full copy of E with the proposal applied (multiplicative proposals) */
   pendE: Float64Array;
+  /** M x S: a full copy of L for a multiplicative proposal when the update tracks cells by their logs */
+  pendLog: Float64Array;
   /** M x changes.nStages: the changed cells of E (exp-path proposals) */
   pendCells: Float64Array;
   pendT: Float64Array;
 
   /** E, pendE, T and pendT are views into `arena` (the kernels work on them there). */
-  constructor(readonly M: number, readonly S: number, readonly F: number, seq: Int32Array, arena: Arena) {
+  /** `logs`: the multiplicative update tracks underflowed cells by their logs (pendLog is then needed). */
+  constructor(readonly M: number, readonly S: number, readonly F: number, seq: Int32Array, arena: Arena, logs: boolean) {
     const N = seq.length;
     this.seq = Int32Array.from(seq);
     this.pos = new Int32Array(N);
     inversePositions(this.seq, this.pos);
     this.tmpl = new Float64Array(S * F);
-    this.L = new Float64Array(M * S);
+    this.L = arena.f64(M * S);
     this.E = arena.f64(M * S);
     this.T = arena.f64(M);
     this.pendingSeq = new Int32Array(N);
@@ -81,13 +87,14 @@ export class SubtypeTables {
     this.changes = allocChanges(S, F);
     this.pendL = new Float64Array(0);
     this.pendE = arena.f64(M * S);
+    this.pendLog = logs ? arena.f64(M * S) : new Float64Array(0);
     this.pendCells = new Float64Array(0);
     this.pendT = arena.f64(M);
   }
 
   /** Arena bytes one subtype's tables take. */
-  static arenaBytes(M: number, S: number): number {
-    return 2 * Arena.bytes(M * S, 8) + 2 * Arena.bytes(M, 8);
+  static arenaBytes(M: number, S: number, logs: boolean): number {
+    return (logs ? 4 : 3) * Arena.bytes(M * S, 8) + 2 * Arena.bytes(M, 8);
   }
 }
 

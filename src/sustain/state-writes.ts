@@ -26,20 +26,24 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
   private readonly factors: MultiplicativeUpdate<D> | null;
   /** scratch: subjects the multiplicative update could not handle */
   private readonly bad: Uint8Array;
+  /** the update tracks underflowed cells by their logs: L is kept current there (SubtypeTables.lStale) */
+  private readonly tracked: boolean;
   /** scratch totals (pendingE) */
   private scratchT: Float64Array | null = null;
   /** scratch: a move's [from, to] (findMove) */
   private readonly move = new Int32Array(2);
-  /** saved states (snapshot / restore) */
-  private readonly snaps: { s: number; rebaseCount: number; seq: Int32Array; tmpl: Float64Array; E: Float64Array; T: Float64Array }[] = [];
+  /** saved states (snapshot / restore); L only when the update tracks logs */
+  private readonly snaps: { s: number; rebaseCount: number; seq: Int32Array; tmpl: Float64Array; E: Float64Array; T: Float64Array; L: Float64Array | null }[] = [];
 
   constructor(readonly model: ProgressionModel<D>, readonly data: D, sequences: Int32Array[]) {
     this.M = data.M;
     this.S = model.nStages;
     this.factors = model.multiplicative ?? null;
-    this.arena = new Arena(sequences.length * SubtypeTables.arenaBytes(this.M, this.S) + Arena.bytes(this.M, 1) + (this.factors?.arenaBytes(data) ?? 0));
-    this.subs = sequences.map((s) => new SubtypeTables(this.M, this.S, model.nFeatures, s, this.arena));
-    this.ref = new Float64Array(this.M);
+    this.tracked = this.factors?.tracksLogs?.(data) ?? false;
+    const bytes = sequences.length * SubtypeTables.arenaBytes(this.M, this.S, this.tracked) + Arena.bytes(this.M, 1) + Arena.bytes(this.M, 8);
+    this.arena = new Arena(bytes + (this.factors?.arenaBytes(data) ?? 0));
+    this.subs = sequences.map((s) => new SubtypeTables(this.M, this.S, model.nFeatures, s, this.arena, this.tracked));
+    this.ref = this.arena.f64(this.M);
     this.rebase = new Uint8Array(this.M);
     this.rows = new Float64Array(this.subs.length * this.S);
     this.bad = this.arena.u8(this.M);
@@ -52,14 +56,41 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
 
   /** Recompute all tables from the current sequences. */
   refresh(): void {
-    const M = this.M;
     for (const st of this.subs) {
       st.hasPending = false;
       this.model.template(st.seq, st.tmpl);
       this.model.fillTable(this.data, st.tmpl, st.L);
       st.lStale = false;
     }
-    for (let i = 0; i < M; i++) this.rebaseSubject(i);
+    this.rebaseAll();
+  }
+
+  /** rebaseSubject for every subject, reading the fresh L directly (the same numbers, no per-subject row copies). */
+  private rebaseAll(): void {
+    this.rebaseCount++;
+    const { M, S } = this;
+    const K = this.subs.length;
+    for (let i = 0; i < M; i++) {
+      const base = i * S;
+      let mx = -Infinity;
+      for (let s = 0; s < K; s++) {
+        const L = this.subs[s]!.L;
+        for (let k = base; k < base + S; k++) if (L[k]! > mx) mx = L[k]!;
+      }
+      this.ref[i] = mx;
+      for (let s = 0; s < K; s++) {
+        const st = this.subs[s]!;
+        const L = st.L;
+        const E = st.E;
+        let t = 0;
+        for (let k = base; k < base + S; k++) {
+          const e = Math.exp(L[k]! - mx);
+          E[k] = e;
+          t += e;
+        }
+        st.T[i] = t;
+      }
+    }
   }
 
   /** Recompute ref_i, E and T of one subject from L (all subtypes). */
@@ -74,6 +105,8 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
     for (let q = 0; q < rows.length; q++) if (rows[q]! > mx) mx = rows[q]!;
     this.ref[i] = mx;
     this.subs.forEach((st, s) => {
+      // the row was computed from the template: L is current there (cells it leaves below the bound are tracked)
+      if (this.tracked && st.lStale) st.L.set(rows.subarray(s * S, s * S + S), i * S);
       let t = 0;
       for (let k = 0; k < S; k++) {
         const e = Math.exp(rows[s * S + k]! - mx);
@@ -158,8 +191,9 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
   private proposeFactors(s: number): void {
     const st = this.subs[s]!;
     st.pendE.set(st.E);
+    if (this.tracked) st.pendLog.set(st.L);
     // an out of range pending total goes to logLik's exact path, which re-centres the subject
-    this.multiplyAll(st.pendE, st.pendT, (i) => this.exactRowInto(st.pendingTmpl, st.pendE, i));
+    this.multiplyAll(st.pendE, st.pendT, st.pendLog, (i) => this.exactRowInto(st.pendingTmpl, st.pendE, st.pendLog, i));
   }
 
   /**
@@ -167,11 +201,11 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
    * move), row totals into T; subjects it could not handle, or whose total left (0, HUGE), get
    * T[i] = exact(i).
    */
-  private multiplyAll(E: Float64Array, T: Float64Array, exact: (i: number) => number): void {
+  private multiplyAll(E: Float64Array, T: Float64Array, L: Float64Array, exact: (i: number) => number): void {
     const { M, S } = this;
     const bad = this.bad;
     bad.fill(0);
-    this.factors!.applyFactorsAll(this.data, E, S, bad, this.arena);
+    this.factors!.applyFactorsAll(this.data, E, S, bad, this.arena, L, this.ref);
     this.arena.kernels.rowTotals(E.byteOffset, S, M, T.byteOffset);
     for (let i = 0; i < M; i++) {
       const t = T[i]!;
@@ -179,11 +213,12 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
     }
   }
 
-  /** Subject i's row of E from a template (Math.exp, relative to its reference); returns its total. */
-  private exactRowInto(tmpl: Float64Array, E: Float64Array, i: number): number {
+  /** Subject i's row of E (and of L, when tracking logs) from a template (Math.exp, relative to its reference); returns its total. */
+  private exactRowInto(tmpl: Float64Array, E: Float64Array, L: Float64Array, i: number): number {
     const S = this.S;
     const rows = this.rows;
     this.model.fillRow(this.data, tmpl, i, rows, 0);
+    if (this.tracked) L.set(rows.subarray(0, S), i * S);
     const r = this.ref[i]!;
     let t = 0;
     for (let k = 0; k < S; k++) {
@@ -241,13 +276,13 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
   private applyFactors(s: number): void {
     const st = this.subs[s]!;
     st.lStale = true;
-    this.multiplyAll(st.E, st.T, (i) => this.exactRow(s, i));
+    this.multiplyAll(st.E, st.T, st.L, (i) => this.exactRow(s, i));
   }
 
   /** Subject i's E row of subtype s recomputed from the template (Math.exp); returns its total. */
   private exactRow(s: number, i: number): number {
     const st = this.subs[s]!;
-    const t = this.exactRowInto(st.tmpl, st.E, i);
+    const t = this.exactRowInto(st.tmpl, st.E, st.L, i);
     if (t > 0 && t < HUGE) return t;
     // the subject's mass moved far from its reference: re-centre it (all subtypes)
     this.rebaseSubject(i);
@@ -262,9 +297,10 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
     const st = this.subs[s]!;
     let sn = this.snaps[slot];
     if (sn === undefined) {
-      sn = { s: -1, rebaseCount: -1, seq: new Int32Array(st.seq.length), tmpl: new Float64Array(st.tmpl.length), E: new Float64Array(this.M * this.S), T: new Float64Array(this.M) };
+      sn = { s: -1, rebaseCount: -1, seq: new Int32Array(st.seq.length), tmpl: new Float64Array(st.tmpl.length), E: new Float64Array(this.M * this.S), T: new Float64Array(this.M), L: this.tracked ? new Float64Array(this.M * this.S) : null };
       this.snaps[slot] = sn;
     }
+    sn.L?.set(st.L);
     sn.s = s;
     sn.rebaseCount = this.rebaseCount;
     sn.seq.set(st.seq);
@@ -292,7 +328,8 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
     st.tmpl.set(sn.tmpl);
     st.E.set(sn.E);
     st.T.set(sn.T);
-    // L is not saved: it is refilled from the template when needed
+    // L is saved only where it must be current (tracked cells): the rest is refilled from the template when needed
+    if (sn.L !== null) st.L.set(sn.L);
     st.lStale = true;
   }
 
@@ -310,7 +347,7 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
     pE.set(st.E);
     if (st.pendShift) {
       this.scratchT ??= new Float64Array(M);
-      shiftRows(this, pE, st.T, st.seq[st.shiftFrom]!, st.shiftFrom, st.shiftTo, this.scratchT, true, (i) => this.exactRowInto(st.pendingTmpl, pE, i));
+      shiftRows(this, pE, st.T, st.seq[st.shiftFrom]!, st.shiftFrom, st.shiftTo, this.scratchT, true, (i) => this.exactRowInto(st.pendingTmpl, pE, st.pendLog, i));
       return pE;
     }
     const ch = st.changes;
@@ -343,7 +380,8 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
     const ns = ch.nStages;
     if (ns > 0) {
       const { M, S } = this;
-      if (!st.pendFactors && !st.lStale) {
+      if (!st.pendFactors && (!st.lStale || this.tracked)) {
+        // (pendL is exact either way: L + deltas, or from the template when L lags)
         for (let i = 0; i < M; i++) {
           const base = i * S;
           const pb = i * ns;
@@ -355,6 +393,11 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
         const e = st.E;
         st.E = st.pendE;
         st.pendE = e;
+        if (this.tracked) {
+          const l = st.L;
+          st.L = st.pendLog;
+          st.pendLog = l;
+        }
       } else {
         // the exp path kept only the changed cells
         const E = st.E;

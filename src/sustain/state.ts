@@ -22,42 +22,46 @@ import { TableWrites } from './state-writes.js';
 
 export { SubtypeTables } from './state-subtype.js';
 
-/** Totals within (1 / SPAN, SPAN) enter the running product; others are logged on their own. */
-const SPAN = 1e30;
-/** The running product is logged and restarted when it leaves (1 / LIMIT, LIMIT): far from under/overflow. */
-const LIMIT = 1e250;
+/** Subjects mixLogs left out (their q is 0, negative or not finite): the caller's exact path. */
+let skipped = 0;
 
 /**
- * Sum of log(q) over subjects as the log of running products: one log per ~100 subjects instead of
- * one per subject (the log was most of a proposal's cost). The product's rounding (one unit in the
- * last place per factor) gives the same error as summing the logs.
+ * q_i = a_i fa + b_i fb + c_i fc into q (up to three subtypes' f_s T_s[i] in one pass), and
+ * sum_i (ref_i + log q_i) over the subjects whose q_i is in (0, Infinity), with the logs taken of
+ * running products: one log per ~100 subjects instead of one per subject (the log was most of a
+ * proposal's cost). q within (1e-30, 1e30) enters the product, which is logged and restarted when it
+ * leaves (1e-250, 1e250): far from under/overflow. The product's rounding (half a unit in the last
+ * place per factor) is the error of summing the logs. (Literals, not module constants: a module
+ * binding is re-read and checked in the loop.)
  */
-class LogSum {
-  sum = 0;
-  prod = 1;
-  reset(): void {
-    this.sum = 0;
-    this.prod = 1;
-  }
-  add(q: number): void {
-    if (q > 1 / SPAN && q < SPAN) {
-      const p = this.prod * q;
-      if (p > 1 / LIMIT && p < LIMIT) this.prod = p;
-      else {
-        this.sum += Math.log(p);
-        this.prod = 1;
+function mixLogs(a: Float64Array, fa: number, b: Float64Array, fb: number, c: Float64Array, fc: number, q: Float64Array, ref: Float64Array, M: number): number {
+  let refs = 0;
+  let logs = 0;
+  let prod = 1;
+  let left = 0;
+  for (let i = 0; i < M; i++) {
+    const v = fa * a[i]! + fb * b[i]! + fc * c[i]!;
+    q[i] = v;
+    if (v > 1e-30 && v < 1e30) {
+      refs += ref[i]!;
+      prod *= v;
+      if (!(prod > 1e-250 && prod < 1e250)) {
+        logs += Math.log(prod);
+        prod = 1;
       }
-    } else this.sum += Math.log(q);
+    } else if (v > 0 && v < Infinity) {
+      refs += ref[i]!;
+      logs += Math.log(v);
+    } else left++;
   }
-  value(): number {
-    return this.sum + Math.log(this.prod);
-  }
+  skipped = left;
+  return refs + (logs + Math.log(prod));
 }
 
 export class MixtureTables<D extends ModelData> extends TableWrites<D> {
-  private readonly logs = new LogSum();
-  /** the totals logLik reads, one per subtype (reused: no allocation per call) */
-  private readonly totalsRead: Float64Array[] = [];
+  /** scratch: per subject sum_s f_s T_s[i] */
+  private readonly q = new Float64Array(this.M);
+  private readonly zeros = new Float64Array(this.M);
 
   /** Exact log p(x_i) by log-sum-exp over L (the slow path for subjects whose shifted total under/overflows). */
   exactSubject(i: number, f: ArrayLike<number>, usePending: boolean): number {
@@ -87,36 +91,33 @@ export class MixtureTables<D extends ModelData> extends TableWrites<D> {
   logLik(f: ArrayLike<number>, usePending = true): number {
     const M = this.M;
     const K = this.subs.length;
-    const Ts = this.totalsRead;
-    for (let s = 0; s < K; s++) {
+    const q = this.q;
+    const totals = (s: number): Float64Array => {
       const st = this.subs[s]!;
-      Ts[s] = usePending && st.hasPending ? st.pendT : st.T;
-    }
-    const logs = this.logs;
-    logs.reset();
-    let total = 0;
-    const ref = this.ref;
-    if (K === 1) {
-      const T0 = Ts[0]!;
-      const lf = Math.log(f[0]!);
-      for (let i = 0; i < M; i++) {
-        const q = T0[i]!;
-        if (q > 0 && q < Infinity) {
-          total += ref[i]! + lf;
-          logs.add(q);
-        } else total += this.exactSubject(i, f, usePending);
+      return usePending && st.hasPending ? st.pendT : st.T;
+    };
+    let total: number;
+    if (K <= 3) {
+      // one pass (the usual K): absent subtypes add 0 x 0, which changes no sum
+      const z = this.zeros;
+      total = mixLogs(totals(0), f[0]!, K > 1 ? totals(1) : z, K > 1 ? f[1]! : 0, K > 2 ? totals(2) : z, K > 2 ? f[2]! : 0, q, this.ref, M);
+    } else {
+      // subtype by subtype (the sum in subtype order, as per subject)
+      for (let s = 0; s < K; s++) {
+        const T = totals(s);
+        const fs = f[s]!;
+        if (s === 0) for (let i = 0; i < M; i++) q[i] = fs * T[i]!;
+        else for (let i = 0; i < M; i++) q[i]! += fs * T[i]!;
       }
-      return total + logs.value();
+      total = mixLogs(q, 1, this.zeros, 0, this.zeros, 0, q, this.ref, M);
     }
-    for (let i = 0; i < M; i++) {
-      let q = 0;
-      for (let s = 0; s < K; s++) q += f[s]! * Ts[s]![i]!;
-      if (q > 0 && q < Infinity) {
-        total += ref[i]!;
-        logs.add(q);
-      } else total += this.exactSubject(i, f, usePending);
+    if (skipped > 0) {
+      for (let i = 0; i < M; i++) {
+        const v = q[i]!;
+        if (!(v > 0 && v < Infinity)) total += this.exactSubject(i, f, usePending);
+      }
     }
-    return total + logs.value();
+    return total;
   }
 
   /** other[i] = sum over subtypes except s of f_t T_t[i] (current tables). */
@@ -134,18 +135,16 @@ export class MixtureTables<D extends ModelData> extends TableWrites<D> {
   logLikWithOthers(s: number, f: ArrayLike<number>, other: Float64Array): number {
     const st = this.subs[s]!;
     const T = st.hasPending ? st.pendT : st.T;
-    const fs = f[s]!;
-    const logs = this.logs;
-    logs.reset();
-    let total = 0;
-    for (let i = 0; i < this.M; i++) {
-      const q = other[i]! + fs * T[i]!;
-      if (q > 0 && q < Infinity) {
-        total += this.ref[i]!;
-        logs.add(q);
-      } else total += this.exactSubject(i, f, true);
+    const M = this.M;
+    const q = this.q;
+    let total = mixLogs(other, 1, T, f[s]!, this.zeros, 0, q, this.ref, M);
+    if (skipped > 0) {
+      for (let i = 0; i < M; i++) {
+        const v = q[i]!;
+        if (!(v > 0 && v < Infinity)) total += this.exactSubject(i, f, true);
+      }
     }
-    return total + logs.value();
+    return total;
   }
 
   /** EM fraction update: f_s = mean over subjects of the responsibility of subtype s. */

@@ -39,24 +39,40 @@ export function makeThresholds(biomarkers: readonly string[], zvals: readonly nu
 }
 
 /**
- * Thresholds must be finite, > 0 and strictly increasing. zmax need not exceed the largest threshold:
+ * The one rule for a biomarker's thresholds, for every way they are given (--zvals/--zmax, both
+ * --thresholds file forms, the run config, model files): at least one threshold, each finite and
+ * > 0, strictly increasing. Returns why not, or null. zmax need not exceed the largest threshold:
  * pySuStaIn accepts that (its own test uses Z_max 2 with thresholds 1,2,3) and so do we; the
  * biomarker's expected z then falls from its top threshold to zmax. See thresholdWarnings.
  */
+export function zvalsProblem(zvals: readonly number[]): string | null {
+  if (zvals.length === 0) return 'a biomarker needs at least one z threshold';
+  for (let j = 0; j < zvals.length; j++) {
+    const z = zvals[j]!;
+    if (!Number.isFinite(z) || z <= 0) return `z thresholds must be positive numbers (0 = unused), got ${z}`;
+    if (j > 0 && !(z > zvals[j - 1]!)) return `z thresholds must be strictly increasing, got ${zvals.join(', ')}`;
+  }
+  return null;
+}
+
+/** The same for thresholds as written by the user (a row of pySuStaIn's Z_vals), where 0 marks an unused one. */
+export function zvalsRowProblem(row: readonly number[]): string | null {
+  return zvalsProblem(row.filter((z) => z !== 0));
+}
+
+/** zmax: a positive number (z-scores grow with abnormality, as the thresholds do). */
+export function zmaxProblem(zmax: number): string | null {
+  return Number.isFinite(zmax) && zmax > 0 ? null : `zmax must be a positive number, got ${zmax}`;
+}
+
+/** Thresholds checked against the rule above, one biomarker at a time (the error names it). */
 export function checkThresholds(t: Thresholds, biomarkers: readonly string[], file?: string): void {
   if (t.zvals.length !== biomarkers.length || t.zmax.length !== biomarkers.length) {
     throw new UserError(`thresholds are given for ${t.zvals.length} biomarkers, the data has ${biomarkers.length}`, { file });
   }
   for (let b = 0; b < biomarkers.length; b++) {
-    const z = t.zvals[b]!;
-    const field = biomarkers[b];
-    if (z.length === 0) throw new UserError('a biomarker needs at least one z threshold', { file, field });
-    for (let j = 0; j < z.length; j++) {
-      if (!Number.isFinite(z[j]!) || z[j]! <= 0) throw new UserError(`z thresholds must be positive numbers (0 = unused), got ${z[j]}`, { file, field });
-      if (j > 0 && !(z[j]! > z[j - 1]!)) throw new UserError(`z thresholds must be strictly increasing, got ${z.join(', ')}`, { file, field });
-    }
-    const zm = t.zmax[b]!;
-    if (!Number.isFinite(zm)) throw new UserError(`zmax must be a number, got ${zm}`, { file, field });
+    const problem = zvalsProblem(t.zvals[b]!) ?? zmaxProblem(t.zmax[b]!);
+    if (problem !== null) throw new UserError(problem, { file, field: biomarkers[b] });
   }
 }
 

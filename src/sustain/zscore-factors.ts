@@ -15,17 +15,24 @@ import type { ZData } from './zscore-data.js';
 const FACTOR_LIMIT = 600;
 /** A run of stage changes counts as linear when it deviates from the line by at most this (rounding). */
 const LINEAR_TOLERANCE = 2e-14;
-/** Cells below this (relative to the subject's reference) are recomputed exactly, not multiplied. */
+/**
+ * Cells below this (relative to the subject's reference) have lost their digits: they are tracked by
+ * their log-likelihood in L instead (see applyFactorsAll).
+ */
 const TINY = 1e-280;
+const NEGLIGIBLE = Math.log(TINY);
 const CONSTANT = 0;
 const ANCHORED = 1;
 const GENERAL = 2;
 
-/** The update's scratch in a table set's arena: cached exp columns, the pieces' exp(c), safeQuad. */
+/** The update's scratch in a table set's arena: cached exp columns, the pieces' exp(c), d and c, safeQuad, x by biomarker. */
 interface ArenaState {
   cache: ExpCache;
   fc: Float64Array;
+  fd: Float64Array;
+  fcr: Float64Array;
   safe: Uint8Array;
+  xT: Float64Array;
 }
 
 export class ZscoreFactors implements MultiplicativeUpdate<ZData> {
@@ -41,8 +48,10 @@ export class ZscoreFactors implements MultiplicativeUpdate<ZData> {
   private readonly pieceAlpha: Float64Array;
   private readonly pieceRho: Float64Array;
   private readonly pieceCell: Int32Array;
-  /** exp(c) per piece cell, in the order the pieces visit them */
+  /** exp(c) per piece cell, in the order the pieces visit them; d and c themselves (for cells tracked by their log) */
   private readonly fc: Float64Array;
+  private readonly fd: Float64Array;
+  private readonly fcr: Float64Array;
   /** scratch of the piece segmentation */
   private readonly segBest: Float64Array;
   private readonly segChoice: Int32Array;
@@ -63,6 +72,8 @@ export class ZscoreFactors implements MultiplicativeUpdate<ZData> {
     this.pieceRho = new Float64Array(cells);
     this.pieceCell = new Int32Array(cells);
     this.fc = new Float64Array(cells);
+    this.fd = new Float64Array(cells);
+    this.fcr = new Float64Array(cells);
     this.segBest = new Float64Array(nStages + 1);
     this.segChoice = new Int32Array(nStages + 1);
   }
@@ -154,7 +165,10 @@ export class ZscoreFactors implements MultiplicativeUpdate<ZData> {
           this.pieceAlpha[np] = alpha;
           this.pieceRho[np] = beta;
           this.pieceCell[np] = nc;
-          for (let m = 0; m < len; m++) this.fc[nc + m] = C[ro + first + dir * m]!;
+          for (let m = 0; m < len; m++) {
+            this.fc[nc + m] = C[ro + first + dir * m]!;
+            this.fd[nc + m] = A[ro + first + dir * m]!;
+          }
           nc += len;
           np++;
           j = end;
@@ -169,6 +183,7 @@ export class ZscoreFactors implements MultiplicativeUpdate<ZData> {
     // large moves between thinned posterior samples, where most columns miss the cache (assignment
     // 1.7x faster than by the exp path).
     if (alternativeCost < Infinity && 4 * np + nc > alternativeCost) return false;
+    this.fcr.set(this.fc.subarray(0, nc));
     for (let q = 0; q < nc; q++) this.fc[q] = Math.exp(this.fc[q]!);
     // |d x| <= FACTOR_LIMIT keeps every partial product finite and non-zero
     this.xLimit = maxD > 0 ? FACTOR_LIMIT / maxD : Infinity;
@@ -177,22 +192,31 @@ export class ZscoreFactors implements MultiplicativeUpdate<ZData> {
 
   /**
    * Apply the prepared pieces to every subject's row of E (row i at i * stride, indexed by stage),
-   * piece by piece over all subjects. Sets bad[i] = 1 where a factor could overflow or a changed cell
-   * was below TINY (an underflowed cell cannot be brought back by multiplying); those rows are left
-   * in an unspecified state for the caller to recompute exactly.
+   * piece by piece over all subjects. A cell below TINY (relative to the subject's reference ref[i])
+   * has lost its digits to underflow: it is tracked by its log-likelihood in L instead (same layout
+   * as E), which must be current at such cells, and which this keeps current: a tracked cell's L moves
+   * by d x + c and the cell returns to E once above NEGLIGIBLE; a cell falling below TINY gets its L
+   * from its old value. (Why: with many events, most cells of a subject's row are far below its best
+   * stage; recomputing such rows from the template cost O(stages x biomarkers) each.) Sets bad[i] = 1
+   * where a factor could overflow; those rows are left in an unspecified state for the caller to
+   * recompute exactly.
    */
-  applyFactorsAll(data: ZData, E: Float64Array, stride: number, bad: Uint8Array, arena: Arena): void {
+  applyFactorsAll(data: ZData, E: Float64Array, stride: number, bad: Uint8Array, arena: Arena, L: Float64Array, ref: Float64Array): void {
     const { M, xT, presentT } = data;
     const lim = this.xLimit;
     const fc = this.fc;
+    const fd = this.fd;
+    const fcr = this.fcr;
     const ws = this.arenaState(data, arena);
     const cv = ws.cache.values;
     const kernels = arena.kernels;
     const quads = M >> 2;
-    // the exp(c) factors where the kernel reads them
+    // the pieces' factors where the kernel reads them
     let nc = 0;
     for (let p = 0; p < this.nPieces; p++) nc += this.pieceLen[p]!;
     ws.fc.set(fc.subarray(0, nc));
+    ws.fd.set(fd.subarray(0, nc));
+    ws.fcr.set(fcr.subarray(0, nc));
     for (let p = 0; p < this.nPieces; p++) {
       const f = this.pieceFeature[p]!;
       const fo = f * M;
@@ -210,7 +234,8 @@ export class ZscoreFactors implements MultiplicativeUpdate<ZData> {
         // interleaving independent chains keeps the multiplier busy), with cached exps
         const ca = ws.cache.column(f, alpha);
         const cr = mode === GENERAL ? ws.cache.column(f, rho, ca) : ca;
-        kernels.piece(E.byteOffset, stride, quads, cv.byteOffset + 8 * ca, cv.byteOffset + 8 * cr, mode, k0, len, dir, ws.fc.byteOffset + 8 * co, ws.safe.byteOffset, bad.byteOffset);
+        const cell = 8 * co;
+        kernels.piece(E.byteOffset, stride, quads, cv.byteOffset + 8 * ca, cv.byteOffset + 8 * cr, mode, k0, len, dir, ws.fc.byteOffset + cell, ws.safe.byteOffset, L.byteOffset, ref.byteOffset, ws.xT.byteOffset + 8 * fo, ws.fd.byteOffset + cell, ws.fcr.byteOffset + cell);
         i = 4 * quads;
       }
       // the rest (and biomarkers some subjects lack), one subject at a time, with the same arithmetic
@@ -224,21 +249,34 @@ export class ZscoreFactors implements MultiplicativeUpdate<ZData> {
         let a = fastExp(alpha * xv);
         const r = ratio(mode, a, rho, xv);
         let k = i * stride + k0;
-        let low = 0;
+        const rf = ref[i]!;
         for (let m = 0; m < len; m++) {
           const o = E[k]!;
-          low |= +(o < TINY);
-          E[k] = o * a * fc[co + m]!;
+          const dl = fd[co + m]! * xv + fcr[co + m]!;
+          if (o < TINY) {
+            const l = L[k]! + dl;
+            L[k] = l;
+            const d = l - rf;
+            E[k] = d < NEGLIGIBLE ? 0 : Math.exp(d);
+          } else {
+            const n = o * a * fc[co + m]!;
+            if (n < TINY) L[k] = rf + Math.log(o) + dl;
+            E[k] = n;
+          }
           a *= r;
           k += dir;
         }
-        bad[i]! |= low;
       }
     }
   }
 
+  /** Whether some subject's cells can fall below TINY (the tables must then keep L current at such cells). */
+  tracksLogs(data: ZData): boolean {
+    return data.safeQuad.includes(0);
+  }
+
   arenaBytes(data: ZData): number {
-    return Arena.bytes(ExpCache.slotsFor(data.M) * data.M, 8) + Arena.bytes(this.cells, 8) + Arena.bytes(data.safeQuad.length, 1);
+    return Arena.bytes(ExpCache.slotsFor(data.M) * data.M, 8) + 3 * Arena.bytes(this.cells, 8) + Arena.bytes(data.safeQuad.length, 1) + Arena.bytes(data.M * data.B, 8);
   }
 
   private arenaState(data: ZData, arena: Arena): ArenaState {
@@ -246,7 +284,9 @@ export class ZscoreFactors implements MultiplicativeUpdate<ZData> {
     if (ws === undefined) {
       const safe = arena.u8(data.safeQuad.length);
       safe.set(data.safeQuad);
-      ws = { cache: new ExpCache(data.M, data.B, data.xT, arena.f64(ExpCache.slotsFor(data.M) * data.M)), fc: arena.f64(this.cells), safe };
+      const xT = arena.f64(data.M * data.B);
+      xT.set(data.xT);
+      ws = { cache: new ExpCache(data.M, data.B, data.xT, arena.f64(ExpCache.slotsFor(data.M) * data.M)), fc: arena.f64(this.cells), fd: arena.f64(this.cells), fcr: arena.f64(this.cells), safe, xT };
       arena.modelState = ws;
     }
     return ws;

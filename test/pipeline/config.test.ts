@@ -46,13 +46,17 @@ describe('run config', () => {
   });
 
   it('names settings as the flags, and still accepts the old names', () => {
-    const old = parseConfig({ fit: { mcmcTuneIterations: 300, mcmcTunePasses: 2, samplesKept: 40 }, cv: { mcmcTuneIterations: 60 } }, 'old.json');
-    expect(old.fit).toMatchObject({ tune: 300, tunePasses: 2, samples: 40 });
+    const old = parseConfig({ fit: { mcmcTuneIterations: 300, mcmcTunePasses: 2, samplesKept: 40, model: 'mixture' }, cv: { mcmcTuneIterations: 60 } }, 'old.json');
+    expect(old.fit).toMatchObject({ tune: 300, tunePasses: 2, samples: 40, kind: 'mixture' });
+    expect('model' in old.fit).toBe(false);
     expect(old.cv.tune).toBe(60);
     expect('mcmcTuneIterations' in old.fit).toBe(false);
     // both names: the new one wins
     expect(parseConfig({ fit: { tune: 7, mcmcTuneIterations: 300 } }, 'both.json').fit.tune).toBe(7);
     expect(applyOverrides(DEFAULT_CONFIG, ['fit.samplesKept=12'], '/').fit.samples).toBe(12);
+    expect(applyOverrides(DEFAULT_CONFIG, ['fit.model=mixture'], '/').fit.kind).toBe('mixture');
+    // the new key is the one the defaults print
+    expect(DEFAULT_CONFIG.fit.kind).toBe('zscore');
     // cv.mcmc's default is cv --mcmc's (both 1e4; fit's is 1e5, see docs/cv.md)
     expect(DEFAULT_CONFIG.cv.mcmc).toBe(CV_DEFAULTS.mcmcIterations);
   });

@@ -45,7 +45,7 @@ describe('run with fit.time (longitudinal data)', () => {
     expect(readFileSync(join(out, LAYOUT.report), 'utf8')).toContain('<section id="longitudinal">');
   });
 
-  it('runs the mixture kind (fit.model mixture) on the visits too', async () => {
+  it('runs the mixture kind (fit.kind mixture) on the visits too', async () => {
     const dir = join(out, 'mixture');
     const sim = simulateLongitudinal({ subjects: 80, biomarkers: 4, subtypes: 2, zvals: [1, 2], zmax: 4, seed: 6, visits: [2, 3], interval: 1, rate: 1 });
     // as normalise writes it: the controls flagged is_control (the mixtures' normal component)
@@ -56,7 +56,7 @@ describe('run with fit.time (longitudinal data)', () => {
     writeFileSync(join(dir, LAYOUT.featuresSidecar), '{}');
     const cfg: RunConfig = {
       ...DEFAULT_CONFIG,
-      fit: { ...DEFAULT_CONFIG.fit, model: 'mixture', maxSubtypes: 2, startpoints: 2, mcmc: 300, tune: 100, samples: 40, time: 'years' },
+      fit: { ...DEFAULT_CONFIG.fit, kind: 'mixture', maxSubtypes: 2, startpoints: 2, mcmc: 300, tune: 100, samples: 40, time: 'years' },
       cv: { ...DEFAULT_CONFIG.cv, folds: 2, startpoints: 1, mcmc: 200 },
       kmeans: { ...DEFAULT_CONFIG.kmeans, enabled: false },
     };

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../helpers/cli.js';
+import { buildProgram } from '../../src/cli/main.js';
 
 /** Flags whose value is a file or folder the command reads. */
 const INPUT_FLAGS = new Set(['--data', '--model', '--manifest', '--config', '--apply', '--subjects', '--cv', '--normaliser-report', '--features', '--thresholds', '--kmeans', '--errors']);
@@ -70,6 +71,32 @@ describe('README commands', () => {
       }
     }
     expect(commands).toBeGreaterThan(8);
+    expect(problems).toEqual([]);
+  });
+
+  it('use only flags the commands list in --help (no old spellings), in the README and docs', async () => {
+    const program = await buildProgram();
+    const files = ['README.md', ...readdirSync(join(projectRoot, 'docs')).filter((f) => f.endsWith('.md')).map((f) => join('docs', f))];
+    const problems: string[] = [];
+    let checked = 0;
+    for (const f of files) {
+      const md = readFileSync(join(projectRoot, f), 'utf8');
+      for (const block of md.matchAll(/```[a-z]*\n([\s\S]*?)```/g)) {
+        for (const line of block[1]!.replace(/\\\n\s*/g, ' ').split('\n')) {
+          // each `ms-subtype <command> ...` up to a pipe, redirection, comment or the next command
+          for (const m of line.matchAll(/ms-subtype\s+([a-z][a-z-]*)([^|;&>#]*)/g)) {
+            const cmd = program.commands.find((c) => c.name() === m[1]);
+            if (cmd === undefined) continue;
+            const known = new Set(['--help', '-h', ...cmd.options.filter((o) => !o.hidden).flatMap((o) => [o.long, o.short])]);
+            for (const t of m[2]!.split(/\s+/).filter((t) => /^--?[a-z]/i.test(t))) {
+              checked++;
+              if (!known.has(t.split('=')[0]!)) problems.push(`${f}: ms-subtype ${m[1]} ${t}`);
+            }
+          }
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(100);
     expect(problems).toEqual([]);
   });
 });

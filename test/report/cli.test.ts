@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { writeReport } from '../../src/report/index.js';
+import { REPORT_PARTS, writeReport, WRITE_REPORT_STEPS } from '../../src/report/index.js';
 import { makeInputs, SMALL } from './fixtures.js';
 import { writeFixtureFiles } from './files.js';
 
@@ -43,7 +43,11 @@ describe('ms-subtype report (CLI)', () => {
   it('gives the same bytes on a rerun (library API)', async () => {
     const f = writeFixtureFiles(makeInputs(SMALL));
     const o = { model: f.model, subjects: f.subjects, cv: f.cv, errors: f.errors, out: join(f.dir, 'out') };
-    const first = await writeReport(o);
+    // the progress bar's steps: reading, each part of the page in order, writing; its total is right
+    const steps: [number, string][] = [];
+    const first = await writeReport(o, (done, what) => steps.push([done, what]));
+    expect(steps).toEqual(['read the inputs', ...REPORT_PARTS, 'wrote the files'].map((w, i) => [i + 1, w]));
+    expect(steps.length).toBe(WRITE_REPORT_STEPS);
     const html1 = readFileSync(first.htmlPath, 'utf8');
     const svg1 = readFileSync(join(o.out, 'figures', 'cvic.svg'), 'utf8');
     await writeReport(o);

@@ -15,7 +15,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('simulate / fit / assign on the command line', () => {
   it('simulates a cohort', async () => {
-    const r = await runCli(['simulate', '--subjects', '150', '--biomarkers', '4', '--subtypes', '2', '--zvals', '1,2', '--zmax', '4', '--seed', '3', '--out', sim]);
+    const r = await runCli(['simulate', '--n-subjects', '150', '--n-biomarkers', '4', '--subtypes', '2', '--zvals', '1,2', '--zmax', '4', '--seed', '3', '--out', sim]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const z = readFileSync(join(sim, 'z.csv'), 'utf8').trim().split('\n');
@@ -27,7 +27,7 @@ describe('simulate / fit / assign on the command line', () => {
     expect(tm.sequences.length).toBe(2);
     expect(tm.sequences[0].length).toBe(8);
     // --quiet: only the output paths
-    const q = await runCli(['simulate', '--subjects', '20', '--seed', '3', '--out', join(tmp, 'simq'), '-q']);
+    const q = await runCli(['simulate', '--n-subjects', '20', '--seed', '3', '--out', join(tmp, 'simq'), '-q']);
     expect(q.stderr).toBe('');
     expect(q.stdout).toBe(['z.csv', 'truth.csv', 'truth-model.json'].map((f) => join(tmp, 'simq', f) + '\n').join(''));
   });

@@ -18,7 +18,7 @@ function lines(f: string): string[] {
 
 describe('longitudinal data on the command line', () => {
   it('simulates visits that never go backwards', async () => {
-    const r = await runCli(['simulate', '--subjects', '120', '--biomarkers', '4', '--subtypes', '2', '--zvals', '1,2', '--zmax', '4', '--visits', '2..4', '--interval', '0.5', '--rate', '2', '--seed', '3', '--out', sim]);
+    const r = await runCli(['simulate', '--n-subjects', '120', '--n-biomarkers', '4', '--subtypes', '2', '--zvals', '1,2', '--zmax', '4', '--visits', '2..4', '--interval', '0.5', '--rate', '2', '--seed', '3', '--out', sim]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const z = lines(join(sim, 'z.csv'));

@@ -57,7 +57,7 @@ describe('longitudinal mixture model on the command line', () => {
   it('fits raw values with --time: one subtype per subject, stages never decrease, same bytes for any --jobs; assign --history gives the full-data rows', async () => {
     const a = join(tmp, 'fit1');
     const b = join(tmp, 'fit2');
-    const args = ['fit', '--model', 'mixture', '--data', raw, '--time', 'years', '--control-column', 'group', '--control-value', 'HC', ...light];
+    const args = ['fit', '--kind', 'mixture', '--data', raw, '--time', 'years', '--control-column', 'group', '--control-value', 'HC', ...light];
     const r1 = await runCli([...args, '--jobs', '1', '--out', a]);
     expect(r1.code).toBe(0);
     expect(r1.stdout).toMatch(/\d+ subjects \(\d+ visits, longitudinal\) x 5 biomarkers/);
@@ -93,7 +93,7 @@ describe('longitudinal mixture model on the command line', () => {
 
   it('fits L_yes/L_no tables with session and years, assigns with --history-l-yes/--history-l-no, cross-validates by subject', async () => {
     const dir = join(tmp, 'fit-l');
-    const r = await runCli(['fit', '--model', 'mixture', '--l-yes', lYes, '--l-no', lNo, '--time', 'years', ...light, '--quiet', '--out', dir]);
+    const r = await runCli(['fit', '--kind', 'mixture', '--l-yes', lYes, '--l-no', lNo, '--time', 'years', ...light, '--quiet', '--out', dir]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const t = expectLongitudinal(join(dir, 'subjects.csv'));
@@ -109,7 +109,7 @@ describe('longitudinal mixture model on the command line', () => {
     const wrong = await runCli(['assign', '--model', join(dir, 'model.json'), '--l-yes', ny!, '--l-no', nn!, '--history', hy!, '--out', out]);
     expect(wrong.code).not.toBe(0);
     expect(wrong.stderr).toMatch(/--history-l-yes and --history-l-no/);
-    const cv = await runCli(['cv', '--model', 'mixture', '--l-yes', lYes, '--l-no', lNo, '--time', 'years', '--folds', '2', '--max-subtypes', '2', '--startpoints', '2', '--mcmc', '200', '--tune', '50', '--seed', '1', '--quiet', '--out', join(tmp, 'cv')]);
+    const cv = await runCli(['cv', '--kind', 'mixture', '--l-yes', lYes, '--l-no', lNo, '--time', 'years', '--folds', '2', '--max-subtypes', '2', '--startpoints', '2', '--mcmc', '200', '--tune', '50', '--seed', '1', '--quiet', '--out', join(tmp, 'cv')]);
     expect(cv.code).toBe(0);
     expect(JSON.parse(readFileSync(join(tmp, 'cv', 'cv.json'), 'utf8')).settings.time).toBe('years');
   });
@@ -119,18 +119,18 @@ describe('longitudinal mixture model on the command line', () => {
     const ok = ['c1,ses-1,0,HC,0.1,0.2,0.0', 'c1,ses-2,1,HC,0.0,0.1,0.2', 'c2,ses-1,0,HC,0.2,0.0,0.1', 'p1,ses-1,0,MS,1.2,0.2,1.4'];
     const bad = join(tmp, 'bad.csv');
     writeFileSync(bad, [head, ...ok, 'p1,ses-2,0,MS,1.5,1.1,1.6'].join('\n') + '\n');
-    let r = await runCli(['fit', '--model', 'mixture', '--data', bad, '--time', 'years', ...light, '--out', join(tmp, 'bad')]);
+    let r = await runCli(['fit', '--kind', 'mixture', '--data', bad, '--time', 'years', ...light, '--out', join(tmp, 'bad')]);
     expect(r.code).not.toBe(0);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/bad\.csv, line 6, subject p1, field years: two visits at the same time 0 \(also on line 5\)/);
     const yesHead = 'subject_id,session,years,b01,b02';
     writeFileSync(join(tmp, 'by.csv'), [yesHead, 'p1,ses-1,0,0.5,0.1', 'p1,ses-2,,0.4,0.2'].join('\n') + '\n');
     writeFileSync(join(tmp, 'bn.csv'), [yesHead, 'p1,ses-1,0,0.2,0.9', 'p1,ses-2,1,0.3,0.8'].join('\n') + '\n');
-    r = await runCli(['fit', '--model', 'mixture', '--l-yes', join(tmp, 'by.csv'), '--l-no', join(tmp, 'bn.csv'), '--time', 'years', ...light, '--out', join(tmp, 'bad')]);
+    r = await runCli(['fit', '--kind', 'mixture', '--l-yes', join(tmp, 'by.csv'), '--l-no', join(tmp, 'bn.csv'), '--time', 'years', ...light, '--out', join(tmp, 'bad')]);
     expect(r.stderr).toMatch(/by\.csv, line 3, subject p1, field years: missing visit time/);
     writeFileSync(join(tmp, 'by.csv'), [yesHead, 'p1,ses-1,0,0.5,0.1', 'p1,ses-2,1,0.4,0.2'].join('\n') + '\n');
     writeFileSync(join(tmp, 'bn.csv'), [yesHead, 'p1,ses-2,1,0.2,0.9', 'p1,ses-1,0,0.3,0.8'].join('\n') + '\n');
-    r = await runCli(['fit', '--model', 'mixture', '--l-yes', join(tmp, 'by.csv'), '--l-no', join(tmp, 'bn.csv'), '--time', 'years', ...light, '--out', join(tmp, 'bad')]);
+    r = await runCli(['fit', '--kind', 'mixture', '--l-yes', join(tmp, 'by.csv'), '--l-no', join(tmp, 'bn.csv'), '--time', 'years', ...light, '--out', join(tmp, 'bad')]);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/bn\.csv, line 2, subject p1, field session: session "ses-2" where the L_yes file has "ses-1"/);
   });
@@ -147,7 +147,7 @@ describe('biomarkers of a raw table for the mixture model', () => {
   it('leaves covariate-named columns out (no sidecar) and says which columns it chose', async () => {
     const f = join(tmp, 'features.csv');
     writeFileSync(f, [head, ...rows].join('\n') + '\n');
-    const r = await runCli(['fit', '--model', 'mixture', '--data', f, '--max-subtypes', '1', '--startpoints', '1', '--mcmc', '0', '--out', join(tmp, 'fb')]);
+    const r = await runCli(['fit', '--kind', 'mixture', '--data', f, '--max-subtypes', '1', '--startpoints', '1', '--mcmc', '0', '--out', join(tmp, 'fb')]);
     expect(r.code).toBe(0);
     expect(r.stderr + r.stdout).toMatch(/mixture biomarkers from the numeric columns of .*features\.csv: b01, b02; left out as covariates: age, ICV/);
     expect(JSON.parse(readFileSync(join(tmp, 'fb', 'model.json'), 'utf8')).biomarkers).toEqual(['b01', 'b02']);
@@ -157,7 +157,7 @@ describe('biomarkers of a raw table for the mixture model', () => {
     const f = join(tmp, 'features2.csv');
     writeFileSync(f, [head, ...rows].join('\n') + '\n');
     writeFileSync(`${f}.json`, JSON.stringify({ features: [{ name: 'b01', abnormal: 'increase' }, { name: 'b02', abnormal: 'decrease' }, { name: 'ICV', role: 'covariate' }], carriedColumns: ['group', 'age', 'site'] }));
-    const r = await runCli(['fit', '--model', 'mixture', '--data', f, '--max-subtypes', '1', '--startpoints', '1', '--mcmc', '0', '--out', join(tmp, 'fb2')]);
+    const r = await runCli(['fit', '--kind', 'mixture', '--data', f, '--max-subtypes', '1', '--startpoints', '1', '--mcmc', '0', '--out', join(tmp, 'fb2')]);
     expect(r.code).toBe(0);
     const said = r.stderr + r.stdout;
     expect(said).toMatch(/mixture biomarkers from the feature definitions in .*features2\.csv\.json[^\n]*: b01, b02; left out as covariates: ICV/);

@@ -2,7 +2,7 @@
  * Longitudinal SuStaIn with the event-based (mixture) kind: the engine's per-subject totals over
  * visits on the mixture model's stage tables (one-visit parity, incremental = exact), and recovery on
  * a simulated longitudinal event-based cohort fitted from raw values (Gaussian mixtures fitted as
- * `fit --model mixture --data` fits them) against the same rows fitted cross-sectionally.
+ * `fit --kind mixture --data` fits them) against the same rows fitted cross-sectionally.
  */
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/common/rng.js';

@@ -11,6 +11,7 @@ import { MixtureTables } from '../../src/sustain/state.js';
 import { findMove } from '../../src/sustain/state-shift.js';
 import { LongitudinalTables } from '../../src/sustain/longitudinal/tables.js';
 import { runChain } from '../../src/sustain/mcmc.js';
+import { subjectLogLikelihoodsPrepared } from '../../src/sustain/likelihood.js';
 
 const B = 8;
 
@@ -34,6 +35,11 @@ function fresh(model: MixtureModel, data: MixData, seqs: Int32Array[]): MixtureT
 }
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(1, Math.abs(b));
+
+/** The total by log-sum-exp per subject (likelihood.ts: no tables, no products of totals). */
+function exactTotal(model: MixtureModel, data: MixData, seqs: Int32Array[], f: number[]): number {
+  return subjectLogLikelihoodsPrepared(model, data, seqs, f).reduce((a, v) => a + v, 0);
+}
 
 describe('event shift', () => {
   it('findMove reads one moved event (later, earlier, neighbours) and refuses anything else', () => {
@@ -100,6 +106,7 @@ describe('event shift', () => {
       }
       const now = fresh(model, data, mix.sequences());
       expect(rel(mix.logLik(f, false), now.logLik(f, false))).toBeLessThan(1e-12);
+      if (it % 50 === 0) expect(rel(now.logLik(f, false), exactTotal(model, data, mix.sequences(), f))).toBeLessThan(1e-12);
       for (let i = 0; i < M; i++) {
         for (let q = 0; q < 2; q++) {
           const a = mix.subs[q]!.T[i]! * Math.exp(mix.ref[i]! - now.ref[i]!);
@@ -108,6 +115,34 @@ describe('event shift', () => {
       }
     }
     expect(shifts).toBeGreaterThan(100);
+  });
+
+  it('total log-likelihood of the tables equals log-sum-exp per subject for 1 to 5 subtypes, with extreme subjects', () => {
+    const M = 300;
+    const model = new MixtureModel(B);
+    const values = cohort(M, 11);
+    // subjects whose totals leave the products' range: tiny and huge likelihoods on every biomarker
+    for (let b = 0; b < 2 * B; b++) {
+      values[5 * 2 * B + b] = 1e-290;
+      values[6 * 2 * B + b] = 1e290;
+    }
+    const data = model.prepare(values, M);
+    const rng = Rng.fromSeed(2);
+    for (let K = 1; K <= 5; K++) {
+      const seqs = Array.from({ length: K }, () => model.randomSequence(rng));
+      const f = Array.from({ length: K }, (_, s) => (s + 1) / ((K * (K + 1)) / 2));
+      expect(rel(fresh(model, data, seqs).logLik(f, false), exactTotal(model, data, seqs, f))).toBeLessThan(1e-13);
+    }
+    // subject 1 (log ratios +-690 alternating) fits the first order by thousands of log units better than
+    // the second: with a tiny first fraction its total leaves the products' range (logged on its own), with
+    // none it is 0 (the exact path)
+    const seqs = [Int32Array.from([0, 2, 4, 6, 1, 3, 5, 7]), Int32Array.from([7, 5, 3, 1, 6, 4, 2, 0])];
+    for (const f of [
+      [1e-40, 1 - 1e-40],
+      [0, 1],
+    ]) {
+      expect(rel(fresh(model, data, seqs).logLik(f, false), exactTotal(model, data, seqs, f))).toBeLessThan(1e-13);
+    }
   });
 
   it('longitudinal totals of a proposal read the full pending table whichever path made it', () => {

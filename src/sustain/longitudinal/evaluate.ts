@@ -78,7 +78,7 @@ export async function compareOnSimulation(sim: LongitudinalSimulateOptions, fit:
 
 /**
  * An event-based cohort: fitted on the patients' rows, from the true L_yes / L_no (`input:
- * 'likelihoods'`) or from raw values with Gaussian mixtures fitted as `fit --model mixture --data`
+ * 'likelihoods'`) or from raw values with Gaussian mixtures fitted as `fit --kind mixture --data`
  * fits them (every visit of every subject, controls marking the normal component).
  */
 export async function compareMixtureOnSimulation(sim: MixtureLongitudinalOptions, input: 'likelihoods' | 'raw', fit: FitSettings): Promise<Comparison> {

@@ -6,7 +6,7 @@
  * longitudinal cohorts (baseline uniform over 1..B for patients, 0 for controls, a log-normal rate).
  *
  * The raw table carries session, the time column and group (HC for the controls, MS for patients),
- * so it is what `fit --model mixture --data ... --time years` reads; l_yes / l_no are the densities
+ * so it is what `fit --kind mixture --data ... --time years` reads; l_yes / l_no are the densities
  * of the true components at each value (what pySuStaIn's users pass as L_yes / L_no).
  */
 import { UserError } from '../../common/errors.js';
