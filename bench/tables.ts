@@ -1,17 +1,19 @@
 /**
- * Peak memory of reading big tables, per million rows.
+ * Peak memory of big tables, per million rows: `normalise`, reading a z table as `fit` does, and
+ * `assign`.
  *
- *   npx tsx bench/tables.ts [-- --rows 100000,300000]
+ *   nice npx tsx bench/tables.ts [-- --rows 500000,1000000,2900000]
  *
- * Writes a features table like extract's (subject_id, session, group, age, sex, site, icv and 12
- * regional volumes: 19 columns) and a z table like normalise's (subject_id, session, is_control and
- * 13 biomarkers), at each row count, then in a fresh child process per run measures peak RSS of:
- * `normalise` (the whole command: read, fit on controls, z-score, write), and reading the z table as
- * `fit` and `assign` do (readZTable). Prints MB at each size and the slope in MB per million rows
- * (the difference between the two sizes, so Node's own ~60 MB cancels out).
+ * At each row count it writes a features table like extract's (subject_id, session, group, age,
+ * sex, site, icv and 12 regional volumes: 19 columns) and a z table like normalise's (subject_id,
+ * session, is_control and 13 biomarkers), then measures, each in a fresh child process, the peak
+ * RSS and wall time of: the `normalise` command (read, fit on the controls, z-score, write), reading
+ * the z table as `fit` and `assign` do (readZTable), and the `assign` command (one thread) with a
+ * one-subtype model fitted once on 300 rows. Prints MB at each size and the slope in MB per million
+ * rows (between the smallest and largest size, so Node's own memory cancels out).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,72 +25,114 @@ function rng(seed: number): () => number {
   return () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
 }
 
-function featuresCsv(n: number): string {
+/** Write `n` rows made by `row`, 10,000 at a time (a table of GBs is never one string). */
+function writeRows(file: string, header: string, n: number, row: (i: number) => string): void {
+  const fd = openSync(file, 'w');
+  try {
+    writeSync(fd, header + '\n');
+    for (let i = 0; i < n; i += 10_000) {
+      const part: string[] = [];
+      for (let k = i; k < Math.min(n, i + 10_000); k++) part.push(row(k));
+      writeSync(fd, part.join('\n') + '\n');
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function featuresCsv(file: string, n: number): void {
   const r = rng(1);
-  const out = ['subject_id,session,group,age,sex,site,icv,' + Array.from({ length: 12 }, (_, j) => `region_${j}`).join(',')];
-  for (let i = 0; i < n; i++) {
+  const header = 'subject_id,session,group,age,sex,site,icv,' + Array.from({ length: 12 }, (_, j) => `region_${j}`).join(',');
+  writeRows(file, header, n, (i) => {
     const row = [`sub-${i}`, 'ses-1', i % 4 === 0 ? 'HC' : 'MS', (20 + r() * 50).toFixed(1), r() < 0.5 ? 'F' : 'M', `site${i % 5}`, (1.4e6 + r() * 2e5).toFixed(0)];
     for (let j = 0; j < 12; j++) row.push((1000 + j * 500 + r() * 300).toFixed(2));
-    out.push(row.join(','));
-  }
-  return out.join('\n') + '\n';
+    return row.join(',');
+  });
 }
 
-function zCsv(n: number): string {
+function zCsv(file: string, n: number): void {
   const r = rng(2);
-  const out = ['subject_id,session,is_control,' + Array.from({ length: 13 }, (_, j) => `b${j}`).join(',')];
-  for (let i = 0; i < n; i++) {
+  writeRows(file, 'subject_id,session,is_control,' + Array.from({ length: 13 }, (_, j) => `b${j}`).join(','), n, (i) => {
     const row = [`sub-${i}`, 'ses-1', i % 4 === 0 ? '1' : '0'];
     for (let j = 0; j < 13; j++) row.push((r() * 4 - 0.5).toFixed(4));
-    out.push(row.join(','));
-  }
-  return out.join('\n') + '\n';
+    return row.join(',');
+  });
 }
 
-/** Peak RSS (MB) and wall time of a child running `code` (an ES module, sources through tsx). */
-function child(code: string): { mb: number; s: number; ok: boolean; err: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code + '\nconsole.log(JSON.stringify({ rss: process.resourceUsage().maxRSS }));'], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
+interface Run {
+  mb: number;
+  s: number;
+  ok: boolean;
+  err: string;
+}
+
+/** Peak RSS (MB) and wall time of a child running `code` (an ES module, sources through tsx); `code` sets `ok`. */
+function child(code: string): Run {
+  const t0 = Date.now();
+  const wrapped = `let ok = true;\n${code}\nconsole.log(JSON.stringify({ rss: process.resourceUsage().maxRSS, ok }));`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', wrapped], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const s = (Date.now() - t0) / 1000;
   const last = r.stdout.trim().split('\n').pop() ?? '';
   try {
-    const { rss } = JSON.parse(last) as { rss: number };
-    return { mb: rss / 1024, s: 0, ok: r.status === 0, err: '' };
+    const j = JSON.parse(last) as { rss: number; ok: boolean };
+    return { mb: j.rss / 1024, s, ok: j.ok && r.status === 0, err: j.ok ? '' : r.stderr.trim().split('\n').slice(-1)[0] ?? '' };
   } catch {
-    return { mb: NaN, s: 0, ok: false, err: (r.stderr || r.stdout).trim().split('\n').slice(-1)[0] ?? '' };
+    return { mb: NaN, s, ok: false, err: (r.stderr || r.stdout).trim().split('\n').slice(-1)[0] ?? '' };
   }
+}
+
+const src = (p: string) => JSON.stringify(join(root, 'src', p));
+
+/** The CLI in a child: `ok` is whether it exited 0. */
+function cli(args: string[]): Run {
+  return child(`import { main } from ${src('cli/main.ts')};\nok = (await main(['node', 'ms-subtype', ...${JSON.stringify(args)}])) === 0;`);
 }
 
 function main(): void {
   const argv = process.argv.slice(2);
   const i = argv.indexOf('--rows');
-  const sizes = (i >= 0 ? argv[i + 1]! : '100000,300000').split(',').map(Number);
+  const sizes = (i >= 0 ? argv[i + 1]! : '500000,1000000,2900000').split(',').map(Number);
   const dir = mkdtempSync(join(tmpdir(), 'ms-bench-tables-'));
-  const src = (p: string) => JSON.stringify(join(root, 'src', p));
   try {
-    const rows: Record<string, number[]> = { normalise: [], 'read z table (fit, assign)': [] };
+    // A one-subtype model of the 13 biomarkers, fitted once on a small z table (assign's input).
+    const small = join(dir, 'z-small.csv');
+    zCsv(small, 300);
+    const fit = cli(['fit', '--data', small, '--out', join(dir, 'model'), '--max-subtypes', '1', '--startpoints', '1', '--mcmc', '0', '--jobs', '1', '--quiet']);
+    if (!fit.ok) throw new Error(`fitting the bench model failed: ${fit.err}`);
+    const what = ['normalise (19 columns)', 'read z table as fit does (16 columns)', 'assign (16 columns, 1 thread)'] as const;
+    const runs: Record<string, Run[]> = Object.fromEntries(what.map((w) => [w, []]));
+    const fileMb: number[] = [];
     for (const n of sizes) {
       const f = join(dir, `features-${n}.csv`);
       const z = join(dir, `z-${n}.csv`);
-      writeFileSync(f, featuresCsv(n));
-      writeFileSync(z, zCsv(n));
-      const t0 = Date.now();
-      const norm = child(`import { normaliseFiles } from ${src('normalise/index.ts')};
-        normaliseFiles({ data: ${JSON.stringify(f)}, out: ${JSON.stringify(join(dir, `z-out-${n}.csv`))}, controlColumn: 'group', controlValues: ['HC'], covariates: ['age', 'sex', 'icv', 'site'], featuresSidecar: null });`);
-      const t1 = Date.now();
-      const read = child(`import { readZTable } from ${src('io/ztable.ts')};
-        const r = readZTable(${JSON.stringify(z)}, { includeControls: true });
-        if (r.table.subjects.length !== ${n}) throw new Error('rows');`);
-      const t2 = Date.now();
-      if (!norm.ok || !read.ok) console.error(`n=${n}: ${norm.err} ${read.err}`);
-      rows['normalise']!.push(norm.mb);
-      rows['read z table (fit, assign)']!.push(read.mb);
-      console.error(`n=${n}: normalise ${((t1 - t0) / 1000).toFixed(1)} s, read z ${((t2 - t1) / 1000).toFixed(1)} s`);
+      featuresCsv(f, n);
+      zCsv(z, n);
+      fileMb.push(statSync(f).size / 1024 ** 2);
+      runs[what[0]]!.push(cli(['normalise', '--data', f, '--covariates', 'age,sex,icv,site', '--out', join(dir, `z-out-${n}.csv`), '--quiet']));
+      rmSync(join(dir, `z-out-${n}.csv`), { force: true });
+      runs[what[1]]!.push(
+        child(`import { readZTable } from ${src('io/ztable.ts')};
+          const r = readZTable(${JSON.stringify(z)}, { includeControls: true });
+          ok = r.table.subjects.length === ${n};`),
+      );
+      runs[what[2]]!.push(cli(['assign', '--model', join(dir, 'model', 'model.json'), '--data', z, '--out', join(dir, `assign-${n}.csv`), '--jobs', '1', '--quiet']));
+      rmSync(f, { force: true });
+      rmSync(z, { force: true });
+      rmSync(join(dir, `assign-${n}.csv`), { force: true });
+      for (const w of what) {
+        const r = runs[w]!.at(-1)!;
+        console.error(`n=${n}: ${w}: ${r.ok ? 'ok' : `FAILED ${r.err}`}, ${r.mb.toFixed(0)} MB, ${r.s.toFixed(1)} s`);
+      }
     }
     const [a, b] = [sizes[0]!, sizes[sizes.length - 1]!];
-    console.log(`| what | ${sizes.map((n) => `peak RSS, ${n.toLocaleString('en-US')} rows`).join(' | ')} | MB per million rows |`);
+    const fmt = (n: number) => (n / 1e6).toLocaleString('en-US', { maximumFractionDigits: 2 });
+    console.log(`features table: ${sizes.map((n, k) => `${fmt(n)} M rows ${fileMb[k]!.toFixed(0)} MB`).join(', ')}\n`);
+    console.log(`| what | ${sizes.map((n) => `${fmt(n)} M rows: peak RSS, time`).join(' | ')} | MB per million rows |`);
     console.log(`|---|${sizes.map(() => '---').join('|')}|---|`);
-    for (const [what, mb] of Object.entries(rows)) {
-      const slope = ((mb[mb.length - 1]! - mb[0]!) / (b - a)) * 1e6;
-      console.log(`| ${what} | ${mb.map((x) => `${x.toFixed(0)} MB`).join(' | ')} | ${slope.toFixed(0)} |`);
+    for (const w of what) {
+      const r = runs[w]!;
+      const slope = ((r[r.length - 1]!.mb - r[0]!.mb) / (b - a)) * 1e6;
+      console.log(`| ${w} | ${r.map((x) => (x.ok ? `${x.mb.toFixed(0)} MB, ${x.s.toFixed(0)} s` : 'failed')).join(' | ')} | ${slope.toFixed(0)} |`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { UserError } from '../common/errors.js';
 import { applyNormaliserFiles, DEFAULTS, normaliseFiles, type FilesResult, type Harmonise } from '../normalise/index.js';
+import { createProgress } from '../io/progress.js';
 import { intOption, listOption, QUIET_FLAGS, QUIET_HELP } from './options.js';
 
 interface Opts {
@@ -110,38 +111,50 @@ export function register(program: Command): void {
           const flags = given.map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase()));
           throw new UserError(`${flags.join(', ')} cannot be used with --apply: the normaliser file fixes the model`);
         }
-        const controlGiven = cmd.getOptionValueSource('controlColumn') === 'cli' || cmd.getOptionValueSource('controlValue') === 'cli';
-        r = applyNormaliserFiles({
-          normaliser: opts.apply,
-          data: opts.data,
-          out: opts.out,
-          allowNewSites: opts.allowNewSites ?? false,
-          controlColumn: controlGiven ? opts.controlColumn : undefined,
-          controlValues: controlGiven ? opts.controlValue : undefined,
-        });
-      } else {
-        r = normaliseFiles({
-          data: opts.data,
-          out: opts.out,
-          featuresSidecar: opts.featuresSidecar === false ? null : opts.featuresSidecar,
-          saveNormaliser: opts.saveNormaliser,
-          allowNewSites: opts.allowNewSites ?? false,
-          features: opts.features,
-          covariates: opts.covariates ?? [],
-          categorical: opts.categorical ?? [],
-          controlColumn: opts.controlColumn,
-          controlValues: opts.controlValue,
-          higherIsAbnormal: opts.higherIsAbnormal ?? [],
-          lowerIsAbnormal: opts.lowerIsAbnormal ?? [],
-          log: opts.log ?? [],
-          siteColumn: opts.siteColumn,
-          harmonise: opts.harmonise,
-          combatEb: !opts.combatPlain,
-          minControlsPerLevel: opts.minControlsPerLevel,
-          minExtraControls: opts.minExtraControls,
-          subjectColumn: opts.subjectColumn,
-          sessionColumn: opts.sessionColumn,
-        });
+      }
+      // The input's MB read, then the z rows written (the fit between them is quick).
+      const bar = createProgress({ label: 'normalise', total: 1, quiet: opts.quiet === true });
+      const onProgress = (phase: 'reading' | 'writing', done: number, total: number) =>
+        phase === 'reading' ? bar.set(Math.floor(done / 2 ** 20), Math.max(1, Math.ceil(total / 2 ** 20)), 'MB read') : bar.set(done, total, 'rows written');
+      try {
+        if (opts.apply !== undefined) {
+          const controlGiven = cmd.getOptionValueSource('controlColumn') === 'cli' || cmd.getOptionValueSource('controlValue') === 'cli';
+          r = applyNormaliserFiles({
+            normaliser: opts.apply,
+            data: opts.data,
+            out: opts.out,
+            allowNewSites: opts.allowNewSites ?? false,
+            controlColumn: controlGiven ? opts.controlColumn : undefined,
+            controlValues: controlGiven ? opts.controlValue : undefined,
+            onProgress,
+          });
+        } else {
+          r = normaliseFiles({
+            data: opts.data,
+            out: opts.out,
+            featuresSidecar: opts.featuresSidecar === false ? null : opts.featuresSidecar,
+            saveNormaliser: opts.saveNormaliser,
+            allowNewSites: opts.allowNewSites ?? false,
+            features: opts.features,
+            covariates: opts.covariates ?? [],
+            categorical: opts.categorical ?? [],
+            controlColumn: opts.controlColumn,
+            controlValues: opts.controlValue,
+            higherIsAbnormal: opts.higherIsAbnormal ?? [],
+            lowerIsAbnormal: opts.lowerIsAbnormal ?? [],
+            log: opts.log ?? [],
+            siteColumn: opts.siteColumn,
+            harmonise: opts.harmonise,
+            combatEb: !opts.combatPlain,
+            minControlsPerLevel: opts.minControlsPerLevel,
+            minExtraControls: opts.minExtraControls,
+            subjectColumn: opts.subjectColumn,
+            sessionColumn: opts.sessionColumn,
+            onProgress,
+          });
+        }
+      } finally {
+        bar.stop();
       }
       if (opts.quiet) {
         process.stdout.write(`${r.zFile}\n`);
@@ -151,7 +164,7 @@ export function register(program: Command): void {
       for (const v of r.result.isControl) controls += v;
       const out = process.stdout;
       out.write(
-        `normalise: ${r.result.subjects.length} rows (${controls} controls) x ${r.result.features.length} features -> ${r.zFile} (+ ${r.sidecarFile})\n`,
+        `normalise: ${r.result.n} rows (${controls} controls) x ${r.result.features.length} features -> ${r.zFile} (+ ${r.sidecarFile})\n`,
       );
       if (opts.apply === undefined) {
         out.write(`normaliser: ${r.normaliserFile}${r.featuresSidecar ? ` (feature definitions from ${r.featuresSidecar})` : ''}\n`);

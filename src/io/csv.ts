@@ -3,6 +3,8 @@ import { stringify } from 'csv-stringify/sync';
 import { UserError } from '../common/errors.js';
 import { writeAtomicChunks } from './atomic.js';
 import { getHeapStatistics } from 'node:v8';
+import { closeSync, readSync } from 'node:fs';
+import { openRegular } from '../common/regular-file.js';
 import { decodeUtf8Check, readBounded } from './text.js';
 
 
@@ -75,24 +77,41 @@ function checkHeader(columns: string[], file: string): void {
 function splitPlain(input: Buffer, delimiter: string, file: string, onRecord: (r: string[], line: number) => void): boolean {
   if (input.indexOf(0x22) >= 0 || input.indexOf(0x0d) >= 0) return false;
   const start = input[0] === 0xef && input[1] === 0xbb && input[2] === 0xbf ? 3 : 0;
-  let width = -1;
-  let line = 0;
-  for (let at = start; at < input.length; ) {
-    let end = input.indexOf(0x0a, at);
-    if (end < 0) end = input.length;
-    line++;
-    if (end > at) {
-      const r = input.toString('utf8', at, end).split(delimiter);
-      for (let j = 0; j < r.length; j++) r[j] = r[j]!.trim();
-      if (width < 0) width = r.length;
-      else if (r.length !== width) {
-        throw new UserError(`not a valid ${delimiter === '\t' ? 'TSV' : 'CSV'} file: Invalid Record Length: expect ${width}, got ${r.length} on line ${line}`, { file, line });
-      }
-      onRecord(r, line);
-    }
-    at = end + 1;
-  }
+  new PlainLines(delimiter, file, onRecord).add(input.subarray(start), true);
   return true;
+}
+
+/** Quote-free lines split into trimmed cells, fed in pieces that end on a line break (the last piece may not). */
+class PlainLines {
+  private width = -1;
+  line = 0;
+  constructor(
+    private readonly delimiter: string,
+    private readonly file: string,
+    private readonly onRecord: (r: string[], line: number) => void,
+  ) {}
+
+  add(input: Buffer, last: boolean): void {
+    for (let at = 0; at < input.length; ) {
+      let end = input.indexOf(0x0a, at);
+      if (end < 0) {
+        if (!last) throw new Error('PlainLines: a piece must end on a line break');
+        end = input.length;
+      }
+      this.line++;
+      if (end > at) {
+        const r = input.toString('utf8', at, end).split(this.delimiter);
+        for (let j = 0; j < r.length; j++) r[j] = r[j]!.trim();
+        if (this.width < 0) this.width = r.length;
+        else if (r.length !== this.width) {
+          const what = this.delimiter === '\t' ? 'TSV' : 'CSV';
+          throw new UserError(`not a valid ${what} file: Invalid Record Length: expect ${this.width}, got ${r.length} on line ${this.line}`, { file: this.file, line: this.line });
+        }
+        this.onRecord(r, this.line);
+      }
+      at = end + 1;
+    }
+  }
 }
 
 /** csv-parse over text or bytes; `onRecord` (when given) sees each record with its line and keeps none. */
@@ -157,6 +176,97 @@ export function scanTable(
   if (header) throw new UserError('the file is empty (no header row)', { file });
 }
 
+/** What streamTable tells before the first row: the columns and the number of lines (an upper bound on the rows + 1). */
+export interface TableSurvey {
+  columns: string[];
+  lines: number;
+  bytes: number;
+}
+
+const STREAM_CHUNK = 4 * 1024 * 1024;
+
+/**
+ * Pieces of a file that end on a line break (the last may not), read 4 MiB at a time: memory is
+ * one piece (plus the longest line), whatever the file's size.
+ */
+function forEachPiece(fd: number, chunk: number, visit: (piece: Buffer, last: boolean, bytesRead: number) => void): void {
+  const buf = Buffer.allocUnsafe(chunk);
+  let carry: Buffer | null = null;
+  let pos = 0;
+  for (;;) {
+    const got = readSync(fd, buf, 0, chunk, pos);
+    pos += got;
+    if (got === 0) break;
+    const part = buf.subarray(0, got);
+    const cut = part.lastIndexOf(0x0a);
+    if (cut < 0) {
+      carry = carry ? Buffer.concat([carry, part]) : Buffer.from(part);
+      continue;
+    }
+    const whole = carry ? Buffer.concat([carry, part.subarray(0, cut + 1)]) : part.subarray(0, cut + 1);
+    visit(whole, false, pos);
+    carry = cut + 1 < got ? Buffer.from(part.subarray(cut + 1)) : null;
+  }
+  visit(carry ?? Buffer.alloc(0), true, pos);
+}
+
+/**
+ * Visit a table row by row, reading the file in pieces: a first pass counts lines, checks UTF-8
+ * (naming the line) and looks for quotes; quote-free files are then split piece by piece, so
+ * memory is what the visitor keeps, for a file of any size. Files with quotes or carriage returns
+ * go through csv-parse over the whole file (up to 2 GiB). Same rules and errors as readTable.
+ * `onProgress` gets the bytes read so far of the second pass.
+ */
+export function streamTable(
+  file: string,
+  onHeader: (survey: TableSurvey) => void,
+  onRow: (row: string[], line: number) => void,
+  opts: ReadTableOptions & { onProgress?: (bytes: number, total: number) => void; chunkBytes?: number } = {},
+): void {
+  const { fd, size } = openRegular(file);
+  const chunk = opts.chunkBytes ?? STREAM_CHUNK;
+  try {
+    let lines = 0;
+    let plain = true;
+    let first: string | null = null;
+    forEachPiece(fd, chunk, (piece, last) => {
+      decodeUtf8Check(piece, file, lines + 1);
+      if (first === null) {
+        const nl = piece.indexOf(0x0a);
+        first = piece.toString('utf8', 0, nl >= 0 ? nl : piece.length);
+      }
+      if (plain && (piece.indexOf(0x22) >= 0 || piece.indexOf(0x0d) >= 0)) plain = false;
+      for (let at = piece.indexOf(0x0a); at >= 0; at = piece.indexOf(0x0a, at + 1)) lines++;
+      if (last && piece.length > 0) lines++;
+    });
+    const delimiter = delimiterOf(first ?? '', opts);
+    let header = true;
+    const record = (r: string[], line: number) => {
+      if (header) {
+        checkHeader(r, file);
+        onHeader({ columns: r, lines, bytes: size });
+        header = false;
+      } else onRow(r, line);
+    };
+    if (plain) {
+      const split = new PlainLines(delimiter, file, record);
+      let start = true;
+      forEachPiece(fd, chunk, (piece, last, read) => {
+        if (start && piece[0] === 0xef && piece[1] === 0xbb && piece[2] === 0xbf) piece = piece.subarray(3);
+        start = false;
+        split.add(piece, last);
+        opts.onProgress?.(read, size);
+      });
+    } else {
+      parseRecords(tableBytes(file), delimiter, file, record);
+      opts.onProgress?.(size, size);
+    }
+    if (header) throw new UserError('the file is empty (no header row)', { file });
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Index of a required column, or an error naming the file and the column. */
 export function columnIndex(table: Table, name: string): number {
   const i = table.columns.indexOf(name);
@@ -164,7 +274,7 @@ export function columnIndex(table: Table, name: string): number {
   return i;
 }
 
-const isMissing = (s: string) => s === '' || s === 'NA' || s === 'NaN' || s === 'nan';
+export const isMissing = (s: string): boolean => s === '' || s === 'NA' || s === 'NaN' || s === 'nan';
 
 /**
  * Parse one numeric cell. Empty cells (and NA/NaN) give NaN only when `allowMissing`; anything
@@ -206,14 +316,26 @@ export class ColumnTally {
 
   /** `hint` says how to leave the column out. */
   kind(file: string, name: string, hint: string): 'numeric' | 'empty' | 'text' {
-    if (this.bad === 0) return this.numbers > 0 ? 'numeric' : 'empty';
-    if (this.numbers <= this.bad) return 'text';
-    const f = this.first!;
-    throw new UserError(
-      `"${f.cell}" is not a number in a numeric column (${this.numbers} of its cells are numbers, ${this.bad} not; ${hint})`,
-      { file, line: f.line, ...(f.subject !== undefined ? { subject: f.subject } : {}), field: name },
-    );
+    return tallyKind(this.numbers, this.bad, () => this.first!, file, name, hint);
   }
+}
+
+/** ColumnTally's verdict from its counts (`first`: the first cell that is neither a number nor missing). */
+export function tallyKind(
+  numbers: number,
+  bad: number,
+  first: () => { cell: string; line: number; subject: string | undefined },
+  file: string,
+  name: string,
+  hint: string,
+): 'numeric' | 'empty' | 'text' {
+  if (bad === 0) return numbers > 0 ? 'numeric' : 'empty';
+  if (numbers <= bad) return 'text';
+  const f = first();
+  throw new UserError(
+    `"${f.cell}" is not a number in a numeric column (${numbers} of its cells are numbers, ${bad} not; ${hint})`,
+    { file, line: f.line, ...(f.subject !== undefined ? { subject: f.subject } : {}), field: name },
+  );
 }
 
 /** ColumnTally over a Table's column `j` (`idCol` -1: no subject column). */

@@ -41,11 +41,11 @@ export function firstNonUtf8Line(buf: Uint8Array): number {
   }
 }
 
-/** An error naming the file and the line with the first bytes that are not UTF-8, if any. */
-export function decodeUtf8Check(buf: Uint8Array, file: string): void {
+/** An error naming the file and the line with the first bytes that are not UTF-8, if any (`firstLine`: the line `buf` starts on). */
+export function decodeUtf8Check(buf: Uint8Array, file: string, firstLine = 1): void {
   const line = firstNonUtf8Line(buf);
   if (line > 0) {
-    throw new UserError('bytes that are not UTF-8 (save the file as UTF-8; a Latin-1 or Windows-1252 export is the usual cause)', { file, line });
+    throw new UserError('bytes that are not UTF-8 (save the file as UTF-8; a Latin-1 or Windows-1252 export is the usual cause)', { file, line: line + firstLine - 1 });
   }
 }
 

@@ -1,10 +1,11 @@
 import { UserError } from '../common/errors.js';
 import type { Table } from '../io/csv.js';
 import type { ZTable } from '../sustain/types.js';
-import { readCohort, readFeatureValues } from './cohort.js';
+import { featureColumns, readCohort } from './cohort.js';
 import { harmoniseValue } from './combat.js';
 import { encodeRows, unseenLevel } from './design.js';
 import { transformValue } from './features.js';
+import { columnOf, columnsOf, type ColumnTable } from './table.js';
 import { DEFAULTS, IS_CONTROL, type ApplyOptions, type Normaliser, type ZResult } from './types.js';
 import { DEFAULT_ZMAX, exceedanceMessage, zExceedance } from './exceedance.js';
 
@@ -14,7 +15,8 @@ import { DEFAULT_ZMAX, exceedanceMessage, zExceedance } from './exceedance.js';
  * The fit run computes its own output through this function, so `--apply` on the same table gives
  * the same bytes. Missing feature values stay NaN (empty in the CSV).
  */
-export function applyNormaliser(nz: Normaliser, table: Table, options: Partial<ApplyOptions> = {}): ZResult {
+export function applyNormaliser(nz: Normaliser, input: Table | ColumnTable, options: Partial<ApplyOptions> = {}): ZResult {
+  const table = columnsOf(input);
   const allowNewSites = options.allowNewSites ?? DEFAULTS.allowNewSites;
   const st = nz.settings;
   const controlColumn = options.controlColumn ?? st.controlColumn;
@@ -33,7 +35,7 @@ export function applyNormaliser(nz: Normaliser, table: Table, options: Partial<A
   const n = cohort.n;
   const names = nz.features.map((f) => f.name);
   const F = names.length;
-  const raw = readFeatureValues(table, cohort, names);
+  const raw = featureColumns(table, cohort, names);
   const all = Int32Array.from({ length: n }, (_, i) => i);
   const enc = encodeRows(cohort, nz.covariates, all, { siteColumn: st.siteColumn, allowNewSites, intercept: true });
   const p = enc.p;
@@ -46,12 +48,13 @@ export function applyNormaliser(nz: Normaliser, table: Table, options: Partial<A
     const index = new Map(cm.sites.map((s, k) => [s, k]));
     const vals = cohort.covariates.get(cm.batchColumn)!;
     for (let r = 0; r < n; r++) {
-      const k = index.get(vals[r]!);
+      const v = vals.text(r);
+      const k = index.get(v);
       if (k !== undefined) siteOf[r] = k;
       else if (allowNewSites) newSite[r] = 1;
       else {
-        const place = { file: cohort.file, line: cohort.lines[r], subject: cohort.subjects[r], field: cm.batchColumn };
-        throw unseenLevel({ name: cm.batchColumn, levels: cm.sites }, vals[r]!, place, true);
+        const place = { file: cohort.file, line: cohort.lines[r], subject: cohort.subject(r), field: cm.batchColumn };
+        throw unseenLevel({ name: cm.batchColumn, levels: cm.sites }, v, place, true);
       }
     }
   }
@@ -60,11 +63,11 @@ export function applyNormaliser(nz: Normaliser, table: Table, options: Partial<A
   const combatBeta = cm ? cm.features.map((f) => Float64Array.from(cm.protectedColumns, (c) => f.beta[c]!)) : [];
   const z = new Float64Array(n * F);
   // Built only when a cell is at fault (no object per cell in the hot loop).
-  const placeOf = (r: number, g: number) => ({ file: cohort.file, line: cohort.lines[r]!, subject: cohort.subjects[r]!, field: names[g]! });
+  const placeOf = (r: number, g: number) => ({ file: cohort.file, line: cohort.lines[r]!, subject: cohort.subject(r), field: names[g]! });
   for (let r = 0; r < n; r++) {
     for (let g = 0; g < F; g++) {
       const f = nz.features[g]!;
-      const x = raw[r * F + g]!;
+      const x = raw[g]![r]!;
       let y = f.transform === 'none' ? x : transformValue(x, f.transform, placeOf(r, g));
       if (Number.isNaN(y)) {
         z[r * F + g] = NaN;
@@ -85,9 +88,16 @@ export function applyNormaliser(nz: Normaliser, table: Table, options: Partial<A
   }
 
   const notes: string[] = [];
-  const newSiteSubjects = cohort.subjects.filter((_, r) => newSite[r]);
+  const newSiteSubjects: string[] = [];
+  const newLevels = new Set<string>();
+  const siteCol = cohort.covariates.get(cm ? cm.batchColumn : st.siteColumn);
+  for (let r = 0; r < n; r++) {
+    if (!newSite[r]) continue;
+    newSiteSubjects.push(cohort.subject(r));
+    newLevels.add(siteCol!.text(r));
+  }
   if (newSiteSubjects.length > 0) {
-    const levels = [...new Set(cohort.covariates.get(cm ? cm.batchColumn : st.siteColumn)!.filter((_, r) => newSite[r]))];
+    const levels = [...newLevels];
     notes.push(
       `--allow-new-sites: ${newSiteSubjects.length} subject(s) from ${st.siteColumn} level(s) never seen among the controls (${levels.join(', ')}) ` +
         `were given the controls' mean site effect${cm ? ' and no ComBat adjustment' : ''}: ${newSiteSubjects.slice(0, 20).join(', ')}` +
@@ -99,7 +109,7 @@ export function applyNormaliser(nz: Normaliser, table: Table, options: Partial<A
     const vals = cohort.covariates.get(s.name)!;
     let out = 0;
     for (let r = 0; r < n; r++) {
-      const v = Number(vals[r]);
+      const v = vals.num(r);
       if (v < s.min || v > s.max) out++;
     }
     if (out > 0) notes.push(`${out} subject(s) have ${s.name} outside the controls' range [${s.min}, ${s.max}]: their predictions extrapolate`);
@@ -115,32 +125,47 @@ export function applyNormaliser(nz: Normaliser, table: Table, options: Partial<A
   const featureSet = new Set(names);
   const skip = new Set([st.subjectColumn, st.sessionColumn, IS_CONTROL, ...names]);
   const carriedCols = table.columns.filter((c) => !skip.has(c) && !featureSet.has(c));
-  const carriedIdx = carriedCols.map((c) => table.columns.indexOf(c));
-  const carried: Record<string, string[]> = {};
-  carriedCols.forEach((c, k) => (carried[c] = table.rows.map((row) => row[carriedIdx[k]!]!)));
-  const columns = [st.subjectColumn, ...(cohort.sessions ? [st.sessionColumn] : []), ...carriedCols, IS_CONTROL, ...names];
-  // Rows are made on demand (the writer takes them 10,000 at a time): all of them at once would
-  // double normalise's memory for a big table.
+  const carriedOf = carriedCols.map((c) => columnOf(table, c)!);
+  const session = cohort.session;
+  const columns = [st.subjectColumn, ...(session ? [st.sessionColumn] : []), ...carriedCols, IS_CONTROL, ...names];
+  // Rows are made on demand (the writer takes them 10,000 at a time), and the text of a cell only
+  // when it is written: all rows at once would be a string per cell again.
   const rowAt = (r: number): (string | number)[] => {
-    const row: (string | number)[] = [cohort.subjects[r]!];
-    if (cohort.sessions) row.push(cohort.sessions[r]!);
-    for (const j of carriedIdx) row.push(table.rows[r]![j]!);
+    const row: (string | number)[] = [cohort.subject(r)];
+    if (session) row.push(session.text(r));
+    for (const c of carriedOf) row.push(c.text(r));
     row.push(cohort.isControl[r] ? 1 : 0);
     for (let g = 0; g < F; g++) row.push(z[r * F + g]!);
     return row;
   };
+  const texts = (f: (r: number) => string) => Array.from({ length: n }, (_, r) => f(r));
+  const once = <T>(make: () => T): (() => T) => {
+    let v: T | undefined;
+    return () => (v ??= make());
+  };
+  // Per-row strings, made (once) only when asked for: the command itself writes through rowAt.
+  const subjects = once(() => texts(cohort.subject));
+  const sessions = once(() => (session ? texts((r) => session.text(r)) : null));
+  const carried = once(() => Object.fromEntries(carriedCols.map((c, k) => [c, texts((r) => carriedOf[k]!.text(r))])));
   return {
     columns,
     rowAt,
     get rows() {
-      return cohort.subjects.map((_, r) => rowAt(r));
+      return Array.from({ length: n }, (_, r) => rowAt(r));
     },
+    n,
     features: names,
-    subjects: cohort.subjects,
-    sessions: cohort.sessions,
+    get subjects() {
+      return subjects();
+    },
+    get sessions() {
+      return sessions();
+    },
+    get carried() {
+      return carried();
+    },
     isControl: cohort.isControl,
     z,
-    carried,
     newSiteSubjects,
     notes,
   };
@@ -152,13 +177,15 @@ export function applyNormaliser(nz: Normaliser, table: Table, options: Partial<A
  */
 export function toZTable(res: ZResult, includeControls = false): ZTable {
   const keep: number[] = [];
-  for (let r = 0; r < res.subjects.length; r++) if (includeControls || !res.isControl[r]) keep.push(r);
+  for (let r = 0; r < res.n; r++) if (includeControls || !res.isControl[r]) keep.push(r);
   const F = res.features.length;
   const values = new Float64Array(keep.length * F);
   keep.forEach((r, i) => values.set(res.z.subarray(r * F, (r + 1) * F), i * F));
   const carried: Record<string, string[]> = {};
-  if (res.sessions) carried[res.columns[1]!] = keep.map((r) => res.sessions![r]!);
+  const sessions = res.sessions;
+  if (sessions) carried[res.columns[1]!] = keep.map((r) => sessions[r]!);
   for (const [k, v] of Object.entries(res.carried)) carried[k] = keep.map((r) => v[r]!);
   carried[IS_CONTROL] = keep.map((r) => String(res.isControl[r]));
-  return { subjects: keep.map((r) => res.subjects[r]!), biomarkers: [...res.features], values, carried };
+  const subjects = res.subjects;
+  return { subjects: keep.map((r) => subjects[r]!), biomarkers: [...res.features], values, carried };
 }

@@ -1,5 +1,6 @@
 import { UserError, type ErrorPlace } from '../common/errors.js';
 import { naturalCompare, type Cohort } from './cohort.js';
+import type { CellColumn } from './table.js';
 import { INTERCEPT, type CategoricalCovariate, type CovariateSpec } from './types.js';
 
 /**
@@ -14,13 +15,13 @@ export function classifyCovariates(cohort: Cohort, names: readonly string[], cat
     let numeric = 0;
     let firstText = -1;
     for (let r = 0; r < cohort.n; r++) {
-      if (Number.isFinite(Number(vals[r]))) numeric++;
+      if (Number.isFinite(vals.num(r))) numeric++;
       else if (firstText < 0) firstText = r;
     }
     if (!forced && firstText >= 0 && numeric * 2 > cohort.n) {
       throw new UserError(
-        `"${vals[firstText]}" is not a number, but most values of "${name}" are; fix the cell, or use --categorical ${name} if "${name}" is categorical`,
-        { file: cohort.file, line: cohort.lines[firstText], subject: cohort.subjects[firstText], field: name },
+        `"${vals.text(firstText)}" is not a number, but most values of "${name}" are; fix the cell, or use --categorical ${name} if "${name}" is categorical`,
+        { file: cohort.file, line: cohort.lines[firstText], subject: cohort.subject(firstText), field: name },
       );
     }
     if (!forced && firstText < 0) return numericSpec(cohort, name, vals);
@@ -28,14 +29,14 @@ export function classifyCovariates(cohort: Cohort, names: readonly string[], cat
   });
 }
 
-function numericSpec(cohort: Cohort, name: string, vals: string[]): CovariateSpec {
+function numericSpec(cohort: Cohort, name: string, vals: CellColumn): CovariateSpec {
   let min = Infinity;
   let max = -Infinity;
   let sum = 0;
   let n = 0;
   for (let r = 0; r < cohort.n; r++) {
     if (!cohort.isControl[r]) continue;
-    const v = Number(vals[r]);
+    const v = vals.num(r);
     min = Math.min(min, v);
     max = Math.max(max, v);
     sum += v;
@@ -44,9 +45,13 @@ function numericSpec(cohort: Cohort, name: string, vals: string[]): CovariateSpe
   return { name, kind: 'numeric', min, max, mean: sum / n };
 }
 
-function categoricalSpec(cohort: Cohort, name: string, vals: string[]): CategoricalCovariate {
+function categoricalSpec(cohort: Cohort, name: string, vals: CellColumn): CategoricalCovariate {
   const counts = new Map<string, number>();
-  for (let r = 0; r < cohort.n; r++) if (cohort.isControl[r]) counts.set(vals[r]!, (counts.get(vals[r]!) ?? 0) + 1);
+  for (let r = 0; r < cohort.n; r++) {
+    if (!cohort.isControl[r]) continue;
+    const v = vals.text(r);
+    counts.set(v, (counts.get(v) ?? 0) + 1);
+  }
   const levels = [...counts.keys()].sort(naturalCompare);
   let reference = levels[0]!;
   for (const l of levels) if (counts.get(l)! > counts.get(reference)!) reference = l;
@@ -86,18 +91,20 @@ export function encodeRows(cohort: Cohort, specs: readonly CovariateSpec[], rows
   const X = new Float64Array(m * p);
   const unseen = new Uint8Array(m);
   const levelIndex = specs.map((s) => (s.kind === 'categorical' ? new Map(s.levels.filter((l) => l !== s.reference).map((l, k) => [l, k])) : null));
+  const cols = specs.map((s) => cohort.covariates.get(s.name)!);
   for (let k = 0; k < m; k++) {
     const r = rows[k]!;
     let c = 0;
     if (o.intercept) X[k * p + c++] = 1;
     specs.forEach((s, si) => {
-      const raw = cohort.covariates.get(s.name)![r]!;
+      const col = cols[si]!;
       if (s.kind === 'numeric') {
-        const v = Number(raw);
-        if (!Number.isFinite(v)) throw new UserError(`"${raw}" is not a number (covariate "${s.name}" is numeric in this model)`, placeOf(cohort, r, s.name));
+        const v = col.num(r);
+        if (!Number.isFinite(v)) throw new UserError(`"${col.text(r)}" is not a number (covariate "${s.name}" is numeric in this model)`, placeOf(cohort, r, s.name));
         X[k * p + c++] = v;
         return;
       }
+      const raw = col.text(r);
       const idx = levelIndex[si]!;
       if (raw !== s.reference) {
         const at = idx.get(raw);
@@ -112,7 +119,7 @@ export function encodeRows(cohort: Cohort, specs: readonly CovariateSpec[], rows
 }
 
 function placeOf(cohort: Cohort, r: number, field: string): ErrorPlace {
-  return { file: cohort.file, line: cohort.lines[r], subject: cohort.subjects[r], field };
+  return { file: cohort.file, line: cohort.lines[r], subject: cohort.subject(r), field };
 }
 
 export function unseenLevel(s: CategoricalCovariate | { name: string; levels: string[] }, raw: string, place: ErrorPlace, isSite: boolean): UserError {

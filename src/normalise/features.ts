@@ -1,6 +1,6 @@
 import { UserError } from '../common/errors.js';
-import type { Table } from '../io/csv.js';
 import { isNumericColumn } from './cohort.js';
+import type { ColumnTable } from './table.js';
 import { IS_CONTROL, type Direction, type FitOptions, type Transform } from './types.js';
 
 export interface ResolvedFeature {
@@ -13,7 +13,7 @@ export interface ResolvedFeature {
  * Which columns are features, their direction and transform. Precedence: the command-line lists,
  * then the extract sidecar's definitions, then the defaults (decrease is abnormal, no transform).
  */
-export function resolveFeatures(table: Table, o: FitOptions, notes: string[] = []): ResolvedFeature[] {
+export function resolveFeatures(table: ColumnTable, o: FitOptions, notes: string[] = []): ResolvedFeature[] {
   const file = table.file;
   const defs = new Map((o.featureDefs ?? []).map((d) => [d.name, d]));
   const roleCovariate = new Set((o.featureDefs ?? []).filter((d) => d.role === 'covariate').map((d) => d.name));
@@ -81,11 +81,10 @@ export function resolveFeatures(table: Table, o: FitOptions, notes: string[] = [
   });
 }
 
-function isEmptyColumn(table: Table, j: number): boolean {
-  return table.rows.every((row) => {
-    const s = row[j]!.trim();
-    return s === '' || s === 'NA' || s === 'NaN' || s === 'nan';
-  });
+/** Every cell missing (empty, NA, NaN, nan). */
+function isEmptyColumn(table: ColumnTable, j: number): boolean {
+  const c = table.cols[j]!;
+  return c.numbers === 0 && c.bad === 0;
 }
 
 /** Apply a feature transform; log(1 + x) needs x >= 0 (volumes and lesion loads cannot be negative). */

@@ -2,11 +2,12 @@ import { existsSync } from 'node:fs';
 import { UserError } from '../common/errors.js';
 import { toolVersion } from '../common/version.js';
 import { writeJsonAtomic } from '../io/atomic.js';
-import { readTable, writeCsvRowsAtomic } from '../io/csv.js';
+import { writeCsvRowsAtomic } from '../io/csv.js';
 import { sha256File } from '../io/hash.js';
 import { applyNormaliser } from './apply.js';
 import { fitNormaliser } from './fit.js';
 import { validateFeatureSidecar, validateNormaliser } from './schema.js';
+import { readColumnTable } from './table.js';
 import type { FeatureDef, FitOptions, Normaliser, ZResult } from './types.js';
 import { readJsonFile } from '../io/json.js';
 
@@ -14,8 +15,8 @@ import { readJsonFile } from '../io/json.js';
 
 export const Z_FORMAT = 'ms-subtype-zscores';
 
-/** normalise's peak heap over the input table's cells: the table, its output rows and their text (bench/tables.ts). */
-const NORMALISE_CELL_FACTOR = 2;
+/** Progress of a normalise run: bytes read, then rows written. */
+export type NormaliseProgress = (phase: 'reading' | 'writing', done: number, total: number) => void;
 
 export interface NormaliseFilesOptions extends Partial<FitOptions> {
   data: string;
@@ -25,6 +26,7 @@ export interface NormaliseFilesOptions extends Partial<FitOptions> {
   /** Where to save the normaliser; default defaultNormaliserPath(out). */
   saveNormaliser?: string;
   allowNewSites?: boolean;
+  onProgress?: NormaliseProgress;
 }
 
 export interface ApplyFilesOptions {
@@ -34,6 +36,7 @@ export interface ApplyFilesOptions {
   allowNewSites?: boolean;
   controlColumn?: string;
   controlValues?: string[];
+  onProgress?: NormaliseProgress;
 }
 
 export interface FilesResult {
@@ -72,7 +75,7 @@ export function writeNormaliser(file: string, nz: Normaliser): void {
 
 /** Fit on the controls of `data`, write the normaliser, z.csv and its sidecar. */
 export function normaliseFiles(o: NormaliseFilesOptions): FilesResult {
-  const table = readTable(o.data, { cellFactor: NORMALISE_CELL_FACTOR });
+  const table = readColumnTable(o.data, { onProgress: (b, t) => o.onProgress?.('reading', b, t) });
   let sidecar: string | null = null;
   if (o.featuresSidecar === undefined) sidecar = existsSync(`${o.data}.json`) ? `${o.data}.json` : null;
   else sidecar = o.featuresSidecar;
@@ -82,7 +85,7 @@ export function normaliseFiles(o: NormaliseFilesOptions): FilesResult {
   const normaliserFile = o.saveNormaliser ?? defaultNormaliserPath(o.out);
   if (normaliserFile === o.out || normaliserFile === `${o.out}.json`) throw new UserError('the normaliser file must differ from the output table and its sidecar', { file: normaliserFile });
   writeNormaliser(normaliserFile, nz);
-  writeCsvRowsAtomic(o.out, result.columns, result.subjects.length, result.rowAt);
+  writeZRows(o.out, result, o.onProgress);
   const sidecarFile = `${o.out}.json`;
   writeJsonAtomic(sidecarFile, zSidecar(nz, result, {
     command: 'normalise',
@@ -100,9 +103,9 @@ export function normaliseFiles(o: NormaliseFilesOptions): FilesResult {
 /** Apply a saved normaliser to `data`, write z.csv and its sidecar. */
 export function applyNormaliserFiles(o: ApplyFilesOptions): FilesResult {
   const nz = readNormaliser(o.normaliser);
-  const table = readTable(o.data, { cellFactor: NORMALISE_CELL_FACTOR });
+  const table = readColumnTable(o.data, { onProgress: (b, t) => o.onProgress?.('reading', b, t) });
   const result = applyNormaliser(nz, table, { allowNewSites: o.allowNewSites ?? false, controlColumn: o.controlColumn, controlValues: o.controlValues });
-  writeCsvRowsAtomic(o.out, result.columns, result.subjects.length, result.rowAt);
+  writeZRows(o.out, result, o.onProgress);
   const sidecarFile = `${o.out}.json`;
   writeJsonAtomic(sidecarFile, zSidecar(nz, result, {
     command: 'normalise --apply',
@@ -114,6 +117,18 @@ export function applyNormaliserFiles(o: ApplyFilesOptions): FilesResult {
     categorical: nz.covariates.filter((c) => c.kind === 'categorical').map((c) => c.name),
   }));
   return { normaliser: nz, result, zFile: o.out, sidecarFile, normaliserFile: o.normaliser, featuresSidecar: null };
+}
+
+/** z.csv, its rows made as they are written (atomic: a temporary file renamed at the end). */
+function writeZRows(out: string, res: ZResult, onProgress: NormaliseProgress | undefined): void {
+  const rowAt = onProgress
+    ? (r: number) => {
+        if (r % 10_000 === 0) onProgress('writing', r, res.n);
+        return res.rowAt(r);
+      }
+    : res.rowAt;
+  writeCsvRowsAtomic(out, res.columns, res.n, rowAt);
+  onProgress?.('writing', res.n, res.n);
 }
 
 interface SidecarContext {
@@ -170,7 +185,7 @@ export function zSidecar(nz: Normaliser, res: ZResult, c: SidecarContext): Recor
       abnormal: m.abnormal,
     })),
     harmonisation: nz.combat,
-    counts: { rows: res.subjects.length, controls, nonControls: res.subjects.length - controls, newSiteSubjects: res.newSiteSubjects.length, missingZ: missing },
+    counts: { rows: res.n, controls, nonControls: res.n - controls, newSiteSubjects: res.newSiteSubjects.length, missingZ: missing },
     newSiteSubjects: res.newSiteSubjects,
     notes: [...nz.notes, ...res.notes],
   };

@@ -1,10 +1,11 @@
 import { UserError } from '../common/errors.js';
 import { toolVersion } from '../common/version.js';
 import type { Table } from '../io/csv.js';
-import { readCohort, readFeatureValues, type Cohort } from './cohort.js';
+import { featureColumns, readCohort, type Cohort } from './cohort.js';
 import { fitCombat, harmoniseValue, type CombatParams } from './combat.js';
 import { classifyCovariates, designColumns, encodeRows } from './design.js';
 import { resolveFeatures, transformValue } from './features.js';
+import { columnOf, columnsOf, type ColumnTable } from './table.js';
 import { groupByMissing, solveOlsMany, type OlsFit, type RankDeficient } from './ols.js';
 import {
   fitOptions,
@@ -23,7 +24,8 @@ import {
  * Learn the normaliser from the controls of a table: optional ComBat, then one OLS model per
  * feature. Plain data out; nothing is written and the table is not changed.
  */
-export function fitNormaliser(table: Table, options: Partial<FitOptions> = {}): Normaliser {
+export function fitNormaliser(input: Table | ColumnTable, options: Partial<FitOptions> = {}): Normaliser {
+  const table = columnsOf(input);
   const o = fitOptions(options);
   if (!Number.isInteger(o.minControlsPerLevel) || o.minControlsPerLevel < 2) {
     throw new UserError(`the minimum number of controls per level must be an integer >= 2 (one control leaves no residual), got ${o.minControlsPerLevel}`);
@@ -48,12 +50,12 @@ export function fitNormaliser(table: Table, options: Partial<FitOptions> = {}): 
   const nC = controls.length;
 
   // Transformed feature values of the controls (NaN = missing).
-  const raw = readFeatureValues(table, cohort, feats.map((f) => f.name));
+  const raw = featureColumns(table, cohort, feats.map((f) => f.name));
   const yC = new Float64Array(nC * F);
   controls.forEach((r, i) => {
     feats.forEach((f, g) => {
-      const place = { file: cohort.file, line: cohort.lines[r]!, subject: cohort.subjects[r]!, field: f.name };
-      yC[i * F + g] = transformValue(raw[r * F + g]!, f.transform, place);
+      const place = { file: cohort.file, line: cohort.lines[r]!, subject: cohort.subject(r), field: f.name };
+      yC[i * F + g] = transformValue(raw[g]![r]!, f.transform, place);
     });
   });
 
@@ -196,7 +198,7 @@ function fitCombatStage(
   const K = siteSpec.levels.length;
   const index = new Map(siteSpec.levels.map((l, k) => [l, k]));
   const siteVals = cohort.covariates.get(o.siteColumn)!;
-  const siteOf = Int32Array.from(controls, (r) => index.get(siteVals[r]!)!);
+  const siteOf = Int32Array.from(controls, (r) => index.get(siteVals.text(r))!);
   const P = p - 1;
   const Xp = new Float64Array(controls.length * P);
   for (let i = 0; i < controls.length; i++) Xp.set(X.subarray(i * p + 1, (i + 1) * p), i * P);
@@ -259,18 +261,18 @@ function fitCombatStage(
 function checkLevelCounts(cohort: Cohort, s: CategoricalCovariate, rows: number[], minControls: number, feature: string | null): void {
   const vals = cohort.covariates.get(s.name)!;
   const members = new Map<string, number[]>(s.levels.map((l) => [l, []]));
-  for (const r of rows) members.get(vals[r]!)?.push(r);
+  for (const r of rows) members.get(vals.text(r))?.push(r);
   for (const l of s.levels) {
     const m = members.get(l)!;
     if (m.length >= minControls) continue;
-    const who = m.length === 0 ? '' : ` (${m.slice(0, 5).map((r) => cohort.subjects[r]).join(', ')})`;
+    const who = m.length === 0 ? '' : ` (${m.slice(0, 5).map((r) => cohort.subject(r)).join(', ')})`;
     const scope = feature === null ? '' : `feature ${feature}: `;
     const withValue = feature === null ? '' : ' with a value for this feature';
     throw new UserError(
       `${scope}level "${l}" of "${s.name}" has ${m.length} control${m.length === 1 ? '' : 's'}${withValue}${who}: ` +
         `its effect cannot be estimated apart from ${m.length === 1 ? "that control's own noise" : 'the others'} ` +
         `(at least ${minControls} controls per level are needed); merge or drop the level, or leave "${s.name}" out of the covariates`,
-      { file: cohort.file, field: s.name, subject: m.length === 1 ? cohort.subjects[m[0]!] : undefined },
+      { file: cohort.file, field: s.name, subject: m.length === 1 ? cohort.subject(m[0]!) : undefined },
     );
   }
 }
@@ -283,7 +285,7 @@ function meanLevelEffects(cohort: Cohort, specs: CovariateSpec[], rows: number[]
     const vals = cohort.covariates.get(s.name)!;
     let sum = 0;
     for (const r of rows) {
-      const v = vals[r]!;
+      const v = vals.text(r);
       if (v !== s.reference) sum += coef[`${s.name}=${v}`]!;
     }
     out[s.name] = sum / rows.length;
@@ -309,11 +311,13 @@ export function rankError(file: string, names: string[], rd: RankDeficient, pref
   return new UserError(prefix + reason, { file, field });
 }
 
-function noControls(table: Table, o: FitOptions): UserError {
-  const j = table.columns.indexOf(o.controlColumn);
-  const values = [...new Set(table.rows.map((r) => r[j]!.trim()))].slice(0, 10);
+function noControls(table: ColumnTable, o: FitOptions): UserError {
+  const col = columnOf(table, o.controlColumn)!;
+  // The first 10 distinct values, in row order.
+  const values = new Set<string>();
+  for (let r = 0; r < table.n && values.size < 10; r++) values.add(col.text(r));
   return new UserError(
-    `no healthy controls: no row has ${o.controlColumn} = ${o.controlValues.join(' or ')} (values found: ${values.map((v) => `"${v}"`).join(', ')}); set --control-value`,
+    `no healthy controls: no row has ${o.controlColumn} = ${o.controlValues.join(' or ')} (values found: ${[...values].map((v) => `"${v}"`).join(', ')}); set --control-value`,
     { file: table.file, field: o.controlColumn },
   );
 }

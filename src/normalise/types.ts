@@ -213,13 +213,16 @@ export interface ZResult {
   /** All output rows (made when asked for); `rowAt` makes one. */
   readonly rows: (string | number)[][];
   rowAt(r: number): (string | number)[];
+  /** Number of rows. */
+  n: number;
   features: string[];
-  subjects: string[];
-  sessions: string[] | null;
+  /** Per-row texts, made on first use (the writer does not need them). */
+  readonly subjects: string[];
+  readonly sessions: string[] | null;
   isControl: Uint8Array;
   /** n x F row-major, NaN = missing feature value. */
   z: Float64Array;
-  carried: Record<string, string[]>;
+  readonly carried: Record<string, string[]>;
   /** Subjects whose site was unseen among the controls (only with allowNewSites). */
   newSiteSubjects: string[];
   notes: string[];

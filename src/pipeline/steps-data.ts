@@ -123,6 +123,6 @@ export const normaliseStep: Step = {
     for (const v of r.result.isControl) controls += v;
     const r2 = r.normaliser.features.map((f) => f.r2);
     const range = r2.length > 0 ? `, R2 ${Math.min(...r2).toFixed(2)}-${Math.max(...r2).toFixed(2)}` : '';
-    return `${r.result.subjects.length} subjects z-scored against ${controls} controls (${r.result.features.length} features, covariates ${n.covariates.join(', ') || 'none'}${range})`;
+    return `${r.result.n} subjects z-scored against ${controls} controls (${r.result.features.length} features, covariates ${n.covariates.join(', ') || 'none'}${range})`;
   },
 };
