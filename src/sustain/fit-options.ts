@@ -31,7 +31,8 @@ export const FIT_DEFAULTS: Omit<FitOptions, 'seed' | 'threads' | 'mcmcTuneIterat
   chains: 4,
   mcmcTunePasses: MCMC_DEFAULTS.tunePasses,
   samplesKept: MCMC_DEFAULTS.samplesKept,
-  polish: 0,
+  // a cheap polish of each K's optimum: evidence in docs/sustain.md "EM robustness"
+  polish: 4,
   emMaxIterations: EM_DEFAULTS.maxIterations,
   emTolerance: EM_DEFAULTS.tolerance,
 };

@@ -9,8 +9,8 @@ describe('polish of each K\'s EM optimum', () => {
   const th = { zvals: sim.data.biomarkers.map(() => [1, 2, 3]), zmax: sim.data.biomarkers.map(() => 5) };
   const opts = { seed: 1, maxSubtypes: 1, startpoints: 1, mcmcIterations: 0 };
 
-  it('climbs out of a one-start-point local optimum, the same with 1 and 2 threads, and --polish 0 fits as before', async () => {
-    const plain = await fitSustain(sim.data, th, { ...opts, threads: 1 });
+  it('climbs out of a one-start-point local optimum (by default), the same with 1 and 2 threads, and --polish 0 fits as before', async () => {
+    const plain = await fitSustain(sim.data, th, { ...opts, polish: 0, threads: 1 });
     const one = await fitSustain(sim.data, th, { ...opts, polish: 3, threads: 1 });
     const two = await fitSustain(sim.data, th, { ...opts, polish: 3, threads: 2, inProcessSeconds: 0 });
     const em = (m: typeof plain) => m.fits[0]!.diagnostics!['emLogLikelihood'] as number;
@@ -19,6 +19,10 @@ describe('polish of each K\'s EM optimum', () => {
     expect(one.fits[0]!.logLikelihood).toBeCloseTo(em(one), 6);
     expect(one.settings['polish']).toBe(3);
     expect(plain.settings['polish']).toBeUndefined();
+    // the default polishes (4 runs per round)
+    const dflt = await fitSustain(sim.data, th, { ...opts, threads: 1 });
+    expect(dflt.settings['polish']).toBe(4);
+    expect(em(dflt)).toBeGreaterThan(em(plain) + 1);
     expect(stringifyModel(two)).toBe(stringifyModel(one));
     // the start points' own optima are kept as they were
     expect(one.fits[0]!.diagnostics!['emStartPointLogLikelihoods']).toEqual(plain.fits[0]!.diagnostics!['emStartPointLogLikelihoods']);
