@@ -12,6 +12,11 @@
  * The fit runs the compiled JavaScript (dist/, as `npm ci` builds it and users run it; rebuilt
  * first when src/ is newer): under tsx every worker thread would compile the sources again (about
  * 0.8 s of CPU each). `--source` runs the TypeScript sources instead.
+ *
+ * `--pysustain DIR` (a pySuStaIn checkout, e.g. commit 708fa22 as the shared reference) also times
+ * pySuStaIn's fit now, on this machine under the same load, right after ours (bench/pysustain-mixture.py:
+ * EM and MCMC for K = 1..3 as run_sustain_algorithm runs them; needs python3 with numpy and scipy):
+ * the shared machine's load changes the wall times of both sides alike.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -32,6 +37,7 @@ const at = (flag: string) => (args.indexOf(flag) >= 0 ? Number(args[args.indexOf
 const threads = at('--threads') ?? defaultThreads();
 const repeat = Math.max(1, at('--repeat') ?? 1);
 const fromSource = args.includes('--source');
+const pysustainDir = args.indexOf('--pysustain') >= 0 ? args[args.indexOf('--pysustain') + 1] : undefined;
 
 /** Newest modification time of the files under a directory (ms). */
 function newest(d: string): number {
@@ -93,6 +99,19 @@ table([
   // pySuStaIn runs on one core, so its wall time is its CPU time; ours spreads over the threads
   ['whole fit, process CPU s (all threads)', cpuText, fmt(summary.total_seconds, 1), `${fmt(summary.total_seconds / cpu, 0)}x per core`],
 ]);
+if (pysustainDir !== undefined) {
+  // pySuStaIn on this machine now, right after ours (one run: it takes minutes)
+  const load = loadavg()[0]!;
+  const r = spawnSync('python3', [join(root, 'bench', 'pysustain-mixture.py'), pysustainDir, dir], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`pySuStaIn run failed: ${r.stderr}`);
+  const py = JSON.parse(r.stdout.trim().split('\n').pop()!) as { wall: number; cpu: number; em: Record<string, number> };
+  console.log(`pySuStaIn now (load average ${load.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after): EM maxima ${Object.values(py.em).map((v) => fmt(v, 6)).join(', ')}`);
+  table([
+    ['same machine, same time', `ms-subtype, median of ${runs.length}`, 'pySuStaIn (1 run)', 'ratio (speed-up)'],
+    ['whole fit, wall s', fmt(wall, 2), fmt(py.wall, 1), `${fmt(py.wall / wall, 0)}x (target >= 50x)`],
+    ['whole fit, process CPU s', fmt(cpu, 2), fmt(py.cpu, 1), `${fmt(py.cpu / cpu, 0)}x`],
+  ]);
+}
 const m = runs[0]!.model;
 const rows: (string | number)[][] = [['K', 'EM max log-lik', 'pySuStaIn EM', 'difference', 'ML log-lik', 'MCMC acceptance']];
 for (const f of m.fits) {

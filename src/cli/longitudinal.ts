@@ -13,6 +13,7 @@ import { simulateLongitudinal, type LongitudinalSimulateOptions } from '../susta
 import { groupTable, type GroupedTable } from '../sustain/longitudinal/visits.js';
 import type { Assignment, SustainModelFile, ZTable } from '../sustain/types.js';
 import { readAssignVisits } from './model-inputs.js';
+import { printDone } from './options.js';
 
 /**
  * Earlier visits of known subjects (`--history`) joined with new visits: the rows of the new data's
@@ -96,6 +97,7 @@ export function selectRows(a: Assignment, cols: Record<string, string[]>, keep: 
 export interface LongitudinalSimFlags extends Omit<LongitudinalSimulateOptions, 'visits'> {
   visits: [number, number];
   out: string;
+  quiet?: boolean;
 }
 
 /** `simulate --visits lo..hi`: z.csv with session and time columns, truth.csv per visit, truth-model.json. */
@@ -127,5 +129,6 @@ export function simulateLongitudinalCommand(o: LongitudinalSimFlags): void {
     controlFraction: o.controlFraction ?? 0.25,
     trueStageDoc: 'true_stage per visit in 0..N+1 = number of events passed at that visit (never decreasing); true_rate = the subject\'s stages per year (0 for controls)',
   });
-  process.stdout.write(`simulated ${o.subjects} subjects (${sim.data.subjects.length} visits) x ${sim.model.biomarkers.length} biomarkers, ${o.subtypes} subtypes; wrote z.csv, truth.csv, truth-model.json in ${o.out}\n`);
+  const summary = `simulated ${o.subjects} subjects (${sim.data.subjects.length} visits) x ${sim.model.biomarkers.length} biomarkers, ${o.subtypes} subtypes; wrote z.csv, truth.csv, truth-model.json in ${o.out}`;
+  printDone(o.quiet, [summary], ['z.csv', 'truth.csv', 'truth-model.json'].map((f) => join(o.out, f)));
 }

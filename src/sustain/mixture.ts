@@ -36,12 +36,15 @@ export class MixtureModel implements ProgressionModel<MixData> {
   readonly nFeatures: number;
   readonly multiplicative: MixtureFactors;
   readonly shift: EventShift<MixData> = mixtureShift;
+  /** scratch: the order a template encodes (orderOf) */
+  private readonly order: Int32Array;
 
   constructor(readonly nBiomarkers: number) {
     this.nEvents = nBiomarkers;
     this.nStages = nBiomarkers + 1;
     this.nFeatures = nBiomarkers;
     this.multiplicative = new MixtureFactors(this.nStages);
+    this.order = new Int32Array(nBiomarkers);
   }
 
   /** out[k * B + b] = 1 when biomarker b's event comes before stage k (its position < k), else 0. */
@@ -103,33 +106,82 @@ export class MixtureModel implements ProgressionModel<MixData> {
     return withFactors(M, B, d, constant);
   }
 
-  fillTable(data: MixData, template: Float64Array, L: Float64Array): void {
-    const S = this.nStages;
-    for (let i = 0; i < data.M; i++) this.fillRow(data, template, i, L, i * S);
-  }
-
-  fillRow(data: MixData, template: Float64Array, i: number, out: Float64Array, offset: number): void {
-    const { B, d, constant } = data;
-    const c = constant[i]!;
-    const xo = i * B;
-    for (let k = 0; k < this.nStages; k++) {
-      const to = k * B;
-      let acc = 0;
-      for (let b = 0; b < B; b++) acc += template[to + b]! * d[xo + b]!;
-      out[offset + k] = c + acc;
+  /**
+   * The biomarker order a template encodes into `order` (order[k - 1]: the biomarker whose cell turns
+   * to 1 at stage k): true when the template is a sequence's (stage 0 all 0, one cell turning 0 -> 1
+   * per stage), so a stage's log-likelihood is the one before plus one d.
+   */
+  private orderOf(template: Float64Array, order: Int32Array): boolean {
+    const B = this.nFeatures;
+    for (let b = 0; b < B; b++) if (template[b] !== 0) return false;
+    for (let k = 1; k < this.nStages; k++) {
+      let found = -1;
+      for (let b = 0; b < B; b++) {
+        const was = template[(k - 1) * B + b]!;
+        const now = template[k * B + b]!;
+        if (was === now) continue;
+        if (found >= 0 || was !== 0 || now !== 1) return false;
+        found = b;
+      }
+      if (found < 0) return false;
+      order[k - 1] = found;
     }
+    return true;
   }
 
-  fillStages(data: MixData, template: Float64Array, i: number, stages: Int32Array, ns: number, out: Float64Array, offset: number): void {
+  /**
+   * Stage log-likelihoods of subject i at stages 0..upTo (or at the listed ones) by running sums along
+   * the order (one add per stage; fillTable, fillRow and fillStages give the same numbers); for a
+   * template that is not a sequence's, by a sum over the biomarkers per stage.
+   */
+  private fillSubject(data: MixData, template: Float64Array, sequence: boolean, i: number, stages: Int32Array | null, ns: number, out: Float64Array, offset: number): void {
     const { B, d, constant } = data;
     const c = constant[i]!;
     const xo = i * B;
+    if (sequence) {
+      const order = this.order;
+      let acc = 0;
+      if (stages === null) {
+        out[offset] = c + acc;
+        for (let k = 1; k < ns; k++) {
+          acc += d[xo + order[k - 1]!]!;
+          out[offset + k] = c + acc;
+        }
+        return;
+      }
+      // stages ascending (TemplateChanges); a stage below the last restarts the sum
+      let at = 0;
+      for (let j = 0; j < ns; j++) {
+        const k = stages[j]!;
+        if (k < at) {
+          acc = 0;
+          at = 0;
+        }
+        for (; at < k; at++) acc += d[xo + order[at]!]!;
+        out[offset + j] = c + acc;
+      }
+      return;
+    }
     for (let j = 0; j < ns; j++) {
-      const to = stages[j]! * B;
+      const to = (stages === null ? j : stages[j]!) * B;
       let acc = 0;
       for (let b = 0; b < B; b++) acc += template[to + b]! * d[xo + b]!;
       out[offset + j] = c + acc;
     }
+  }
+
+  fillTable(data: MixData, template: Float64Array, L: Float64Array): void {
+    const S = this.nStages;
+    const sequence = this.orderOf(template, this.order);
+    for (let i = 0; i < data.M; i++) this.fillSubject(data, template, sequence, i, null, S, L, i * S);
+  }
+
+  fillRow(data: MixData, template: Float64Array, i: number, out: Float64Array, offset: number): void {
+    this.fillSubject(data, template, this.orderOf(template, this.order), i, null, this.nStages, out, offset);
+  }
+
+  fillStages(data: MixData, template: Float64Array, i: number, stages: Int32Array, ns: number, out: Float64Array, offset: number): void {
+    this.fillSubject(data, template, this.orderOf(template, this.order), i, stages, ns, out, offset);
   }
 
   stageDeltas(data: MixData, ch: TemplateChanges, out: Float64Array, stride = ch.nStages, columns: Int32Array | null = null): void {

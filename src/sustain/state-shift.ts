@@ -80,6 +80,7 @@ export function shiftRows<D extends ModelData>(t: TablesView<D>, E: Float64Array
   // (unsafe subjects get a meaningless row here, then their exact one)
   if (write) shiftWrite(E, x, xo, M, S, k0, k1, later, totals);
   else if (k0 === k1) oneStageTotals(E, T, x, xo, M, S, k0, k0 + src, totals);
+  else if (k1 === k0 + 1) twoStageTotals(E, T, x, xo, M, S, k0, src, totals);
   else blockTotals(E, T, x, xo, M, S, k0, k1, src, totals);
   const unsafe = unsafeOf(shift.safe(t.data));
   for (let q = 0; q < unsafe.length; q++) totals[unsafe[q]!] = exact(unsafe[q]!);
@@ -114,6 +115,23 @@ function oneStageTotals(E: Float64Array, T: Float64Array, x: Float64Array, xo: n
     if (!(tn > lostBelow * (t0 + old + moved))) lostAt[lost++] = i;
   }
   if (lost > 0) resum(E, x, xo, S, k, k, c - k, totals, lost);
+}
+
+/** A proposal's totals when stages k and k + 1 change (a jump of two), E[k] -> x E[k + src]. */
+function twoStageTotals(E: Float64Array, T: Float64Array, x: Float64Array, xo: number, M: number, S: number, k: number, src: number, totals: Float64Array): void {
+  if (lostList.length < M) lostList = new Int32Array(M);
+  const lostAt = lostList;
+  const lostBelow = CANCELLATION;
+  let lost = 0;
+  for (let i = 0, base = k; i < M; i++, base += S) {
+    const old = E[base]! + E[base + 1]!;
+    const moved = x[xo + i]! * (E[base + src]! + E[base + 1 + src]!);
+    const t0 = T[i]!;
+    const tn = t0 - old + moved;
+    totals[i] = tn;
+    if (!(tn > lostBelow * (t0 + old + moved))) lostAt[lost++] = i;
+  }
+  if (lost > 0) resum(E, x, xo, S, k, k + 1, src, totals, lost);
 }
 
 /** A proposal's totals when stages k0..k1 change, E[k] -> x E[k + src]. */

@@ -96,6 +96,10 @@ describe('old flag spellings', () => {
     const help = await runCli(['simulate', '--help']);
     expect(help.stdout).toContain('--n-subjects');
     expect(help.stdout).not.toMatch(/--subjects|--biomarkers/);
+    // --quiet on the longitudinal simulation too: only the paths
+    const visits = await runCli(['simulate', '--n-subjects', '10', '--visits', '2', '--out', join(tmp, 'v'), '-q']);
+    expect(visits.stderr).toBe('');
+    expect(visits.stdout).toBe(['z.csv', 'truth.csv', 'truth-model.json'].map((f) => join(tmp, 'v', f) + '\n').join(''));
     const fitHelp = await runCli(['fit', '--help']);
     expect(fitHelp.stdout).toContain('--kind <kind>');
     expect(fitHelp.stdout).not.toContain('--model');

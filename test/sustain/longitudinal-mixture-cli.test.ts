@@ -85,6 +85,10 @@ describe('longitudinal mixture model on the command line', () => {
     expect(mine[0]).toBe(fullLines[0]);
     const fullSet = new Set(fullLines);
     for (const row of mine.slice(1)) expect(fullSet.has(row)).toBe(true);
+    // cross-validation by subject from raw values (the mixtures fitted once, on every row)
+    const cv = await runCli(['cv', '--kind', 'mixture', '--data', raw, '--time', 'years', '--control-column', 'group', '--folds', '2', '--max-subtypes', '2', '--startpoints', '1', '--mcmc', '200', '--tune', '50', '--seed', '1', '--quiet', '--out', join(tmp, 'cv-raw')]);
+    expect(cv.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(tmp, 'cv-raw', 'cv.json'), 'utf8')).settings.time).toBe('years');
     // the report's longitudinal section
     const rep = await runCli(['report', '--model', join(a, 'model.json'), '--subjects', join(a, 'subjects.csv'), '--out', join(tmp, 'report'), '--quiet']);
     expect(rep.code).toBe(0);

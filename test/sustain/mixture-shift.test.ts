@@ -117,6 +117,37 @@ describe('event shift', () => {
     expect(shifts).toBeGreaterThan(100);
   });
 
+  it('stage log-likelihoods by running sums along the order: fillTable, fillRow and fillStages agree, and equal the sum over biomarkers', () => {
+    const M = 20;
+    const model = new MixtureModel(B);
+    const data = model.prepare(cohort(M, 3), M);
+    const S = B + 1;
+    const tmpl = new Float64Array(S * B);
+    model.template(Int32Array.from([5, 2, 7, 0, 1, 6, 3, 4]), tmpl);
+    const L = new Float64Array(M * S);
+    model.fillTable(data, tmpl, L);
+    const row = new Float64Array(S);
+    const some = new Float64Array(3);
+    for (let i = 0; i < M; i++) {
+      model.fillRow(data, tmpl, i, row, 0);
+      expect(Array.from(row)).toEqual(Array.from(L.subarray(i * S, i * S + S)));
+      model.fillStages(data, tmpl, i, Int32Array.from([1, 4, 8]), 3, some, 0);
+      expect(Array.from(some)).toEqual([L[i * S + 1], L[i * S + 4], L[i * S + 8]]);
+      for (let k = 0; k < S; k++) {
+        let direct = data.constant[i]!;
+        for (let b = 0; b < B; b++) direct += tmpl[k * B + b]! * data.d[i * B + b]!;
+        expect(Math.abs(L[i * S + k]! - direct)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(direct)));
+      }
+    }
+    // a template that is not a sequence's (two events at once) is summed over the biomarkers
+    tmpl.fill(0);
+    for (let k = 1; k < S; k++) for (let b = 0; b < Math.min(B, 2 * k); b++) tmpl[k * B + b] = 1;
+    model.fillRow(data, tmpl, 0, row, 0);
+    let direct = data.constant[0]!;
+    for (let b = 0; b < 4; b++) direct += data.d[b]!;
+    expect(Math.abs(row[2]! - direct)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(direct)));
+  });
+
   it('total log-likelihood of the tables equals log-sum-exp per subject for 1 to 5 subtypes, with extreme subjects', () => {
     const M = 300;
     const model = new MixtureModel(B);
