@@ -245,3 +245,50 @@ export function accumulate(J: usize, E: usize, c: usize, S: i32, np: i32): void 
     }
   }
 }
+
+/**
+ * The exp-rows of one sequence of an event-based model (mixture-stagerows.ts): E_0 = base and
+ * E_k = E_{k-1} * col(order[k-1]) (event columns at cols + e * np * 8: exp(d) of the event that
+ * occurs between stages k-1 and k), T = the sum of the rows, bad as stageChain's. np a multiple of 4.
+ */
+export function eventChain(E: usize, T: usize, np: i32, S: i32, base: usize, cols: usize, order: usize, bad: usize): void {
+  const tiny = f64x2.splat(CHAIN_TINY);
+  const huge = f64x2.splat(CHAIN_HUGE);
+  const nb: usize = <usize>np << 3;
+  for (let r = 0; r < np; r += 4) {
+    const off: usize = <usize>r << 3;
+    let e0 = v128.load(base + off);
+    let e1 = v128.load(base + off, 16);
+    let p: usize = E + off;
+    v128.store(p, e0);
+    v128.store(p, e1, 16);
+    let t0 = e0;
+    let t1 = e1;
+    let lo0 = e0;
+    let lo1 = e1;
+    let hi0 = e0;
+    let hi1 = e1;
+    for (let k = 1; k < S; k++) {
+      const col: usize = cols + <usize>load<i32>(order + (<usize>(k - 1) << 2)) * nb + off;
+      e0 = f64x2.mul(e0, v128.load(col));
+      e1 = f64x2.mul(e1, v128.load(col, 16));
+      p += nb;
+      v128.store(p, e0);
+      v128.store(p, e1, 16);
+      t0 = f64x2.add(t0, e0);
+      t1 = f64x2.add(t1, e1);
+      lo0 = f64x2.min(lo0, e0);
+      lo1 = f64x2.min(lo1, e1);
+      hi0 = f64x2.max(hi0, e0);
+      hi1 = f64x2.max(hi1, e1);
+    }
+    v128.store(T + off, t0);
+    v128.store(T + off, t1, 16);
+    const ok0 = v128.and(f64x2.ge(lo0, tiny), f64x2.le(hi0, huge));
+    const ok1 = v128.and(f64x2.ge(lo1, tiny), f64x2.le(hi1, huge));
+    if (i64x2.extract_lane(ok0, 0) == 0) store<u8>(bad + <usize>r, 1);
+    if (i64x2.extract_lane(ok0, 1) == 0) store<u8>(bad + <usize>r + 1, 1);
+    if (i64x2.extract_lane(ok1, 0) == 0) store<u8>(bad + <usize>r + 2, 1);
+    if (i64x2.extract_lane(ok1, 1) == 0) store<u8>(bad + <usize>r + 3, 1);
+  }
+}

@@ -12,6 +12,7 @@ export interface Kernels {
   heapBase(): number;
   stageChain(E: number, T: number, np: number, S: number, B: number, base: number, val: number, start: number, slope: number, cf: number, cpat: number, at: number, which: number, ratio: number, bad: number): void;
   accumulate(J: number, E: number, c: number, S: number, np: number): void;
+  eventChain(E: number, T: number, np: number, S: number, base: number, cols: number, order: number, bad: number): void;
 }
 
 let compiled: WebAssembly.Module | null = null;

@@ -12,8 +12,9 @@
  * A missing value drops out of the product (L_yes = L_no = 1, d = 0).
  */
 import type { Rng } from '../common/rng.js';
-import type { EventShift, ModelData, ProgressionModel, TemplateChanges } from './model.js';
+import type { EventShift, ModelData, ProgressionModel, StageRows, TemplateChanges } from './model.js';
 import { MixtureFactors, mixtureShift, SAFE_RANGE, type MixFactorData } from './mixture-factors.js';
+import { mixtureStageRows } from './mixture-stagerows.js';
 
 /**
  * Likelihoods below this are raised to it (a zero density would give -Infinity and NaN in the
@@ -36,6 +37,7 @@ export class MixtureModel implements ProgressionModel<MixData> {
   readonly nFeatures: number;
   readonly multiplicative: MixtureFactors;
   readonly shift: EventShift<MixData> = mixtureShift;
+  readonly stageRows: StageRows<MixData> = mixtureStageRows;
   /** scratch: the order a template encodes (orderOf) */
   private readonly order: Int32Array;
 

@@ -2,9 +2,11 @@
  * Subtyping and staging of subjects under a fitted model (pySuStaIn subtype_and_stage_individuals),
  * averaged over the kept posterior samples, plus per-sample subject log-likelihoods for CV.
  *
- * MCMC samples repeat (rejected proposals copy the previous sample), so each distinct
- * (sequences, fractions) is scored once and weighted by its count; consecutive distinct samples differ
- * by a few moves, so their tables are updated incrementally (state.ts) rather than recomputed.
+ * Each distinct (sequences, fractions) sample is scored once and weighted by its count. Models with
+ * the StageRows capability (z-score, mixture) score blocks of subjects through every sample with
+ * whole rows per sequence (staging-blocks.ts): thinned samples of several chains are all distinct
+ * and differ at nearly every stage, so walking from one to the next saves little. Other models walk
+ * the samples with the incremental tables (state.ts), as 'tables' forces.
  */
 import { UserError } from '../common/errors.js';
 import { eventKey } from './kind.js';
@@ -13,7 +15,7 @@ import type { ModelData, ProgressionModel } from './model.js';
 import { MixtureTables } from './state.js';
 import type { Assignment, EventLabel, PosteriorSamples, SustainFit, SustainModelFile, Thresholds, ZTable } from './types.js';
 import { positionalVarianceOf, toNested } from './positional.js';
-import { accumulateBlocked } from './staging-blocks.js';
+import { accumulateBlocked, sampleLogLikelihoodsBlocked } from './staging-blocks.js';
 
 /** Refresh the tables from scratch after this many incremental sample changes. */
 const REFRESH_EVERY = 200;
@@ -230,7 +232,7 @@ export function assignSubjects(model: SustainModelFile, data: ZTable, subtypes?:
  * Per-subject log-likelihood of `data` under each kept posterior sample of the K-subtype fit:
  * out[sample * M + i] (for CVIC: log of the mean over samples of the likelihood, per subject).
  */
-export function sampleSubjectLogLikelihoods(model: SustainModelFile, subtypes: number, data: ZTable): Float64Array {
+export function sampleSubjectLogLikelihoods(model: SustainModelFile, subtypes: number, data: ZTable, path: 'auto' | 'tables' = 'auto'): Float64Array {
   const fit = fitFor(model, subtypes);
   const K = fit.subtypes;
   const zm = modelOf(model);
@@ -240,15 +242,17 @@ export function sampleSubjectLogLikelihoods(model: SustainModelFile, subtypes: n
   const { list, of } = distinctSamples(samples);
   const n = samples.sequences.length;
   const out = new Float64Array(n * M);
-  walkSamples(zm, prepared, list, (d, _j, mix) => {
-    const f = d.fractions;
-    const o = d.first * M;
-    for (let i = 0; i < M; i++) {
-      let q = 0;
-      for (let s = 0; s < K; s++) q += f[s]! * mix.subs[s]!.T[i]!;
-      out[o + i] = q > 0 && q < Infinity ? mix.ref[i]! + Math.log(q) : mix.exactSubject(i, f, false);
-    }
-  });
+  // by blocks when the model offers whole rows, else the incremental tables
+  if (path === 'tables' || !sampleLogLikelihoodsBlocked(zm, prepared, list, out))
+    walkSamples(zm, prepared, list, (d, _j, mix) => {
+      const f = d.fractions;
+      const o = d.first * M;
+      for (let i = 0; i < M; i++) {
+        let q = 0;
+        for (let s = 0; s < K; s++) q += f[s]! * mix.subs[s]!.T[i]!;
+        out[o + i] = q > 0 && q < Infinity ? mix.ref[i]! + Math.log(q) : mix.exactSubject(i, f, false);
+      }
+    });
   for (let j = 0; j < n; j++) {
     const first = list[of[j]!]!.first;
     if (first !== j) out.copyWithin(j * M, first * M, first * M + M);

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { assignSubjects, fitSustain, simulateCohort, ZscoreModel } from '../../src/sustain/index.js';
+import { join } from 'node:path';
+import { assignSubjects, fitSustain, likelihoodTable, sampleSubjectLogLikelihoods, simulateCohort, ZscoreModel, type MixtureSpec } from '../../src/sustain/index.js';
+import { readZTable } from '../../src/io/ztable.js';
+import { sharedDir } from '../helpers/cli.js';
 import { BLOCK } from '../../src/sustain/staging-blocks.js';
 import { padded } from '../../src/sustain/model.js';
 import type { Assignment, SustainModelFile, ZTable } from '../../src/sustain/types.js';
@@ -38,7 +41,7 @@ function expectSame(a: Assignment, b: Assignment, tol: number): void {
   }
 }
 
-describe('assignment by blocks of subjects (staging-blocks.ts, zscore-stagerows.ts)', () => {
+describe('assignment by blocks of subjects (staging-blocks.ts, zscore-stagerows.ts, mixture-stagerows.ts)', () => {
   it('gives the incremental tables\' numbers (missing values, subjects beyond zmax, a partial block)', async () => {
     const m = await fitted();
     const fit = m.fits[2]!;
@@ -53,6 +56,17 @@ describe('assignment by blocks of subjects (staging-blocks.ts, zscore-stagerows.
     m.settings['staging'] = 'pysustain';
     const data = cohort();
     expectSame(assignSubjects(m, data, 3), assignSubjects(m, data, 3, 'tables'), 1e-12);
+  }, 60_000);
+
+  it('gives the incremental tables\' per-sample subject log-likelihoods (CV)', async () => {
+    const m = await fitted();
+    const data = cohort();
+    const a = sampleSubjectLogLikelihoods(m, 3, data);
+    const b = sampleSubjectLogLikelihoods(m, 3, data, 'tables');
+    expect(a.length).toBe(200 * data.subjects.length);
+    let worst = 0;
+    for (let q = 0; q < a.length; q++) worst = Math.max(worst, Math.abs(a[q]! - b[q]!) / Math.max(1, Math.abs(b[q]!)));
+    expect(worst).toBeLessThan(1e-12);
   }, 60_000);
 
   it('gives each subject the same numbers whatever block it falls in', async () => {
@@ -110,4 +124,20 @@ describe('assignment by blocks of subjects (staging-blocks.ts, zscore-stagerows.
     });
     expect(flagged).toBe(2 * seqs.length);
   });
+
+  it('gives the incremental tables\' numbers for the mixture model (event chains), missing values included', async () => {
+    const dir = join(sharedDir, 'sustain', 'mixture');
+    const table = likelihoodTable(readZTable(join(dir, 'l_yes.csv'), { includeControls: true }).table, readZTable(join(dir, 'l_no.csv'), { includeControls: true }).table);
+    const spec: MixtureSpec = { kind: 'mixture', nBiomarkers: table.biomarkers.length / 2, input: 'likelihoods' };
+    const W = table.biomarkers.length;
+    // fitted on a few subjects: a wide posterior, so the samples differ
+    const few = { subjects: table.subjects.slice(0, 30), biomarkers: table.biomarkers, values: table.values.slice(0, 30 * W) };
+    const m = await fitSustain(few, spec, { seed: 3, maxSubtypes: 2, startpoints: 2, mcmcIterations: 1000, mcmcTuneIterations: 200, samplesKept: 100, threads: 1 });
+    expect(new Set(m.fits[1]!.samples.sequences.map((q) => JSON.stringify(q))).size).toBeGreaterThan(5);
+    const values = Float64Array.from(table.values);
+    // a missing value drops out of both likelihoods
+    for (let i = 0; i < table.subjects.length; i += 5) values[i * W + (i % (W / 2))] = values[i * W + W / 2 + (i % (W / 2))] = NaN;
+    const data = { ...table, values };
+    expectSame(assignSubjects(m, data, 2), assignSubjects(m, data, 2, 'tables'), 1e-12);
+  }, 60_000);
 });
