@@ -9,6 +9,9 @@ import { columnOf, columnsOf, type ColumnTable } from './table.js';
 import { DEFAULTS, IS_CONTROL, type ApplyOptions, type Normaliser, type ZResult } from './types.js';
 import { DEFAULT_ZMAX, exceedanceMessage, zExceedance } from './exceedance.js';
 
+/** Rows per block of the design matrix. */
+const BLOCK = 1 << 16;
+
 /**
  * z-scores of every row of a table with a fitted normaliser:
  *   z = sign * (y - predicted) / sd,  y = transform(value) (then ComBat-harmonised, if fitted).
@@ -36,11 +39,19 @@ export function applyNormaliser(nz: Normaliser, input: Table | ColumnTable, opti
   const names = nz.features.map((f) => f.name);
   const F = names.length;
   const raw = featureColumns(table, cohort, names);
-  const all = Int32Array.from({ length: n }, (_, i) => i);
-  const enc = encodeRows(cohort, nz.covariates, all, { siteColumn: st.siteColumn, allowNewSites, intercept: true });
-  const p = enc.p;
+  // The design matrix is made BLOCK rows at a time (all rows at once would be p doubles a row):
+  // once here to check every row in order and mark unseen sites, again in the z loop.
+  const encOpts = { siteColumn: st.siteColumn, allowNewSites, intercept: true };
+  const encodeBlock = (from: number) => encodeRows(cohort, nz.covariates, Int32Array.from({ length: Math.min(BLOCK, n - from) }, (_, i) => from + i), encOpts);
+  const unseen = new Uint8Array(n);
+  let p = 0;
+  for (let from = 0; from < n; from += BLOCK) {
+    const enc = encodeBlock(from);
+    unseen.set(enc.unseen, from);
+    p = enc.p;
+  }
   if (p !== nz.designColumns.length) throw new UserError('the normaliser is inconsistent: its covariates do not give its design columns');
-  const newSite = Uint8Array.from(enc.unseen);
+  const newSite = Uint8Array.from(unseen);
 
   // ComBat site of each row (-1: unseen site, left unadjusted under --allow-new-sites).
   const siteOf = new Int32Array(n).fill(-1);
@@ -64,7 +75,10 @@ export function applyNormaliser(nz: Normaliser, input: Table | ColumnTable, opti
   const z = new Float64Array(n * F);
   // Built only when a cell is at fault (no object per cell in the hot loop).
   const placeOf = (r: number, g: number) => ({ file: cohort.file, line: cohort.lines[r]!, subject: cohort.subject(r), field: names[g]! });
+  let enc = encodeBlock(0);
   for (let r = 0; r < n; r++) {
+    if (r % BLOCK === 0 && r > 0) enc = encodeBlock(r);
+    const at = (r % BLOCK) * p;
     for (let g = 0; g < F; g++) {
       const f = nz.features[g]!;
       const x = raw[g]![r]!;
@@ -76,11 +90,11 @@ export function applyNormaliser(nz: Normaliser, input: Table | ColumnTable, opti
       if (cm && siteOf[r]! >= 0) {
         const cf = cm.features[g]!;
         const site = cm.sites[siteOf[r]!]!;
-        y = harmoniseValue(y, enc.X, r * p + 1, p - 1, cf.alpha, combatBeta[g]!, cf.sigma, cf.gammaStar[site]!, cf.deltaStar[site]!);
+        y = harmoniseValue(y, enc.X, at + 1, p - 1, cf.alpha, combatBeta[g]!, cf.sigma, cf.gammaStar[site]!, cf.deltaStar[site]!);
       }
       let pred = 0;
-      for (let j = 0; j < p; j++) pred += enc.X[r * p + j]! * coef[g]![j]!;
-      if (enc.unseen[r]) pred += f.meanLevelEffect[st.siteColumn]!;
+      for (let j = 0; j < p; j++) pred += enc.X[at + j]! * coef[g]![j]!;
+      if (unseen[r]) pred += f.meanLevelEffect[st.siteColumn]!;
       const v = (f.sign * (y - pred)) / f.sd;
       if (!Number.isFinite(v)) throw new UserError(`z-score is not finite (${v})`, placeOf(r, g));
       z[r * F + g] = v;

@@ -21,8 +21,11 @@ const DICT_CAP = 1 << 16;
 export class CellColumn {
   /** Number of each cell when finite, else NaN; null while no cell was a number. */
   private nums: Float64Array | null = null;
-  /** How to give back each cell's text (CANONICAL, FIXED - d, or an index of `strings`); null while every cell was CANONICAL. */
-  private codes: Int32Array | null = null;
+  /**
+   * How to give back each cell's text (CANONICAL, FIXED - d, or an index of `strings`); null while
+   * every cell was CANONICAL. One byte a cell until a column has more than 127 distinct texts (ids).
+   */
+  private codes: Int8Array | Int32Array | null = null;
   private readonly strings: string[] = [];
   private dict = new Map<string, number>();
   /** Cells that are finite numbers, missing (empty, NA, NaN, nan), or neither (text). */
@@ -37,8 +40,8 @@ export class CellColumn {
 
   /** Make room for `capacity` rows (rows beyond the first estimate: a file with quoted line breaks). */
   grow(capacity: number): void {
-    if (this.nums) this.nums = copyInto(new Float64Array(capacity).fill(NaN), this.nums);
-    if (this.codes) this.codes = copyInto(new Int32Array(capacity).fill(CANONICAL), this.codes);
+    if (this.nums) this.nums = copyInto(new Float64Array(capacity), this.nums, NaN);
+    if (this.codes) this.codes = copyInto(this.codes instanceof Int8Array ? new Int8Array(capacity) : new Int32Array(capacity), this.codes, CANONICAL);
     this.capacity = capacity;
   }
 
@@ -55,11 +58,14 @@ export class CellColumn {
     } else if (isMissing(cell)) {
       if (this.missing++ === 0) this.firstMissing = r;
     } else if (this.bad++ === 0) this.firstBad = r;
-    this.codeArray()[r] = this.intern(cell);
+    const k = this.intern(cell);
+    let codes = this.codeArray();
+    if (k > 127 && codes instanceof Int8Array) codes = this.codes = Int32Array.from(codes);
+    codes[r] = k;
   }
 
-  private codeArray(): Int32Array {
-    return (this.codes ??= new Int32Array(this.capacity).fill(CANONICAL));
+  private codeArray(): Int8Array | Int32Array {
+    return (this.codes ??= new Int8Array(this.capacity).fill(CANONICAL));
   }
 
   private intern(cell: string): number {
@@ -102,7 +108,9 @@ export class CellColumn {
   }
 }
 
-function copyInto<T extends Float64Array | Int32Array>(to: T, from: T): T {
+/** `from` copied into the start of `to`, the rest of `to` filled with `fill`. */
+function copyInto<T extends Float64Array | Int32Array | Int8Array>(to: T, from: T, fill = 0): T {
+  to.fill(fill, from.length);
   to.set(from.subarray(0, Math.min(from.length, to.length)));
   return to;
 }

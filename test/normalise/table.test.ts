@@ -43,6 +43,15 @@ describe('columns keep every cell', () => {
     expect(Array.from(t.lines)).toEqual(cells.map((_, r) => r + 2));
   });
 
+  it('keeps the texts of a column with more distinct values than one byte can index, and of one that grows', () => {
+    const cells = Array.from({ length: 400 }, (_, i) => (i % 3 === 0 ? `${i}.50` : i % 3 === 1 ? `id-${i}` : String(i)));
+    const t = columnsOf({ file: 'x.csv', columns: ['c'], rows: cells.map((c) => [c]) });
+    expect(cells.map((_, r) => t.cols[0]!.text(r))).toEqual(cells);
+    const c = t.cols[0]!;
+    c.grow(1000);
+    expect(cells.map((_, r) => c.text(r))).toEqual(cells);
+  });
+
   it('grows past its first estimate of the rows', () => {
     const p = file('grow.csv', 'id,v\n"a\nb",1\nc,2.50\nd,x\n');
     const t = readColumnTable(p);
