@@ -10,11 +10,14 @@
  *          iterations), reporting its peak memory.
  *  small   the fixed cost of a fit: `ms-subtype fit` as a user runs it (a new process, built dist/)
  *          on the shared small cohort (250 x 6) with 5 start points, K = 1..2, 1e4 MCMC, beside
- *          pySuStaIn's 98-115 s for the same run (issue 15; 159 s under cProfile in REFERENCE.md);
- *          with one chain (pySuStaIn's work) and with the default 4;
- *  robust  EM robustness over seeds: a simulated 3,000 x 12 cohort (3 subtypes, Z 1,2,3), EM only
- *          (no MCMC), K = 1..3 with 3, 10 and 25 start points, `--seeds N` seeds each (default 3):
- *          how often each setting reaches the best log-likelihood any run found, per K, and its time.
+ *          pySuStaIn's 98-115 s for the same run (issue 15; 159 s under cProfile in REFERENCE.md):
+ *          one chain with the default tuning, the same on one thread, one chain with pySuStaIn's
+ *          tuning (the same MCMC iterations), 4 chains sharing pySuStaIn's 1e4 sampled iterations,
+ *          and the default 4 chains of 1e4; wall and CPU time (`--repeat N`, runs interleaved);
+ *  robust  EM robustness over seeds: the shared medium cohort (`--cohort sim3000`: a simulated 3,000 x 12
+ *          one), EM only (no MCMC), K = 1..3 with 3, 5, 10 and 25 start points (`--startpoints a,b,..`),
+ *          `--seeds N` seeds each (default 3): how often each setting reaches the best known optimum per K
+ *          (the best any run found, or pySuStaIn's), the worst shortfall, and the time.
  * Default: medium and assign. `large` caps EM at 3 sweeps (--full-em: uncapped). Peak memory = the process's max RSS (worker threads included).
  */
 import { join } from 'node:path';
@@ -34,7 +37,11 @@ const repeatArg = args.indexOf('--repeat');
 const repeat = repeatArg >= 0 ? Math.max(1, Number(args[repeatArg + 1])) : 1;
 const seedsArg = args.indexOf('--seeds');
 const nSeeds = seedsArg >= 0 ? Math.max(1, Number(args[seedsArg + 1])) : 3;
-const modes = args.filter((a, i) => !a.startsWith('--') && ![threadsArg, repeatArg, seedsArg].some((j) => j >= 0 && i === j + 1));
+// robust: seeds firstSeed .. firstSeed + nSeeds - 1 (to add seeds to an earlier run)
+const firstSeedArg = args.indexOf('--first-seed');
+const firstSeed = firstSeedArg >= 0 ? Number(args[firstSeedArg + 1]) : 1;
+const valueFlags = ['--threads', '--repeat', '--seeds', '--first-seed', '--cohort', '--startpoints'].map((f) => args.indexOf(f));
+const modes = args.filter((a, i) => !a.startsWith('--') && !valueFlags.some((j) => j >= 0 && i === j + 1));
 const run = new Set(modes.length === 0 ? ['medium', 'assign'] : modes.includes('all') ? ['medium', 'assign', 'large'] : modes);
 
 // pySuStaIn on this kind of machine (REFERENCE.md sections 3-4), medium cohort, 5 start points, 1e4 MCMC
@@ -174,55 +181,77 @@ async function large(): Promise<void> {
 
 async function small(): Promise<void> {
   const { spawnSync } = await import('node:child_process');
-  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { mkdtempSync, rmSync, existsSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const out = mkdtempSync(join(tmpdir(), 'ms-bench-small-'));
-  console.log(`== fixed cost: ms-subtype fit on the shared small cohort (250 x 6), 5 start points, K = 1..2, 1e4 MCMC, ${threads} thread(s), ${repeat} run(s) each`);
+  console.log(`== fixed cost: \`ms-subtype fit\` (a new process, built dist/) on the shared small cohort (250 x 6), 5 start points, K = 1..2, ${repeat} run(s) each, runs interleaved`);
+  // pySuStaIn, same cohort and settings, one chain of 1e4 after its fixed 3 x 1e4 tuning, one core (issue 15: two runs)
   const PY_SMALL = [98, 115];
   // CPU time of the child (the shared machine's wall time drifts with its load): GNU time when installed
-  const { existsSync } = await import('node:fs');
   const gnuTime = existsSync('/usr/bin/time');
-  const rows: (string | number)[][] = [['', 'wall s: median (runs)', 'CPU s (user+sys)', 'pySuStaIn s (1 core)', 'speed-up (wall)', 'target']];
+  // [label, flags]; MCMC iterations per K in all, tuning included, in the label
+  const cases: [string, string[]][] = [
+    ['1 chain x 1e4, tuning 3 x 1e3 (the default for --mcmc 10000): 1.3e4 iterations per K', ['--chains', '1']],
+    ['the same, --jobs 1', ['--chains', '1', '--jobs', '1']],
+    ["1 chain x 1e4, --tune 10000: pySuStaIn's 4e4 iterations per K", ['--chains', '1', '--tune', '10000']],
+    ['4 chains x 2,500, tuning 3 x 1e3 each: 1e4 sampled per K as pySuStaIn, 2.2e4 in all', ['--chains', '4', '--mcmc', '2500']],
+    ['4 chains x 1e4 (the default chain count): 5.2e4 per K', ['--chains', '4']],
+  ];
+  const walls = cases.map((): number[] => []);
+  const cpus = cases.map((): number[] => []);
   try {
-    for (const chains of [1, 4]) {
-      const walls: number[] = [];
-      const cpus: number[] = [];
-      for (let q = 0; q < repeat; q++) {
+    for (let q = 0; q < repeat; q++) {
+      cases.forEach(([, flags], c) => {
         const t0 = performance.now();
-        const cmd = [process.execPath, join(root, 'bin', 'ms-subtype.js'), 'fit', '--data', join(shared, 'small', 'data.csv'), '--zvals', '1,2,3', '--zmax', '5', '--max-subtypes', '2', '--startpoints', '5', '--mcmc', '10000', '--chains', String(chains), '--seed', '1', '--jobs', String(threads), '--quiet', '--out', out];
+        const jobs = flags.includes('--jobs') ? [] : ['--jobs', String(threads)];
+        const cmd = [process.execPath, join(root, 'bin', 'ms-subtype.js'), 'fit', '--data', join(shared, 'small', 'data.csv'), '--zvals', '1,2,3', '--zmax', '5', '--max-subtypes', '2', '--startpoints', '5', '--mcmc', '10000', '--seed', '1', ...jobs, ...flags, '--quiet', '--out', out];
         const r = gnuTime ? spawnSync('/usr/bin/time', ['-f', 'CPU %U %S', ...cmd], { encoding: 'utf8' }) : spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8' });
-        walls.push((performance.now() - t0) / 1000);
+        walls[c]!.push((performance.now() - t0) / 1000);
         if (r.status !== 0) throw new Error(`fit failed: ${r.stderr}`);
         const m = /CPU ([\d.]+) ([\d.]+)/.exec(r.stderr);
-        if (m) cpus.push(Number(m[1]) + Number(m[2]));
-      }
-      const med = [...walls].sort((a, b) => a - b)[(walls.length - 1) >> 1]!;
-      const cpuMed = cpus.length > 0 ? fmt([...cpus].sort((a, b) => a - b)[(cpus.length - 1) >> 1]!, 2) : '';
-      rows.push([`fit, ${chains} chain(s) per K`, `${fmt(med, 2)} (${walls.map((w) => fmt(w, 2)).join(', ')})`, cpuMed, `${PY_SMALL[0]}-${PY_SMALL[1]}`, `${fmt(PY_SMALL[0]! / med, 0)}-${fmt(PY_SMALL[1]! / med, 0)}x`, chains === 1 ? '>= 100x (about 1 s)' : '']);
+        if (m) cpus[c]!.push(Number(m[1]) + Number(m[2]));
+      });
     }
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+  const med = (v: number[]) => [...v].sort((a, b) => a - b)[(v.length - 1) >> 1]!;
+  const ratio = (s: number) => `${fmt(PY_SMALL[0]! / s, 0)}-${fmt(PY_SMALL[1]! / s, 0)}x`;
+  const rows: (string | number)[][] = [['fit', 'wall s: median (runs)', 'CPU s: median (runs)', 'pySuStaIn s (1 core)', 'speed-up: wall', 'speed-up: CPU']];
+  cases.forEach(([label], c) => {
+    const w = med(walls[c]!);
+    const cp = cpus[c]!.length > 0 ? med(cpus[c]!) : NaN;
+    rows.push([label, `${fmt(w, 2)} (${walls[c]!.map((v) => fmt(v, 2)).join(', ')})`, cpus[c]!.length > 0 ? `${fmt(cp, 2)} (${cpus[c]!.map((v) => fmt(v, 2)).join(', ')})` : '', `${PY_SMALL[0]}-${PY_SMALL[1]}`, ratio(w), Number.isFinite(cp) ? ratio(cp) : '']);
+  });
   table(rows);
+  console.log(`(target: 100x on the first row, about 1 s; ${threads} thread(s) unless --jobs 1; load average at the end ${(await import('node:os')).loadavg()[0]!.toFixed(1)})`);
 }
 
 async function robust(): Promise<void> {
-  const sim = simulateCohort({ subjects: 3000, biomarkers: 12, subtypes: 3, zvals: [1, 2, 3], zmax: 5, seed: 12 });
-  const settings = [3, 10, 25];
-  console.log(`== EM robustness: 3,000 x 12 x 3 thresholds, K = 1..3, EM only, start points ${settings.join(' / ')}, ${nSeeds} seed(s) each, ${threads} thread(s)`);
-  const runs: { sp: number; seed: number; ll: number[]; wall: number }[] = [];
-  for (const sp of settings) {
-    for (let seed = 1; seed <= nSeeds; seed++) {
-      const r = await timedFit(sim.data, uniform(sim.data), { seed, maxSubtypes: 3, startpoints: sp, mcmcIterations: 0, threads });
-      runs.push({ sp, seed, ll: r.model.fits.map((f) => f.diagnostics!['emLogLikelihood'] as number), wall: r.wall });
+  // the shared medium cohort (REFERENCE.md: pySuStaIn's EM optimum per K known); `--cohort sim3000` the simulated 3,000 x 12 one
+  const sim = args.includes('--cohort') && args[args.indexOf('--cohort') + 1] === 'sim3000';
+  const data = sim ? simulateCohort({ subjects: 3000, biomarkers: 12, subtypes: 3, zvals: [1, 2, 3], zmax: 5, seed: 12 }).data : readZTable(join(shared, 'medium', 'data.csv')).table;
+  // each setting: start points, or start points + polish runs per round ("5+4")
+  const spArg = args.indexOf('--startpoints');
+  const settings = (spArg >= 0 ? args[spArg + 1]! : '3,5,10,25').split(',');
+  const parse = (v: string) => ({ startpoints: Number(v.split('+')[0]), polish: Number(v.split('+')[1] ?? 0) });
+  const pyBest = sim ? [] : PY.emLogLik;
+  console.log(`== EM robustness: ${sim ? 'simulated 3,000 x 12' : 'shared medium cohort, 1,000 x 10'} x 3 thresholds, K = 1..3, EM only, start points ${settings.join(' / ')}, seeds ${firstSeed}..${firstSeed + nSeeds - 1} each, ${threads} thread(s)`);
+  const runs: { sp: string; seed: number; ll: number[]; wall: number; cpu: number }[] = [];
+  for (let seed = firstSeed; seed < firstSeed + nSeeds; seed++) {
+    for (const sp of settings) {
+      const r = await timedFit(data, uniform(data), { seed, maxSubtypes: 3, ...parse(sp), mcmcIterations: 0, threads });
+      runs.push({ sp, seed, ll: r.model.fits.map((f) => f.diagnostics!['emLogLikelihood'] as number), wall: r.wall, cpu: r.cpu });
+      console.error(`  seed ${seed}, ${sp} start points: ${runs[runs.length - 1]!.ll.map((v) => fmt(v, 4)).join(' / ')} (${fmt(r.wall)} s)`);
     }
   }
-  const bestK = [0, 1, 2].map((k) => Math.max(...runs.map((r) => r.ll[k]!)));
-  const rows: (string | number)[][] = [['start points', ...bestK.map((b, k) => `K=${k + 1} reached (best ${fmt(b, 1)})`), 'worst K=3 gap', 'wall s (median)']];
+  // best known optimum per K: the best any run found (and pySuStaIn's, on the medium cohort)
+  const bestK = [0, 1, 2].map((k) => Math.max(...runs.map((r) => r.ll[k]!), pyBest[k] ?? -Infinity));
+  const rows: (string | number)[][] = [['start points (+ polish runs)', ...bestK.map((b, k) => `K=${k + 1} reached (best ${fmt(b, 2)})`), ...bestK.map((_, k) => `K=${k + 1} worst gap`), 'wall s (median)', 'CPU s (median)']];
+  const med = (v: number[]) => [...v].sort((a, b) => a - b)[(v.length - 1) >> 1]!;
   for (const sp of settings) {
     const rs = runs.filter((r) => r.sp === sp);
-    const walls = rs.map((r) => r.wall).sort((a, b) => a - b);
-    rows.push([sp, ...bestK.map((b, k) => `${rs.filter((r) => r.ll[k]! >= b - 0.01).length}/${rs.length}`), fmt(Math.max(...rs.map((r) => bestK[2]! - r.ll[2]!)), 1), fmt(walls[(walls.length - 1) >> 1]!)]);
+    rows.push([sp, ...bestK.map((b, k) => `${rs.filter((r) => r.ll[k]! >= b - 0.01).length}/${rs.length}`), ...bestK.map((b, k) => fmt(Math.max(...rs.map((r) => b - r.ll[k]!)), 2)), fmt(med(rs.map((r) => r.wall))), fmt(med(rs.map((r) => r.cpu)))]);
   }
   table(rows);
 }

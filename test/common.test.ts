@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { Rng } from '../src/common/rng.js';
-import { runTasks } from '../src/common/pool.js';
+import { IN_PROCESS_SECONDS, runTasks, TaskPool } from '../src/common/pool.js';
 import { UserError } from '../src/common/errors.js';
 import { parseTable, parseNumber, toCsv } from '../src/io/csv.js';
 
@@ -44,6 +44,22 @@ describe('pool', () => {
     const two = await runTasks<number, number>(url, tasks, { threads: 2 });
     expect(one).toEqual([1, 4, 9, 16, 25]);
     expect(two).toEqual(one);
+  });
+
+  it('runs batches too small for workers in-process until workers have started, then everything on them', async () => {
+    const pool = new TaskPool<number, [number, boolean]>(new URL('./helpers/where-worker.ts', import.meta.url), 2);
+    try {
+      const small = await pool.run([1, 2, 3], undefined, undefined, IN_PROCESS_SECONDS / 2);
+      expect(small).toEqual([[1, true], [4, true], [9, true]]);
+      const large = await pool.run([4, 5], undefined, undefined, IN_PROCESS_SECONDS * 2);
+      expect(large).toEqual([[16, false], [25, false]]);
+      // the workers are running now: a small batch goes to them too
+      expect(await pool.run([6], undefined, undefined, 0.001)).toEqual([[36, false]]);
+      // no estimate: on the workers (the old behaviour)
+      expect(await new TaskPool<number, [number, boolean]>(new URL('./helpers/where-worker.ts', import.meta.url), 1).run([7])).toEqual([[49, true]]);
+    } finally {
+      await pool.close();
+    }
   });
 });
 

@@ -11,7 +11,6 @@ import { assignSubjectsParallel, fitSustain, FIT_DEFAULTS } from '../sustain/ind
 import type { Assignment, ModelFile, SustainModelFile, ZTable } from '../sustain/types.js';
 import { writeSubjects } from '../io/subjects.js';
 import { exceedanceMessage, zExceedance, type Exceedance } from '../normalise/exceedance.js';
-import { assignKmeans, fitKmeansModel } from '../cv/kmeans.js';
 import { modelConvergenceWarnings } from '../sustain/chains.js';
 import { floatOption, intOption, jobsOption, listOption, numberListOption, oldFlags, printDone, QUIET_FLAGS, QUIET_HELP } from './options.js';
 import { joinHistory, readHistory, selectRows } from './longitudinal.js';
@@ -28,7 +27,8 @@ function warnAbove(e: Exceedance | null, quiet: boolean | undefined): void {
 
 /** `lon`: longitudinal data (rows grouped by subject in time order). */
 async function assignAny(model: ModelFile, table: ZTable, K: number | undefined, threads: number, quiet?: boolean, lon?: GroupedTable | null): Promise<Assignment> {
-  if (model.method === 'kmeans') return assignKmeans(model, table, K ?? model.fits[model.fits.length - 1]!.subtypes);
+  // k-means (and its library) loads only when used: it is a large part of a small fit's start-up
+  if (model.method === 'kmeans') return (await import('../cv/kmeans.js')).assignKmeans(model, table, K ?? model.fits[model.fits.length - 1]!.subtypes);
   const bar = createProgress({ label: 'assign', total: table.subjects.length, quiet });
   try {
     const longitudinal = lon ? { start: lon.layout.start, times: lon.layout.times } : undefined;
@@ -46,7 +46,8 @@ interface FitFlags extends ModelFlags {
   startpoints: number;
   mcmc: number;
   chains: number;
-  tune: number;
+  tune?: number;
+  polish: number;
   samples: number;
   seed: number;
   restarts?: number;
@@ -76,7 +77,7 @@ async function fitCommand(o: FitFlags): Promise<void> {
     if (!o.quiet) for (const n of read.notes) process.stderr.write(`note: ${n}\n`);
     what = `${table.subjects.length} subjects x ${table.biomarkers.length} biomarkers (${read.biomarkerSource})${read.excludedControls > 0 ? `, ${read.excludedControls} control rows left out` : ''}`;
     data = { file: o.data, sha256: sha256File(o.data) };
-    model = fitKmeansModel(table, { maxSubtypes: o.maxSubtypes, seed: o.seed, ...(o.restarts !== undefined ? { restarts: o.restarts } : {}) });
+    model = (await import('../cv/kmeans.js')).fitKmeansModel(table, { maxSubtypes: o.maxSubtypes, seed: o.seed, ...(o.restarts !== undefined ? { restarts: o.restarts } : {}) });
     model.training = { ...model.training, dataFile: data.file, dataSha256: data.sha256 };
   } else {
     const input = readModelInput(o);
@@ -99,6 +100,7 @@ async function fitCommand(o: FitFlags): Promise<void> {
         mcmcIterations: o.mcmc,
         chains: o.chains,
         mcmcTuneIterations: o.tune,
+        polish: o.polish,
         samplesKept: o.samples,
         threads: o.jobs,
         dataFile: data.file,
@@ -205,8 +207,9 @@ export function register(program: Command): void {
     .option('--startpoints <n>', 'EM start points (and split candidates) per K', intOption(1), FIT_DEFAULTS.startpoints)
     .option('--mcmc <n>', 'MCMC iterations per chain and K, after the tuning passes (0: no MCMC, the ML model only)', intOption(0), FIT_DEFAULTS.mcmcIterations)
     .option('--chains <n>', 'MCMC chains per K (the first from the EM optimum, the others from dispersed starts); R-hat and ESS need 2 or more', intOption(1, 64), FIT_DEFAULTS.chains)
-    .option('--tune <n>', 'iterations of each of the 3 MCMC tuning passes (pySuStaIn: 10,000)', intOption(2), FIT_DEFAULTS.mcmcTuneIterations)
+    .option('--tune <n>', 'iterations of each of the 3 MCMC tuning passes (default: --mcmc / 10, between 1,000 and 10,000; pySuStaIn: always 10,000)', intOption(2))
     .option('--samples <n>', 'posterior samples kept in model.json per K (thinned evenly)', intOption(1), FIT_DEFAULTS.samplesKept)
+    .option('--polish <n>', 'EM runs per round polishing each K\'s optimum from random nearby sequences (0: none; docs/sustain.md "EM robustness")', intOption(0), FIT_DEFAULTS.polish)
     .option('--seed <n>', 'random seed', intOption(-(2 ** 52), 2 ** 52), 1)
     .option('--biomarkers <list>', 'biomarker columns (default: the sidecar <data>.json\'s features, else every numeric column; mixture from raw --data: covariates left out, see below)', listOption)
     .option('--include-controls', 'keep rows flagged is_control (default: leave them out of the fit)')

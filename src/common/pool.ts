@@ -9,8 +9,8 @@ import { availableParallelism } from 'node:os';
  * Run independent tasks (start points, subjects, folds) on worker threads and return the results
  * in task order, so one thread and many give identical output.
  *
- * `workerModule` is the URL of a module whose default export is the task function. With one thread
- * the function is imported and called in-process (no worker start-up cost). When the module is a
+ * `workerModule` is the URL of a module whose default export is the task function. With one thread,
+ * or for a batch too small to pay for starting workers, the function is imported and called in-process. When the module is a
  * .ts file (tests and development run the sources), the worker is started with tsx's loader.
  */
 export interface PoolOptions<T> {
@@ -18,6 +18,13 @@ export interface PoolOptions<T> {
   /** Called as each task finishes (in completion order), for progress. */
   onDone?: (index: number, task: T) => void;
 }
+
+/**
+ * Below this much estimated work (single-thread seconds) a batch runs in-process when no worker has
+ * started: starting workers costs about 0.2 s of wall time and 0.2-0.3 s of CPU each (loading, JIT
+ * warm-up), more than two threads save on half a second of work.
+ */
+export const IN_PROCESS_SECONDS = 0.5;
 
 export function defaultThreads(): number {
   return Math.max(1, availableParallelism());
@@ -31,18 +38,22 @@ export class TaskPool<T, R> {
   private pool: Piscina | null = null;
   private mod: { default: (t: T) => R | Promise<R> } | null = null;
 
+  /** `inProcessSeconds`: batches estimated below this run in-process while no worker has started (0: never) */
   constructor(
     private readonly workerModule: URL,
     readonly threads: number,
+    private readonly inProcessSeconds = IN_PROCESS_SECONDS,
   ) {}
 
   /**
    * Run a batch; results in task order. `transfer` names objects of a task (message ports) to move
-   * to its worker rather than copy.
+   * to its worker rather than copy. `seconds`: the batch's estimated single-thread time; while no
+   * worker has started, a batch estimated below `inProcessSeconds` runs in-process (workers start
+   * lazily, at the first batch worth them, and then serve every later batch).
    */
-  async run(tasks: readonly T[], onDone?: (index: number, task: T, result: R) => void, transfer?: (task: T) => readonly unknown[]): Promise<R[]> {
+  async run(tasks: readonly T[], onDone?: (index: number, task: T, result: R) => void, transfer?: (task: T) => readonly unknown[], seconds?: number): Promise<R[]> {
     if (tasks.length === 0) return [];
-    if (this.threads <= 1) {
+    if (this.threads <= 1 || (this.pool === null && seconds !== undefined && seconds < this.inProcessSeconds)) {
       this.mod ??= (await import(this.workerModule.href)) as { default: (t: T) => R | Promise<R> };
       const out: R[] = [];
       for (let i = 0; i < tasks.length; i++) {

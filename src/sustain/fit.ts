@@ -10,57 +10,37 @@
  *    tuning passes that double as warm-up + the sampling. Chains' subtype labels are aligned to the
  *    first chain's, their kept samples pooled, and R-hat / ESS computed per K; subtypes ordered by
  *    mean posterior fraction, largest first.
- * Start points, split candidates and chains are tasks on worker threads; each gets its own random
- * stream drawn from the seed in a fixed order, so the result does not depend on the thread count.
+ * Options and defaults: fit-options.ts. With `polish`, each K's optimum is polished (polish.ts).
+ * Start points, split candidates and chains are tasks on worker threads (a batch too small to pay for
+ * starting them runs in-process: task-cost.ts); each gets its own random stream drawn from the seed in
+ * a fixed order, so the result does not depend on the thread count.
  */
 import { MessageChannel } from 'node:worker_threads';
 import { UserError } from '../common/errors.js';
-import { defaultThreads, TaskPool } from '../common/pool.js';
+import { TaskPool } from '../common/pool.js';
 import { Rng } from '../common/rng.js';
-import { EM_DEFAULTS } from './em.js';
 import { buildFit, startsFor } from './fit-result.js';
+import { resolveFitOptions, type FitOptions } from './fit-options.js';
 import { kindOf, modelFileHead, toSpec, type ModelSpec } from './kinds.js';
 import { MCMC_DEFAULTS } from './mcmc.js';
 import { MixtureTables } from './state.js';
 import type { EmTaskResult, FitTask, McmcTaskResult } from './tasks.js';
 import type { EventLabel, NamedEvent, SustainFit, SustainModelFile, Thresholds, ZTable } from './types.js';
 import { zscoreKind } from './zscore-kind.js';
+import { batchSeconds, emSeconds, mcmcSeconds, taskSeconds, unitsOf } from './task-cost.js';
+import { improves, polishTasks, POLISH_ROUNDS } from './polish.js';
 import { LongitudinalTables } from './longitudinal/tables.js';
 import { startsOf } from './longitudinal/visits.js';
 
-export interface FitOptions {
-  maxSubtypes: number;
-  startpoints: number;
-  mcmcIterations: number;
-  /** MCMC chains per K (each mcmcIterations long, after its own tuning passes) */
-  chains: number;
-  mcmcTunePasses: number;
-  mcmcTuneIterations: number;
-  samplesKept: number;
-  threads: number;
-  emMaxIterations: number;
-  emTolerance: number;
-  seed: number;
-}
-
-export const FIT_DEFAULTS: Omit<FitOptions, 'seed' | 'threads'> = {
-  maxSubtypes: 3,
-  startpoints: 25,
-  mcmcIterations: 100_000,
-  chains: 4,
-  mcmcTunePasses: MCMC_DEFAULTS.tunePasses,
-  mcmcTuneIterations: MCMC_DEFAULTS.tuneIterations,
-  samplesKept: MCMC_DEFAULTS.samplesKept,
-  emMaxIterations: EM_DEFAULTS.maxIterations,
-  emTolerance: EM_DEFAULTS.tolerance,
-};
+export { FIT_DEFAULTS, type FitOptions } from './fit-options.js';
 
 export interface FitProgress {
-  phase: 'start points' | 'split' | 'mixture' | 'mcmc' | 'done';
+  phase: 'start points' | 'split' | 'mixture' | 'polish' | 'mcmc' | 'done';
   subtypes: number;
-  /** work done and in all, in units: an EM task (start point, split candidate, mixture run) is EM_UNITS
-   * (a running task counts its sweeps so far against the sweeps its phase's finished tasks took, up to
-   * 90 %), an MCMC chain one per MCMC_UNIT iterations (so the count moves while tasks run) */
+  /** work done and in all, in units of estimated single-thread milliseconds (task-cost.ts), so that the
+   * rate and the time left hold across phases: a running EM task counts its sweeps so far against the
+   * sweeps its phase's finished tasks took (up to 90 %), an MCMC chain its iterations (so the count
+   * moves while tasks run) */
   done: number;
   total: number;
   bestLogLik: number;
@@ -68,10 +48,6 @@ export interface FitProgress {
   mcmcIterations?: { done: number; total: number };
 }
 
-/** MCMC iterations per progress unit. */
-const MCMC_UNIT = 1000;
-/** Progress units of one EM task (start point, split candidate, mixture run), so the bar moves inside a run. */
-const EM_UNITS = 100;
 /** Sweeps an EM task is expected to take before any of its phase has finished (a split runs three EMs). */
 const SWEEPS_GUESS: Partial<Record<FitProgress['phase'], number>> = { split: 24 };
 
@@ -82,6 +58,12 @@ export interface FitExtras {
    * (see longitudinal/visits.ts); `timeColumn` is recorded in the model's settings.
    */
   longitudinal?: { visits: Int32Array; timeColumn: string };
+  /**
+   * Batches of tasks estimated below this many single-thread seconds run in-process while no worker
+   * has started (default IN_PROCESS_SECONDS, pool.ts; 0: always on workers when threads > 1, as tests
+   * of the worker path want). Where tasks run never changes the result.
+   */
+  inProcessSeconds?: number;
   /** recorded in the model file's training block */
   dataFile?: string;
   dataSha256?: string;
@@ -90,29 +72,6 @@ export interface FitExtras {
 function workerUrl(): URL {
   const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
   return new URL(`./worker.${ext}`, import.meta.url);
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-function checkOptions(o: FitOptions): void {
-  const ints: [keyof FitOptions, number][] = [
-    ['maxSubtypes', 1],
-    ['startpoints', 1],
-    ['mcmcIterations', 0],
-    ['chains', 1],
-    ['mcmcTunePasses', 0],
-    ['mcmcTuneIterations', 2],
-    ['samplesKept', 1],
-    ['threads', 1],
-    ['emMaxIterations', 1],
-  ];
-  for (const [k, min] of ints) {
-    const v = o[k];
-    if (!Number.isInteger(v) || v < min) throw new UserError(`${k} must be an integer >= ${min}, got ${v}`);
-  }
-  if (!Number.isInteger(o.seed)) throw new UserError(`seed must be an integer, got ${o.seed}`);
 }
 
 /** The z-score model's events [biomarker, z], as model.json names them. */
@@ -138,8 +97,7 @@ function firstBest<T extends { logLik: number }>(rs: T[]): T {
  * columns the kind turns into the engine's values (encode).
  */
 export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, opts: Partial<FitOptions> & { seed: number } & FitExtras): Promise<SustainModelFile> {
-  const o: FitOptions = { ...FIT_DEFAULTS, threads: defaultThreads(), ...(stripUndefined(opts) as Partial<FitOptions>), seed: opts.seed };
-  checkOptions(o);
+  const o = resolveFitOptions(opts);
   const spec = toSpec(given);
   const kind = kindOf(spec);
   const M = data.subjects.length;
@@ -167,16 +125,24 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
   let done = 0;
   const mcmcTunePasses = o.mcmcIterations > 0 ? o.mcmcTunePasses : 0;
   const chainIterations = mcmcTunePasses * o.mcmcTuneIterations + Math.max(1, o.mcmcIterations);
-  const chainUnits = Math.max(1, Math.round(chainIterations / MCMC_UNIT));
   // one chain when there is no sampling (--mcmc 0: the ML model only)
   const C = o.mcmcIterations > 0 ? o.chains : 1;
   const nChains = o.maxSubtypes * C;
-  let total = EM_UNITS * o.startpoints * (1 + 2 * ((o.maxSubtypes * (o.maxSubtypes - 1)) / 2)) + nChains * chainUnits;
+  const N = model.nEvents;
+  // progress units planned for each EM batch; a batch's own tasks replace the plan when it starts (split
+  // and mixture batches are per cluster of the previous K, whose sizes add up to M)
+  const planned = (phase: FitProgress['phase'], K: number): number =>
+    phase === 'start points' ? o.startpoints * unitsOf(emSeconds('single', M, N)) : phase === 'split' ? o.startpoints * unitsOf(emSeconds('split', M, N)) : (phase === 'mixture' ? (K - 1) * o.startpoints : o.polish) * unitsOf(emSeconds('mixture', M, N, K));
+  let total = planned('start points', 1) + planned('polish', 1);
+  for (let K = 2; K <= o.maxSubtypes; K++) total += planned('split', K) + planned('mixture', K) + planned('polish', K);
+  for (let K = 1; K <= o.maxSubtypes; K++) total += C * unitsOf(mcmcSeconds(M, K, chainIterations));
   // one set of workers for every phase: they start and warm up once
-  const pool = new TaskPool<FitTask, unknown>(url, o.threads);
+  const pool = new TaskPool<FitTask, unknown>(url, o.threads, opts.inProcessSeconds);
   // EM sweeps per task of each phase, from the tasks finished so far: how far a running task is
   const work: Partial<Record<FitProgress['phase'], { sum: number; n: number }>> = {};
-  const run = async <R extends EmTaskResult>(tasks: FitTask[], phase: FitProgress['phase'], K: number): Promise<R[]> => {
+  const run = async <R extends EmTaskResult>(tasks: FitTask[], phase: FitProgress['phase'], K: number, plan = planned(phase, K)): Promise<R[]> => {
+    const units = tasks.map((t) => unitsOf(taskSeconds(t, N)));
+    total += units.reduce((a, u) => a + u, 0) - plan;
     const base = done;
     const part = new Float64Array(tasks.length);
     const finished = new Uint8Array(tasks.length);
@@ -193,7 +159,7 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
       c.port1.on('message', (m: { sweeps: number }) => {
         if (finished[q]) return;
         const expected = seen.n > 0 ? seen.sum / seen.n : (SWEEPS_GUESS[phase] ?? 8);
-        part[q] = Math.max(part[q]!, Math.min(0.9 * EM_UNITS, (EM_UNITS * m.sweeps) / Math.max(expected, 1)));
+        part[q] = Math.max(part[q]!, Math.min(0.9 * units[q]!, (units[q]! * m.sweeps) / Math.max(expected, 1)));
         show();
       }),
     );
@@ -203,16 +169,29 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
         withPorts,
         (q, _t, r) => {
           finished[q] = 1;
-          part[q] = EM_UNITS;
+          part[q] = units[q]!;
           seen.sum += (r as EmTaskResult).work;
           seen.n++;
           show();
         },
         (t) => ('progress' in t && t.progress !== undefined ? [t.progress] : []),
+        batchSeconds(tasks, model.nEvents),
       )) as R[];
     } finally {
       for (const c of channels) c.port1.close();
     }
+  };
+  // Polish rounds from a K's optimum (polish.ts); streams are drawn only when polishing, so --polish 0 fits as before.
+  const polish = async (b: EmTaskResult, K: number): Promise<EmTaskResult> => {
+    let cur = b;
+    for (let round = 0; round < POLISH_ROUNDS && o.polish > 0; round++) {
+      // only the first round is in the plan
+      const rs = await run<EmTaskResult>(polishTasks(cur, batchStreams(root, o.polish), N, { ...base, values, M }), 'polish', K, round === 0 ? planned('polish', K) : 0);
+      const nb = firstBest(rs);
+      if (!improves(nb, cur)) break;
+      cur = nb;
+    }
+    return cur;
   };
   try {
     // K = 1
@@ -224,7 +203,7 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
         'start points',
         1,
       );
-      const b = firstBest(rs);
+      const b = await polish(firstBest(rs), 1);
       best = Math.max(best, b.logLik);
       emFits.push({ result: b, startPoints: rs.map((r) => r.logLik), all: rs });
     }
@@ -272,7 +251,6 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
         }
       }
       if (clusters.length === 0) throw new UserError(`cannot fit ${K} subtypes: no subtype of the ${K - 1}-subtype model has more than one subject`);
-      total += EM_UNITS * (clusters.length - (K - 1)) * 2 * o.startpoints;
       const splitTasks: FitTask[] = [];
       clusters.forEach((_, q) => {
         const rows = rowsOf[q]!;
@@ -292,7 +270,7 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
         for (const rng of batchStreams(root, o.startpoints)) mixTasks.push({ kind: 'mixture', ...base, values, M, rng, sequences: init, fractions: f });
       });
       const mixes = await run<EmTaskResult>(mixTasks, 'mixture', K);
-      const b = firstBest(mixes);
+      const b = await polish(firstBest(mixes), K);
       best = Math.max(best, b.logLik);
       emFits.push({ result: b, startPoints: mixes.map((r) => r.logLik), all: mixes });
     }
@@ -304,10 +282,16 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
     const chainDone = new Float64Array(nChains);
     const channels = Array.from({ length: nChains }, () => new MessageChannel());
     const doneBefore = done;
+    // chain q = (K - 1) * C + c: its estimated milliseconds, shared out over its iterations
+    const chainUnits = Array.from({ length: nChains }, (_, q) => unitsOf(mcmcSeconds(M, Math.floor(q / C) + 1, chainIterations)));
     const report = () => {
       let it = 0;
-      for (let q = 0; q < chainDone.length; q++) it += chainDone[q]!;
-      done = doneBefore + Math.min(nChains * chainUnits, Math.floor(it / MCMC_UNIT));
+      let units = 0;
+      for (let q = 0; q < chainDone.length; q++) {
+        it += chainDone[q]!;
+        units += chainUnits[q]! * Math.min(1, chainDone[q]! / chainIterations);
+      }
+      done = doneBefore + Math.floor(units);
       progress({ phase: 'mcmc', subtypes: o.maxSubtypes, done, total, bestLogLik: best, mcmcIterations: { done: it, total: nChains * chainIterations } });
     };
     channels.forEach((c, q) => {
@@ -333,7 +317,7 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
           const q = chainTasks.indexOf(t);
           chainDone[q] = chainIterations;
           report();
-        }, (t) => (t.kind === 'mcmc' && t.progress !== undefined ? [t.progress] : []))) as McmcTaskResult[]
+        }, (t) => (t.kind === 'mcmc' && t.progress !== undefined ? [t.progress] : []), batchSeconds(chainTasks, model.nEvents))) as McmcTaskResult[]
       ).reverse();
     } finally {
       for (const c of channels) c.port1.close();
@@ -356,6 +340,7 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
         mcmcTunePasses: mcmc.tunePasses,
         mcmcTuneIterations: o.mcmcTuneIterations,
         samplesKept: o.samplesKept,
+        ...(o.polish > 0 ? { polish: o.polish } : {}),
         emMaxIterations: o.emMaxIterations,
         emTolerance: o.emTolerance,
         ...(lon !== undefined ? { time: lon.timeColumn } : {}),

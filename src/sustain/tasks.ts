@@ -48,6 +48,8 @@ export interface MixtureTask extends TaskBase, EmProgress {
   kind: 'mixture';
   sequences: number[][];
   fractions: number[];
+  /** start from `sequences` after this many random valid moves per subtype (a polish run, polish.ts) */
+  perturb?: number;
 }
 export interface McmcTask extends TaskBase {
   kind: 'mcmc';
@@ -170,7 +172,7 @@ export function runSplit(t: SplitTask): EmTaskResult {
 export function runMixture(t: MixtureTask): EmTaskResult {
   const { model, data, rng } = setup(t);
   const meter = new SweepMeter(t.progress);
-  const r = em(model, data, t.sequences.map((s) => Int32Array.from(s)), t.fractions, rng, t.em, meter, t.visits);
+  const r = em(model, data, t.sequences.map((s) => perturbed(model, Int32Array.from(s), t.perturb ?? 0, rng)), t.fractions, rng, t.em, meter, t.visits);
   meter.close();
   return r;
 }

@@ -15,8 +15,9 @@ function helpOf(c: Command): string {
   return text;
 }
 
+const program = await buildProgram();
+
 describe('every command has the same habits', () => {
-  const program = buildProgram();
   const commands = program.commands;
 
   it('-q/--quiet with one meaning, -j for --jobs, -o for --out', () => {
@@ -116,5 +117,18 @@ describe('running the CLI in-process many times', () => {
       process.stdout.write = write;
     }
     expect(process.stdout.listenerCount('error')).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('loading only the named command', () => {
+  it('registers every command when asked for it alone, with fewer commands than the whole tree (so none is missing from the map)', async () => {
+    const all = program.commands.map((c) => c.name());
+    for (const name of all) {
+      const own = (await buildProgram(name)).commands.map((c) => c.name());
+      expect(own, name).toContain(name);
+      expect(own.length, name).toBeLessThan(all.length);
+    }
+    // an unknown word loads them all (commander then suggests the nearest)
+    expect((await buildProgram('fitt')).commands.length).toBe(all.length);
   });
 });

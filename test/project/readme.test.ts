@@ -74,8 +74,8 @@ describe('README commands', () => {
     expect(problems).toEqual([]);
   });
 
-  it('use only flags the commands list in --help (no old spellings), in the README and docs', () => {
-    const program = buildProgram();
+  it('use only flags the commands list in --help (no old spellings), in the README and docs', async () => {
+    const program = await buildProgram();
     const files = ['README.md', ...readdirSync(join(projectRoot, 'docs')).filter((f) => f.endsWith('.md')).map((f) => join('docs', f))];
     const problems: string[] = [];
     let checked = 0;
