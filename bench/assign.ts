@@ -175,7 +175,10 @@ async function main(): Promise<void> {
     const score = await timed(() => assignSubjectsParallel(m, read.value.table, 3, threads));
     note('score', score);
     a = score.value;
-    note('write', await timed(() => writeSubjects(out, a!, read.value.table.carried, { method: m.method, model: { file: modelFile, sha256: '' }, data: { file: zFile, sha256: read.value.sha256 } })));
+    note(
+      'write',
+      await timed(() => writeSubjects(out, a!, read.value.table.carried, { method: m.method, model: { file: modelFile, sha256: '' }, data: { file: zFile, sha256: read.value.sha256 } })),
+    );
     table0 = read.value.table;
   }
   const range = (v: number[]) => `${fmt(Math.min(...v))}-${fmt(Math.max(...v))}`;

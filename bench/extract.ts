@@ -17,7 +17,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { encodeNifti1, type WritableDtype } from '../src/nifti/write.js';
 import { extractCohort } from '../src/extract/index.js';
 
-interface Args { copies: number; dims: [number, number, number]; dtype: WritableDtype; tsx: boolean; reps: number; child?: { manifest: string; out: string; jobs: number } }
+interface Args {
+  copies: number;
+  dims: [number, number, number];
+  dtype: WritableDtype;
+  tsx: boolean;
+  reps: number;
+  child?: { manifest: string; out: string; jobs: number };
+}
 
 function parseArgs(argv: string[]): Args {
   const get = (k: string) => {
@@ -33,7 +40,9 @@ function parseArgs(argv: string[]): Args {
 /** An aseg-like brain: nested ellipsoids for cortex, white matter, ventricles, deep grey, cerebellum, brainstem. */
 function labelMap([nx, ny, nz]: [number, number, number]): Int32Array {
   const L = new Int32Array(nx * ny * nz);
-  const cx = nx / 2, cy = ny / 2, cz = nz / 2;
+  const cx = nx / 2,
+    cy = ny / 2,
+    cz = nz / 2;
   const e = (x: number, y: number, z: number, ox: number, oy: number, oz: number, rx: number, ry: number, rz: number) =>
     ((x - cx - ox * nx) / (rx * nx)) ** 2 + ((y - cy - oy * ny) / (ry * ny)) ** 2 + ((z - cz - oz * nz) / (rz * nz)) ** 2;
   let s = 12345;
@@ -91,8 +100,29 @@ function compile(dir: string): string | null {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..');
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   const build = join(dir, 'build');
-  spawnSync(process.execPath, [tsc, '--outDir', build, '--rootDir', join(root, 'src'), '--module', 'nodenext', '--moduleResolution', 'nodenext',
-    '--target', 'es2022', '--skipLibCheck', '--types', 'node', '--declaration', 'false', join(root, 'src', 'extract', 'index.ts')], { encoding: 'utf8' });
+  spawnSync(
+    process.execPath,
+    [
+      tsc,
+      '--outDir',
+      build,
+      '--rootDir',
+      join(root, 'src'),
+      '--module',
+      'nodenext',
+      '--moduleResolution',
+      'nodenext',
+      '--target',
+      'es2022',
+      '--skipLibCheck',
+      '--types',
+      'node',
+      '--declaration',
+      'false',
+      join(root, 'src', 'extract', 'index.ts'),
+    ],
+    { encoding: 'utf8' },
+  );
   const index = join(build, 'extract', 'index.js');
   if (!existsSync(index)) return null;
   copyFileSync(join(root, 'package.json'), join(dir, 'package.json'));
@@ -114,7 +144,7 @@ async function main(): Promise<void> {
     const lines = ['subject_id,labels'];
     for (let i = 0; i < a.copies; i++) {
       const f = join(dir, `scan-${String(i).padStart(4, '0')}.nii.gz`);
-      if (i > 0) copyFileSync(first, f), files.push(f);
+      if (i > 0) (copyFileSync(first, f), files.push(f));
       lines.push(`s${String(i).padStart(4, '0')},${f}`);
     }
     const manifest = join(dir, 'manifest.csv');
@@ -122,7 +152,9 @@ async function main(): Promise<void> {
     const mb = statSync(first).size / 1e6;
     const bytes: Record<string, number> = { uint8: 1, int8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, float32: 4, float64: 8 };
     const rawMb = (a.dims[0] * a.dims[1] * a.dims[2] * (bytes[a.dtype] ?? 4)) / 1e6;
-    console.log(`${a.copies} copies of a ${a.dims.join('x')} ${a.dtype} label map (${mb.toFixed(2)} MB gzipped, ${rawMb.toFixed(1)} MB raw), made in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${cpus().length} cores`);
+    console.log(
+      `${a.copies} copies of a ${a.dims.join('x')} ${a.dtype} label map (${mb.toFixed(2)} MB gzipped, ${rawMb.toFixed(1)} MB raw), made in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${cpus().length} cores`,
+    );
 
     // Warm the page cache so neither side pays for the disk.
     spawnSync('sh', ['-c', `cat ${dir}/*.nii.gz > /dev/null`]);
@@ -165,12 +197,26 @@ async function main(): Promise<void> {
       const rss = Math.max(...ex[jobs]!.map((x) => x.maxRssMb));
       const rate = a.copies / m.seconds;
       const cpu = m.cpu / a.copies;
-      rows.push([`extract --jobs ${jobs}`, String(jobs), m.seconds.toFixed(2), rate.toFixed(1), (rate / jobs).toFixed(1), (floorRate / (rate / jobs)).toFixed(2), cpu.toFixed(4), (cpu / floorCpu).toFixed(2), rss.toFixed(0)]);
+      rows.push([
+        `extract --jobs ${jobs}`,
+        String(jobs),
+        m.seconds.toFixed(2),
+        rate.toFixed(1),
+        (rate / jobs).toFixed(1),
+        (floorRate / (rate / jobs)).toFixed(2),
+        cpu.toFixed(4),
+        (cpu / floorCpu).toFixed(2),
+        rss.toFixed(0),
+      ]);
     }
     const w = rows[0]!.map((_, j) => Math.max(...rows.map((r) => r[j]!.length)));
     for (const r of rows) console.log(r.map((c, j) => (j === 0 ? c.padEnd(w[j]!) : c.padStart(w[j]!))).join('  '));
     console.log('ratio/core (wall) = floor scans/s / (extract scans/s / cores); ratio (CPU) = extract CPU s per scan / gzip CPU s per scan.');
-    console.log(`Targets: ratio <= 1.5, peak RSS < 300 MB. Best of ${a.reps} interleaved run(s); load average now ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores.`);
+    console.log(
+      `Targets: ratio <= 1.5, peak RSS < 300 MB. Best of ${a.reps} interleaved run(s); load average now ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')} on ${cpus().length} cores.`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -35,26 +35,117 @@ const sim = { biomarkers: 6, subtypes: 3, zvals: [1, 2, 3], zmax: 5, interval: 1
 if (run.has('recovery')) {
   const fit = { seed: 1, threads, startpoints: 5, mcmcIterations: 5000, mcmcTuneIterations: 1000, samplesKept: 200 };
   console.log(`recovery: 400 patients x 2-4 visits, K = 3, 6 biomarkers, z 1,2,3; fit: 5 start points, 3 x 1000 tuning + 5000 MCMC, ${threads} threads\n`);
-  const rows: (string | number)[][] = [['seed', 'visits', 'ARI cross', 'ARI majority', 'ARI longit.', 'gain', 'patients: cross', 'majority', 'longit.', 'stage exact cross', 'longit.', 'stage MAE cross', 'longit.', 'switched cross', 'backwards cross', 'longit. sw/back']];
+  const rows: (string | number)[][] = [
+    [
+      'seed',
+      'visits',
+      'ARI cross',
+      'ARI majority',
+      'ARI longit.',
+      'gain',
+      'patients: cross',
+      'majority',
+      'longit.',
+      'stage exact cross',
+      'longit.',
+      'stage MAE cross',
+      'longit.',
+      'switched cross',
+      'backwards cross',
+      'longit. sw/back',
+    ],
+  ];
   const all: Comparison[] = [];
   for (const seed of [1, 2, 3, 4, 5]) {
     const r = await compareOnSimulation({ ...sim, subjects: 400, seed, visits: [2, 4] }, fit);
     all.push(r);
-    rows.push([seed, r.visits, f3(r.ari.cross), f3(r.ari.majority), f3(r.ari.longitudinal), `+${f3(r.ari.longitudinal - r.ari.cross)}`, f3(r.ariPatients.cross), f3(r.ariPatients.majority), f3(r.ariPatients.longitudinal), f3(r.stage.cross.exact), f3(r.stage.longitudinal.exact), f3(r.stage.cross.mae), f3(r.stage.longitudinal.mae), `${r.cross.switched}/${r.cross.subjects}`, `${r.cross.backwards}/${r.cross.subjects}`, `${r.longitudinal.switched}/${r.longitudinal.backwards}`]);
+    rows.push([
+      seed,
+      r.visits,
+      f3(r.ari.cross),
+      f3(r.ari.majority),
+      f3(r.ari.longitudinal),
+      `+${f3(r.ari.longitudinal - r.ari.cross)}`,
+      f3(r.ariPatients.cross),
+      f3(r.ariPatients.majority),
+      f3(r.ariPatients.longitudinal),
+      f3(r.stage.cross.exact),
+      f3(r.stage.longitudinal.exact),
+      f3(r.stage.cross.mae),
+      f3(r.stage.longitudinal.mae),
+      `${r.cross.switched}/${r.cross.subjects}`,
+      `${r.cross.backwards}/${r.cross.subjects}`,
+      `${r.longitudinal.switched}/${r.longitudinal.backwards}`,
+    ]);
   }
   const mean = (g: (c: Comparison) => number) => f3(all.reduce((a, c) => a + g(c), 0) / all.length);
-  rows.push(['mean', '', mean((c) => c.ari.cross), mean((c) => c.ari.majority), mean((c) => c.ari.longitudinal), `+${mean((c) => c.ari.longitudinal - c.ari.cross)}`, mean((c) => c.ariPatients.cross), mean((c) => c.ariPatients.majority), mean((c) => c.ariPatients.longitudinal), mean((c) => c.stage.cross.exact), mean((c) => c.stage.longitudinal.exact), mean((c) => c.stage.cross.mae), mean((c) => c.stage.longitudinal.mae), '', '', '']);
+  rows.push([
+    'mean',
+    '',
+    mean((c) => c.ari.cross),
+    mean((c) => c.ari.majority),
+    mean((c) => c.ari.longitudinal),
+    `+${mean((c) => c.ari.longitudinal - c.ari.cross)}`,
+    mean((c) => c.ariPatients.cross),
+    mean((c) => c.ariPatients.majority),
+    mean((c) => c.ariPatients.longitudinal),
+    mean((c) => c.stage.cross.exact),
+    mean((c) => c.stage.longitudinal.exact),
+    mean((c) => c.stage.cross.mae),
+    mean((c) => c.stage.longitudinal.mae),
+    '',
+    '',
+    '',
+  ]);
   table(rows);
 }
 
 if (run.has('mixture')) {
   const fit = { seed: 1, threads, startpoints: 5, mcmcIterations: 2000, mcmcTuneIterations: 500, samplesKept: 100 };
-  console.log(`mixture: 300 subjects (225 patients) x 2-4 visits, K = 3, 8 biomarkers, normal N(0, 0.4), abnormal N(1.5, 0.4-0.6); fit: 5 start points, 3 x 500 tuning + 2000 MCMC, ${threads} threads\n`);
-  const rows: (string | number)[][] = [['input', 'seed', 'visits', 'ARI cross', 'ARI majority', 'ARI longit.', 'gain', 'stage exact cross', 'longit.', 'stage MAE cross', 'longit.', 'switched cross', 'backwards cross', 'longit. sw/back']];
+  console.log(
+    `mixture: 300 subjects (225 patients) x 2-4 visits, K = 3, 8 biomarkers, normal N(0, 0.4), abnormal N(1.5, 0.4-0.6); fit: 5 start points, 3 x 500 tuning + 2000 MCMC, ${threads} threads\n`,
+  );
+  const rows: (string | number)[][] = [
+    [
+      'input',
+      'seed',
+      'visits',
+      'ARI cross',
+      'ARI majority',
+      'ARI longit.',
+      'gain',
+      'stage exact cross',
+      'longit.',
+      'stage MAE cross',
+      'longit.',
+      'switched cross',
+      'backwards cross',
+      'longit. sw/back',
+    ],
+  ];
   for (const input of ['raw', 'likelihoods'] as const) {
     for (const seed of [1, 2, 3]) {
-      const r = await compareMixtureOnSimulation({ subjects: 300, biomarkers: 8, subtypes: 3, seed, visits: [2, 4], interval: 1, rate: 1, normalSd: 0.4, abnormalMean: 1.5, abnormalSd: [0.4, 0.6] }, input, fit);
-      rows.push([input, seed, r.visits, f3(r.ari.cross), f3(r.ari.majority), f3(r.ari.longitudinal), `+${f3(r.ari.longitudinal - r.ari.cross)}`, f3(r.stage.cross.exact), f3(r.stage.longitudinal.exact), f3(r.stage.cross.mae), f3(r.stage.longitudinal.mae), `${r.cross.switched}/${r.cross.subjects}`, `${r.cross.backwards}/${r.cross.subjects}`, `${r.longitudinal.switched}/${r.longitudinal.backwards}`]);
+      const r = await compareMixtureOnSimulation(
+        { subjects: 300, biomarkers: 8, subtypes: 3, seed, visits: [2, 4], interval: 1, rate: 1, normalSd: 0.4, abnormalMean: 1.5, abnormalSd: [0.4, 0.6] },
+        input,
+        fit,
+      );
+      rows.push([
+        input,
+        seed,
+        r.visits,
+        f3(r.ari.cross),
+        f3(r.ari.majority),
+        f3(r.ari.longitudinal),
+        `+${f3(r.ari.longitudinal - r.ari.cross)}`,
+        f3(r.stage.cross.exact),
+        f3(r.stage.longitudinal.exact),
+        f3(r.stage.cross.mae),
+        f3(r.stage.longitudinal.mae),
+        `${r.cross.switched}/${r.cross.subjects}`,
+        `${r.cross.backwards}/${r.cross.subjects}`,
+        `${r.longitudinal.switched}/${r.longitudinal.backwards}`,
+      ]);
     }
   }
   table(rows);

@@ -27,7 +27,9 @@ const nSeeds = Number(opt('--seeds', '3'));
 const mcmc = Number(opt('--mcmc', '10000'));
 const chains = Number(opt('--chains', '4'));
 const threads = Number(opt('--threads', String(defaultThreads())));
-const settings = opt('--tune', '3x10000,3x3000,2x2000,3x1000').split(',').map((s) => s.split('x').map(Number) as [number, number]);
+const settings = opt('--tune', '3x10000,3x3000,2x2000,3x1000')
+  .split(',')
+  .map((s) => s.split('x').map(Number) as [number, number]);
 const demoPath = opt('--demo', join(root, 'out', 'demo', '02-z.csv'));
 
 const uniform = (t: ZTable): Thresholds => ({ zvals: t.biomarkers.map(() => [1, 2, 3]), zmax: t.biomarkers.map(() => 5) });
@@ -46,7 +48,9 @@ interface Row {
 }
 
 async function study(name: string, data: ZTable, maxSubtypes: number, startpoints: number): Promise<void> {
-  console.log(`== ${name}: ${data.subjects.length} x ${data.biomarkers.length}, K = 1..${maxSubtypes}, ${startpoints} start points, ${chains} chains x ${mcmc} iterations, seeds 1..${nSeeds}, ${threads} thread(s)`);
+  console.log(
+    `== ${name}: ${data.subjects.length} x ${data.biomarkers.length}, K = 1..${maxSubtypes}, ${startpoints} start points, ${chains} chains x ${mcmc} iterations, seeds 1..${nSeeds}, ${threads} thread(s)`,
+  );
   const rows: Row[] = [];
   for (let seed = 1; seed <= nSeeds; seed++) {
     for (const [passes, iters] of settings) {

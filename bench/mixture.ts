@@ -57,7 +57,11 @@ async function engine(): Promise<typeof Sustain> {
 }
 const { assignSubjects, fitSustain, likelihoodTable } = await engine();
 
-const summary = JSON.parse(readFileSync(join(dir, 'pysustain', 'summary.json'), 'utf8')) as { total_seconds: number; settings: { N_startpoints: number; N_S_max: number; N_iterations_MCMC: number; seed: number }; em: Record<string, { loglik: number }> };
+const summary = JSON.parse(readFileSync(join(dir, 'pysustain', 'summary.json'), 'utf8')) as {
+  total_seconds: number;
+  settings: { N_startpoints: number; N_S_max: number; N_iterations_MCMC: number; seed: number };
+  em: Record<string, { loglik: number }>;
+};
 const fmt = (v: number, d = 1) => v.toFixed(d);
 function table(rows: (string | number)[][]): void {
   const w = rows[0]!.map((_, j) => Math.max(...rows.map((r) => String(r[j]).length)));
@@ -75,13 +79,19 @@ const patients: ZTable = { subjects: keep.map((i) => all.subjects[i]!), biomarke
 const trueSubtype = keep.map((i) => Number(truth.rows[i]![2]));
 const s = summary.settings;
 
-console.log(`== mixture cohort: ${keep.length} patients x ${W / 2} biomarkers (L_yes/L_no), ${s.N_startpoints} start points, K = 1..${s.N_S_max}, ${s.N_iterations_MCMC} MCMC (+3 x 1e4 tuning), one chain per K, ${threads} thread(s), ${fromSource ? 'TypeScript sources (tsx)' : 'compiled dist/'}`);
+console.log(
+  `== mixture cohort: ${keep.length} patients x ${W / 2} biomarkers (L_yes/L_no), ${s.N_startpoints} start points, K = 1..${s.N_S_max}, ${s.N_iterations_MCMC} MCMC (+3 x 1e4 tuning), one chain per K, ${threads} thread(s), ${fromSource ? 'TypeScript sources (tsx)' : 'compiled dist/'}`,
+);
 console.log(`machine load average (1 min) before: ${loadavg()[0]!.toFixed(1)} on ${defaultThreads()} cores`);
 const runs: { wall: number; cpu: number; model: SustainModelFile }[] = [];
 for (let q = 0; q < repeat; q++) {
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  const model = await fitSustain(patients, { kind: 'mixture', nBiomarkers: W / 2, input: 'likelihoods' }, { seed: s.seed, maxSubtypes: s.N_S_max, startpoints: s.N_startpoints, mcmcIterations: s.N_iterations_MCMC, chains: 1, threads });
+  const model = await fitSustain(
+    patients,
+    { kind: 'mixture', nBiomarkers: W / 2, input: 'likelihoods' },
+    { seed: s.seed, maxSubtypes: s.N_S_max, startpoints: s.N_startpoints, mcmcIterations: s.N_iterations_MCMC, chains: 1, threads },
+  );
   const c = process.cpuUsage(c0);
   runs.push({ wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6, model });
 }
@@ -105,7 +115,11 @@ if (pysustainDir !== undefined) {
   const r = spawnSync('python3', [join(root, 'bench', 'pysustain-mixture.py'), pysustainDir, dir], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`pySuStaIn run failed: ${r.stderr}`);
   const py = JSON.parse(r.stdout.trim().split('\n').pop()!) as { wall: number; cpu: number; em: Record<string, number> };
-  console.log(`pySuStaIn now (load average ${load.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after): EM maxima ${Object.values(py.em).map((v) => fmt(v, 6)).join(', ')}`);
+  console.log(
+    `pySuStaIn now (load average ${load.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after): EM maxima ${Object.values(py.em)
+      .map((v) => fmt(v, 6))
+      .join(', ')}`,
+  );
   table([
     ['same machine, same time', `ms-subtype, median of ${runs.length}`, 'pySuStaIn (1 run)', 'ratio (speed-up)'],
     ['whole fit, wall s', fmt(wall, 2), fmt(py.wall, 1), `${fmt(py.wall / wall, 0)}x (target >= 50x)`],

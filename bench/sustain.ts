@@ -97,7 +97,8 @@ async function medium(): Promise<SustainModelFile> {
   console.log(`== medium cohort: ${data.subjects.length} subjects x ${data.biomarkers.length} biomarkers, 5 start points, K = 1..3, 1e4 MCMC (+3 x 1e4 tuning), ${threads} thread(s)`);
   // The machine's speed drifts (shared host): `--repeat N` fits N times and shows the median and range.
   const runs: Timed[] = [];
-  for (let q = 0; q < repeat; q++) runs.push(await timedFit(data, uniform(data), { seed: 1, maxSubtypes: 3, startpoints: 5, mcmcIterations: 1e4, mcmcTuneIterations: 1e4, samplesKept: 1000, chains: 1, threads }));
+  for (let q = 0; q < repeat; q++)
+    runs.push(await timedFit(data, uniform(data), { seed: 1, maxSubtypes: 3, startpoints: 5, mcmcIterations: 1e4, mcmcTuneIterations: 1e4, samplesKept: 1000, chains: 1, threads }));
   const r = runs[0]!;
   const pyEm = PY.em.reduce((a, b) => a + b, 0);
   const pyMcmc = PY.mcmc.reduce((a, b) => a + b, 0);
@@ -133,7 +134,17 @@ async function medium(): Promise<SustainModelFile> {
   const late = ts.map((s, i) => (s > 0 ? i : -1)).filter((i) => i >= 0);
   table([
     ['K=3 recovery', 'ms-subtype', 'pySuStaIn'],
-    ['ARI (true stage > 0)', fmt(adjustedRand(late.map((i) => a.mlSubtype[i]!), late.map((i) => tt[i]!)), 3), 0.558],
+    [
+      'ARI (true stage > 0)',
+      fmt(
+        adjustedRand(
+          late.map((i) => a.mlSubtype[i]!),
+          late.map((i) => tt[i]!),
+        ),
+        3,
+      ),
+      0.558,
+    ],
     ['Spearman rho of stages', fmt(spearman(Array.from(a.mlStage), ts), 3), 0.974],
   ]);
   return r.model;
@@ -169,7 +180,16 @@ async function large(): Promise<void> {
   const mc = 2000;
   const sweeps = args.includes('--full-em') ? 100 : 3;
   console.log(`== 10,000 subjects x 13 biomarkers x 3 thresholds, K = 1..5, ${sp} start points, at most ${sweeps} EM sweeps, ${mc} MCMC (+3 x 1000 tuning), ${threads} thread(s)`);
-  const r = await timedFit(sim.data, uniform(sim.data), { seed: 1, maxSubtypes: 5, startpoints: sp, emMaxIterations: sweeps, mcmcIterations: mc, mcmcTuneIterations: 1000, samplesKept: 1000, threads });
+  const r = await timedFit(sim.data, uniform(sim.data), {
+    seed: 1,
+    maxSubtypes: 5,
+    startpoints: sp,
+    emMaxIterations: sweeps,
+    mcmcIterations: mc,
+    mcmcTuneIterations: 1000,
+    samplesKept: 1000,
+    threads,
+  });
   table([
     ['', 'ms-subtype', 'target'],
     ['wall s', fmt(r.wall), ''],
@@ -204,7 +224,30 @@ async function small(): Promise<void> {
       cases.forEach(([, flags], c) => {
         const t0 = performance.now();
         const jobs = flags.includes('--jobs') ? [] : ['--jobs', String(threads)];
-        const cmd = [process.execPath, join(root, 'bin', 'ms-subtype.js'), 'fit', '--data', join(shared, 'small', 'data.csv'), '--zvals', '1,2,3', '--zmax', '5', '--max-subtypes', '2', '--startpoints', '5', '--mcmc', '10000', '--seed', '1', ...jobs, ...flags, '--quiet', '--out', out];
+        const cmd = [
+          process.execPath,
+          join(root, 'bin', 'ms-subtype.js'),
+          'fit',
+          '--data',
+          join(shared, 'small', 'data.csv'),
+          '--zvals',
+          '1,2,3',
+          '--zmax',
+          '5',
+          '--max-subtypes',
+          '2',
+          '--startpoints',
+          '5',
+          '--mcmc',
+          '10000',
+          '--seed',
+          '1',
+          ...jobs,
+          ...flags,
+          '--quiet',
+          '--out',
+          out,
+        ];
         const r = gnuTime ? spawnSync('/usr/bin/time', ['-f', 'CPU %U %S', ...cmd], { encoding: 'utf8' }) : spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8' });
         walls[c]!.push((performance.now() - t0) / 1000);
         if (r.status !== 0) throw new Error(`fit failed: ${r.stderr}`);
@@ -221,7 +264,14 @@ async function small(): Promise<void> {
   cases.forEach(([label], c) => {
     const w = med(walls[c]!);
     const cp = cpus[c]!.length > 0 ? med(cpus[c]!) : NaN;
-    rows.push([label, `${fmt(w, 2)} (${walls[c]!.map((v) => fmt(v, 2)).join(', ')})`, cpus[c]!.length > 0 ? `${fmt(cp, 2)} (${cpus[c]!.map((v) => fmt(v, 2)).join(', ')})` : '', `${PY_SMALL[0]}-${PY_SMALL[1]}`, ratio(w), Number.isFinite(cp) ? ratio(cp) : '']);
+    rows.push([
+      label,
+      `${fmt(w, 2)} (${walls[c]!.map((v) => fmt(v, 2)).join(', ')})`,
+      cpus[c]!.length > 0 ? `${fmt(cp, 2)} (${cpus[c]!.map((v) => fmt(v, 2)).join(', ')})` : '',
+      `${PY_SMALL[0]}-${PY_SMALL[1]}`,
+      ratio(w),
+      Number.isFinite(cp) ? ratio(cp) : '',
+    ]);
   });
   table(rows);
   console.log(`(target: 100x on the first row, about 1 s; ${threads} thread(s) unless --jobs 1; load average at the end ${(await import('node:os')).loadavg()[0]!.toFixed(1)})`);
@@ -236,7 +286,9 @@ async function robust(): Promise<void> {
   const settings = (spArg >= 0 ? args[spArg + 1]! : '3,5,10,25').split(',');
   const parse = (v: string) => ({ startpoints: Number(v.split('+')[0]), polish: Number(v.split('+')[1] ?? 0) });
   const pyBest = sim ? [] : PY.emLogLik;
-  console.log(`== EM robustness: ${sim ? 'simulated 3,000 x 12' : 'shared medium cohort, 1,000 x 10'} x 3 thresholds, K = 1..3, EM only, start points ${settings.join(' / ')}, seeds ${firstSeed}..${firstSeed + nSeeds - 1} each, ${threads} thread(s)`);
+  console.log(
+    `== EM robustness: ${sim ? 'simulated 3,000 x 12' : 'shared medium cohort, 1,000 x 10'} x 3 thresholds, K = 1..3, EM only, start points ${settings.join(' / ')}, seeds ${firstSeed}..${firstSeed + nSeeds - 1} each, ${threads} thread(s)`,
+  );
   const runs: { sp: string; seed: number; ll: number[]; wall: number; cpu: number }[] = [];
   for (let seed = firstSeed; seed < firstSeed + nSeeds; seed++) {
     for (const sp of settings) {
@@ -247,11 +299,19 @@ async function robust(): Promise<void> {
   }
   // best known optimum per K: the best any run found (and pySuStaIn's, on the medium cohort)
   const bestK = [0, 1, 2].map((k) => Math.max(...runs.map((r) => r.ll[k]!), pyBest[k] ?? -Infinity));
-  const rows: (string | number)[][] = [['start points (+ polish runs)', ...bestK.map((b, k) => `K=${k + 1} reached (best ${fmt(b, 2)})`), ...bestK.map((_, k) => `K=${k + 1} worst gap`), 'wall s (median)', 'CPU s (median)']];
+  const rows: (string | number)[][] = [
+    ['start points (+ polish runs)', ...bestK.map((b, k) => `K=${k + 1} reached (best ${fmt(b, 2)})`), ...bestK.map((_, k) => `K=${k + 1} worst gap`), 'wall s (median)', 'CPU s (median)'],
+  ];
   const med = (v: number[]) => [...v].sort((a, b) => a - b)[(v.length - 1) >> 1]!;
   for (const sp of settings) {
     const rs = runs.filter((r) => r.sp === sp);
-    rows.push([sp, ...bestK.map((b, k) => `${rs.filter((r) => r.ll[k]! >= b - 0.01).length}/${rs.length}`), ...bestK.map((b, k) => fmt(Math.max(...rs.map((r) => b - r.ll[k]!)), 2)), fmt(med(rs.map((r) => r.wall))), fmt(med(rs.map((r) => r.cpu)))]);
+    rows.push([
+      sp,
+      ...bestK.map((b, k) => `${rs.filter((r) => r.ll[k]! >= b - 0.01).length}/${rs.length}`),
+      ...bestK.map((b, k) => fmt(Math.max(...rs.map((r) => b - r.ll[k]!)), 2)),
+      fmt(med(rs.map((r) => r.wall))),
+      fmt(med(rs.map((r) => r.cpu))),
+    ]);
   }
   table(rows);
 }

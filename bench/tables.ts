@@ -75,7 +75,7 @@ function child(code: string): Run {
   const last = r.stdout.trim().split('\n').pop() ?? '';
   try {
     const j = JSON.parse(last) as { rss: number; ok: boolean };
-    return { mb: j.rss / 1024, s, ok: j.ok && r.status === 0, err: j.ok ? '' : r.stderr.trim().split('\n').slice(-1)[0] ?? '' };
+    return { mb: j.rss / 1024, s, ok: j.ok && r.status === 0, err: j.ok ? '' : (r.stderr.trim().split('\n').slice(-1)[0] ?? '') };
   } catch {
     return { mb: NaN, s, ok: false, err: (r.stderr || r.stdout).trim().split('\n').slice(-1)[0] ?? '' };
   }

@@ -16,7 +16,9 @@ describe('Rng', () => {
   });
   it('uniform is in [0,1) with mean 1/2; normal has mean 0 and sd 1', () => {
     const r = Rng.fromSeed(7);
-    let su = 0, sn = 0, sn2 = 0;
+    let su = 0,
+      sn = 0,
+      sn2 = 0;
     const n = 20000;
     for (let i = 0; i < n; i++) {
       const u = r.uniform();
@@ -50,9 +52,16 @@ describe('pool', () => {
     const pool = new TaskPool<number, [number, boolean]>(new URL('./helpers/where-worker.ts', import.meta.url), 2);
     try {
       const small = await pool.run([1, 2, 3], undefined, undefined, IN_PROCESS_SECONDS / 2);
-      expect(small).toEqual([[1, true], [4, true], [9, true]]);
+      expect(small).toEqual([
+        [1, true],
+        [4, true],
+        [9, true],
+      ]);
       const large = await pool.run([4, 5], undefined, undefined, IN_PROCESS_SECONDS * 2);
-      expect(large).toEqual([[16, false], [25, false]]);
+      expect(large).toEqual([
+        [16, false],
+        [25, false],
+      ]);
       // the workers are running now: a small batch goes to them too
       expect(await pool.run([6], undefined, undefined, 0.001)).toEqual([[36, false]]);
       // no estimate: on the workers (the old behaviour)
@@ -69,10 +78,16 @@ describe('csv', () => {
     expect(t.columns).toEqual(['a', 'b']);
     expect(() => parseTable('a,a\n1,2\n', 'f.csv')).toThrow(/f.csv: the header names column "a" twice/);
     expect(() => parseNumber('x', { file: 'f.csv', line: 3, subject: 's1', field: 'b' })).toThrow(UserError);
-    expect(() => parseNumber('x', { file: 'f.csv', line: 3, subject: 's1', field: 'b' })).toThrow(
-      'f.csv, line 3, subject s1, field b: "x" is not a number',
-    );
+    expect(() => parseNumber('x', { file: 'f.csv', line: 3, subject: 's1', field: 'b' })).toThrow('f.csv, line 3, subject s1, field b: "x" is not a number');
     expect(Number.isNaN(parseNumber('', { file: 'f', line: 1, field: 'b' }, true))).toBe(true);
-    expect(toCsv(['a', 'b'], [[1.5, NaN], ['x,y', 2]])).toBe('a,b\n1.5,\n"x,y",2\n');
+    expect(
+      toCsv(
+        ['a', 'b'],
+        [
+          [1.5, NaN],
+          ['x,y', 2],
+        ],
+      ),
+    ).toBe('a,b\n1.5,\n"x,y",2\n');
   });
 });

@@ -142,7 +142,11 @@ Examples:
         return;
       }
       if (summary.partsReused > 0 && !flags.quiet) process.stdout.write(`reused ${summary.partsReused} finished part(s) from ${flags.out}\n`);
-      printResult(summary.result, summary.files.find((f) => f.endsWith('cv.json'))!, flags.quiet);
+      printResult(
+        summary.result,
+        summary.files.find((f) => f.endsWith('cv.json'))!,
+        flags.quiet,
+      );
     });
   oldFlags(cv, { '--mcmc-tune': '--tune' });
 }

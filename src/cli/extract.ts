@@ -36,7 +36,11 @@ export function register(program: Command): void {
     .option('--bids-desc <label>', 'BIDS: use the *_desc-<label>_dseg label map when a subject has several')
     .option('--participants <file>', 'BIDS: participants.tsv to carry columns from (default: the one at the folder top)')
     .option('--covariates <file>', 'CSV/TSV with subject_id [, session] and covariate columns (group, age...) to join onto the input')
-    .addOption(new Option('--subject-from <source>', 'aseg.stats: subject id from "# subjectname" (auto: else the folder) or from the folder above stats/').choices(['auto', 'folder']).default('auto'))
+    .addOption(
+      new Option('--subject-from <source>', 'aseg.stats: subject id from "# subjectname" (auto: else the folder) or from the folder above stats/')
+        .choices(['auto', 'folder'])
+        .default('auto'),
+    )
     .option(QUIET_FLAGS, QUIET_HELP)
     .addHelpText(
       'after',
@@ -131,8 +135,13 @@ Examples:
       else process.stdout.write(`${r.out}\n`);
       if (r.absentShards.length > 0) process.stderr.write(`ms-subtype: no output given for shard(s) ${r.absentShards.join(', ')}\n`);
       if (r.missingCount > 0) {
-        const named = r.missing.slice(0, 10).map((m) => `${m.subject}${m.session ? `/${m.session}` : ''} (${m.why})`).join('; ');
-        process.stderr.write(`ms-subtype: ${r.missingCount} subject(s) of the cohort are missing${named ? `: ${named}${r.missing.length > 10 ? '; ...' : ''}` : ''}${r.missing.length > 0 ? ` (list in ${out}.missing.csv)` : ''}\n`);
+        const named = r.missing
+          .slice(0, 10)
+          .map((m) => `${m.subject}${m.session ? `/${m.session}` : ''} (${m.why})`)
+          .join('; ');
+        process.stderr.write(
+          `ms-subtype: ${r.missingCount} subject(s) of the cohort are missing${named ? `: ${named}${r.missing.length > 10 ? '; ...' : ''}` : ''}${r.missing.length > 0 ? ` (list in ${out}.missing.csv)` : ''}\n`,
+        );
         if (!flags.allowMissing) process.exitCode = 1;
       }
     });

@@ -45,11 +45,7 @@ async function checkAgainstPickles(model: SustainModelFile, fits: PysustainFit[]
     const a = compareWithPickle(await assignSubjectsParallel(model, table, fit.K, jobs), fit);
     const same = Math.abs(ours.logLikelihood - theirs) <= 1e-6 * Math.abs(theirs) && a.subtypeAgree === M && a.stageAgree === M && a.maxProbDiff < 1e-6;
     const what = `K=${fit.K}: ML log-likelihood ${ours.logLikelihood.toFixed(4)} (pySuStaIn ${theirs.toFixed(4)}), ml_subtype ${a.subtypeAgree}/${M}, ml_stage ${a.stageAgree}/${M} as pySuStaIn, largest probability difference ${a.maxProbDiff.toExponential(1)}`;
-    lines.push(
-      same
-        ? `check ${what}`
-        : `warning: ${what}: ${cause}`,
-    );
+    lines.push(same ? `check ${what}` : `warning: ${what}: ${cause}`);
   }
   return lines;
 }
@@ -87,7 +83,10 @@ function mixtureInput(o: ImportFlags, fit: PysustainFit): ImportInput {
   if (o.thresholds !== undefined) throw new UserError('--thresholds is for ZscoreSustain pickles; MixtureSustain has no thresholds', { field: 'thresholds' });
   const input = readModelInput({ kind: 'mixture', lYes: o.lYes, lNo: o.lNo, zvals: o.zvals, zmax: o.zmax, ...(o.biomarkers ? { biomarkers: o.biomarkers } : {}) });
   if (input.biomarkers !== fit.N) {
-    throw new UserError(`the pickles have ${fit.N} events; a MixtureSustain model has one per biomarker, and the L_yes file has ${input.biomarkers}: give the L_yes/L_no pySuStaIn was run with`, { file: o.lYes });
+    throw new UserError(
+      `the pickles have ${fit.N} events; a MixtureSustain model has one per biomarker, and the L_yes file has ${input.biomarkers}: give the L_yes/L_no pySuStaIn was run with`,
+      { file: o.lYes },
+    );
   }
   const eventMap = Array.from({ length: fit.N }, (_, b) => b);
   const cause = 'the L_yes/L_no rows or their column order are not what pySuStaIn was run with';
@@ -123,7 +122,7 @@ async function importCommand(pickles: string[], o: ImportFlags): Promise<void> {
 export function register(program: Command): void {
   program
     .command('import-pysustain')
-    .description("Bring pySuStaIn results in: its run_sustain_algorithm pickles -> model.json for assign, report, cv")
+    .description('Bring pySuStaIn results in: its run_sustain_algorithm pickles -> model.json for assign, report, cv')
     .argument('<pickle...>', "pySuStaIn's pickle_files/<dataset>_subtype<K-1>.pickle, one per number of subtypes (all of K = 1..max)")
     .option('--data <file>', 'ZscoreSustain: the z-score table pySuStaIn was fitted on: subject_id + one column per biomarker, in its column order (names the biomarkers)')
     .option('--l-yes <file>', 'MixtureSustain: the L_yes table pySuStaIn was fitted on (subject_id + one column per biomarker, in its column order)')
@@ -131,7 +130,10 @@ export function register(program: Command): void {
     .requiredOption('-o, --out <file>', 'model.json to write')
     .option('--zvals <list>', "pySuStaIn's Z_vals, when every biomarker had the same thresholds", numberListOption, [1, 2, 3])
     .option('--zmax <z>', "pySuStaIn's Z_max, when the same for every biomarker", floatOption(0), 5)
-    .option('--thresholds <file>', 'per-biomarker thresholds: pySuStaIn\'s {"Z_vals": [[1, 2, 0], ...], "Z_max": [5, ...]} (0 = unused; rows in column order), or {"biomarker": {"zvals": [1, 2], "zmax": 4}}')
+    .option(
+      '--thresholds <file>',
+      'per-biomarker thresholds: pySuStaIn\'s {"Z_vals": [[1, 2, 0], ...], "Z_max": [5, ...]} (0 = unused; rows in column order), or {"biomarker": {"zvals": [1, 2], "zmax": 4}}',
+    )
     .option('--biomarkers <list>', 'biomarker columns, in the order pySuStaIn had them (default: as for fit)', listOption)
     .option('--include-controls', 'keep rows flagged is_control (default: left out, as for fit)')
     .option('--samples <n>', 'MCMC samples kept per K, chosen as pySuStaIn does for staging', intOption(1), PYSUSTAIN_SAMPLES)

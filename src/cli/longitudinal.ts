@@ -58,8 +58,10 @@ export function joinHistory(history: LongitudinalRead, next: LongitudinalRead, t
 export function readHistory(model: SustainModelFile, o: { history?: string; historyLYes?: string; historyLNo?: string }, time: string): LongitudinalRead | null {
   const onLikelihoods = model.method === 'sustain-mixture' && model.input === 'likelihoods';
   if (o.historyLYes !== undefined || o.historyLNo !== undefined) {
-    if (!onLikelihoods) throw new UserError(`--history-l-yes/--history-l-no are for a mixture model fitted on likelihoods; this ${model.method} model takes --history`, { field: 'history-l-yes' });
-    if (o.historyLYes === undefined || o.historyLNo === undefined) throw new UserError('give both --history-l-yes and --history-l-no', { field: o.historyLYes === undefined ? 'history-l-yes' : 'history-l-no' });
+    if (!onLikelihoods)
+      throw new UserError(`--history-l-yes/--history-l-no are for a mixture model fitted on likelihoods; this ${model.method} model takes --history`, { field: 'history-l-yes' });
+    if (o.historyLYes === undefined || o.historyLNo === undefined)
+      throw new UserError('give both --history-l-yes and --history-l-no', { field: o.historyLYes === undefined ? 'history-l-yes' : 'history-l-no' });
     if (o.history !== undefined) throw new UserError('give either --history or --history-l-yes/--history-l-no, not both', { field: 'history' });
     return readAssignVisits(model, { lYes: o.historyLYes, lNo: o.historyLNo }, time, true)!.lon;
   }
@@ -127,8 +129,12 @@ export function simulateLongitudinalCommand(o: LongitudinalSimFlags): void {
     sequences: sim.model.namedSequences,
     fractions: sim.model.fractions,
     controlFraction: o.controlFraction ?? 0.25,
-    trueStageDoc: 'true_stage per visit in 0..N+1 = number of events passed at that visit (never decreasing); true_rate = the subject\'s stages per year (0 for controls)',
+    trueStageDoc: "true_stage per visit in 0..N+1 = number of events passed at that visit (never decreasing); true_rate = the subject's stages per year (0 for controls)",
   });
   const summary = `simulated ${o.subjects} subjects (${sim.data.subjects.length} visits) x ${sim.model.biomarkers.length} biomarkers, ${o.subtypes} subtypes; wrote z.csv, truth.csv, truth-model.json in ${o.out}`;
-  printDone(o.quiet, [summary], ['z.csv', 'truth.csv', 'truth-model.json'].map((f) => join(o.out, f)));
+  printDone(
+    o.quiet,
+    [summary],
+    ['z.csv', 'truth.csv', 'truth-model.json'].map((f) => join(o.out, f)),
+  );
 }

@@ -62,7 +62,9 @@ function controlFlags(table: ZTable, column: string, values: readonly string[], 
 }
 
 function directions(biomarkers: readonly string[], higher: readonly string[] = [], lower: readonly string[] = []): (Direction | undefined)[] {
-  for (const b of [...higher, ...lower]) if (!biomarkers.includes(b)) throw new UserError(`"${b}" is not a biomarker of the data (biomarkers: ${biomarkers.join(', ')})`, { field: higher.includes(b) ? 'higher-is-abnormal' : 'lower-is-abnormal' });
+  for (const b of [...higher, ...lower])
+    if (!biomarkers.includes(b))
+      throw new UserError(`"${b}" is not a biomarker of the data (biomarkers: ${biomarkers.join(', ')})`, { field: higher.includes(b) ? 'higher-is-abnormal' : 'lower-is-abnormal' });
   const both = higher.filter((b) => lower.includes(b));
   if (both.length > 0) throw new UserError(`${both.join(', ')} given as both higher- and lower-is-abnormal`, { field: 'lower-is-abnormal' });
   return biomarkers.map((b) => (higher.includes(b) ? 'higher' : lower.includes(b) ? 'lower' : undefined));
@@ -99,7 +101,13 @@ export function readLikelihoodPair(lYes: string, lNo: string, biomarkers?: strin
     const b = noRead.table.carried?.[c];
     if (a === undefined || b === undefined) continue;
     b.forEach((v, i) => {
-      if (v.trim() !== a[i]!.trim()) throw new UserError(`${c} "${v}" where the L_yes file has "${a[i]}": the two files must list the same visits in the same order`, { file: lNo, line: noRead.lines[i]!, subject: noRead.table.subjects[i]!, field: c });
+      if (v.trim() !== a[i]!.trim())
+        throw new UserError(`${c} "${v}" where the L_yes file has "${a[i]}": the two files must list the same visits in the same order`, {
+          file: lNo,
+          line: noRead.lines[i]!,
+          subject: noRead.table.subjects[i]!,
+          field: c,
+        });
     });
   }
   return { table, lon: groupRead({ ...yesRead, table }, time) };
@@ -124,7 +132,16 @@ export function readModelInput(o: ModelFlags): ModelInput {
     const table = lon ? lon.table : read.table;
     const { thresholds, warnings } = resolveThresholds(table.biomarkers, o.zvals, o.zmax, o.thresholds);
     const source = `(${read.biomarkerSource})${read.excludedControls > 0 ? `, ${read.excludedControls} control rows left out` : ''}`;
-    return { table, spec: { kind: 'zscore', ...thresholds }, notes: [...read.notes.map((n) => `note: ${n}`), ...warnings], dataFile: o.data, dataSha256: sha256File(o.data), source, biomarkers: table.biomarkers.length, ...(lon ? { lon } : {}) };
+    return {
+      table,
+      spec: { kind: 'zscore', ...thresholds },
+      notes: [...read.notes.map((n) => `note: ${n}`), ...warnings],
+      dataFile: o.data,
+      dataSha256: sha256File(o.data),
+      source,
+      biomarkers: table.biomarkers.length,
+      ...(lon ? { lon } : {}),
+    };
   }
   if (likelihoods) {
     if (o.lYes === undefined || o.lNo === undefined) throw new UserError('give both --l-yes and --l-no', { field: o.lYes === undefined ? 'l-yes' : 'l-no' });
@@ -150,7 +167,11 @@ export function readModelInput(o: ModelFlags): ModelInput {
   const values = o.controlValue ?? [...NORMALISE_DEFAULTS.controlValues];
   const isControl = controlFlags(all, column, values, o.data);
   const nCtrl = isControl.reduce((a, v) => a + v, 0);
-  if (nCtrl < 2) throw new UserError(`${nCtrl} row(s) have ${column} = ${values.join(' or ')}: the mixtures start from the controls (name them with --control-column and --control-value)`, { file: o.data, field: column });
+  if (nCtrl < 2)
+    throw new UserError(`${nCtrl} row(s) have ${column} = ${values.join(' or ')}: the mixtures start from the controls (name them with --control-column and --control-value)`, {
+      file: o.data,
+      field: column,
+    });
   // longitudinal: every row's visit checked (controls' too) before anything is fitted
   if (o.time !== undefined) groupRead(read, o.time);
   // every visit of every subject: the mixture describes a biomarker's values, and the later visits
@@ -158,11 +179,24 @@ export function readModelInput(o: ModelFlags): ModelInput {
   // cross-sectionally, so the two fits differ by the model only
   const given = directions(all.biomarkers, o.higherIsAbnormal, o.lowerIsAbnormal).map((d, b) => d ?? cols.directions.get(all.biomarkers[b]!));
   const mixtures = fitMixtures(all.biomarkers, all.values, isControl, o.mixture ?? 'gmm', given);
-  const notes = cols.why === null ? [] : [`note: mixture biomarkers from ${cols.why}: ${all.biomarkers.join(', ')}${cols.leftOut.length > 0 ? `; left out as covariates: ${cols.leftOut.join(', ')}` : ''} (name them with --biomarkers)`];
+  const notes =
+    cols.why === null
+      ? []
+      : [
+          `note: mixture biomarkers from ${cols.why}: ${all.biomarkers.join(', ')}${cols.leftOut.length > 0 ? `; left out as covariates: ${cols.leftOut.join(', ')}` : ''} (name them with --biomarkers)`,
+        ];
   notes.push(
     ...mixtures.map((m, b) => {
-      const comp = m.type === 'gmm' ? `normal N(${m.normal.mean.toPrecision(4)}, ${m.normal.sd.toPrecision(3)}), abnormal N(${m.abnormalComponent.mean.toPrecision(4)}, ${m.abnormalComponent.sd.toPrecision(3)})` : `KDE, bandwidth ${m.bandwidth.toPrecision(3)}`;
-      const from = o.higherIsAbnormal?.includes(all.biomarkers[b]!) || o.lowerIsAbnormal?.includes(all.biomarkers[b]!) ? m.directionFrom : cols.directions.has(all.biomarkers[b]!) ? 'from the feature definitions' : m.directionFrom;
+      const comp =
+        m.type === 'gmm'
+          ? `normal N(${m.normal.mean.toPrecision(4)}, ${m.normal.sd.toPrecision(3)}), abnormal N(${m.abnormalComponent.mean.toPrecision(4)}, ${m.abnormalComponent.sd.toPrecision(3)})`
+          : `KDE, bandwidth ${m.bandwidth.toPrecision(3)}`;
+      const from =
+        o.higherIsAbnormal?.includes(all.biomarkers[b]!) || o.lowerIsAbnormal?.includes(all.biomarkers[b]!)
+          ? m.directionFrom
+          : cols.directions.has(all.biomarkers[b]!)
+            ? 'from the feature definitions'
+            : m.directionFrom;
       return `${all.biomarkers[b]}: ${m.abnormal} is abnormal (${from}); ${comp}, abnormal weight ${m.weight.toFixed(3)}`;
     }),
   );
@@ -174,12 +208,16 @@ export function readModelInput(o: ModelFlags): ModelInput {
 }
 
 /** The table `assign` scores with a saved model: likelihoods for a mixture model fitted on them, else --data. */
-export function readAssignInput(model: SustainModelFile | { method: 'kmeans'; biomarkers: string[] }, o: { data?: string; lYes?: string; lNo?: string }): { table: ZTable; file: string; sha256: string; notes: string[] } {
+export function readAssignInput(
+  model: SustainModelFile | { method: 'kmeans'; biomarkers: string[] },
+  o: { data?: string; lYes?: string; lNo?: string },
+): { table: ZTable; file: string; sha256: string; notes: string[] } {
   if (model.method === 'sustain-mixture' && model.input === 'likelihoods') {
     if (o.lYes === undefined || o.lNo === undefined) throw new UserError('this mixture model was fitted on likelihoods: give --l-yes and --l-no', { field: 'l-yes' });
     return { table: readLikelihoods(o.lYes, o.lNo, model.biomarkers), file: `${o.lYes} ${o.lNo}`, sha256: pairSha(o.lYes, o.lNo), notes: [] };
   }
-  if (o.lYes !== undefined || o.lNo !== undefined) throw new UserError(`--l-yes/--l-no are for a mixture model fitted on likelihoods; this ${model.method} model takes --data`, { field: 'l-yes' });
+  if (o.lYes !== undefined || o.lNo !== undefined)
+    throw new UserError(`--l-yes/--l-no are for a mixture model fitted on likelihoods; this ${model.method} model takes --data`, { field: 'l-yes' });
   if (o.data === undefined) throw new UserError('--data is required', { field: 'data' });
   const read = readZTable(o.data, { biomarkers: model.biomarkers, includeControls: true });
   return { table: read.table, file: o.data, sha256: sha256File(o.data), notes: read.notes };

@@ -31,8 +31,21 @@ interface Opts {
 
 /** Options that define the model: fixed by the normaliser file under --apply. */
 const FIT_ONLY = [
-  'features', 'featuresSidecar', 'covariates', 'categorical', 'higherIsAbnormal', 'lowerIsAbnormal', 'log', 'siteColumn',
-  'harmonise', 'combatPlain', 'saveNormaliser', 'minControlsPerLevel', 'minExtraControls', 'subjectColumn', 'sessionColumn',
+  'features',
+  'featuresSidecar',
+  'covariates',
+  'categorical',
+  'higherIsAbnormal',
+  'lowerIsAbnormal',
+  'log',
+  'siteColumn',
+  'harmonise',
+  'combatPlain',
+  'saveNormaliser',
+  'minControlsPerLevel',
+  'minExtraControls',
+  'subjectColumn',
+  'sessionColumn',
 ] as const;
 
 const HELP = `
@@ -78,7 +91,7 @@ export function register(program: Command): void {
     .requiredOption('--data <file>', 'input table (CSV/TSV): subject_id, covariates, control column, features')
     .requiredOption('-o, --out <file>', 'output z-score table (CSV); the sidecar goes to <out>.json')
     .option('--apply <normaliser>', 'apply a saved normaliser instead of fitting one')
-    .option('--features <list>', 'feature columns, comma-separated (default: the sidecar\'s, else every numeric column not used otherwise)', listOption)
+    .option('--features <list>', "feature columns, comma-separated (default: the sidecar's, else every numeric column not used otherwise)", listOption)
     .option('--features-sidecar <file>', 'feature definitions from extract (default: <data>.json when it exists)')
     .option('--no-features-sidecar', 'do not read <data>.json even when it exists')
     .option('--covariates <list>', 'covariate columns, comma-separated (e.g. age,sex,icv,site); none: intercept only', listOption)
@@ -163,12 +176,12 @@ export function register(program: Command): void {
       let controls = 0;
       for (const v of r.result.isControl) controls += v;
       const out = process.stdout;
-      out.write(
-        `normalise: ${r.result.n} rows (${controls} controls) x ${r.result.features.length} features -> ${r.zFile} (+ ${r.sidecarFile})\n`,
-      );
+      out.write(`normalise: ${r.result.n} rows (${controls} controls) x ${r.result.features.length} features -> ${r.zFile} (+ ${r.sidecarFile})\n`);
       if (opts.apply === undefined) {
         out.write(`normaliser: ${r.normaliserFile}${r.featuresSidecar ? ` (feature definitions from ${r.featuresSidecar})` : ''}\n`);
-        out.write(`covariate columns: ${r.normaliser.designColumns.slice(1).join(', ') || '(none: intercept only)'}${r.normaliser.combat ? `; ComBat over ${r.normaliser.combat.batchColumn} (${r.normaliser.combat.sites.length} sites)` : ''}\n`);
+        out.write(
+          `covariate columns: ${r.normaliser.designColumns.slice(1).join(', ') || '(none: intercept only)'}${r.normaliser.combat ? `; ComBat over ${r.normaliser.combat.batchColumn} (${r.normaliser.combat.sites.length} sites)` : ''}\n`,
+        );
         out.write(`features: ${r.normaliser.features.map((f) => `${f.name}${f.transform === 'log' ? ' (log)' : ''} [${f.abnormal === 'increase' ? '+' : '-'}]`).join(', ')}\n`);
         const w = Math.max(7, ...r.normaliser.features.map((f) => f.name.length));
         out.write(`${'feature'.padEnd(w)}  controls     R^2  residual sd\n`);

@@ -23,7 +23,10 @@ export function floatOption(min = -Infinity, max = Infinity) {
 
 /** "1,2,3" -> [1,2,3] */
 export function numberListOption(value: string): number[] {
-  const parts = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const parts = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   const out = parts.map(Number);
   if (out.length === 0 || out.some((v) => !Number.isFinite(v))) throw new InvalidArgumentError(`expected comma-separated numbers, got "${value}"`);
   return out;
@@ -31,7 +34,10 @@ export function numberListOption(value: string): number[] {
 
 /** "a,b" -> ["a","b"] */
 export function listOption(value: string): string[] {
-  return value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 export const jobsOption = intOption(1, 1024);
@@ -74,7 +80,8 @@ export function oldFlags(cmd: Command, renames: Record<string, string>): Command
       const v: unknown = c.getOptionValue(alias.attributeName());
       if (v === undefined) continue;
       const key = opt.attributeName();
-      if (c.getOptionValueSource(key) === 'cli' && c.getOptionValue(key) !== v) throw new UserError(`${alias.long} is the old name of ${opt.long}: give one of them`, { field: opt.long!.slice(2) });
+      if (c.getOptionValueSource(key) === 'cli' && c.getOptionValue(key) !== v)
+        throw new UserError(`${alias.long} is the old name of ${opt.long}: give one of them`, { field: opt.long!.slice(2) });
       c.setOptionValueWithSource(key, v, 'cli');
       c.setOptionValue(alias.attributeName(), undefined);
       oldNameNote(c.getOptionValue('quiet') === true, `${c.name()} ${alias.long}`, opt.long!);

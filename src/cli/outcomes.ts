@@ -38,8 +38,12 @@ export function register(program: Command): void {
     .requiredOption('--subjects <file>', 'subject table from fit or assign (subjects.csv)')
     .requiredOption('--clinical <file>', 'clinical table: subject_id (and session when subjects.csv has one), covariates, outcomes')
     .requiredOption('-o, --out <dir>', 'output folder: DIR/outcomes.json and CSV tables with .json sidecars')
-    .option('--survival <list>', 'time-to-event outcomes as TIME:EVENT column pairs (event 1 = happened, 0 = censored)', (v) => pairs(v, 'TIME:EVENT').map(([time, event]) => ({ time, event })))
-    .option('--counts <list>', 'count outcomes as COUNT:EXPOSURE column pairs (e.g. relapses:followup_years)', (v) => pairs(v, 'COUNT:EXPOSURE').map(([count, exposure]) => ({ count, exposure })))
+    .option('--survival <list>', 'time-to-event outcomes as TIME:EVENT column pairs (event 1 = happened, 0 = censored)', (v) =>
+      pairs(v, 'TIME:EVENT').map(([time, event]) => ({ time, event })),
+    )
+    .option('--counts <list>', 'count outcomes as COUNT:EXPOSURE column pairs (e.g. relapses:followup_years)', (v) =>
+      pairs(v, 'COUNT:EXPOSURE').map(([count, exposure]) => ({ count, exposure })),
+    )
     .option('--scores <list>', 'continuous or ordinal scores to relate to stage (e.g. edss,sdmt)', listOption)
     .option('--covariates <list>', 'adjustment covariates (text columns are categorical); models are reported unadjusted and adjusted', listOption)
     .option('--treatment <column>', 'treatment arm column: subtype x treatment interaction and the effect within each subtype')

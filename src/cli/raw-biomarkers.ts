@@ -18,7 +18,22 @@ import { validateFeatureSidecar } from '../normalise/schema.js';
 import type { Direction } from '../sustain/index.js';
 
 /** Column names (lower case) read as covariates, never biomarkers, when no sidecar says otherwise. */
-export const COVARIATE_NAMES = ['age', 'sex', 'gender', 'site', 'scanner', 'icv', 'etiv', 'tiv', 'intracranial_volume', 'estimatedtotalintracranialvol', 'education', 'edss', 'disease_duration', 'onset_age'];
+export const COVARIATE_NAMES = [
+  'age',
+  'sex',
+  'gender',
+  'site',
+  'scanner',
+  'icv',
+  'etiv',
+  'tiv',
+  'intracranial_volume',
+  'estimatedtotalintracranialvol',
+  'education',
+  'edss',
+  'disease_duration',
+  'onset_age',
+];
 
 export interface RawColumns {
   /** the biomarker list to read (undefined: let the reader take the sidecar's list) */

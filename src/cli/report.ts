@@ -40,7 +40,11 @@ export function register(program: Command): void {
     .option('--confidence-bands <list>', 'probability bands for "confidently assigned"', bandsOption, [0.5, 0.8, 0.95])
     .option('--interval <p>', 'width of the posterior interval of subtype sizes', floatOption(0.5, 0.999), 0.95)
     .option('--brain <labelmap>', 'brain view: paint each subtype\u2019s progression on this label map (any subject\u2019s, an atlas; needs --features); also writes DIR/brain-view.csv')
-    .option('--brain-map <name=file>', 'brain view: another map on the same grid, e.g. wmparc=wmparc.mgz for features with "labelMap": "wmparc", or lesion=mask.nii.gz to paint lesion load (repeatable)', (v: string, prev: [string, string][] = []) => [...prev, parseBrainMap(v)])
+    .option(
+      '--brain-map <name=file>',
+      'brain view: another map on the same grid, e.g. wmparc=wmparc.mgz for features with "labelMap": "wmparc", or lesion=mask.nii.gz to paint lesion load (repeatable)',
+      (v: string, prev: [string, string][] = []) => [...prev, parseBrainMap(v)],
+    )
     .option('--brain-stages <list>', 'brain view: stages to draw (default: about five spread like the published figure, e.g. 1,4,10,16,34 of 39 events)', numberListOption)
     .option(QUIET_FLAGS, QUIET_HELP)
     .addHelpText(
@@ -63,28 +67,31 @@ Example:
       const { writeReport, WRITE_REPORT_STEPS } = await import('../report/index.js');
       // a bar on a terminal (not with --quiet): reading the inputs, each part of the page, the files
       const bar = createProgress({ label: 'report', total: WRITE_REPORT_STEPS, quiet: f.quiet });
-      const { htmlPath, figurePaths } = await writeReport({
-        model: f.model,
-        subjects: f.subjects,
-        out: f.out,
-        subtypes: f.subtypes,
-        cv: f.cv,
-        kmeans: f.kmeans,
-        normaliserReport: f.normaliserReport,
-        features: f.features,
-        errors: f.errors,
-        data: f.data,
-        outcomes: f.outcomes,
-        title: f.title,
-        brain: f.brain,
-        ...(f.brainMap !== undefined ? { brainMaps: Object.fromEntries(f.brainMap) } : {}),
-        brainStages: f.brainStages,
-        options: {
-          cvPositionalVariance: f.cvPositionalVariance === true,
-          confidenceBands: f.confidenceBands,
-          interval: f.interval,
+      const { htmlPath, figurePaths } = await writeReport(
+        {
+          model: f.model,
+          subjects: f.subjects,
+          out: f.out,
+          subtypes: f.subtypes,
+          cv: f.cv,
+          kmeans: f.kmeans,
+          normaliserReport: f.normaliserReport,
+          features: f.features,
+          errors: f.errors,
+          data: f.data,
+          outcomes: f.outcomes,
+          title: f.title,
+          brain: f.brain,
+          ...(f.brainMap !== undefined ? { brainMaps: Object.fromEntries(f.brainMap) } : {}),
+          brainStages: f.brainStages,
+          options: {
+            cvPositionalVariance: f.cvPositionalVariance === true,
+            confidenceBands: f.confidenceBands,
+            interval: f.interval,
+          },
         },
-      }, (done, what) => bar.set(done, WRITE_REPORT_STEPS, what)).finally(() => bar.stop());
+        (done, what) => bar.set(done, WRITE_REPORT_STEPS, what),
+      ).finally(() => bar.stop());
       if (!f.quiet) process.stdout.write(`${figurePaths.length} figures in ${f.out}/figures\n`);
       process.stdout.write(`${htmlPath}\n`);
     });

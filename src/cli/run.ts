@@ -37,7 +37,7 @@ export function register(program: Command): void {
     .option('--clinical <file>', 'clinical table for the outcomes step (overrides outcomes.clinical; the outcomes to analyse come from the config)')
     .option('-o, --out <dir>', 'output folder (required)')
     .option('--seed <n>', 'random seed (overrides seed)', intOption(0))
-    .option('-j, --jobs <n>', 'worker threads (default: the machine\'s cores)', jobsOption)
+    .option('-j, --jobs <n>', "worker threads (default: the machine's cores)", jobsOption)
     .option(QUIET_FLAGS, `${QUIET_HELP}; the report path is printed`)
     .option('--force', 'recompute every step, ignoring what the output folder holds')
     .option('--from <step>', 'recompute this step and the ones after it (extract, normalise, fit, cv, kmeans, assign, outcomes, report, truth)')

@@ -87,7 +87,7 @@ function parseVisitRangeOption(v: string): [number, number] {
 export function register(program: Command): void {
   const simulate = program
     .command('simulate')
-    .description('Simulate a cohort with known subtypes and stages (as pySuStaIn\'s simulation)')
+    .description("Simulate a cohort with known subtypes and stages (as pySuStaIn's simulation)")
     .requiredOption('-o, --out <dir>', 'output directory (z.csv, truth.csv, truth-model.json)')
     .option('--n-subjects <n>', 'number of subjects', intOption(1), 500)
     .option('--n-biomarkers <n>', 'number of biomarkers (named b01, b02, ...)', intOption(1, 1000), 6)

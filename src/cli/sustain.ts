@@ -107,7 +107,11 @@ async function fitCommand(o: FitFlags): Promise<void> {
         dataSha256: data.sha256,
         ...(lon ? { longitudinal: { visits: visitCounts(lon.layout.start), timeColumn: lon.timeColumn } } : {}),
         onProgress: (p) => {
-          bar.set(p.done, p.total, `${p.phase}${p.mcmcIterations ? ` ${p.mcmcIterations.done.toLocaleString('en-US')}/${p.mcmcIterations.total.toLocaleString('en-US')} iterations` : ''}, K=${p.subtypes}, best log-likelihood ${Number.isFinite(p.bestLogLik) ? p.bestLogLik.toFixed(2) : '-'}`);
+          bar.set(
+            p.done,
+            p.total,
+            `${p.phase}${p.mcmcIterations ? ` ${p.mcmcIterations.done.toLocaleString('en-US')}/${p.mcmcIterations.total.toLocaleString('en-US')} iterations` : ''}, K=${p.subtypes}, best log-likelihood ${Number.isFinite(p.bestLogLik) ? p.bestLogLik.toFixed(2) : '-'}`,
+          );
         },
       });
     } finally {
@@ -160,12 +164,18 @@ async function assignCommand(o: AssignFlags): Promise<void> {
   const side = o.data === undefined ? null : sidecarFeatures(o.data);
   if (side) {
     const extra = side.filter((b) => !model.biomarkers.includes(b));
-    if (extra.length > 0) throw new UserError(`biomarker column(s) ${extra.join(', ')} are not in the model (model biomarkers: ${model.biomarkers.join(', ')})`, { file: o.data, field: extra[0] });
+    if (extra.length > 0)
+      throw new UserError(`biomarker column(s) ${extra.join(', ')} are not in the model (model biomarkers: ${model.biomarkers.join(', ')})`, { file: o.data, field: extra[0] });
   }
   const above = model.method === 'sustain-zscore' ? zExceedance(read.table.values, read.table.biomarkers, model.zmax) : null;
   warnAbove(above, o.quiet);
   const a = await assignAny(model, read.table, o.subtypes, o.jobs, o.quiet);
-  writeSubjects(o.out, a, read.table.carried, { method: model.method, model: { file: o.model, sha256: sha256File(o.model) }, data: { file: read.file, sha256: read.sha256 }, zAboveZmax: above });
+  writeSubjects(o.out, a, read.table.carried, {
+    method: model.method,
+    model: { file: o.model, sha256: sha256File(o.model) },
+    data: { file: read.file, sha256: read.sha256 },
+    zAboveZmax: above,
+  });
   printDone(o.quiet, [`assigned ${a.subjects.length} subjects to the ${a.subtypes}-subtype model; wrote ${o.out} (+ .json sidecar)`], [o.out]);
 }
 
@@ -182,7 +192,13 @@ async function assignLongitudinalCommand(o: AssignFlags, model: SustainModelFile
   const out = joined ? selectRows(all, cols, joined.isNew) : { a: all, cols };
   writeSubjects(o.out, out.a, out.cols, { method: model.method, model: { file: o.model, sha256: sha256File(o.model) }, data: { file: input.file, sha256: input.sha256 } });
   const J = new Set(out.a.subjects).size;
-  printDone(o.quiet, [`assigned ${J} subjects (${out.a.subjects.length} visits${joined ? `, with ${g.table.subjects.length - out.a.subjects.length} earlier visits from ${o.history ?? o.historyLYes}` : ''}) to the ${all.subtypes}-subtype model; wrote ${o.out} (+ .json sidecar)`], [o.out]);
+  printDone(
+    o.quiet,
+    [
+      `assigned ${J} subjects (${out.a.subjects.length} visits${joined ? `, with ${g.table.subjects.length - out.a.subjects.length} earlier visits from ${o.history ?? o.historyLYes}` : ''}) to the ${all.subtypes}-subtype model; wrote ${o.out} (+ .json sidecar)`,
+    ],
+    [o.out],
+  );
 }
 
 export function register(program: Command): void {
@@ -201,7 +217,10 @@ export function register(program: Command): void {
     .requiredOption('-o, --out <dir>', 'output directory (model.json, subjects.csv)')
     .option('--zvals <list>', 'z thresholds (events) of every biomarker', numberListOption, [1, 2, 3])
     .option('--zmax <z>', 'z at the end of the disease course (normally above the largest threshold)', floatOption(0), 5)
-    .option('--thresholds <file>', 'per-biomarker thresholds, JSON {"biomarker": {"zvals": [1, 2], "zmax": 4}}, or pySuStaIn\'s {"Z_vals": [[1, 2, 0], ...], "Z_max": [4, ...]} (0 = unused); overrides --zvals/--zmax')
+    .option(
+      '--thresholds <file>',
+      'per-biomarker thresholds, JSON {"biomarker": {"zvals": [1, 2], "zmax": 4}}, or pySuStaIn\'s {"Z_vals": [[1, 2, 0], ...], "Z_max": [4, ...]} (0 = unused); overrides --zvals/--zmax',
+    )
     .option('--max-subtypes <K>', 'fit K = 1..K subtypes', intOption(1, 20), FIT_DEFAULTS.maxSubtypes)
     .option('--subtypes <K>', 'which K to write to subjects.csv (default: the largest)', intOption(1, 20))
     .option('--startpoints <n>', 'EM start points (and split candidates) per K', intOption(1), FIT_DEFAULTS.startpoints)
@@ -211,7 +230,11 @@ export function register(program: Command): void {
     .option('--samples <n>', 'posterior samples kept in model.json per K (thinned evenly)', intOption(1), FIT_DEFAULTS.samplesKept)
     .option('--polish <n>', 'EM runs per round polishing each K\'s optimum from random nearby sequences (0: none; docs/sustain.md "EM robustness")', intOption(0), FIT_DEFAULTS.polish)
     .option('--seed <n>', 'random seed', intOption(-(2 ** 52), 2 ** 52), 1)
-    .option('--biomarkers <list>', 'biomarker columns (default: the sidecar <data>.json\'s features, else every numeric column; mixture from raw --data: covariates left out, see below)', listOption)
+    .option(
+      '--biomarkers <list>',
+      "biomarker columns (default: the sidecar <data>.json's features, else every numeric column; mixture from raw --data: covariates left out, see below)",
+      listOption,
+    )
     .option('--include-controls', 'keep rows flagged is_control (default: leave them out of the fit)')
     .option('--time <column>', 'longitudinal data: the visit time column (e.g. years); rows are visits keyed by subject_id and session, one subtype per subject, stages never decrease')
     .addOption(new Option('--method <m>', 'sustain, or kmeans (a baseline: k-means clusters, no stages)').choices(['sustain', 'kmeans']).default('sustain'))
@@ -278,8 +301,8 @@ Examples:
     .option('--subtypes <K>', 'which fit of the model to use (default: the largest K)', intOption(1, 20))
     .option('--time <column>', 'longitudinal data: the visit time column (default: the one the model was fitted with, if any)')
     .option('--history <file>', 'earlier visits of known subjects (as --data: session and time columns): their new visits are staged along the whole path; only the new rows are written')
-    .option('--history-l-yes <file>', 'for a mixture model fitted on likelihoods: the earlier visits\' L_yes (with --history-l-no)')
-    .option('--history-l-no <file>', 'the earlier visits\' L_no (same visits as --history-l-yes)')
+    .option('--history-l-yes <file>', "for a mixture model fitted on likelihoods: the earlier visits' L_yes (with --history-l-no)")
+    .option('--history-l-no <file>', "the earlier visits' L_no (same visits as --history-l-yes)")
     .addOption(new Option('-j, --jobs <n>', 'worker threads (blocks of subjects; same result for any number)').argParser(jobsOption).default(defaultThreads(), 'all cores'))
     .option(QUIET_FLAGS, QUIET_HELP)
     .addHelpText(

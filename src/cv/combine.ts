@@ -12,12 +12,7 @@ import type { CvResult, CvRow } from './types.js';
  * Join the folds and the full-data part into the cv.json result. Pure: the caller has checked
  * that all parts share the same settings (see settings.ts).
  */
-export function combineFolds(
-  settings: CvResult['settings'],
-  folds: readonly FoldResult[],
-  full: FullResult,
-  minGainPerSubject: number = RECOMMEND_DEFAULTS.minGainPerSubject,
-): CvResult {
+export function combineFolds(settings: CvResult['settings'], folds: readonly FoldResult[], full: FullResult, minGainPerSubject: number = RECOMMEND_DEFAULTS.minGainPerSubject): CvResult {
   const Kmax = settings.maxSubtypes;
   const sorted = [...folds].sort((a, b) => a.fold - b.fold);
   const sameEvents = (e: EventLabel[]) => e.length === full.events.length && e.every((x, i) => eventKey(x) === eventKey(full.events[i]!));

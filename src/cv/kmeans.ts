@@ -113,10 +113,7 @@ function orderBySize(fit: RawFit, K: number): RawFit {
 }
 
 /** Fit K = 1..maxSubtypes on all subjects of `data`. Pure: no file access. */
-export function fitKmeansModel(
-  data: ZTable,
-  opts: { maxSubtypes: number; seed: number; restarts?: number; maxIterations?: number; silhouetteSubjects?: number },
-): KmeansModelFile {
+export function fitKmeansModel(data: ZTable, opts: { maxSubtypes: number; seed: number; restarts?: number; maxIterations?: number; silhouetteSubjects?: number }): KmeansModelFile {
   const o: KmeansOptions = { ...KMEANS_DEFAULTS, ...stripUndefined(opts) } as KmeansOptions;
   const M = data.subjects.length;
   if (!Number.isInteger(o.maxSubtypes) || o.maxSubtypes < 1) throw new UserError(`max subtypes must be a positive integer, got ${o.maxSubtypes}`);

@@ -294,10 +294,7 @@ function strataLabels(data: ZTable, column: string | undefined): string[] | unde
   const col = data.carried?.[column];
   if (col === undefined) {
     const have = Object.keys(data.carried ?? {});
-    throw new UserError(
-      `no column "${column}" to stratify on${have.length > 0 ? ` (columns carried from the data: ${have.join(', ')})` : ''}`,
-      { field: 'stratify' },
-    );
+    throw new UserError(`no column "${column}" to stratify on${have.length > 0 ? ` (columns carried from the data: ${have.join(', ')})` : ''}`, { field: 'stratify' });
   }
   return col;
 }

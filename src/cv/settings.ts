@@ -45,7 +45,10 @@ export function hashFolds(foldOf: Int32Array): string {
 }
 
 export function makeSettings(
-  s: Pick<CvSettings, 'seed' | 'folds' | 'maxSubtypes' | 'startpoints' | 'mcmcIterations' | 'samplesKept' | 'mcmcTuneIterations' | 'chains' | 'stratify' | 'time' | 'fullModel' | 'toolVersion'>,
+  s: Pick<
+    CvSettings,
+    'seed' | 'folds' | 'maxSubtypes' | 'startpoints' | 'mcmcIterations' | 'samplesKept' | 'mcmcTuneIterations' | 'chains' | 'stratify' | 'time' | 'fullModel' | 'toolVersion'
+  >,
   data: ZTable,
   given: ModelSpec | Thresholds,
   foldOf: Int32Array,

@@ -112,7 +112,6 @@ const cvResultSchema = z.looseObject({
   stability: z.record(z.string(), z.array(num)).optional(),
 });
 
-
 export function writePart(dir: string, settings: CvSettings, result: FoldResult | FullResult): string {
   const file = partFile(dir, result.kind === 'fold' ? result.fold : 'full');
   const { model: _model, ...rest } = result as FullResult;
@@ -178,9 +177,9 @@ export function writeCvOutputs(dir: string, result: CvResult): { json: string; c
     columns: header,
     columnDoc: {
       test_loglik_mean: 'held-out log-likelihood per fold, mean over the folds (test_loglik_fold_<f>: each fold)',
-      diff_vs_best_mean: 'paired per-fold difference of held-out log-likelihood against the best K (mean, se); margin: the recommendation\'s allowance',
+      diff_vs_best_mean: "paired per-fold difference of held-out log-likelihood against the best K (mean, se); margin: the recommendation's allowance",
       not_meaningfully_worse: 'yes when the difference is within the margin',
-      stability_ari_mean: 'mean adjusted Rand index of the fold models\' assignments against the full model\'s',
+      stability_ari_mean: "mean adjusted Rand index of the fold models' assignments against the full model's",
     },
     result: 'cv.json',
     recommendedSubtypes: result.recommendedSubtypes,

@@ -65,7 +65,9 @@ type Found = Pick<SubjectTask, 'labels' | 'lesion' | 'maps' | 'extra'>;
 
 /** The files of one anat folder, or the reason they cannot be chosen. */
 function findFiles(root: string, anat: string, fs: FeatureSet, opts: BidsOptions): Found | string {
-  const files = readdirSync(anat).filter((f) => NII.test(f) && statSync(join(anat, f)).isFile()).sort();
+  const files = readdirSync(anat)
+    .filter((f) => NII.test(f) && statSync(join(anat, f)).isFile())
+    .sort();
   const entry = (f: string) => ({ path: join(anat, f), shown: relative(root, join(anat, f)) });
   let dsegs = files.filter((f) => /_dseg\.nii(\.gz)?$/.test(f));
   if (opts.bidsDesc !== undefined) dsegs = dsegs.filter((f) => f.includes(`_desc-${opts.bidsDesc}_`));

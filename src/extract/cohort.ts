@@ -56,7 +56,10 @@ function joinCovariates(c: Cohort, file: string, fs: FeatureSet): void {
   t.rows.forEach((r, i) => {
     const k = subjectKey(r[iSub]!, iSes >= 0 ? r[iSes]! : '');
     if (values.has(k)) throw new UserError(`subject ${r[iSub]} is listed twice`, { file, line: i + 2, subject: r[iSub]! });
-    values.set(k, cols.map((j) => (r[j] === 'n/a' ? '' : r[j]!)));
+    values.set(
+      k,
+      cols.map((j) => (r[j] === 'n/a' ? '' : r[j]!)),
+    );
   });
   let missing = 0;
   for (const s of c.subjects) {
@@ -76,10 +79,19 @@ function loadInput(inputs: string[], fs: FeatureSet, opts: CohortOptions): Cohor
   if (inputs.length === 1 && statSync(inputs[0]!).isDirectory() && (format === 'auto' || format === 'aseg-stats')) {
     // A FreeSurfer SUBJECTS_DIR: <subject>/stats/aseg.stats (fMRIPrep's sourcedata/freesurfer too).
     const dir = inputs[0]!;
-    const subdirs = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    const subdirs = readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
     const stats = subdirs.map((d) => join(dir, d, 'stats', 'aseg.stats')).filter((f) => existsSync(f));
     const anat = subdirs.some((d) => d.startsWith('sub-') && (existsSync(join(dir, d, 'anat')) || readdirSync(join(dir, d)).some((x) => x.startsWith('ses-'))));
-    if (stats.length > 0 && (format === 'aseg-stats' || !anat)) return asegStatsCohort(stats, stats.map((f) => readFileSync(f, 'utf8')), fs, opts.subjectFrom);
+    if (stats.length > 0 && (format === 'aseg-stats' || !anat))
+      return asegStatsCohort(
+        stats,
+        stats.map((f) => readFileSync(f, 'utf8')),
+        fs,
+        opts.subjectFrom,
+      );
     if (format === 'aseg-stats') throw new UserError('no <subject>/stats/aseg.stats files in this folder', { file: dir });
   }
   if (format === 'bids' || (format === 'auto' && inputs.length === 1 && statSync(inputs[0]!).isDirectory())) {
@@ -173,7 +185,9 @@ function manifestCohort(file: string, text: string, fs: FeatureSet, opts: Cohort
     return j;
   };
   const labelMapCols = fs.labelMaps.map((m) => need(m, `features use label map "${m}"`));
-  const ratioCols = fs.ratioMaps.map((r) => [need(r.numerator, `ratio map "${r.name}" divides "${r.numerator}"`), need(r.denominator, `ratio map "${r.name}" divides by "${r.denominator}"`)] as const);
+  const ratioCols = fs.ratioMaps.map(
+    (r) => [need(r.numerator, `ratio map "${r.name}" divides "${r.numerator}"`), need(r.denominator, `ratio map "${r.name}" divides by "${r.denominator}"`)] as const,
+  );
   const used = new Set([iSub, iSes, iLab, iLes, ...mapCols, ...labelMapCols, ...ratioCols.flat()].filter((j) => j >= 0));
   const carriedIdx = t.columns.map((_, j) => j).filter((j) => !used.has(j));
   const carriedColumns = carriedIdx.map((j) => t.columns[j]!);

@@ -10,8 +10,19 @@ import { loadFeatures, defaultFeaturesFile } from './features.js';
 import { loadCohort, ID_COLUMNS } from './cohort.js';
 import { inShard, type Shard } from './shard.js';
 import {
-  Checkpoint, checkpointPath, doneFromResult, errorsPath, ERROR_COLUMNS, readCheckpoint, readOutputRows,
-  readSidecar, settingsOf, sidecarPath, sidecarText, type DoneRecord, type Sidecar,
+  Checkpoint,
+  checkpointPath,
+  doneFromResult,
+  errorsPath,
+  ERROR_COLUMNS,
+  readCheckpoint,
+  readOutputRows,
+  readSidecar,
+  settingsOf,
+  sidecarPath,
+  sidecarText,
+  type DoneRecord,
+  type Sidecar,
 } from './output.js';
 import type { CohortSubject, InputKind, SubjectResult, SubjectTask } from './types.js';
 import type { SubjectFrom } from './tables.js';
@@ -198,7 +209,11 @@ async function extractLocked(options: ExtractOptions): Promise<ExtractResult> {
   failures.sort((a, b) => a.row - b.row);
   const writeErrors = () => {
     if (failures.length > 0) {
-      writeCsvAtomic(errorsFile, ERROR_COLUMNS, failures.map((f) => [f.subject, f.session, f.file, f.reason]));
+      writeCsvAtomic(
+        errorsFile,
+        ERROR_COLUMNS,
+        failures.map((f) => [f.subject, f.session, f.file, f.reason]),
+      );
     } else if (existsSync(errorsFile)) unlinkSync(errorsFile);
   };
   if (stopped) {

@@ -45,18 +45,36 @@ export function expandInputs(inputs: string[], out: string): string[] {
   const files: string[] = [];
   // In folders and patterns: extract outputs only (not errors/missing lists, not earlier merges, not OUT).
   const isShardCsv = (f: string) =>
-    f.endsWith('.csv') && !f.endsWith('.errors.csv') && !f.endsWith('.missing.csv') && existsSync(sidecarPath(f)) && resolve(f) !== resolve(out) &&
+    f.endsWith('.csv') &&
+    !f.endsWith('.errors.csv') &&
+    !f.endsWith('.missing.csv') &&
+    existsSync(sidecarPath(f)) &&
+    resolve(f) !== resolve(out) &&
     readSidecar(sidecarPath(f)).command === 'extract';
   for (const p of inputs) {
     if (/[*?]/.test(basename(p))) {
       const dir = dirname(p);
-      const re = new RegExp('^' + basename(p).replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
+      const re = new RegExp(
+        '^' +
+          basename(p)
+            .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+            .replace(/\*/g, '.*')
+            .replace(/\?/g, '.') +
+          '$',
+      );
       if (!existsSync(dir)) throw new UserError('folder not found', { file: dir });
-      const hits = readdirSync(dir).filter((f) => re.test(f)).sort().map((f) => join(dir, f)).filter(isShardCsv);
+      const hits = readdirSync(dir)
+        .filter((f) => re.test(f))
+        .sort()
+        .map((f) => join(dir, f))
+        .filter(isShardCsv);
       if (hits.length === 0) throw new UserError('matches no extract output (a .csv with its .csv.json sidecar)', { file: p });
       files.push(...hits);
     } else if (existsSync(p) && statSync(p).isDirectory()) {
-      const hits = readdirSync(p).sort().map((f) => join(p, f)).filter(isShardCsv);
+      const hits = readdirSync(p)
+        .sort()
+        .map((f) => join(p, f))
+        .filter(isShardCsv);
       if (hits.length === 0) throw new UserError('holds no extract output (a .csv with its .csv.json sidecar)', { file: p });
       files.push(...hits);
     } else {
@@ -146,13 +164,22 @@ export function mergeShards(opts: MergeOptions): MergeResult {
     subjects: merged.map(([, r]) => r.info),
     mergedFrom: files,
   };
-  writeCsvAtomic(opts.out, first.columns, merged.map(([, r]) => r.cells));
+  writeCsvAtomic(
+    opts.out,
+    first.columns,
+    merged.map(([, r]) => r.cells),
+  );
   writeAtomic(sidecarPath(opts.out), sidecarText(sidecar));
   const errOut = errorsPath(opts.out);
   if (errors.length > 0) writeCsvAtomic(errOut, ERROR_COLUMNS, errors);
   else if (existsSync(errOut)) unlinkSync(errOut);
   const missOut = `${opts.out}.missing.csv`;
-  if (missing.length > 0) writeCsvAtomic(missOut, ['subject_id', 'session', 'why'], missing.map((m) => [m.subject, m.session, m.why]));
+  if (missing.length > 0)
+    writeCsvAtomic(
+      missOut,
+      ['subject_id', 'session', 'why'],
+      missing.map((m) => [m.subject, m.session, m.why]),
+    );
   else if (existsSync(missOut)) unlinkSync(missOut);
   return { out: opts.out, files, rows: merged.length, missingCount, missing, absentShards };
 }

@@ -8,12 +8,7 @@ import type { SubjectTask } from './types.js';
  * (T1w/T2w). Each feature names the label map its labels refer to; the features of one map are
  * measured together (one pass per map), then put back in definition order.
  */
-export function measureByLabelMap(
-  labelMaps: ReadonlyMap<string, LabelArray>,
-  rest: Omit<SubjectArrays, 'labels'>,
-  defs: readonly FeatureDef[],
-  lesionThreshold: number,
-): SubjectMeasures {
+export function measureByLabelMap(labelMaps: ReadonlyMap<string, LabelArray>, rest: Omit<SubjectArrays, 'labels'>, defs: readonly FeatureDef[], lesionThreshold: number): SubjectMeasures {
   const values = new Array<number>(defs.length).fill(NaN);
   const groups = new Map<string, number[]>();
   defs.forEach((d, k) => {
@@ -27,7 +22,11 @@ export function measureByLabelMap(
     const labels = labelMaps.get(name);
     // A label map this subject lacks (empty manifest cell) leaves its features missing.
     if (!labels) continue;
-    const m = measureSubject({ ...rest, labels }, idx.map((k) => defs[k]!), lesionThreshold);
+    const m = measureSubject(
+      { ...rest, labels },
+      idx.map((k) => defs[k]!),
+      lesionThreshold,
+    );
     idx.forEach((k, j) => (values[k] = m.values[j]!));
     if (m.lesionSource === 'mask' || (m.lesionSource === 'labels' && lesionSource === 'none')) lesionSource = m.lesionSource;
   }

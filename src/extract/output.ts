@@ -125,7 +125,11 @@ export function readOutputRows(out: string, featureNames: string[], sidecar: Sid
 export class Checkpoint {
   private fd: number;
   /** Starts a fresh checkpoint holding `initial` (records carried over from an earlier one), written beside and renamed in. */
-  constructor(readonly file: string, settings: string, initial: DoneRecord[] = []) {
+  constructor(
+    readonly file: string,
+    settings: string,
+    initial: DoneRecord[] = [],
+  ) {
     const tmp = `${file}.tmp`;
     const fd = openSync(tmp, 'w');
     writeSync(fd, [JSON.stringify({ checkpoint: 'ms-subtype extract', settings }), ...initial.map((r) => JSON.stringify(r))].join('\n') + '\n');

@@ -127,10 +127,9 @@ export class OutputLock {
         }
         continue;
       }
-      throw new UserError(
-        `another extract (process ${pidText ?? '?'} on ${host ?? '?'}) is writing this output; wait for it to finish, or remove ${file} if that run is gone`,
-        { file: out },
-      );
+      throw new UserError(`another extract (process ${pidText ?? '?'} on ${host ?? '?'}) is writing this output; wait for it to finish, or remove ${file} if that run is gone`, {
+        file: out,
+      });
     }
     throw new UserError(`could not take the lock ${file}; remove it if no other extract is running`, { file: out });
   }

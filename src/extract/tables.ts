@@ -71,7 +71,10 @@ export function parseAsegStats(text: string, file: string, subjectFrom: SubjectF
       if (body.startsWith('subjectname')) subjectName = body.slice('subjectname'.length).trim() || undefined;
       else if (body.startsWith('ColHeaders')) cols = body.slice('ColHeaders'.length).trim().split(/\s+/);
       else if (body.startsWith('Measure ')) {
-        const parts = body.slice('Measure '.length).split(',').map((s) => s.trim());
+        const parts = body
+          .slice('Measure '.length)
+          .split(',')
+          .map((s) => s.trim());
         if (parts.length < 4) throw new UserError(`malformed "# Measure" line`, { file, line: i + 1 });
         const value = parseNumber(parts[3]!, { file, line: i + 1, field: parts[1]! });
         // FreeSurfer 6+ writes eTIV; 5.x wrote the same estimate as "IntraCranialVol, ICV".

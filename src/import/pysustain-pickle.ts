@@ -51,7 +51,8 @@ function kindHint(d: Map<unknown, unknown>): string {
 
 /** Check and type one pickle's contents. */
 export function pysustainFitFrom(raw: unknown, file: string): PysustainFit {
-  if (!(raw instanceof Map)) throw new UserError(`not a pySuStaIn results pickle: it holds a ${Array.isArray(raw) ? 'list or tuple' : raw === null ? 'None' : typeof raw}, not a dict`, { file });
+  if (!(raw instanceof Map))
+    throw new UserError(`not a pySuStaIn results pickle: it holds a ${Array.isArray(raw) ? 'list or tuple' : raw === null ? 'None' : typeof raw}, not a dict`, { file });
   const arr = (key: string, dims: number): NdArray => {
     const v = raw.get(key);
     if (v === undefined) throw new UserError(`not a pySuStaIn results pickle: no "${key}"${kindHint(raw)}`, { file, field: key });
@@ -139,7 +140,9 @@ export function readPysustainRun(files: string[]): PysustainFit[] {
     if (f.K !== q + 1) {
       const dup = fits.find((g) => g !== f && g.K === f.K);
       throw new UserError(
-        dup ? `this pickle and ${dup.file} both hold ${f.K}-subtype fits` : `the pickles hold K = ${fits.map((g) => g.K).join(', ')} subtypes; the model file needs every K from 1 (pass the ${q + 1}-subtype pickle, <dataset>_subtype${q}.pickle)`,
+        dup
+          ? `this pickle and ${dup.file} both hold ${f.K}-subtype fits`
+          : `the pickles hold K = ${fits.map((g) => g.K).join(', ')} subtypes; the model file needs every K from 1 (pass the ${q + 1}-subtype pickle, <dataset>_subtype${q}.pickle)`,
         { file: f.file },
       );
     }

@@ -26,7 +26,10 @@ export function* csvChunks(columns: readonly string[], n: number, rowAt: (r: num
 }
 
 export function writeCsvAtomic(path: string, columns: readonly string[], rows: readonly Row[]): void {
-  writeAtomicChunks(path, csvChunks(columns, rows.length, (r) => rows[r]!));
+  writeAtomicChunks(
+    path,
+    csvChunks(columns, rows.length, (r) => rows[r]!),
+  );
 }
 
 /** writeCsvAtomic with rows made by `rowAt` as they are written. */

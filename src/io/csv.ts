@@ -27,7 +27,13 @@ export function readTable(file: string, opts: ReadTableOptions & { cellFactor?: 
   checkTableMemory(bytes, file, opts.cellFactor ?? 1);
   let columns: string[] = [];
   const rows: string[][] = [];
-  scanTable(file, bytes, (c) => (columns = c), (r) => rows.push(r), opts);
+  scanTable(
+    file,
+    bytes,
+    (c) => (columns = c),
+    (r) => rows.push(r),
+    opts,
+  );
   return { file, columns, rows };
 }
 
@@ -89,7 +95,7 @@ class PlainLines {
   ) {}
 
   add(input: Buffer, last: boolean): void {
-    for (let at = 0; at < input.length; ) {
+    for (let at = 0; at < input.length;) {
       let end = input.indexOf(0x0a, at);
       if (end < 0) {
         if (!last) throw new Error('PlainLines: a piece must end on a line break');
@@ -121,7 +127,14 @@ function parseRecords(input: string | Buffer, delimiter: string, file: string, o
       skip_empty_lines: true,
       relax_column_count: false,
       trim: true,
-      ...(onRecord ? { on_record: (r: string[], ctx: { lines: number }) => { onRecord(r, ctx.lines); return null; } } : {}),
+      ...(onRecord
+        ? {
+            on_record: (r: string[], ctx: { lines: number }) => {
+              onRecord(r, ctx.lines);
+              return null;
+            },
+          }
+        : {}),
     }) as string[][];
   } catch (e) {
     if (e instanceof UserError) throw e;
@@ -153,13 +166,7 @@ export function tableBytes(file: string): Buffer {
  * each row with its 1-based line. Same parsing rules and errors as readTable; memory is the file's
  * bytes plus what the visitor keeps (typed arrays, in the readers that use this).
  */
-export function scanTable(
-  file: string,
-  bytes: Buffer,
-  onHeader: (columns: string[]) => void,
-  onRow: (row: string[], line: number) => void,
-  opts: ReadTableOptions = {},
-): void {
+export function scanTable(file: string, bytes: Buffer, onHeader: (columns: string[]) => void, onRow: (row: string[], line: number) => void, opts: ReadTableOptions = {}): void {
   const nl = bytes.indexOf(0x0a);
   const delimiter = delimiterOf(bytes.subarray(0, nl >= 0 ? nl : bytes.length).toString('utf8'), opts);
   let header = true;
@@ -277,11 +284,7 @@ export const isMissing = (s: string): boolean => s === '' || s === 'NA' || s ===
  * Parse one numeric cell. Empty cells (and NA/NaN) give NaN only when `allowMissing`; anything
  * else that is not a finite number is an error naming file, line, subject and field.
  */
-export function parseNumber(
-  cell: string,
-  place: { file: string; line: number; subject?: string; field: string },
-  allowMissing = false,
-): number {
+export function parseNumber(cell: string, place: { file: string; line: number; subject?: string; field: string }, allowMissing = false): number {
   const s = cell.trim();
   if (isMissing(s)) {
     if (allowMissing) return NaN;
@@ -329,10 +332,12 @@ export function tallyKind(
   if (bad === 0) return numbers > 0 ? 'numeric' : 'empty';
   if (numbers <= bad) return 'text';
   const f = first();
-  throw new UserError(
-    `"${f.cell}" is not a number in a numeric column (${numbers} of its cells are numbers, ${bad} not; ${hint})`,
-    { file, line: f.line, ...(f.subject !== undefined ? { subject: f.subject } : {}), field: name },
-  );
+  throw new UserError(`"${f.cell}" is not a number in a numeric column (${numbers} of its cells are numbers, ${bad} not; ${hint})`, {
+    file,
+    line: f.line,
+    ...(f.subject !== undefined ? { subject: f.subject } : {}),
+    field: name,
+  });
 }
 
 /** ColumnTally over a Table's column `j` (`idCol` -1: no subject column). */

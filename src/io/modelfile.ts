@@ -24,7 +24,12 @@ const base = {
   toolVersion: z.string(),
   biomarkers: z.array(z.string()).min(1),
   settings: z.looseObject({ seed: z.number().int(), time: z.string().min(1).optional() }),
-  training: z.looseObject({ subjects: z.number().int().nonnegative(), visits: z.number().int().nonnegative().optional(), dataSha256: z.string().optional(), dataFile: z.string().optional() }),
+  training: z.looseObject({
+    subjects: z.number().int().nonnegative(),
+    visits: z.number().int().nonnegative().optional(),
+    dataSha256: z.string().optional(),
+    dataFile: z.string().optional(),
+  }),
 };
 
 /** A fit of a SuStaIn model whose events are labelled by `event` (each kind its own labels). */
@@ -79,7 +84,11 @@ const kmeansSchema = z.object({
 
 const METHODS = [...SUSTAIN_METHODS, 'kmeans'];
 const anyModel = z.looseObject({
-  method: z.enum(METHODS as [string, ...string[]], { message: `unknown model method (expected ${METHODS.slice(0, -1).map((m) => `"${m}"`).join(', ')} or "kmeans")` }),
+  method: z.enum(METHODS as [string, ...string[]], {
+    message: `unknown model method (expected ${METHODS.slice(0, -1)
+      .map((m) => `"${m}"`)
+      .join(', ')} or "kmeans")`,
+  }),
 });
 
 /** Every model file: a discriminated union on `method` (k-means, and one member per registered kind). */
@@ -129,7 +138,8 @@ export function checkSustainModel(m: SustainModelFile, file?: string): void {
       // chains one after the other (0, 0, ..., 1, 1, ...), the same number of samples each
       const C = smp.chain.length === 0 ? 0 : smp.chain[smp.chain.length - 1]! + 1;
       const per = C === 0 ? 0 : smp.chain.length / C;
-      if (!Number.isInteger(per) || smp.chain.some((c, j) => c !== Math.floor(j / per))) bad('samples.chain must number the chains 0, 1, ... in order, the same number of samples each', `${at}.samples.chain`);
+      if (!Number.isInteger(per) || smp.chain.some((c, j) => c !== Math.floor(j / per)))
+        bad('samples.chain must number the chains 0, 1, ... in order, the same number of samples each', `${at}.samples.chain`);
     }
     smp.sequences.forEach((ss, j) => {
       if (ss.length !== K) bad(`sample ${j} has ${ss.length} sequences for ${K} subtypes`, `${at}.samples.sequences.${j}`);

@@ -62,12 +62,12 @@ const COLUMN_DOC: Record<string, string> = {
   ml_stage: 'most probable stage: number of events passed (0 = none); empty for k-means',
   prob_ml_stage: 'probability of ml_stage; empty for k-means',
   'prob_subtype_<k>': 'probability of subtype k',
-  carried: 'the z table\'s other columns (session, group, is_control, covariates), unchanged',
-  expected_stage: 'longitudinal tables (fit --time): posterior mean stage of the visit under the subject\'s subtype',
+  carried: "the z table's other columns (session, group, is_control, covariates), unchanged",
+  expected_stage: "longitudinal tables (fit --time): posterior mean stage of the visit under the subject's subtype",
   progression_rate: 'longitudinal tables: stages per unit of the time column between the first and last visit (empty with one visit)',
-  cross_sectional_subtype: 'longitudinal tables: the visit\'s subtype when assigned on its own (for comparison)',
-  cross_sectional_stage: 'longitudinal tables: the visit\'s stage when assigned on its own (for comparison)',
-  'prob_stage_<k>': 'longitudinal tables: probability of stage k at this visit given all the subject\'s visits',
+  cross_sectional_subtype: "longitudinal tables: the visit's subtype when assigned on its own (for comparison)",
+  cross_sectional_stage: "longitudinal tables: the visit's stage when assigned on its own (for comparison)",
+  'prob_stage_<k>': "longitudinal tables: probability of stage k at this visit given all the subject's visits",
 };
 
 export const subjectsSidecarPath = (file: string): string => `${file}.json`;
@@ -119,7 +119,10 @@ export function checkSubjectsMatch(file: string, modelFile: string): void {
   if (side === null) return;
   const rerun = 'rerun the fit (or assign) that made them';
   if (side.table !== undefined && sha256File(file) !== side.table.sha256) {
-    throw new UserError(`the table does not match its sidecar ${subjectsSidecarPath(file)} (the two are from different runs, e.g. one interrupted between its writes): ${rerun} (a table edited by hand: remove the sidecar)`, { file });
+    throw new UserError(
+      `the table does not match its sidecar ${subjectsSidecarPath(file)} (the two are from different runs, e.g. one interrupted between its writes): ${rerun} (a table edited by hand: remove the sidecar)`,
+      { file },
+    );
   }
   if (side.model !== null) {
     const sha = sha256File(modelFile);

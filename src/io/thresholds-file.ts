@@ -40,7 +40,10 @@ function fromPysustain(raw: z.infer<typeof pysustainSchema>, biomarkers: readonl
   const labels = raw.biomarker_labels;
   if (labels === undefined) {
     if (raw.Z_vals.length !== biomarkers.length) {
-      throw new UserError(`Z_vals has ${raw.Z_vals.length} rows, the data has ${biomarkers.length} biomarkers (rows go with the biomarker columns in order; add "biomarker_labels" to match them by name)`, { file, field: 'Z_vals' });
+      throw new UserError(
+        `Z_vals has ${raw.Z_vals.length} rows, the data has ${biomarkers.length} biomarkers (rows go with the biomarker columns in order; add "biomarker_labels" to match them by name)`,
+        { file, field: 'Z_vals' },
+      );
     }
     return { zvals: raw.Z_vals.map(pad), zmax: [...raw.Z_max] };
   }

@@ -23,4 +23,3 @@ export function groupRead(read: ZTableRead, timeColumn: string): LongitudinalRea
   if (read.table.biomarkers.includes(timeColumn)) throw new UserError(`the time column "${timeColumn}" cannot also be a biomarker`, { file, field: timeColumn });
   return { ...groupTable(read.table, timeColumn, { file, lines: read.lines }), read, timeColumn };
 }
-

@@ -107,13 +107,18 @@ export function readZTable(file: string, opts: ReadZTableOptions = {}): ZTableRe
     // first pass: which columns are numeric (a tally per column, no rows kept)
     let tallies: ColumnTally[] = [];
     let idc = -1;
-    scanTable(file, bytes, (c) => {
-      head(c);
-      idc = c.findIndex((x) => ID_COLUMNS.includes(x));
-      tallies = c.map(() => new ColumnTally());
-    }, (row, line) => {
-      for (let j = 0; j < row.length; j++) tallies[j]!.add(row[j]!, line, idc >= 0 ? row[idc]! : undefined);
-    });
+    scanTable(
+      file,
+      bytes,
+      (c) => {
+        head(c);
+        idc = c.findIndex((x) => ID_COLUMNS.includes(x));
+        tallies = c.map(() => new ColumnTally());
+      },
+      (row, line) => {
+        for (let j = 0; j < row.length; j++) tallies[j]!.add(row[j]!, line, idc >= 0 ? row[idc]! : undefined);
+      },
+    );
     const numeric: string[] = [];
     const empty: string[] = [];
     columns.forEach((c, j) => {
@@ -133,59 +138,66 @@ export function readZTable(file: string, opts: ReadZTableOptions = {}): ZTableRe
   let carriedIdx: number[] = [];
   let carriedNames: string[] = [];
   let bCols: number[] = [];
-  let idCol = -1, ctrlCol = -1, sessCol = -1;
+  let idCol = -1,
+    ctrlCol = -1,
+    sessCol = -1;
   let excluded = 0;
   let rows = 0;
   const seen = new Map<string, number>();
   const lines: number[] = [];
-  scanTable(file, bytes, (c) => {
-    head(c);
-    const idName = ID_COLUMNS.find((x) => c.includes(x));
-    if (idName === undefined) throw new UserError(`missing column "subject_id" (columns: ${c.join(', ')})`, { file, field: 'subject_id' });
-    idCol = c.indexOf(idName);
-    ctrlCol = c.indexOf('is_control');
-    sessCol = c.indexOf('session');
-    if (B === 0) throw new UserError('no biomarker columns found (no numeric columns besides subject_id)', { file });
-    bCols = biomarkers.map((b) => {
-      const j = c.indexOf(b);
-      if (j < 0) throw new UserError(`missing biomarker column "${b}" (columns: ${c.join(', ')})`, { file, field: b });
-      return j;
-    });
-    carriedNames = c.filter((_, j) => j !== idCol && !bCols.includes(j));
-    carriedIdx = carriedNames.map((n) => c.indexOf(n));
-    for (const n of carriedNames) carried[n] = [];
-  }, (row, line) => {
-    rows++;
-    const subject = row[idCol]!;
-    // one subject (and session) twice would weigh double in a fit: refuse, naming both lines
-    const sess = sessCol >= 0 ? row[sessCol]!.trim() : '';
-    const key = `${subject.trim()}\u0000${sess}`;
-    const prev = seen.get(key);
-    if (prev !== undefined) {
-      const what = sessCol >= 0 ? `subject ${subject} session "${sess}"` : `subject ${subject}`;
-      throw new UserError(`${what} appears twice (lines ${prev} and ${line}); each subject (and session) must have one row`, { file, line, subject });
-    }
-    seen.set(key, line);
-    if (ctrlCol >= 0 && !opts.includeControls && isTrue(row[ctrlCol]!)) {
-      excluded++;
-      return;
-    }
-    if (subject === '') throw new UserError('empty subject_id', { file, line });
-    const at = values.next();
-    const v = values.array;
-    let any = false;
-    for (let b = 0; b < B; b++) {
-      const cell = row[bCols[b]!]!;
-      const fast = cell === '' ? NaN : Number(cell);
-      const x = Number.isFinite(fast) ? fast : parseNumber(cell, { file, line, subject, field: biomarkers[b]! }, true);
-      v[at + b] = x;
-      if (!Number.isNaN(x)) any = true;
-    }
-    if (!any) throw new UserError('the row has no biomarker values (every biomarker is missing)', { file, line, subject });
-    subjects.push(subject);
-    lines.push(line);
-    for (let q = 0; q < carriedNames.length; q++) carried[carriedNames[q]!]!.push(row[carriedIdx[q]!]!);
-  });
+  scanTable(
+    file,
+    bytes,
+    (c) => {
+      head(c);
+      const idName = ID_COLUMNS.find((x) => c.includes(x));
+      if (idName === undefined) throw new UserError(`missing column "subject_id" (columns: ${c.join(', ')})`, { file, field: 'subject_id' });
+      idCol = c.indexOf(idName);
+      ctrlCol = c.indexOf('is_control');
+      sessCol = c.indexOf('session');
+      if (B === 0) throw new UserError('no biomarker columns found (no numeric columns besides subject_id)', { file });
+      bCols = biomarkers.map((b) => {
+        const j = c.indexOf(b);
+        if (j < 0) throw new UserError(`missing biomarker column "${b}" (columns: ${c.join(', ')})`, { file, field: b });
+        return j;
+      });
+      carriedNames = c.filter((_, j) => j !== idCol && !bCols.includes(j));
+      carriedIdx = carriedNames.map((n) => c.indexOf(n));
+      for (const n of carriedNames) carried[n] = [];
+    },
+    (row, line) => {
+      rows++;
+      const subject = row[idCol]!;
+      // one subject (and session) twice would weigh double in a fit: refuse, naming both lines
+      const sess = sessCol >= 0 ? row[sessCol]!.trim() : '';
+      const key = `${subject.trim()}\u0000${sess}`;
+      const prev = seen.get(key);
+      if (prev !== undefined) {
+        const what = sessCol >= 0 ? `subject ${subject} session "${sess}"` : `subject ${subject}`;
+        throw new UserError(`${what} appears twice (lines ${prev} and ${line}); each subject (and session) must have one row`, { file, line, subject });
+      }
+      seen.set(key, line);
+      if (ctrlCol >= 0 && !opts.includeControls && isTrue(row[ctrlCol]!)) {
+        excluded++;
+        return;
+      }
+      if (subject === '') throw new UserError('empty subject_id', { file, line });
+      const at = values.next();
+      const v = values.array;
+      let any = false;
+      for (let b = 0; b < B; b++) {
+        const cell = row[bCols[b]!]!;
+        const fast = cell === '' ? NaN : Number(cell);
+        const x = Number.isFinite(fast) ? fast : parseNumber(cell, { file, line, subject, field: biomarkers[b]! }, true);
+        v[at + b] = x;
+        if (!Number.isNaN(x)) any = true;
+      }
+      if (!any) throw new UserError('the row has no biomarker values (every biomarker is missing)', { file, line, subject });
+      subjects.push(subject);
+      lines.push(line);
+      for (let q = 0; q < carriedNames.length; q++) carried[carriedNames[q]!]!.push(row[carriedIdx[q]!]!);
+    },
+  );
   if (rows === 0) throw new UserError('the table has a header but no rows', { file });
   const table: ZTable = { subjects, biomarkers: [...biomarkers], values: values.done() };
   if (carriedNames.length > 0) table.carried = carried;

@@ -2,9 +2,15 @@ import type { Grid } from './types.js';
 
 /** Determinant of the 3x3 linear part of a 4x4 row-major affine (cofactor form: exact for diagonals). */
 export function det3(A: readonly number[]): number {
-  const a = A[0]!, b = A[1]!, c = A[2]!;
-  const d = A[4]!, e = A[5]!, f = A[6]!;
-  const g = A[8]!, h = A[9]!, i = A[10]!;
+  const a = A[0]!,
+    b = A[1]!,
+    c = A[2]!;
+  const d = A[4]!,
+    e = A[5]!,
+    f = A[6]!;
+  const g = A[8]!,
+    h = A[9]!,
+    i = A[10]!;
   return a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g);
 }
 
@@ -28,9 +34,15 @@ export function qformAffine(quatern: readonly number[], qoffset: readonly number
   }
   const a = Math.sqrt(w2);
   const R = [
-    a * a + b * b - c * c - d * d, 2 * (b * c - a * d), 2 * (b * d + a * c),
-    2 * (b * c + a * d), a * a + c * c - b * b - d * d, 2 * (c * d - a * b),
-    2 * (b * d - a * c), 2 * (c * d + a * b), a * a + d * d - c * c - b * b,
+    a * a + b * b - c * c - d * d,
+    2 * (b * c - a * d),
+    2 * (b * d + a * c),
+    2 * (b * c + a * d),
+    a * a + c * c - b * b - d * d,
+    2 * (c * d - a * b),
+    2 * (b * d - a * c),
+    2 * (c * d + a * b),
+    a * a + d * d - c * c - b * b,
   ];
   const qfac = pixdim[0]! < 0 ? -1 : 1;
   const z = [pixdim[1]!, pixdim[2]!, qfac * pixdim[3]!];
@@ -45,17 +57,24 @@ export function qformAffine(quatern: readonly number[], qoffset: readonly number
 
 /** nibabel's fallback "base affine": diag(-pixdim1, pixdim2, pixdim3), origin at the grid centre. */
 export function pixdimAffine(dims: readonly number[], pixdim: readonly number[]): number[] {
-  const zx = pixdim[1]!, zy = pixdim[2]!, zz = pixdim[3]!;
-  const cx = (dims[0]! - 1) / 2, cy = (dims[1]! - 1) / 2, cz = (dims[2]! - 1) / 2;
+  const zx = pixdim[1]!,
+    zy = pixdim[2]!,
+    zz = pixdim[3]!;
+  const cx = (dims[0]! - 1) / 2,
+    cy = (dims[1]! - 1) / 2,
+    cz = (dims[2]! - 1) / 2;
   return [-zx, 0, 0, cx * zx, 0, zy, 0, -cy * zy, 0, 0, zz, -cz * zz, 0, 0, 0, 1];
 }
 
 /** Spatial unit code (xyzt_units & 7) -> factor to mm. Unknown (0) is taken as mm. */
 export function unitToMm(xyztUnits: number): number {
   switch (xyztUnits & 7) {
-    case 1: return 1000; // metre
-    case 3: return 0.001; // micron
-    default: return 1; // 2 = mm, 0 = unknown
+    case 1:
+      return 1000; // metre
+    case 3:
+      return 0.001; // micron
+    default:
+      return 1; // 2 = mm, 0 = unknown
   }
 }
 
@@ -74,9 +93,11 @@ export function gridMismatch(a: Grid, b: Grid, tol = 1e-4): string | null {
     return `dimensions differ: ${a.dims.join('x')} vs ${b.dims.join('x')}`;
   }
   for (let i = 0; i < 16; i++) {
-    const x = a.affine[i]!, y = b.affine[i]!;
+    const x = a.affine[i]!,
+      y = b.affine[i]!;
     if (!(Math.abs(x - y) <= tol)) {
-      const r = Math.floor(i / 4), c = i % 4;
+      const r = Math.floor(i / 4),
+        c = i % 4;
       return `affines differ at [${r}][${c}]: ${x} vs ${y} (tolerance ${tol} mm)`;
     }
   }

@@ -18,14 +18,22 @@ export function dtypeBytes(d: Dtype): number {
 
 function view(d: Dtype, buf: ArrayBufferLike, off: number, n: number): VoxelArray {
   switch (d) {
-    case 'uint8': return new Uint8Array(buf, off, n);
-    case 'int8': return new Int8Array(buf, off, n);
-    case 'int16': return new Int16Array(buf, off, n);
-    case 'uint16': return new Uint16Array(buf, off, n);
-    case 'int32': return new Int32Array(buf, off, n);
-    case 'uint32': return new Uint32Array(buf, off, n);
-    case 'float32': return new Float32Array(buf, off, n);
-    case 'float64': return new Float64Array(buf, off, n);
+    case 'uint8':
+      return new Uint8Array(buf, off, n);
+    case 'int8':
+      return new Int8Array(buf, off, n);
+    case 'int16':
+      return new Int16Array(buf, off, n);
+    case 'uint16':
+      return new Uint16Array(buf, off, n);
+    case 'int32':
+      return new Int32Array(buf, off, n);
+    case 'uint32':
+      return new Uint32Array(buf, off, n);
+    case 'float32':
+      return new Float32Array(buf, off, n);
+    case 'float64':
+      return new Float64Array(buf, off, n);
   }
 }
 
@@ -38,7 +46,7 @@ export function voxelView(bytes: Uint8Array, offset: number, n: number, d: Dtype
   const size = BYTES[d];
   let src = bytes.subarray(offset, offset + n * size);
   // a typed view needs alignment: copy once (new Uint8Array copies; Buffer#slice would not)
-  if ((src.byteOffset % size) !== 0) src = new Uint8Array(src);
+  if (src.byteOffset % size !== 0) src = new Uint8Array(src);
   if (size > 1 && littleEndian !== HOST_LE) {
     const b = Buffer.from(src.buffer, src.byteOffset, src.byteLength);
     if (size === 2) b.swap16();
@@ -70,13 +78,7 @@ const INT32_MAX = 2147483647;
  * scaling take the native TypedArray.set path. Anything else must be within `tolerance` of an
  * integer everywhere, or the file is refused naming the first offending voxel.
  */
-export function toLabels(
-  raw: VoxelArray,
-  scaling: { slope: number; inter: number } | null,
-  integerType: boolean,
-  file: string,
-  opts: LabelOptions = LABEL_DEFAULTS,
-): Int32Array {
+export function toLabels(raw: VoxelArray, scaling: { slope: number; inter: number } | null, integerType: boolean, file: string, opts: LabelOptions = LABEL_DEFAULTS): Int32Array {
   const n = raw.length;
   const out = new Int32Array(n);
   if (integerType && scaling === null) {
@@ -88,15 +90,13 @@ export function toLabels(
     out.set(raw);
     return out;
   }
-  const bad = scaling === null && (raw instanceof Float32Array || raw instanceof Float64Array)
-    ? roundFloats(raw, out, opts.tolerance)
-    : roundScaled(raw, scaling?.slope ?? 1, scaling?.inter ?? 0, out, opts.tolerance);
+  const bad =
+    scaling === null && (raw instanceof Float32Array || raw instanceof Float64Array)
+      ? roundFloats(raw, out, opts.tolerance)
+      : roundScaled(raw, scaling?.slope ?? 1, scaling?.inter ?? 0, out, opts.tolerance);
   if (bad >= 0) {
     const v = raw[bad]! * (scaling?.slope ?? 1) + (scaling?.inter ?? 0);
-    throw new UserError(
-      `not a label map: voxel ${bad} has value ${v}, not within ${opts.tolerance} of an integer (label maps must hold whole numbers)`,
-      { file },
-    );
+    throw new UserError(`not a label map: voxel ${bad} has value ${v}, not within ${opts.tolerance} of an integer (label maps must hold whole numbers)`, { file });
   }
   return out;
 }

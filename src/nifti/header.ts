@@ -34,9 +34,26 @@ function cString(bytes: Uint8Array, start: number, length: number): string {
 /** Fields read from either header version before validation: the stored fields of NiftiHeader. */
 type RawFields = Pick<
   NiftiHeader,
-  | 'littleEndian' | 'sizeofHdr' | 'magic' | 'pair' | 'dim' | 'datatype' | 'bitpix' | 'pixdim' | 'voxOffset'
-  | 'sclSlope' | 'sclInter' | 'intentCode' | 'xyztUnits' | 'qformCode' | 'sformCode' | 'quatern' | 'qoffset'
-  | 'srow' | 'descrip' | 'extensionFlag'
+  | 'littleEndian'
+  | 'sizeofHdr'
+  | 'magic'
+  | 'pair'
+  | 'dim'
+  | 'datatype'
+  | 'bitpix'
+  | 'pixdim'
+  | 'voxOffset'
+  | 'sclSlope'
+  | 'sclInter'
+  | 'intentCode'
+  | 'xyztUnits'
+  | 'qformCode'
+  | 'sformCode'
+  | 'quatern'
+  | 'qoffset'
+  | 'srow'
+  | 'descrip'
+  | 'extensionFlag'
 > & { version: 1 | 2; magicOk: boolean };
 
 function readNifti1(bytes: Uint8Array, le: boolean): RawFields {
@@ -146,9 +163,7 @@ export function parseNiftiHeader(bytes: Uint8Array, file: string): NiftiHeader {
   const dt = NIFTI_DTYPES.get(h.datatype);
   if (dt === undefined) {
     const name = UNSUPPORTED_DTYPES.get(h.datatype);
-    throw err(
-      `datatype = ${h.datatype}${name ? ` (${name})` : ''}: not supported (uint8, int8, int16, uint16, int32, uint32, float32, float64 are)`,
-    );
+    throw err(`datatype = ${h.datatype}${name ? ` (${name})` : ''}: not supported (uint8, int8, int16, uint16, int32, uint32, float32, float64 are)`);
   }
   if (h.bitpix !== dt.bytes * 8) throw err(`bitpix = ${h.bitpix}: datatype ${h.datatype} (${dt.dtype}) has ${dt.bytes * 8} bits per voxel`);
 

@@ -52,7 +52,7 @@ function parseLine(line: string): [number, string] | null {
     return bare ? [Number(bare[1]), ''] : null;
   }
   const rest = m[3]!;
-  const name = m[2]!.includes('\t') ? rest.split('\t')[0]!.trim() : rest.trim().split(/\s+/)[0] ?? '';
+  const name = m[2]!.includes('\t') ? rest.split('\t')[0]!.trim() : (rest.trim().split(/\s+/)[0] ?? '');
   return [Number(m[1]), name];
 }
 
@@ -114,9 +114,17 @@ export function parseLabelTable(text: string, file: string): Map<number, string>
   const body = text.replace(/^\uFEFF/, '');
   const head = tableHeader(body);
   if (head === null) return parseLabelLines(body, file);
-  const t = parseTable(body.split(/\r?\n/).filter((l) => !l.trim().startsWith('#')).join('\n'), file, { delimiter: head.delimiter });
+  const t = parseTable(
+    body
+      .split(/\r?\n/)
+      .filter((l) => !l.trim().startsWith('#'))
+      .join('\n'),
+    file,
+    { delimiter: head.delimiter },
+  );
   const lower = t.columns.map((c) => c.toLowerCase());
-  const ii = lower.indexOf('index'), ni = lower.indexOf('name');
+  const ii = lower.indexOf('index'),
+    ni = lower.indexOf('name');
   const out = new Map<number, string>();
   t.rows.forEach((row, r) => {
     const cell = row[ii]!.trim();

@@ -58,7 +58,7 @@ export function parseMghHeader(bytes: Uint8Array, file: string): NiftiHeader {
   for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) A[4 * r + c] = mdc[3 * c + r]! * spacing[c]!;
   // c_ras is the world position of the voxel at (width/2, height/2, depth/2)
   for (let r = 0; r < 3; r++) {
-    A[4 * r + 3] = cras[r]! - (A[4 * r]! * size[0]! / 2 + A[4 * r + 1]! * size[1]! / 2 + A[4 * r + 2]! * size[2]! / 2);
+    A[4 * r + 3] = cras[r]! - ((A[4 * r]! * size[0]!) / 2 + (A[4 * r + 1]! * size[1]!) / 2 + (A[4 * r + 2]! * size[2]!) / 2);
   }
   A[15] = 1;
   const voxelVolume = Math.abs(det3(A));

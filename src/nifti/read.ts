@@ -99,10 +99,9 @@ function voxelsOf(l: Loaded) {
   const { dims, n, need } = declared(h, l.file);
   if (l.dataBytes.length < need) {
     const offName = h.format === 'mgh' ? `byte ${MGH_DATA_OFFSET}` : `vox_offset ${h.voxOffset}`;
-    throw new UserError(
-      `truncated: ${dims.join('x')} ${h.dtype} voxels from ${offName} need ${need} bytes, the ${l.dataFile === l.file ? 'file' : 'image file'} has ${l.dataBytes.length}`,
-      { file: l.dataFile },
-    );
+    throw new UserError(`truncated: ${dims.join('x')} ${h.dtype} voxels from ${offName} need ${need} bytes, the ${l.dataFile === l.file ? 'file' : 'image file'} has ${l.dataBytes.length}`, {
+      file: l.dataFile,
+    });
   }
   const raw = voxelView(l.dataBytes, h.voxOffset, n, h.dtype, h.littleEndian);
   return { dims, raw };

@@ -27,7 +27,8 @@ const TRAILING_BUDGET = 16 * 1024 * 1024;
 /** How much of the file's start is enough for any header (a header plus MRIcron label text fits easily). */
 const HEADER_PROBE = 64 * 1024;
 
-const GZ0 = 0x1f, GZ1 = 0x8b;
+const GZ0 = 0x1f,
+  GZ1 = 0x8b;
 
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === GZ0 && bytes[1] === GZ1;
@@ -83,10 +84,9 @@ export class ImageSource {
    */
   content(need: number, what: string): Uint8Array {
     if (need > MAX_DECLARED_BYTES) {
-      throw new UserError(
-        `the header declares ${what} (${need} bytes with its offset), more than the ${MAX_DECLARED_BYTES / 1024 ** 3} GiB this reader accepts: corrupt header?`,
-        { file: this.file },
-      );
+      throw new UserError(`the header declares ${what} (${need} bytes with its offset), more than the ${MAX_DECLARED_BYTES / 1024 ** 3} GiB this reader accepts: corrupt header?`, {
+        file: this.file,
+      });
     }
     if (!this.gzip) return this.raw(need);
     // deflate's stored blocks add 5 bytes per 64 KiB, so this many compressed bytes always hold `need`
@@ -131,7 +131,8 @@ export class ImageSource {
   private bisect(comp: Uint8Array, need: number, cap: number): Uint8Array {
     const all = this.tryPrefix(comp, cap);
     if (all !== null && all.length < need) return all; // the stream ends (or breaks off) before the data does
-    let lo = 0, hi = comp.length; // out(lo) < need <= out(hi) (or beyond cap)
+    let lo = 0,
+      hi = comp.length; // out(lo) < need <= out(hi) (or beyond cap)
     let best: Uint8Array | null = all;
     while (hi - lo > 1) {
       const mid = lo + Math.floor((hi - lo) / 2);

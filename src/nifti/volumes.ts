@@ -42,5 +42,8 @@ export function formatVolume(v: number): string {
 export const VOLUME_COLUMNS = ['label', 'name', 'voxels', 'volume_mm3'] as const;
 
 export function volumesCsv(rows: readonly LabelVolume[]): string {
-  return toCsv(VOLUME_COLUMNS, rows.map((r) => [String(r.label), r.name, String(r.voxels), formatVolume(r.volumeMm3)]));
+  return toCsv(
+    VOLUME_COLUMNS,
+    rows.map((r) => [String(r.label), r.name, String(r.voxels), formatVolume(r.volumeMm3)]),
+  );
 }

@@ -73,14 +73,30 @@ export function encodeNifti1(values: ArrayLike<number>, opts: WriteNiftiOptions,
   for (let i = 0; i < n; i++, off += bytes) {
     const v = values[i]!;
     switch (opts.dtype) {
-      case 'uint8': dv.setUint8(off, v); break;
-      case 'int16': dv.setInt16(off, v, le); break;
-      case 'int32': dv.setInt32(off, v, le); break;
-      case 'float32': dv.setFloat32(off, v, le); break;
-      case 'float64': dv.setFloat64(off, v, le); break;
-      case 'int8': dv.setInt8(off, v); break;
-      case 'uint16': dv.setUint16(off, v, le); break;
-      case 'uint32': dv.setUint32(off, v, le); break;
+      case 'uint8':
+        dv.setUint8(off, v);
+        break;
+      case 'int16':
+        dv.setInt16(off, v, le);
+        break;
+      case 'int32':
+        dv.setInt32(off, v, le);
+        break;
+      case 'float32':
+        dv.setFloat32(off, v, le);
+        break;
+      case 'float64':
+        dv.setFloat64(off, v, le);
+        break;
+      case 'int8':
+        dv.setInt8(off, v);
+        break;
+      case 'uint16':
+        dv.setUint16(off, v, le);
+        break;
+      case 'uint32':
+        dv.setUint32(off, v, le);
+        break;
     }
   }
   const raw = new Uint8Array(buf);
@@ -130,10 +146,18 @@ export function encodeMgh(values: ArrayLike<number>, opts: WriteMghOptions, gzip
   for (let i = 0; i < n; i++, off += bytes) {
     const v = values[i]!;
     switch (opts.dtype) {
-      case 'uint8': dv.setUint8(off, v); break;
-      case 'int16': dv.setInt16(off, v); break;
-      case 'int32': dv.setInt32(off, v); break;
-      case 'float32': dv.setFloat32(off, v); break;
+      case 'uint8':
+        dv.setUint8(off, v);
+        break;
+      case 'int16':
+        dv.setInt16(off, v);
+        break;
+      case 'int32':
+        dv.setInt32(off, v);
+        break;
+      case 'float32':
+        dv.setFloat32(off, v);
+        break;
     }
   }
   const raw = new Uint8Array(buf);

@@ -42,7 +42,13 @@ export function applyNormaliser(nz: Normaliser, input: Table | ColumnTable, opti
   // The design matrix is made BLOCK rows at a time (all rows at once would be p doubles a row):
   // once here to check every row in order and mark unseen sites, again in the z loop.
   const encOpts = { siteColumn: st.siteColumn, allowNewSites, intercept: true };
-  const encodeBlock = (from: number) => encodeRows(cohort, nz.covariates, Int32Array.from({ length: Math.min(BLOCK, n - from) }, (_, i) => from + i), encOpts);
+  const encodeBlock = (from: number) =>
+    encodeRows(
+      cohort,
+      nz.covariates,
+      Int32Array.from({ length: Math.min(BLOCK, n - from) }, (_, i) => from + i),
+      encOpts,
+    );
   const unseen = new Uint8Array(n);
   let p = 0;
   for (let from = 0; from < n; from += BLOCK) {

@@ -38,10 +38,10 @@ export function readCohort(table: ColumnTable, o: CohortOptions): Cohort {
   const session = columnOf(table, o.sessionColumn) ?? null;
   const control = columnOf(table, o.controlColumn);
   if (control === undefined && o.requireControlColumn) {
-    throw new UserError(
-      `missing control column "${o.controlColumn}" (columns: ${table.columns.join(', ')}); name the column that marks healthy controls with --control-column`,
-      { file, field: o.controlColumn },
-    );
+    throw new UserError(`missing control column "${o.controlColumn}" (columns: ${table.columns.join(', ')}); name the column that marks healthy controls with --control-column`, {
+      file,
+      field: o.controlColumn,
+    });
   }
   if (table.n === 0) throw new UserError('the table has a header but no rows', { file });
   const n = table.n;
@@ -68,10 +68,12 @@ export function readCohort(table: ColumnTable, o: CohortOptions): Cohort {
     if (c.missing === n) throw new UserError(`covariate "${name}" is empty for every subject`, { file, field: name });
     if (c.missing > 0) {
       const r = c.firstMissing;
-      throw new UserError(
-        `missing covariate value (${c.missing} subject${c.missing === 1 ? '' : 's'} without "${name}"); every subject needs every covariate`,
-        { file, line: lines[r], subject: subject(r), field: name },
-      );
+      throw new UserError(`missing covariate value (${c.missing} subject${c.missing === 1 ? '' : 's'} without "${name}"); every subject needs every covariate`, {
+        file,
+        line: lines[r],
+        subject: subject(r),
+        field: name,
+      });
     }
     covariates.set(name, c);
   }
@@ -106,7 +108,7 @@ function firstDuplicate(n: number, subject: (r: number) => string, session: Cell
     rows[i] = Number(keys[i]! & 0xffffffffn);
   }
   let best: { row: number; prev: number } | null = null;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i + 1;
     while (j < n && hs[j] === hs[i]) j++;
     // Rows i..j-1 share a hash, in file order: the first later row equal to an earlier one.

@@ -19,10 +19,12 @@ export function classifyCovariates(cohort: Cohort, names: readonly string[], cat
       else if (firstText < 0) firstText = r;
     }
     if (!forced && firstText >= 0 && numeric * 2 > cohort.n) {
-      throw new UserError(
-        `"${vals.text(firstText)}" is not a number, but most values of "${name}" are; fix the cell, or use --categorical ${name} if "${name}" is categorical`,
-        { file: cohort.file, line: cohort.lines[firstText], subject: cohort.subject(firstText), field: name },
-      );
+      throw new UserError(`"${vals.text(firstText)}" is not a number, but most values of "${name}" are; fix the cell, or use --categorical ${name} if "${name}" is categorical`, {
+        file: cohort.file,
+        line: cohort.lines[firstText],
+        subject: cohort.subject(firstText),
+        field: name,
+      });
     }
     if (!forced && firstText < 0) return numericSpec(cohort, name, vals);
     return categoricalSpec(cohort, name, vals);

@@ -46,7 +46,10 @@ export function zExceedance(values: Float64Array, biomarkers: readonly string[],
 export function exceedanceMessage(e: Exceedance, what = 'zmax'): string | null {
   if (e.cells === 0) return null;
   const worst = e.biomarkers.reduce((a, b) => (b.max > a.max ? b : a));
-  const list = e.biomarkers.slice(0, 8).map((b) => `${b.name} ${b.cells} (max ${round(b.max)})`).join(', ');
+  const list = e.biomarkers
+    .slice(0, 8)
+    .map((b) => `${b.name} ${b.cells} (max ${round(b.max)})`)
+    .join(', ');
   return (
     `${e.cells} of ${e.values} z-scores are above ${what} in ${e.biomarkers.length} biomarker(s): ${list}${e.biomarkers.length > 8 ? ', ...' : ''}; ` +
     `the largest, z = ${round(worst.max)} in ${worst.name}, is improbable at every stage and pulls its subject to the last stage ` +

@@ -71,11 +71,7 @@ export function resolveFeatures(table: ColumnTable, o: FitOptions, notes: string
   }
   return names.map((name) => {
     const d = defs.get(name);
-    const abnormal: Direction = o.higherIsAbnormal.includes(name)
-      ? 'increase'
-      : o.lowerIsAbnormal.includes(name)
-        ? 'decrease'
-        : (d?.abnormal ?? 'decrease');
+    const abnormal: Direction = o.higherIsAbnormal.includes(name) ? 'increase' : o.lowerIsAbnormal.includes(name) ? 'decrease' : (d?.abnormal ?? 'decrease');
     const transform: Transform = o.log.includes(name) ? 'log' : (d?.transform ?? 'none');
     return { name, transform, abnormal };
   });

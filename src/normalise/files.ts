@@ -87,16 +87,19 @@ export function normaliseFiles(o: NormaliseFilesOptions): FilesResult {
   writeNormaliser(normaliserFile, nz);
   writeZRows(o.out, result, o.onProgress);
   const sidecarFile = `${o.out}.json`;
-  writeJsonAtomic(sidecarFile, zSidecar(nz, result, {
-    command: 'normalise',
-    data: o.data,
-    normaliserFile,
-    featuresSidecar: sidecar,
-    allowNewSites: o.allowNewSites ?? false,
-    covariates: o.covariates ?? [],
-    categorical: o.categorical ?? [],
-    featureDefs: featureDefs ?? [],
-  }));
+  writeJsonAtomic(
+    sidecarFile,
+    zSidecar(nz, result, {
+      command: 'normalise',
+      data: o.data,
+      normaliserFile,
+      featuresSidecar: sidecar,
+      allowNewSites: o.allowNewSites ?? false,
+      covariates: o.covariates ?? [],
+      categorical: o.categorical ?? [],
+      featureDefs: featureDefs ?? [],
+    }),
+  );
   return { normaliser: nz, result, zFile: o.out, sidecarFile, normaliserFile, featuresSidecar: sidecar };
 }
 
@@ -107,15 +110,18 @@ export function applyNormaliserFiles(o: ApplyFilesOptions): FilesResult {
   const result = applyNormaliser(nz, table, { allowNewSites: o.allowNewSites ?? false, controlColumn: o.controlColumn, controlValues: o.controlValues });
   writeZRows(o.out, result, o.onProgress);
   const sidecarFile = `${o.out}.json`;
-  writeJsonAtomic(sidecarFile, zSidecar(nz, result, {
-    command: 'normalise --apply',
-    data: o.data,
-    normaliserFile: o.normaliser,
-    featuresSidecar: null,
-    allowNewSites: o.allowNewSites ?? false,
-    covariates: nz.covariates.map((c) => c.name),
-    categorical: nz.covariates.filter((c) => c.kind === 'categorical').map((c) => c.name),
-  }));
+  writeJsonAtomic(
+    sidecarFile,
+    zSidecar(nz, result, {
+      command: 'normalise --apply',
+      data: o.data,
+      normaliserFile: o.normaliser,
+      featuresSidecar: null,
+      allowNewSites: o.allowNewSites ?? false,
+      covariates: nz.covariates.map((c) => c.name),
+      categorical: nz.covariates.filter((c) => c.kind === 'categorical').map((c) => c.name),
+    }),
+  );
   return { normaliser: nz, result, zFile: o.out, sidecarFile, normaliserFile: o.normaliser, featuresSidecar: null };
 }
 
@@ -149,8 +155,7 @@ export function zSidecar(nz: Normaliser, res: ZResult, c: SidecarContext): Recor
   for (const v of res.isControl) controls += v;
   let missing = 0;
   for (const v of res.z) if (Number.isNaN(v)) missing++;
-  const byName = <T>(f: (m: Normaliser['features'][number]) => T): Record<string, T> =>
-    Object.fromEntries(nz.features.map((m) => [m.name, f(m)]));
+  const byName = <T>(f: (m: Normaliser['features'][number]) => T): Record<string, T> => Object.fromEntries(nz.features.map((m) => [m.name, f(m)]));
   return {
     format: Z_FORMAT,
     formatVersion: 1,

@@ -50,7 +50,11 @@ export function fitNormaliser(input: Table | ColumnTable, options: Partial<FitOp
   const nC = controls.length;
 
   // Transformed feature values of the controls (NaN = missing).
-  const raw = featureColumns(table, cohort, feats.map((f) => f.name));
+  const raw = featureColumns(
+    table,
+    cohort,
+    feats.map((f) => f.name),
+  );
   const yC = new Float64Array(nC * F);
   controls.forEach((r, i) => {
     feats.forEach((f, g) => {
@@ -89,7 +93,14 @@ export function fitNormaliser(input: Table | ColumnTable, options: Partial<FitOp
       );
     }
     for (const s of specs) {
-      if (s.kind === 'categorical') checkLevelCounts(cohort, s, rows.map((i) => controls[i]!), o.minControlsPerLevel, f.name);
+      if (s.kind === 'categorical')
+        checkLevelCounts(
+          cohort,
+          s,
+          rows.map((i) => controls[i]!),
+          o.minControlsPerLevel,
+          f.name,
+        );
     }
     if (rows.every((i) => yC[i * F + g] === yC[rows[0]! * F + g])) {
       throw new UserError(`the value is the same for every control, so it has no spread to scale z-scores by`, { file: cohort.file, field: f.name });
@@ -97,7 +108,17 @@ export function fitNormaliser(input: Table | ColumnTable, options: Partial<FitOp
   });
   let combatModel: CombatModel | null = null;
   if (combat) {
-    const { model, params, siteOf } = fitCombatStage(cohort, o, controls, yC, F, enc.X, p, cols, feats.map((f) => f.name));
+    const { model, params, siteOf } = fitCombatStage(
+      cohort,
+      o,
+      controls,
+      yC,
+      F,
+      enc.X,
+      p,
+      cols,
+      feats.map((f) => f.name),
+    );
     combatModel = model;
     if (params.unconverged > 0) notes.push(`ComBat: ${params.unconverged} site/feature estimates did not converge in ${o.combatMaxIterations} iterations`);
     for (const k of params.priors.keys()) {
@@ -110,8 +131,15 @@ export function fitNormaliser(input: Table | ColumnTable, options: Partial<FitOp
         const v = yC[i * F + g]!;
         if (Number.isNaN(v)) continue;
         yC[i * F + g] = harmoniseValue(
-          v, enc.X, i * p + 1, p - 1, params.alpha[g]!, params.beta.subarray(g * (p - 1), (g + 1) * (p - 1)),
-          params.sigma[g]!, params.gammaStar[k * F + g]!, params.deltaStar[k * F + g]!,
+          v,
+          enc.X,
+          i * p + 1,
+          p - 1,
+          params.alpha[g]!,
+          params.beta.subarray(g * (p - 1), (g + 1) * (p - 1)),
+          params.sigma[g]!,
+          params.gammaStar[k * F + g]!,
+          params.deltaStar[k * F + g]!,
         );
       }
     }
@@ -147,7 +175,12 @@ export function fitNormaliser(input: Table | ColumnTable, options: Partial<FitOp
       r2: 1 - fit.rss / fit.tss,
       nControls: rows.length,
       df: fit.df,
-      meanLevelEffect: meanLevelEffects(cohort, specs, rows.map((i) => controls[i]!), coefficients),
+      meanLevelEffect: meanLevelEffects(
+        cohort,
+        specs,
+        rows.map((i) => controls[i]!),
+        coefficients,
+      ),
     };
   });
 
@@ -203,10 +236,7 @@ function fitCombatStage(
   const Xp = new Float64Array(controls.length * P);
   for (let i = 0; i < controls.length; i++) Xp.set(X.subarray(i * p + 1, (i + 1) * p), i * P);
   const protectedCols = cols.slice(1);
-  const params = fitCombat(
-    { N: controls.length, G: F, y: yC, site: siteOf, K, Xp, P },
-    { eb: o.combatEb, tolerance: o.combatTolerance, maxIterations: o.combatMaxIterations },
-  );
+  const params = fitCombat({ N: controls.length, G: F, y: yC, site: siteOf, K, Xp, P }, { eb: o.combatEb, tolerance: o.combatTolerance, maxIterations: o.combatMaxIterations });
   if (!params.ok) {
     const names = [...siteSpec.levels.map((l) => `${o.siteColumn}=${l}`), ...protectedCols];
     throw rankError(cohort.file, names, params.rank, `ComBat, feature ${featureNames[params.feature]}: the protected covariates are confounded with ${o.siteColumn}: `);
@@ -215,10 +245,10 @@ function fitCombatStage(
     for (let k = 0; k < K; k++) {
       const d = params.deltaStar[k * F + g]!;
       if (!(d > 0) || !Number.isFinite(d) || !(params.sigma[g]! > 0)) {
-        throw new UserError(
-          `ComBat: no spread among the controls of ${o.siteColumn} ${siteSpec.levels[k]} (scale estimate ${d}); the site cannot be harmonised`,
-          { file: cohort.file, field: featureNames[g] },
-        );
+        throw new UserError(`ComBat: no spread among the controls of ${o.siteColumn} ${siteSpec.levels[k]} (scale estimate ${d}); the site cannot be harmonised`, {
+          file: cohort.file,
+          field: featureNames[g],
+        });
       }
     }
   }
@@ -265,7 +295,13 @@ function checkLevelCounts(cohort: Cohort, s: CategoricalCovariate, rows: number[
   for (const l of s.levels) {
     const m = members.get(l)!;
     if (m.length >= minControls) continue;
-    const who = m.length === 0 ? '' : ` (${m.slice(0, 5).map((r) => cohort.subject(r)).join(', ')})`;
+    const who =
+      m.length === 0
+        ? ''
+        : ` (${m
+            .slice(0, 5)
+            .map((r) => cohort.subject(r))
+            .join(', ')})`;
     const scope = feature === null ? '' : `feature ${feature}: `;
     const withValue = feature === null ? '' : ' with a value for this feature';
     throw new UserError(

@@ -173,7 +173,12 @@ export class ColumnTableBuilder {
 export function columnsOf(table: Table | ColumnTable): ColumnTable {
   if (!('rows' in table)) return table;
   const b = new ColumnTableBuilder(table.file, table.columns, table.rows.length);
-  table.rows.forEach((row, r) => b.add(row.map((c) => c.trim()), r + 2));
+  table.rows.forEach((row, r) =>
+    b.add(
+      row.map((c) => c.trim()),
+      r + 2,
+    ),
+  );
   return b.finish();
 }
 
@@ -207,10 +212,7 @@ function tooBig(file: string, lines: number, cols: number, need: number, have: n
   const advice = heap
     ? `run with NODE_OPTIONS=--max-old-space-size=${Math.ceil((oldSpaceLimit() + need - have) / 1024 ** 3) * 1024} (if the machine has the memory), or split the table`
     : 'split the table, or run it on a machine with more memory';
-  return new UserError(
-    `${lines.toLocaleString('en-US')} rows x ${cols} columns need about ${gb(need)} GB of memory, more than the ${gb(have)} GB this process may use: ${advice}`,
-    { file },
-  );
+  return new UserError(`${lines.toLocaleString('en-US')} rows x ${cols} columns need about ${gb(need)} GB of memory, more than the ${gb(have)} GB this process may use: ${advice}`, { file });
 }
 
 /**

@@ -113,7 +113,13 @@ export function survivalEntries(
   return out;
 }
 
-export function countsEntries(c: Cohort, s: ModelSettings, outcome: { count: string; exposure: string }, base: Omit<Extract<Outcome, { kind: 'counts' }>, 'family'>, draws: Int32Array[]): CountsEntry[] {
+export function countsEntries(
+  c: Cohort,
+  s: ModelSettings,
+  outcome: { count: string; exposure: string },
+  base: Omit<Extract<Outcome, { kind: 'counts' }>, 'family'>,
+  draws: Int32Array[],
+): CountsEntry[] {
   const out: CountsEntry[] = [];
   const staged = stagedPatients(c);
   for (const family of ['poisson', 'negbin'] as const) {

@@ -60,7 +60,10 @@ function kmEntry(c: Cohort, time: Float64Array, event: Uint8Array, names: { time
   const curves = Array.from({ length: c.subtypes }, (_, k) => k).map((k) => {
     const idx = rows.filter((i) => c.subtype[i] === k);
     const t = idx.map((i) => time[i]!);
-    const km = kaplanMeier(t, idx.map((i) => event[i]!));
+    const km = kaplanMeier(
+      t,
+      idx.map((i) => event[i]!),
+    );
     const m = km.surv.findIndex((s) => s <= 0.5);
     return {
       subtype: k,
@@ -76,16 +79,28 @@ function kmEntry(c: Cohort, time: Float64Array, event: Uint8Array, names: { time
       median: m >= 0 ? km.time[m]! : null,
     };
   });
-  const atRisk = curves.map((cv) => numbersAtRisk(rows.filter((i) => c.subtype[i] === cv.subtype).map((i) => time[i]!), at));
+  const atRisk = curves.map((cv) =>
+    numbersAtRisk(
+      rows.filter((i) => c.subtype[i] === cv.subtype).map((i) => time[i]!),
+      at,
+    ),
+  );
   return { outcome: names.time, event: names.event, curves, riskTimes: at, atRisk };
 }
 
 function scoreEntry(c: Cohort, score: string, covariates: string[]): ScoreEntry {
   const y = numeric(c, score);
   const pts = patients(c).filter((i) => !Number.isNaN(y[i]!));
-  const sp = spearman(pts.map((i) => c.stage[i]!), pts.map((i) => y[i]!));
+  const sp = spearman(
+    pts.map((i) => c.stage[i]!),
+    pts.map((i) => y[i]!),
+  );
   const d = buildDesign(c, { subtype: false, reference: 0, stage: true, covariates, treatment: null, interaction: false }, pts, c.subtype, true, false);
-  const ols = fitOls(Float64Array.from(d.rows, (i) => y[i]!), d.cols, d.names);
+  const ols = fitOls(
+    Float64Array.from(d.rows, (i) => y[i]!),
+    d.cols,
+    d.names,
+  );
   return {
     score,
     spearman: sp,
@@ -108,7 +123,12 @@ export function analyseOutcomes(c: Cohort, s: AnalysisSettings, onFit?: () => vo
     const event = Uint8Array.from(ev, (v) => (Number.isNaN(v) ? 255 : v));
     km.push(kmEntry(c, time, event, o));
     const rows = stagedPatients(c).filter((i) => !Number.isNaN(time[i]!) && event[i] !== 255);
-    const lr = logRank(rows.map((i) => time[i]!), rows.map((i) => event[i]!), rows.map((i) => c.subtype[i]!), c.subtypes);
+    const lr = logRank(
+      rows.map((i) => time[i]!),
+      rows.map((i) => event[i]!),
+      rows.map((i) => c.subtype[i]!),
+      c.subtypes,
+    );
     const outcome = { kind: 'survival' as const, time, event };
     survival.push(...survivalEntries(c, ms, o, outcome, { chisq: lr.chisq, df: lr.df, p: Number.isNaN(lr.p) ? null : lr.p }, draws));
     const t = treatmentEntry(c, ms, o.time, outcome);
@@ -122,8 +142,13 @@ export function analyseOutcomes(c: Cohort, s: AnalysisSettings, onFit?: () => vo
       if (t) treatment.push(t);
     }
   }
-  const used = [...new Set([...s.covariates, ...(s.treatment ? [s.treatment] : []), ...s.scores, ...s.survival.flatMap((o) => [o.event, o.time]), ...s.counts.flatMap((o) => [o.count, o.exposure])])];
-  const t1 = table1(c, used.map((name) => ({ name, column: c.columns.get(name)! })));
+  const used = [
+    ...new Set([...s.covariates, ...(s.treatment ? [s.treatment] : []), ...s.scores, ...s.survival.flatMap((o) => [o.event, o.time]), ...s.counts.flatMap((o) => [o.count, o.exposure])]),
+  ];
+  const t1 = table1(
+    c,
+    used.map((name) => ({ name, column: c.columns.get(name)! })),
+  );
   const scores = s.scores.map((sc) => scoreEntry(c, sc, s.covariates));
   const notes = [
     'Subtype models use patients past stage 0 (a stage-0 subtype carries no information); stage models and score analyses use all patients; controls only appear in Table 1.',

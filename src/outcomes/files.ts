@@ -96,12 +96,18 @@ export function joinInputs(subjectsFile: string, clinicalFile: string, s: Analys
     }
   });
   if (matched.length === 0) {
-    throw new UserError(`no subject of ${basename(subjectsFile)} is in the clinical table (compare subject_id${bySession ? ' and session' : ''}: e.g. "${a.subjects[0]}" vs "${clin.rows[0]?.[idCol] ?? ''}")`, { file: clinicalFile, field: 'subject_id' });
+    throw new UserError(
+      `no subject of ${basename(subjectsFile)} is in the clinical table (compare subject_id${bySession ? ' and session' : ''}: e.g. "${a.subjects[0]}" vs "${clin.rows[0]?.[idCol] ?? ''}")`,
+      { file: clinicalFile, field: 'subject_id' },
+    );
   }
   const warnings: string[] = [];
   const onlySubjects = a.subjects.length - matched.length;
   const onlyClinical = clin.rows.length - matched.length;
-  if (onlySubjects > 0) warnings.push(`${onlySubjects} subject(s) of ${basename(subjectsFile)} have no row in ${basename(clinicalFile)} and are left out (first: ${a.subjects.find((_, i) => !matched.includes(i))})`);
+  if (onlySubjects > 0)
+    warnings.push(
+      `${onlySubjects} subject(s) of ${basename(subjectsFile)} have no row in ${basename(clinicalFile)} and are left out (first: ${a.subjects.find((_, i) => !matched.includes(i))})`,
+    );
   if (onlyClinical > 0) warnings.push(`${onlyClinical} row(s) of ${basename(clinicalFile)} match no subject of ${basename(subjectsFile)} and are ignored`);
 
   const roles = rolesOf(s);
@@ -110,17 +116,24 @@ export function joinInputs(subjectsFile: string, clinicalFile: string, s: Analys
     const ci = clin.columns.indexOf(name);
     const fromClinical = ci >= 0;
     if (!fromClinical && carried[name] === undefined) {
-      throw new UserError(`missing column "${name}" (it is in neither the clinical table nor the subject table; clinical columns: ${clin.columns.join(', ')})`, { file: clinicalFile, field: name });
+      throw new UserError(`missing column "${name}" (it is in neither the clinical table nor the subject table; clinical columns: ${clin.columns.join(', ')})`, {
+        file: clinicalFile,
+        field: name,
+      });
     }
     const cells = matched.map((i, q) => (fromClinical ? clin.rows[clinOf[q]!]![ci]! : carried[name]![i]!));
-    const where = (q: number) => (fromClinical ? { file: clinicalFile, line: clinOf[q]! + 2, subject: a.subjects[matched[q]!]! } : { file: subjectsFile, line: matched[q]! + 2, subject: a.subjects[matched[q]!]! });
+    const where = (q: number) =>
+      fromClinical ? { file: clinicalFile, line: clinOf[q]! + 2, subject: a.subjects[matched[q]!]! } : { file: subjectsFile, line: matched[q]! + 2, subject: a.subjects[matched[q]!]! };
     columns.set(name, parseColumn(name, role, cells, where));
   }
   if (s.treatment !== null && s.treatmentReference !== null) {
     const col = columns.get(s.treatment)!;
     const levels = col.kind === 'categorical' ? col.levels : [];
     if (!levels.includes(s.treatmentReference)) {
-      throw new UserError(`treatment reference "${s.treatmentReference}" is not a level of column "${s.treatment}" (levels: ${levels.join(', ') || 'none: the column is numeric'})`, { file: clinicalFile, field: s.treatment });
+      throw new UserError(`treatment reference "${s.treatmentReference}" is not a level of column "${s.treatment}" (levels: ${levels.join(', ') || 'none: the column is numeric'})`, {
+        file: clinicalFile,
+        field: s.treatment,
+      });
     }
     // The reference level first: every other level is compared with it.
     if (col.kind === 'categorical') col.levels = [s.treatmentReference, ...levels.filter((l) => l !== s.treatmentReference)];

@@ -28,7 +28,12 @@ export interface GlmFit {
 }
 
 /** IRLS for a log link with variance mu + mu^2/theta (theta = Infinity: Poisson). Null when X'WX is singular. */
-function irls(inp: GlmInput, theta: number, start: Float64Array | null, maxIter = 100): { coef: Float64Array; mu: Float64Array; xwx: Float64Array; iterations: number; converged: boolean } | null {
+function irls(
+  inp: GlmInput,
+  theta: number,
+  start: Float64Array | null,
+  maxIter = 100,
+): { coef: Float64Array; mu: Float64Array; xwx: Float64Array; iterations: number; converged: boolean } | null {
   const n = inp.y.length;
   const p = inp.x.length;
   const mu = new Float64Array(n);

@@ -22,7 +22,7 @@ export function kaplanMeier(time: ArrayLike<number>, event: ArrayLike<number>, l
   let atRisk = n;
   let s = 1;
   let g = 0;
-  for (let k = 0; k < n; ) {
+  for (let k = 0; k < n;) {
     const t = time[order[k]!]!;
     let d = 0;
     let m = 0;

@@ -22,7 +22,7 @@ export function logRank(time: ArrayLike<number>, event: ArrayLike<number>, group
   let total = n;
   const dg = new Float64Array(groups);
   const leaving = new Float64Array(groups);
-  for (let k = 0; k < n; ) {
+  for (let k = 0; k < n;) {
     const t = time[order[k]!]!;
     dg.fill(0);
     leaving.fill(0);

@@ -82,7 +82,14 @@ export function fitModel(c: Cohort, spec: DesignSpec, baseRows: readonly number[
   for (let j = emptyIndicator(design, o); j >= 0; j = emptyIndicator(design, o)) {
     const col = design.cols[j]!;
     omitted.push({ term: design.names[j]!, reason: `no ${what} among the subjects with ${design.names[j]}: not estimable, so they are left out of this model` });
-    design = buildDesign(c, spec, design.rows.filter((_, q) => col[q] === 0), subtypeOf, o.kind === 'counts', o.kind === 'survival');
+    design = buildDesign(
+      c,
+      spec,
+      design.rows.filter((_, q) => col[q] === 0),
+      subtypeOf,
+      o.kind === 'counts',
+      o.kind === 'survival',
+    );
   }
   // A term already left out for want of events is also constant now: name it once.
   omitted.push(...design.dropped.filter((d) => !omitted.some((o) => o.term === d.term)));
@@ -116,7 +123,8 @@ function collect(names: string[], coef: Float64Array, se: Float64Array, omitted:
   const out: Estimate[] = [];
   names.forEach((nm, j) => {
     if (nm === '(Intercept)') return;
-    if (!(Math.abs(coef[j]!) < RUNAWAY) || !Number.isFinite(se[j]!)) omitted.push({ term: nm, reason: 'not estimable: the likelihood has no maximum (a group without events, or complete separation)' });
+    if (!(Math.abs(coef[j]!) < RUNAWAY) || !Number.isFinite(se[j]!))
+      omitted.push({ term: nm, reason: 'not estimable: the likelihood has no maximum (a group without events, or complete separation)' });
     else out.push(estimate(nm, coef[j]!, se[j]!));
   });
   return out;
@@ -145,7 +153,10 @@ function countModel(d: Design, o: Extract<Outcome, { kind: 'counts' }>, n: numbe
   const fit: GlmFit | null = o.family === 'poisson' ? fitPoisson(inp) : fitNegBin(inp);
   if (fit === null) {
     return {
-      failed: o.family === 'negbin' ? 'the negative-binomial model cannot be fitted (no overdispersion: theta runs to infinity; the Poisson model applies)' : 'the model cannot be fitted (singular design)',
+      failed:
+        o.family === 'negbin'
+          ? 'the negative-binomial model cannot be fitted (no overdispersion: theta runs to infinity; the Poisson model applies)'
+          : 'the model cannot be fitted (singular design)',
       omitted,
     };
   }

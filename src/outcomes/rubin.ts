@@ -45,7 +45,14 @@ export function poolDraws(draws: readonly Estimate[][]): { pooled: PooledEstimat
   for (const nm of names) {
     const per = draws.map((d) => d.find((e) => e.term === nm));
     if (per.some((e) => e === undefined)) notPooled.push(nm);
-    else pooled.push(poolRubin(nm, per.map((e) => e!.coef), per.map((e) => e!.se)));
+    else
+      pooled.push(
+        poolRubin(
+          nm,
+          per.map((e) => e!.coef),
+          per.map((e) => e!.se),
+        ),
+      );
   }
   return { pooled, notPooled };
 }

@@ -119,7 +119,9 @@ const treatmentEntry = z.object({
     test: z.object({ chisq: num, df: z.number().int(), p: num }).nullable(),
     failed: z.string().optional(),
   }),
-  withinSubtype: z.array(z.object({ subtype: z.number().int(), n: z.number().int(), events: z.number(), terms: z.array(ratioTerm), omitted: z.array(omitted), failed: z.string().optional() })),
+  withinSubtype: z.array(
+    z.object({ subtype: z.number().int(), n: z.number().int(), events: z.number(), terms: z.array(ratioTerm), omitted: z.array(omitted), failed: z.string().optional() }),
+  ),
 });
 
 const scoreEntry = z.object({

@@ -9,8 +9,10 @@ export function summaryLines(r: OutcomesResult): string[] {
   for (const e of r.survival.filter((x) => x.model === 'subtype')) {
     const adj = e.covariates.length ? `adjusted for ${e.covariates.join(', ')}` : 'unadjusted';
     lines.push(`${e.outcome}: log-rank ${pfmt(e.logrank.p ?? 1)}; Cox (${adj}, ${e.n} patients, ${e.events} events):`);
-    for (const t of e.terms.filter((x) => x.term.startsWith('subtype'))) lines.push(`  ${t.term} vs subtype${r.settings.referenceSubtype}: HR ${fmt(t.hr)} (95% CI ${fmt(t.ciLow)}-${fmt(t.ciHigh)}), ${pfmt(t.p)}`);
-    for (const t of (e.pooled?.terms ?? []).filter((x) => x.term.startsWith('subtype'))) lines.push(`  ${t.term} pooled over ${e.pooled!.draws} posterior draws: HR ${fmt(t.hr)} (${fmt(t.ciLow)}-${fmt(t.ciHigh)}), ${pfmt(t.p)}`);
+    for (const t of e.terms.filter((x) => x.term.startsWith('subtype')))
+      lines.push(`  ${t.term} vs subtype${r.settings.referenceSubtype}: HR ${fmt(t.hr)} (95% CI ${fmt(t.ciLow)}-${fmt(t.ciHigh)}), ${pfmt(t.p)}`);
+    for (const t of (e.pooled?.terms ?? []).filter((x) => x.term.startsWith('subtype')))
+      lines.push(`  ${t.term} pooled over ${e.pooled!.draws} posterior draws: HR ${fmt(t.hr)} (${fmt(t.ciLow)}-${fmt(t.ciHigh)}), ${pfmt(t.p)}`);
   }
   for (const e of r.counts.filter((x) => x.model === 'subtype' && x.family === 'negbin')) {
     const adj = e.covariates.length ? `adjusted for ${e.covariates.join(', ')}` : 'unadjusted';
@@ -20,4 +22,3 @@ export function summaryLines(r: OutcomesResult): string[] {
   for (const s of r.scores) if (s.spearman) lines.push(`${s.score} vs stage: Spearman rho ${fmt(s.spearman.rho)} (${s.spearman.n} patients), ${pfmt(s.spearman.p)}`);
   return lines;
 }
-

@@ -40,7 +40,23 @@ export function csvTables(r: OutcomesResult): CsvTable[] {
     columnHelp: { ...TERM_HELP, family: 'poisson or negbin', theta: 'negative-binomial dispersion (variance = mu + mu^2/theta)', events: 'total count' },
     rows: r.counts.flatMap((e) => [
       ...e.terms.map((t) => [e.family, n(e.theta), e.outcome, e.model, e.covariates.join(';'), e.subtypeFrom, e.n, e.events, t.term, t.coef, t.se, t.ratio, t.ciLow, t.ciHigh, t.p]),
-      ...(e.pooled?.terms ?? []).map((t) => [e.family, n(e.theta), e.outcome, e.model, e.covariates.join(';'), 'posterior draws', e.n, e.events, t.term, t.coef, t.se, t.ratio, t.ciLow, t.ciHigh, t.p]),
+      ...(e.pooled?.terms ?? []).map((t) => [
+        e.family,
+        n(e.theta),
+        e.outcome,
+        e.model,
+        e.covariates.join(';'),
+        'posterior draws',
+        e.n,
+        e.events,
+        t.term,
+        t.coef,
+        t.se,
+        t.ratio,
+        t.ciLow,
+        t.ciHigh,
+        t.p,
+      ]),
     ]),
   };
   const km: CsvTable = {
@@ -69,7 +85,23 @@ export function csvTables(r: OutcomesResult): CsvTable[] {
     rows: r.table1.rows.flatMap((row) =>
       row.cells.map((c, j) => {
         const t = j === 0 ? row.tests[0] : undefined;
-        return [row.variable, row.level ?? '', g[j]!.key, c.n, c.missing, n(c.mean), n(c.sd), n(c.median), n(c.q1), n(c.q3), n(c.count), n(c.percent), t?.test ?? '', n(t?.statistic), n(t?.p)];
+        return [
+          row.variable,
+          row.level ?? '',
+          g[j]!.key,
+          c.n,
+          c.missing,
+          n(c.mean),
+          n(c.sd),
+          n(c.median),
+          n(c.q1),
+          n(c.q3),
+          n(c.count),
+          n(c.percent),
+          t?.test ?? '',
+          n(t?.statistic),
+          n(t?.p),
+        ];
       }),
     ),
   };

@@ -100,7 +100,7 @@ export function ranks(v: readonly number[]): { r: Float64Array; ties: number } {
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => v[a]! - v[b]!);
   const r = new Float64Array(n);
   let ties = 0;
-  for (let k = 0; k < n; ) {
+  for (let k = 0; k < n;) {
     let m = k;
     while (m + 1 < n && v[order[m + 1]!] === v[order[k]!]) m++;
     const avg = (k + m) / 2 + 1;

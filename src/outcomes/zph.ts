@@ -21,7 +21,7 @@ function kmTransform(time: Float64Array, event: Uint8Array): Float64Array {
   const out = new Float64Array(n);
   let s = 1;
   let atRisk = n;
-  for (let k = 0; k < n; ) {
+  for (let k = 0; k < n;) {
     const t = time[order[k]!]!;
     let d = 0;
     let m = 0;

@@ -116,11 +116,7 @@ export function sampleDemoCohort(opts: Partial<DemoCohortOptions> = {}): DemoSub
     const sex: 'F' | 'M' = rng.uniform() < (isPatient ? 0.7 : 0.5) ? 'F' : 'M';
     const site: 'A' | 'B' = rng.uniform() < 0.5 ? 'A' : 'B';
     const global = clamp((sex === 'M' ? 1.04 : 0.97) * Math.exp(0.035 * rng.normal()), 0.9, 1.12);
-    const headScale: [number, number, number] = [0, 1, 2].map(() => global * clamp(Math.exp(0.015 * rng.normal()), 0.96, 1.04)) as [
-      number,
-      number,
-      number,
-    ];
+    const headScale: [number, number, number] = [0, 1, 2].map(() => global * clamp(Math.exp(0.015 * rng.normal()), 0.96, 1.04)) as [number, number, number];
     let subtype = -1;
     let stage = 0;
     if (isPatient) {

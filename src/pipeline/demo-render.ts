@@ -71,7 +71,9 @@ function makeWaves(rng: Rng, count: number, kMin: number, kMax: number, amp: num
   const phase = new Float64Array(count);
   for (let w = 0; w < count; w++) {
     const len = kMin + (kMax - kMin) * rng.uniform();
-    const x = rng.normal(), y = rng.normal(), z = rng.normal();
+    const x = rng.normal(),
+      y = rng.normal(),
+      z = rng.normal();
     const n = Math.hypot(x, y, z) || 1;
     k[3 * w] = (x / n) * len;
     k[3 * w + 1] = (y / n) * len;
@@ -130,7 +132,9 @@ export function renderDemoSubject(s: DemoSubject, grid: DemoGrid = DEMO_GRID): R
   const deepScale = Math.cbrt(s.volume.deepGm);
   const bs: Ellipsoid = { c: BRAINSTEM.c, r: [BRAINSTEM.r[0] * bsScale, BRAINSTEM.r[1] * bsScale, BRAINSTEM.r[2]] };
 
-  const x0 = -(nx - 1) / 2, y0 = -(ny - 1) / 2, z0 = -(nz - 1) / 2;
+  const x0 = -(nx - 1) / 2,
+    y0 = -(ny - 1) / 2,
+    z0 = -(nz - 1) / 2;
   let idx = 0;
   for (let k = 0; k < nz; k++) {
     const z = ((k + z0) * vox) / C;
@@ -180,15 +184,7 @@ export function renderDemoSubject(s: DemoSubject, grid: DemoGrid = DEMO_GRID): R
 }
 
 /** Set `label` inside ellipsoid `e` (normalised coordinates; optional downward bend) where `canPaint` allows. */
-function paint(
-  labels: Uint8Array,
-  grid: DemoGrid,
-  head: [number, number, number],
-  e: Ellipsoid,
-  label: number,
-  canPaint: (l: number) => boolean,
-  bend: number,
-): void {
+function paint(labels: Uint8Array, grid: DemoGrid, head: [number, number, number], e: Ellipsoid, label: number, canPaint: (l: number) => boolean, bend: number): void {
   const [nx, ny, nz] = grid.dims;
   const v = grid.voxel;
   const toIdx = (mm: number, n: number) => mm / v + (n - 1) / 2;
@@ -214,16 +210,7 @@ function paint(
  * matter, added until the mask holds the wanted volume (at least one voxel, so a log transform of
  * lesion load never sees zero).
  */
-function paintLesions(
-  labels: Uint8Array,
-  lesion: Uint8Array,
-  grid: DemoGrid,
-  head: [number, number, number],
-  ml: number,
-  ventX: number,
-  ventY: number,
-  rng: Rng,
-): void {
+function paintLesions(labels: Uint8Array, lesion: Uint8Array, grid: DemoGrid, head: [number, number, number], ml: number, ventX: number, ventY: number, rng: Rng): void {
   const [nx, ny, nz] = grid.dims;
   const v = grid.voxel;
   const target = Math.max(1, Math.round((ml * 1000) / v ** 3));
@@ -231,14 +218,18 @@ function paintLesions(
   const big = Math.min(1, ml / 15);
   for (let attempt = 0; attempt < 4000 && count < target; attempt++) {
     const side = rng.uniform() < 0.5 ? -1 : 1;
-    const dx = rng.normal(), dy = rng.normal(), dz = rng.normal();
+    const dx = rng.normal(),
+      dy = rng.normal(),
+      dz = rng.normal();
     const n = Math.hypot(dx, dy, dz) || 1;
     const f = 1.2 + 1.2 * rng.uniform();
     const cx = (VENTRICLE.c[0] * side + (dx / n) * VENTRICLE.r[0] * ventX * f) * head[0];
     const cy = (VENTRICLE.c[1] + (dy / n) * VENTRICLE.r[1] * ventY * f * 0.8) * head[1];
     const cz = (VENTRICLE.c[2] + (dz / n) * VENTRICLE.r[2] * ventX * f) * head[2];
     const rad = 1.5 + rng.uniform() * (2 + 4 * big);
-    const ci = cx / v + (nx - 1) / 2, cj = cy / v + (ny - 1) / 2, ck = cz / v + (nz - 1) / 2;
+    const ci = cx / v + (nx - 1) / 2,
+      cj = cy / v + (ny - 1) / 2,
+      ck = cz / v + (nz - 1) / 2;
     const rv = rad / v;
     for (let k = Math.max(0, Math.floor(ck - rv)); k <= Math.min(nz - 1, Math.ceil(ck + rv)) && count < target; k++) {
       for (let j = Math.max(0, Math.floor(cj - rv)); j <= Math.min(ny - 1, Math.ceil(cj + rv)) && count < target; j++) {

@@ -69,7 +69,13 @@ function specFor(ctx: StepContext, data: ZTable): ModelSpec {
   const all = readZTable(zFile(ctx), { biomarkers: data.biomarkers, includeControls: true }).table;
   const flag = all.carried?.['is_control'] ?? [];
   const isControl = Uint8Array.from(all.subjects, (_, i) => (['1', 'true', 'yes'].includes((flag[i] ?? '').trim().toLowerCase()) ? 1 : 0));
-  const mixtures = fitMixtures(all.biomarkers, all.values, isControl, f.mixture, all.biomarkers.map(() => 'higher'));
+  const mixtures = fitMixtures(
+    all.biomarkers,
+    all.values,
+    isControl,
+    f.mixture,
+    all.biomarkers.map(() => 'higher'),
+  );
   return { kind: 'mixture', nBiomarkers: all.biomarkers.length, input: 'raw', mixtures };
 }
 
@@ -134,7 +140,11 @@ export const fitStep: Step = {
       dataSha256: sha256File(zFile(ctx)),
       ...(lon !== null ? { longitudinal: { visits: visitCounts(lon.layout.start), timeColumn: lon.timeColumn } } : {}),
       onProgress: (p) => {
-        bar.set(p.done, p.total, `${p.phase}${p.mcmcIterations ? ` ${p.mcmcIterations.done.toLocaleString('en-US')}/${p.mcmcIterations.total.toLocaleString('en-US')} iterations` : ''}, K=${p.subtypes}, best log-likelihood ${p.bestLogLik.toFixed(1)}`);
+        bar.set(
+          p.done,
+          p.total,
+          `${p.phase}${p.mcmcIterations ? ` ${p.mcmcIterations.done.toLocaleString('en-US')}/${p.mcmcIterations.total.toLocaleString('en-US')} iterations` : ''}, K=${p.subtypes}, best log-likelihood ${p.bestLogLik.toFixed(1)}`,
+        );
       },
     }).finally(() => bar.stop());
     writeModelFile(join(ctx.out, LAYOUT.model), model);
@@ -226,7 +236,12 @@ export const assignStep: Step = {
     const lon = time === null ? null : readLongitudinal(zFile(ctx), time, opts);
     const all = lon === null ? readZTable(zFile(ctx), opts).table : lon.table;
     const { a, carried } = assignFor(model, all, k, lon);
-    writeSubjects(join(ctx.out, LAYOUT.assign), a, carried, provenance(ctx, model.method, LAYOUT.model, model.method === 'sustain-zscore' ? zExceedance(all.values, all.biomarkers, model.zmax) : null));
+    writeSubjects(
+      join(ctx.out, LAYOUT.assign),
+      a,
+      carried,
+      provenance(ctx, model.method, LAYOUT.model, model.method === 'sustain-zscore' ? zExceedance(all.values, all.biomarkers, model.zmax) : null),
+    );
     let stage0 = 0;
     for (const s of a.mlStage) if (s === 0) stage0++;
     return `${a.subjects.length} subjects assigned to ${k} subtype(s) (${why}); ${stage0} at stage 0`;
@@ -293,7 +308,7 @@ export function truthLines(out: string): string[] {
   if (!existsSync(file)) return [];
   const g = JSON.parse(readFileSync(file, 'utf8')) as TruthAgreement;
   return [
-    'Recovered subtypes against the generator\'s truth (subjects with a true stage > 0):',
+    "Recovered subtypes against the generator's truth (subjects with a true stage > 0):",
     formatAgreement(g),
     `Adjusted Rand index: ${g.ari.toFixed(3)} (${g.subjects} subjects, ${g.recoveredSubtypes} subtypes)`,
   ];

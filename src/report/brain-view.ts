@@ -8,7 +8,21 @@
 import { UserError } from '../common/errors.js';
 import type { PosteriorSamples } from '../sustain/types.js';
 import { BRAIN_VIEW_COLUMNS, brainViewRows, cumulativeProbabilities, defaultStages, eventParts, eventsByBiomarker, regionColour, type BrainEvent } from './brain-probs.js';
-import { OUTSIDE, UNPAINTED, VIEWS, chooseSlice, headBox, pixelScale, regionVolume, sliceImage, toRas, type BrainFeature, type BrainMaps, type SliceImage, type View } from './brain-paint.js';
+import {
+  OUTSIDE,
+  UNPAINTED,
+  VIEWS,
+  chooseSlice,
+  headBox,
+  pixelScale,
+  regionVolume,
+  sliceImage,
+  toRas,
+  type BrainFeature,
+  type BrainMaps,
+  type SliceImage,
+  type View,
+} from './brain-paint.js';
 import { esc } from './html.js';
 import { encodePng } from './png.js';
 import { parseHex } from './stats.js';
@@ -50,7 +64,8 @@ export function buildBrainView(x: BrainViewInputs): BrainViewOutput {
   const N = x.events.length;
   const K = x.sequences.length;
   const stages = [...(x.stages ?? defaultStages(N))];
-  for (const s of stages) if (!Number.isInteger(s) || s < 0 || s > N) throw new UserError(`brain view stages are whole numbers from 0 to ${N} (the model's events), got ${s}`, { field: 'brainStages' });
+  for (const s of stages)
+    if (!Number.isInteger(s) || s < 0 || s > N) throw new UserError(`brain view stages are whole numbers from 0 to ${N} (the model's events), got ${s}`, { field: 'brainStages' });
   const byName = new Map(x.features.map((f) => [f.name, f]));
   // A biomarker without a region (no definition, e.g. age in a model fitted on raw columns, or a
   // "nonzero" label set) stays in the table but is not painted; the page names it.
@@ -59,7 +74,9 @@ export function buildBrainView(x: BrainViewInputs): BrainViewOutput {
     return f === undefined || f.labels === 'nonzero' || (f.labels.length === 0 && f.measure !== 'lesion');
   });
   if (unpainted.length === x.biomarkers.length) {
-    throw new UserError(`none of the model's biomarkers (${x.biomarkers.join(', ')}) has a region in the feature definitions (give extract's sidecar with --features)`, { field: 'features' });
+    throw new UserError(`none of the model's biomarkers (${x.biomarkers.join(', ')}) has a region in the feature definitions (give extract's sidecar with --features)`, {
+      field: 'features',
+    });
   }
   const feats = x.biomarkers.map((b): BrainFeature => byName.get(b) ?? { name: b, measure: 'none', labels: [] });
   const samples = x.samples.sequences.length > 0 ? x.samples : mlAsSamples(x.sequences, x.events);
@@ -79,7 +96,14 @@ export function buildBrainView(x: BrainViewInputs): BrainViewOutput {
   const evs = eventsByBiomarker(x.events);
   const depth = Math.max(...[...evs.values()].map((l) => l.length));
   const legend = Array.from({ length: depth }, (_, t) => {
-    const zs = [...new Set([...evs.values()].map((l) => l[t]).filter((e): e is number => e !== undefined).map((e) => eventParts(x.events[e]!)[1]))];
+    const zs = [
+      ...new Set(
+        [...evs.values()]
+          .map((l) => l[t])
+          .filter((e): e is number => e !== undefined)
+          .map((e) => eventParts(x.events[e]!)[1]),
+      ),
+    ];
     const sev = depth === 3 ? ` (${SEVERITY[t]})` : '';
     // A kind whose events carry no z (the mixture model's one "abnormal" event per biomarker)
     const label = x.events.every((e) => typeof e === 'string') ? 'abnormal' : `z = ${zs.join(' / ')}${sev}`;
@@ -91,7 +115,10 @@ export function buildBrainView(x: BrainViewInputs): BrainViewOutput {
     const fills = stages.map((s) =>
       feats.map((f) => {
         const list = evs.get(f.name) ?? [];
-        return regionColour(list.map((e) => cum[j]![s]![e]!), colours);
+        return regionColour(
+          list.map((e) => cum[j]![s]![e]!),
+          colours,
+        );
       }),
     );
     figures[`brain-view-subtype-${j + 1}.svg`] = subtypeSvg(x.titles[j] ?? `Subtype ${j + 1}`, stages, N, images, fills, legend);
@@ -153,8 +180,13 @@ function subtypeSvg(
       const img = images[v];
       const png = Buffer.from(encodePng(img.width, img.height, paintSlice(img, fills[i]!))).toString('base64');
       const dx = x0 + Math.floor((colW - img.width) / 2);
-      parts.push(`<image x="${dx}" y="${yy}" width="${img.width}" height="${img.height}" style="image-rendering:pixelated" data-view="${v}" data-stage="${s}" href="data:image/png;base64,${png}"/>`);
-      if (v !== 'sagittal' && i === 0) parts.push(`<text x="${dx + 2}" y="${yy + 10}" font-size="9" fill="#777">L</text><text x="${dx + img.width - 2}" y="${yy + 10}" font-size="9" fill="#777" text-anchor="end">R</text>`);
+      parts.push(
+        `<image x="${dx}" y="${yy}" width="${img.width}" height="${img.height}" style="image-rendering:pixelated" data-view="${v}" data-stage="${s}" href="data:image/png;base64,${png}"/>`,
+      );
+      if (v !== 'sagittal' && i === 0)
+        parts.push(
+          `<text x="${dx + 2}" y="${yy + 10}" font-size="9" fill="#777">L</text><text x="${dx + img.width - 2}" y="${yy + 10}" font-size="9" fill="#777" text-anchor="end">R</text>`,
+        );
       yy += img.height + VIEW_GAP;
     }
     parts.push(`<text x="${x0 + colW / 2}" y="${top + colH + 14}" font-size="12" text-anchor="middle" font-weight="600">stage ${s}</text>`);
@@ -171,7 +203,9 @@ function subtypeSvg(
     parts.push(`<text x="${legendX}" y="${ly + 25}" font-size="9" fill="#777">0</text><text x="${legendX + 120}" y="${ly + 25}" font-size="9" fill="#777" text-anchor="end">1</text>`);
   });
   const sy = top + 22 + legend.length * 40;
-  parts.push(`<rect x="${legendX}" y="${sy - 9}" width="12" height="10" fill="${UNPAINTED_FILL}" stroke="${OUTLINE}" stroke-width="0.5"/><text x="${legendX + 17}" y="${sy}" font-size="10">not a modelled feature</text>`);
+  parts.push(
+    `<rect x="${legendX}" y="${sy - 9}" width="12" height="10" fill="${UNPAINTED_FILL}" stroke="${OUTLINE}" stroke-width="0.5"/><text x="${legendX + 17}" y="${sy}" font-size="10">not a modelled feature</text>`,
+  );
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif">` +
     `<defs>${defs.join('')}</defs><rect width="${width}" height="${height}" fill="#ffffff"/>${parts.join('')}</svg>`

@@ -12,16 +12,7 @@ import { card, esc, figure, fmt, jsonForScript, pct, section, table } from './ht
 import { PAGE_CSS, TABLE_SCRIPT } from './page-assets.js';
 import { renderSvg } from './render.js';
 import { normaliserSpec, pvSpec, type ThresholdLegend } from './specs.js';
-import {
-  assignmentSummary,
-  biomarkerOrder,
-  fractionSummaries,
-  matrixFromNested,
-  positionalVariance,
-  pvCells,
-  subtypeLabels,
-  type PvCell,
-} from './stats.js';
+import { assignmentSummary, biomarkerOrder, fractionSummaries, matrixFromNested, positionalVariance, pvCells, subtypeLabels, type PvCell } from './stats.js';
 import { subjectTableData } from './subject-table.js';
 import { longitudinalSection } from './longitudinal.js';
 import { brainSection } from './brain-section.js';
@@ -72,7 +63,16 @@ async function positionalSection(c: Context): Promise<string> {
     if (opts.cvPositionalVariance && cvPv !== undefined) {
       const cvName = `positional-variance-cv-subtype-${j + 1}.svg`;
       const pc = matrixFromNested(cvPv[j] ?? [], nEvents);
-      c.figures[cvName] = await renderSvg(pvSpec(readable(c, pvCells(pc, view.events, rows, zvals, opts.thresholdColours)), rows.map(c.label), nEvents, `${labels[j]!.full} (cross-validated)`, 'pooled over the folds of cross-validation', legend));
+      c.figures[cvName] = await renderSvg(
+        pvSpec(
+          readable(c, pvCells(pc, view.events, rows, zvals, opts.thresholdColours)),
+          rows.map(c.label),
+          nEvents,
+          `${labels[j]!.full} (cross-validated)`,
+          'pooled over the folds of cross-validation',
+          legend,
+        ),
+      );
       cvFigs.push(figure(cvName, c.figures[cvName], pvHowTo(view, 'pooled over CV folds')));
     }
   }
@@ -81,7 +81,8 @@ async function positionalSection(c: Context): Promise<string> {
     'The order in which each subtype\u2019s biomarkers become abnormal, from the first event (left) to the last (right); subtypes are named after their earliest events. ' +
     `Each biomarker row lights up where it ${view.rowMeaning} (${colours}), darker where the model is more certain, as in SuStaIn papers\u2019 positional variance diagrams.`;
   let body = `<div class="grid">${figs.join('')}</div>`;
-  if (cvFigs.length > 0) body += `<h3>Cross-validated</h3><p class="lead">The same diagrams from the cross-validation folds: events that stay sharp here are robust to which subjects were used.</p><div class="grid">${cvFigs.join('')}</div>`;
+  if (cvFigs.length > 0)
+    body += `<h3>Cross-validated</h3><p class="lead">The same diagrams from the cross-validation folds: events that stay sharp here are robust to which subjects were used.</p><div class="grid">${cvFigs.join('')}</div>`;
   return section('progression', 'Subtype progression', lead, body);
 }
 
@@ -128,7 +129,11 @@ async function cohortSection(c: Context): Promise<string> {
   if (h.normaliser.some((r) => r.r2 !== undefined)) {
     const withR2 = h.normaliser.filter((r) => r.r2 !== undefined).map((r) => ({ feature: c.label(r.feature), r2: r.r2! }));
     c.figures['normaliser-r2.svg'] = await renderSvg(normaliserSpec(withR2));
-    r2Figure = figure('normaliser-r2.svg', c.figures['normaliser-r2.svg'], 'how much of each feature\u2019s variation among controls the covariates explain. Low values are common; the residual sd (below) is the unit of the z-scores.');
+    r2Figure = figure(
+      'normaliser-r2.svg',
+      c.figures['normaliser-r2.svg'],
+      'how much of each feature\u2019s variation among controls the covariates explain. Low values are common; the residual sd (below) is the unit of the z-scores.',
+    );
   }
   parts.push(r2Figure ? `<div class="grid">${factsTable}${r2Figure}</div>` : factsTable);
   for (const note of h.notes) parts.push(`<p class="note">${esc(note)}</p>`);
@@ -144,7 +149,20 @@ async function cohortSection(c: Context): Promise<string> {
     ]);
     parts.push(
       `<details${h.normaliser.length <= 12 ? ' open' : ''}><summary>Normative model per feature (${h.normaliser.length})</summary>` +
-        table([{ label: 'Feature' }, { label: 'Transform' }, { label: 'Abnormal' }, { label: 'R²', numeric: true }, { label: 'Residual sd', numeric: true }, { label: 'Controls', numeric: true }, { label: 'Coefficients' }], rows, () => false, 'data wraplast') +
+        table(
+          [
+            { label: 'Feature' },
+            { label: 'Transform' },
+            { label: 'Abnormal' },
+            { label: 'R²', numeric: true },
+            { label: 'Residual sd', numeric: true },
+            { label: 'Controls', numeric: true },
+            { label: 'Coefficients' },
+          ],
+          rows,
+          () => false,
+          'data wraplast',
+        ) +
         '</details>',
     );
   }
@@ -152,9 +170,15 @@ async function cohortSection(c: Context): Promise<string> {
     const listed = h.failures.slice(0, c.opts.maxFailuresListed);
     parts.push(
       `<h3>Extraction failures (${esc(h.failures.length)})</h3>` +
-        table([{ label: 'Reason' }, { label: 'Subjects', numeric: true }], h.failureReasons.map(([r, n]) => [esc(r), esc(n)])) +
+        table(
+          [{ label: 'Reason' }, { label: 'Subjects', numeric: true }],
+          h.failureReasons.map(([r, n]) => [esc(r), esc(n)]),
+        ) +
         `<details><summary>List${listed.length < h.failures.length ? ` (first ${listed.length})` : ''}</summary>` +
-        table([{ label: 'Subject' }, { label: 'Session' }, { label: 'File' }, { label: 'Reason' }], listed.map((f) => [esc(f.subject), esc(f.session), esc(f.file), esc(f.reason)])) +
+        table(
+          [{ label: 'Subject' }, { label: 'Session' }, { label: 'File' }, { label: 'Reason' }],
+          listed.map((f) => [esc(f.subject), esc(f.session), esc(f.file), esc(f.reason)]),
+        ) +
         '</details>',
     );
   }
@@ -244,7 +268,14 @@ export async function buildReport(inputs: ReportInputs, onPart?: (name: (typeof 
   };
   const cv = inputs.cv;
   // CV's agreement is worth saying even when K was given explicitly (as `run` does with CV's choice).
-  let kWhy = cv !== undefined && cv.recommendedSubtypes === k ? 'recommended by CV' : inputs.subtypes !== undefined ? 'as asked' : k === model.fits.length ? 'largest fitted' : 'as in the subject table';
+  let kWhy =
+    cv !== undefined && cv.recommendedSubtypes === k
+      ? 'recommended by CV'
+      : inputs.subtypes !== undefined
+        ? 'as asked'
+        : k === model.fits.length
+          ? 'largest fitted'
+          : 'as in the subject table';
   let notice = convergenceBanner(fit);
   if (cv !== undefined && cv.recommendedSubtypes !== k) {
     kWhy = `CV recommends ${cv.recommendedSubtypes}`;
@@ -271,7 +302,10 @@ export async function buildReport(inputs: ReportInputs, onPart?: (name: (typeof 
     part('cross-validation', await cvSection(c)),
     part('k-means', await kmeansSection(c)),
     part('cohort', await cohortSection(c)),
-    part('outcomes', inputs.outcomes ? await outcomesSection(inputs.outcomes, k, { labels: c.labels.map((l) => l.full), short: c.labels.map((l) => l.short), colours: opts.subtypeColours }, c.figures) : ''),
+    part(
+      'outcomes',
+      inputs.outcomes ? await outcomesSection(inputs.outcomes, k, { labels: c.labels.map((l) => l.full), short: c.labels.map((l) => l.short), colours: opts.subtypeColours }, c.figures) : '',
+    ),
     part('subjects', subjectsSection(c)),
   ];
   const title = inputs.title ?? 'Multiple-sclerosis subtypes and stages';

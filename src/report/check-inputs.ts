@@ -15,7 +15,10 @@ export function checkInputs(inputs: ReportInputs, view: ModelView, k: number): S
   const model = view;
   const a = inputs.subjects.assignment;
   if (inputs.subtypes !== undefined && inputs.subtypes !== k) {
-    throw new UserError(`the subject table has probabilities for ${k} subtype(s) but the report was asked for ${inputs.subtypes}; assign with --subtypes ${inputs.subtypes} or drop --subtypes`, { field: 'subtypes' });
+    throw new UserError(
+      `the subject table has probabilities for ${k} subtype(s) but the report was asked for ${inputs.subtypes}; assign with --subtypes ${inputs.subtypes} or drop --subtypes`,
+      { field: 'subtypes' },
+    );
   }
   const fit = model.fits[k - 1];
   if (fit === undefined || fit.subtypes !== k) {

@@ -106,7 +106,13 @@ function covariateNames(sidecar: Obj): string[] {
 }
 
 function controlsFrom(sidecar: Obj): number | undefined {
-  for (const c of [sidecar, pick(sidecar, ['counts']), pick(sidecar, ['training']), pick(sidecar, ['normaliser']), pick(isObj(pick(sidecar, ['normaliser'])) ? (pick(sidecar, ['normaliser']) as Obj) : {}, ['training'])].filter(isObj)) {
+  for (const c of [
+    sidecar,
+    pick(sidecar, ['counts']),
+    pick(sidecar, ['training']),
+    pick(sidecar, ['normaliser']),
+    pick(isObj(pick(sidecar, ['normaliser'])) ? (pick(sidecar, ['normaliser']) as Obj) : {}, ['training']),
+  ].filter(isObj)) {
     const v = num(pick(c, ['controls', 'nControls', 'n_controls']));
     if (v !== undefined) return v;
   }
@@ -140,9 +146,7 @@ export function featureInfos(sidecar: unknown): FeatureInfo[] {
     };
   };
   if (Array.isArray(v)) {
-    return v
-      .map((x, i) => (typeof x === 'string' ? toInfo(x, {}) : toInfo(str(pick(isObj(x) ? x : {}, ['name', 'feature'])) ?? `feature ${i + 1}`, x)))
-      .filter((f) => f.name !== '');
+    return v.map((x, i) => (typeof x === 'string' ? toInfo(x, {}) : toInfo(str(pick(isObj(x) ? x : {}, ['name', 'feature'])) ?? `feature ${i + 1}`, x))).filter((f) => f.name !== '');
   }
   if (isObj(v)) return Object.entries(v).map(([name, o]) => toInfo(name, o));
   return [];
@@ -164,13 +168,7 @@ function extractionFrom(sidecar: unknown): CohortSummary['extraction'] {
 const CONTROL_COLUMNS = ['is_control', 'control'];
 const TRUE_VALUES = new Set(['1', 'true', 'yes', 'y', 't']);
 
-export function cohortSummary(
-  subjects: ReportSubjects,
-  biomarkers: readonly string[],
-  normaliser: unknown,
-  features: unknown,
-  failures: ExtractionFailure[] | undefined,
-): CohortSummary {
+export function cohortSummary(subjects: ReportSubjects, biomarkers: readonly string[], normaliser: unknown, features: unknown, failures: ExtractionFailure[] | undefined): CohortSummary {
   const m = subjects.assignment.subjects.length;
   // The controls that matter are the normaliser's reference group; the subject table of a fit
   // often holds patients only, so its is_control column is the fallback.
@@ -189,7 +187,14 @@ export function cohortSummary(
   }
   let featureList = featureInfos(features);
   if (featureList.length === 0) {
-    featureList = (normaliserRows(normaliser).length > 0 ? normaliserRows(normaliser).map((r) => r.feature) : [...biomarkers]).map((name) => ({ name, measure: '', abnormal: '', role: '', label: '', unit: '' }));
+    featureList = (normaliserRows(normaliser).length > 0 ? normaliserRows(normaliser).map((r) => r.feature) : [...biomarkers]).map((name) => ({
+      name,
+      measure: '',
+      abnormal: '',
+      role: '',
+      label: '',
+      unit: '',
+    }));
   }
   const labels: CohortSummary['labels'] = {};
   const fromNormaliser = isObj(normaliser) ? pick(normaliser, ['featureLabels']) : undefined;

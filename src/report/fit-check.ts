@@ -113,7 +113,13 @@ export function stageCertaintySpec(a: Assignment, isControl: readonly boolean[],
     data: { values },
     mark: { type: 'boxplot', extent: 1.5, size: 12, color: '#4c78a8', median: { color: 'white' } },
     encoding: {
-      x: { field: 'stage', type: 'ordinal', title: 'Most likely stage', scale: { domain: stages }, axis: { labelAngle: 0, values: stages.filter((s) => nStages <= 20 || s === 1 || s % 5 === 0) } },
+      x: {
+        field: 'stage',
+        type: 'ordinal',
+        title: 'Most likely stage',
+        scale: { domain: stages },
+        axis: { labelAngle: 0, values: stages.filter((s) => nStages <= 20 || s === 1 || s % 5 === 0) },
+      },
       y: { field: 'p', type: 'quantitative', title: 'P(stage)', scale: { domain: [0, 1] } },
     },
   } as TopLevelSpec;

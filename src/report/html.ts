@@ -26,8 +26,10 @@ export function card(value: string | number, key: string, sub = ''): string {
 /** A figure: the SVG inline (ids made unique), a "how to read" caption and a link to the SVG file. */
 export function figure(name: string, svg: string, howToRead: string): string {
   const id = name.replace(/\.svg$/, '');
-  return `<figure class="fig" id="fig-${esc(id)}" data-figure="${esc(name)}"><div class="svg">${prefixSvgIds(svg, id)}</div>` +
-    `<figcaption><a href="figures/${esc(name)}">SVG</a><b>How to read:</b> ${howToRead}</figcaption></figure>`;
+  return (
+    `<figure class="fig" id="fig-${esc(id)}" data-figure="${esc(name)}"><div class="svg">${prefixSvgIds(svg, id)}</div>` +
+    `<figcaption><a href="figures/${esc(name)}">SVG</a><b>How to read:</b> ${howToRead}</figcaption></figure>`
+  );
 }
 
 export function section(id: string, title: string, lead: string, body: string): string {
@@ -42,8 +44,6 @@ export interface Column {
 /** A plain table; cells are already-escaped HTML. `highlight` marks rows to emphasise. */
 export function table(columns: Column[], rows: string[][], highlight: (i: number) => boolean = () => false, cls = 'data'): string {
   const head = columns.map((c) => `<th${c.numeric ? ' class="num"' : ''}>${esc(c.label)}</th>`).join('');
-  const body = rows
-    .map((r, i) => `<tr${highlight(i) ? ' class="best"' : ''}>${r.map((cell, j) => `<td${columns[j]?.numeric ? ' class="num"' : ''}>${cell}</td>`).join('')}</tr>`)
-    .join('');
+  const body = rows.map((r, i) => `<tr${highlight(i) ? ' class="best"' : ''}>${r.map((cell, j) => `<td${columns[j]?.numeric ? ' class="num"' : ''}>${cell}</td>`).join('')}</tr>`).join('');
   return `<div class="tablebox"><table class="${cls}"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
 }

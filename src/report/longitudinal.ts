@@ -43,13 +43,25 @@ function visitsOf(ids: readonly string[], time: readonly string[]): Visits {
   return { start: Int32Array.from(starts), since };
 }
 
-function stageLinesSpec(values: { subtype: string; subject: string; t: number; stage: number }[], labels: SubtypeLabel[], colours: readonly string[], nEvents: number, unit: string): TopLevelSpec {
+function stageLinesSpec(
+  values: { subtype: string; subject: string; t: number; stage: number }[],
+  labels: SubtypeLabel[],
+  colours: readonly string[],
+  nEvents: number,
+  unit: string,
+): TopLevelSpec {
   const domain = labels.map((l) => l.full);
   return {
     $schema: SCHEMA,
     title: { text: 'Stage over time', subtitle: 'one line per patient (most likely stage at each visit)' },
     data: { values },
-    facet: { field: 'subtype', type: 'nominal', sort: domain, title: null, header: { labelAlign: 'left', labelAnchor: 'start', labelOrient: 'top', labelFontWeight: 'bold', labelLimit: 400 } },
+    facet: {
+      field: 'subtype',
+      type: 'nominal',
+      sort: domain,
+      title: null,
+      header: { labelAlign: 'left', labelAnchor: 'start', labelOrient: 'top', labelFontWeight: 'bold', labelLimit: 400 },
+    },
     columns: Math.min(3, labels.length),
     spec: {
       width: labels.length >= 3 ? 260 : 380,
@@ -71,7 +83,13 @@ function ratesSpec(values: { subtype: string; rate: number }[], labels: SubtypeL
     $schema: SCHEMA,
     title: { text: 'Progression rates', subtitle: `stages per ${unit.replace(/s$/, '')} between first and last visit, patients with two or more visits` },
     data: { values },
-    facet: { field: 'subtype', type: 'nominal', sort: domain, title: null, header: { labelAlign: 'left', labelAnchor: 'start', labelOrient: 'top', labelFontWeight: 'bold', labelLimit: 400 } },
+    facet: {
+      field: 'subtype',
+      type: 'nominal',
+      sort: domain,
+      title: null,
+      header: { labelAlign: 'left', labelAnchor: 'start', labelOrient: 'top', labelFontWeight: 'bold', labelLimit: 400 },
+    },
     columns: Math.min(3, labels.length),
     spec: {
       width: labels.length >= 3 ? 260 : 380,
@@ -133,7 +151,10 @@ export async function longitudinalSection(x: LongitudinalInputs, figures: Record
     }
     comparison =
       `<h3>What a cross-sectional assignment of the same visits would say</h3>` +
-      table([{ label: 'Subtype' }, { label: 'Patients with 2+ visits', numeric: true }, { label: 'would switch subtype', numeric: true }, { label: 'would move backwards', numeric: true }], rows) +
+      table(
+        [{ label: 'Subtype' }, { label: 'Patients with 2+ visits', numeric: true }, { label: 'would switch subtype', numeric: true }, { label: 'would move backwards', numeric: true }],
+        rows,
+      ) +
       `<p class="muted">Each visit assigned on its own with the same model (columns cross_sectional_subtype and cross_sectional_stage of the subject table). The longitudinal model gives each patient one subtype and stages that never decrease.</p>`;
   }
   const shown = drawn.some((n) => n >= MAX_LINES) ? ` (at most ${MAX_LINES} patients per subtype drawn)` : '';

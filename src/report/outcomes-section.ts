@@ -21,7 +21,11 @@ const ci = (r: number, lo: number, hi: number) => `${fmt(r, 2)} (${fmt(lo, 2)}�
 
 function table1Html(o: OutcomesResult, L: OutcomesLabels): string {
   const g = o.table1.groups;
-  const cols = [{ label: '' }, ...g.map((x) => ({ label: `${x.key.startsWith('subtype') ? L.labels[Number(x.key.slice(7))] ?? x.label : x.label} (n=${x.n})`, numeric: true })), { label: 'p (across subtypes)', numeric: true }];
+  const cols = [
+    { label: '' },
+    ...g.map((x) => ({ label: `${x.key.startsWith('subtype') ? (L.labels[Number(x.key.slice(7))] ?? x.label) : x.label} (n=${x.n})`, numeric: true })),
+    { label: 'p (across subtypes)', numeric: true },
+  ];
   const rows = o.table1.rows.map((r) => {
     const name = r.level === null ? esc(r.variable) : r.kind === 'binary' ? `${esc(r.variable)} = 1, n (%)` : `${esc(r.variable)}: ${esc(r.level)}, n (%)`;
     const cells = r.cells.map((c) => {
@@ -47,7 +51,15 @@ async function kmFigures(o: OutcomesResult, L: OutcomesLabels, figures: Record<s
     }
     const name = `outcomes-km-${i + 1}.svg`;
     const labels = used.map((c) => L.labels[c.subtype] ?? `subtype ${c.subtype}`);
-    figures[name] = await renderSvg(kmSpec(points, labels, used.map((c) => L.colours[c.subtype % L.colours.length]!), `${km.outcome} (event: ${km.event})`, km.outcome));
+    figures[name] = await renderSvg(
+      kmSpec(
+        points,
+        labels,
+        used.map((c) => L.colours[c.subtype % L.colours.length]!),
+        `${km.outcome} (event: ${km.event})`,
+        km.outcome,
+      ),
+    );
     const entry = o.survival.find((e) => e.outcome === km.outcome && e.model === 'subtype');
     const lr = entry?.logrank;
     const risk = table(
@@ -94,11 +106,19 @@ function treatmentHtml(o: OutcomesResult, L: OutcomesLabels): string {
     for (const w of t.withinSubtype) {
       const arms = w.terms.filter((x) => x.term.startsWith(`${t.treatment}=`) || x.term === t.treatment);
       const effect = arms.map((x) => `${esc(x.term)}: ${esc(ci(x.ratio, x.ciLow, x.ciHigh))}, p ${esc(pfmt(x.p))}`).join('<br>');
-      rows.push([esc(`${t.outcome} (${t.family})`), esc(L.labels[w.subtype] ?? `subtype ${w.subtype}`), esc(w.n), effect || `<span class="muted">${esc(w.failed ?? w.omitted.map((x) => x.reason).join('; ') ?? '')}</span>`, esc(pfmt(t.interaction.test?.p))]);
+      rows.push([
+        esc(`${t.outcome} (${t.family})`),
+        esc(L.labels[w.subtype] ?? `subtype ${w.subtype}`),
+        esc(w.n),
+        effect || `<span class="muted">${esc(w.failed ?? w.omitted.map((x) => x.reason).join('; ') ?? '')}</span>`,
+        esc(pfmt(t.interaction.test?.p)),
+      ]);
     }
   }
-  return `<h3>Treatment response</h3><p class="lead">The treatment effect (${esc(o.treatment[0]!.treatment)}) fitted within each subtype, and the likelihood-ratio test of the subtype x treatment interaction: a small p means the treatment works differently across subtypes.</p>` +
-    table([{ label: 'Outcome' }, { label: 'Subtype' }, { label: 'Patients', numeric: true }, { label: 'Ratio (95% CI)', numeric: true }, { label: 'Interaction p', numeric: true }], rows);
+  return (
+    `<h3>Treatment response</h3><p class="lead">The treatment effect (${esc(o.treatment[0]!.treatment)}) fitted within each subtype, and the likelihood-ratio test of the subtype x treatment interaction: a small p means the treatment works differently across subtypes.</p>` +
+    table([{ label: 'Outcome' }, { label: 'Subtype' }, { label: 'Patients', numeric: true }, { label: 'Ratio (95% CI)', numeric: true }, { label: 'Interaction p', numeric: true }], rows)
+  );
 }
 
 export async function outcomesSection(o: OutcomesResult, subtypes: number, L: OutcomesLabels, figures: Record<string, string>): Promise<string> {
@@ -106,7 +126,9 @@ export async function outcomesSection(o: OutcomesResult, subtypes: number, L: Ou
     throw new UserError(`the outcomes file was computed for ${o.subtypes} subtype(s) but the report shows ${subtypes}: run outcomes on this subject table`, { field: 'subtypes' });
   }
   const parts: string[] = [];
-  parts.push(`<h3>Table 1</h3><p class="lead">Patients past stage 0 by most likely subtype; stage-0 patients and controls apart (not tested). Mean ± sd, then median [IQR]; tests compare the subtypes.</p>${table1Html(o, L)}`);
+  parts.push(
+    `<h3>Table 1</h3><p class="lead">Patients past stage 0 by most likely subtype; stage-0 patients and controls apart (not tested). Mean ± sd, then median [IQR]; tests compare the subtypes.</p>${table1Html(o, L)}`,
+  );
   parts.push(await kmFigures(o, L, figures));
   const { forest, html } = ratioRows(o, L);
   if (forest.length > 0) {
@@ -123,9 +145,23 @@ export async function outcomesSection(o: OutcomesResult, subtypes: number, L: Ou
     const used = [...new Set(s.points.map((p) => p[2]))].sort((a, b) => a - b);
     const labels = used.map((k) => L.labels[k] ?? `subtype ${k}`);
     const sub = s.spearman ? `Spearman \u03c1 = ${fmt(s.spearman.rho, 2)}, p ${pfmt(s.spearman.p)} (${s.spearman.n} patients)` : '';
-    figures[name] = await renderSvg(scoreSpec(s.points.map(([stage, score, k]) => ({ stage, score, label: L.labels[k] ?? `subtype ${k}` })), labels, used.map((k) => L.colours[k % L.colours.length]!), s.score, sub));
+    figures[name] = await renderSvg(
+      scoreSpec(
+        s.points.map(([stage, score, k]) => ({ stage, score, label: L.labels[k] ?? `subtype ${k}` })),
+        labels,
+        used.map((k) => L.colours[k % L.colours.length]!),
+        s.score,
+        sub,
+      ),
+    );
     const reg = s.regression?.terms.find((t) => t.term === 'stage');
-    scoreFigs.push(figure(name, figures[name]!, `one point per patient; the line is the least-squares fit.${reg ? ` Adjusted for ${esc(s.regression!.covariates.join(', ') || 'nothing')}: ${esc(fmt(reg.coef, 3))} ${esc(s.score)} points per stage (95% CI ${esc(fmt(reg.ciLow, 3))} to ${esc(fmt(reg.ciHigh, 3))}), p ${esc(pfmt(reg.p))}.` : ''}`));
+    scoreFigs.push(
+      figure(
+        name,
+        figures[name]!,
+        `one point per patient; the line is the least-squares fit.${reg ? ` Adjusted for ${esc(s.regression!.covariates.join(', ') || 'nothing')}: ${esc(fmt(reg.coef, 3))} ${esc(s.score)} points per stage (95% CI ${esc(fmt(reg.ciLow, 3))} to ${esc(fmt(reg.ciHigh, 3))}), p ${esc(pfmt(reg.p))}.` : ''}`,
+      ),
+    );
   }
   if (scoreFigs.length) parts.push(`<h3>Scores and stage</h3><div class="grid">${scoreFigs.join('')}</div>`);
   const notes = [...o.notes, ...o.warnings].map((n) => `<p class="note">${esc(n)}</p>`).join('');

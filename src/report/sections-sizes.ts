@@ -12,7 +12,11 @@ export async function sizesSection(c: Context): Promise<string> {
   const intervalPct = Math.round(opts.interval * 100);
   const hasControls = summary.controls > 0;
   const who = hasControls ? 'patients' : 'subjects';
-  const counts = stageCounts(a, c.nEvents, c.isControl.map((x) => !x));
+  const counts = stageCounts(
+    a,
+    c.nEvents,
+    c.isControl.map((x) => !x),
+  );
   const controlStages = hasControls ? stageCounts(a, c.nEvents, c.isControl).reduce((t, row) => t.map((x, s) => x + row[s]!)) : undefined;
   c.figures['subtype-fractions.svg'] = await renderSvg(fractionsSpec(fractions, labels, opts.subtypeColours, intervalPct));
   c.figures['stages.svg'] = await renderSvg(stagesSpec(counts, labels, opts.subtypeColours, c.nEvents, controlStages));
@@ -103,13 +107,19 @@ export async function fitSection(c: Context): Promise<string> {
       ),
     );
   }
-  const missing = c.model.method !== 'sustain-zscore'
-    ? '<p class="muted" style="font-size:13px">The data under the model is drawn for z-score models.</p>'
-    : c.inputs.zData === undefined
-    ? '<p class="muted" style="font-size:13px">Give the z-scores (<code>--data z.csv</code>) to see the data under the model.</p>'
-    : unmatched > 0
-      ? `<p class="note">${esc(unmatched)} subject(s) of the subject table are not in the z-score table and are not drawn.</p>`
-      : '';
+  const missing =
+    c.model.method !== 'sustain-zscore'
+      ? '<p class="muted" style="font-size:13px">The data under the model is drawn for z-score models.</p>'
+      : c.inputs.zData === undefined
+        ? '<p class="muted" style="font-size:13px">Give the z-scores (<code>--data z.csv</code>) to see the data under the model.</p>'
+        : unmatched > 0
+          ? `<p class="note">${esc(unmatched)} subject(s) of the subject table are not in the z-score table and are not drawn.</p>`
+          : '';
   const certainty = figs.shift()!;
-  return section('fit', 'Does the model fit?', 'The data under the model, subtype by subtype, and how certain each patient’s stage is.', `${missing}${figs.join('')}<div style="margin-top:16px">${certainty}</div>`);
+  return section(
+    'fit',
+    'Does the model fit?',
+    'The data under the model, subtype by subtype, and how certain each patient’s stage is.',
+    `${missing}${figs.join('')}<div style="margin-top:16px">${certainty}</div>`,
+  );
 }

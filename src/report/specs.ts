@@ -15,14 +15,7 @@ export interface ThresholdLegend {
 }
 
 /** Positional variance diagram of one subtype: biomarkers down, positions across, colour = threshold mix. */
-export function pvSpec(
-  cells: PvCell[],
-  rows: readonly string[],
-  nPositions: number,
-  title: string,
-  subtitle: string,
-  legend: readonly ThresholdLegend[],
-): TopLevelSpec {
+export function pvSpec(cells: PvCell[], rows: readonly string[], nPositions: number, title: string, subtitle: string, legend: readonly ThresholdLegend[]): TopLevelSpec {
   const cellW = Math.max(7, Math.min(22, Math.floor(360 / nPositions)));
   const cellH = Math.max(14, Math.min(22, cellW + 5));
   const step = nPositions <= 15 ? 1 : nPositions <= 40 ? 5 : 10;
@@ -132,7 +125,13 @@ export function stagesSpec(counts: number[][], labels: SubtypeLabel[], colours: 
     $schema: SCHEMA,
     title: { text: 'Stages', subtitle: `${controls ? 'patients' : 'subjects'} past stage 0 by most likely stage, per subtype${controls ? '; healthy controls apart' : ''}` },
     data: { values },
-    facet: { field: 'group', type: 'nominal', sort: domain, title: null, header: { labelAlign: 'left', labelAnchor: 'start', labelOrient: 'top', labelFontWeight: 'bold', labelPadding: 4, labelLimit: 400 } },
+    facet: {
+      field: 'group',
+      type: 'nominal',
+      sort: domain,
+      title: null,
+      header: { labelAlign: 'left', labelAnchor: 'start', labelOrient: 'top', labelFontWeight: 'bold', labelPadding: 4, labelLimit: 400 },
+    },
     columns: Math.min(3, domain.length),
     spacing: { row: 16, column: 24 },
     spec: {
@@ -156,13 +155,7 @@ export function stagesSpec(counts: number[][], labels: SubtypeLabel[], colours: 
 }
 
 /** Histogram of each subject's probability of its assigned subtype, stacked by subtype, with band lines. */
-export function confidenceSpec(
-  points: { p: number; subtype: number }[],
-  labels: SubtypeLabel[],
-  colours: readonly string[],
-  bands: readonly number[],
-  k: number,
-): TopLevelSpec {
+export function confidenceSpec(points: { p: number; subtype: number }[], labels: SubtypeLabel[], colours: readonly string[], bands: readonly number[], k: number): TopLevelSpec {
   const domain = labels.map((l) => l.full);
   const width = 0.05;
   const nBins = Math.round(1 / width);
@@ -185,7 +178,12 @@ export function confidenceSpec(
           x: { field: 'x0', type: 'quantitative', title: 'Probability of the assigned subtype', scale: { domain: [lowest, 1], nice: false }, axis: { format: '.0%', tickCount: 6 } },
           x2: { field: 'x1' },
           y: { aggregate: 'sum', field: 'n', type: 'quantitative', title: 'Subjects', stack: 'zero' },
-          color: { field: 'subtype', type: 'nominal', scale: { domain, range: colours.slice(0, domain.length) }, legend: { title: null, orient: 'top', direction: 'vertical', labelLimit: 360 } },
+          color: {
+            field: 'subtype',
+            type: 'nominal',
+            scale: { domain, range: colours.slice(0, domain.length) },
+            legend: { title: null, orient: 'top', direction: 'vertical', labelLimit: 360 },
+          },
           order: { field: 'order', type: 'quantitative' },
         },
       },
@@ -216,7 +214,10 @@ export function cvicSpec(cv: CvResult): TopLevelSpec {
     height: 200,
     data: { values },
     layer: [
-      { mark: { type: 'line', color: '#888' }, encoding: { x: { field: 'k', type: 'ordinal', title: 'Subtypes', axis: { labelAngle: 0 } }, y: { field: 'cvic', type: 'quantitative', title: 'CVIC', scale: { zero: false } } } },
+      {
+        mark: { type: 'line', color: '#888' },
+        encoding: { x: { field: 'k', type: 'ordinal', title: 'Subtypes', axis: { labelAngle: 0 } }, y: { field: 'cvic', type: 'quantitative', title: 'CVIC', scale: { zero: false } } },
+      },
       {
         mark: { type: 'point', filled: true, size: 90 },
         encoding: {
@@ -233,7 +234,12 @@ export function cvicSpec(cv: CvResult): TopLevelSpec {
 export function testLikelihoodSpec(cv: CvResult): TopLevelSpec {
   const folds: { k: number; fold: number; ll: number }[] = [];
   for (const r of cv.table) r.testLogLikelihoodPerFold.forEach((ll, f) => folds.push({ k: r.subtypes, fold: f + 1, ll }));
-  const summary = cv.table.map((r) => ({ k: r.subtypes, mean: r.testLogLikelihoodMean, lo: r.testLogLikelihoodMean - r.testLogLikelihoodSd, hi: r.testLogLikelihoodMean + r.testLogLikelihoodSd }));
+  const summary = cv.table.map((r) => ({
+    k: r.subtypes,
+    mean: r.testLogLikelihoodMean,
+    lo: r.testLogLikelihoodMean - r.testLogLikelihoodSd,
+    hi: r.testLogLikelihoodMean + r.testLogLikelihoodSd,
+  }));
   const x = { field: 'k', type: 'ordinal', title: 'Subtypes', axis: { labelAngle: 0 } } as const;
   return {
     $schema: SCHEMA,
@@ -241,7 +247,11 @@ export function testLikelihoodSpec(cv: CvResult): TopLevelSpec {
     width: Math.max(240, 70 * cv.table.length),
     height: 200,
     layer: [
-      { data: { values: folds }, mark: { type: 'line', color: '#bbb', strokeWidth: 1 }, encoding: { x, y: { field: 'll', type: 'quantitative', title: 'Test log-likelihood', scale: { zero: false } }, detail: { field: 'fold', type: 'nominal' } } },
+      {
+        data: { values: folds },
+        mark: { type: 'line', color: '#bbb', strokeWidth: 1 },
+        encoding: { x, y: { field: 'll', type: 'quantitative', title: 'Test log-likelihood', scale: { zero: false } }, detail: { field: 'fold', type: 'nominal' } },
+      },
       { data: { values: summary }, mark: { type: 'rule', color: '#222', strokeWidth: 2 }, encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } } },
       { data: { values: summary }, mark: { type: 'point', filled: true, color: '#222', size: 60 }, encoding: { x, y: { field: 'mean', type: 'quantitative' } } },
     ],
@@ -315,7 +325,10 @@ export function kmeansQualitySpec(fits: readonly KmeansFit[]): TopLevelSpec {
     height: 180,
     data: { values },
     layer: [
-      { mark: { type: 'line', color: '#888' }, encoding: { x: { field: 'k', type: 'ordinal', title: 'Clusters', axis: { labelAngle: 0 } }, y: { field: 'silhouette', type: 'quantitative', title: 'Mean silhouette' } } },
+      {
+        mark: { type: 'line', color: '#888' },
+        encoding: { x: { field: 'k', type: 'ordinal', title: 'Clusters', axis: { labelAngle: 0 } }, y: { field: 'silhouette', type: 'quantitative', title: 'Mean silhouette' } },
+      },
       { mark: { type: 'point', filled: true, size: 70, color: '#4c78a8' }, encoding: { x: { field: 'k', type: 'ordinal' }, y: { field: 'silhouette', type: 'quantitative' } } },
     ],
   } as TopLevelSpec;

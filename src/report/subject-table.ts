@@ -22,7 +22,6 @@ export interface SubjectTableData {
 /** Probabilities rounded for display; the download keeps the full values. */
 const round4 = (v: number): number | null => (Number.isFinite(v) ? Math.round(v * 1e4) / 1e4 : null);
 
-
 export function subjectTableData(s: ReportSubjects, labels: SubtypeLabel[], opts: ReportOptions): SubjectTableData {
   const a = s.assignment;
   const k = a.subtypes;
@@ -57,11 +56,22 @@ export function subjectTableData(s: ReportSubjects, labels: SubtypeLabel[], opts
     csvRows = s.raw.rows;
   } else {
     const all = Object.entries(s.carried ?? {});
-    header = subjectColumns(k, all.map(([n]) => n));
+    header = subjectColumns(
+      k,
+      all.map(([n]) => n),
+    );
     csvRows = [];
     for (let i = 0; i < m; i++) {
       const probs = Array.from({ length: k }, (_, j) => formatNumber(a.probSubtype[i * k + j]!));
-      csvRows.push([a.subjects[i]!, String(a.mlSubtype[i]), formatNumber(a.probMlSubtype[i]!), String(a.mlStage[i]), formatNumber(a.probMlStage[i]!), ...probs, ...all.map(([, v]) => v[i] ?? '')]);
+      csvRows.push([
+        a.subjects[i]!,
+        String(a.mlSubtype[i]),
+        formatNumber(a.probMlSubtype[i]!),
+        String(a.mlStage[i]),
+        formatNumber(a.probMlStage[i]!),
+        ...probs,
+        ...all.map(([, v]) => v[i] ?? ''),
+      ]);
     }
   }
   const line = (r: string[]) => stringify([r], { record_delimiter: '\n' });

@@ -11,7 +11,8 @@ import { BRAIN_CSV, readBrainInput, writeBrainTable } from './brain-files.js';
 import { readOutcomes } from '../outcomes/files.js';
 
 /** Figure file names this tool writes; stale ones from an earlier report (e.g. a larger K) are removed. */
-const OWN_FIGURE = /^(positional-variance(-cv)?-subtype-\d+|subtype-fractions|stages|assignment-confidence|cvic|cv-test-loglik|kmeans-centroids|kmeans-silhouette|normaliser-r2|fit-check-subtype-\d+|stage-certainty|outcomes-km-\d+|outcomes-forest|outcomes-score-\d+|brain-view-subtype-\d+)\.svg$/;
+const OWN_FIGURE =
+  /^(positional-variance(-cv)?-subtype-\d+|subtype-fractions|stages|assignment-confidence|cvic|cv-test-loglik|kmeans-centroids|kmeans-silhouette|normaliser-r2|fit-check-subtype-\d+|stage-certainty|outcomes-km-\d+|outcomes-forest|outcomes-score-\d+|brain-view-subtype-\d+)\.svg$/;
 
 export function readReportInputs(o: WriteReportOptions): ReportInputs {
   const sources: Record<string, string> = { model: basename(o.model), subjects: basename(o.subjects) };

@@ -7,10 +7,43 @@ import { UserError } from '../common/errors.js';
 import { ZKERNEL_WASM } from './zkernel-wasm.js';
 
 export interface Kernels {
-  piece(E: number, stride: number, quads: number, ca: number, cr: number, mode: number, k0: number, len: number, dir: number, fc: number, safe: number, L: number, ref: number, x: number, d: number, c: number): void;
+  piece(
+    E: number,
+    stride: number,
+    quads: number,
+    ca: number,
+    cr: number,
+    mode: number,
+    k0: number,
+    len: number,
+    dir: number,
+    fc: number,
+    safe: number,
+    L: number,
+    ref: number,
+    x: number,
+    d: number,
+    c: number,
+  ): void;
   rowTotals(E: number, S: number, M: number, out: number): void;
   heapBase(): number;
-  stageChain(E: number, T: number, np: number, S: number, B: number, base: number, val: number, start: number, slope: number, cf: number, cpat: number, at: number, which: number, ratio: number, bad: number): void;
+  stageChain(
+    E: number,
+    T: number,
+    np: number,
+    S: number,
+    B: number,
+    base: number,
+    val: number,
+    start: number,
+    slope: number,
+    cf: number,
+    cpat: number,
+    at: number,
+    which: number,
+    ratio: number,
+    bad: number,
+  ): void;
   accumulate(J: number, E: number, c: number, S: number, np: number): void;
   eventChain(E: number, T: number, np: number, S: number, base: number, cols: number, order: number, bad: number): void;
 }

@@ -144,7 +144,11 @@ export function chainDiagnostics(chains: readonly ChainSamples[], nEvents: numbe
  * One line for the user when the chains of K subtypes have not converged (undefined when they have):
  * what is wrong and what to do (longer chains; the warm-up is the tuning passes).
  */
-export function convergenceMessage(K: number, conv: Pick<ConvergenceJson, 'warnings'> & Partial<Pick<ConvergenceJson, 'logLikelihood' | 'mlSequencesAgree'>>, iterations: number): string | undefined {
+export function convergenceMessage(
+  K: number,
+  conv: Pick<ConvergenceJson, 'warnings'> & Partial<Pick<ConvergenceJson, 'logLikelihood' | 'mlSequencesAgree'>>,
+  iterations: number,
+): string | undefined {
   if (conv.warnings.length === 0) return undefined;
   // far apart and with different best models: likely separate modes, which longer chains may not join
   const apart = conv.mlSequencesAgree === false && (conv.logLikelihood?.rhat ?? 0) > SEPARATE_MODES_RHAT;

@@ -93,7 +93,7 @@ function ranks(v: Float64Array): Float64Array {
   const S = v.length;
   const idx = Array.from({ length: S }, (_, i) => i).sort((a, b) => (v[a]! < v[b]! ? -1 : v[a]! > v[b]! ? 1 : a - b));
   const r = new Float64Array(S);
-  for (let i = 0; i < S; ) {
+  for (let i = 0; i < S;) {
     let j = i + 1;
     while (j < S && v[idx[j]!] === v[idx[i]!]) j++;
     const avg = (i + 1 + j) / 2;

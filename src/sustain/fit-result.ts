@@ -16,16 +16,27 @@ import { longitudinalLogLikelihoods } from './longitudinal/likelihood.js';
  */
 export function startsFor(best: EmTaskResult, all: EmTaskResult[], C: number): (EmTaskResult | undefined)[] {
   const seen = new Set([JSON.stringify(best.sequences)]);
-  const others = [...all].sort((a, b) => b.logLik - a.logLik).filter((r) => {
-    const key = JSON.stringify(r.sequences);
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  const others = [...all]
+    .sort((a, b) => b.logLik - a.logLik)
+    .filter((r) => {
+      const key = JSON.stringify(r.sequences);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
   return Array.from({ length: C }, (_, c) => (c === 0 ? best : others[c - 1]));
 }
 
-export function buildFit(model: ProgressionModel, prepared: ModelData, starts: Int32Array | null, events: EventLabel[], em: EmTaskResult, startPoints: number[], raw: McmcTaskResult[], sampled: boolean): SustainFit<EventLabel> {
+export function buildFit(
+  model: ProgressionModel,
+  prepared: ModelData,
+  starts: Int32Array | null,
+  events: EventLabel[],
+  em: EmTaskResult,
+  startPoints: number[],
+  raw: McmcTaskResult[],
+  sampled: boolean,
+): SustainFit<EventLabel> {
   const K = em.sequences.length;
   // chains' subtypes in the first chain's order (the first chain starts from the EM optimum, so in its order)
   const orders = chainOrders(raw);

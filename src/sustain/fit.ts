@@ -132,7 +132,11 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
   // progress units planned for each EM batch; a batch's own tasks replace the plan when it starts (split
   // and mixture batches are per cluster of the previous K, whose sizes add up to M)
   const planned = (phase: FitProgress['phase'], K: number): number =>
-    phase === 'start points' ? o.startpoints * unitsOf(emSeconds('single', M, N)) : phase === 'split' ? o.startpoints * unitsOf(emSeconds('split', M, N)) : (phase === 'mixture' ? (K - 1) * o.startpoints : o.polish) * unitsOf(emSeconds('mixture', M, N, K));
+    phase === 'start points'
+      ? o.startpoints * unitsOf(emSeconds('single', M, N))
+      : phase === 'split'
+        ? o.startpoints * unitsOf(emSeconds('split', M, N))
+        : (phase === 'mixture' ? (K - 1) * o.startpoints : o.polish) * unitsOf(emSeconds('mixture', M, N, K));
   let total = planned('start points', 1) + planned('polish', 1);
   for (let K = 2; K <= o.maxSubtypes; K++) total += planned('split', K) + planned('mixture', K) + planned('polish', K);
   for (let K = 1; K <= o.maxSubtypes; K++) total += C * unitsOf(mcmcSeconds(M, K, chainIterations));
@@ -276,7 +280,13 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
     }
     // MCMC: C chains per K, all independent (in parallel), each with its own stream
     const perChain = Math.ceil(o.samplesKept / C);
-    const mcmc = { iterations: Math.max(1, o.mcmcIterations), tunePasses: mcmcTunePasses, tuneIterations: o.mcmcTuneIterations, samplesKept: perChain, refreshEvery: MCMC_DEFAULTS.refreshEvery };
+    const mcmc = {
+      iterations: Math.max(1, o.mcmcIterations),
+      tunePasses: mcmcTunePasses,
+      tuneIterations: o.mcmcTuneIterations,
+      samplesKept: perChain,
+      refreshEvery: MCMC_DEFAULTS.refreshEvery,
+    };
     const streams = batchStreams(root, nChains);
     // Each chain reports its running iteration count on a message port (workers run the chains).
     const chainDone = new Float64Array(nChains);
@@ -307,17 +317,33 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
     emFits.forEach((f, k) => {
       startsFor(f.result, f.all, C).forEach((start, c) => {
         const q = k * C + c;
-        chainTasks.push({ kind: 'mcmc', ...base, values, M, rng: streams[q]!, sequences: start?.sequences ?? f.result.sequences, fractions: f.result.fractions, ...(start === undefined ? { perturbStart: Math.ceil(model.nEvents / 4) } : {}), mcmc, progress: channels[q]!.port2 });
+        chainTasks.push({
+          kind: 'mcmc',
+          ...base,
+          values,
+          M,
+          rng: streams[q]!,
+          sequences: start?.sequences ?? f.result.sequences,
+          fractions: f.result.fractions,
+          ...(start === undefined ? { perturbStart: Math.ceil(model.nEvents / 4) } : {}),
+          mcmc,
+          progress: channels[q]!.port2,
+        });
       });
     });
     let chains: McmcTaskResult[];
     try {
       chains = (
-        (await pool.run([...chainTasks].reverse(), (_i, t) => {
-          const q = chainTasks.indexOf(t);
-          chainDone[q] = chainIterations;
-          report();
-        }, (t) => (t.kind === 'mcmc' && t.progress !== undefined ? [t.progress] : []), batchSeconds(chainTasks, model.nEvents))) as McmcTaskResult[]
+        (await pool.run(
+          [...chainTasks].reverse(),
+          (_i, t) => {
+            const q = chainTasks.indexOf(t);
+            chainDone[q] = chainIterations;
+            report();
+          },
+          (t) => (t.kind === 'mcmc' && t.progress !== undefined ? [t.progress] : []),
+          batchSeconds(chainTasks, model.nEvents),
+        )) as McmcTaskResult[]
       ).reverse();
     } finally {
       for (const c of channels) c.port1.close();

@@ -201,7 +201,13 @@ export function fitKde(c: Column, direction?: Direction): KdeMixture {
 }
 
 /** Fit every biomarker's mixture: values row-major M x B (NaN = missing), isControl per row. */
-export function fitMixtures(names: readonly string[], values: Float64Array, isControl: ArrayLike<number>, method: 'gmm' | 'kde', directions: readonly (Direction | undefined)[] = []): BiomarkerMixture[] {
+export function fitMixtures(
+  names: readonly string[],
+  values: Float64Array,
+  isControl: ArrayLike<number>,
+  method: 'gmm' | 'kde',
+  directions: readonly (Direction | undefined)[] = [],
+): BiomarkerMixture[] {
   const B = names.length;
   const M = isControl.length;
   return names.map((name, b) => {

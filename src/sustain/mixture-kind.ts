@@ -50,7 +50,8 @@ export function likelihoodTable(yes: ZTable, no: ZTable, files: { yes?: string; 
     throw new UserError(`has ${no.subjects.length} subjects, the L_yes file has ${yes.subjects.length}: the two files must list the same subjects in the same order`, { file: files.no });
   }
   yes.subjects.forEach((s, i) => {
-    if (no.subjects[i] !== s) throw new UserError(`subject ${no.subjects[i]} where the L_yes file has ${s}: the two files must list the same subjects in the same order`, { file: files.no, line: i + 2 });
+    if (no.subjects[i] !== s)
+      throw new UserError(`subject ${no.subjects[i]} where the L_yes file has ${s}: the two files must list the same subjects in the same order`, { file: files.no, line: i + 2 });
   });
   const B = yes.biomarkers.length;
   const cols = yes.biomarkers.map((b) => {
@@ -78,7 +79,10 @@ function encodeLikelihoods(biomarkers: readonly string[], table: ZTable, file?: 
   const missingCol = names.find((c) => !table.biomarkers.includes(c));
   if (missingCol !== undefined) {
     const b = missingCol.startsWith(YES) ? missingCol.slice(YES.length) : missingCol.slice(NO.length);
-    throw new UserError(`the data has no ${missingCol.startsWith(YES) ? 'L_yes' : 'L_no'} column for the model's biomarker "${b}" (a mixture model fitted on likelihoods assigns from --l-yes/--l-no)`, { file, field: b });
+    throw new UserError(
+      `the data has no ${missingCol.startsWith(YES) ? 'L_yes' : 'L_no'} column for the model's biomarker "${b}" (a mixture model fitted on likelihoods assigns from --l-yes/--l-no)`,
+      { file, field: b },
+    );
   }
   const v = alignColumns(names, table, file);
   for (let i = 0; i < table.subjects.length; i++) {
@@ -87,7 +91,8 @@ function encodeLikelihoods(biomarkers: readonly string[], table: ZTable, file?: 
       const n = v[i * 2 * B + B + b]!;
       const where = { file, subject: table.subjects[i], line: i + 2, field: biomarkers[b] };
       if (Number.isNaN(y) !== Number.isNaN(n)) throw new UserError('L_yes and L_no must be both given or both missing', where);
-      if (!Number.isNaN(y) && !(y >= 0 && n >= 0 && Number.isFinite(y) && Number.isFinite(n))) throw new UserError(`likelihoods must be finite and not negative, got L_yes ${y}, L_no ${n}`, where);
+      if (!Number.isNaN(y) && !(y >= 0 && n >= 0 && Number.isFinite(y) && Number.isFinite(n)))
+        throw new UserError(`likelihoods must be finite and not negative, got L_yes ${y}, L_no ${n}`, where);
     }
   }
   return v;
@@ -122,7 +127,8 @@ export const mixtureKind: ModelKind<MixtureSpec, MixtureFields, string, 'sustain
   check(spec, biomarkers, file) {
     if (spec.nBiomarkers !== biomarkers.length) throw new UserError(`the mixture model is for ${spec.nBiomarkers} biomarkers, the data has ${biomarkers.length}`, { file });
     if (biomarkers.length < 2) throw new UserError(`an event-based model needs at least 2 biomarkers, the data has ${biomarkers.length}`, { file });
-    if (spec.input === 'raw' && spec.mixtures?.length !== biomarkers.length) throw new UserError(`raw values need one fitted mixture per biomarker (${biomarkers.length}), the model has ${spec.mixtures?.length ?? 0}`, { file });
+    if (spec.input === 'raw' && spec.mixtures?.length !== biomarkers.length)
+      throw new UserError(`raw values need one fitted mixture per biomarker (${biomarkers.length}), the model has ${spec.mixtures?.length ?? 0}`, { file });
   },
   create: (spec) => new MixtureModel(spec.nBiomarkers),
   events: (_spec, biomarkers) => [...biomarkers],
@@ -140,7 +146,8 @@ export const mixtureKind: ModelKind<MixtureSpec, MixtureFields, string, 'sustain
     if (f.input === 'likelihoods' && f.mixtures !== undefined) bad('a model fitted on likelihoods has no mixtures', 'mixtures');
     f.mixtures?.forEach((m, b) => {
       if (!(m.weight >= 0 && m.weight <= 1)) bad('a mixture weight must be in [0, 1]', `mixtures.${b}.weight`);
-      if (m.type === 'kde' && (m.x.length !== m.pAbnormal.length || m.pAbnormal.some((p) => !(p >= 0 && p <= 1)))) bad('a KDE mixture needs one probability in [0, 1] per value', `mixtures.${b}`);
+      if (m.type === 'kde' && (m.x.length !== m.pAbnormal.length || m.pAbnormal.some((p) => !(p >= 0 && p <= 1))))
+        bad('a KDE mixture needs one probability in [0, 1] per value', `mixtures.${b}`);
     });
     if (events.length !== B || events.some((e, q) => e !== biomarkers[q])) bad('events must be the biomarkers, in order', 'events');
   },

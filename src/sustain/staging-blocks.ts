@@ -132,7 +132,14 @@ function walkBlocks<D extends ModelData, X extends Sample>(
  * joint[(i * K + s) * S + k], and pySuStaIn's (no fractions) into stageJoint when given. Returns
  * false (nothing added) when the model has no StageRows plan for these samples.
  */
-export function accumulateBlocked<D extends ModelData>(zm: ProgressionModel<D>, data: D, list: readonly Sample[], total: number, joint: Float64Array, stageJoint: Float64Array | null): boolean {
+export function accumulateBlocked<D extends ModelData>(
+  zm: ProgressionModel<D>,
+  data: D,
+  list: readonly Sample[],
+  total: number,
+  joint: Float64Array,
+  stageJoint: Float64Array | null,
+): boolean {
   const py = stageJoint !== null;
   let J: Float64Array = new Float64Array(0);
   let J0: Float64Array | null = null;

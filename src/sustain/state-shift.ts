@@ -67,7 +67,17 @@ function unsafeOf(safe: Uint8Array): Int32Array {
  * the total of the moved row into `totals`, and, with `write`, the row shifted in E in place.
  * `exact(i)` handles the unsafe subjects (with `write` it must write the row too) and returns the total.
  */
-export function shiftRows<D extends ModelData>(t: TablesView<D>, E: Float64Array, T: Float64Array, e: number, from: number, to: number, totals: Float64Array, write: boolean, exact: (i: number) => number): void {
+export function shiftRows<D extends ModelData>(
+  t: TablesView<D>,
+  E: Float64Array,
+  T: Float64Array,
+  e: number,
+  from: number,
+  to: number,
+  totals: Float64Array,
+  write: boolean,
+  exact: (i: number) => number,
+): void {
   const shift = t.model.shift!;
   const { M, S } = t;
   const later = from < to;

@@ -172,7 +172,16 @@ export function runSplit(t: SplitTask): EmTaskResult {
 export function runMixture(t: MixtureTask): EmTaskResult {
   const { model, data, rng } = setup(t);
   const meter = new SweepMeter(t.progress);
-  const r = em(model, data, t.sequences.map((s) => perturbed(model, Int32Array.from(s), t.perturb ?? 0, rng)), t.fractions, rng, t.em, meter, t.visits);
+  const r = em(
+    model,
+    data,
+    t.sequences.map((s) => perturbed(model, Int32Array.from(s), t.perturb ?? 0, rng)),
+    t.fractions,
+    rng,
+    t.em,
+    meter,
+    t.visits,
+  );
   meter.close();
   return r;
 }

@@ -60,7 +60,11 @@ export class ZscoreFactors implements MultiplicativeUpdate<ZData> {
   private xLimit = Infinity;
 
   /** `groups` is shared with the model (its exact deltas group changes the same way). */
-  constructor(nFeatures: number, nStages: number, private readonly groups: ChangeGroups) {
+  constructor(
+    nFeatures: number,
+    nStages: number,
+    private readonly groups: ChangeGroups,
+  ) {
     const cells = nFeatures * nStages;
     this.cells = cells;
     this.pieceFeature = new Int32Array(cells);
@@ -134,7 +138,7 @@ export class ZscoreFactors implements MultiplicativeUpdate<ZData> {
             }
           }
         }
-        for (let j = u; j < v; ) {
+        for (let j = u; j < v;) {
           const end = choice[j]!;
           const len = end - j;
           const d0 = A[ro + j]!;
@@ -235,7 +239,24 @@ export class ZscoreFactors implements MultiplicativeUpdate<ZData> {
         const ca = ws.cache.column(f, alpha);
         const cr = mode === GENERAL ? ws.cache.column(f, rho, ca) : ca;
         const cell = 8 * co;
-        kernels.piece(E.byteOffset, stride, quads, cv.byteOffset + 8 * ca, cv.byteOffset + 8 * cr, mode, k0, len, dir, ws.fc.byteOffset + cell, ws.safe.byteOffset, L.byteOffset, ref.byteOffset, ws.xT.byteOffset + 8 * fo, ws.fd.byteOffset + cell, ws.fcr.byteOffset + cell);
+        kernels.piece(
+          E.byteOffset,
+          stride,
+          quads,
+          cv.byteOffset + 8 * ca,
+          cv.byteOffset + 8 * cr,
+          mode,
+          k0,
+          len,
+          dir,
+          ws.fc.byteOffset + cell,
+          ws.safe.byteOffset,
+          L.byteOffset,
+          ref.byteOffset,
+          ws.xT.byteOffset + 8 * fo,
+          ws.fd.byteOffset + cell,
+          ws.fcr.byteOffset + cell,
+        );
         i = 4 * quads;
       }
       // the rest (and biomarkers some subjects lack), one subject at a time, with the same arithmetic
@@ -286,7 +307,14 @@ export class ZscoreFactors implements MultiplicativeUpdate<ZData> {
       safe.set(data.safeQuad);
       const xT = arena.f64(data.M * data.B);
       xT.set(data.xT);
-      ws = { cache: new ExpCache(data.M, data.B, data.xT, arena.f64(ExpCache.slotsFor(data.M) * data.M)), fc: arena.f64(this.cells), fd: arena.f64(this.cells), fcr: arena.f64(this.cells), safe, xT };
+      ws = {
+        cache: new ExpCache(data.M, data.B, data.xT, arena.f64(ExpCache.slotsFor(data.M) * data.M)),
+        fc: arena.f64(this.cells),
+        fd: arena.f64(this.cells),
+        fcr: arena.f64(this.cells),
+        safe,
+        xT,
+      };
       arena.modelState = ws;
     }
     return ws;

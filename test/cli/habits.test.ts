@@ -43,9 +43,15 @@ describe('every command has the same habits', () => {
   it('one name per idea: MCMC tuning is --tune on fit and cv (the old cv --mcmc-tune hidden)', () => {
     const byName = (n: string) => commands.find((c) => c.name() === n)!;
     for (const n of ['fit', 'cv']) {
-      expect(byName(n).options.some((o) => o.long === '--tune'), n).toBe(true);
+      expect(
+        byName(n).options.some((o) => o.long === '--tune'),
+        n,
+      ).toBe(true);
       expect(helpOf(byName(n))).not.toContain('--mcmc-tune');
-      expect(byName(n).options.some((o) => o.long === '--samples'), n).toBe(true);
+      expect(
+        byName(n).options.some((o) => o.long === '--samples'),
+        n,
+      ).toBe(true);
     }
   });
 

@@ -59,7 +59,13 @@ describe('ms-subtype cv (CLI)', () => {
     // The full-data model is the model `fit` gives with the same settings and seed.
     const read0 = readZTable(zcsv);
     const direct = await fitSustain(read0.table, loadThresholds(read0.table.biomarkers, [1, 2], 4), {
-      seed: 7, maxSubtypes: 2, startpoints: 2, mcmcIterations: 200, mcmcTuneIterations: 50, samplesKept: 50, threads: 1,
+      seed: 7,
+      maxSubtypes: 2,
+      startpoints: 2,
+      mcmcIterations: 200,
+      mcmcTuneIterations: 50,
+      samplesKept: 50,
+      threads: 1,
     });
     const fullModel = readSustainModel(join(a, 'full-model.json'));
     expect(fullModel.fits).toEqual(direct.fits);
@@ -93,7 +99,11 @@ describe('ms-subtype cv (CLI)', () => {
     const g = join(root, 'g');
     const modelFile = join(a, 'full-model.json');
     await runCrossValidation(read.table, thresholds, g, {
-      ...lightOpts, jobs: 1, part: 'full', quiet: true, model: { model: readSustainModel(modelFile), sha256: sha256File(modelFile), file: modelFile },
+      ...lightOpts,
+      jobs: 1,
+      part: 'full',
+      quiet: true,
+      model: { model: readSustainModel(modelFile), sha256: sha256File(modelFile), file: modelFile },
     });
     const partA = JSON.parse(readFileSync(join(a, 'fold-full.json'), 'utf8'));
     const partG = JSON.parse(readFileSync(join(g, 'fold-full.json'), 'utf8'));

@@ -58,18 +58,26 @@ const full: FullResult = { kind: 'full', events, perK: [1, 2].map((K) => ({ subt
 function settingsFor(seed: number): CvSettings {
   const data: ZTable = { subjects: Array.from({ length: M }, (_, i) => `s${i}`), biomarkers: ['a', 'b', 'c'], values: new Float64Array(M * 3) };
   return makeSettings(
-    { seed, folds: 3, maxSubtypes: 2, startpoints: 2, mcmcIterations: 100, samplesKept: null, mcmcTuneIterations: null, chains: null, stratify: null, fullModel: 'fitted', toolVersion: '0.1.0' },
+    {
+      seed,
+      folds: 3,
+      maxSubtypes: 2,
+      startpoints: 2,
+      mcmcIterations: 100,
+      samplesKept: null,
+      mcmcTuneIterations: null,
+      chains: null,
+      stratify: null,
+      fullModel: 'fitted',
+      toolVersion: '0.1.0',
+    },
     data,
     { zvals: [[1, 2], [1], [1]], zmax: [3, 3, 3] },
     new Int32Array(M).map((_, i) => i % 3),
   );
 }
 
-const folds = [
-  fold(1, false, [-100, -90], [-99, -89], []),
-  fold(2, true, [-110, -101], [-108, -99], [0, 1, 2]),
-  fold(3, false, [-95, -88], [-94, -86], [20]),
-];
+const folds = [fold(1, false, [-100, -90], [-99, -89], []), fold(2, true, [-110, -101], [-108, -99], [0, 1, 2]), fold(3, false, [-95, -88], [-94, -86], [20])];
 
 describe('combining folds', () => {
   it('computes the table, CVIC, matched pooled positional variance and stability', () => {
@@ -143,7 +151,19 @@ describe('combining folds', () => {
     const rng = Rng.fromSeed(1);
     const data: ZTable = { subjects: ['x', 'y'], biomarkers: ['a'], values: new Float64Array([rng.uniform(), 1]) };
     const t = { zvals: [[1]], zmax: [2] };
-    const base = { seed: 1, folds: 2, maxSubtypes: 1, startpoints: 1, mcmcIterations: 1, samplesKept: null, mcmcTuneIterations: null, chains: null, stratify: null, fullModel: 'fitted', toolVersion: 'x' };
+    const base = {
+      seed: 1,
+      folds: 2,
+      maxSubtypes: 1,
+      startpoints: 1,
+      mcmcIterations: 1,
+      samplesKept: null,
+      mcmcTuneIterations: null,
+      chains: null,
+      stratify: null,
+      fullModel: 'fitted',
+      toolVersion: 'x',
+    };
     const s1 = makeSettings(base, data, t, new Int32Array([0, 1]));
     const s2 = makeSettings(base, { ...data, values: new Float64Array([0.5, 1]) }, t, new Int32Array([0, 1]));
     const s3 = makeSettings(base, data, t, new Int32Array([1, 0]));

@@ -92,14 +92,29 @@ describe('k-means baseline', () => {
     expect(sub.settings['silhouetteSubjects']).toBe(50);
     const pick = Rng.fromSeed(5).stream(0).permutation(125).slice(0, 50).sort();
     const lab3 = assignKmeans(sub, data, 3).mlSubtype;
-    expect(sub.fits[2]!.silhouette).toBeCloseTo(bruteSilhouette(Array.from(pick, (i) => rows[i]!), Array.from(pick, (i) => lab3[i]!)), 10);
+    expect(sub.fits[2]!.silhouette).toBeCloseTo(
+      bruteSilhouette(
+        Array.from(pick, (i) => rows[i]!),
+        Array.from(pick, (i) => lab3[i]!),
+      ),
+      10,
+    );
     // The shared one-pass routine, on labelings with a singleton cluster.
     const lab = new Int32Array(125).map((_, i) => (i === 0 ? 1 : i % 2 === 0 ? 2 : 0));
     expect(silhouetteScores(3, rows, [lab], [3])[0]).toBeCloseTo(bruteSilhouette(rows, lab), 10);
   });
 
   it('is reproducible from the seed and the seed matters for a hard problem', () => {
-    const noisy = blobs([[0, 0], [1, 0], [0, 1], [1, 1]], [30, 30, 30, 30], 2).data;
+    const noisy = blobs(
+      [
+        [0, 0],
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ],
+      [30, 30, 30, 30],
+      2,
+    ).data;
     const a = fitKmeansModel(noisy, { maxSubtypes: 5, seed: 9, restarts: 1 });
     const b = fitKmeansModel(noisy, { maxSubtypes: 5, seed: 9, restarts: 1 });
     expect(JSON.stringify(a)).toBe(JSON.stringify(b));

@@ -65,7 +65,11 @@ describe('CVIC arithmetic', () => {
     // Jensen: the log of the mean likelihood is at least the mean log-likelihood.
     expect(got.logMeanLikelihood).toBeGreaterThanOrEqual(got.testLogLikelihood);
     // Shifting all log-likelihoods by -2000 (exp underflows to 0) shifts the result exactly.
-    const far = foldScore(ll.map((v) => v - 2000), S, M);
+    const far = foldScore(
+      ll.map((v) => v - 2000),
+      S,
+      M,
+    );
     expect(far.logMeanLikelihood).toBeCloseTo(direct - 2000 * M, 8);
     expect(cvicFromFolds([got.logMeanLikelihood, far.logMeanLikelihood])).toBeCloseTo(-2 * (2 * direct - 2000 * M), 6);
   });

@@ -12,7 +12,12 @@ function count(labels: Int32Array, set: number[]): number {
   for (const l of labels) if (set.includes(l)) n++;
   return n;
 }
-const rowsOf = (file: string) => readFileSync(file, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+const rowsOf = (file: string) =>
+  readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(','));
 
 describe('BIDS derivatives', () => {
   it('finds sub-*/[ses-*/]anat label maps, lesion masks and participants.tsv columns', async () => {
@@ -92,7 +97,9 @@ describe('shards', () => {
 
     // duplicates: two runs over the same subjects
     await extractCohort({ inputs: [m], out: join(d, 'again', 'all.csv'), jobs: 1, quiet: true });
-    expect(() => mergeShards({ out: join(d, 'bad.csv'), inputs: [join(d, 'all.csv'), join(d, 'again', 'all.csv')] })).toThrow(/line 2: subject s0 is also in .*all\.csv: refusing duplicates/);
+    expect(() => mergeShards({ out: join(d, 'bad.csv'), inputs: [join(d, 'all.csv'), join(d, 'again', 'all.csv')] })).toThrow(
+      /line 2: subject s0 is also in .*all\.csv: refusing duplicates/,
+    );
     await extractCohort({ inputs: [m], out: join(d, 'again', 'f-1.csv'), shard: { index: 1, count: 3 }, jobs: 1, quiet: true });
     expect(() => mergeShards({ out: join(d, 'bad.csv'), inputs: [join(d, 'shards', 'f-1.csv'), join(d, 'again', 'f-1.csv')] })).toThrow(/both are shard 1\/3/);
     expect(() => mergeShards({ out: join(d, 'bad.csv'), inputs: [join(d, 'shards', 'f-1.csv'), join(d, 'all.csv')] })).toThrow(/shard count none vs 3/);

@@ -25,7 +25,10 @@ function count(labels: Int32Array, set: number[] | 'nonzero', lesion?: ArrayLike
 }
 
 function readCsv(file: string): Record<string, string>[] {
-  const [head, ...rows] = readFileSync(file, 'utf8').trim().split('\n').map((l) => l.split(','));
+  const [head, ...rows] = readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(','));
   return rows.map((r) => Object.fromEntries(head!.map((h, i) => [h, r[i] ?? ''])));
 }
 
@@ -83,20 +86,48 @@ describe('extract from a manifest', () => {
       const expectedLesion = lesion ? count(new Int32Array(N), 'nonzero', undefined) + [...Array(N).keys()].filter((i) => lesion[i]! >= 0.5).length : count(labels, [77]);
       expect(Number(les)).toBeCloseTo(expectedLesion * VV, 9);
       const map = scalarMap(s);
-      let sum = 0, n = 0;
-      for (let i = 0; i < N; i++) if ((labels[i] === 2 || labels[i] === 41) && !(lesion && lesion[i]! >= 0.5) && !Number.isNaN(map[i]!)) { sum += map[i]!; n++; }
+      let sum = 0,
+        n = 0;
+      for (let i = 0; i < N; i++)
+        if ((labels[i] === 2 || labels[i] === 41) && !(lesion && lesion[i]! >= 0.5) && !Number.isNaN(map[i]!)) {
+          sum += map[i]!;
+          n++;
+        }
       expect(Number(nawm)).toBeCloseTo(sum / n, 9);
     }
     expect(rows).toHaveLength(6);
     const side = JSON.parse(readFileSync(`${out}.json`, 'utf8'));
-    expect(Object.keys(side)).toEqual(['tool', 'toolVersion', 'command', 'input', 'featuresFile', 'features', 'lesionThreshold', 'gridTolerance', 'shard', 'columns', 'carriedColumns', 'missingFeatures', 'rows', 'failed', 'subjects']);
-    expect(side.featuresFile.sha256).toBe(createHash('sha256').update(readFileSync(join(dir, 'features.json'))).digest('hex'));
+    expect(Object.keys(side)).toEqual([
+      'tool',
+      'toolVersion',
+      'command',
+      'input',
+      'featuresFile',
+      'features',
+      'lesionThreshold',
+      'gridTolerance',
+      'shard',
+      'columns',
+      'carriedColumns',
+      'missingFeatures',
+      'rows',
+      'failed',
+      'subjects',
+    ]);
+    expect(side.featuresFile.sha256).toBe(
+      createHash('sha256')
+        .update(readFileSync(join(dir, 'features.json')))
+        .digest('hex'),
+    );
     expect(side.features.map((f: { name: string }) => f.name)).toEqual(Object.keys(FEATURES.features));
     for (const f of side.features) expect(Object.keys(f)).toEqual(expect.arrayContaining(['name', 'measure', 'labels', 'abnormal', 'transform', 'role']));
     const s0 = side.subjects[0];
     expect(s0.lesionSource).toBe('mask');
     expect(side.subjects[2].lesionSource).toBe('labels');
-    const hashOf = (p: string) => createHash('sha256').update(readFileSync(join(dir, p))).digest('hex');
+    const hashOf = (p: string) =>
+      createHash('sha256')
+        .update(readFileSync(join(dir, p)))
+        .digest('hex');
     expect(s0.inputs).toEqual([
       { role: 'labels', path: 'img/s00_dseg.nii.gz', sha256: hashOf('img/s00_dseg.nii.gz') },
       { role: 'lesion_mask', path: 'img/s00_lesion.nii.gz', sha256: hashOf('img/s00_lesion.nii.gz') },
@@ -161,7 +192,7 @@ describe('failures', () => {
     expect(existsSync(join(dir, 'f.csv.errors.csv'))).toBe(false);
   });
 
-  it('unreadable images fail their subject with the reader\'s reason; float label maps must be whole numbers', async () => {
+  it("unreadable images fail their subject with the reader's reason; float label maps must be whole numbers", async () => {
     const dir = tempDir();
     const good = writeImage(join(dir, 'good.nii.gz'), asegLike(1));
     const bytes = readFileSync(good);
@@ -172,7 +203,10 @@ describe('failures', () => {
     writeImage(join(dir, 'float-bad.nii.gz'), floats, { dtype: 'float32' });
     const m = writeText(join(dir, 'm.csv'), 'subject_id,labels\na,good.nii.gz\nb,cut.nii.gz\nc,float-ok.nii.gz\nd,float-bad.nii.gz\n');
     const r = await extractCohort({ inputs: [m], out: join(dir, 'o.csv'), jobs: 1, quiet: true });
-    expect(r.failures.map((f) => [f.subject, f.file])).toEqual([['b', 'cut.nii.gz'], ['d', 'float-bad.nii.gz']]);
+    expect(r.failures.map((f) => [f.subject, f.file])).toEqual([
+      ['b', 'cut.nii.gz'],
+      ['d', 'float-bad.nii.gz'],
+    ]);
     expect(r.failures[0]!.reason).toMatch(/truncated|corrupt/);
     expect(r.failures[1]!.reason).toMatch(/not a label map: voxel 100 has value 2\.5/);
     const rows = readCsv(join(dir, 'o.csv'));
@@ -319,7 +353,7 @@ describe('resume after inputs changed, and one run per output', () => {
     expect(r.failures.map((f) => f.reason)).toEqual(['symbolic link loop (the path resolves to itself)', 'a FIFO (named pipe), not a regular file: refusing to read it']);
   });
 
-  it('a second run on the same output is refused while the first holds the lock; a killed run\'s lock is taken over', async () => {
+  it("a second run on the same output is refused while the first holds the lock; a killed run's lock is taken over", async () => {
     const dir = tempDir();
     const m = makeCohort(dir);
     const out = join(dir, 'f.csv');

@@ -20,9 +20,7 @@ describe('feature definitions', () => {
   it('loads the bundled defaults with the fields normalise needs', () => {
     const fs = loadFeatures(defaultFeaturesFile());
     const by = new Map(fs.features.map((f) => [f.name, f]));
-    expect([...by.keys()]).toEqual([
-      'deep_grey_matter', 'cortical_grey_matter', 'cerebellum', 'brainstem', 'cerebral_white_matter', 'lateral_ventricles', 'lesion_load', 'icv',
-    ]);
+    expect([...by.keys()]).toEqual(['deep_grey_matter', 'cortical_grey_matter', 'cerebellum', 'brainstem', 'cerebral_white_matter', 'lateral_ventricles', 'lesion_load', 'icv']);
     expect(by.get('cortical_grey_matter')!.labels).toEqual([3, 42]);
     expect(by.get('lateral_ventricles')!.abnormal).toBe('increase');
     expect(by.get('lesion_load')).toMatchObject({ measure: 'lesion', abnormal: 'increase', transform: 'log', labels: [77, 78, 79] });
@@ -33,7 +31,9 @@ describe('feature definitions', () => {
 
   it('keeps the file order, fills defaults and lists the maps used', () => {
     const fs = parseFeatures(
-      JSON.stringify({ features: { z_last: { measure: 'volume', labels: [2], abnormal: 'decrease' }, a_nawm: { measure: 'mean', map: 't1t2', labels: [2, 41], excludeLesion: true, abnormal: 'decrease' } } }),
+      JSON.stringify({
+        features: { z_last: { measure: 'volume', labels: [2], abnormal: 'decrease' }, a_nawm: { measure: 'mean', map: 't1t2', labels: [2, 41], excludeLesion: true, abnormal: 'decrease' } },
+      }),
       'x.json',
     );
     expect(fs.features.map((f) => f.name)).toEqual(['z_last', 'a_nawm']);

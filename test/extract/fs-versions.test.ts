@@ -10,13 +10,33 @@ afterAll(cleanup);
 
 /** Table rows shared by both versions (SegId, mm^3, name); values invented. */
 const ROWS: [number, number, string][] = [
-  [4, 9000, 'Left-Lateral-Ventricle'], [5, 310, 'Left-Inf-Lat-Vent'], [7, 14100, 'Left-Cerebellum-White-Matter'],
-  [8, 52000, 'Left-Cerebellum-Cortex'], [10, 7600, 'Left-Thalamus-Proper'], [11, 3400, 'Left-Caudate'], [12, 4700, 'Left-Putamen'],
-  [13, 1900, 'Left-Pallidum'], [16, 21000, 'Brain-Stem'], [26, 520, 'Left-Accumbens-area'], [43, 8700, 'Right-Lateral-Ventricle'],
-  [44, 290, 'Right-Inf-Lat-Vent'], [46, 14000, 'Right-Cerebellum-White-Matter'], [47, 53000, 'Right-Cerebellum-Cortex'],
-  [49, 7400, 'Right-Thalamus-Proper'], [50, 3500, 'Right-Caudate'], [51, 4800, 'Right-Putamen'], [52, 1850, 'Right-Pallidum'],
-  [58, 560, 'Right-Accumbens-area'], [77, 2300, 'WM-hypointensities'], [78, 0, 'Left-WM-hypointensities'], [79, 0, 'Right-WM-hypointensities'],
-  [251, 900, 'CC_Posterior'], [252, 450, 'CC_Mid_Posterior'], [253, 440, 'CC_Central'], [254, 460, 'CC_Mid_Anterior'], [255, 850, 'CC_Anterior'],
+  [4, 9000, 'Left-Lateral-Ventricle'],
+  [5, 310, 'Left-Inf-Lat-Vent'],
+  [7, 14100, 'Left-Cerebellum-White-Matter'],
+  [8, 52000, 'Left-Cerebellum-Cortex'],
+  [10, 7600, 'Left-Thalamus-Proper'],
+  [11, 3400, 'Left-Caudate'],
+  [12, 4700, 'Left-Putamen'],
+  [13, 1900, 'Left-Pallidum'],
+  [16, 21000, 'Brain-Stem'],
+  [26, 520, 'Left-Accumbens-area'],
+  [43, 8700, 'Right-Lateral-Ventricle'],
+  [44, 290, 'Right-Inf-Lat-Vent'],
+  [46, 14000, 'Right-Cerebellum-White-Matter'],
+  [47, 53000, 'Right-Cerebellum-Cortex'],
+  [49, 7400, 'Right-Thalamus-Proper'],
+  [50, 3500, 'Right-Caudate'],
+  [51, 4800, 'Right-Putamen'],
+  [52, 1850, 'Right-Pallidum'],
+  [58, 560, 'Right-Accumbens-area'],
+  [77, 2300, 'WM-hypointensities'],
+  [78, 0, 'Left-WM-hypointensities'],
+  [79, 0, 'Right-WM-hypointensities'],
+  [251, 900, 'CC_Posterior'],
+  [252, 450, 'CC_Mid_Posterior'],
+  [253, 440, 'CC_Central'],
+  [254, 460, 'CC_Mid_Anterior'],
+  [255, 850, 'CC_Anterior'],
 ];
 
 function table(rows: [number, number, string][], version7: boolean): string[] {
@@ -50,7 +70,9 @@ function asegStats(version: '5.3' | '7', subject: string, wm: [number, number]):
     `# Measure lh${w}, lh${w}Vol, Left hemisphere ${what} volume, ${wm[0].toFixed(6)}, mm^3`,
     `# Measure rh${w}, rh${w}Vol, Right hemisphere ${what} volume, ${wm[1].toFixed(6)}, mm^3`,
     `# Measure ${w}, ${w}Vol, Total ${what} volume, ${(wm[0] + wm[1]).toFixed(6)}, mm^3`,
-    v5 ? '# Measure IntraCranialVol, ICV, Intracranial Volume, 1550000.000000, mm^3' : '# Measure EstimatedTotalIntraCranialVol, eTIV, Estimated Total Intracranial Volume, 1550000.000000, mm^3',
+    v5
+      ? '# Measure IntraCranialVol, ICV, Intracranial Volume, 1550000.000000, mm^3'
+      : '# Measure EstimatedTotalIntraCranialVol, eTIV, Estimated Total Intracranial Volume, 1550000.000000, mm^3',
     '# SegVolFile mri/aseg.mgz ',
     '# NRows 27 ',
     '# NTableCols 10 ',
@@ -61,12 +83,15 @@ function asegStats(version: '5.3' | '7', subject: string, wm: [number, number]):
 }
 
 function readOut(file: string): Record<string, string>[] {
-  const [head, ...rows] = readFileSync(file, 'utf8').trim().split('\n').map((l) => l.split(','));
+  const [head, ...rows] = readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(','));
   return rows.map((r) => Object.fromEntries(head!.map((h, i) => [h, r[i]!])));
 }
 
 describe('aseg.stats from FreeSurfer 5.3 and 7.x', () => {
-  it('read the same cerebral white matter and ICV from each version\'s own measures', async () => {
+  it("read the same cerebral white matter and ICV from each version's own measures", async () => {
     const dir = tempDir();
     const a = writeText(join(dir, 'fs53', 'bert', 'stats', 'aseg.stats'), asegStats('5.3', 'bert', [246000, 247000]));
     const b = writeText(join(dir, 'fs7', 'bert7', 'stats', 'aseg.stats'), asegStats('7', 'bert7', [246000, 247000]));
@@ -83,7 +108,10 @@ describe('aseg.stats from FreeSurfer 5.3 and 7.x', () => {
   it('warns, naming the feature and labels, when a table holds only part of a feature', async () => {
     const dir = tempDir();
     // an aseg.stats without any white-matter measure: the feature would be the corpus callosum alone
-    const text = asegStats('7', 's1', [1, 1]).split('\n').filter((l) => !/WhiteMatter/.test(l)).join('\n');
+    const text = asegStats('7', 's1', [1, 1])
+      .split('\n')
+      .filter((l) => !/WhiteMatter/.test(l))
+      .join('\n');
     const a = writeText(join(dir, 's1', 'stats', 'aseg.stats'), text);
     const r = await extractCohort({ inputs: [a], out: join(dir, 'f.csv'), quiet: true });
     expect(r.warnings.join('\n')).toMatch(/feature cerebral_white_matter is only partly in the table for every subject: labels 2, 41 are absent/);

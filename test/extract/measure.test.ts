@@ -60,11 +60,18 @@ describe('measureSubject', () => {
     const map = scalarMap(5);
     const les = lesionBox(0);
     const m = measureSubject({ labels, voxelVolume: 1, lesion: les, maps: new Map([['t1t2', map]]) }, d, 0.5);
-    let s = 0, n = 0, s2 = 0, n2 = 0;
+    let s = 0,
+      n = 0,
+      s2 = 0,
+      n2 = 0;
     for (let i = 0; i < N; i++) {
       if ((labels[i] === 2 || labels[i] === 41) && !Number.isNaN(map[i]!)) {
-        s += map[i]!; n++;
-        if (!les[i]) { s2 += map[i]!; n2++; }
+        s += map[i]!;
+        n++;
+        if (!les[i]) {
+          s2 += map[i]!;
+          n2++;
+        }
       }
     }
     expect(n2).toBeLessThan(n);
@@ -76,7 +83,11 @@ describe('measureSubject', () => {
 
   it('handles negative and very large label values', () => {
     const L = Int32Array.from([0, -5, -5, 3, 10_000_000, 10_000_000, 10_000_000, 3]);
-    const d = defs({ a: { measure: 'volume', labels: [10_000_000], abnormal: 'decrease' }, b: { measure: 'icv', role: 'covariate' }, c: { measure: 'volume', labels: [3, 4], abnormal: 'decrease' } });
+    const d = defs({
+      a: { measure: 'volume', labels: [10_000_000], abnormal: 'decrease' },
+      b: { measure: 'icv', role: 'covariate' },
+      c: { measure: 'volume', labels: [3, 4], abnormal: 'decrease' },
+    });
     expect(measureSubject({ labels: L, voxelVolume: 1 }, d, 0.5).values).toEqual([3, 7, 2]);
   });
 });
@@ -89,8 +100,29 @@ describe('measureFromVolumes', () => {
     const parts = [62345.1, 61234.4, 8123.7, 7799.6];
     expect(formatNumber(parts.reduce((a, b) => a + b, 0))).not.toBe('139502.8');
     expect(formatNumber(decimalSum(parts))).toBe('139502.8');
-    const f: FeatureDef = { name: 'gm', measure: 'volume', labels: [3, 42, 8, 47], excludeLesion: false, abnormal: 'decrease', transform: 'none', role: 'biomarker', useEtiv: false, label: 'GM', unit: 'mm³' };
-    const v = measureFromVolumes({ volumes: new Map([[3, 62345.1], [42, 61234.4], [8, 8123.7], [47, 7799.6]]) }, [f]);
+    const f: FeatureDef = {
+      name: 'gm',
+      measure: 'volume',
+      labels: [3, 42, 8, 47],
+      excludeLesion: false,
+      abnormal: 'decrease',
+      transform: 'none',
+      role: 'biomarker',
+      useEtiv: false,
+      label: 'GM',
+      unit: 'mm³',
+    };
+    const v = measureFromVolumes(
+      {
+        volumes: new Map([
+          [3, 62345.1],
+          [42, 61234.4],
+          [8, 8123.7],
+          [47, 7799.6],
+        ]),
+      },
+      [f],
+    );
     expect(formatNumber(v[0]!)).toBe('139502.8');
     // integers and values with many digits are left as they are
     expect(decimalSum([1, 2, 3])).toBe(6);
@@ -99,7 +131,15 @@ describe('measureFromVolumes', () => {
 
   const fs = loadFeatures();
   it('sums the labels the table has, prefers eTIV for ICV, leaves absent features and means missing', () => {
-    const volumes = new Map([[3, 250000], [42, 251000], [16, 21000], [77, 1500], [2, 220000], [41, 221000], [0, 5]]);
+    const volumes = new Map([
+      [3, 250000],
+      [42, 251000],
+      [16, 21000],
+      [77, 1500],
+      [2, 220000],
+      [41, 221000],
+      [0, 5],
+    ]);
     const v = measureFromVolumes({ volumes, icv: 1.5e6 }, fs.features);
     const by = Object.fromEntries(fs.features.map((f, i) => [f.name, v[i]]));
     expect(by.cortical_grey_matter).toBe(501000);

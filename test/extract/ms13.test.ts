@@ -14,16 +14,58 @@ const MS13 = join(import.meta.dirname, '..', '..', 'data', 'features', 'ms-13.js
 
 /** Desikan-Killiany parcels in FreeSurferColorLUT order (ctx-lh-<name> = 1000 + index). */
 const DK = [
-  'unknown', 'bankssts', 'caudalanteriorcingulate', 'caudalmiddlefrontal', 'corpuscallosum', 'cuneus', 'entorhinal', 'fusiform',
-  'inferiorparietal', 'inferiortemporal', 'isthmuscingulate', 'lateraloccipital', 'lateralorbitofrontal', 'lingual',
-  'medialorbitofrontal', 'middletemporal', 'parahippocampal', 'paracentral', 'parsopercularis', 'parsorbitalis',
-  'parstriangularis', 'pericalcarine', 'postcentral', 'posteriorcingulate', 'precentral', 'precuneus',
-  'rostralanteriorcingulate', 'rostralmiddlefrontal', 'superiorfrontal', 'superiorparietal', 'superiortemporal',
-  'supramarginal', 'frontalpole', 'temporalpole', 'transversetemporal', 'insula',
+  'unknown',
+  'bankssts',
+  'caudalanteriorcingulate',
+  'caudalmiddlefrontal',
+  'corpuscallosum',
+  'cuneus',
+  'entorhinal',
+  'fusiform',
+  'inferiorparietal',
+  'inferiortemporal',
+  'isthmuscingulate',
+  'lateraloccipital',
+  'lateralorbitofrontal',
+  'lingual',
+  'medialorbitofrontal',
+  'middletemporal',
+  'parahippocampal',
+  'paracentral',
+  'parsopercularis',
+  'parsorbitalis',
+  'parstriangularis',
+  'pericalcarine',
+  'postcentral',
+  'posteriorcingulate',
+  'precentral',
+  'precuneus',
+  'rostralanteriorcingulate',
+  'rostralmiddlefrontal',
+  'superiorfrontal',
+  'superiorparietal',
+  'superiortemporal',
+  'supramarginal',
+  'frontalpole',
+  'temporalpole',
+  'transversetemporal',
+  'insula',
 ];
 /** The lobes as docs/extract.md states them, by parcel name (written out here, not taken from the product). */
 const LOBES: Record<string, string[]> = {
-  frontal: ['superiorfrontal', 'rostralmiddlefrontal', 'caudalmiddlefrontal', 'parsopercularis', 'parstriangularis', 'parsorbitalis', 'lateralorbitofrontal', 'medialorbitofrontal', 'precentral', 'paracentral', 'frontalpole'],
+  frontal: [
+    'superiorfrontal',
+    'rostralmiddlefrontal',
+    'caudalmiddlefrontal',
+    'parsopercularis',
+    'parstriangularis',
+    'parsorbitalis',
+    'lateralorbitofrontal',
+    'medialorbitofrontal',
+    'precentral',
+    'paracentral',
+    'frontalpole',
+  ],
   parietal: ['superiorparietal', 'inferiorparietal', 'supramarginal', 'postcentral', 'precuneus'],
   temporal: ['superiortemporal', 'middletemporal', 'inferiortemporal', 'bankssts', 'fusiform', 'transversetemporal', 'temporalpole'],
   occipital: ['lateraloccipital', 'lingual', 'cuneus', 'pericalcarine'],
@@ -44,7 +86,7 @@ const VOX = 1.5 ** 3;
 /** Deterministic pseudo-random numbers for the fixtures. */
 function lcg(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 /** A label map where label labels[k] has exactly counts[k] voxels (scattered), the rest 0. */
@@ -76,12 +118,47 @@ describe('the 13 published features (data/features/ms-13.json)', () => {
     const rnd = lcg(14);
     const dir = tempDir();
     // aparc+aseg: every cortical parcel (insula too, which is in no lobe), deep grey, white matter, CSF, a lesion label.
-    const apLabels = [...both(1000, DK.slice(1).filter((n) => n !== 'corpuscallosum')), 10, 49, 11, 50, 12, 51, 13, 52, 26, 58, 17, 53, 2, 41, 24, 77];
+    const apLabels = [
+      ...both(
+        1000,
+        DK.slice(1).filter((n) => n !== 'corpuscallosum'),
+      ),
+      10,
+      49,
+      11,
+      50,
+      12,
+      51,
+      13,
+      52,
+      26,
+      58,
+      17,
+      53,
+      2,
+      41,
+      24,
+      77,
+    ];
     const apCounts = apLabels.map((_, k) => 3 + ((k * 7) % 23));
     const ap = mapWithCounts(apLabels, apCounts, rnd);
     const count = (labels: number[]) => labels.reduce((s, l) => s + apCounts[apLabels.indexOf(l)]!, 0);
     // wmparc: white-matter parcels, cerebellar WM, corpus callosum, unsegmented WM.
-    const wpLabels = [...both(3000, DK.slice(1).filter((n) => n !== 'corpuscallosum')), 7, 46, 251, 252, 253, 254, 255, 5001, 5002];
+    const wpLabels = [
+      ...both(
+        3000,
+        DK.slice(1).filter((n) => n !== 'corpuscallosum'),
+      ),
+      7,
+      46,
+      251,
+      252,
+      253,
+      254,
+      255,
+      5001,
+      5002,
+    ];
     const wpCounts = wpLabels.map((_, k) => 10 + ((k * 5) % 17));
     const wp = mapWithCounts(wpLabels, wpCounts, rnd);
     const t1 = Float32Array.from({ length: NV }, () => 200 + Math.round(800 * rnd()));
@@ -96,7 +173,10 @@ describe('the 13 published features (data/features/ms-13.json)', () => {
     writeText(join(dir, 'm.csv'), 'subject_id,labels,wmparc,lesion_mask,t1w,t2w,group\ns1,ap.nii.gz,wp.nii.gz,les.nii.gz,t1.nii.gz,t2.nii.gz,MS\n');
     const r = await extractCohort({ inputs: [join(dir, 'm.csv')], out: join(dir, 'f.csv'), features: MS13, jobs: 1, quiet: true });
     expect(r.failures).toEqual([]);
-    const [head, row] = readFileSync(join(dir, 'f.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+    const [head, row] = readFileSync(join(dir, 'f.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(','));
     const got = (f: string) => Number(row![head!.indexOf(f)]);
 
     expect(got('deep_grey_matter')).toBe(count([10, 49, 11, 50, 12, 51, 13, 52, 26, 58]) * VOX);
@@ -151,10 +231,13 @@ describe('the 13 published features (data/features/ms-13.json)', () => {
       checked++;
     }
     expect(checked).toBeGreaterThan(1000);
-    writeText(join(dir, 'defs.json'), JSON.stringify({
-      ratioMaps: { r: { numerator: 't1w', denominator: 't2w' } },
-      features: { precentral_l: { measure: 'mean', map: 'r', labels: [1], abnormal: 'decrease' } },
-    }));
+    writeText(
+      join(dir, 'defs.json'),
+      JSON.stringify({
+        ratioMaps: { r: { numerator: 't1w', denominator: 't2w' } },
+        features: { precentral_l: { measure: 'mean', map: 'r', labels: [1], abnormal: 'decrease' } },
+      }),
+    );
     writeText(join(dir, 'm.csv'), `subject_id,labels,t1w,t2w\ncolin,${aal},${ch2},t2.nii.gz\n`);
     const r = await extractCohort({ inputs: [join(dir, 'm.csv')], out: join(dir, 'f.csv'), features: join(dir, 'defs.json'), jobs: 1, quiet: true });
     expect(r.failures).toEqual([]);
@@ -191,17 +274,23 @@ describe('the 13 published features (data/features/ms-13.json)', () => {
     writeImage(join(dir, 't2.nii.gz'), new Int16Array(8 * 8 * 8).fill(1), { dims: [8, 8, 8] });
     writeText(join(dir, 'm.csv'), 'subject_id,labels,wmparc,t1w,t2w\ns1,ap.nii.gz,wp.nii.gz,t1.nii.gz,t1.nii.gz\ns2,ap.nii.gz,wp-ok.nii.gz,t1.nii.gz,t2.nii.gz\n');
     const r = await extractCohort({ inputs: [join(dir, 'm.csv')], out: join(dir, 'f.csv'), features: MS13, jobs: 1, quiet: true });
-    expect(r.failures.map((f) => [f.subject, f.file])).toEqual([['s1', 'wp.nii.gz'], ['s2', 't2.nii.gz']]);
+    expect(r.failures.map((f) => [f.subject, f.file])).toEqual([
+      ['s1', 'wp.nii.gz'],
+      ['s2', 't2.nii.gz'],
+    ]);
     expect(r.failures[0]!.reason).toMatch(/labels:wmparc vs labels: affines differ/);
     expect(r.failures[1]!.reason).toMatch(/image:t2w vs labels: dimensions differ/);
   });
 
   it('refuses feature files that reuse a name for two kinds of map', () => {
     const dir = tempDir();
-    const f = writeText(join(dir, 'bad.json'), JSON.stringify({
-      ratioMaps: { t1t2: { numerator: 't1w', denominator: 't2w' } },
-      features: { a: { measure: 'mean', map: 't1t2', labels: [2], labelMap: 't1w', abnormal: 'decrease' } },
-    }));
+    const f = writeText(
+      join(dir, 'bad.json'),
+      JSON.stringify({
+        ratioMaps: { t1t2: { numerator: 't1w', denominator: 't2w' } },
+        features: { a: { measure: 'mean', map: 't1t2', labels: [2], labelMap: 't1w', abnormal: 'decrease' } },
+      }),
+    );
     expect(errorOf(() => loadFeatures(f)).message).toMatch(/bad\.json.*"t1w" is used both as a label map and as a ratio input image/);
   });
 });

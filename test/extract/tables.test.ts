@@ -10,15 +10,39 @@ afterAll(cleanup);
 /** An aseg.stats as FreeSurfer 7 writes it (values invented): header measures, then the table. */
 function asegStats(subject: string, scale: number): string {
   const rows: [number, number, string][] = [
-    [4, 9000, 'Left-Lateral-Ventricle'], [5, 310, 'Left-Inf-Lat-Vent'], [7, 14100, 'Left-Cerebellum-White-Matter'],
-    [8, 52000, 'Left-Cerebellum-Cortex'], [10, 7600, 'Left-Thalamus'], [11, 3400, 'Left-Caudate'], [12, 4700, 'Left-Putamen'],
-    [13, 1900, 'Left-Pallidum'], [14, 850, '3rd-Ventricle'], [15, 1700, '4th-Ventricle'], [16, 21000, 'Brain-Stem'],
-    [17, 4100, 'Left-Hippocampus'], [18, 1500, 'Left-Amygdala'], [24, 1000, 'CSF'], [26, 520, 'Left-Accumbens-area'],
-    [28, 3900, 'Left-VentralDC'], [43, 8700, 'Right-Lateral-Ventricle'], [44, 290, 'Right-Inf-Lat-Vent'],
-    [46, 14000, 'Right-Cerebellum-White-Matter'], [47, 53000, 'Right-Cerebellum-Cortex'], [49, 7400, 'Right-Thalamus'],
-    [50, 3500, 'Right-Caudate'], [51, 4800, 'Right-Putamen'], [52, 1850, 'Right-Pallidum'], [58, 560, 'Right-Accumbens-area'],
-    [77, 2300, 'WM-hypointensities'], [78, 0, 'Left-WM-hypointensities'], [79, 0, 'Right-WM-hypointensities'],
-    [251, 900, 'CC_Posterior'], [252, 450, 'CC_Mid_Posterior'], [253, 440, 'CC_Central'], [254, 460, 'CC_Mid_Anterior'], [255, 850, 'CC_Anterior'],
+    [4, 9000, 'Left-Lateral-Ventricle'],
+    [5, 310, 'Left-Inf-Lat-Vent'],
+    [7, 14100, 'Left-Cerebellum-White-Matter'],
+    [8, 52000, 'Left-Cerebellum-Cortex'],
+    [10, 7600, 'Left-Thalamus'],
+    [11, 3400, 'Left-Caudate'],
+    [12, 4700, 'Left-Putamen'],
+    [13, 1900, 'Left-Pallidum'],
+    [14, 850, '3rd-Ventricle'],
+    [15, 1700, '4th-Ventricle'],
+    [16, 21000, 'Brain-Stem'],
+    [17, 4100, 'Left-Hippocampus'],
+    [18, 1500, 'Left-Amygdala'],
+    [24, 1000, 'CSF'],
+    [26, 520, 'Left-Accumbens-area'],
+    [28, 3900, 'Left-VentralDC'],
+    [43, 8700, 'Right-Lateral-Ventricle'],
+    [44, 290, 'Right-Inf-Lat-Vent'],
+    [46, 14000, 'Right-Cerebellum-White-Matter'],
+    [47, 53000, 'Right-Cerebellum-Cortex'],
+    [49, 7400, 'Right-Thalamus'],
+    [50, 3500, 'Right-Caudate'],
+    [51, 4800, 'Right-Putamen'],
+    [52, 1850, 'Right-Pallidum'],
+    [58, 560, 'Right-Accumbens-area'],
+    [77, 2300, 'WM-hypointensities'],
+    [78, 0, 'Left-WM-hypointensities'],
+    [79, 0, 'Right-WM-hypointensities'],
+    [251, 900, 'CC_Posterior'],
+    [252, 450, 'CC_Mid_Posterior'],
+    [253, 440, 'CC_Central'],
+    [254, 460, 'CC_Mid_Anterior'],
+    [255, 850, 'CC_Anterior'],
   ];
   const head = [
     '# Title Segmentation Statistics ',
@@ -42,14 +66,20 @@ function asegStats(subject: string, scale: number): string {
     '# NTableCols 10 ',
     '# ColHeaders  Index SegId NVoxels Volume_mm3 StructName normMean normStdDev normMin normMax normRange  ',
   ];
-  const body = rows.map(([id, v, name], i) => `${String(i + 1).padStart(3)} ${String(id).padStart(4)} ${String(Math.round(v * scale)).padStart(8)} ${(v * scale).toFixed(1).padStart(10)}  ${name.padEnd(32)} 80.1 10.2 30.0 110.0 80.0 `);
+  const body = rows.map(
+    ([id, v, name], i) =>
+      `${String(i + 1).padStart(3)} ${String(id).padStart(4)} ${String(Math.round(v * scale)).padStart(8)} ${(v * scale).toFixed(1).padStart(10)}  ${name.padEnd(32)} 80.1 10.2 30.0 110.0 80.0 `,
+  );
   return [...head, ...body, ''].join('\n');
 }
 
 const FEATURES = ['deep_grey_matter', 'cortical_grey_matter', 'cerebellum', 'brainstem', 'cerebral_white_matter', 'lateral_ventricles', 'lesion_load', 'icv'];
 
 function readOut(file: string) {
-  const [head, ...rows] = readFileSync(file, 'utf8').trim().split('\n').map((l) => l.split(','));
+  const [head, ...rows] = readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(','));
   return rows.map((r) => Object.fromEntries(head!.map((h, i) => [h, r[i]!])));
 }
 
@@ -109,29 +139,97 @@ describe('volume tables', () => {
   });
 
   it('reads asegstats2table output (tab-separated, Measure:volume) with BIDS-style names', async () => {
-    const cols = ['Measure:volume', 'Left-Lateral-Ventricle', 'Left-Thalamus', 'Left-Caudate', 'Brain-Stem', 'Right-Lateral-Ventricle', 'Right-Thalamus', 'WM-hypointensities', 'lhCortexVol', 'rhCortexVol', 'CortexVol', 'lhCerebralWhiteMatterVol', 'rhCerebralWhiteMatterVol', 'EstimatedTotalIntraCranialVol'];
-    const text = [cols.join('\t'), ['sub-01_ses-01', 9000, 7600, 3400, 21000, 8700, 7400, 2300, 240000, 242000, 482000, 230000, 231000, 1550000].join('\t'), ['sub-02_ses-01', 12000, 7000, 3300, 20500, 11800, 6900, 5100, 230000, 231000, 461000, 220000, 222000, 1490000].join('\t'), ''].join('\n');
+    const cols = [
+      'Measure:volume',
+      'Left-Lateral-Ventricle',
+      'Left-Thalamus',
+      'Left-Caudate',
+      'Brain-Stem',
+      'Right-Lateral-Ventricle',
+      'Right-Thalamus',
+      'WM-hypointensities',
+      'lhCortexVol',
+      'rhCortexVol',
+      'CortexVol',
+      'lhCerebralWhiteMatterVol',
+      'rhCerebralWhiteMatterVol',
+      'EstimatedTotalIntraCranialVol',
+    ];
+    const text = [
+      cols.join('\t'),
+      ['sub-01_ses-01', 9000, 7600, 3400, 21000, 8700, 7400, 2300, 240000, 242000, 482000, 230000, 231000, 1550000].join('\t'),
+      ['sub-02_ses-01', 12000, 7000, 3300, 20500, 11800, 6900, 5100, 230000, 231000, 461000, 220000, 222000, 1490000].join('\t'),
+      '',
+    ].join('\n');
     expect(sniffTable(text)).toBe('asegstats2table');
     const t = parseAsegstats2table(text, 'aseg.tsv');
-    expect(t.map((x) => [x.subject, x.session])).toEqual([['sub-01', 'ses-01'], ['sub-02', 'ses-01']]);
+    expect(t.map((x) => [x.subject, x.session])).toEqual([
+      ['sub-01', 'ses-01'],
+      ['sub-02', 'ses-01'],
+    ]);
     const d = tempDir();
     const f = writeText(join(d, 'aseg_vol.tsv'), text);
     const r = await extractCohort({ inputs: [f], out: join(d, 'o.csv'), quiet: true });
     const rows = readOut(join(d, 'o.csv'));
-    expect(rows[1]).toMatchObject({ subject_id: 'sub-02', session: 'ses-01', deep_grey_matter: String(7000 + 6900 + 3300), lateral_ventricles: String(12000 + 11800), cortical_grey_matter: '461000', lesion_load: '5100', icv: '1490000', cerebellum: '' });
+    expect(rows[1]).toMatchObject({
+      subject_id: 'sub-02',
+      session: 'ses-01',
+      deep_grey_matter: String(7000 + 6900 + 3300),
+      lateral_ventricles: String(12000 + 11800),
+      cortical_grey_matter: '461000',
+      lesion_load: '5100',
+      icv: '1490000',
+      cerebellum: '',
+    });
     expect(r.warnings.join('\n')).toMatch(/cerebellum is empty for every subject/);
     // covariates joined from a clinical table (one subject missing from it)
     const cov = writeText(join(d, 'clinical.csv'), 'subject_id,session,group,age\nsub-01,ses-01,control,30\n');
     const r2 = await extractCohort({ inputs: [f], out: join(d, 'o2.csv'), covariates: cov, quiet: true });
     const rows2 = readOut(join(d, 'o2.csv'));
-    expect(rows2.map((x) => [x.subject_id, x.group, x.age])).toEqual([['sub-01', 'control', '30'], ['sub-02', '', '']]);
+    expect(rows2.map((x) => [x.subject_id, x.group, x.age])).toEqual([
+      ['sub-01', 'control', '30'],
+      ['sub-02', '', ''],
+    ]);
     expect(Object.keys(rows2[0]!).slice(0, 5)).toEqual(['subject_id', 'session', 'group', 'age', 'deep_grey_matter']);
     expect(r2.warnings.join('\n')).toMatch(/1 subject\(s\) are not in .*clinical\.csv/);
     expect(JSON.parse(readFileSync(join(d, 'o2.csv.json'), 'utf8')).input.covariates.path).toBe(cov);
   });
 
   it('reads a SynthSeg --vol CSV (lower-case names, total intracranial, scan paths as subjects)', async () => {
-    const names = ['left cerebral white matter', 'left cerebral cortex', 'left lateral ventricle', 'left inferior lateral ventricle', 'left cerebellum white matter', 'left cerebellum cortex', 'left thalamus', 'left caudate', 'left putamen', 'left pallidum', '3rd ventricle', '4th ventricle', 'brain-stem', 'left hippocampus', 'left amygdala', 'csf', 'left accumbens area', 'left ventral DC', 'right cerebral white matter', 'right cerebral cortex', 'right lateral ventricle', 'right inferior lateral ventricle', 'right cerebellum white matter', 'right cerebellum cortex', 'right thalamus', 'right caudate', 'right putamen', 'right pallidum', 'right hippocampus', 'right amygdala', 'right accumbens area', 'right ventral DC'];
+    const names = [
+      'left cerebral white matter',
+      'left cerebral cortex',
+      'left lateral ventricle',
+      'left inferior lateral ventricle',
+      'left cerebellum white matter',
+      'left cerebellum cortex',
+      'left thalamus',
+      'left caudate',
+      'left putamen',
+      'left pallidum',
+      '3rd ventricle',
+      '4th ventricle',
+      'brain-stem',
+      'left hippocampus',
+      'left amygdala',
+      'csf',
+      'left accumbens area',
+      'left ventral DC',
+      'right cerebral white matter',
+      'right cerebral cortex',
+      'right lateral ventricle',
+      'right inferior lateral ventricle',
+      'right cerebellum white matter',
+      'right cerebellum cortex',
+      'right thalamus',
+      'right caudate',
+      'right putamen',
+      'right pallidum',
+      'right hippocampus',
+      'right amygdala',
+      'right accumbens area',
+      'right ventral DC',
+    ];
     const vols = (k: number) => names.map((_, i) => (1000 + 37 * i) * k);
     const text = [
       ['subject', 'total intracranial', ...names].join(','),
@@ -148,7 +246,21 @@ describe('volume tables', () => {
     const v = (name: string, k: number) => (1000 + 37 * names.indexOf(name)) * k;
     const sum = (k: number, ...ns: string[]) => ns.reduce((s, n) => s + v(n, k), 0);
     expect(Number(rows[1]!.cerebellum)).toBe(sum(2, 'left cerebellum white matter', 'left cerebellum cortex', 'right cerebellum white matter', 'right cerebellum cortex'));
-    expect(Number(rows[0]!.deep_grey_matter)).toBe(sum(1, 'left thalamus', 'left caudate', 'left putamen', 'left pallidum', 'left accumbens area', 'right thalamus', 'right caudate', 'right putamen', 'right pallidum', 'right accumbens area'));
+    expect(Number(rows[0]!.deep_grey_matter)).toBe(
+      sum(
+        1,
+        'left thalamus',
+        'left caudate',
+        'left putamen',
+        'left pallidum',
+        'left accumbens area',
+        'right thalamus',
+        'right caudate',
+        'right putamen',
+        'right pallidum',
+        'right accumbens area',
+      ),
+    );
     expect(Number(rows[0]!.cerebral_white_matter)).toBe(sum(1, 'left cerebral white matter', 'right cerebral white matter'));
     expect(rows[0]!.icv).toBe('1500000');
     expect(rows[0]!.lesion_load).toBe(''); // SynthSeg has no lesion label: missing, not zero

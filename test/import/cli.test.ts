@@ -93,7 +93,9 @@ describe('ms-subtype import-pysustain', () => {
     expect(await one([...pickles, '--l-yes', yes, '--l-no', no])).toMatch(/the pickles have 18 events; a MixtureSustain model has one per biomarker, and the L_yes file has 8/);
     const evil = join(tmp, 'evil.pickle');
     writeFileSync(evil, Buffer.from("cos\nsystem\n(S'true'\ntR.", 'latin1'));
-    expect(await one([evil, ...data])).toBe(`ms-subtype: ${evil}: refusing to read the pickle: it holds the class os.system, which is not a numpy array or a plain value (reading it could run code)\n`);
+    expect(await one([evil, ...data])).toBe(
+      `ms-subtype: ${evil}: refusing to read the pickle: it holds the class os.system, which is not a numpy array or a plain value (reading it could run code)\n`,
+    );
     expect(existsSync(join(tmp, 'x.json'))).toBe(false);
     const help = await cli(['import-pysustain', '--help']);
     expect(help.stdout).toMatch(/Example:\n {2}ms-subtype import-pysustain/);

@@ -10,9 +10,18 @@ const dir = join(sharedDir, 'sustain', 'mixture');
  */
 export function patientLikelihoods(tmp: string): { yes: string; no: string } {
   const lines = (f: string) => readFileSync(join(dir, f), 'utf8').trim().split('\n');
-  const patients = new Set(lines('truth.csv').slice(1).map((l) => l.split(',')).filter((c) => c[1] === 'patient').map((c) => c[0]));
+  const patients = new Set(
+    lines('truth.csv')
+      .slice(1)
+      .map((l) => l.split(','))
+      .filter((c) => c[1] === 'patient')
+      .map((c) => c[0]),
+  );
   const out = { yes: join(tmp, 'patients_l_yes.csv'), no: join(tmp, 'patients_l_no.csv') };
-  for (const [name, path] of [['l_yes.csv', out.yes], ['l_no.csv', out.no]] as const) {
+  for (const [name, path] of [
+    ['l_yes.csv', out.yes],
+    ['l_no.csv', out.no],
+  ] as const) {
     const [head, ...rows] = lines(name);
     writeFileSync(path, [head, ...rows.filter((r) => patients.has(r.split(',')[0]))].join('\n') + '\n');
   }

@@ -40,12 +40,27 @@ describe('choosing samples and subtype order as pySuStaIn stages subjects', () =
 
   it('subtypes by mean fraction, largest first; ties: the later subtype first (numpy argsort reversed)', () => {
     const fit = (f: number[][]) => ({ K: f.length, iterations: f[0]!.length, samplesF: Float64Array.from(f.flat()) }) as Parameters<typeof pysustainSubtypeOrder>[0];
-    expect(pysustainSubtypeOrder(fit([[0.2, 0.2], [0.5, 0.5], [0.3, 0.3]]))).toEqual([1, 2, 0]);
-    expect(pysustainSubtypeOrder(fit([[0.5, 0.5], [0.5, 0.5]]))).toEqual([1, 0]);
+    expect(
+      pysustainSubtypeOrder(
+        fit([
+          [0.2, 0.2],
+          [0.5, 0.5],
+          [0.3, 0.3],
+        ]),
+      ),
+    ).toEqual([1, 2, 0]);
+    expect(
+      pysustainSubtypeOrder(
+        fit([
+          [0.5, 0.5],
+          [0.5, 0.5],
+        ]),
+      ),
+    ).toEqual([1, 0]);
   });
 });
 
-describe('importing the small cohort\'s ZscoreSustain pickles', () => {
+describe("importing the small cohort's ZscoreSustain pickles", () => {
   const { model, fits } = importSmall();
   const data = readZTable(join(small, 'data.csv')).table;
 

@@ -44,7 +44,7 @@ describe("pySuStaIn's threshold conventions", () => {
     expect(r.warnings).toEqual(['warning: b03: zmax 2 is not above its largest threshold 3; its expected z falls back to 2 after that event (as in pySuStaIn)']);
   });
 
-  it('likelihood equals pySuStaIn\'s with a zmax below the top threshold (1e-9, total and per subject)', () => {
+  it("likelihood equals pySuStaIn's with a zmax below the top threshold (1e-9, total and per subject)", () => {
     const r = resolveThresholds(data.biomarkers, [1, 2, 3], 5, file('py2.json', { Z_vals: ref.Z_vals, Z_max: ref.Z_max }));
     const map = pysustainEventMap(r.matrix);
     expect(ref.cases.length).toBe(4);
@@ -72,10 +72,19 @@ describe("pySuStaIn's threshold conventions", () => {
   });
 
   it('still refuses what pySuStaIn would get wrong, naming the file and field', () => {
-    expect(errorOf(() => resolveThresholds(data.biomarkers, [1], 5, file('rows.json', { Z_vals: [[1, 2]], Z_max: [5] }))).message).toMatch(/rows\.json, field Z_vals: Z_vals has 1 rows, the data has 6 biomarkers/);
-    expect(errorOf(() => resolveThresholds(data.biomarkers, [1], 5, file('zero.json', { b01: { zvals: [0, 0], zmax: 3 } }))).message).toMatch(/zero\.json, field b01\.zvals: a biomarker needs at least one z threshold/);
-    expect(errorOf(() => resolveThresholds(data.biomarkers, [1], 5, file('dec.json', { Z_vals: ref.Z_vals.map(() => [2, 1]), Z_max: ref.Z_max }))).message).toMatch(/dec\.json, field b01: z thresholds must be strictly increasing/);
-    expect(errorOf(() => resolveThresholds(data.biomarkers, [1], 5, file('lab.json', { Z_vals: ref.Z_vals, Z_max: ref.Z_max, biomarker_labels: ['x', 'b02', 'b03', 'b04', 'b05', 'b06'] }))).message).toMatch(/no thresholds for biomarker "b01"/);
+    expect(errorOf(() => resolveThresholds(data.biomarkers, [1], 5, file('rows.json', { Z_vals: [[1, 2]], Z_max: [5] }))).message).toMatch(
+      /rows\.json, field Z_vals: Z_vals has 1 rows, the data has 6 biomarkers/,
+    );
+    expect(errorOf(() => resolveThresholds(data.biomarkers, [1], 5, file('zero.json', { b01: { zvals: [0, 0], zmax: 3 } }))).message).toMatch(
+      /zero\.json, field b01\.zvals: a biomarker needs at least one z threshold/,
+    );
+    expect(errorOf(() => resolveThresholds(data.biomarkers, [1], 5, file('dec.json', { Z_vals: ref.Z_vals.map(() => [2, 1]), Z_max: ref.Z_max }))).message).toMatch(
+      /dec\.json, field b01: z thresholds must be strictly increasing/,
+    );
+    expect(
+      errorOf(() => resolveThresholds(data.biomarkers, [1], 5, file('lab.json', { Z_vals: ref.Z_vals, Z_max: ref.Z_max, biomarker_labels: ['x', 'b02', 'b03', 'b04', 'b05', 'b06'] })))
+        .message,
+    ).toMatch(/no thresholds for biomarker "b01"/);
   });
 
   it('cleans up', () => {

@@ -20,7 +20,7 @@ function deadPid(): number {
 }
 
 describe('atomic writes', () => {
-  it('leftovers of interrupted writes are removed by the next write; a live process\'s temp file is kept', () => {
+  it("leftovers of interrupted writes are removed by the next write; a live process's temp file is kept", () => {
     const target = join(dir, 'model.json');
     const stale = join(dir, `.model.json.${deadPid()}.1.tmp`);
     const legacy = join(dir, 'model.json.2565326727'); // write-file-atomic's temp name (earlier versions)

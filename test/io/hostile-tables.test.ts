@@ -23,7 +23,6 @@ function file(name: string, text: string): string {
   return p;
 }
 
-
 describe('duplicate subjects', () => {
   it('fit/assign tables: the same subject and session twice is refused with both lines', () => {
     const p = file('dup.csv', 'subject_id,session,a,b\ns1,1,1,2\ns2,1,0.5,1\ns1,2,1,1\ns1,1,0.1,0.2\n');
@@ -48,7 +47,9 @@ describe('numeric columns with a few text cells', () => {
       const p = file(`bad-${bad}.csv`, rows.join('\n') + '\n');
       const t = readTable(p);
       const msg = messageOf(() => fitNormaliser(t, { controlColumn: 'group', controlValues: ['HC'], covariates: ['age'] }));
-      expect(msg).toMatch(new RegExp(`^${p}, line 9, subject s7, field vol_b: "${bad}" is not a number in a numeric column \\(11 of its cells are numbers, 1 not; name the feature columns with --features`));
+      expect(msg).toMatch(
+        new RegExp(`^${p}, line 9, subject s7, field vol_b: "${bad}" is not a number in a numeric column \\(11 of its cells are numbers, 1 not; name the feature columns with --features`),
+      );
       expect(messageOf(() => readZTable(p))).toMatch(/line 9, subject s7, field vol_b: .* --biomarkers/);
     });
   }
@@ -90,19 +91,32 @@ describe('empty columns and empty tables', () => {
 describe('the row-by-row reader', () => {
   const rowsOf = (p: string) => {
     const out: string[][] = [];
-    scanTable(p, tableBytes(p), (c) => out.push(c), (r) => out.push(r));
+    scanTable(
+      p,
+      tableBytes(p),
+      (c) => out.push(c),
+      (r) => out.push(r),
+    );
     return out;
   };
   it('splits quote-free files exactly as csv-parse reads them (BOM, spaces, empty lines, TSV)', () => {
     const csv = file('plain.csv', '\ufeffsubject_id, a ,b\n\ns1, 1,2 \ns2,,x\n\n');
     const c = parseTable(readFileSync(csv, 'utf8'), csv);
     expect(rowsOf(csv)).toEqual([c.columns, ...c.rows]);
-    expect(rowsOf(csv)).toEqual([['subject_id', 'a', 'b'], ['s1', '1', '2'], ['s2', '', 'x']]);
+    expect(rowsOf(csv)).toEqual([
+      ['subject_id', 'a', 'b'],
+      ['s1', '1', '2'],
+      ['s2', '', 'x'],
+    ]);
     const tsv = file('plain.tsv', 'subject_id\ta\ns1\t1\n');
     const t = parseTable(readFileSync(tsv, 'utf8'), tsv);
     expect(rowsOf(tsv)).toEqual([t.columns, ...t.rows]);
     const q = file('quoted.csv', 'subject_id,a\n"s, 1",1\ns2,2\n');
-    expect(rowsOf(q)).toEqual([['subject_id', 'a'], ['s, 1', '1'], ['s2', '2']]);
+    expect(rowsOf(q)).toEqual([
+      ['subject_id', 'a'],
+      ['s, 1', '1'],
+      ['s2', '2'],
+    ]);
   });
   it('a short row is the same error with or without quotes in the file', () => {
     const plain = file('short.csv', 'subject_id,a,b\ns1,1,2\ns2,1\n');
@@ -122,20 +136,28 @@ describe('a table too big for memory', () => {
     for (let i = 0; i < 60_000; i++) rows.push(`sub-${i},${i % 4 === 0 ? 'HC' : 'MS'},${30 + (i % 40)},note ${i} ${pad},${1000 + (i % 97)},${2000 + (i % 89)}`);
     const f = file('big-features.csv', rows.join('\n') + '\n');
     const out = join(dir, 'big-z.csv');
-    const r = await runCli(['normalise', '--data', f, '--control-column', 'group', '--control-value', 'HC', '--covariates', 'age', '--out', out], { env: { NODE_OPTIONS: '--max-old-space-size=40' } });
+    const r = await runCli(['normalise', '--data', f, '--control-column', 'group', '--control-value', 'HC', '--covariates', 'age', '--out', out], {
+      env: { NODE_OPTIONS: '--max-old-space-size=40' },
+    });
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(new RegExp(`^ms-subtype: ${f}: 60,001 rows x 6 columns need about [\\d.]+ GB of memory, more than the [\\d.]+ GB this process may use: run with NODE_OPTIONS=--max-old-space-size=\\d+`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^ms-subtype: ${f}: 60,001 rows x 6 columns need about [\\d.]+ GB of memory, more than the [\\d.]+ GB this process may use: run with NODE_OPTIONS=--max-old-space-size=\\d+`,
+      ),
+    );
     expect(existsSync(out)).toBe(false);
     expect(existsSync(join(dir, 'big-z.normaliser.json'))).toBe(false);
   }, 60_000);
 });
 
 describe('outputs that belong together', () => {
-  it('report refuses a model beside the subjects.csv of another fit, and a table beside another run\'s sidecar', async () => {
+  it("report refuses a model beside the subjects.csv of another fit, and a table beside another run's sidecar", async () => {
     const z = file('z-set.csv', 'subject_id,a,b\n' + Array.from({ length: 30 }, (_, i) => `s${i},${(i % 7) / 2},${(i % 5) / 2}`).join('\n') + '\n');
-    const fit = (out: string, seed: string) => runCli(['fit', '--data', z, '--out', out, '--max-subtypes', '1', '--startpoints', '1', '--mcmc', '200', '--tune', '50', '--seed', seed, '--quiet', '--jobs', '1']);
-    const a = join(dir, 'fit-a'), b = join(dir, 'fit-b');
+    const fit = (out: string, seed: string) =>
+      runCli(['fit', '--data', z, '--out', out, '--max-subtypes', '1', '--startpoints', '1', '--mcmc', '200', '--tune', '50', '--seed', seed, '--quiet', '--jobs', '1']);
+    const a = join(dir, 'fit-a'),
+      b = join(dir, 'fit-b');
     expect((await fit(a, '1')).code).toBe(0);
     expect((await fit(b, '2')).code).toBe(0);
     const report = (model: string, subjects: string) => runCli(['report', '--model', model, '--subjects', subjects, '--out', join(dir, 'report')]);
@@ -143,7 +165,11 @@ describe('outputs that belong together', () => {
     copyFileSync(join(b, 'model.json'), join(a, 'model.json'));
     let r = await report(join(a, 'model.json'), join(a, 'subjects.csv'));
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(new RegExp(`^ms-subtype: ${join(a, 'subjects.csv')}: was made with another model than ${join(a, 'model.json')} \\(its sidecar records .*\\): rerun the fit \\(or assign\\) that made them\\n$`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^ms-subtype: ${join(a, 'subjects.csv')}: was made with another model than ${join(a, 'model.json')} \\(its sidecar records .*\\): rerun the fit \\(or assign\\) that made them\\n$`,
+      ),
+    );
     // killed between subjects.csv and its sidecar: b's table with a's sidecar
     copyFileSync(join(b, 'model.json'), join(a, 'model.json'));
     copyFileSync(join(b, 'subjects.csv'), join(a, 'subjects.csv'));

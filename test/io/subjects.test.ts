@@ -17,7 +17,7 @@ function assignment(stages: number[]): Assignment {
     probMlSubtype: Float64Array.from(stages.map(() => 0.75)),
     mlStage: Int32Array.from(stages),
     probMlStage: Float64Array.from(stages.map(() => 0.5)),
-    probSubtype: Float64Array.from(Array.from({ length: m * 2 }, (_, j) => (j % 2 === (Math.floor(j / 2) % 2) ? 0.75 : 0.25))),
+    probSubtype: Float64Array.from(Array.from({ length: m * 2 }, (_, j) => (j % 2 === Math.floor(j / 2) % 2 ? 0.75 : 0.25))),
   };
 }
 

@@ -13,7 +13,6 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-
 describe('text inputs', () => {
   it('bytes that are not UTF-8 are refused with their line (two Latin-1 ids would otherwise both become U+FFFD)', () => {
     const f = join(dir, 'latin1.csv');
@@ -27,7 +26,8 @@ describe('text inputs', () => {
     expect(readTable(f).rows.map((r) => r[0])).toEqual(['Jé', 'Jè']);
   });
   it('a symbolic-link loop is named as such, not "file not found"', () => {
-    const a = join(dir, 'loop.json'), b = join(dir, 'loop2.json');
+    const a = join(dir, 'loop.json'),
+      b = join(dir, 'loop2.json');
     symlinkSync(b, a);
     symlinkSync(a, b);
     expect(messageOf(() => readModelFile(a))).toBe(`${a}: symbolic link loop (the path resolves to itself)`);

@@ -17,7 +17,6 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-
 describe('trailing data after the declared voxels', () => {
   it('a .nii.gz whose gzip stream goes on with 512 MiB of zeros reads like the map alone, in bounded memory', () => {
     // gzip members may be concatenated: the valid map, then 8 members of 64 MiB of zeros each
@@ -87,7 +86,8 @@ describe('files that are not regular files', () => {
     const d = join(dir, 'folder.nii');
     mkdirSync(d);
     expect(messageOf(() => readLabelMap(d))).toMatch(/a folder, not a regular file/);
-    const a = join(dir, 'loop-a.nii'), b = join(dir, 'loop-b.nii');
+    const a = join(dir, 'loop-a.nii'),
+      b = join(dir, 'loop-b.nii');
     symlinkSync(b, a);
     symlinkSync(a, b);
     expect(messageOf(() => readLabelMap(a))).toBe(`${a}: symbolic link loop (the path resolves to itself)`);

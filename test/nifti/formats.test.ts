@@ -4,16 +4,7 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { sharedDir } from '../helpers/cli.js';
-import {
-  countLabels,
-  gridMismatch,
-  readHeader,
-  readImage,
-  readLabelMap,
-  readScalarMap,
-  encodeMgh,
-  type AnyWritableDtype,
-} from '../../src/nifti/index.js';
+import { countLabels, gridMismatch, readHeader, readImage, readLabelMap, readScalarMap, encodeMgh, type AnyWritableDtype } from '../../src/nifti/index.js';
 import { gz, labelVolume, nifti1, OFF, tempDir, writeFile } from './fixtures.js';
 
 let dir: string;
@@ -115,7 +106,10 @@ describe('scaling and float labels', () => {
   it('scl_slope/scl_inter apply to labels and images', () => {
     const b = nifti1(base, { dims: DIMS, dtype: 'int16', sclSlope: 2, sclInter: 1 });
     const f = writeFile(dir, 's.nii', b);
-    expect(countLabels(readLabelMap(f).labels)).toEqual([{ label: 1, voxels: 40 }, { label: 7, voxels: 20 }]);
+    expect(countLabels(readLabelMap(f).labels)).toEqual([
+      { label: 1, voxels: 40 },
+      { label: 7, voxels: 20 },
+    ]);
     const img = readImage(f);
     expect(img.scaled).toBe(true);
     expect(img.data).toBeInstanceOf(Float64Array);
@@ -126,13 +120,19 @@ describe('scaling and float labels', () => {
       const b = nifti1(base, { dims: DIMS, dtype: 'int16', sclSlope: slope, sclInter: 100 });
       const img = readImage(writeFile(dir, `s${slope}.nii`, b));
       expect(img.scaled).toBe(false);
-      expect(countLabels(readLabelMap(img.file).labels)).toEqual([{ label: 0, voxels: 40 }, { label: 3, voxels: 20 }]);
+      expect(countLabels(readLabelMap(img.file).labels)).toEqual([
+        { label: 0, voxels: 40 },
+        { label: 3, voxels: 20 },
+      ]);
     });
   }
   it('float labels within 1e-3 of an integer are rounded', () => {
     const vals = base.map((v, i) => v + (i % 2 ? 0.0009 : -0.0009));
     const f = writeFile(dir, 'near.nii', nifti1(vals, { dims: DIMS, dtype: 'float64' }));
-    expect(countLabels(readLabelMap(f).labels)).toEqual([{ label: 0, voxels: 40 }, { label: 3, voxels: 20 }]);
+    expect(countLabels(readLabelMap(f).labels)).toEqual([
+      { label: 0, voxels: 40 },
+      { label: 3, voxels: 20 },
+    ]);
   });
   it('float labels further than 1e-3 from an integer are refused naming the file', () => {
     const vals = base.slice();
@@ -167,11 +167,18 @@ describe('.hdr/.img pairs', () => {
     writeFile(dir, `${name}.img${gzImg ? '.gz' : ''}`, gzImg ? gz(img) : img);
     return writeFile(dir, `${name}.hdr${gzHdr ? '.gz' : ''}`, gzHdr ? gz(hdr) : hdr);
   }
-  for (const [gh, gi] of [[false, false], [true, true], [false, true]] as const) {
+  for (const [gh, gi] of [
+    [false, false],
+    [true, true],
+    [false, true],
+  ] as const) {
     it(`hdr${gh ? '.gz' : ''} + img${gi ? '.gz' : ''}`, () => {
       const hdr = pair(`pair_${gh}_${gi}`, gh, gi);
       const map = readLabelMap(hdr);
-      expect(countLabels(map.labels)).toEqual([{ label: 0, voxels: 35 }, { label: 4, voxels: 25 }]);
+      expect(countLabels(map.labels)).toEqual([
+        { label: 0, voxels: 35 },
+        { label: 4, voxels: 25 },
+      ]);
       expect(map.voxelVolume).toBe(8);
     });
   }
@@ -242,8 +249,18 @@ describe('shapes and content detection', () => {
 describe('NIfTI-2 big-endian', () => {
   // numeric fields of the 540-byte NIfTI-2 header (nifti2.h): [offset, size, count]
   const FIELDS: [number, number, number][] = [
-    [0, 4, 1], [12, 2, 2], [16, 8, 8], [80, 8, 3], [104, 8, 8], [168, 8, 1], [176, 8, 6], [224, 8, 2],
-    [344, 4, 2], [352, 8, 6], [400, 8, 12], [496, 4, 3],
+    [0, 4, 1],
+    [12, 2, 2],
+    [16, 8, 8],
+    [80, 8, 3],
+    [104, 8, 8],
+    [168, 8, 1],
+    [176, 8, 6],
+    [224, 8, 2],
+    [344, 4, 2],
+    [352, 8, 6],
+    [400, 8, 12],
+    [496, 4, 3],
   ];
   it('the derived NIfTI-2 file with its header byte-swapped reads the same', () => {
     const le = gunzipSync(readFileSync(join(sharedDir, 'nifti', 'data', 'derived', 'JHU2mm_nifti2.nii.gz')));
@@ -285,7 +302,10 @@ describe('vox_offset 0 in a single file', () => {
     const b = nifti1(values, { dims: DIMS, dtype: 'uint8' }, (dv) => dv.setFloat32(OFF.voxOffset, 0, true));
     const f = writeFile(dir, 'off0.nii', b);
     expect(readHeader(f).voxOffset).toBe(352);
-    expect(countLabels(readLabelMap(f).labels)).toEqual([{ label: 0, voxels: 45 }, { label: 2, voxels: 15 }]);
+    expect(countLabels(readLabelMap(f).labels)).toEqual([
+      { label: 0, voxels: 45 },
+      { label: 2, voxels: 15 },
+    ]);
   });
 });
 

@@ -70,7 +70,10 @@ describe('label tables (format detected from the content)', () => {
     expect(parseEmbeddedLabels(new TextEncoder().encode('made by some tool\n')).size).toBe(0);
     expect(parseEmbeddedLabels(new Uint8Array(64)).size).toBe(0);
     const t = parseEmbeddedLabels(new TextEncoder().encode('1\tA b\n2\tC\n    '));
-    expect([...t.entries()]).toEqual([[1, 'A b'], [2, 'C']]);
+    expect([...t.entries()]).toEqual([
+      [1, 'A b'],
+      [2, 'C'],
+    ]);
   });
 });
 

@@ -3,15 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sharedDir } from '../helpers/cli.js';
 import { readTable } from '../../src/io/csv.js';
-import {
-  findSidecarTable,
-  labelVolumes,
-  readHeader,
-  readImage,
-  readLabelMap,
-  readLabelTable,
-  volumesCsv,
-} from '../../src/nifti/index.js';
+import { findSidecarTable, labelVolumes, readHeader, readImage, readLabelMap, readLabelTable, volumesCsv } from '../../src/nifti/index.js';
 
 // Every label map in ../shared/nifti against the nibabel-computed expectations.
 const NIFTI = join(sharedDir, 'nifti');
@@ -104,7 +96,10 @@ describe('decoded voxel values agree with nibabel statistics', () => {
     it(file, () => {
       const img = readImage(join(DATA, file));
       const d = img.data;
-      let min = Infinity, max = -Infinity, sum = 0, nonzero = 0;
+      let min = Infinity,
+        max = -Infinity,
+        sum = 0,
+        nonzero = 0;
       for (let i = 0; i < d.length; i++) {
         const v = d[i]!;
         if (v < min) min = v;
@@ -142,10 +137,7 @@ describe('specific files', () => {
   });
   it('natbrainlab: non-contiguous embedded labels', () => {
     const m = readLabelMap(join(DATA, 'mricron-data', 'natbrainlab.nii.gz'));
-    expect([...m.embeddedNames.keys()].sort((a, b) => a - b)).toEqual([
-      ...Array.from({ length: 16 }, (_, i) => i + 1),
-      ...Array.from({ length: 16 }, (_, i) => i + 101),
-    ]);
+    expect([...m.embeddedNames.keys()].sort((a, b) => a - b)).toEqual([...Array.from({ length: 16 }, (_, i) => i + 1), ...Array.from({ length: 16 }, (_, i) => i + 101)]);
   });
   it('KmeansTest: sform (code 1) wins over a higher qform code, as in nibabel', () => {
     const h = readHeader(join(DATA, 'itk-examples', 'KmeansTest_T1KmeansPrelimSegmentation.nii.gz'));

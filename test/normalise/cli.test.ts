@@ -82,8 +82,18 @@ describe('ms-subtype normalise (CLI)', () => {
 
   it('with ComBat: --apply reproduces z.csv; unseen sites fail or, allowed, are recorded in the sidecar', () => {
     const fit = runCli([
-      'normalise', '--data', p('features.csv'), '--covariates', 'age,sex,icv', '--harmonise', 'combat',
-      '--out', p('zc.csv'), '--save-normaliser', p('combat.json'), '--quiet',
+      'normalise',
+      '--data',
+      p('features.csv'),
+      '--covariates',
+      'age,sex,icv',
+      '--harmonise',
+      'combat',
+      '--out',
+      p('zc.csv'),
+      '--save-normaliser',
+      p('combat.json'),
+      '--quiet',
     ]);
     expect(fit.stderr).toBe('');
     expect(fit.code).toBe(0);

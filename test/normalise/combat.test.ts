@@ -99,7 +99,10 @@ describe('ComBat harmonisation', () => {
 
   it('refuses covariates confounded with site, and a single site', () => {
     const field = parseTable(
-      toCsv([...train.table.columns, 'field'], train.table.rows.map((row) => [...row, row[4] === 'A' || row[4] === 'B' ? '3T' : '1.5T'])),
+      toCsv(
+        [...train.table.columns, 'field'],
+        train.table.rows.map((row) => [...row, row[4] === 'A' || row[4] === 'B' ? '3T' : '1.5T']),
+      ),
       'sites.csv',
     );
     let err: unknown;
@@ -109,8 +112,16 @@ describe('ComBat harmonisation', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(UserError);
-    expect((err as Error).message).toMatch(/ComBat, feature f0: the protected covariates are confounded with site: collinear covariates: "field=3T" is a linear combination of "site=A" and "site=B"/);
-    const one = parseTable(toCsv(train.table.columns, train.table.rows.map((row) => row.map((c, j) => (j === 4 ? 'A' : c)))), 'one.csv');
+    expect((err as Error).message).toMatch(
+      /ComBat, feature f0: the protected covariates are confounded with site: collinear covariates: "field=3T" is a linear combination of "site=A" and "site=B"/,
+    );
+    const one = parseTable(
+      toCsv(
+        train.table.columns,
+        train.table.rows.map((row) => row.map((c, j) => (j === 4 ? 'A' : c))),
+      ),
+      'one.csv',
+    );
     expect(() => fitNormaliser(one, opts)).toThrow(/ComBat needs controls from at least 2 sites/);
   });
 });
@@ -137,7 +148,10 @@ describe('ComBat maths', () => {
       const X = Array.from({ length: N }, (_, i) => [...Array.from({ length: K }, (_, k) => (site[i] === k ? 1 : 0)), Xp[i]!]);
       // the reference solver expects an intercept column first: reparametrise with site 0 as intercept
       const Xr = X.map((r) => [1, r[1]!, r[2]!, r[3]!]);
-      const ref = referenceLeastSquares(Xr, Array.from({ length: N }, (_, i) => y[i * Gm + g]!));
+      const ref = referenceLeastSquares(
+        Xr,
+        Array.from({ length: N }, (_, i) => y[i * Gm + g]!),
+      );
       const B = [ref.coef[0]!, ref.coef[0]! + ref.coef[1]!, ref.coef[0]! + ref.coef[2]!];
       const n = [0, 0, 0];
       for (let i = 0; i < N; i++) n[site[i]!]!++;

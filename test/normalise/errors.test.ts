@@ -18,7 +18,6 @@ function set(rows: string[][], cols: string[], r: number, col: string, v: string
   rows[r]![cols.indexOf(col)] = v;
 }
 
-
 const opts: Partial<FitOptions> = { covariates: ['age', 'sex', 'icv', 'site'], features: ['thalamus', 'cortex', 'lesions'] };
 
 describe('normalise: bad input gives a clear error, never NaN', () => {

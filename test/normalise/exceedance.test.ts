@@ -57,7 +57,11 @@ describe('feature labels', () => {
       out: join(dir, 'z.csv'),
       covariates: ['age'],
       featuresSidecar: null,
-      featureDefs: [{ name: 'thalamus', abnormal: 'decrease', label: 'Thalamus', unit: 'mm³' }, { name: 'cortex', abnormal: 'decrease' }, { name: 'lesions', abnormal: 'increase' }],
+      featureDefs: [
+        { name: 'thalamus', abnormal: 'decrease', label: 'Thalamus', unit: 'mm³' },
+        { name: 'cortex', abnormal: 'decrease' },
+        { name: 'lesions', abnormal: 'increase' },
+      ],
     });
     const side = JSON.parse(readFileSync(r.sidecarFile, 'utf8')) as { featureLabels: unknown };
     expect(side.featureLabels).toEqual({ thalamus: { label: 'Thalamus', unit: 'mm³' } });

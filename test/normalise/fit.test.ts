@@ -90,7 +90,10 @@ describe('normalise: OLS on a synthetic cohort', () => {
       const truth = FEATURES3.find((t) => t.name === f.name)!;
       const X = designOf(synth.table, nz.designColumns, controls);
       const yj = synth.table.columns.indexOf(f.name);
-      const ref = referenceLeastSquares(X, controls.map((r) => Number(synth.table.rows[r]![yj])));
+      const ref = referenceLeastSquares(
+        X,
+        controls.map((r) => Number(synth.table.rows[r]![yj])),
+      );
       const want: Record<string, number> = {
         '(intercept)': truth.intercept + truth.site[refLevel]!,
         age: truth.age,
@@ -129,7 +132,7 @@ describe('normalise: OLS on a synthetic cohort', () => {
     for (let g = 0; g < F; g++) {
       let s = 0;
       let n = 0;
-      for (let r = 0; r < pres.subjects.length; r++) if (!pres.isControl[r]) (s += pres.z[r * F + g]!), n++;
+      for (let r = 0; r < pres.subjects.length; r++) if (!pres.isControl[r]) ((s += pres.z[r * F + g]!), n++);
       const truth = FEATURES3.find((t) => t.name === pres.features[g])!;
       expect(Math.abs(s / n - Math.abs(truth.patientShift))).toBeLessThan(0.3);
     }
@@ -163,7 +166,7 @@ describe('normalise: features, transforms and missing values', () => {
     const x = Float64Array.from({ length: n }, (_, i) => 10 + i * 0.37 + Math.sin(i) * 3);
     const y = Float64Array.from({ length: n }, (_, i) => 2.5 - 0.8 * x[i]! + Math.cos(3 * i));
     const X = new Float64Array(n * 2);
-    for (let i = 0; i < n; i++) (X[2 * i] = 1), (X[2 * i + 1] = x[i]!);
+    for (let i = 0; i < n; i++) ((X[2 * i] = 1), (X[2 * i + 1] = x[i]!));
     const fit = solveOls(X, n, 2, y);
     expect(fit.ok).toBe(true);
     if (!fit.ok) return;
@@ -171,7 +174,7 @@ describe('normalise: features, transforms and missing values', () => {
     const my = y.reduce((a, b) => a + b) / n;
     let sxy = 0;
     let sxx = 0;
-    for (let i = 0; i < n; i++) (sxy += (x[i]! - mx) * (y[i]! - my)), (sxx += (x[i]! - mx) ** 2);
+    for (let i = 0; i < n; i++) ((sxy += (x[i]! - mx) * (y[i]! - my)), (sxx += (x[i]! - mx) ** 2));
     const b1 = sxy / sxx;
     expect(Math.abs(fit.coef[1]! - b1)).toBeLessThan(1e-12);
     expect(Math.abs(fit.coef[0]! - (my - b1 * mx))).toBeLessThan(1e-10);
@@ -221,7 +224,10 @@ describe('normalise: features, transforms and missing values', () => {
     const controls = controlsOf(synth.table).filter((r) => synth.table.rows[r]![lj] !== '');
     expect(nz.features[les]!.nControls).toBe(controls.length);
     const X = designOf(synth.table, nz.designColumns, controls);
-    const ref = referenceLeastSquares(X, controls.map((r) => Math.log1p(Number(synth.table.rows[r]![lj]))));
+    const ref = referenceLeastSquares(
+      X,
+      controls.map((r) => Math.log1p(Number(synth.table.rows[r]![lj]))),
+    );
     nz.designColumns.forEach((c, j) => expect(Math.abs(nz.features[les]!.coefficients[c]! - ref.coef[j]!)).toBeLessThan(1e-9 * Math.abs(ref.coef[j]!) + 1e-14));
     // missing stays missing (NaN -> empty cell), present values are finite
     const csv = toCsv(res.columns, res.rows);
@@ -242,7 +248,13 @@ describe('normalise: features, transforms and missing values', () => {
 
   it('skips sidecar features that are empty for every row (extract could not measure them), with a note', () => {
     const synth = makeCohort({ seed: 7, controls: 60, patients: 10, sites: ['A', 'B'], features: FEATURES3 });
-    const t = parseTable(toCsv([...synth.table.columns, 'fa_mean'], synth.table.rows.map((r) => [...r, ''])), 'f.csv');
+    const t = parseTable(
+      toCsv(
+        [...synth.table.columns, 'fa_mean'],
+        synth.table.rows.map((r) => [...r, '']),
+      ),
+      'f.csv',
+    );
     const defs = [
       { name: 'thalamus', abnormal: 'decrease' as const },
       { name: 'fa_mean', abnormal: 'decrease' as const },

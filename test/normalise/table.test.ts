@@ -25,7 +25,12 @@ function file(name: string, text: string | Buffer): string {
 /** Rows as streamTable gives them, reading `chunk` bytes at a time. */
 function streamed(p: string, chunk: number): string[][] {
   const out: string[][] = [];
-  streamTable(p, (s) => out.push(s.columns), (r) => out.push(r), { chunkBytes: chunk });
+  streamTable(
+    p,
+    (s) => out.push(s.columns),
+    (r) => out.push(r),
+    { chunkBytes: chunk },
+  );
   return out;
 }
 
@@ -69,7 +74,10 @@ describe('streamTable', () => {
     const whole = parseTable(readFileSync(p, 'utf8'), p);
     for (const chunk of [1, 3, 7, 64, 1 << 20]) expect(streamed(p, chunk), `chunk ${chunk}`).toEqual([whole.columns, ...whole.rows]);
     const tsv = file('pieces.tsv', 'subject_id\ta b\ns1\t1\n');
-    expect(streamed(tsv, 4)).toEqual([['subject_id', 'a b'], ['s1', '1']]);
+    expect(streamed(tsv, 4)).toEqual([
+      ['subject_id', 'a b'],
+      ['s1', '1'],
+    ]);
   });
 
   it('names the line of bytes that are not UTF-8, and of a short row, across pieces', () => {
@@ -78,7 +86,8 @@ describe('streamTable', () => {
     const at = bytes.indexOf('s30');
     bytes[at + 1] = 0xe9; // Latin-1 e-acute
     const p = file('latin1.csv', bytes);
-    for (const chunk of [5, 1 << 20]) expect(messageOf(() => streamed(p, chunk))).toBe(`${p}, line 32: bytes that are not UTF-8 (save the file as UTF-8; a Latin-1 or Windows-1252 export is the usual cause)`);
+    for (const chunk of [5, 1 << 20])
+      expect(messageOf(() => streamed(p, chunk))).toBe(`${p}, line 32: bytes that are not UTF-8 (save the file as UTF-8; a Latin-1 or Windows-1252 export is the usual cause)`);
     const short = file('short.csv', lines.join('\n').replace('s20,20', 's20') + '\n');
     expect(messageOf(() => streamed(short, 5))).toBe(`${short}, line 22: not a valid CSV file: Invalid Record Length: expect 2, got 1 on line 22`);
     expect(messageOf(() => streamed(file('empty.csv', '\n\n'), 5))).toBe(`${join(dir, 'empty.csv')}: the file is empty (no header row)`);
@@ -94,7 +103,9 @@ describe('normalise on columns', () => {
     rows[25] = 's3,1,MS,40,100.0'; // line 27 repeats line 5
     rows[12] = 's9,1,HC,40,100.0'; // line 14 repeats line 11: found first
     const t = parseTable(cohort(rows), 'dup.csv');
-    expect(messageOf(() => fitNormaliser(t, { covariates: ['age'] }))).toBe('dup.csv, line 14, subject s9: subject s9 session "1" appears twice (lines 11 and 14); each subject (and session) must have one row');
+    expect(messageOf(() => fitNormaliser(t, { covariates: ['age'] }))).toBe(
+      'dup.csv, line 14, subject s9: subject s9 session "1" appears twice (lines 11 and 14); each subject (and session) must have one row',
+    );
     // the same id in another session is another visit, not a repeat
     const visits = parseTable(cohort(base.map((r, i) => (i === 29 ? r.replace('s29,1', 's0,2') : r))), 'visits.csv');
     expect(() => fitNormaliser(visits, { covariates: ['age'], minExtraControls: 2 })).not.toThrow();
@@ -106,7 +117,14 @@ describe('normalise on columns', () => {
   it('writes carried cells byte for byte and reports its progress: bytes read, then rows written', () => {
     const p = file('carry.csv', cohort(base));
     const seen: string[] = [];
-    const r = normaliseFiles({ data: p, out: join(dir, 'carry-z.csv'), covariates: [], features: ['v'], minExtraControls: 2, onProgress: (phase, done, total) => seen.push(`${phase} ${done}/${total}`) });
+    const r = normaliseFiles({
+      data: p,
+      out: join(dir, 'carry-z.csv'),
+      covariates: [],
+      features: ['v'],
+      minExtraControls: 2,
+      onProgress: (phase, done, total) => seen.push(`${phase} ${done}/${total}`),
+    });
     const out = readFileSync(join(dir, 'carry-z.csv'), 'utf8').trim().split('\n');
     expect(out[0]).toBe('subject_id,session,group,age,is_control,v');
     expect(out.slice(1).map((l) => l.split(',').slice(0, 4).join(','))).toEqual(base.map((l) => l.split(',').slice(0, 4).join(',')));

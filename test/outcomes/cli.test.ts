@@ -44,7 +44,28 @@ describe('ms-subtype outcomes', () => {
 
   it('writes outcomes.json with the keys outside checks read, CSV tables with sidecars, and the path last (--quiet)', () => {
     const out = join(dir, 'out');
-    const r = runCli(['outcomes', '--subjects', subjects, '--clinical', clinical, '--survival', 'cdp_years:cdp_event', '--counts', 'relapses:followup_years', '--scores', 'edss', '--covariates', 'age,sex', '--treatment', 'arm', '--draws', '3', '--out', out, '--quiet']);
+    const r = runCli([
+      'outcomes',
+      '--subjects',
+      subjects,
+      '--clinical',
+      clinical,
+      '--survival',
+      'cdp_years:cdp_event',
+      '--counts',
+      'relapses:followup_years',
+      '--scores',
+      'edss',
+      '--covariates',
+      'age,sex',
+      '--treatment',
+      'arm',
+      '--draws',
+      '3',
+      '--out',
+      out,
+      '--quiet',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`${join(out, 'outcomes.json')}\n`);
@@ -58,7 +79,12 @@ describe('ms-subtype outcomes', () => {
     }
     expect(surv[1]!.terms.map((t) => t.term)).toEqual(['subtype1', 'subtype2', 'age', 'sex=M']);
     const counts = j.counts.filter((e) => e.model === 'subtype');
-    expect(counts.map((e) => [e.outcome, e.family, e.covariates.length])).toEqual([['relapses', 'poisson', 0], ['relapses', 'poisson', 2], ['relapses', 'negbin', 0], ['relapses', 'negbin', 2]]);
+    expect(counts.map((e) => [e.outcome, e.family, e.covariates.length])).toEqual([
+      ['relapses', 'poisson', 0],
+      ['relapses', 'poisson', 2],
+      ['relapses', 'negbin', 0],
+      ['relapses', 'negbin', 2],
+    ]);
     expect(counts[2]!.theta).toBeGreaterThan(0);
     for (const t of counts[3]!.terms) expect(Object.keys(t).sort()).toEqual(['ciHigh', 'ciLow', 'coef', 'p', 'ratio', 'se', 'term']);
     expect(j.survival.find((e) => e.model === 'stage')!.terms[0]!.term).toBe('stage');
@@ -125,7 +151,9 @@ describe('ms-subtype outcomes', () => {
     }
     expect(errorOf(() => joinInputs(subjects, clinical, { ...SETTINGS, covariates: ['bmi'] })).message).toMatch(/clinical\.csv, field bmi: missing column "bmi"/);
     expect(errorOf(() => joinInputs(subjects, clinical, { ...SETTINGS, referenceSubtype: 3 })).message).toMatch(/reference subtype 3 does not exist/);
-    expect(errorOf(() => joinInputs(subjects, clinical, { ...SETTINGS, treatmentReference: 'sham' })).message).toMatch(/treatment reference "sham" is not a level of column "arm" \(levels: active, placebo\)/);
+    expect(errorOf(() => joinInputs(subjects, clinical, { ...SETTINGS, treatmentReference: 'sham' })).message).toMatch(
+      /treatment reference "sham" is not a level of column "arm" \(levels: active, placebo\)/,
+    );
   });
 
   it('exits non-zero with one line and no stack trace on bad input', () => {

@@ -22,7 +22,9 @@ describe('the demo clinical table', () => {
     const bundled = readFileSync(join(projectRoot, 'data', 'demo', 'clinical.csv'), 'utf8');
     expect(bundled).toBe(toCsv(CLINICAL_COLUMNS, demoClinicalRows(sampleDemoCohort({}), 2024)));
     // truth.csv of the bundled demo still matches the generator: the clinical table drew from its own stream
-    const truth = readFileSync(join(projectRoot, 'data', 'demo', 'truth.csv'), 'utf8').trim().split('\n');
+    const truth = readFileSync(join(projectRoot, 'data', 'demo', 'truth.csv'), 'utf8')
+      .trim()
+      .split('\n');
     const s = sampleDemoCohort({});
     expect(truth[241]).toBe(`${s[240]!.id},${s[240]!.group},${s[240]!.subtype},${['cortex-led', 'lesion-led', 'deep-gm-led'][s[240]!.subtype]},${s[240]!.stage.toFixed(3)}`);
   });

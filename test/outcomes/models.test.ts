@@ -53,7 +53,13 @@ describe('estimates that do not exist', () => {
     const o: Outcome = { kind: 'survival', time: surv.time, event };
     const f = fitModel(cohort, spec, stagedPatients(cohort), cohort.subtype, o) as ModelFit;
     expect(f.omitted).toEqual([{ term: 'subtype1:arm=placebo', reason: expect.stringMatching(/^no events among the subjects with subtype1:arm=placebo/) }]);
-    const without = fitModel(cohort, spec, stagedPatients(cohort).filter((i) => !cell(i)), cohort.subtype, o) as ModelFit;
+    const without = fitModel(
+      cohort,
+      spec,
+      stagedPatients(cohort).filter((i) => !cell(i)),
+      cohort.subtype,
+      o,
+    ) as ModelFit;
     expect(f.estimates).toEqual(without.estimates);
     expect(f.estimates.every((e) => Math.abs(e.coef) < 5)).toBe(true);
   });

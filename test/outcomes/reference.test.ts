@@ -66,7 +66,10 @@ for (const name of NAMES) {
     it('Kaplan-Meier curves match survfit', () => {
       for (const r of ref.km) {
         const idx = rows.filter((i) => cohort.subtype[i] === r.subtype);
-        const c = kaplanMeier(idx.map((i) => surv.time[i]!), idx.map((i) => (surv as { event: Uint8Array }).event[i]!));
+        const c = kaplanMeier(
+          idx.map((i) => surv.time[i]!),
+          idx.map((i) => (surv as { event: Uint8Array }).event[i]!),
+        );
         expect(c.time).toEqual(r.time);
         expect(c.nRisk).toEqual(r.nRisk);
         expect(c.nEvent).toEqual(r.nEvent);
@@ -78,7 +81,12 @@ for (const name of NAMES) {
     });
 
     it('log-rank test matches survdiff', () => {
-      const lr = logRank(rows.map((i) => surv.time[i]!), rows.map((i) => (surv as { event: Uint8Array }).event[i]!), rows.map((i) => cohort.subtype[i]!), 3);
+      const lr = logRank(
+        rows.map((i) => surv.time[i]!),
+        rows.map((i) => (surv as { event: Uint8Array }).event[i]!),
+        rows.map((i) => cohort.subtype[i]!),
+        3,
+      );
       expect(rel(lr.chisq, ref.logrank.chisq)).toBeLessThan(1e-9);
       expect(lr.df).toBe(ref.logrank.df);
       expect(Math.abs(lr.p - ref.logrank.p)).toBeLessThan(1e-9);
@@ -133,7 +141,11 @@ for (const name of NAMES) {
       expect(rel(sp.rho, t.spearmanStageEdss.rho)).toBeLessThan(1e-9);
       expect(Math.abs(sp.p - t.spearmanStageEdss.p)).toBeLessThan(1e-9);
       const n = all.length;
-      const ols = fitOls(num('edss'), [new Float64Array(n).fill(1), Float64Array.from(cohort.stage), num('age'), Float64Array.from(sex.values, (v) => (v === 'M' ? 1 : 0))], ['(Intercept)', 'stage', 'age', 'sex=M'])!;
+      const ols = fitOls(
+        num('edss'),
+        [new Float64Array(n).fill(1), Float64Array.from(cohort.stage), num('age'), Float64Array.from(sex.values, (v) => (v === 'M' ? 1 : 0))],
+        ['(Intercept)', 'stage', 'age', 'sex=M'],
+      )!;
       t.lmEdss.forEach((r: RTerm, j: number) => {
         const e = ols.terms[j]!;
         expect(e.term).toBe(ourTerm(r.term));

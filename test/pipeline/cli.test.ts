@@ -10,12 +10,37 @@ describe('ms-subtype demo-data and run (CLI)', () => {
     try {
       const g = await runCliAsync(['demo-data', '--out', join(dir, 'c'), '--controls', '16', '--patients', '12', '--seed', '4', '-q']);
       expect(g.code, g.stderr).toBe(0);
-      expect(readFileSync(join(dir, 'c', 'manifest.csv'), 'utf8').trim().split('\n')).toHaveLength(29);
+      expect(
+        readFileSync(join(dir, 'c', 'manifest.csv'), 'utf8')
+          .trim()
+          .split('\n'),
+      ).toHaveLength(29);
       const out = join(dir, 'out');
-      const args = ['run', '--manifest', join(dir, 'c', 'manifest.csv'), '--out', out, '--jobs', '1',
-        '--set', 'fit.maxSubtypes=2', '--set', 'fit.startpoints=1', '--set', 'fit.mcmc=200',
-        '--set', 'fit.tunePasses=1', '--set', 'fit.tune=100', '--set', 'fit.samples=50',
-        '--set', 'cv.enabled=false', '--set', 'kmeans.enabled=false'];
+      const args = [
+        'run',
+        '--manifest',
+        join(dir, 'c', 'manifest.csv'),
+        '--out',
+        out,
+        '--jobs',
+        '1',
+        '--set',
+        'fit.maxSubtypes=2',
+        '--set',
+        'fit.startpoints=1',
+        '--set',
+        'fit.mcmc=200',
+        '--set',
+        'fit.tunePasses=1',
+        '--set',
+        'fit.tune=100',
+        '--set',
+        'fit.samples=50',
+        '--set',
+        'cv.enabled=false',
+        '--set',
+        'kmeans.enabled=false',
+      ];
       const r = await runCliAsync(args);
       expect(r.code, r.stderr).toBe(0);
       const lines = r.stdout.trim().split('\n');

@@ -7,7 +7,6 @@ import { errorOf } from '../helpers/errors.js';
 import { CV_DEFAULTS } from '../../src/cv/run.js';
 import { runCli } from '../helpers/cli.js';
 
-
 describe('run config', () => {
   it('fills what a file leaves out from the defaults, section by section', () => {
     const cfg = parseConfig({ fit: { mcmc: 5000 }, cv: { enabled: false } }, 'c.json');

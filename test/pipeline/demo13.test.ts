@@ -48,9 +48,20 @@ describe('the 13-feature demo end to end', () => {
     expect(r.steps.filter((s) => s.status === 'ran').map((s) => s.name)).toEqual(['extract', 'normalise', 'fit', 'assign', 'report', 'truth']);
     const head = readFileSync(join(out, LAYOUT.features), 'utf8').split('\n')[0]!.split(',');
     expect(head.slice(-14)).toEqual([
-      'deep_grey_matter', 'frontal_cortex', 'limbic_cortex', 'occipital_cortex', 'parietal_cortex', 'temporal_cortex',
-      'cerebellum_nawm_t1t2', 'cingulate_nawm_t1t2', 'frontal_nawm_t1t2', 'parietal_nawm_t1t2', 'temporal_nawm_t1t2', 'corpus_callosum_nawm_t1t2',
-      'lesion_load', 'icv',
+      'deep_grey_matter',
+      'frontal_cortex',
+      'limbic_cortex',
+      'occipital_cortex',
+      'parietal_cortex',
+      'temporal_cortex',
+      'cerebellum_nawm_t1t2',
+      'cingulate_nawm_t1t2',
+      'frontal_nawm_t1t2',
+      'parietal_nawm_t1t2',
+      'temporal_nawm_t1t2',
+      'corpus_callosum_nawm_t1t2',
+      'lesion_load',
+      'icv',
     ]);
     const model = JSON.parse(readFileSync(join(out, LAYOUT.model), 'utf8')) as { biomarkers: string[] };
     expect(model.biomarkers).toHaveLength(13);
@@ -61,14 +72,19 @@ describe('the 13-feature demo end to end', () => {
     const html = readFileSync(join(out, LAYOUT.report), 'utf8');
     expect(html).toMatch(/<section id="brain">/);
     expect(html.match(/data-figure="brain-view-subtype-\d\.svg"/g)).toHaveLength(3);
-    const rows = readFileSync(join(out, LAYOUT.reportDir, 'brain-view.csv'), 'utf8').trim().split('\n');
+    const rows = readFileSync(join(out, LAYOUT.reportDir, 'brain-view.csv'), 'utf8')
+      .trim()
+      .split('\n');
     expect(rows).toHaveLength(1 + 3 * 40 * 39);
     const side = JSON.parse(readFileSync(join(out, LAYOUT.reportDir, 'brain-view.csv.json'), 'utf8')) as { otherMaps: Record<string, unknown> };
     expect(Object.keys(side.otherMaps)).toEqual(['wmparc', 'lesion']);
     // every one of the 13 features covers voxels of the reference maps (aparc+aseg, wmparc, lesion mask)
     const brain = readBrainInput(cfg.report.brain!, cfg.report.brainMaps);
     const feats = brainFeatures(JSON.parse(readFileSync(join(out, LAYOUT.featuresSidecar), 'utf8')));
-    const regions = regionVolume(brain.maps, feats.filter((f) => model.biomarkers.includes(f.name)));
+    const regions = regionVolume(
+      brain.maps,
+      feats.filter((f) => model.biomarkers.includes(f.name)),
+    );
     const present = new Set(regions);
     for (let r = 0; r < 13; r++) expect(present.has(r + 2), model.biomarkers[r]).toBe(true);
 

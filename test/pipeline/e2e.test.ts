@@ -27,7 +27,15 @@ describe('ms-subtype run end to end', () => {
           cv: { enabled: true, folds: 3, startpoints: 2, mcmc: 500, tune: 500 },
           kmeans: { enabled: true, restarts: 3 },
           truth: { file: 'cohort/truth.csv', subjectColumn: 'subject_id', subtypeColumn: 'subtype_name', stageColumn: 'stage' },
-          outcomes: { clinical: 'cohort/clinical.csv', survival: ['cdp_years:cdp_event'], counts: ['relapses:followup_years'], scores: ['edss'], covariates: ['age', 'sex'], treatment: 'arm', draws: 3 },
+          outcomes: {
+            clinical: 'cohort/clinical.csv',
+            survival: ['cdp_years:cdp_event'],
+            counts: ['relapses:followup_years'],
+            scores: ['edss'],
+            covariates: ['age', 'sex'],
+            treatment: 'arm',
+            draws: 3,
+          },
           seed: 3,
         },
         'e2e.json',
@@ -42,7 +50,20 @@ describe('ms-subtype run end to end', () => {
     const lines: string[] = [];
     const first = await runPipeline(cfg, { out, jobs: 1, quiet: false, log: (l) => lines.push(l) });
     expect(first.steps.map((s) => s.status)).toEqual(Array(9).fill('ran'));
-    for (const rel of [LAYOUT.features, LAYOUT.z, LAYOUT.normaliser, LAYOUT.model, LAYOUT.modelSubjects, LAYOUT.cv, LAYOUT.kmeans, LAYOUT.kmeansSubjects, LAYOUT.assign, LAYOUT.outcomes, LAYOUT.report, LAYOUT.truth]) {
+    for (const rel of [
+      LAYOUT.features,
+      LAYOUT.z,
+      LAYOUT.normaliser,
+      LAYOUT.model,
+      LAYOUT.modelSubjects,
+      LAYOUT.cv,
+      LAYOUT.kmeans,
+      LAYOUT.kmeansSubjects,
+      LAYOUT.assign,
+      LAYOUT.outcomes,
+      LAYOUT.report,
+      LAYOUT.truth,
+    ]) {
       expect(existsSync(join(out, rel)), rel).toBe(true);
     }
     expect(first.closing[first.closing.length - 1]).toBe(join(out, LAYOUT.report));
@@ -63,7 +84,10 @@ describe('ms-subtype run end to end', () => {
     const stage = head.indexOf('ml_stage');
     const group = head.indexOf('group');
     const stage0 = (g: string) => {
-      const r = rows.slice(1).map((l) => l.split(',')).filter((c) => c[group] === g);
+      const r = rows
+        .slice(1)
+        .map((l) => l.split(','))
+        .filter((c) => c[group] === g);
       return r.filter((c) => c[stage] === '0').length / r.length;
     };
     expect(stage0('HC')).toBeGreaterThan(0.6);
@@ -131,12 +155,25 @@ describe('other inputs', () => {
       // A broken scan: that subject is left out with its reason, the run goes on to the end.
       const scan = join(dir, 'm', 'nifti', 'sub-0020_dseg.nii.gz');
       writeFileSync(scan, readFileSync(scan).subarray(0, 200));
-      const light = parseConfig({ input: { manifest: 'm/manifest.csv' }, fit: { maxSubtypes: 1, startpoints: 1, mcmc: 100, mcmcTunePasses: 1, mcmcTuneIterations: 50, samplesKept: 20 }, cv: { enabled: false }, kmeans: { enabled: false }, report: { enabled: false } }, 'light.json');
+      const light = parseConfig(
+        {
+          input: { manifest: 'm/manifest.csv' },
+          fit: { maxSubtypes: 1, startpoints: 1, mcmc: 100, mcmcTunePasses: 1, mcmcTuneIterations: 50, samplesKept: 20 },
+          cv: { enabled: false },
+          kmeans: { enabled: false },
+          report: { enabled: false },
+        },
+        'light.json',
+      );
       const r = await runPipeline(resolvePaths(light, dir), { out: join(dir, 'broken'), jobs: 1, quiet: true });
       expect(r.closing[r.closing.length - 1]).toBe(join(dir, 'broken', LAYOUT.assign));
       expect(r.closing.join('\n')).toContain('1 subject(s) could not be measured');
       expect(readFileSync(join(dir, 'broken', LAYOUT.featuresErrors), 'utf8')).toContain('sub-0020');
-      expect(readFileSync(join(dir, 'broken', LAYOUT.assign), 'utf8').trim().split('\n')).toHaveLength(1 + 21);
+      expect(
+        readFileSync(join(dir, 'broken', LAYOUT.assign), 'utf8')
+          .trim()
+          .split('\n'),
+      ).toHaveLength(1 + 21);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

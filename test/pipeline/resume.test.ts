@@ -25,9 +25,27 @@ function toySteps(calls: string[]): Step[] {
     },
   });
   return [
-    step('a', null, 'a.txt', (_t, cfg) => `seed ${cfg.seed}`, (cfg) => cfg.seed),
-    step('b', 'a.txt', 'b.txt', (t, cfg) => `${t} / mcmc ${cfg.fit.startpoints === 1 ? 'any' : cfg.fit.mcmc}`, (cfg) => [cfg.fit.mcmc, cfg.fit.startpoints]),
-    step('c', 'b.txt', 'c.txt', (t) => `${t} / c`, () => null),
+    step(
+      'a',
+      null,
+      'a.txt',
+      (_t, cfg) => `seed ${cfg.seed}`,
+      (cfg) => cfg.seed,
+    ),
+    step(
+      'b',
+      'a.txt',
+      'b.txt',
+      (t, cfg) => `${t} / mcmc ${cfg.fit.startpoints === 1 ? 'any' : cfg.fit.mcmc}`,
+      (cfg) => [cfg.fit.mcmc, cfg.fit.startpoints],
+    ),
+    step(
+      'c',
+      'b.txt',
+      'c.txt',
+      (t) => `${t} / c`,
+      () => null,
+    ),
   ];
 }
 
@@ -88,7 +106,12 @@ describe('resuming a run', () => {
   it('an interrupted step is not recorded as done; a corrupt state file means a fresh run', async () => {
     const calls: string[] = [];
     const steps = toySteps(calls);
-    steps[1] = { ...steps[1]!, run: async () => { throw new Error('interrupted'); } };
+    steps[1] = {
+      ...steps[1]!,
+      run: async () => {
+        throw new Error('interrupted');
+      },
+    };
     await expect(runSteps(DEFAULT_CONFIG, steps, { out, jobs: 1, quiet: true })).rejects.toThrow('interrupted');
     expect(Object.keys(readState(out).steps)).toEqual(['a']);
     expect(await run(DEFAULT_CONFIG, calls)).toEqual(['skipped', 'ran', 'ran']);

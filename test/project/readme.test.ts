@@ -76,7 +76,12 @@ describe('README commands', () => {
 
   it('use only flags the commands list in --help (no old spellings), in the README and docs', async () => {
     const program = await buildProgram();
-    const files = ['README.md', ...readdirSync(join(projectRoot, 'docs')).filter((f) => f.endsWith('.md')).map((f) => join('docs', f))];
+    const files = [
+      'README.md',
+      ...readdirSync(join(projectRoot, 'docs'))
+        .filter((f) => f.endsWith('.md'))
+        .map((f) => join('docs', f)),
+    ];
     const problems: string[] = [];
     let checked = 0;
     for (const f of files) {

@@ -33,7 +33,10 @@ beforeAll(async () => {
   writeFileSync(mapFile, encodeNifti1(map, { dims: [M, M, M], dtype: 'int16', voxelSize: [2, 2, 2] }, true));
   const out = join(f.dir, 'out');
   const { htmlPath } = await writeReport({ model: f.model, subjects: f.subjects, features: f.features, brain: mapFile, brainStages: [2, 5], out });
-  csv = readFileSync(join(out, 'brain-view.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+  csv = readFileSync(join(out, 'brain-view.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(','));
   browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on('console', (m) => {
@@ -65,9 +68,15 @@ describe('brain view in a headless browser', () => {
   });
 
   it('paints each region in the colour of its probability at that stage', async () => {
-    const colours = [[0xd6, 0x27, 0x28], [0xc5, 0x1b, 0xc5]]; // z = 1, z = 2 (the report's defaults)
+    const colours = [
+      [0xd6, 0x27, 0x28],
+      [0xc5, 0x1b, 0xc5],
+    ]; // z = 1, z = 2 (the report's defaults)
     let tinted = 0;
-    for (const [fig, subtype] of [[0, 0], [1, 1]] as const) {
+    for (const [fig, subtype] of [
+      [0, 0],
+      [1, 1],
+    ] as const) {
       for (const stage of [2, 5]) {
         const img = page.locator('section[id*="brain"] figure.fig').nth(fig).locator(`svg image[data-view="axial"][data-stage="${stage}"]`);
         const [w, h, rgb] = decodePng(new Uint8Array(await img.screenshot()));

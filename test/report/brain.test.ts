@@ -25,7 +25,10 @@ function pngOf(svg: string, view: string, stage: number): [number, number, Uint8
 
 describe('brain view', () => {
   // Two biomarkers, one threshold each (z = 1), one subtype: samples chosen so the probabilities are known.
-  const events: NamedEvent[] = [['a', 1], ['b', 1]];
+  const events: NamedEvent[] = [
+    ['a', 1],
+    ['b', 1],
+  ];
   // 10 samples: "a" first in 3 of them, "b" first in 7
   const samples: PosteriorSamples = {
     sequences: [...Array(3).fill([[0, 1]]), ...Array(7).fill([[1, 0]])] as number[][][],
@@ -35,16 +38,23 @@ describe('brain view', () => {
   // 12^3 map, identity affine (RAS): label 10 fills x < 6, label 20 x >= 6; label 1 (tissue, no feature) a border
   const n = 12;
   const labels = new Int32Array(n * n * n);
-  for (let z = 0; z < n; z++)
-    for (let y = 0; y < n; y++)
-      for (let x = 0; x < n; x++) labels[x + n * (y + n * z)] = x === 0 || y === 0 || x === n - 1 || y === n - 1 ? 1 : x < 6 ? 10 : 20;
+  for (let z = 0; z < n; z++) for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) labels[x + n * (y + n * z)] = x === 0 || y === 0 || x === n - 1 || y === n - 1 ? 1 : x < 6 ? 10 : 20;
   const identity = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
   const view = buildBrainView({
     biomarkers: ['a', 'b'],
     events,
-    sequences: [[['b', 1], ['a', 1]]],
+    sequences: [
+      [
+        ['b', 1],
+        ['a', 1],
+      ],
+    ],
     samples,
-    features: [{ name: 'a', measure: 'volume', labels: [10] }, { name: 'b', measure: 'volume', labels: [20] }, { name: 'icv', measure: 'icv', labels: 'nonzero' }],
+    features: [
+      { name: 'a', measure: 'volume', labels: [10] },
+      { name: 'b', measure: 'volume', labels: [20] },
+      { name: 'icv', measure: 'icv', labels: 'nonzero' },
+    ],
     maps: { dims: [n, n, n], affine: identity, labels: new Map([['labels', labels]]) },
     stages: [0, 1, 2],
     titles: ['Subtype 1'],
@@ -55,7 +65,11 @@ describe('brain view', () => {
   it('fills each region with the colour of its cumulative probability (pixels of the rendered slice)', () => {
     // at stage 1, P(a passed) = 3/10, P(b passed) = 7/10; at stage 2 both 1; at stage 0 both 0
     const tint = (p: number) => [0xd6, 0x27, 0x28].map((c) => Math.round(255 - p * (255 - c)));
-    for (const [stage, pa, pb] of [[0, 0, 0], [1, 0.3, 0.7], [2, 1, 1]] as const) {
+    for (const [stage, pa, pb] of [
+      [0, 0, 0],
+      [1, 0.3, 0.7],
+      [2, 1, 1],
+    ] as const) {
       const [w, h, rgb] = pngOf(svg, 'axial', stage);
       // box = the whole volume (label 1 border is tissue); voxel (x, y) -> columns x*f.., rows (n-1-y)*f..
       expect(w % n).toBe(0);
@@ -95,7 +109,10 @@ describe('brain view', () => {
       events: ['a', 'b'],
       sequences: [['b', 'a']],
       samples,
-      features: [{ name: 'a', measure: 'volume', labels: [10] }, { name: 'b', measure: 'volume', labels: [20] }],
+      features: [
+        { name: 'a', measure: 'volume', labels: [10] },
+        { name: 'b', measure: 'volume', labels: [20] },
+      ],
       maps: { dims: [n, n, n], affine: identity, labels: new Map([['labels', labels]]) },
       stages: [1],
       titles: ['Subtype 1'],
@@ -103,28 +120,35 @@ describe('brain view', () => {
     });
     expect(v.legend).toEqual([{ label: 'abnormal', colour: '#d62728' }]);
     expect(v.unpainted).toEqual([]);
-    expect(v.rows.filter((r) => r[2] === 1)).toEqual([[1, 0, 1, 'a', 1, 0.3], [1, 0, 1, 'b', 1, 0.7]]);
+    expect(v.rows.filter((r) => r[2] === 1)).toEqual([
+      [1, 0, 1, 'a', 1, 0.3],
+      [1, 0, 1, 'b', 1, 0.7],
+    ]);
   });
 
   it('reorients by the affine: a FreeSurfer-conformed (LIA) copy of the map draws the same pictures', () => {
     // an asymmetric map: label 10 in the left-anterior-superior octant, 20 elsewhere, border tissue
     const ras = new Int32Array(n * n * n);
-    for (let z = 0; z < n; z++)
-      for (let y = 0; y < n; y++)
-        for (let x = 0; x < n; x++) ras[x + n * (y + n * z)] = x === 0 || y === 0 || z === 0 ? 1 : x < 5 && y > 6 && z > 7 ? 10 : 20;
+    for (let z = 0; z < n; z++) for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) ras[x + n * (y + n * z)] = x === 0 || y === 0 || z === 0 ? 1 : x < 5 && y > 6 && z > 7 ? 10 : 20;
     // LIA: voxel axis 0 -> left, 1 -> inferior, 2 -> anterior
     const lia = new Int32Array(n * n * n);
-    for (let k = 0; k < n; k++)
-      for (let j = 0; j < n; j++)
-        for (let i = 0; i < n; i++) lia[i + n * (j + n * k)] = ras[n - 1 - i + n * (k + n * (n - 1 - j))]!;
+    for (let k = 0; k < n; k++) for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) lia[i + n * (j + n * k)] = ras[n - 1 - i + n * (k + n * (n - 1 - j))]!;
     const liaAffine = [-1, 0, 0, n - 1, 0, 0, 1, 0, 0, -1, 0, n - 1, 0, 0, 0, 1];
     const draw = (data: Int32Array, affine: number[]) =>
       buildBrainView({
         biomarkers: ['a', 'b'],
         events,
-        sequences: [[['b', 1], ['a', 1]]],
+        sequences: [
+          [
+            ['b', 1],
+            ['a', 1],
+          ],
+        ],
         samples,
-        features: [{ name: 'a', measure: 'volume', labels: [10] }, { name: 'b', measure: 'volume', labels: [20] }],
+        features: [
+          { name: 'a', measure: 'volume', labels: [10] },
+          { name: 'b', measure: 'volume', labels: [20] },
+        ],
         maps: { dims: [n, n, n], affine, labels: new Map([['labels', data]]) },
         stages: [1],
         titles: ['Subtype 1'],
@@ -137,7 +161,7 @@ describe('brain view', () => {
     // and the left-anterior-superior region is drawn top-left in the axial slice
     const [w, , rgb] = pngOf(a.figures['brain-view-subtype-1.svg']!, 'axial', 1);
     const f = w / n;
-    const at = (x: number, y: number) => [...rgb.subarray(((((n - 1 - y) * f + 1) * w) + x * f + 1) * 3, ((((n - 1 - y) * f + 1) * w) + x * f + 1) * 3 + 3)];
+    const at = (x: number, y: number) => [...rgb.subarray((((n - 1 - y) * f + 1) * w + x * f + 1) * 3, (((n - 1 - y) * f + 1) * w + x * f + 1) * 3 + 3)];
     expect(at(2, 9)).toEqual([0xd6, 0x27, 0x28].map((c) => Math.round(255 - 0.3 * (255 - c))));
     expect(at(9, 9)).toEqual([0xd6, 0x27, 0x28].map((c) => Math.round(255 - 0.7 * (255 - c))));
   });

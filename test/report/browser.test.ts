@@ -26,8 +26,15 @@ beforeAll(async () => {
   csvPath = f.subjects;
   const out = join(f.dir, 'out');
   const { htmlPath, figurePaths } = await writeReport({
-    model: f.model, subjects: f.subjects, cv: f.cv, kmeans: f.kmeans, normaliserReport: f.normaliser,
-    features: f.features, errors: f.errors, out, options: { cvPositionalVariance: true },
+    model: f.model,
+    subjects: f.subjects,
+    cv: f.cv,
+    kmeans: f.kmeans,
+    normaliserReport: f.normaliser,
+    features: f.features,
+    errors: f.errors,
+    out,
+    options: { cvPositionalVariance: true },
   });
   figureCount = figurePaths.length;
   browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
@@ -124,7 +131,9 @@ describe('report in a headless browser', () => {
     expect(readFileSync((await all.path())!, 'utf8')).toBe(readFileSync(csvPath, 'utf8'));
     await page.locator('#subject-search').fill('sub-002');
     const [shown] = await Promise.all([page.waitForEvent('download'), page.locator('#download-shown').click()]);
-    const lines = readFileSync((await shown.path())!, 'utf8').trim().split('\n');
+    const lines = readFileSync((await shown.path())!, 'utf8')
+      .trim()
+      .split('\n');
     expect(lines[0]).toMatch(/^subject_id,ml_subtype,/);
     expect(lines.slice(1).map((l) => l.split(',')[0])).toHaveLength(10);
     expect(lines.slice(1).every((l) => l.startsWith('sub-002'))).toBe(true);

@@ -15,9 +15,26 @@ describe('ms-subtype report (CLI)', () => {
     writeFileSync(join(out, 'figures', 'positional-variance-subtype-9.svg'), '<svg/>');
     writeFileSync(join(out, 'figures', 'my-notes.svg'), '<svg/>');
     const r = runCli([
-      'report', '--model', f.model, '--subjects', f.subjects, '--cv', f.cv, '--kmeans', f.kmeans,
-      '--normaliser-report', f.normaliser, '--features', f.features, '--errors', f.errors,
-      '--title', 'Test cohort', '--cv-positional-variance', '--out', out,
+      'report',
+      '--model',
+      f.model,
+      '--subjects',
+      f.subjects,
+      '--cv',
+      f.cv,
+      '--kmeans',
+      f.kmeans,
+      '--normaliser-report',
+      f.normaliser,
+      '--features',
+      f.features,
+      '--errors',
+      f.errors,
+      '--title',
+      'Test cohort',
+      '--cv-positional-variance',
+      '--out',
+      out,
     ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -67,7 +84,6 @@ describe('ms-subtype report (CLI)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`ms-subtype: ${f.subjects}, line 4, subject sub-0003, field prob_ml_subtype: "high" is not a number\n`);
     expect(existsSync(join(f.dir, 'out', 'report.html'))).toBe(false);
-
   });
 
   it('names a missing input file', async () => {

@@ -36,7 +36,13 @@ export function writeFixtureFiles(inputs: ReportInputs): FixtureFiles {
   if (inputs.normaliser) writeFileSync(f.normaliser, JSON.stringify(inputs.normaliser));
   if (inputs.features) writeFileSync(f.features, JSON.stringify(inputs.features));
   if (inputs.failures) {
-    writeFileSync(f.errors, toCsv(['subject_id', 'session', 'file', 'reason'], inputs.failures.map((x) => [x.subject, x.session, x.file, x.reason])));
+    writeFileSync(
+      f.errors,
+      toCsv(
+        ['subject_id', 'session', 'file', 'reason'],
+        inputs.failures.map((x) => [x.subject, x.session, x.file, x.reason]),
+      ),
+    );
   }
   return f;
 }

@@ -51,7 +51,10 @@ describe('data under the model', () => {
     const pts = subtypePoints(a, 0, rows, z, [false, false, false, false], (b) => b.toUpperCase(), ['b1']);
     expect(pts).toEqual([{ biomarker: 'B1', stage: 2, z: 2.5 }]);
     const spec = stageCertaintySpec(a, [false, false, true, false], 3) as unknown as { data: { values: { stage: number; p: number }[] } };
-    expect(spec.data.values).toEqual([{ stage: 2, p: 0.9 }, { stage: 1, p: 0.7 }]);
+    expect(spec.data.values).toEqual([
+      { stage: 2, p: 0.9 },
+      { stage: 1, p: 0.7 },
+    ]);
   });
 
   it('is a section of the report: stage certainty always, the data figures with the z-scores', async () => {

@@ -4,7 +4,16 @@ import { renderSvg } from '../../src/report/render.js';
 import type { KmeansFit } from '../../src/sustain/types.js';
 
 const LONG = 'normal_appearing_white_matter_volume_left_hemisphere';
-const fit: KmeansFit = { subtypes: 2, centroids: [[7.2, -0.04, 0.3], [-2.1, 1.5, 0.02]], fractions: [0.6, 0.4], silhouette: 0.31, inertia: 12 };
+const fit: KmeansFit = {
+  subtypes: 2,
+  centroids: [
+    [7.2, -0.04, 0.3],
+    [-2.1, 1.5, 0.02],
+  ],
+  fractions: [0.6, 0.4],
+  silhouette: 0.31,
+  inertia: 12,
+};
 
 describe('k-means heatmap', () => {
   it('shows whole labels, every centre inside the colour scale, light text on dark cells, no "-0.0"', async () => {

@@ -63,9 +63,13 @@ describe('report --outcomes', () => {
   it('refuses an outcomes file made for another number of subtypes', async () => {
     const { assignment: a2, carried: c2 } = makeAssignment(o, model, 2);
     writeSubjects(join(dir, 'subjects2.csv'), a2, c2, { method: 'sustain-zscore', model: null, data: null });
-    const e = await writeReport({ model: join(dir, 'model.json'), subjects: join(dir, 'subjects2.csv'), outcomes: join(dir, 'outcomes', 'outcomes.json'), out: join(dir, 'r2') }).catch((x: unknown) => x);
-    expect(errorOf(() => {
-      throw e;
-    }).message).toMatch(/the outcomes file was computed for 3 subtype\(s\) but the report shows 2/);
+    const e = await writeReport({ model: join(dir, 'model.json'), subjects: join(dir, 'subjects2.csv'), outcomes: join(dir, 'outcomes', 'outcomes.json'), out: join(dir, 'r2') }).catch(
+      (x: unknown) => x,
+    );
+    expect(
+      errorOf(() => {
+        throw e;
+      }).message,
+    ).toMatch(/the outcomes file was computed for 3 subtype\(s\) but the report shows 2/);
   });
 });

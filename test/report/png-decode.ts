@@ -42,4 +42,3 @@ export function decodePng(bytes: Uint8Array): [number, number, Uint8Array] {
   for (let i = 0; i < w * h; i++) rgb.set(full.subarray(i * 4, i * 4 + 3), i * 3);
   return [w, h, rgb];
 }
-

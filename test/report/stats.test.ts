@@ -1,14 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  assignmentSummary,
-  fractionSummaries,
-  mixColour,
-  positionalVariance,
-  pvCells,
-  quantileSorted,
-  stageCounts,
-  subtypeLabels,
-} from '../../src/report/stats.js';
+import { assignmentSummary, fractionSummaries, mixColour, positionalVariance, pvCells, quantileSorted, stageCounts, subtypeLabels } from '../../src/report/stats.js';
 import { cohortSummary, featureInfos, normaliserRows } from '../../src/report/cohort.js';
 import type { Assignment, NamedEvent, SustainFit } from '../../src/sustain/types.js';
 import { makeAssignment, makeModel, makeNormaliserSidecar, REALISTIC, SMALL } from './fixtures.js';
@@ -112,8 +103,17 @@ describe('subtype names', () => {
     expect(l[1]!.short).toBe('S2 · cortex');
   });
   it('adds the next biomarkers when two subtypes start with the same one', () => {
-    const s1: NamedEvent[] = [['thalamus', 1], ['thalamus', 2], ['cortex', 1], ['lesions', 1]];
-    const s2: NamedEvent[] = [['thalamus', 1], ['lesions', 1], ['cortex', 1]];
+    const s1: NamedEvent[] = [
+      ['thalamus', 1],
+      ['thalamus', 2],
+      ['cortex', 1],
+      ['lesions', 1],
+    ];
+    const s2: NamedEvent[] = [
+      ['thalamus', 1],
+      ['lesions', 1],
+      ['cortex', 1],
+    ];
     const l = subtypeLabels([s1, s2, seq('cortex', 'thalamus')]);
     expect(l[0]!.led).toBe('led by thalamus, then cortex');
     expect(l[1]!.led).toBe('led by thalamus, then lesions');
@@ -166,7 +166,9 @@ describe('assignment summary', () => {
     ]);
     const model = makeModel(SMALL);
     const { assignment } = makeAssignment(SMALL, model, 2);
-    const total = stageCounts(assignment, model.events.length).flat().reduce((x, y) => x + y, 0);
+    const total = stageCounts(assignment, model.events.length)
+      .flat()
+      .reduce((x, y) => x + y, 0);
     expect(total).toBe(SMALL.subjects);
   });
 });
@@ -181,7 +183,20 @@ describe('cohort summary from sidecars', () => {
   });
   it('also reads a report keyed by feature name', () => {
     const rows = normaliserRows({ report: { thalamus: { R2: 0.4, residual_sd: 2, n_controls: 30, coefficients: [1, 2] } } });
-    expect(rows).toEqual([{ feature: 'thalamus', transform: undefined, abnormal: undefined, r2: 0.4, sd: 2, nControls: 30, coefficients: [['b0', 1], ['b1', 2]] }]);
+    expect(rows).toEqual([
+      {
+        feature: 'thalamus',
+        transform: undefined,
+        abnormal: undefined,
+        r2: 0.4,
+        sd: 2,
+        nControls: 30,
+        coefficients: [
+          ['b0', 1],
+          ['b1', 2],
+        ],
+      },
+    ]);
     expect(normaliserRows('not an object')).toEqual([]);
     expect(normaliserRows({ unrelated: 1 })).toEqual([]);
   });
@@ -216,7 +231,10 @@ describe('cohort summary from the sidecars as extract and normalise write them',
     const zSidecar = {
       format: 'ms-subtype-z',
       features: ['thalamus', 'cortex'],
-      covariates: [{ name: 'age', kind: 'numeric' }, { name: 'site', kind: 'categorical' }],
+      covariates: [
+        { name: 'age', kind: 'numeric' },
+        { name: 'site', kind: 'categorical' },
+      ],
       normaliser: { file: 'n.json', sha256: 'x', toolVersion: '0.1.0' },
       fitReport: [
         { feature: 'thalamus', nControls: 40, df: 37, r2: 0.3, sd: 12, coefficients: { '(intercept)': 9, age: -0.1 }, transform: 'none', abnormal: 'decrease' },
@@ -229,7 +247,10 @@ describe('cohort summary from the sidecars as extract and normalise write them',
     const s = cohortSummary({ assignment }, model.biomarkers, zSidecar, extract, undefined);
     expect(s.controls).toBe(40);
     expect(s.covariates).toEqual(['age', 'site']);
-    expect(s.normaliser.map((r) => [r.feature, r.r2, r.sd, r.nControls])).toEqual([['thalamus', 0.3, 12, 40], ['cortex', 0.1, 30, 40]]);
+    expect(s.normaliser.map((r) => [r.feature, r.r2, r.sd, r.nControls])).toEqual([
+      ['thalamus', 0.3, 12, 40],
+      ['cortex', 0.1, 30, 40],
+    ]);
     expect(s.notes).toEqual(['a note']);
     expect(s.extraction).toEqual({ inputs: 103, rows: 100, failed: 3, carried: ['age', 'site'], missingFeatures: ['fa_cc'] });
     expect(s.features).toEqual([{ name: 'thalamus', measure: 'volume', abnormal: '', role: '', label: '', unit: '' }]);
@@ -239,7 +260,12 @@ describe('cohort summary from the sidecars as extract and normalise write them',
   it('takes readable labels and units from the extract sidecar, else from the normaliser\u2019s', () => {
     const model = makeModel(SMALL);
     const { assignment } = makeAssignment(SMALL, model, 2);
-    const extract = { features: [{ name: 'thalamus', measure: 'volume', label: 'Thalamus (both)', unit: 'mm³' }, { name: 'cortex', measure: 'volume' }] };
+    const extract = {
+      features: [
+        { name: 'thalamus', measure: 'volume', label: 'Thalamus (both)', unit: 'mm³' },
+        { name: 'cortex', measure: 'volume' },
+      ],
+    };
     const z = { featureLabels: { cortex: { label: 'Cortical grey matter', unit: 'mm³' }, thalamus: { label: 'old', unit: '' } } };
     const s = cohortSummary({ assignment }, model.biomarkers, z, extract, undefined);
     expect(s.labels).toEqual({ thalamus: { label: 'Thalamus (both)', unit: 'mm³' }, cortex: { label: 'Cortical grey matter', unit: 'mm³' } });

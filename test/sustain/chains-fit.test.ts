@@ -18,7 +18,15 @@ const conv = (f: { diagnostics?: Record<string, unknown> }) => f.diagnostics!['c
 describe('several MCMC chains per K, with convergence diagnostics', () => {
   it('a very short chain on a 3-subtype cohort does not converge, and the fit says so', async () => {
     const sim = simulateCohort({ subjects: 300, biomarkers: 6, subtypes: 3, zvals: [1, 2, 3], zmax: 5, seed: 3 });
-    const m = await fitSustain(sim.data, th(sim.data.biomarkers, [1, 2, 3]), { seed: 1, maxSubtypes: 3, startpoints: 2, mcmcIterations: 300, mcmcTuneIterations: 100, samplesKept: 100, threads: 2 });
+    const m = await fitSustain(sim.data, th(sim.data.biomarkers, [1, 2, 3]), {
+      seed: 1,
+      maxSubtypes: 3,
+      startpoints: 2,
+      mcmcIterations: 300,
+      mcmcTuneIterations: 100,
+      samplesKept: 100,
+      threads: 2,
+    });
     const c = conv(m.fits[2]!);
     expect(c.chains).toBe(4);
     expect(c.fractions).toHaveLength(3);
@@ -59,7 +67,31 @@ describe('several MCMC chains per K, with convergence diagnostics', () => {
   it('fit on the command line prints the warning and what to do', async () => {
     const sim = simulateCohort({ subjects: 200, biomarkers: 4, subtypes: 2, zvals: [1, 2], zmax: 4, seed: 5 });
     writeZTable(join(tmp, 'z.csv'), sim.data);
-    const r = await runCliAsync(['fit', '--data', join(tmp, 'z.csv'), '--zvals', '1,2', '--zmax', '4', '--max-subtypes', '2', '--startpoints', '2', '--mcmc', '200', '--tune', '100', '--chains', '3', '--seed', '1', '--jobs', '1', '--out', join(tmp, 'fit')]);
+    const r = await runCliAsync([
+      'fit',
+      '--data',
+      join(tmp, 'z.csv'),
+      '--zvals',
+      '1,2',
+      '--zmax',
+      '4',
+      '--max-subtypes',
+      '2',
+      '--startpoints',
+      '2',
+      '--mcmc',
+      '200',
+      '--tune',
+      '100',
+      '--chains',
+      '3',
+      '--seed',
+      '1',
+      '--jobs',
+      '1',
+      '--out',
+      join(tmp, 'fit'),
+    ]);
     expect(r.code).toBe(0);
     const warn = r.stderr.split('\n').filter((l) => l.startsWith('warning: K=2'));
     expect(warn).toHaveLength(1);

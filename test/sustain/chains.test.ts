@@ -53,7 +53,9 @@ describe('MCMC chains: alignment, pooling, diagnostics', () => {
     expect(d.warnings.join('; ')).toMatch(/fraction of subtype 1/);
     expect(convergenceMessage(2, d, 5000)).not.toMatch(/separate modes/);
     const apart = { ...d, mlSequencesAgree: false };
-    expect(convergenceMessage(2, apart, 5000)).toMatch(/^K=2: the MCMC chains may not have converged \(R-hat .*run longer chains, e.g. --mcmc 10000; the chains found different best models, so the posterior may have separate modes/);
+    expect(convergenceMessage(2, apart, 5000)).toMatch(
+      /^K=2: the MCMC chains may not have converged \(R-hat .*run longer chains, e.g. --mcmc 10000; the chains found different best models, so the posterior may have separate modes/,
+    );
     const slow = [1, 2, 3, 4].map((s) => chain(s, 250, -50, 0.5, 0.97));
     expect(chainDiagnostics(slow, 6).warnings.join('; ')).toMatch(/bulk ESS of the log-likelihood is \d+ \(< 400\)/);
   });

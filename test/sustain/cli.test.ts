@@ -38,7 +38,34 @@ describe('simulate / fit / assign on the command line', () => {
     const withGroup = zcsv.map((l, i) => `${l},${i === 0 ? 'group' : i % 2 ? 'A' : 'B'}`).join('\n') + '\n';
     writeFileSync(join(sim, 'zg.csv'), withGroup);
     writeFileSync(join(tmp, 'th.json'), JSON.stringify({ b04: { zvals: [1], zmax: 3 } }));
-    const r = spawnCli(['fit', '--data', join(sim, 'zg.csv'), '--zvals', '1,2', '--zmax', '4', '--thresholds', join(tmp, 'th.json'), '--max-subtypes', '2', '--startpoints', '2', '--mcmc', '400', '--tune', '300', '--samples', '50', '--seed', '1', '--jobs', '1', '--quiet', '--out', fit]);
+    const r = spawnCli([
+      'fit',
+      '--data',
+      join(sim, 'zg.csv'),
+      '--zvals',
+      '1,2',
+      '--zmax',
+      '4',
+      '--thresholds',
+      join(tmp, 'th.json'),
+      '--max-subtypes',
+      '2',
+      '--startpoints',
+      '2',
+      '--mcmc',
+      '400',
+      '--tune',
+      '300',
+      '--samples',
+      '50',
+      '--seed',
+      '1',
+      '--jobs',
+      '1',
+      '--quiet',
+      '--out',
+      fit,
+    ]);
     // --quiet: only the output paths (the chains are too short to converge, but warnings are silenced)
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);

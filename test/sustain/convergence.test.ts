@@ -50,7 +50,12 @@ describe('diagnostics behave as their definitions say', () => {
     const r = [...d].reverse();
     expect(rhat(r)).toBeCloseTo(rhat(d), 12);
     expect(essBulk(r)).toBeCloseTo(essBulk(d), 9);
-    expect(() => rhat([[1, 2, 3], [1, 2]])).toThrow(/differ in length/);
+    expect(() =>
+      rhat([
+        [1, 2, 3],
+        [1, 2],
+      ]),
+    ).toThrow(/differ in length/);
   });
   it('a quantile indicator that never changes has no ESS', () => {
     expect(essQuantile([[1, 1, 1, 1, 2, 2, 2, 2]], 0.05)).not.toBeNaN();

@@ -40,7 +40,7 @@ describe('fit on the shared small cohort (light settings)', () => {
   const fitted = (): Promise<SustainModelFile> =>
     (fitting ??= fitSustain(data, th, { seed: 1, maxSubtypes: 2, startpoints: 5, mcmcIterations: 10_000, mcmcTuneIterations: 10_000, samplesKept: 1000, threads: 1 }));
 
-  it('reaches at least pySuStaIn\'s EM maximum for K = 1, 2', async () => {
+  it("reaches at least pySuStaIn's EM maximum for K = 1, 2", async () => {
     const model = await fitted();
     expect(model.fits.map((f) => f.subtypes)).toEqual([1, 2]);
     model.fits.forEach((f, q) => {
@@ -75,7 +75,12 @@ describe('fit on the shared small cohort (light settings)', () => {
     // the ML model itself is pySuStaIn's optimum (EM test above); the hard subtype split recovers
     // most late-stage subjects
     const lateOnly = t.stage.map((s, i) => (s > 6 ? i : -1)).filter((i) => i >= 0);
-    expect(adjustedRand(lateOnly.map((i) => a.mlSubtype[i]!), lateOnly.map((i) => t.subtype[i]!))).toBeGreaterThan(0.5);
+    expect(
+      adjustedRand(
+        lateOnly.map((i) => a.mlSubtype[i]!),
+        lateOnly.map((i) => t.subtype[i]!),
+      ),
+    ).toBeGreaterThan(0.5);
     // probabilities are proper
     for (let i = 0; i < a.subjects.length; i++) {
       const s = a.probSubtype[i * 2]! + a.probSubtype[i * 2 + 1]!;

@@ -66,7 +66,13 @@ describe('likelihood parity with pySuStaIn (ZscoreSustain)', () => {
 
 describe('stable and incremental likelihood', () => {
   it('does not underflow where a plain sum would (extreme z values)', () => {
-    const t: Thresholds = { zvals: [[1, 2], [1, 2]], zmax: [4, 4] };
+    const t: Thresholds = {
+      zvals: [
+        [1, 2],
+        [1, 2],
+      ],
+      zmax: [4, 4],
+    };
     const d: ZTable = { subjects: ['a', 'b'], biomarkers: ['x', 'y'], values: Float64Array.from([60, 55, 0.5, 0.2]) };
     const per = subjectLogLikelihoods(d, t, [[0, 2, 1, 3]], [1]);
     // subject a: about -0.5 * (56^2 + 51^2): far below log(1e-250) = -575.6, yet finite and exact
@@ -121,7 +127,12 @@ describe('stable and incremental likelihood', () => {
       const to = range[0]! + rng.int(range[1]! - range[0]!);
       const next = Int32Array.from(st.seq);
       moveEvent(next, from, to);
-      const exact = logLikelihood(d, t, mix.subs.map((x, q) => Array.from(q === s ? next : x.seq)), f);
+      const exact = logLikelihood(
+        d,
+        t,
+        mix.subs.map((x, q) => Array.from(q === s ? next : x.seq)),
+        f,
+      );
       if (rng.uniform() < 0.3) {
         // the in-place path (EM walk, staging)
         mix.apply(s, next);
@@ -134,7 +145,12 @@ describe('stable and incremental likelihood', () => {
       if (rng.uniform() < 0.5) mix.commit(s);
       else mix.discard(s);
     }
-    const exact = logLikelihood(d, t, mix.subs.map((x) => Array.from(x.seq)), f);
+    const exact = logLikelihood(
+      d,
+      t,
+      mix.subs.map((x) => Array.from(x.seq)),
+      f,
+    );
     expect(Math.abs(mix.logLik(f) - exact)).toBeLessThan(1e-8 * Math.abs(exact));
   });
 
@@ -169,7 +185,12 @@ describe('stable and incremental likelihood', () => {
       const to = rng.uniform() < 0.5 && step >= range[0]! && step < range[1]! ? step : range[0]! + rng.int(range[1]! - range[0]!);
       const next = Int32Array.from(st.seq);
       moveEvent(next, from, to);
-      const exact = logLikelihood(d, t, mix.subs.map((x, q) => Array.from(q === s ? next : x.seq)), f);
+      const exact = logLikelihood(
+        d,
+        t,
+        mix.subs.map((x, q) => Array.from(q === s ? next : x.seq)),
+        f,
+      );
       if (rng.uniform() < 0.5) {
         mix.apply(s, next);
         expect(Math.abs(mix.logLik(f, false) - exact)).toBeLessThan(1e-8 * Math.abs(exact));

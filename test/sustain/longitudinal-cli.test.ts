@@ -18,7 +18,29 @@ function lines(f: string): string[] {
 
 describe('longitudinal data on the command line', () => {
   it('simulates visits that never go backwards', async () => {
-    const r = await runCli(['simulate', '--n-subjects', '120', '--n-biomarkers', '4', '--subtypes', '2', '--zvals', '1,2', '--zmax', '4', '--visits', '2..4', '--interval', '0.5', '--rate', '2', '--seed', '3', '--out', sim]);
+    const r = await runCli([
+      'simulate',
+      '--n-subjects',
+      '120',
+      '--n-biomarkers',
+      '4',
+      '--subtypes',
+      '2',
+      '--zvals',
+      '1,2',
+      '--zmax',
+      '4',
+      '--visits',
+      '2..4',
+      '--interval',
+      '0.5',
+      '--rate',
+      '2',
+      '--seed',
+      '3',
+      '--out',
+      sim,
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const z = lines(join(sim, 'z.csv'));
@@ -140,7 +162,7 @@ describe('longitudinal data on the command line', () => {
     expect(r2.stderr).toMatch(/missing time column "age"/);
   });
 
-  it('cross-validates by subject: a subject\'s visits are never split between folds', async () => {
+  it("cross-validates by subject: a subject's visits are never split between folds", async () => {
     const start = startsOf([3, 1, 4, 2, 2, 3, 1, 2, 4, 2]);
     const labels = Array.from({ length: start[10]! }, (_, r) => (r % 3 === 0 ? 'x' : 'y'));
     const f = subjectFolds(start, 3, 5, labels);
@@ -152,7 +174,36 @@ describe('longitudinal data on the command line', () => {
     // subjects dealt round-robin: fold sizes (in subjects) differ by at most one
     expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
     const out = join(tmp, 'cv');
-    const r = await runCli(['cv', '--data', join(sim, 'z.csv'), '--time', 'years', '--zvals', '1,2', '--zmax', '4', '--folds', '2', '--max-subtypes', '2', '--startpoints', '2', '--mcmc', '300', '--tune', '100', '--samples', '20', '--seed', '1', '--jobs', '1', '--quiet', '--out', out]);
+    const r = await runCli([
+      'cv',
+      '--data',
+      join(sim, 'z.csv'),
+      '--time',
+      'years',
+      '--zvals',
+      '1,2',
+      '--zmax',
+      '4',
+      '--folds',
+      '2',
+      '--max-subtypes',
+      '2',
+      '--startpoints',
+      '2',
+      '--mcmc',
+      '300',
+      '--tune',
+      '100',
+      '--samples',
+      '20',
+      '--seed',
+      '1',
+      '--jobs',
+      '1',
+      '--quiet',
+      '--out',
+      out,
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const cv = JSON.parse(readFileSync(join(out, 'cv.json'), 'utf8'));

@@ -86,7 +86,32 @@ describe('longitudinal mixture model on the command line', () => {
     const fullSet = new Set(fullLines);
     for (const row of mine.slice(1)) expect(fullSet.has(row)).toBe(true);
     // cross-validation by subject from raw values (the mixtures fitted once, on every row)
-    const cv = await runCli(['cv', '--kind', 'mixture', '--data', raw, '--time', 'years', '--control-column', 'group', '--folds', '2', '--max-subtypes', '2', '--startpoints', '1', '--mcmc', '200', '--tune', '50', '--seed', '1', '--quiet', '--out', join(tmp, 'cv-raw')]);
+    const cv = await runCli([
+      'cv',
+      '--kind',
+      'mixture',
+      '--data',
+      raw,
+      '--time',
+      'years',
+      '--control-column',
+      'group',
+      '--folds',
+      '2',
+      '--max-subtypes',
+      '2',
+      '--startpoints',
+      '1',
+      '--mcmc',
+      '200',
+      '--tune',
+      '50',
+      '--seed',
+      '1',
+      '--quiet',
+      '--out',
+      join(tmp, 'cv-raw'),
+    ]);
     expect(cv.code).toBe(0);
     expect(JSON.parse(readFileSync(join(tmp, 'cv-raw', 'cv.json'), 'utf8')).settings.time).toBe('years');
     // the report's longitudinal section
@@ -113,7 +138,32 @@ describe('longitudinal mixture model on the command line', () => {
     const wrong = await runCli(['assign', '--model', join(dir, 'model.json'), '--l-yes', ny!, '--l-no', nn!, '--history', hy!, '--out', out]);
     expect(wrong.code).not.toBe(0);
     expect(wrong.stderr).toMatch(/--history-l-yes and --history-l-no/);
-    const cv = await runCli(['cv', '--kind', 'mixture', '--l-yes', lYes, '--l-no', lNo, '--time', 'years', '--folds', '2', '--max-subtypes', '2', '--startpoints', '2', '--mcmc', '200', '--tune', '50', '--seed', '1', '--quiet', '--out', join(tmp, 'cv')]);
+    const cv = await runCli([
+      'cv',
+      '--kind',
+      'mixture',
+      '--l-yes',
+      lYes,
+      '--l-no',
+      lNo,
+      '--time',
+      'years',
+      '--folds',
+      '2',
+      '--max-subtypes',
+      '2',
+      '--startpoints',
+      '2',
+      '--mcmc',
+      '200',
+      '--tune',
+      '50',
+      '--seed',
+      '1',
+      '--quiet',
+      '--out',
+      join(tmp, 'cv'),
+    ]);
     expect(cv.code).toBe(0);
     expect(JSON.parse(readFileSync(join(tmp, 'cv', 'cv.json'), 'utf8')).settings.time).toBe('years');
   });
@@ -160,7 +210,17 @@ describe('biomarkers of a raw table for the mixture model', () => {
   it('takes the biomarkers and their directions from extract\u2019s feature definitions, leaving out role "covariate"', async () => {
     const f = join(tmp, 'features2.csv');
     writeFileSync(f, [head, ...rows].join('\n') + '\n');
-    writeFileSync(`${f}.json`, JSON.stringify({ features: [{ name: 'b01', abnormal: 'increase' }, { name: 'b02', abnormal: 'decrease' }, { name: 'ICV', role: 'covariate' }], carriedColumns: ['group', 'age', 'site'] }));
+    writeFileSync(
+      `${f}.json`,
+      JSON.stringify({
+        features: [
+          { name: 'b01', abnormal: 'increase' },
+          { name: 'b02', abnormal: 'decrease' },
+          { name: 'ICV', role: 'covariate' },
+        ],
+        carriedColumns: ['group', 'age', 'site'],
+      }),
+    );
     const r = await runCli(['fit', '--kind', 'mixture', '--data', f, '--max-subtypes', '1', '--startpoints', '1', '--mcmc', '0', '--out', join(tmp, 'fb2')]);
     expect(r.code).toBe(0);
     const said = r.stderr + r.stdout;

@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/common/rng.js';
-import {
-  forwardBackward,
-  forwardBackwardLog,
-  forwardLog,
-  forwardTotal,
-  logPathCount,
-  monotonePath,
-  pathPriorCorrection,
-} from '../../src/sustain/longitudinal/paths.js';
+import { forwardBackward, forwardBackwardLog, forwardLog, forwardTotal, logPathCount, monotonePath, pathPriorCorrection } from '../../src/sustain/longitudinal/paths.js';
 
 /** Every non-decreasing path of V visits over S stages. */
 function paths(V: number, S: number): number[][] {
@@ -43,7 +35,12 @@ describe('forward recursion over non-decreasing stage paths', () => {
   const rng = Rng.fromSeed(12);
 
   it('counts paths as C(S+V-1, V) and gives a zero prior correction for one visit', () => {
-    for (const [S, V] of [[5, 1], [5, 3], [10, 4], [2, 6]] as const) {
+    for (const [S, V] of [
+      [5, 1],
+      [5, 3],
+      [10, 4],
+      [2, 6],
+    ] as const) {
       expect(Math.exp(logPathCount(S, V))).toBeCloseTo(paths(V, S).length, 6);
     }
     expect(pathPriorCorrection(31, 1)).toBe(0);
@@ -56,7 +53,13 @@ describe('forward recursion over non-decreasing stage paths', () => {
     const post = new Float64Array(64);
     const scale = new Float64Array(8);
     const acc = new Float64Array(16);
-    for (const [V, S] of [[1, 6], [2, 5], [3, 7], [4, 4], [5, 3]] as const) {
+    for (const [V, S] of [
+      [1, 6],
+      [2, 5],
+      [3, 7],
+      [4, 4],
+      [5, 3],
+    ] as const) {
       for (let rep = 0; rep < 5; rep++) {
         const first = rep % 3;
         const L = randomRows(rng, first + V + 1, S, 8);

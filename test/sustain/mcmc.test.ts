@@ -10,7 +10,11 @@ describe('MCMC thinning', () => {
     expect(thinIndices(10, 4)).toEqual([0, 3, 6, 9]);
     expect(thinIndices(5, 10)).toEqual([0, 1, 2, 3, 4]); // more wanted than iterations: all of them
     expect(thinIndices(7, 1)).toEqual([0]);
-    for (const [n, k] of [[100_000, 1000], [1234, 77], [50, 49]] as const) {
+    for (const [n, k] of [
+      [100_000, 1000],
+      [1234, 77],
+      [50, 49],
+    ] as const) {
       const idx = thinIndices(n, k);
       expect(idx.length).toBe(k);
       expect(idx[0]).toBe(0);

@@ -77,7 +77,34 @@ describe('fit --kind mixture', () => {
   });
 
   it('cross-validates the mixture model', async () => {
-    const r = await runCli(['cv', '--kind', 'mixture', '--l-yes', lYes, '--l-no', lNo, '--max-subtypes', '2', '--folds', '2', '--startpoints', '2', '--mcmc', '200', '--tune', '100', '--samples', '20', '--seed', '1', '--jobs', '1', '--quiet', '--out', join(tmp, 'cv')]);
+    const r = await runCli([
+      'cv',
+      '--kind',
+      'mixture',
+      '--l-yes',
+      lYes,
+      '--l-no',
+      lNo,
+      '--max-subtypes',
+      '2',
+      '--folds',
+      '2',
+      '--startpoints',
+      '2',
+      '--mcmc',
+      '200',
+      '--tune',
+      '100',
+      '--samples',
+      '20',
+      '--seed',
+      '1',
+      '--jobs',
+      '1',
+      '--quiet',
+      '--out',
+      join(tmp, 'cv'),
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const cv = JSON.parse(readFileSync(join(tmp, 'cv', 'cv.json'), 'utf8'));
@@ -90,10 +117,22 @@ describe('fit --kind mixture', () => {
     const cases: [string[], RegExp][] = [
       [['fit', '--kind', 'mixture', '--l-yes', lYes, '--out', join(tmp, 'x')], /give both --l-yes and --l-no/],
       // the old spelling --model KIND: still the kind (the mixture's own refusal), with a note
-      [['fit', '--model', 'mixture', '--l-yes', lYes, '--out', join(tmp, 'x')], /^note: fit --model is the old spelling of --kind; it still works, but use --kind\n.*give both --l-yes and --l-no/],
-      [['cv', '--model', 'mixture', '--l-yes', lYes, '--out', join(tmp, 'x')], /^note: cv --model mixture is the old spelling of --kind mixture; it still works, but use --kind mixture\n.*give both --l-yes and --l-no/],
-      [['cv', '--model', 'mixture', '--kind', 'zscore', '--data', join(dir, 'data.csv'), '--out', join(tmp, 'x')], /--model mixture \(the old spelling of --kind mixture\) and --kind zscore disagree/],
-      [['cv', '--kind', 'zscore', '--model', join(tmp, 'fit-l', 'model.json'), '--data', join(dir, 'data.csv'), '--out', join(tmp, 'x')], /--kind zscore, but the --model file is a mixture model/],
+      [
+        ['fit', '--model', 'mixture', '--l-yes', lYes, '--out', join(tmp, 'x')],
+        /^note: fit --model is the old spelling of --kind; it still works, but use --kind\n.*give both --l-yes and --l-no/,
+      ],
+      [
+        ['cv', '--model', 'mixture', '--l-yes', lYes, '--out', join(tmp, 'x')],
+        /^note: cv --model mixture is the old spelling of --kind mixture; it still works, but use --kind mixture\n.*give both --l-yes and --l-no/,
+      ],
+      [
+        ['cv', '--model', 'mixture', '--kind', 'zscore', '--data', join(dir, 'data.csv'), '--out', join(tmp, 'x')],
+        /--model mixture \(the old spelling of --kind mixture\) and --kind zscore disagree/,
+      ],
+      [
+        ['cv', '--kind', 'zscore', '--model', join(tmp, 'fit-l', 'model.json'), '--data', join(dir, 'data.csv'), '--out', join(tmp, 'x')],
+        /--kind zscore, but the --model file is a mixture model/,
+      ],
       [['fit', '--l-yes', lYes, '--l-no', lNo, '--out', join(tmp, 'x')], /--l-yes\/--l-no are inputs of the mixture model: add --kind mixture/],
       [['fit', '--kind', 'mixture', '--data', join(dir, 'data.csv'), '--out', join(tmp, 'x')], /data\.csv, field group: 0 row\(s\) have group = HC: the mixtures start from the controls/],
       [['fit', '--kind', 'mixture', '--l-yes', lYes, '--l-no', join(dir, 'l_no.csv'), '--out', join(tmp, 'x')], /l_no\.csv: has 500 subjects, the L_yes file has 400/],
@@ -104,7 +143,12 @@ describe('fit --kind mixture', () => {
       expect(r.code).not.toBe(0);
       expect(r.stderr).toMatch(re);
       // one line of error (after the old spelling's note, when there is one)
-      expect(r.stderr.trim().split('\n').filter((l) => !l.startsWith('note: ')).length).toBe(1);
+      expect(
+        r.stderr
+          .trim()
+          .split('\n')
+          .filter((l) => !l.startsWith('note: ')).length,
+      ).toBe(1);
     }
   });
 });

@@ -31,7 +31,11 @@ function cohort(M: number, seed: number): Float64Array {
 }
 
 function fresh(model: MixtureModel, data: MixData, seqs: Int32Array[]): MixtureTables<MixData> {
-  return new MixtureTables<MixData>(model, data, seqs.map((s) => Int32Array.from(s)));
+  return new MixtureTables<MixData>(
+    model,
+    data,
+    seqs.map((s) => Int32Array.from(s)),
+  );
 }
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(1, Math.abs(b));

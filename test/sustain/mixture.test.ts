@@ -20,7 +20,12 @@ import { UserError } from '../../src/common/errors.js';
 import { adjustedRand } from './stats.js';
 
 const dir = join(sharedDir, 'sustain', 'mixture');
-const settings = JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8')) as { N_startpoints: number; N_S_max: number; abnormal: { mean: number; sd: number[] }; normal: { mean: number; sd: number } };
+const settings = JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8')) as {
+  N_startpoints: number;
+  N_S_max: number;
+  abnormal: { mean: number; sd: number[] };
+  normal: { mean: number; sd: number };
+};
 const summary = JSON.parse(readFileSync(join(dir, 'pysustain', 'summary.json'), 'utf8')) as { em: Record<string, { loglik: number }> };
 const truth = readTable(join(dir, 'truth.csv'));
 const isPatient = truth.rows.map((r) => r[1] === 'patient');
@@ -40,7 +45,11 @@ const trueSubtype = truth.rows.filter((_, i) => isPatient[i]).map((r) => Number(
 
 describe('mixture SuStaIn likelihood', () => {
   it("equals pySuStaIn's MixtureSustain likelihood (total and per subject) to 1e-9", () => {
-    const cases = (JSON.parse(readFileSync(join(dir, 'likelihood-cases.json'), 'utf8')) as { cases: { name: string; sequences: number[][]; fractions: number[]; loglik: number; per_subject_loglik: number[] }[] }).cases;
+    const cases = (
+      JSON.parse(readFileSync(join(dir, 'likelihood-cases.json'), 'utf8')) as {
+        cases: { name: string; sequences: number[][]; fractions: number[]; loglik: number; per_subject_loglik: number[] }[];
+      }
+    ).cases;
     expect(cases.length).toBeGreaterThan(0);
     for (const c of cases) {
       const per = subjectLogLikelihoods(likelihoods, onLikelihoods, c.sequences, c.fractions);
@@ -69,7 +78,12 @@ describe('mixture SuStaIn likelihood', () => {
       const next = Int32Array.from(mix.subs[s]!.seq);
       moveEvent(next, rng.int(B), rng.int(B));
       mix.propose(s, next);
-      const exact = subjectLogLikelihoods(d, onLikelihoods, mix.subs.map((x, q) => Array.from(q === s ? next : x.seq)), f).reduce((a, v) => a + v, 0);
+      const exact = subjectLogLikelihoods(
+        d,
+        onLikelihoods,
+        mix.subs.map((x, q) => Array.from(q === s ? next : x.seq)),
+        f,
+      ).reduce((a, v) => a + v, 0);
       expect(mix.logLik(f)).toBeCloseTo(exact, 8);
       if (rng.uniform() < 0.5) mix.commit(s);
       else mix.discard(s);
@@ -137,7 +151,13 @@ describe('mixtures fitted on the raw values', () => {
       expect(Math.abs(m.abnormalComponent.sd / settings.abnormal.sd[b]! - 1)).toBeLessThan(0.15);
     });
     // a direction given is kept; KDE mixtures put the controls' values on the normal side
-    const lower = fitMixtures(raw.biomarkers.slice(0, 1), raw.values.filter((_, k) => k % B === 0), isControl, 'kde', ['lower']);
+    const lower = fitMixtures(
+      raw.biomarkers.slice(0, 1),
+      raw.values.filter((_, k) => k % B === 0),
+      isControl,
+      'kde',
+      ['lower'],
+    );
     expect(lower[0]!.abnormal).toBe('lower');
     expect(lower[0]!.directionFrom).toBe('given');
   });

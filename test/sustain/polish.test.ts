@@ -3,7 +3,7 @@ import { fitSustain, simulateCohort } from '../../src/sustain/index.js';
 import { polishMoves } from '../../src/sustain/polish.js';
 import { stringifyModel } from '../../src/io/modelfile.js';
 
-describe('polish of each K\'s EM optimum', () => {
+describe("polish of each K's EM optimum", () => {
   // one start point ends in a local optimum on this cohort (K = 1: -3318.68; polished: -3308.37)
   const sim = simulateCohort({ subjects: 300, biomarkers: 6, subtypes: 2, zvals: [1, 2, 3], zmax: 5, seed: 3 });
   const th = { zvals: sim.data.biomarkers.map(() => [1, 2, 3]), zmax: sim.data.biomarkers.map(() => 5) };

@@ -42,7 +42,7 @@ function expectSame(a: Assignment, b: Assignment, tol: number): void {
 }
 
 describe('assignment by blocks of subjects (staging-blocks.ts, zscore-stagerows.ts, mixture-stagerows.ts)', () => {
-  it('gives the incremental tables\' numbers (missing values, subjects beyond zmax, a partial block)', async () => {
+  it("gives the incremental tables' numbers (missing values, subjects beyond zmax, a partial block)", async () => {
     const m = await fitted();
     const fit = m.fits[2]!;
     expect(new Set(fit.samples.sequences.map((s) => JSON.stringify(s))).size).toBeGreaterThan(20);
@@ -51,14 +51,14 @@ describe('assignment by blocks of subjects (staging-blocks.ts, zscore-stagerows.
     expectSame(assignSubjects(m, data, 2), assignSubjects(m, data, 2, 'tables'), 1e-12);
   }, 60_000);
 
-  it('gives the incremental tables\' numbers under pySuStaIn\'s staging rule', async () => {
+  it("gives the incremental tables' numbers under pySuStaIn's staging rule", async () => {
     const m = structuredClone(await fitted());
     m.settings['staging'] = 'pysustain';
     const data = cohort();
     expectSame(assignSubjects(m, data, 3), assignSubjects(m, data, 3, 'tables'), 1e-12);
   }, 60_000);
 
-  it('gives the incremental tables\' per-sample subject log-likelihoods (CV)', async () => {
+  it("gives the incremental tables' per-sample subject log-likelihoods (CV)", async () => {
     const m = await fitted();
     const data = cohort();
     const a = sampleSubjectLogLikelihoods(m, 3, data);
@@ -125,7 +125,7 @@ describe('assignment by blocks of subjects (staging-blocks.ts, zscore-stagerows.
     expect(flagged).toBe(2 * seqs.length);
   });
 
-  it('gives the incremental tables\' numbers for the mixture model (event chains), missing values included', async () => {
+  it("gives the incremental tables' numbers for the mixture model (event chains), missing values included", async () => {
     const dir = join(sharedDir, 'sustain', 'mixture');
     const table = likelihoodTable(readZTable(join(dir, 'l_yes.csv'), { includeControls: true }).table, readZTable(join(dir, 'l_no.csv'), { includeControls: true }).table);
     const spec: MixtureSpec = { kind: 'mixture', nBiomarkers: table.biomarkers.length / 2, input: 'likelihoods' };

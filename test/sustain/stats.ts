@@ -27,7 +27,7 @@ export function adjustedRand(a: ArrayLike<number>, b: ArrayLike<number>): number
 function ranks(x: ArrayLike<number>): number[] {
   const idx = Array.from({ length: x.length }, (_, i) => i).sort((p, q) => x[p]! - x[q]!);
   const r = new Array<number>(x.length);
-  for (let i = 0; i < idx.length; ) {
+  for (let i = 0; i < idx.length;) {
     let j = i;
     while (j + 1 < idx.length && x[idx[j + 1]!] === x[idx[i]!]) j++;
     for (let q = i; q <= j; q++) r[idx[q]!] = (i + j) / 2 + 1;

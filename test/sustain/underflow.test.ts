@@ -10,7 +10,7 @@ import { ZscoreModel } from '../../src/sustain/zscore.js';
 /** Cells below this (relative to the subject's reference) are tracked by their logs (zscore-factors.ts). */
 const TINY = 1e-280;
 
-describe('tables with many events (cells far below a subject\'s best stage underflow)', () => {
+describe("tables with many events (cells far below a subject's best stage underflow)", () => {
   // 80 biomarkers x 3 thresholds: a subject's stage log-likelihoods span more than exp's range, so
   // most cells of a row underflow; the multiplicative update tracks those by their logs (L) instead
   // of recomputing the row. Check every cell against the exact tables after every kind of change.
@@ -91,7 +91,12 @@ describe('tables with many events (cells far below a subject\'s best stage under
       const to = rng.uniform() < 0.7 && step >= range[0]! && step < range[1]! ? step : range[0]! + rng.int(range[1]! - range[0]!);
       const next = Int32Array.from(st.seq);
       moveEvent(next, from, to);
-      const exact = logLikelihood(data, t, mix.subs.map((x, q) => Array.from(q === s ? next : x.seq)), f);
+      const exact = logLikelihood(
+        data,
+        t,
+        mix.subs.map((x, q) => Array.from(q === s ? next : x.seq)),
+        f,
+      );
       if (rng.uniform() < 0.6) {
         mix.apply(s, next);
         expect(Math.abs(mix.logLik(f, false) - exact)).toBeLessThan(1e-9 * Math.abs(exact));

@@ -21,4 +21,3 @@ export function longitudinalColumns(a: LongitudinalAssignment, g: GroupedTable, 
   for (let k = 0; k < S; k++) out[`prob_stage_${k}`] = Array.from({ length: M }, (_, r) => String(a.probStage![r * S + k]!));
   return out;
 }
-

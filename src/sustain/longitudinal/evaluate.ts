@@ -32,7 +32,14 @@ export interface Comparison {
 type FitSettings = Partial<FitOptions> & { seed: number };
 
 /** A cohort (visits in any order, carried session and years) with per-row truth, fitted both ways. */
-async function compareFits(table: ZTable, spec: ModelSpec, truth: { subtype: ArrayLike<number>; stage: ArrayLike<number>; rate: ArrayLike<number> }, K: number, N: number, fit: FitSettings): Promise<Comparison> {
+async function compareFits(
+  table: ZTable,
+  spec: ModelSpec,
+  truth: { subtype: ArrayLike<number>; stage: ArrayLike<number>; rate: ArrayLike<number> },
+  K: number,
+  N: number,
+  fit: FitSettings,
+): Promise<Comparison> {
   const g = groupTable(table, 'years');
   const { order, start, times } = g.layout;
   const data: ZTable = { subjects: g.table.subjects, biomarkers: g.table.biomarkers, values: g.table.values };
@@ -87,7 +94,10 @@ export async function compareMixtureOnSimulation(sim: MixtureLongitudinalOptions
   const isControl = Uint8Array.from(c.data.carried!['group']!, (g) => (g === 'HC' ? 1 : 0));
   const keep: number[] = [];
   isControl.forEach((ctrl, i) => ctrl === 0 && keep.push(i));
-  const spec: ModelSpec = input === 'raw' ? { kind: 'mixture', nBiomarkers: B, input: 'raw', mixtures: fitMixtures(c.biomarkers, c.data.values, isControl, 'gmm') } : { kind: 'mixture', nBiomarkers: B, input: 'likelihoods' };
+  const spec: ModelSpec =
+    input === 'raw'
+      ? { kind: 'mixture', nBiomarkers: B, input: 'raw', mixtures: fitMixtures(c.biomarkers, c.data.values, isControl, 'gmm') }
+      : { kind: 'mixture', nBiomarkers: B, input: 'likelihoods' };
   const table = rowsOf(input === 'raw' ? c.data : likelihoodTable(c.lYes, c.lNo), keep);
   const truth = { subtype: keep.map((i) => c.truth.subtype[i]!), stage: keep.map((i) => c.truth.stage[i]!), rate: keep.map((i) => c.truth.rate[i]!) };
   return compareFits(table, spec, truth, sim.subtypes, B, fit);

@@ -52,7 +52,8 @@ const normalPdf = (x: number, m: number, sd: number) => Math.exp(-0.5 * ((x - m)
 export function simulateMixtureLongitudinal(o: MixtureLongitudinalOptions): MixtureLongitudinalCohort {
   const { subjects: J, biomarkers: B, subtypes: K } = o;
   const [vlo, vhi] = o.visits;
-  if (!Number.isInteger(J) || J < 1 || !Number.isInteger(B) || B < 2 || !Number.isInteger(K) || K < 1) throw new UserError(`need subjects >= 1, biomarkers >= 2, subtypes >= 1 (got ${J}, ${B}, ${K})`);
+  if (!Number.isInteger(J) || J < 1 || !Number.isInteger(B) || B < 2 || !Number.isInteger(K) || K < 1)
+    throw new UserError(`need subjects >= 1, biomarkers >= 2, subtypes >= 1 (got ${J}, ${B}, ${K})`);
   if (!Number.isInteger(vlo) || !Number.isInteger(vhi) || vlo < 1 || vhi < vlo) throw new UserError(`visits must be integers 1 <= lo <= hi, got ${vlo}..${vhi}`);
   const fractions = o.fractions ?? defaultFractions(K);
   const normalSd = o.normalSd ?? 0.25;

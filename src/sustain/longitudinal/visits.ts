@@ -134,7 +134,8 @@ export function groupTable(table: ZTable, timeColumn: string, opts: { file?: str
   const where = opts.file !== undefined ? { file: opts.file } : {};
   const carried = table.carried ?? {};
   const times = carried[timeColumn];
-  if (times === undefined) throw new UserError(`missing time column "${timeColumn}" (columns besides the biomarkers: ${Object.keys(carried).join(', ') || 'none'})`, { ...where, field: timeColumn });
+  if (times === undefined)
+    throw new UserError(`missing time column "${timeColumn}" (columns besides the biomarkers: ${Object.keys(carried).join(', ') || 'none'})`, { ...where, field: timeColumn });
   const sessions = carried['session'];
   if (sessions === undefined) throw new UserError('missing column "session": longitudinal data has one row per visit, keyed by subject_id and session', { ...where, field: 'session' });
   const layout = groupVisits(table.subjects, sessions, times, { ...where, timeColumn, ...(opts.lines ? { lines: opts.lines } : {}), ...(opts.describe ? { describe: opts.describe } : {}) });
