@@ -19,6 +19,8 @@ export interface EngineSettings {
   mcmcTuneIterations?: number;
   /** MCMC chains per K; undefined = the engine's default */
   chains?: number;
+  /** EM runs per polish round; undefined = the engine's default */
+  polish?: number;
 }
 
 export interface FoldTask {
@@ -127,6 +129,7 @@ function engineOptions(t: { engine: EngineSettings; seed: number; threads: numbe
   if (t.engine.samplesKept !== undefined) o['samplesKept'] = t.engine.samplesKept;
   if (t.engine.mcmcTuneIterations !== undefined) o['mcmcTuneIterations'] = t.engine.mcmcTuneIterations;
   if (t.engine.chains !== undefined) o['chains'] = t.engine.chains;
+  if (t.engine.polish !== undefined) o['polish'] = t.engine.polish;
   return { ...o, seed: t.seed };
 }
 

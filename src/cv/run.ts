@@ -33,6 +33,8 @@ export interface CvOptions {
   mcmcTuneIterations?: number;
   /** MCMC chains per K of every fit; undefined = the engine's default */
   chains?: number;
+  /** EM runs per round polishing each K's optimum (fit --polish); undefined = the engine's default */
+  polish?: number;
   seed: number;
   /** name of a carried column of the z table to stratify the folds on */
   stratify?: string;
@@ -112,6 +114,7 @@ export async function runCrossValidation(input: ZTable, given: ModelSpec | Thres
       chains: opts.chains ?? null,
       stratify: opts.stratify ?? null,
       ...(opts.time !== undefined ? { time: opts.time } : {}),
+      ...(opts.polish !== undefined ? { polish: opts.polish } : {}),
       fullModel: opts.model === undefined ? 'fitted' : `given:${opts.model.sha256}`,
       toolVersion: toolVersion(),
     },
@@ -132,6 +135,7 @@ export async function runCrossValidation(input: ZTable, given: ModelSpec | Thres
     ...(opts.samplesKept !== undefined ? { samplesKept: opts.samplesKept } : {}),
     ...(opts.mcmcTuneIterations !== undefined ? { mcmcTuneIterations: opts.mcmcTuneIterations } : {}),
     ...(opts.chains !== undefined ? { chains: opts.chains } : {}),
+    ...(opts.polish !== undefined ? { polish: opts.polish } : {}),
   };
   const missing: (number | 'full')[] = [];
   let reused = 0;

@@ -21,6 +21,8 @@ export type CvSettings = {
   stratify: string | null;
   /** longitudinal data: the time column (folds hold out whole subjects); absent for cross-sectional data */
   time?: string;
+  /** EM polish runs per round (fit --polish), only when set: parts made before the setting existed still match */
+  polish?: number;
   biomarkers: string[];
   /** the model's parameters (its kind's fields in model.json; z-score: zvals, zmax) follow biomarkers */
   [field: string]: unknown;
@@ -47,7 +49,7 @@ export function hashFolds(foldOf: Int32Array): string {
 export function makeSettings(
   s: Pick<
     CvSettings,
-    'seed' | 'folds' | 'maxSubtypes' | 'startpoints' | 'mcmcIterations' | 'samplesKept' | 'mcmcTuneIterations' | 'chains' | 'stratify' | 'time' | 'fullModel' | 'toolVersion'
+    'seed' | 'folds' | 'maxSubtypes' | 'startpoints' | 'mcmcIterations' | 'samplesKept' | 'mcmcTuneIterations' | 'chains' | 'stratify' | 'time' | 'polish' | 'fullModel' | 'toolVersion'
   >,
   data: ZTable,
   given: ModelSpec | Thresholds,
@@ -66,6 +68,7 @@ export function makeSettings(
     chains: s.chains,
     stratify: s.stratify,
     ...(s.time !== undefined ? { time: s.time } : {}),
+    ...(s.polish !== undefined ? { polish: s.polish } : {}),
     biomarkers: [...data.biomarkers],
     ...kindOf(spec).fields(spec),
     subjects: data.subjects.length,

@@ -66,6 +66,8 @@ const fitSchema = z.strictObject({
   samples: pos.nullable(),
   /** MCMC chains per K (fit --chains); null = the engine's default */
   chains: pos.nullable(),
+  /** EM runs per round polishing each K's optimum (fit --polish); null = the engine's default */
+  polish: z.number().int().min(0).nullable(),
   /** number of subtypes used for the assignments and the report; null = CV's recommendation, else maxSubtypes */
   subtypes: pos.nullable(),
   /** include the controls in the fit (not advised: SuStaIn is fitted on patients) */
@@ -171,6 +173,7 @@ export const DEFAULT_CONFIG: RunConfig = {
     tunePasses: null,
     samples: null,
     chains: null,
+    polish: null,
     subtypes: null,
     includeControls: false,
     time: null,

@@ -101,20 +101,22 @@ function provenance(ctx: StepContext, method: SubjectsProvenance['method'], mode
 
 /** Everything of `fit` that changes the model (fit.subtypes only picks which K is used later). */
 function fitSettings(ctx: StepContext) {
-  const { subtypes: _unused, kind, mixture, ...f } = ctx.cfg.fit;
+  const { subtypes: _unused, kind, mixture, polish, ...f } = ctx.cfg.fit;
   // the kind keys only when they change the model (z-score runs keep their settings hash); hashed
-  // under the kind's old key name, so a mixture run made before fit.model became fit.kind resumes
-  return { ...f, seed: ctx.cfg.seed, ...(kind !== 'zscore' ? { model: kind, mixture } : {}) };
+  // under the kind's old key name, so a mixture run made before fit.model became fit.kind resumes;
+  // polish only when set (runs made before the key existed keep their hash)
+  return { ...f, seed: ctx.cfg.seed, ...(kind !== 'zscore' ? { model: kind, mixture } : {}), ...(polish !== null ? { polish } : {}) };
 }
 
 /** Engine settings that are left to the engine's defaults unless the config names them. */
-function engineExtras(ctx: StepContext): { mcmcTunePasses?: number; mcmcTuneIterations?: number; samplesKept?: number; chains?: number } {
+function engineExtras(ctx: StepContext): { mcmcTunePasses?: number; mcmcTuneIterations?: number; samplesKept?: number; chains?: number; polish?: number } {
   const f = ctx.cfg.fit;
   return {
     ...(f.tunePasses !== null ? { mcmcTunePasses: f.tunePasses } : {}),
     ...(f.tune !== null ? { mcmcTuneIterations: f.tune } : {}),
     ...(f.samples !== null ? { samplesKept: f.samples } : {}),
     ...(f.chains !== null ? { chains: f.chains } : {}),
+    ...(f.polish !== null ? { polish: f.polish } : {}),
   };
 }
 
@@ -195,6 +197,7 @@ export const cvStep: Step = {
       ...tuning,
       ...(ctx.cfg.fit.samples !== null ? { samplesKept: ctx.cfg.fit.samples } : {}),
       ...(ctx.cfg.fit.chains !== null ? { chains: ctx.cfg.fit.chains } : {}),
+      ...(ctx.cfg.fit.polish !== null ? { polish: ctx.cfg.fit.polish } : {}),
       ...(c.stratify !== null ? { stratify: c.stratify } : {}),
       ...(ctx.cfg.fit.time !== null ? { time: ctx.cfg.fit.time } : {}),
     });

@@ -122,6 +122,23 @@ describe('ms-subtype cv (CLI)', () => {
     expect(mixed.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('--polish reaches every fit (as fit --polish), is recorded in the settings, and parts made without it are not mixed in', async () => {
+    const p = join(root, 'polish');
+    const r = await runCliAsync(['cv', '--data', zcsv, ...light, '--polish', '0', '--fold', 'full', '--out', p, '--quiet']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const part = JSON.parse(readFileSync(join(p, 'fold-full.json'), 'utf8'));
+    expect(part.settings.polish).toBe(0);
+    const read0 = readZTable(zcsv);
+    const opts = { seed: 7, maxSubtypes: 2, startpoints: 2, mcmcIterations: 200, mcmcTuneIterations: 50, samplesKept: 50, threads: 1 };
+    const direct = await fitSustain(read0.table, loadThresholds(read0.table.biomarkers, [1, 2], 4), { ...opts, polish: 0 });
+    expect(readSustainModel(join(p, 'full-model.json')).fits).toEqual(direct.fits);
+    // the same folder with the default polish is another run's settings: refused, naming polish
+    const other = await runCliAsync(['cv', '--data', zcsv, ...light, '--fold', 'full', '--out', p, '--quiet']);
+    expect(other.code).not.toBe(0);
+    expect(other.stderr).toMatch(/fold-full\.json: was made with different settings .*polish/);
+  });
+
   it('refuses bad inputs with a one-line message naming the problem', async () => {
     const read = readZTable(zcsv);
     const thresholds = loadThresholds(read.table.biomarkers, [1, 2], 4);

@@ -22,6 +22,7 @@ describe('run config', () => {
   it('names the key of a wrong value, an unknown key, or an inconsistent setting', () => {
     const cases: [unknown, string][] = [
       [{ fit: { mcmc: -3 } }, 'field fit.mcmc'],
+      [{ fit: { polish: -1 } }, 'field fit.polish'],
       [{ fit: { zvals: [1, 'two'] } }, 'field fit.zvals.1'],
       [{ cv: { folds: 1 } }, 'field cv.folds'],
       [{ normalise: { covariates: 'age' } }, 'field normalise.covariates'],
@@ -52,6 +53,8 @@ describe('run config', () => {
     expect('mcmcTuneIterations' in old.fit).toBe(false);
     // both names: the new one wins
     expect(parseConfig({ fit: { tune: 7, mcmcTuneIterations: 300 } }, 'both.json').fit.tune).toBe(7);
+    expect(parseConfig({ fit: { polish: 0 } }, 'polish.json').fit.polish).toBe(0);
+    expect(DEFAULT_CONFIG.fit.polish).toBeNull();
     expect(applyOverrides(DEFAULT_CONFIG, ['fit.samplesKept=12'], '/').fit.samples).toBe(12);
     expect(applyOverrides(DEFAULT_CONFIG, ['fit.model=mixture'], '/').fit.kind).toBe('mixture');
     // the new key is the one the defaults print
