@@ -82,20 +82,23 @@ def main():
     with open(os.path.join(shared, "settings.json")) as fh:
         st = json.load(fh)
     out = tempfile.mkdtemp(prefix="ms-bench-pysustain-")
-    sustain = MixtureSustain(np.array(yes), np.array(no), names, st["N_startpoints"], st["N_S_max"], int(st["N_iterations_MCMC"]), out, "mixture", False, seed=st["seed"])
-    t0, c0 = time.perf_counter(), time.process_time()
-    # what run_sustain_algorithm does per K for the fit (EM with splitting, then MCMC with its tuning),
-    # without its per-subject staging (whose numpy-1 idiom fails on numpy 2; ms-subtype's fit does no
-    # staging either) and pickles
-    data = sustain._AbstractSustain__sustainData
-    prev_seq, prev_f, em = [], [], {}
-    for s in range(st["N_S_max"]):
-        seq, f, ll = sustain._estimate_ml_sustain_model_nplus1_clusters(data, prev_seq, prev_f)[:3]
-        sustain._estimate_uncertainty_sustain_model(data, seq, f)
-        prev_seq, prev_f = seq, f
-        em[str(s + 1)] = float(np.asarray(ll).ravel()[0])
-    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    shutil.rmtree(out, ignore_errors=True)
+    # removed however the run ends (an interrupted bench left these folders in /tmp)
+    try:
+        sustain = MixtureSustain(np.array(yes), np.array(no), names, st["N_startpoints"], st["N_S_max"], int(st["N_iterations_MCMC"]), out, "mixture", False, seed=st["seed"])
+        t0, c0 = time.perf_counter(), time.process_time()
+        # what run_sustain_algorithm does per K for the fit (EM with splitting, then MCMC with its tuning),
+        # without its per-subject staging (whose numpy-1 idiom fails on numpy 2; ms-subtype's fit does no
+        # staging either) and pickles
+        data = sustain._AbstractSustain__sustainData
+        prev_seq, prev_f, em = [], [], {}
+        for s in range(st["N_S_max"]):
+            seq, f, ll = sustain._estimate_ml_sustain_model_nplus1_clusters(data, prev_seq, prev_f)[:3]
+            sustain._estimate_uncertainty_sustain_model(data, seq, f)
+            prev_seq, prev_f = seq, f
+            em[str(s + 1)] = float(np.asarray(ll).ravel()[0])
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
     print(json.dumps({"wall": wall, "cpu": cpu, "em": em}))
 
 
