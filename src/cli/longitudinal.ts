@@ -10,6 +10,7 @@ import { writeCsvAtomic } from '../io/csv.js';
 import { writeZTable } from '../io/ztable.js';
 import type { LongitudinalRead } from '../io/visits.js';
 import { simulateLongitudinal, type LongitudinalSimulateOptions } from '../sustain/longitudinal/simulate.js';
+import { truthModelFields } from '../sustain/simulate.js';
 import { groupTable, type GroupedTable } from '../sustain/longitudinal/visits.js';
 import type { Assignment, SustainModelFile, ZTable } from '../sustain/types.js';
 import { readAssignVisits } from './model-inputs.js';
@@ -122,12 +123,7 @@ export function simulateLongitudinalCommand(o: LongitudinalSimFlags): void {
     interval: o.interval,
     rate: o.rate,
     timeColumn,
-    biomarkers: sim.model.biomarkers,
-    zvals: sim.model.thresholds.zvals,
-    zmax: sim.model.thresholds.zmax,
-    events: sim.model.events,
-    sequences: sim.model.namedSequences,
-    fractions: sim.model.fractions,
+    ...truthModelFields(sim.model),
     controlFraction: o.controlFraction ?? 0.25,
     trueStageDoc: "true_stage per visit in 0..N+1 = number of events passed at that visit (never decreasing); true_rate = the subject's stages per year (0 for controls)",
   });

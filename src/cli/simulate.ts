@@ -9,6 +9,7 @@ import { writeJsonAtomic } from '../io/atomic.js';
 import { writeCsvAtomic } from '../io/csv.js';
 import { writeZTable } from '../io/ztable.js';
 import { simulateCohort, type SimulateOptions } from '../sustain/index.js';
+import { truthModelFields } from '../sustain/simulate.js';
 import { parseVisitRange } from '../sustain/longitudinal/simulate.js';
 import { simulateLongitudinalCommand } from './longitudinal.js';
 import { floatOption, intOption, numberListOption, oldFlags, printDone, QUIET_FLAGS, QUIET_HELP } from './options.js';
@@ -60,12 +61,7 @@ function simulateCommand(flags: SimFlags): void {
     toolVersion: toolVersion(),
     seed: o.seed,
     subjects: o.subjects,
-    biomarkers: sim.model.biomarkers,
-    zvals: sim.model.thresholds.zvals,
-    zmax: sim.model.thresholds.zmax,
-    events: sim.model.events,
-    sequences: sim.model.namedSequences,
-    fractions: sim.model.fractions,
+    ...truthModelFields(sim.model),
     controlFraction: o.controlFraction,
     trueStageDoc: 'true_stage j in 0..N+1 = number of events passed (N+1: all passed, at zmax); subjects at stage 0 carry a random true_subtype that does not affect their data',
   });

@@ -43,6 +43,16 @@ function visitsOf(ids: readonly string[], time: readonly string[]): Visits {
   return { start: Int32Array.from(starts), since };
 }
 
+/** One panel per subtype, in the subtypes' order, labelled above on the left (both figures of this section). */
+function subtypeFacet(domain: string[]) {
+  return {
+    field: 'subtype',
+    type: 'nominal',
+    sort: domain,
+    title: null,
+    header: { labelAlign: 'left', labelAnchor: 'start', labelOrient: 'top', labelFontWeight: 'bold', labelLimit: 400 },
+  } as const;
+}
 function stageLinesSpec(
   values: { subtype: string; subject: string; t: number; stage: number }[],
   labels: SubtypeLabel[],
@@ -55,13 +65,7 @@ function stageLinesSpec(
     $schema: SCHEMA,
     title: { text: 'Stage over time', subtitle: 'one line per patient (most likely stage at each visit)' },
     data: { values },
-    facet: {
-      field: 'subtype',
-      type: 'nominal',
-      sort: domain,
-      title: null,
-      header: { labelAlign: 'left', labelAnchor: 'start', labelOrient: 'top', labelFontWeight: 'bold', labelLimit: 400 },
-    },
+    facet: subtypeFacet(domain),
     columns: Math.min(3, labels.length),
     spec: {
       width: labels.length >= 3 ? 260 : 380,
@@ -83,13 +87,7 @@ function ratesSpec(values: { subtype: string; rate: number }[], labels: SubtypeL
     $schema: SCHEMA,
     title: { text: 'Progression rates', subtitle: `stages per ${unit.replace(/s$/, '')} between first and last visit, patients with two or more visits` },
     data: { values },
-    facet: {
-      field: 'subtype',
-      type: 'nominal',
-      sort: domain,
-      title: null,
-      header: { labelAlign: 'left', labelAnchor: 'start', labelOrient: 'top', labelFontWeight: 'bold', labelLimit: 400 },
-    },
+    facet: subtypeFacet(domain),
     columns: Math.min(3, labels.length),
     spec: {
       width: labels.length >= 3 ? 260 : 380,

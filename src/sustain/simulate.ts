@@ -32,6 +32,18 @@ export interface SimulatedCohort {
   model: { biomarkers: string[]; thresholds: Thresholds; events: NamedEvent[]; sequences: number[][]; namedSequences: NamedEvent[][]; fractions: number[] };
 }
 
+/** The generating model's part of truth-model.json (the same keys, in the same order, for `simulate` with and without --visits). */
+export function truthModelFields(model: SimulatedCohort['model']) {
+  return {
+    biomarkers: model.biomarkers,
+    zvals: model.thresholds.zvals,
+    zmax: model.thresholds.zmax,
+    events: model.events,
+    sequences: model.namedSequences,
+    fractions: model.fractions,
+  };
+}
+
 export function defaultFractions(K: number): number[] {
   const w = Array.from({ length: K }, (_, s) => K + 1 - s);
   const t = w.reduce((a, b) => a + b, 0);
