@@ -2,7 +2,7 @@
  * Peak memory of big tables, per million rows: `normalise`, reading a z table as `fit` does, and
  * `assign`.
  *
- *   nice npx tsx bench/tables.ts [-- --rows 500000,1000000,2900000]
+ *   nice npx tsx bench/tables.ts [-- --rows 500000,1000000,2900000] [--only read,assign]
  *
  * At each row count it writes a features table like extract's (subject_id, session, group, age,
  * sex, site, icv and 12 regional volumes: 19 columns) and a z table like normalise's (subject_id,
@@ -10,7 +10,10 @@
  * RSS and wall time of: the `normalise` command (read, fit on the controls, z-score, write), reading
  * the z table as `fit` and `assign` do (readZTable), and the `assign` command (one thread) with a
  * one-subtype model fitted once on 300 rows. Prints MB at each size and the slope in MB per million
- * rows (between the smallest and largest size, so Node's own memory cancels out).
+ * rows (between the smallest and largest size, so Node's own memory cancels out). `--only` runs some
+ * of normalise, read, assign (1 thread) and assign2 (2 threads); the last table puts each assign
+ * beside reading the table, the memory it cannot do without (assign scores and writes block by
+ * block: what it adds should not grow with the rows).
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
@@ -88,6 +91,14 @@ function cli(args: string[]): Run {
   return child(`import { main } from ${src('cli/main.ts')};\nok = (await main(['node', 'ms-subtype', ...${JSON.stringify(args)}])) === 0;`);
 }
 
+/** The assign command, its output removed after. */
+function assignRun(model: string, z: string, out: string, jobs: number): Run {
+  const r = cli(['assign', '--model', model, '--data', z, '--out', out, '--jobs', String(jobs), '--quiet']);
+  rmSync(out, { force: true });
+  rmSync(`${out}.json`, { force: true });
+  return r;
+}
+
 function main(): void {
   const argv = process.argv.slice(2);
   const i = argv.indexOf('--rows');
@@ -99,26 +110,40 @@ function main(): void {
     zCsv(small, 300);
     const fit = cli(['fit', '--data', small, '--out', join(dir, 'model'), '--max-subtypes', '1', '--startpoints', '1', '--mcmc', '0', '--jobs', '1', '--quiet']);
     if (!fit.ok) throw new Error(`fitting the bench model failed: ${fit.err}`);
-    const what = ['normalise (19 columns)', 'read z table as fit does (16 columns)', 'assign (16 columns, 1 thread)'] as const;
+    const all = {
+      normalise: 'normalise (19 columns)',
+      read: 'read z table as fit does (16 columns)',
+      assign: 'assign (16 columns, 1 thread)',
+      assign2: 'assign (16 columns, 2 threads)',
+    } as const;
+    const o = argv.indexOf('--only');
+    const only = (o >= 0 ? argv[o + 1]! : 'normalise,read,assign').split(',') as (keyof typeof all)[];
+    const what = only.map((k) => all[k]);
     const runs: Record<string, Run[]> = Object.fromEntries(what.map((w) => [w, []]));
+    const model = join(dir, 'model', 'model.json');
+    const measure: Record<string, (n: number, f: string, z: string) => Run> = {
+      [all.normalise]: (n, f) => {
+        const r = cli(['normalise', '--data', f, '--covariates', 'age,sex,icv,site', '--out', join(dir, `z-out-${n}.csv`), '--quiet']);
+        rmSync(join(dir, `z-out-${n}.csv`), { force: true });
+        return r;
+      },
+      [all.read]: (n, _f, z) =>
+        child(`import { readZTable } from ${src('io/ztable.ts')};
+          const r = readZTable(${JSON.stringify(z)}, { includeControls: true });
+          ok = r.table.subjects.length === ${n};`),
+      [all.assign]: (n, _f, z) => assignRun(model, z, join(dir, `assign-${n}.csv`), 1),
+      [all.assign2]: (n, _f, z) => assignRun(model, z, join(dir, `assign-${n}.csv`), 2),
+    };
     const fileMb: number[] = [];
     for (const n of sizes) {
       const f = join(dir, `features-${n}.csv`);
       const z = join(dir, `z-${n}.csv`);
-      featuresCsv(f, n);
+      if (only.includes('normalise')) featuresCsv(f, n);
       zCsv(z, n);
-      fileMb.push(statSync(f).size / 1024 ** 2);
-      runs[what[0]]!.push(cli(['normalise', '--data', f, '--covariates', 'age,sex,icv,site', '--out', join(dir, `z-out-${n}.csv`), '--quiet']));
-      rmSync(join(dir, `z-out-${n}.csv`), { force: true });
-      runs[what[1]]!.push(
-        child(`import { readZTable } from ${src('io/ztable.ts')};
-          const r = readZTable(${JSON.stringify(z)}, { includeControls: true });
-          ok = r.table.subjects.length === ${n};`),
-      );
-      runs[what[2]]!.push(cli(['assign', '--model', join(dir, 'model', 'model.json'), '--data', z, '--out', join(dir, `assign-${n}.csv`), '--jobs', '1', '--quiet']));
+      fileMb.push(only.includes('normalise') ? statSync(f).size / 1024 ** 2 : NaN);
+      for (const w of what) runs[w]!.push(measure[w]!(n, f, z));
       rmSync(f, { force: true });
       rmSync(z, { force: true });
-      rmSync(join(dir, `assign-${n}.csv`), { force: true });
       for (const w of what) {
         const r = runs[w]!.at(-1)!;
         console.error(`n=${n}: ${w}: ${r.ok ? 'ok' : `FAILED ${r.err}`}, ${r.mb.toFixed(0)} MB, ${r.s.toFixed(1)} s`);
@@ -126,13 +151,20 @@ function main(): void {
     }
     const [a, b] = [sizes[0]!, sizes[sizes.length - 1]!];
     const fmt = (n: number) => (n / 1e6).toLocaleString('en-US', { maximumFractionDigits: 2 });
-    console.log(`features table: ${sizes.map((n, k) => `${fmt(n)} M rows ${fileMb[k]!.toFixed(0)} MB`).join(', ')}\n`);
+    if (only.includes('normalise')) console.log(`features table: ${sizes.map((n, k) => `${fmt(n)} M rows ${fileMb[k]!.toFixed(0)} MB`).join(', ')}\n`);
     console.log(`| what | ${sizes.map((n) => `${fmt(n)} M rows: peak RSS, time`).join(' | ')} | MB per million rows |`);
     console.log(`|---|${sizes.map(() => '---').join('|')}|---|`);
     for (const w of what) {
       const r = runs[w]!;
       const slope = ((r[r.length - 1]!.mb - r[0]!.mb) / (b - a)) * 1e6;
       console.log(`| ${w} | ${r.map((x) => (x.ok ? `${x.mb.toFixed(0)} MB, ${x.s.toFixed(0)} s` : 'failed')).join(' | ')} | ${slope.toFixed(0)} |`);
+    }
+    const read = runs[all.read];
+    const assigns = what.filter((w) => w === all.assign || w === all.assign2);
+    if (read && assigns.length > 0) {
+      console.log(`\n| peak RSS, assign / read z table | ${sizes.map((n) => `${fmt(n)} M rows`).join(' | ')} |`);
+      console.log(`|---|${sizes.map(() => '---').join('|')}|`);
+      for (const w of assigns) console.log(`| ${w} | ${runs[w]!.map((x, k) => (x.mb / read[k]!.mb).toFixed(2)).join(' | ')} |`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
