@@ -1,8 +1,8 @@
 /**
- * Peak memory of big tables, per million rows: `normalise`, reading a z table as `fit` does, and
- * `assign`.
+ * Peak memory of big tables, per million rows: `normalise`, reading a z table as `fit` does,
+ * `assign` and `fit`.
  *
- *   nice npx tsx bench/tables.ts [-- --rows 500000,1000000,2900000] [--only read,assign]
+ *   nice npx tsx bench/tables.ts [-- --rows 500000,1000000,2900000] [--parts normalise,read,assign,assign2,fit]
  *
  * At each row count it writes a features table like extract's (subject_id, session, group, age,
  * sex, site, icv and 12 regional volumes: 19 columns) and a z table like normalise's (subject_id,
@@ -10,10 +10,17 @@
  * RSS and wall time of: the `normalise` command (read, fit on the controls, z-score, write), reading
  * the z table as `fit` and `assign` do (readZTable), and the `assign` command (one thread) with a
  * one-subtype model fitted once on 300 rows. Prints MB at each size and the slope in MB per million
- * rows (between the smallest and largest size, so Node's own memory cancels out). `--only` runs some
- * of normalise, read, assign (1 thread) and assign2 (2 threads); the last table puts each assign
- * beside reading the table, the memory it cannot do without (assign scores and writes block by
- * block: what it adds should not grow with the rows).
+ * rows (between the smallest and largest size, so Node's own memory cancels out). `assign2` is the
+ * `assign` command on 2 threads; a last table puts each assign beside reading the table, the memory
+ * it cannot do without (assign scores and writes block by block: what it adds should not grow with
+ * the rows).
+ *
+ * The fit part: `fit --max-subtypes 2 --startpoints 1 --polish 0 --chains 2 --mcmc 20 --tune 2
+ * --jobs 1` on the z table (13 biomarkers x 3 thresholds: 39 events; the patients, 3/4 of the rows),
+ * with each EM run cut to one sweep (FIT_DEFAULTS.emMaxIterations = 1 in the child): memory is the
+ * tables', the same after one sweep as after a hundred, and a full fit of a million subjects takes
+ * hours. It prints the estimate `fit` checks before it starts (fitMemory) beside the measured peak;
+ * where the estimate is over this machine's memory, `fit` refuses (a one-line error) and the row says so.
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
@@ -91,6 +98,17 @@ function cli(args: string[]): Run {
   return child(`import { main } from ${src('cli/main.ts')};\nok = (await main(['node', 'ms-subtype', ...${JSON.stringify(args)}])) === 0;`);
 }
 
+const FIT = 'fit (13 biomarkers, 39 events, K = 1..2, 1 thread)';
+const FIT_ARGS = ['--max-subtypes', '2', '--startpoints', '1', '--polish', '0', '--chains', '2', '--mcmc', '20', '--tune', '2', '--jobs', '1', '--quiet'];
+
+/** `fit` in a child, each EM run cut to one sweep; `est`: the MB fit estimated before it started (its first stderr line, when it refused, says so). */
+function fitRun(z: string, out: string): Run {
+  return child(`import { FIT_DEFAULTS } from ${src('sustain/index.ts')};
+    import { main } from ${src('cli/main.ts')};
+    FIT_DEFAULTS.emMaxIterations = 1;
+    ok = (await main(['node', 'ms-subtype', 'fit', '--data', ${JSON.stringify(z)}, '--out', ${JSON.stringify(out)}, ...${JSON.stringify(FIT_ARGS)}])) === 0;`);
+}
+
 /** The assign command, its output removed after. */
 function assignRun(model: string, z: string, out: string, jobs: number): Run {
   const r = cli(['assign', '--model', model, '--data', z, '--out', out, '--jobs', String(jobs), '--quiet']);
@@ -110,38 +128,30 @@ function main(): void {
     zCsv(small, 300);
     const fit = cli(['fit', '--data', small, '--out', join(dir, 'model'), '--max-subtypes', '1', '--startpoints', '1', '--mcmc', '0', '--jobs', '1', '--quiet']);
     if (!fit.ok) throw new Error(`fitting the bench model failed: ${fit.err}`);
-    const all = {
-      normalise: 'normalise (19 columns)',
-      read: 'read z table as fit does (16 columns)',
-      assign: 'assign (16 columns, 1 thread)',
-      assign2: 'assign (16 columns, 2 threads)',
-    } as const;
-    const o = argv.indexOf('--only');
-    const only = (o >= 0 ? argv[o + 1]! : 'normalise,read,assign').split(',') as (keyof typeof all)[];
-    const what = only.map((k) => all[k]);
-    const runs: Record<string, Run[]> = Object.fromEntries(what.map((w) => [w, []]));
+    const p = argv.indexOf('--parts');
+    const parts = (p >= 0 ? argv[p + 1]! : 'normalise,read,assign,fit').split(',');
+    const all = ['normalise (19 columns)', 'read z table as fit does (16 columns)', 'assign (16 columns, 1 thread)', 'assign (16 columns, 2 threads)', FIT] as const;
+    const what = all.filter((_, k) => parts.includes(['normalise', 'read', 'assign', 'assign2', 'fit'][k]!));
     const model = join(dir, 'model', 'model.json');
-    const measure: Record<string, (n: number, f: string, z: string) => Run> = {
-      [all.normalise]: (n, f) => {
-        const r = cli(['normalise', '--data', f, '--covariates', 'age,sex,icv,site', '--out', join(dir, `z-out-${n}.csv`), '--quiet']);
-        rmSync(join(dir, `z-out-${n}.csv`), { force: true });
-        return r;
-      },
-      [all.read]: (n, _f, z) =>
-        child(`import { readZTable } from ${src('io/ztable.ts')};
-          const r = readZTable(${JSON.stringify(z)}, { includeControls: true });
-          ok = r.table.subjects.length === ${n};`),
-      [all.assign]: (n, _f, z) => assignRun(model, z, join(dir, `assign-${n}.csv`), 1),
-      [all.assign2]: (n, _f, z) => assignRun(model, z, join(dir, `assign-${n}.csv`), 2),
-    };
+    const runs: Record<string, Run[]> = Object.fromEntries(what.map((w) => [w, []]));
     const fileMb: number[] = [];
     for (const n of sizes) {
       const f = join(dir, `features-${n}.csv`);
       const z = join(dir, `z-${n}.csv`);
-      if (only.includes('normalise')) featuresCsv(f, n);
+      if (parts.includes('normalise')) featuresCsv(f, n);
       zCsv(z, n);
-      fileMb.push(only.includes('normalise') ? statSync(f).size / 1024 ** 2 : NaN);
-      for (const w of what) runs[w]!.push(measure[w]!(n, f, z));
+      fileMb.push(parts.includes('normalise') ? statSync(f).size / 1024 ** 2 : NaN);
+      if (parts.includes('normalise')) runs[all[0]]!.push(cli(['normalise', '--data', f, '--covariates', 'age,sex,icv,site', '--out', join(dir, `z-out-${n}.csv`), '--quiet']));
+      rmSync(join(dir, `z-out-${n}.csv`), { force: true });
+      runs[all[1]]?.push(
+        child(`import { readZTable } from ${src('io/ztable.ts')};
+          const r = readZTable(${JSON.stringify(z)}, { includeControls: true });
+          ok = r.table.subjects.length === ${n};`),
+      );
+      runs[all[2]]?.push(assignRun(model, z, join(dir, `assign-${n}.csv`), 1));
+      runs[all[3]]?.push(assignRun(model, z, join(dir, `assign-${n}.csv`), 2));
+      runs[FIT]?.push(fitRun(z, join(dir, `fit-${n}`)));
+      rmSync(join(dir, `fit-${n}`), { recursive: true, force: true });
       rmSync(f, { force: true });
       rmSync(z, { force: true });
       for (const w of what) {
@@ -151,7 +161,7 @@ function main(): void {
     }
     const [a, b] = [sizes[0]!, sizes[sizes.length - 1]!];
     const fmt = (n: number) => (n / 1e6).toLocaleString('en-US', { maximumFractionDigits: 2 });
-    if (only.includes('normalise')) console.log(`features table: ${sizes.map((n, k) => `${fmt(n)} M rows ${fileMb[k]!.toFixed(0)} MB`).join(', ')}\n`);
+    if (parts.includes('normalise')) console.log(`features table: ${sizes.map((n, k) => `${fmt(n)} M rows ${fileMb[k]!.toFixed(0)} MB`).join(', ')}\n`);
     console.log(`| what | ${sizes.map((n) => `${fmt(n)} M rows: peak RSS, time`).join(' | ')} | MB per million rows |`);
     console.log(`|---|${sizes.map(() => '---').join('|')}|---|`);
     for (const w of what) {
@@ -159,8 +169,8 @@ function main(): void {
       const slope = ((r[r.length - 1]!.mb - r[0]!.mb) / (b - a)) * 1e6;
       console.log(`| ${w} | ${r.map((x) => (x.ok ? `${x.mb.toFixed(0)} MB, ${x.s.toFixed(0)} s` : 'failed')).join(' | ')} | ${slope.toFixed(0)} |`);
     }
-    const read = runs[all.read];
-    const assigns = what.filter((w) => w === all.assign || w === all.assign2);
+    const read = runs[all[1]];
+    const assigns = [all[2], all[3]].filter((w) => runs[w] !== undefined);
     if (read && assigns.length > 0) {
       console.log(`\n| peak RSS, assign / read z table | ${sizes.map((n) => `${fmt(n)} M rows`).join(' | ')} |`);
       console.log(`|---|${sizes.map(() => '---').join('|')}|`);
