@@ -2,29 +2,49 @@
  * The whole published analysis (Eshaghi et al. 2021) at its size: `npm run bench:paper [-- options]`.
  *
  * Simulates 6,322 subjects x 13 biomarkers with 34 events (8 biomarkers with thresholds 1,2,3 and 5
- * with 1,2; zmax 5), fits K = 1..5 with 25 start points and 1e5 MCMC iterations per chain x 4
- * chains, then runs 10-fold cross-validation with the same settings, and prints wall time and peak
- * memory per phase beside an estimate of pySuStaIn's cost for the same work.
+ * with 1,2; zmax 5), fits K = 1..5 (`fit` phase: --startpoints, --mcmc x --chains, as asked), scores
+ * what one cross-validation fold adds beyond its fit (held-out scoring and assigning every subject,
+ * per K, with the fit's samples: `score` phase), and runs `cv` (`cv` phase: --folds, with cv's own
+ * defaults unless --cv-mcmc / --cv-chains are given; the fit phase's model is passed as the full-data
+ * model, so it is not fitted twice). It prints wall time, CPU time (all threads) and peak memory
+ * (sampled RSS) per phase, and then what the whole analysis costs:
+ *   - with the product's settings: `fit` with the issue's settings (25 start points, 1e5 x 4 chains)
+ *     then `cv` with its defaults (25 start points, 1e4 iterations x 4 chains, tuning 3 x 1,000);
+ *   - with the issue's literal settings: the same fit, then 10-fold CV with the fit's settings.
+ * Each line says whether it was measured in this run or extrapolated from this run's measured
+ * costs at full size: EM CPU per start point (start points, splits and mixture EMs scale with the
+ * number of start points; the polish does not), MCMC CPU per chain iteration (per K, from the fit's
+ * chains), a fold = a fit on (F-1)/F of the subjects (cost linear in subjects) plus the scoring
+ * phase. Wall time on this machine is CPU / threads when the work keeps every thread busy (the
+ * chains of the largest K set the fit's MCMC wall when there are fewer tasks than threads).
  *
  * pySuStaIn's cost is estimated per likelihood evaluation, from ../shared/sustain/REFERENCE.md: its
  * MCMC on the medium cohort (1,000 x 10 x 30 events) took 35.6 / 81.8 / 111.5 s for 1e4 iterations
  * at K = 1 / 2 / 3, one dense stage-likelihood evaluation per subtype per iteration, i.e. about
  * 3.7 ms per evaluation at M x B x N = 300,000, and an evaluation costs O(M x B x N); its EM is
  * scaled from the medium EM times by the same factor and by N^2 / Z (positions tried per event per
- * sweep) and the number of start points. These are estimates (the dense temporaries outgrow the
- * caches at the paper's size, so the real cost is likely higher).
+ * sweep) and the number of start points.
  *
- * Options: --subjects M (6322) --startpoints S (25) --mcmc I (1e5) --chains C (4) --folds F (10)
- * --max-subtypes K (5) --threads T --phases fit,cv --quick (1000 subjects, 5 start points, K 1..3,
- * 1e4 MCMC, 3 folds: a smoke run of the same code in about a minute).
+ * Options: --subjects M (6322) --startpoints S (25) --mcmc I (1e5) --chains C (4) --tune T (fit's default)
+ * --folds F (10) --max-subtypes K (5) --cv-mcmc I (cv's default) --cv-chains C (cv's default)
+ * --threads T --phases fit,score,cv (default fit,score) --quick (1,000 subjects, 5 start points, K 1..3,
+ * 1e4 MCMC, 3 folds, all phases: a smoke run of the same code).
+ * A run of minutes at full size: --startpoints 2 --mcmc 2000 --tune 1000 (then read the extrapolations).
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultThreads } from '../src/common/pool.js';
+import { Rng } from '../src/common/rng.js';
 import { runCrossValidation } from '../src/cv/index.js';
-import { fitSustain, simulateCohort, type FitProgress } from '../src/sustain/index.js';
-import type { Thresholds } from '../src/sustain/types.js';
+import { CV_DEFAULTS } from '../src/cv/run.js';
+import { subsetTable } from '../src/cv/fold.js';
+import { foldIndices, makeFolds } from '../src/cv/folds.js';
+import { assignSubjects, fitSustain, sampleSubjectLogLikelihoods, simulateCohort, type FitProgress } from '../src/sustain/index.js';
+import { defaultTuneIterations, MCMC_DEFAULTS } from '../src/sustain/mcmc.js';
+import { FIT_DEFAULTS } from '../src/sustain/fit-options.js';
+import type { SustainModelFile, Thresholds } from '../src/sustain/types.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number): number => {
@@ -32,114 +52,214 @@ const opt = (name: string, dflt: number): number => {
   return i >= 0 ? Number(args[i + 1]) : dflt;
 };
 const quick = args.includes('--quick');
+const mcmc = opt('mcmc', quick ? 1e4 : FIT_DEFAULTS.mcmcIterations);
 const S = {
   subjects: opt('subjects', quick ? 1000 : 6322),
-  startpoints: opt('startpoints', quick ? 5 : 25),
-  mcmc: opt('mcmc', quick ? 1e4 : 1e5),
-  chains: opt('chains', 4),
+  startpoints: opt('startpoints', quick ? 5 : FIT_DEFAULTS.startpoints),
+  mcmc,
+  tune: opt('tune', defaultTuneIterations(mcmc)),
+  chains: opt('chains', FIT_DEFAULTS.chains),
   folds: opt('folds', quick ? 3 : 10),
   maxSubtypes: opt('max-subtypes', quick ? 3 : 5),
   threads: opt('threads', defaultThreads()),
+  cvMcmc: opt('cv-mcmc', CV_DEFAULTS.mcmcIterations),
+  cvChains: opt('cv-chains', FIT_DEFAULTS.chains),
 };
 const phasesArg = args.indexOf('--phases');
-const phases = new Set(phasesArg >= 0 ? args[phasesArg + 1]!.split(',') : ['fit', 'cv']);
+const phases = new Set(phasesArg >= 0 ? args[phasesArg + 1]!.split(',') : quick ? ['fit', 'score', 'cv'] : ['fit', 'score']);
+/** The issue's settings (and the product's `fit` defaults). */
+const PAPER = { startpoints: 25, mcmc: 1e5, tune: 1e4, chains: 4, folds: 10 };
+const CV_PRODUCT = { startpoints: CV_DEFAULTS.startpoints, mcmc: CV_DEFAULTS.mcmcIterations, tune: defaultTuneIterations(CV_DEFAULTS.mcmcIterations), chains: FIT_DEFAULTS.chains };
 
 const B = 13;
 const THREE = 8; // biomarkers with thresholds 1,2,3; the other 5 have 1,2 (8 x 3 + 5 x 2 = 34 events)
-const TUNE = { passes: 3, iterations: 1e4 };
 
-const mb = () => process.resourceUsage().maxRSS / 1024;
 const fmt = (v: number, d = 1) => v.toFixed(d);
+const hms = (s: number) => (s < 120 ? `${fmt(s)} s` : s < 7200 ? `${fmt(s / 60)} min` : s < 172800 ? `${fmt(s / 3600)} h` : `${fmt(s / 86400)} days`);
 function table(rows: (string | number)[][]): void {
   const w = rows[0]!.map((_, j) => Math.max(...rows.map((r) => String(r[j] ?? '').length)));
   for (const r of rows) console.log(r.map((c, j) => String(c ?? '').padEnd(w[j]!)).join('  '));
   console.log();
 }
-const hms = (s: number) => (s < 120 ? `${fmt(s)} s` : s < 7200 ? `${fmt(s / 60)} min` : s < 172800 ? `${fmt(s / 3600)} h` : `${fmt(s / 86400)} days`);
+/** CPU seconds of the whole process (every thread). */
+const cpu = () => {
+  const u = process.resourceUsage();
+  return (u.userCPUTime + u.systemCPUTime) / 1e6;
+};
+
+/** Peak RSS per phase, sampled (the process' maxRSS only ever grows). */
+const memory = { peak: 0 };
+const sampler = setInterval(() => {
+  memory.peak = Math.max(memory.peak, process.memoryUsage.rss() / 2 ** 20);
+}, 100);
+sampler.unref();
+async function phase<T>(body: () => Promise<T>): Promise<{ value: T; wall: number; cpu: number; peakMb: number }> {
+  memory.peak = process.memoryUsage.rss() / 2 ** 20;
+  const w0 = performance.now();
+  const c0 = cpu();
+  const value = await body();
+  memory.peak = Math.max(memory.peak, process.memoryUsage.rss() / 2 ** 20);
+  return { value, wall: (performance.now() - w0) / 1000, cpu: cpu() - c0, peakMb: memory.peak };
+}
 
 // ---- pySuStaIn's cost for the same work (see the header) ----
 const PY_MEDIUM = { MBN: 1000 * 10 * 30, evalSeconds: (35.6 / 1e4 + 81.8 / 2e4 + 111.5 / 3e4) / 3, em: [37.9, 168.6, 628.6], N: 30, Z: 3, startpoints: 5 };
-function pyEstimate(M: number, N: number): { emFit: number; mcmcFit: number } {
+function pyEstimate(M: number, N: number, startpoints: number, iterations: number, tune: number, chains: number): number {
+  // (pySuStaIn always tunes 3 x 1e4)
   const scale = (M * B * N) / PY_MEDIUM.MBN;
-  const evalS = PY_MEDIUM.evalSeconds * scale;
   let mcmcEvals = 0;
-  for (let K = 1; K <= S.maxSubtypes; K++) mcmcEvals += K * (TUNE.passes * TUNE.iterations + S.mcmc) * S.chains;
-  // EM: medium's measured times per start point, K-growth extrapolated geometrically past K = 3,
-  // scaled by evaluation cost and positions tried per sweep (N^2 / Z: N events, ~N / Z positions each)
+  for (let K = 1; K <= S.maxSubtypes; K++) mcmcEvals += K * (3 * tune + iterations) * chains;
   const perSp = PY_MEDIUM.em.map((t) => t / PY_MEDIUM.startpoints);
   const growth = perSp[2]! / perSp[1]!;
   while (perSp.length < S.maxSubtypes) perSp.push(perSp[perSp.length - 1]! * growth);
-  const zAvg = 34 / B;
-  const sweepScale = (N * N) / zAvg / ((PY_MEDIUM.N * PY_MEDIUM.N) / PY_MEDIUM.Z);
-  const emFit = perSp.slice(0, S.maxSubtypes).reduce((a, b) => a + b, 0) * S.startpoints * scale * sweepScale;
-  return { emFit, mcmcFit: mcmcEvals * evalS };
+  const sweepScale = (N * N) / (34 / B) / ((PY_MEDIUM.N * PY_MEDIUM.N) / PY_MEDIUM.Z);
+  return perSp.slice(0, S.maxSubtypes).reduce((a, b) => a + b, 0) * startpoints * scale * sweepScale + mcmcEvals * PY_MEDIUM.evalSeconds * scale;
+}
+
+interface Costs {
+  /** EM CPU s that scales with start points (start points, splits, mixture EMs), per start point */
+  emPerStartpoint: number;
+  /** EM CPU s that does not (the polish) */
+  emFixed: number;
+  /** MCMC CPU s per chain iteration summed over K = 1..Kmax */
+  mcmcPerIteration: number;
+  /** per fold: held-out scoring and assigning every subject, all K, CPU s */
+  scorePerFold: number;
+}
+
+/** CPU seconds of a fit with these settings on `share` of the measured subjects (cost linear in subjects). */
+function fitCpu(c: Costs, s: { startpoints: number; mcmc: number; tune: number; chains: number }, share: number): { em: number; mcmc: number } {
+  return { em: share * (c.emPerStartpoint * s.startpoints + c.emFixed), mcmc: share * c.mcmcPerIteration * (3 * s.tune + s.mcmc) * s.chains };
 }
 
 async function main(): Promise<void> {
-  const t0 = performance.now();
   const sim = simulateCohort({ subjects: S.subjects, biomarkers: B, subtypes: 3, zvals: [1, 2, 3], zmax: 5, seed: 2021 });
   const thresholds: Thresholds = {
     zvals: sim.data.biomarkers.map((_, b) => (b < THREE ? [1, 2, 3] : [1, 2])),
     zmax: sim.data.biomarkers.map(() => 5),
   };
   const N = thresholds.zvals.reduce((a, z) => a + z.length, 0);
-  const settings = { seed: 1, maxSubtypes: S.maxSubtypes, startpoints: S.startpoints, mcmcIterations: S.mcmc, mcmcTuneIterations: TUNE.iterations, threads: S.threads, chains: S.chains };
   console.log(
-    `== paper-scale analysis: ${S.subjects} subjects x ${B} biomarkers, ${N} events, K = 1..${S.maxSubtypes}, ${S.startpoints} start points, ` +
-      `${S.mcmc} MCMC x ${S.chains} chains (+${TUNE.passes} x ${TUNE.iterations} tuning), ${S.folds}-fold CV, ${S.threads} thread(s)`,
+    `== paper-scale analysis: ${S.subjects} subjects x ${B} biomarkers, ${N} events, K = 1..${S.maxSubtypes}; this run: fit with ${S.startpoints} start points, ` +
+      `${S.mcmc} MCMC x ${S.chains} chains (+3 x ${S.tune} tuning); cv: ${S.folds} folds, ${S.cvMcmc} x ${S.cvChains} chains; ${S.threads} thread(s); phases ${[...phases].join(', ')}`,
   );
-  const rows: (string | number)[][] = [['phase', 'wall', 'peak memory, MB', 'pySuStaIn (estimate)', 'ratio']];
-  const py = pyEstimate(S.subjects, N);
-  rows.push(['simulate', hms((performance.now() - t0) / 1000), fmt(mb(), 0), '', '']);
-  let total = 0;
-  let pyTotal = 0;
+  const rows: (string | number)[][] = [['phase (measured in this run)', 'wall', 'CPU (all threads)', 'peak RSS, MB']];
+  let model: SustainModelFile | undefined;
+  let costs: Costs | undefined;
   if (phases.has('fit')) {
-    const t = performance.now();
-    let emEnd = NaN;
-    let lastPhase: FitProgress['phase'] | '' = '';
-    const model = await fitSustain(sim.data, thresholds, {
-      ...settings,
-      onProgress: (p) => {
-        if (p.phase === 'mcmc' && lastPhase !== 'mcmc') emEnd = performance.now();
-        lastPhase = p.phase;
-      },
+    // CPU per fit phase, from the progress callbacks (phases follow each other in the main thread's view)
+    const byPhase = new Map<string, number>();
+    let last = '';
+    let mark = 0;
+    const r = await phase(async () => {
+      mark = cpu();
+      return fitSustain(sim.data, thresholds, {
+        seed: 1,
+        maxSubtypes: S.maxSubtypes,
+        startpoints: S.startpoints,
+        mcmcIterations: S.mcmc,
+        mcmcTuneIterations: S.tune,
+        chains: S.chains,
+        threads: S.threads,
+        onProgress: (p: FitProgress) => {
+          if (p.phase === last) return;
+          const now = cpu();
+          if (last !== '') byPhase.set(last, (byPhase.get(last) ?? 0) + now - mark);
+          mark = now;
+          last = p.phase;
+        },
+      });
     });
-    const wall = (performance.now() - t) / 1000;
-    const em = (emEnd - t) / 1000;
-    total += wall;
-    pyTotal += py.emFit + py.mcmcFit;
-    rows.push(['fit: EM (start points, splits)', hms(em), '', hms(py.emFit), `${fmt(py.emFit / em, 0)}x`]);
-    rows.push(['fit: MCMC (all K, all chains)', hms(wall - em), '', hms(py.mcmcFit), `${fmt(py.mcmcFit / (wall - em), 0)}x`]);
-    rows.push(['fit, whole', hms(wall), fmt(mb(), 0), hms(py.emFit + py.mcmcFit), `${fmt((py.emFit + py.mcmcFit) / wall, 0)}x`]);
+    model = r.value;
+    const emScaled = (byPhase.get('start points') ?? 0) + (byPhase.get('split') ?? 0) + (byPhase.get('mixture') ?? 0);
+    const polish = byPhase.get('polish') ?? 0;
+    const mcmcCpu = byPhase.get('mcmc') ?? 0;
+    costs = { emPerStartpoint: emScaled / S.startpoints, emFixed: polish, mcmcPerIteration: mcmcCpu / ((3 * S.tune + S.mcmc) * S.chains), scorePerFold: NaN };
+    rows.push([`fit (${S.startpoints} start points, ${S.mcmc} x ${S.chains} chains)`, hms(r.wall), hms(r.cpu), fmt(r.peakMb, 0)]);
+    rows.push(['  EM: start points, splits, mixture EMs', '', hms(emScaled), '']);
+    rows.push(['  EM: polish', '', hms(polish), '']);
+    rows.push([`  MCMC (${(3 * S.tune + S.mcmc) * S.chains} chain iterations per K)`, '', hms(mcmcCpu), '']);
     console.log(`log-likelihood per K: ${model.fits.map((f) => fmt(f.logLikelihood, 1)).join(', ')}`);
+    console.log(`MCMC CPU per chain iteration, K = 1..${S.maxSubtypes} together: ${fmt(costs.mcmcPerIteration * 1000, 2)} ms`);
+  }
+  if (phases.has('score') && model !== undefined && costs !== undefined) {
+    // what a fold does besides fitting: score its held-out subjects and assign every subject, per K
+    const foldOf = makeFolds(S.subjects, S.folds, Rng.fromSeed(1).stream(0));
+    const test = subsetTable(sim.data, foldIndices(foldOf, 0).test);
+    const m = model;
+    const r = await phase(async () => {
+      for (let K = 1; K <= S.maxSubtypes; K++) {
+        sampleSubjectLogLikelihoods(m, K, test);
+        assignSubjects(m, sim.data, K);
+      }
+    });
+    costs.scorePerFold = r.cpu;
+    rows.push([`score one fold (held-out scoring + assigning all ${S.subjects} subjects, K = 1..${S.maxSubtypes}, one thread)`, hms(r.wall), hms(r.cpu), fmt(r.peakMb, 0)]);
   }
   if (phases.has('cv')) {
     const dir = mkdtempSync(join(tmpdir(), 'ms-bench-paper-'));
     try {
-      const t = performance.now();
-      await runCrossValidation(sim.data, thresholds, dir, {
-        folds: S.folds,
-        maxSubtypes: S.maxSubtypes,
-        startpoints: S.startpoints,
-        mcmcIterations: S.mcmc,
-        mcmcTuneIterations: TUNE.iterations,
-        seed: 1,
-        jobs: S.threads,
-        quiet: true,
-      });
-      const wall = (performance.now() - t) / 1000;
-      // CV = the full-data fit again + one fit per fold on (F-1)/F of the subjects
-      const pyFold = pyEstimate(Math.round((S.subjects * (S.folds - 1)) / S.folds), N);
-      const pyCv = py.emFit + py.mcmcFit + S.folds * (pyFold.emFit + pyFold.mcmcFit);
-      total += wall;
-      pyTotal += pyCv;
-      rows.push([`cross-validation (${S.folds} folds + full-data part)`, hms(wall), fmt(mb(), 0), hms(pyCv), `${fmt(pyCv / wall, 0)}x`]);
+      const given = model === undefined ? {} : { model: { model, sha256: createHash('sha256').update(JSON.stringify(model)).digest('hex'), file: 'fit phase' } };
+      const r = await phase(() =>
+        runCrossValidation(sim.data, thresholds, dir, {
+          folds: S.folds,
+          maxSubtypes: S.maxSubtypes,
+          startpoints: S.startpoints,
+          mcmcIterations: S.cvMcmc,
+          chains: S.cvChains,
+          seed: 1,
+          jobs: S.threads,
+          quiet: true,
+          ...given,
+        }),
+      );
+      rows.push([
+        `cv (${S.folds} folds, ${S.cvMcmc} x ${S.cvChains} chains${model === undefined ? ', full-data model fitted again' : ', the fit as full-data model'})`,
+        hms(r.wall),
+        hms(r.cpu),
+        fmt(r.peakMb, 0),
+      ]);
+      console.log(`cv recommends ${r.value.result?.recommendedSubtypes} subtypes (CVIC: ${r.value.result?.cvicChoice})`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }
-  rows.push(['whole analysis', hms(total), fmt(mb(), 0), hms(pyTotal), `${fmt(pyTotal / total, 0)}x (target: < 15 min, < 2 GB)`]);
   table(rows);
+  if (costs === undefined) return;
+
+  // ---- the whole analysis, extrapolated from this run's costs (see the header) ----
+  const sc = Number.isNaN(costs.scorePerFold) ? 0 : costs.scorePerFold;
+  const share = (S.folds - 1) / S.folds;
+  const fit = fitCpu(costs, PAPER, 1);
+  const scenarios = [
+    { name: "product's settings (fit as asked, cv's defaults)", cv: CV_PRODUCT },
+    { name: "issue's literal settings (cv with the fit's settings)", cv: PAPER },
+  ];
+  const out: (string | number)[][] = [
+    ['whole analysis, extrapolated from this run', 'fit: EM', 'fit: MCMC', `cv: ${S.folds} folds`, 'CPU in all', `wall on ${S.threads} threads`, 'largest part', 'pySuStaIn (estimate)'],
+  ];
+  for (const sn of scenarios) {
+    const fold = fitCpu(costs, sn.cv, share);
+    const cvCpu = S.folds * (fold.em + fold.mcmc + sc);
+    const total = fit.em + fit.mcmc + cvCpu;
+    const parts: [string, number][] = [
+      ['fit EM', fit.em],
+      ['fit MCMC', fit.mcmc],
+      ['cv EM', S.folds * fold.em],
+      ['cv MCMC', S.folds * fold.mcmc],
+      ['cv scoring', S.folds * sc],
+    ];
+    parts.sort((a, b) => b[1] - a[1]);
+    const M = S.subjects;
+    const py = pyEstimate(M, N, PAPER.startpoints, PAPER.mcmc, PAPER.tune, PAPER.chains) + S.folds * pyEstimate(Math.round(M * share), N, sn.cv.startpoints, sn.cv.mcmc, 1e4, sn.cv.chains);
+    out.push([sn.name, hms(fit.em), hms(fit.mcmc), hms(cvCpu), hms(total), hms(total / S.threads), `${parts[0]![0]} ${fmt((100 * parts[0]![1]) / total, 0)} %`, hms(py)]);
+  }
+  table(out);
+  console.log(
+    `(CPU per start point ${fmt(costs.emPerStartpoint, 1)} s + polish ${fmt(costs.emFixed, 1)} s, MCMC ${fmt(costs.mcmcPerIteration * 1000, 2)} ms per chain iteration for K = 1..${S.maxSubtypes}, ` +
+      `scoring ${fmt(sc, 1)} s per fold, all measured above at ${S.subjects} subjects; a fold fits ${fmt(100 * share, 0)} % of them; the full-data model is the fit's (not refitted).` +
+      ` Target: < 15 min, < 2 GB. MCMC tuning default ${MCMC_DEFAULTS.tunePasses} passes.)`,
+  );
 }
 
 await main();
