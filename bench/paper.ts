@@ -63,13 +63,13 @@ const S = {
   maxSubtypes: opt('max-subtypes', quick ? 3 : 5),
   threads: opt('threads', defaultThreads()),
   cvMcmc: opt('cv-mcmc', CV_DEFAULTS.mcmcIterations),
-  cvChains: opt('cv-chains', FIT_DEFAULTS.chains),
+  cvChains: opt('cv-chains', CV_DEFAULTS.foldChains),
 };
 const phasesArg = args.indexOf('--phases');
 const phases = new Set(phasesArg >= 0 ? args[phasesArg + 1]!.split(',') : quick ? ['fit', 'score', 'cv'] : ['fit', 'score']);
 /** The issue's settings (and the product's `fit` defaults). */
 const PAPER = { startpoints: 25, mcmc: 1e5, tune: 1e4, chains: 4, folds: 10 };
-const CV_PRODUCT = { startpoints: CV_DEFAULTS.startpoints, mcmc: CV_DEFAULTS.mcmcIterations, tune: defaultTuneIterations(CV_DEFAULTS.mcmcIterations), chains: FIT_DEFAULTS.chains };
+const CV_PRODUCT = { startpoints: CV_DEFAULTS.startpoints, mcmc: CV_DEFAULTS.mcmcIterations, tune: defaultTuneIterations(CV_DEFAULTS.mcmcIterations), chains: CV_DEFAULTS.foldChains };
 
 const B = 13;
 const THREE = 8; // biomarkers with thresholds 1,2,3; the other 5 have 1,2 (8 x 3 + 5 x 2 = 34 events)
