@@ -1,8 +1,8 @@
 /**
- * Peak memory of big tables, per million rows: `normalise`, reading a z table as `fit` does, and
- * `assign`.
+ * Peak memory of big tables, per million rows: `normalise`, reading a z table as `fit` does,
+ * `assign` and `fit`.
  *
- *   nice npx tsx bench/tables.ts [-- --rows 500000,1000000,2900000]
+ *   nice npx tsx bench/tables.ts [-- --rows 500000,1000000,2900000] [--parts normalise,read,assign,fit]
  *
  * At each row count it writes a features table like extract's (subject_id, session, group, age,
  * sex, site, icv and 12 regional volumes: 19 columns) and a z table like normalise's (subject_id,
@@ -11,6 +11,13 @@
  * the z table as `fit` and `assign` do (readZTable), and the `assign` command (one thread) with a
  * one-subtype model fitted once on 300 rows. Prints MB at each size and the slope in MB per million
  * rows (between the smallest and largest size, so Node's own memory cancels out).
+ *
+ * The fit part: `fit --max-subtypes 2 --startpoints 1 --polish 0 --chains 2 --mcmc 20 --tune 2
+ * --jobs 1` on the z table (13 biomarkers x 3 thresholds: 39 events; the patients, 3/4 of the rows),
+ * with each EM run cut to one sweep (FIT_DEFAULTS.emMaxIterations = 1 in the child): memory is the
+ * tables', the same after one sweep as after a hundred, and a full fit of a million subjects takes
+ * hours. It prints the estimate `fit` checks before it starts (fitMemory) beside the measured peak;
+ * where the estimate is over this machine's memory, `fit` refuses (a one-line error) and the row says so.
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
@@ -88,6 +95,17 @@ function cli(args: string[]): Run {
   return child(`import { main } from ${src('cli/main.ts')};\nok = (await main(['node', 'ms-subtype', ...${JSON.stringify(args)}])) === 0;`);
 }
 
+const FIT = 'fit (13 biomarkers, 39 events, K = 1..2, 1 thread)';
+const FIT_ARGS = ['--max-subtypes', '2', '--startpoints', '1', '--polish', '0', '--chains', '2', '--mcmc', '20', '--tune', '2', '--jobs', '1', '--quiet'];
+
+/** `fit` in a child, each EM run cut to one sweep; `est`: the MB fit estimated before it started (its first stderr line, when it refused, says so). */
+function fitRun(z: string, out: string): Run {
+  return child(`import { FIT_DEFAULTS } from ${src('sustain/index.ts')};
+    import { main } from ${src('cli/main.ts')};
+    FIT_DEFAULTS.emMaxIterations = 1;
+    ok = (await main(['node', 'ms-subtype', 'fit', '--data', ${JSON.stringify(z)}, '--out', ${JSON.stringify(out)}, ...${JSON.stringify(FIT_ARGS)}])) === 0;`);
+}
+
 function main(): void {
   const argv = process.argv.slice(2);
   const i = argv.indexOf('--rows');
@@ -99,7 +117,10 @@ function main(): void {
     zCsv(small, 300);
     const fit = cli(['fit', '--data', small, '--out', join(dir, 'model'), '--max-subtypes', '1', '--startpoints', '1', '--mcmc', '0', '--jobs', '1', '--quiet']);
     if (!fit.ok) throw new Error(`fitting the bench model failed: ${fit.err}`);
-    const what = ['normalise (19 columns)', 'read z table as fit does (16 columns)', 'assign (16 columns, 1 thread)'] as const;
+    const p = argv.indexOf('--parts');
+    const parts = (p >= 0 ? argv[p + 1]! : 'normalise,read,assign,fit').split(',');
+    const all = ['normalise (19 columns)', 'read z table as fit does (16 columns)', 'assign (16 columns, 1 thread)', FIT] as const;
+    const what = all.filter((_, k) => parts.includes(['normalise', 'read', 'assign', 'fit'][k]!));
     const runs: Record<string, Run[]> = Object.fromEntries(what.map((w) => [w, []]));
     const fileMb: number[] = [];
     for (const n of sizes) {
@@ -108,14 +129,16 @@ function main(): void {
       featuresCsv(f, n);
       zCsv(z, n);
       fileMb.push(statSync(f).size / 1024 ** 2);
-      runs[what[0]]!.push(cli(['normalise', '--data', f, '--covariates', 'age,sex,icv,site', '--out', join(dir, `z-out-${n}.csv`), '--quiet']));
+      if (parts.includes('normalise')) runs[all[0]]!.push(cli(['normalise', '--data', f, '--covariates', 'age,sex,icv,site', '--out', join(dir, `z-out-${n}.csv`), '--quiet']));
       rmSync(join(dir, `z-out-${n}.csv`), { force: true });
-      runs[what[1]]!.push(
+      runs[all[1]]?.push(
         child(`import { readZTable } from ${src('io/ztable.ts')};
           const r = readZTable(${JSON.stringify(z)}, { includeControls: true });
           ok = r.table.subjects.length === ${n};`),
       );
-      runs[what[2]]!.push(cli(['assign', '--model', join(dir, 'model', 'model.json'), '--data', z, '--out', join(dir, `assign-${n}.csv`), '--jobs', '1', '--quiet']));
+      runs[all[2]]?.push(cli(['assign', '--model', join(dir, 'model', 'model.json'), '--data', z, '--out', join(dir, `assign-${n}.csv`), '--jobs', '1', '--quiet']));
+      runs[FIT]?.push(fitRun(z, join(dir, `fit-${n}`)));
+      rmSync(join(dir, `fit-${n}`), { recursive: true, force: true });
       rmSync(f, { force: true });
       rmSync(z, { force: true });
       rmSync(join(dir, `assign-${n}.csv`), { force: true });

@@ -7,6 +7,8 @@ import { writeCvOutputs } from '../cv/store.js';
 import type { CvResult } from '../cv/types.js';
 import { RECOMMEND_DEFAULTS } from '../cv/recommend.js';
 import { KIND_CHOICES, readModelInput, type ModelFlags } from './model-inputs.js';
+import { checkCvMemory, fitShape } from './fit-memory.js';
+import { FIT_DEFAULTS } from '../sustain/index.js';
 import { readSustainModel } from '../io/modelfile.js';
 import type { SustainModelFile } from '../sustain/types.js';
 import { intOption, jobsOption, listOption, numberListOption, floatOption, oldFlags, oldNameNote, printDone, QUIET_FLAGS, QUIET_HELP } from './options.js';
@@ -112,6 +114,17 @@ Examples:
       const input = readModelInput({ ...flags, ...(kind !== undefined ? { kind } : {}) });
       if (!flags.quiet) for (const w of input.notes) process.stderr.write(w + '\n');
       const data = input.table;
+      // too big for this machine: one line now, not a crash half-way
+      checkCvMemory(input.dataFile, fitShape(input), {
+        maxSubtypes: flags.maxSubtypes,
+        startpoints: flags.startpoints,
+        chains: flags.chains ?? FIT_DEFAULTS.chains,
+        mcmc: flags.mcmc,
+        polish: flags.polish ?? FIT_DEFAULTS.polish,
+        jobs: flags.jobs,
+        folds: flags.folds,
+        onePart: flags.fold !== undefined,
+      });
       if (flags.stratify !== undefined && data.biomarkers.includes(flags.stratify)) {
         throw new UserError(`--stratify ${flags.stratify}: that column is read as a biomarker; name the biomarkers with --biomarkers`, {
           file: flags.data,

@@ -8,6 +8,7 @@ import { createProgress } from '../io/progress.js';
 import { readZTable, sidecarFeatures } from '../io/ztable.js';
 import { readAssignInput, readAssignVisits, readModelInput, KIND_CHOICES, type ModelFlags } from './model-inputs.js';
 import { assignSubjectsParallel, fitSustain, FIT_DEFAULTS } from '../sustain/index.js';
+import { checkFitMemory, fitShape } from './fit-memory.js';
 import type { Assignment, ModelFile, SustainModelFile, ZTable } from '../sustain/types.js';
 import { writeSubjects } from '../io/subjects.js';
 import { exceedanceMessage, zExceedance, type Exceedance } from '../normalise/exceedance.js';
@@ -91,6 +92,8 @@ async function fitCommand(o: FitFlags): Promise<void> {
       warnAbove(above, o.quiet);
     } else notes = input.notes;
     if (table.subjects.length < 2) throw new UserError(`fitting needs at least 2 subjects, the table has ${table.subjects.length}`, { file: data.file });
+    // too big for this machine: one line now, not a crash half-way
+    checkFitMemory(data.file, fitShape(input), o);
     const bar = createProgress({ label: 'fit', total: 1, quiet: o.quiet });
     try {
       model = await fitSustain(table, input.spec, {

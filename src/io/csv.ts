@@ -1,9 +1,11 @@
+import { Parser } from 'csv-parse';
 import { parse } from 'csv-parse/sync';
 import { UserError } from '../common/errors.js';
 import { getHeapStatistics } from 'node:v8';
 import { closeSync, readSync } from 'node:fs';
 import { openRegular } from '../common/regular-file.js';
 import { decodeUtf8Check, readBounded } from './text.js';
+import { ColumnTally } from './csv-cells.js';
 
 /** A CSV/TSV table as read: header and rows of strings, with the file named for error messages. */
 export interface Table {
@@ -117,29 +119,54 @@ class PlainLines {
   }
 }
 
-/** csv-parse over text or bytes; `onRecord` (when given) sees each record with its line and keeps none. */
-function parseRecords(input: string | Buffer, delimiter: string, file: string, onRecord?: (r: string[], line: number) => void): string[][] {
-  if (onRecord && typeof input !== 'string' && splitPlain(input, delimiter, file, onRecord)) return [];
+/** csv-parse's options for our tables; `onRecord` (when given) sees each record with its line and keeps none. */
+function csvOptions(delimiter: string, onRecord?: (r: string[], line: number) => void): Record<string, unknown> {
+  const keep = onRecord && {
+    on_record: (r: string[], ctx: { lines: number }) => {
+      onRecord(r, ctx.lines);
+      return null;
+    },
+  };
+  return { delimiter, bom: true, skip_empty_lines: true, relax_column_count: false, trim: true, ...keep };
+}
+
+/** csv-parse's errors as one line naming the file; our own errors (from onRecord) as they are. */
+function csvErrors<T>(file: string, delimiter: string, run: () => T): T {
   try {
-    return parse(input, {
-      delimiter,
-      bom: true,
-      skip_empty_lines: true,
-      relax_column_count: false,
-      trim: true,
-      ...(onRecord
-        ? {
-            on_record: (r: string[], ctx: { lines: number }) => {
-              onRecord(r, ctx.lines);
-              return null;
-            },
-          }
-        : {}),
-    }) as string[][];
+    return run();
   } catch (e) {
     if (e instanceof UserError) throw e;
     throw new UserError(`not a valid ${delimiter === '\t' ? 'TSV' : 'CSV'} file: ${(e as Error).message}`, { file });
   }
+}
+
+/** csv-parse over text or bytes; `onRecord` (when given) sees each record with its line and keeps none. */
+function parseRecords(input: string | Buffer, delimiter: string, file: string, onRecord?: (r: string[], line: number) => void): string[][] {
+  if (onRecord && typeof input !== 'string' && splitPlain(input, delimiter, file, onRecord)) return [];
+  return csvErrors(file, delimiter, () => parse(input, csvOptions(delimiter, onRecord)) as string[][]);
+}
+
+type Feed = (piece: Buffer | undefined, end: boolean) => void;
+
+/**
+ * csv-parse fed piece by piece, synchronously: the incremental parser its stream runs on (Parser's
+ * `api`, not in its types), so a quoted file is parsed as read, never held whole. Null when this
+ * csv-parse has none (then the file is parsed whole, as before). Errors are thrown.
+ */
+function csvFeed(options: Record<string, unknown>): Feed | null {
+  type Api = { parse?: (b: Buffer | undefined, end: boolean, push: () => void, close: () => void) => Error | undefined };
+  const api = (new Parser(options) as unknown as { api?: Api }).api;
+  const parse = api?.parse?.bind(api);
+  if (parse === undefined) return null;
+  return (piece, end) => {
+    const err = parse(
+      piece,
+      end,
+      () => {},
+      () => {},
+    );
+    if (err !== undefined) throw err;
+  };
 }
 
 export function parseTable(text: string, file: string, opts: ReadTableOptions = {}): Table {
@@ -190,8 +217,9 @@ export interface TableSurvey {
 const STREAM_CHUNK = 4 * 1024 * 1024;
 
 /**
- * Pieces of a file that end on a line break (the last may not), read 4 MiB at a time: memory is
- * one piece (plus the longest line), whatever the file's size.
+ * Pieces of a file that end on a line break (or a carriage return, when a piece has no line break;
+ * the last may end on neither), read 4 MiB at a time: memory is one piece (plus the longest
+ * line), whatever the file's size.
  */
 function forEachPiece(fd: number, chunk: number, visit: (piece: Buffer, last: boolean, bytesRead: number) => void): void {
   const buf = Buffer.allocUnsafe(chunk);
@@ -202,7 +230,9 @@ function forEachPiece(fd: number, chunk: number, visit: (piece: Buffer, last: bo
     pos += got;
     if (got === 0) break;
     const part = buf.subarray(0, got);
-    const cut = part.lastIndexOf(0x0a);
+    // a line break (or a carriage return: old Mac line ends) never falls inside a UTF-8 character
+    let cut = part.lastIndexOf(0x0a);
+    if (cut < 0) cut = part.lastIndexOf(0x0d);
     if (cut < 0) {
       carry = carry ? Buffer.concat([carry, part]) : Buffer.from(part);
       continue;
@@ -216,9 +246,9 @@ function forEachPiece(fd: number, chunk: number, visit: (piece: Buffer, last: bo
 
 /**
  * Visit a table row by row, reading the file in pieces: a first pass counts lines, checks UTF-8
- * (naming the line) and looks for quotes; quote-free files are then split piece by piece, so
- * memory is what the visitor keeps, for a file of any size. Files with quotes or carriage returns
- * go through csv-parse over the whole file (up to 2 GiB). Same rules and errors as readTable.
+ * (naming the line) and looks for quotes; quote-free files are then split piece by piece, files
+ * with quotes or carriage returns fed to csv-parse piece by piece, so memory is what the visitor
+ * keeps, for a file of any size. Same rules and errors as readTable.
  * `onProgress` gets the bytes read so far of the second pass.
  */
 export function streamTable(
@@ -262,8 +292,16 @@ export function streamTable(
         opts.onProgress?.(read, size);
       });
     } else {
-      parseRecords(tableBytes(file), delimiter, file, record);
-      opts.onProgress?.(size, size);
+      const feed = csvFeed(csvOptions(delimiter, record));
+      csvErrors(file, delimiter, () => {
+        if (feed === null) return parseRecords(tableBytes(file), delimiter, file, record);
+        forEachPiece(fd, chunk, (piece, last, read) => {
+          feed(piece, false);
+          if (last) feed(undefined, true);
+          opts.onProgress?.(read, size);
+        });
+      });
+      if (feed === null) opts.onProgress?.(size, size);
     }
     if (header) throw new UserError('the file is empty (no header row)', { file });
   } finally {
@@ -276,68 +314,6 @@ export function columnIndex(table: Table, name: string): number {
   const i = table.columns.indexOf(name);
   if (i < 0) throw new UserError(`missing column "${name}" (columns: ${table.columns.join(', ')})`, { file: table.file, field: name });
   return i;
-}
-
-export const isMissing = (s: string): boolean => s === '' || s === 'NA' || s === 'NaN' || s === 'nan';
-
-/**
- * Parse one numeric cell. Empty cells (and NA/NaN) give NaN only when `allowMissing`; anything
- * else that is not a finite number is an error naming file, line, subject and field.
- */
-export function parseNumber(cell: string, place: { file: string; line: number; subject?: string; field: string }, allowMissing = false): number {
-  const s = cell.trim();
-  if (isMissing(s)) {
-    if (allowMissing) return NaN;
-    throw new UserError(s === '' ? 'empty value where a number is needed' : `"${s}" (a missing value) where a number is needed`, place);
-  }
-  const v = Number(s);
-  if (!Number.isFinite(v)) throw new UserError(`"${cell}" is not a number`, place);
-  return v;
-}
-
-/**
- * What a column holds, tallied cell by cell: 'numeric' (every non-missing cell a finite number,
- * at least one), 'empty' (every cell missing) or 'text' (at least as many non-numbers as numbers:
- * a label such as group or sex). A column of numbers with a few other cells ("abc", "Inf",
- * "1e309") is neither: it is a feature with bad cells, and the error names the first of them
- * (file, line, subject, column) instead of the column silently dropping out of the analysis.
- */
-export class ColumnTally {
-  private numbers = 0;
-  private bad = 0;
-  private first: { cell: string; line: number; subject: string | undefined } | null = null;
-
-  add(cell: string, line: number, subject: string | undefined): void {
-    const s = cell.trim();
-    if (isMissing(s)) return;
-    if (Number.isFinite(Number(s))) this.numbers++;
-    else if (this.bad++ === 0) this.first = { cell, line, subject };
-  }
-
-  /** `hint` says how to leave the column out. */
-  kind(file: string, name: string, hint: string): 'numeric' | 'empty' | 'text' {
-    return tallyKind(this.numbers, this.bad, () => this.first!, file, name, hint);
-  }
-}
-
-/** ColumnTally's verdict from its counts (`first`: the first cell that is neither a number nor missing). */
-export function tallyKind(
-  numbers: number,
-  bad: number,
-  first: () => { cell: string; line: number; subject: string | undefined },
-  file: string,
-  name: string,
-  hint: string,
-): 'numeric' | 'empty' | 'text' {
-  if (bad === 0) return numbers > 0 ? 'numeric' : 'empty';
-  if (numbers <= bad) return 'text';
-  const f = first();
-  throw new UserError(`"${f.cell}" is not a number in a numeric column (${numbers} of its cells are numbers, ${bad} not; ${hint})`, {
-    file,
-    line: f.line,
-    ...(f.subject !== undefined ? { subject: f.subject } : {}),
-    field: name,
-  });
 }
 
 /** ColumnTally over a Table's column `j` (`idCol` -1: no subject column). */
@@ -367,5 +343,6 @@ export function refuseDuplicateSubjects(table: Table, idCol: number, sessCol: nu
   });
 }
 
-// writing lives in csv-write.ts; re-exported so that every CSV reader and writer is imported from one place
+// cells (numbers, missing values, what a column holds) live in csv-cells.ts, writing in csv-write.ts; re-exported so that every CSV reader and writer is imported from one place
 export { formatNumber, toCsv, csvChunks, writeCsvAtomic, writeCsvRowsAtomic } from './csv-write.js';
+export { isMissing, parseNumber, ColumnTally, tallyKind } from './csv-cells.js';

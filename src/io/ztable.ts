@@ -11,7 +11,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { UserError } from '../common/errors.js';
-import { ColumnTally, parseNumber, scanTable, tableBytes, writeCsvAtomic } from './csv.js';
+import { ColumnTally, parseNumber, streamTable, writeCsvAtomic } from './csv.js';
 import type { ZTable } from '../sustain/types.js';
 
 export const ID_COLUMNS = ['subject_id', 'subject'];
@@ -85,12 +85,12 @@ class GrowingValues {
 }
 
 /**
- * Streamed: rows go from the parser straight into a Float64Array (plus one id string, and the
- * carried cells, per row), so memory per subject is 8 bytes per biomarker and its strings, not
- * an array of cell strings per row. Biomarker columns found by content take one extra pass.
+ * Streamed: the file is read in pieces (csv.ts streamTable) and rows go from the parser straight
+ * into a Float64Array (plus one id string, and the carried cells, per row), so memory per subject
+ * is 8 bytes per biomarker and its strings, not the file's bytes or an array of cell strings per
+ * row. Biomarker columns found by content take one extra pass.
  */
 export function readZTable(file: string, opts: ReadZTableOptions = {}): ZTableRead {
-  const bytes = tableBytes(file);
   let columns: string[] = [];
   const head = (c: string[]) => (columns = c);
   const notes: string[] = [];
@@ -107,10 +107,9 @@ export function readZTable(file: string, opts: ReadZTableOptions = {}): ZTableRe
     // first pass: which columns are numeric (a tally per column, no rows kept)
     let tallies: ColumnTally[] = [];
     let idc = -1;
-    scanTable(
+    streamTable(
       file,
-      bytes,
-      (c) => {
+      ({ columns: c }) => {
         head(c);
         idc = c.findIndex((x) => ID_COLUMNS.includes(x));
         tallies = c.map(() => new ColumnTally());
@@ -145,10 +144,9 @@ export function readZTable(file: string, opts: ReadZTableOptions = {}): ZTableRe
   let rows = 0;
   const seen = new Map<string, number>();
   const lines: number[] = [];
-  scanTable(
+  streamTable(
     file,
-    bytes,
-    (c) => {
+    ({ columns: c }) => {
       head(c);
       const idName = ID_COLUMNS.find((x) => c.includes(x));
       if (idName === undefined) throw new UserError(`missing column "subject_id" (columns: ${c.join(', ')})`, { file, field: 'subject_id' });

@@ -62,8 +62,9 @@ function module(): { compiled: WebAssembly.Module; base: number } {
 }
 
 const PAGE = 65536;
-/** A 32-bit WebAssembly memory: 65536 pages of 64 KiB. */
-const MAX_BYTES = 65536 * PAGE;
+/** A 32-bit WebAssembly memory: 65536 pages of 64 KiB (one set of tables must fit in it: fit-memory.ts checks before a fit). */
+export const MAX_ARENA_BYTES = 65536 * PAGE;
+const MAX_BYTES = MAX_ARENA_BYTES;
 
 export class Arena {
   readonly memory: WebAssembly.Memory;
