@@ -13,7 +13,8 @@
  *   - with the issue's literal settings: the same fit, then 10-fold CV with the fit's settings.
  * Each line says whether it was measured in this run or extrapolated from this run's measured
  * costs at full size: EM CPU per start point (start points, splits and mixture EMs scale with the
- * number of start points; the polish does not), MCMC CPU per chain iteration (per K, from the fit's
+ * number of start points, the polish does not; with --early-stop, which stops a set of start points
+ * once its best optimum repeats, this linear scaling is an upper bound), MCMC CPU per chain iteration (per K, from the fit's
  * chains), a fold = a fit on (F-1)/F of the subjects (cost linear in subjects) plus the scoring
  * phase. Wall time on this machine is CPU / threads when the work keeps every thread busy (the
  * chains of the largest K set the fit's MCMC wall when there are fewer tasks than threads).
@@ -258,6 +259,7 @@ async function main(): Promise<void> {
   console.log(
     `(CPU per start point ${fmt(costs.emPerStartpoint, 1)} s + polish ${fmt(costs.emFixed, 1)} s, MCMC ${fmt(costs.mcmcPerIteration * 1000, 2)} ms per chain iteration for K = 1..${S.maxSubtypes}, ` +
       `scoring ${fmt(sc, 1)} s per fold, all measured above at ${S.subjects} subjects; a fold fits ${fmt(100 * share, 0)} % of them; the full-data model is the fit's (not refitted).` +
+      ` EM is scaled linearly in start points: an upper bound when sets of start points stop early (fit --early-stop).` +
       ` Target: < 15 min, < 2 GB. MCMC tuning default ${MCMC_DEFAULTS.tunePasses} passes.)`,
   );
 }
