@@ -124,8 +124,9 @@ export async function runCrossValidation(input: ZTable, given: ModelSpec | Thres
       foldChains,
       stratify: opts.stratify ?? null,
       ...(opts.time !== undefined ? { time: opts.time } : {}),
-      ...(opts.polish !== undefined ? { polish: opts.polish } : {}),
-      ...(opts.earlyStop !== undefined ? { earlyStop: opts.earlyStop } : {}),
+      // always the value the fits use: a part made under another default (or before the setting existed) then differs
+      polish: opts.polish ?? FIT_DEFAULTS.polish,
+      earlyStop: opts.earlyStop ?? FIT_DEFAULTS.earlyStop,
       fullModel: opts.model === undefined ? 'fitted' : `given:${opts.model.sha256}`,
       toolVersion: toolVersion(),
     },

@@ -26,9 +26,12 @@ export type CvSettings = {
   stratify: string | null;
   /** longitudinal data: the time column (folds hold out whole subjects); absent for cross-sectional data */
   time?: string;
-  /** EM polish runs per round (fit --polish), only when set: parts made before the setting existed still match */
+  /**
+   * EM polish runs per round (fit --polish) and repeats that stop a set of EM start points
+   * (fit --early-stop), as the fits use them (the default when not asked); absent in parts made
+   * before they were always recorded, which then differ and are refused or redone, never mixed
+   */
   polish?: number;
-  /** repeats that stop a set of EM start points (fit --early-stop), only when set, as polish */
   earlyStop?: number;
   biomarkers: string[];
   /** the model's parameters (its kind's fields in model.json; z-score: zvals, zmax) follow biomarkers */

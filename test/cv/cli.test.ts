@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCliAsync } from '../helpers/cli.js';
-import { fitSustain, simulateCohort } from '../../src/sustain/index.js';
+import { FIT_DEFAULTS, fitSustain, simulateCohort } from '../../src/sustain/index.js';
 import { readSustainModel } from '../../src/io/modelfile.js';
 import { sha256File } from '../../src/io/hash.js';
 import { fitKmeansModel } from '../../src/cv/kmeans.js';
@@ -160,6 +160,22 @@ describe('ms-subtype cv (CLI)', () => {
     delete old.foldChains;
     writeFileSync(join(root, 'chains-default', 'fold-1.json'), JSON.stringify({ ...four, settings: old }));
     await expect(part(join(root, 'chains-default'), {})).rejects.toThrow(/fold-1\.json: was made with different settings .*foldChains absent vs 1/);
+  });
+
+  it('records the polish and early stop the fits use, also by default, so a part made under an earlier default is never mixed in', async () => {
+    const read = readZTable(zcsv);
+    const thresholds = loadThresholds(read.table.biomarkers, [1, 2], 4);
+    const dir = join(root, 'em-defaults');
+    const run = () => runCrossValidation(read.table, thresholds, dir, { ...lightOpts, jobs: 1, part: 1, quiet: true });
+    await run();
+    const made = JSON.parse(readFileSync(join(dir, 'fold-1.json'), 'utf8'));
+    expect(made.settings.polish).toBe(FIT_DEFAULTS.polish);
+    expect(made.settings.earlyStop).toBe(FIT_DEFAULTS.earlyStop);
+    // a part from before --early-stop existed ran every start point and recorded no earlyStop
+    const old = { ...made.settings };
+    delete old.earlyStop;
+    writeFileSync(join(dir, 'fold-1.json'), JSON.stringify({ ...made, settings: old }));
+    await expect(run()).rejects.toThrow(/fold-1\.json: was made with different settings .*earlyStop absent vs 2/);
   });
 
   it('refuses bad inputs with a one-line message naming the problem', async () => {
