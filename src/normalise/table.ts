@@ -219,7 +219,7 @@ function tooBig(file: string, lines: number, cols: number, need: number, have: n
  * What the long-lived heap may hold: V8's heap_size_limit counts the young generation too (48 MB
  * on 64-bit), which --max-old-space-size does not, and which a full old space cannot use.
  */
-function oldSpaceLimit(): number {
+export function oldSpaceLimit(): number {
   const l = getHeapStatistics().heap_size_limit;
   return Math.max(l / 2, l - 64 * 1024 ** 2);
 }
