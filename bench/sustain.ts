@@ -15,7 +15,9 @@
  *          tuning (the same MCMC iterations), 4 chains sharing pySuStaIn's 1e4 sampled iterations,
  *          and the default 4 chains of 1e4; wall and CPU time (`--repeat N`, runs interleaved);
  *  robust  EM robustness over seeds: the shared medium cohort (`--cohort sim3000`: a simulated 3,000 x 12
- *          one), EM only (no MCMC), K = 1..3 with 3, 5, 10 and 25 start points (`--startpoints a,b,..`),
+ *          one), EM only (no MCMC), K = 1..3 with 3, 5, 10 and 25 start points (`--startpoints a,b,..`;
+ *          "25+4" = 25 start points and the polish with 4 runs per round, "25+4:2" the same with
+ *          --early-stop 2; without ":" every start point runs, as before the early stop existed),
  *          `--seeds N` seeds each (default 3): how often each setting reaches the best known optimum per K
  *          (the best any run found, or pySuStaIn's), the worst shortfall, and the time.
  * Default: medium and assign. `large` caps EM at 3 sweeps (--full-em: uncapped). Peak memory = the process's max RSS (worker threads included).
@@ -284,7 +286,10 @@ async function robust(): Promise<void> {
   // each setting: start points, or start points + polish runs per round ("5+4")
   const spArg = args.indexOf('--startpoints');
   const settings = (spArg >= 0 ? args[spArg + 1]! : '3,5,10,25').split(',');
-  const parse = (v: string) => ({ startpoints: Number(v.split('+')[0]), polish: Number(v.split('+')[1] ?? 0) });
+  const parse = (v: string) => {
+    const [sp, stop] = v.split(':');
+    return { startpoints: Number(sp!.split('+')[0]), polish: Number(sp!.split('+')[1] ?? 0), earlyStop: Number(stop ?? 0) };
+  };
   const pyBest = sim ? [] : PY.emLogLik;
   console.log(
     `== EM robustness: ${sim ? 'simulated 3,000 x 12' : 'shared medium cohort, 1,000 x 10'} x 3 thresholds, K = 1..3, EM only, start points ${settings.join(' / ')}, seeds ${firstSeed}..${firstSeed + nSeeds - 1} each, ${threads} thread(s)`,

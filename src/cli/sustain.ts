@@ -49,6 +49,7 @@ interface FitFlags extends ModelFlags {
   chains: number;
   tune?: number;
   polish: number;
+  earlyStop: number;
   samples: number;
   seed: number;
   restarts?: number;
@@ -104,6 +105,7 @@ async function fitCommand(o: FitFlags): Promise<void> {
         chains: o.chains,
         mcmcTuneIterations: o.tune,
         polish: o.polish,
+        earlyStop: o.earlyStop,
         samplesKept: o.samples,
         threads: o.jobs,
         dataFile: data.file,
@@ -232,6 +234,12 @@ export function register(program: Command): void {
     .option('--tune <n>', 'iterations of each of the 3 MCMC tuning passes (default: --mcmc / 10, between 1,000 and 10,000; pySuStaIn: always 10,000)', intOption(2))
     .option('--samples <n>', 'posterior samples kept in model.json per K (thinned evenly)', intOption(1), FIT_DEFAULTS.samplesKept)
     .option('--polish <n>', 'EM runs per round polishing each K\'s optimum from random nearby sequences (0: none; docs/sustain.md "EM robustness")', intOption(0), FIT_DEFAULTS.polish)
+    .option(
+      '--early-stop <n>',
+      'stop a set of EM start points (in batches of 4) once its best optimum has been reached n times (0: run all --startpoints; docs/sustain.md "EM at paper scale")',
+      intOption(0),
+      FIT_DEFAULTS.earlyStop,
+    )
     .option('--seed <n>', 'random seed', intOption(-(2 ** 52), 2 ** 52), 1)
     .option(
       '--biomarkers <list>',

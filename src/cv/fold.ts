@@ -21,6 +21,8 @@ export interface EngineSettings {
   chains?: number;
   /** EM runs per polish round; undefined = the engine's default */
   polish?: number;
+  /** repeats that stop a set of EM start points; undefined = the engine's default */
+  earlyStop?: number;
 }
 
 export interface FoldTask {
@@ -130,6 +132,7 @@ function engineOptions(t: { engine: EngineSettings; seed: number; threads: numbe
   if (t.engine.mcmcTuneIterations !== undefined) o['mcmcTuneIterations'] = t.engine.mcmcTuneIterations;
   if (t.engine.chains !== undefined) o['chains'] = t.engine.chains;
   if (t.engine.polish !== undefined) o['polish'] = t.engine.polish;
+  if (t.engine.earlyStop !== undefined) o['earlyStop'] = t.engine.earlyStop;
   return { ...o, seed: t.seed };
 }
 

@@ -35,6 +35,8 @@ export interface CvOptions {
   chains?: number;
   /** EM runs per round polishing each K's optimum (fit --polish); undefined = the engine's default */
   polish?: number;
+  /** repeats that stop a set of EM start points (fit --early-stop); undefined = the engine's default */
+  earlyStop?: number;
   seed: number;
   /** name of a carried column of the z table to stratify the folds on */
   stratify?: string;
@@ -115,6 +117,7 @@ export async function runCrossValidation(input: ZTable, given: ModelSpec | Thres
       stratify: opts.stratify ?? null,
       ...(opts.time !== undefined ? { time: opts.time } : {}),
       ...(opts.polish !== undefined ? { polish: opts.polish } : {}),
+      ...(opts.earlyStop !== undefined ? { earlyStop: opts.earlyStop } : {}),
       fullModel: opts.model === undefined ? 'fitted' : `given:${opts.model.sha256}`,
       toolVersion: toolVersion(),
     },
@@ -136,6 +139,7 @@ export async function runCrossValidation(input: ZTable, given: ModelSpec | Thres
     ...(opts.mcmcTuneIterations !== undefined ? { mcmcTuneIterations: opts.mcmcTuneIterations } : {}),
     ...(opts.chains !== undefined ? { chains: opts.chains } : {}),
     ...(opts.polish !== undefined ? { polish: opts.polish } : {}),
+    ...(opts.earlyStop !== undefined ? { earlyStop: opts.earlyStop } : {}),
   };
   const missing: (number | 'full')[] = [];
   let reused = 0;

@@ -23,6 +23,8 @@ export type CvSettings = {
   time?: string;
   /** EM polish runs per round (fit --polish), only when set: parts made before the setting existed still match */
   polish?: number;
+  /** repeats that stop a set of EM start points (fit --early-stop), only when set, as polish */
+  earlyStop?: number;
   biomarkers: string[];
   /** the model's parameters (its kind's fields in model.json; z-score: zvals, zmax) follow biomarkers */
   [field: string]: unknown;
@@ -49,7 +51,20 @@ export function hashFolds(foldOf: Int32Array): string {
 export function makeSettings(
   s: Pick<
     CvSettings,
-    'seed' | 'folds' | 'maxSubtypes' | 'startpoints' | 'mcmcIterations' | 'samplesKept' | 'mcmcTuneIterations' | 'chains' | 'stratify' | 'time' | 'polish' | 'fullModel' | 'toolVersion'
+    | 'seed'
+    | 'folds'
+    | 'maxSubtypes'
+    | 'startpoints'
+    | 'mcmcIterations'
+    | 'samplesKept'
+    | 'mcmcTuneIterations'
+    | 'chains'
+    | 'stratify'
+    | 'time'
+    | 'polish'
+    | 'earlyStop'
+    | 'fullModel'
+    | 'toolVersion'
   >,
   data: ZTable,
   given: ModelSpec | Thresholds,
@@ -69,6 +84,7 @@ export function makeSettings(
     stratify: s.stratify,
     ...(s.time !== undefined ? { time: s.time } : {}),
     ...(s.polish !== undefined ? { polish: s.polish } : {}),
+    ...(s.earlyStop !== undefined ? { earlyStop: s.earlyStop } : {}),
     biomarkers: [...data.biomarkers],
     ...kindOf(spec).fields(spec),
     subjects: data.subjects.length,

@@ -68,6 +68,8 @@ const fitSchema = z.strictObject({
   chains: pos.nullable(),
   /** EM runs per round polishing each K's optimum (fit --polish); null = the engine's default */
   polish: z.number().int().min(0).nullable(),
+  /** stop a set of EM start points once its best optimum has been reached this many times (fit --early-stop); null = the engine's default */
+  earlyStop: z.number().int().min(0).nullable(),
   /** number of subtypes used for the assignments and the report; null = CV's recommendation, else maxSubtypes */
   subtypes: pos.nullable(),
   /** include the controls in the fit (not advised: SuStaIn is fitted on patients) */
@@ -174,6 +176,7 @@ export const DEFAULT_CONFIG: RunConfig = {
     samples: null,
     chains: null,
     polish: null,
+    earlyStop: null,
     subtypes: null,
     includeControls: false,
     time: null,

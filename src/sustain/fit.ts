@@ -1,16 +1,13 @@
 /**
  * Fitting K = 1..maxSubtypes (pySuStaIn run_sustain_algorithm), for a model of any kind (its spec):
- *  - K = 1: `startpoints` EM runs from random sequences; keep the best.
- *  - K -> K+1: hard-assign subjects to the K-subtype ML model's subtypes; for each cluster with more
- *    than one subject, `startpoints` split candidates (random halves -> 1-subtype EMs -> 2-subtype EM
- *    on the cluster), the best split replaces that subtype; then `startpoints` EM runs of the K+1
- *    mixture from that initialisation; keep the best over clusters.
+ *  - the EM search (search.ts): K = 1 start points, then K -> K+1 by splitting each subtype's cluster
+ *    and EM runs of the K+1 mixture, each K's optimum polished (polish.ts);
  *  - then, per K, `chains` MCMC chains (chains.ts): the first from the EM optimum, the others from
  *    dispersed starts (the next-best distinct start-point optima, then the EM optimum after random moves);
  *    tuning passes that double as warm-up + the sampling. Chains' subtype labels are aligned to the
  *    first chain's, their kept samples pooled, and R-hat / ESS computed per K; subtypes ordered by
  *    mean posterior fraction, largest first.
- * Options and defaults: fit-options.ts. With `polish`, each K's optimum is polished (polish.ts).
+ * Options and defaults: fit-options.ts.
  * Start points, split candidates and chains are tasks on worker threads (a batch too small to pay for
  * starting them runs in-process: task-cost.ts); each gets its own random stream drawn from the seed in
  * a fixed order, so the result does not depend on the thread count.
@@ -23,13 +20,12 @@ import { buildFit, startsFor } from './fit-result.js';
 import { resolveFitOptions, type FitOptions } from './fit-options.js';
 import { kindOf, modelFileHead, toSpec, type ModelSpec } from './kinds.js';
 import { MCMC_DEFAULTS } from './mcmc.js';
-import { MixtureTables } from './state.js';
 import type { EmTaskResult, FitTask, McmcTaskResult } from './tasks.js';
 import type { EventLabel, NamedEvent, SustainFit, SustainModelFile, Thresholds, ZTable } from './types.js';
 import { zscoreKind } from './zscore-kind.js';
 import { batchSeconds, emSeconds, mcmcSeconds, taskSeconds, unitsOf } from './task-cost.js';
-import { improves, polishTasks, POLISH_ROUNDS } from './polish.js';
-import { LongitudinalTables } from './longitudinal/tables.js';
+import { searchEm, type SearchPhase } from './search.js';
+import { batchStreams } from './multistart.js';
 import { startsOf } from './longitudinal/visits.js';
 
 export { FIT_DEFAULTS, type FitOptions } from './fit-options.js';
@@ -77,19 +73,6 @@ function workerUrl(): URL {
 /** The z-score model's events [biomarker, z], as model.json names them. */
 export function namedEvents(biomarkers: readonly string[], t: Thresholds): NamedEvent[] {
   return zscoreKind.events({ kind: 'zscore', ...t }, biomarkers);
-}
-
-/** Random stream states for a batch of n tasks, drawn in order from the root stream. */
-function batchStreams(root: Rng, n: number): number[][] {
-  return Rng.fromSeed(root.nextSeed())
-    .streams(n)
-    .map((r) => r.state());
-}
-
-function firstBest<T extends { logLik: number }>(rs: T[]): T {
-  let best = rs[0]!;
-  for (const r of rs) if (r.logLik > best.logLik) best = r;
-  return best;
 }
 
 /**
@@ -144,7 +127,7 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
   const pool = new TaskPool<FitTask, unknown>(url, o.threads, opts.inProcessSeconds);
   // EM sweeps per task of each phase, from the tasks finished so far: how far a running task is
   const work: Partial<Record<FitProgress['phase'], { sum: number; n: number }>> = {};
-  const run = async <R extends EmTaskResult>(tasks: FitTask[], phase: FitProgress['phase'], K: number, plan = planned(phase, K)): Promise<R[]> => {
+  const run = async <R extends EmTaskResult>(tasks: FitTask[], phase: SearchPhase, K: number, plan = planned(phase, K)): Promise<R[]> => {
     const units = tasks.map((t) => unitsOf(taskSeconds(t, N)));
     total += units.reduce((a, u) => a + u, 0) - plan;
     const base = done;
@@ -185,99 +168,21 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
       for (const c of channels) c.port1.close();
     }
   };
-  // Polish rounds from a K's optimum (polish.ts); streams are drawn only when polishing, so --polish 0 fits as before.
-  const polish = async (b: EmTaskResult, K: number): Promise<EmTaskResult> => {
-    let cur = b;
-    for (let round = 0; round < POLISH_ROUNDS && o.polish > 0; round++) {
-      // only the first round is in the plan
-      const rs = await run<EmTaskResult>(polishTasks(cur, batchStreams(root, o.polish), N, { ...base, values, M }), 'polish', K, round === 0 ? planned('polish', K) : 0);
-      const nb = firstBest(rs);
-      if (!improves(nb, cur)) break;
-      cur = nb;
-    }
-    return cur;
-  };
   try {
-    // K = 1
-    const emFits: { result: EmTaskResult; startPoints: number[]; all: EmTaskResult[] }[] = [];
-    {
-      const streams = batchStreams(root, o.startpoints);
-      const rs = await run<EmTaskResult>(
-        streams.map((rng) => ({ kind: 'single', ...base, values, M, rng })),
-        'start points',
-        1,
-      );
-      const b = await polish(firstBest(rs), 1);
-      best = Math.max(best, b.logLik);
-      emFits.push({ result: b, startPoints: rs.map((r) => r.logLik), all: rs });
-    }
-    // K -> K + 1
-    for (let K = 2; K <= o.maxSubtypes; K++) {
-      const prev = emFits[K - 2]!.result;
-      const seqs = prev.sequences.map((s) => Int32Array.from(s));
-      const cluster = new Int32Array(J);
-      if (starts !== null) {
-        const mix = new LongitudinalTables(model, prepared, seqs, starts);
-        for (let j = 0; j < J; j++) cluster[j] = mix.bestSubtype(j, prev.fractions);
-      } else {
-        const mix = new MixtureTables(model, prepared, seqs);
-        for (let i = 0; i < M; i++) {
-          let bs = 0;
-          let bv = -Infinity;
-          for (let s = 0; s < K - 1; s++) {
-            const v = prev.fractions[s]! * mix.subs[s]!.T[i]!;
-            if (v > bv) {
-              bv = v;
-              bs = s;
-            }
-          }
-          cluster[i] = bs;
-        }
-      }
-      const clusters: number[] = [];
-      const rowsOf: number[][] = [];
-      const visitsOf: number[][] = [];
-      for (let c = 0; c < K - 1; c++) {
-        const rows: number[] = [];
-        const vs: number[] = [];
-        for (let j = 0; j < J; j++) {
-          if (cluster[j] !== c) continue;
-          if (starts === null) rows.push(j);
-          else {
-            for (let r = starts[j]!; r < starts[j + 1]!; r++) rows.push(r);
-            vs.push(visits![j]!);
-          }
-        }
-        if ((starts === null ? rows.length : vs.length) > 1) {
-          clusters.push(c);
-          rowsOf.push(rows);
-          visitsOf.push(vs);
-        }
-      }
-      if (clusters.length === 0) throw new UserError(`cannot fit ${K} subtypes: no subtype of the ${K - 1}-subtype model has more than one subject`);
-      const splitTasks: FitTask[] = [];
-      clusters.forEach((_, q) => {
-        const rows = rowsOf[q]!;
-        const part = new Float64Array(rows.length * B);
-        rows.forEach((i, r) => part.set(values.subarray(i * B, i * B + B), r * B));
-        const sub = starts === null ? {} : { visits: Int32Array.from(visitsOf[q]!) };
-        for (const rng of batchStreams(root, o.startpoints)) splitTasks.push({ kind: 'split', ...base, ...sub, values: part, M: rows.length, rng });
-      });
-      const splits = await run<EmTaskResult>(splitTasks, 'split', K);
-      const mixTasks: FitTask[] = [];
-      clusters.forEach((c, q) => {
-        const split = firstBest(splits.slice(q * o.startpoints, (q + 1) * o.startpoints));
-        const init = prev.sequences.map((s) => [...s]);
-        init[c] = split.sequences[0]!;
-        init.push(split.sequences[1]!);
-        const f = new Array<number>(K).fill(1 / K);
-        for (const rng of batchStreams(root, o.startpoints)) mixTasks.push({ kind: 'mixture', ...base, values, M, rng, sequences: init, fractions: f });
-      });
-      const mixes = await run<EmTaskResult>(mixTasks, 'mixture', K);
-      const b = await polish(firstBest(mixes), K);
-      best = Math.max(best, b.logLik);
-      emFits.push({ result: b, startPoints: mixes.map((r) => r.logLik), all: mixes });
-    }
+    const emFits = await searchEm({
+      o,
+      model,
+      prepared,
+      values,
+      M,
+      B,
+      J,
+      starts,
+      base,
+      root,
+      run,
+      onBest: (ll) => (best = Math.max(best, ll)),
+    });
     // MCMC: C chains per K, all independent (in parallel), each with its own stream
     const perChain = Math.ceil(o.samplesKept / C);
     const mcmc = {
@@ -367,6 +272,8 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
         mcmcTuneIterations: o.mcmcTuneIterations,
         samplesKept: o.samplesKept,
         ...(o.polish > 0 ? { polish: o.polish } : {}),
+        // only when on, so --early-stop 0 writes what fits wrote before the setting existed
+        ...(o.earlyStop > 0 ? { earlyStop: o.earlyStop } : {}),
         emMaxIterations: o.emMaxIterations,
         emTolerance: o.emTolerance,
         ...(lon !== undefined ? { time: lon.timeColumn } : {}),

@@ -13,7 +13,7 @@ import type { Assignment, SustainModelFile, ZTable } from './types.js';
 import { assignSubjects } from './staging.js';
 import { assignLongitudinal } from './longitudinal/assign.js';
 import { LongitudinalTables } from './longitudinal/tables.js';
-import { startsOf } from './longitudinal/visits.js';
+import { rowsLabelled, startsOf } from './longitudinal/visits.js';
 
 interface TaskBase {
   /** the model (kind + parameters: plain data, so it crosses to a worker thread) */
@@ -150,16 +150,7 @@ export function runSplit(t: SplitTask): EmTaskResult {
   }
   const init: Int32Array[] = [];
   for (let g = 0; g < 2; g++) {
-    const rows: number[] = [];
-    const counts: number[] = [];
-    for (let i = 0; i < M; i++) {
-      if (group[i] !== g) continue;
-      if (starts === null) rows.push(i);
-      else {
-        for (let r = starts[i]!; r < starts[i + 1]!; r++) rows.push(r);
-        counts.push(visits![i]!);
-      }
-    }
+    const { rows, counts } = rowsLabelled(group, g, starts);
     const sub = model.subset(data, rows);
     const r = em(model, sub, [model.randomSequence(rng)], [1], rng, t.em, meter, starts === null ? undefined : Int32Array.from(counts));
     init.push(Int32Array.from(r.sequences[0]!));

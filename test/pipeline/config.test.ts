@@ -23,6 +23,7 @@ describe('run config', () => {
     const cases: [unknown, string][] = [
       [{ fit: { mcmc: -3 } }, 'field fit.mcmc'],
       [{ fit: { polish: -1 } }, 'field fit.polish'],
+      [{ fit: { earlyStop: -1 } }, 'field fit.earlyStop'],
       [{ fit: { zvals: [1, 'two'] } }, 'field fit.zvals.1'],
       [{ cv: { folds: 1 } }, 'field cv.folds'],
       [{ normalise: { covariates: 'age' } }, 'field normalise.covariates'],
@@ -55,6 +56,8 @@ describe('run config', () => {
     expect(parseConfig({ fit: { tune: 7, mcmcTuneIterations: 300 } }, 'both.json').fit.tune).toBe(7);
     expect(parseConfig({ fit: { polish: 0 } }, 'polish.json').fit.polish).toBe(0);
     expect(DEFAULT_CONFIG.fit.polish).toBeNull();
+    expect(parseConfig({ fit: { earlyStop: 0 } }, 'stop.json').fit.earlyStop).toBe(0);
+    expect(DEFAULT_CONFIG.fit.earlyStop).toBeNull();
     expect(applyOverrides(DEFAULT_CONFIG, ['fit.samplesKept=12'], '/').fit.samples).toBe(12);
     expect(applyOverrides(DEFAULT_CONFIG, ['fit.model=mixture'], '/').fit.kind).toBe('mixture');
     // the new key is the one the defaults print

@@ -111,6 +111,24 @@ export function startsOf(counts: ArrayLike<number>): Int32Array {
   return out;
 }
 
+/**
+ * The subjects labelled `g` (label[j] of subject j): their rows (all of a longitudinal subject's
+ * visits, when `starts` is given) and, longitudinal, their visit counts.
+ */
+export function rowsLabelled(label: ArrayLike<number>, g: number, starts: Int32Array | null): { rows: number[]; counts: number[] } {
+  const rows: number[] = [];
+  const counts: number[] = [];
+  for (let j = 0; j < label.length; j++) {
+    if (label[j] !== g) continue;
+    if (starts === null) rows.push(j);
+    else {
+      for (let r = starts[j]!; r < starts[j + 1]!; r++) rows.push(r);
+      counts.push(starts[j + 1]! - starts[j]!);
+    }
+  }
+  return { rows, counts };
+}
+
 /** The rows of a row-major table (width w) in the layout's order. */
 export function reorderRows(values: Float64Array, w: number, order: Int32Array): Float64Array {
   const out = new Float64Array(order.length * w);
