@@ -59,7 +59,7 @@ export function sidecarFeatures(file: string): string[] | null {
 }
 
 /** V8's heap is checked this often while reading (rows): ids and carried cells live in it. */
-const HEAP_CHECK_ROWS = 1 << 12;
+const HEAP_CHECK_ROWS = 1 << 10;
 
 const gb = (x: number) => (x / 1024 ** 3).toFixed(x < 1024 ** 3 ? 2 : 1);
 
@@ -185,7 +185,7 @@ export function readZTable(file: string, opts: ReadZTableOptions = {}): ZTableRe
     (row, line) => {
       if (++rows % HEAP_CHECK_ROWS === 0) {
         const used = getHeapStatistics().used_heap_size;
-        if (used > heapLimit * 0.9) throw heapFull(file, total, columns.length, (used / rows) * total, heapLimit);
+        if (used > heapLimit * 0.85) throw heapFull(file, total, columns.length, (used / rows) * total, heapLimit);
       }
       const subject = row[idCol]!;
       // one subject (and session) twice would weigh double in a fit: refuse, naming both lines
