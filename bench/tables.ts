@@ -2,7 +2,7 @@
  * Peak memory of big tables, per million rows: `normalise`, reading a z table as `fit` does,
  * `assign` and `fit`.
  *
- *   nice npx tsx bench/tables.ts [-- --rows 500000,1000000,2900000] [--parts normalise,read,assign,fit]
+ *   nice npx tsx bench/tables.ts [-- --rows 500000,1000000,2900000] [--parts normalise,read,assign,assign2,fit]
  *
  * At each row count it writes a features table like extract's (subject_id, session, group, age,
  * sex, site, icv and 12 regional volumes: 19 columns) and a z table like normalise's (subject_id,
@@ -10,7 +10,10 @@
  * RSS and wall time of: the `normalise` command (read, fit on the controls, z-score, write), reading
  * the z table as `fit` and `assign` do (readZTable), and the `assign` command (one thread) with a
  * one-subtype model fitted once on 300 rows. Prints MB at each size and the slope in MB per million
- * rows (between the smallest and largest size, so Node's own memory cancels out).
+ * rows (between the smallest and largest size, so Node's own memory cancels out). `assign2` is the
+ * `assign` command on 2 threads; a last table puts each assign beside reading the table, the memory
+ * it cannot do without (assign scores and writes block by block: what it adds should not grow with
+ * the rows).
  *
  * The fit part: `fit --max-subtypes 2 --startpoints 1 --polish 0 --chains 2 --mcmc 20 --tune 2
  * --jobs 1` on the z table (13 biomarkers x 3 thresholds: 39 events; the patients, 3/4 of the rows),
@@ -115,6 +118,14 @@ function fitRun(z: string, out: string, n: number): Run {
   return { ...r, est: est / 1024 ** 2 };
 }
 
+/** The assign command, its output removed after. */
+function assignRun(model: string, z: string, out: string, jobs: number): Run {
+  const r = cli(['assign', '--model', model, '--data', z, '--out', out, '--jobs', String(jobs), '--quiet']);
+  rmSync(out, { force: true });
+  rmSync(`${out}.json`, { force: true });
+  return r;
+}
+
 function main(): void {
   const argv = process.argv.slice(2);
   const i = argv.indexOf('--rows');
@@ -128,8 +139,9 @@ function main(): void {
     if (!fit.ok) throw new Error(`fitting the bench model failed: ${fit.err}`);
     const p = argv.indexOf('--parts');
     const parts = (p >= 0 ? argv[p + 1]! : 'normalise,read,assign,fit').split(',');
-    const all = ['normalise (19 columns)', 'read z table as fit does (16 columns)', 'assign (16 columns, 1 thread)', FIT] as const;
-    const what = all.filter((_, k) => parts.includes(['normalise', 'read', 'assign', 'fit'][k]!));
+    const all = ['normalise (19 columns)', 'read z table as fit does (16 columns)', 'assign (16 columns, 1 thread)', 'assign (16 columns, 2 threads)', FIT] as const;
+    const what = all.filter((_, k) => parts.includes(['normalise', 'read', 'assign', 'assign2', 'fit'][k]!));
+    const model = join(dir, 'model', 'model.json');
     const runs: Record<string, Run[]> = Object.fromEntries(what.map((w) => [w, []]));
     const fileMb: number[] = [];
     for (const n of sizes) {
@@ -145,12 +157,12 @@ function main(): void {
           const r = readZTable(${JSON.stringify(z)}, { includeControls: true });
           ok = r.table.subjects.length === ${n};`),
       );
-      runs[all[2]]?.push(cli(['assign', '--model', join(dir, 'model', 'model.json'), '--data', z, '--out', join(dir, `assign-${n}.csv`), '--jobs', '1', '--quiet']));
+      runs[all[2]]?.push(assignRun(model, z, join(dir, `assign-${n}.csv`), 1));
+      runs[all[3]]?.push(assignRun(model, z, join(dir, `assign-${n}.csv`), 2));
       runs[FIT]?.push(fitRun(z, join(dir, `fit-${n}`), n));
       rmSync(join(dir, `fit-${n}`), { recursive: true, force: true });
       rmSync(f, { force: true });
       rmSync(z, { force: true });
-      rmSync(join(dir, `assign-${n}.csv`), { force: true });
       for (const w of what) {
         const r = runs[w]!.at(-1)!;
         console.error(`n=${n}: ${w}: ${r.ok ? 'ok' : `FAILED ${r.err}`}, ${r.mb.toFixed(0)} MB${r.est !== undefined ? ` (estimate ${r.est.toFixed(0)} MB)` : ''}, ${r.s.toFixed(1)} s`);
@@ -170,6 +182,13 @@ function main(): void {
       console.log(`| ${w} | ${r.map((x) => (x.ok ? `${x.mb.toFixed(0)} MB${est(x)}, ${x.s.toFixed(0)} s` : `refused or failed in ${x.s.toFixed(0)} s${est(x)}`)).join(' | ')} | ${slope} |`);
     }
     if (runs[FIT]?.some((x) => !x.ok)) console.log(`\n${FIT}: ${runs[FIT].map((x, k) => `${fmt(sizes[k]!)} M rows: ${x.ok ? 'ok' : x.err}`).join('; ')}`);
+    const read = runs[all[1]];
+    const assigns = [all[2], all[3]].filter((w) => runs[w] !== undefined);
+    if (read && assigns.length > 0) {
+      console.log(`\n| peak RSS, assign / read z table | ${sizes.map((n) => `${fmt(n)} M rows`).join(' | ')} |`);
+      console.log(`|---|${sizes.map(() => '---').join('|')}|`);
+      for (const w of assigns) console.log(`| ${w} | ${runs[w]!.map((x, k) => (x.mb / read[k]!.mb).toFixed(2)).join(' | ')} |`);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -11,6 +11,7 @@ import { assignSubjectsParallel, fitSustain, FIT_DEFAULTS } from '../sustain/ind
 import { checkFitMemory, fitShape } from './fit-memory.js';
 import type { Assignment, ModelFile, SustainModelFile, ZTable } from '../sustain/types.js';
 import { writeSubjects } from '../io/subjects.js';
+import { streamAssign } from './assign-write.js';
 import { exceedanceMessage, zExceedance, type Exceedance } from '../normalise/exceedance.js';
 import { modelConvergenceWarnings } from '../sustain/chains.js';
 import { floatOption, intOption, jobsOption, listOption, numberListOption, oldFlags, printDone, QUIET_FLAGS, QUIET_HELP } from './options.js';
@@ -174,14 +175,10 @@ async function assignCommand(o: AssignFlags): Promise<void> {
   }
   const above = model.method === 'sustain-zscore' ? zExceedance(read.table.values, read.table.biomarkers, model.zmax) : null;
   warnAbove(above, o.quiet);
-  const a = await assignAny(model, read.table, o.subtypes, o.jobs, o.quiet);
-  writeSubjects(o.out, a, read.table.carried, {
-    method: model.method,
-    model: { file: o.model, sha256: sha256File(o.model) },
-    data: { file: read.file, sha256: read.sha256 },
-    zAboveZmax: above,
-  });
-  printDone(o.quiet, [`assigned ${a.subjects.length} subjects to the ${a.subtypes}-subtype model; wrote ${o.out} (+ .json sidecar)`], [o.out]);
+  // scored and written block by block: memory holds the table, not a result per subject
+  const prov = { method: model.method, model: { file: o.model, sha256: sha256File(o.model) }, data: { file: read.file, sha256: read.sha256 }, zAboveZmax: above };
+  const K = await streamAssign(model, read.table, { out: o.out, subtypes: o.subtypes, jobs: o.jobs, quiet: o.quiet, file: read.file }, prov);
+  printDone(o.quiet, [`assigned ${read.table.subjects.length} subjects to the ${K}-subtype model; wrote ${o.out} (+ .json sidecar)`], [o.out]);
 }
 
 /** assign with visits: one subtype per subject, stages along each subject's path; --history adds earlier visits. */

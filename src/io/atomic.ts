@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
 
 /**
  * Every output of the tool goes through here: the data is written to a temp file beside the
@@ -57,33 +58,83 @@ export function cleanStaleTemps(path: string): string[] {
   return removed;
 }
 
-/** Write `chunks` in order to `path` atomically (temp file, fsync, rename). */
-export function writeAtomicChunks(path: string, chunks: Iterable<string | Uint8Array>): void {
-  const dir = dirname(path);
-  mkdirSync(dir, { recursive: true });
-  cleanStaleTemps(path);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${++counter}.tmp`);
-  const fd = openSync(tmp, 'wx', 0o644);
-  try {
+/**
+ * An output written piece by piece (e.g. rows as they are computed) into its temp file, then
+ * fsynced and renamed over the target by `commit`, or removed by `abort`: the target is never
+ * half-written. Each piece is hashed as it goes, so the sidecar's sha256 needs no second read.
+ */
+export class AtomicFile {
+  private fd: number;
+  private readonly tmp: string;
+  private readonly hash = createHash('sha256');
+  bytes = 0;
+
+  constructor(readonly path: string) {
+    const dir = dirname(path);
+    mkdirSync(dir, { recursive: true });
+    cleanStaleTemps(path);
+    this.tmp = join(dir, `.${basename(path)}.${process.pid}.${++counter}.tmp`);
+    this.fd = openSync(this.tmp, 'wx', 0o644);
+  }
+
+  write(c: string | Uint8Array): void {
+    const b = typeof c === 'string' ? Buffer.from(c, 'utf8') : c;
+    this.hash.update(b);
+    let off = 0;
     try {
-      for (const c of chunks) {
-        const b = typeof c === 'string' ? Buffer.from(c, 'utf8') : c;
-        let off = 0;
-        while (off < b.length) off += writeSync(fd, b, off, b.length - off);
-      }
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      while (off < b.length) off += writeSync(this.fd, b, off, b.length - off);
+    } catch (e) {
+      this.abort();
+      throw e;
     }
-    renameSync(tmp, path);
-  } catch (e) {
+    this.bytes += b.length;
+  }
+
+  /** fsync, close and rename over the target; returns the sha256 of what was written. */
+  commit(): string {
     try {
-      unlinkSync(tmp);
+      try {
+        fsyncSync(this.fd);
+      } finally {
+        closeSync(this.fd);
+        this.fd = -1;
+      }
+      renameSync(this.tmp, this.path);
+    } catch (e) {
+      this.abort();
+      throw e;
+    }
+    return this.hash.digest('hex');
+  }
+
+  /** Close and remove the temp file (the target is left as it was). */
+  abort(): void {
+    if (this.fd >= 0) {
+      try {
+        closeSync(this.fd);
+      } catch {
+        // already closed
+      }
+      this.fd = -1;
+    }
+    try {
+      unlinkSync(this.tmp);
     } catch {
       // nothing to remove
     }
+  }
+}
+
+/** Write `chunks` in order to `path` atomically (temp file, fsync, rename). */
+export function writeAtomicChunks(path: string, chunks: Iterable<string | Uint8Array>): void {
+  const f = new AtomicFile(path);
+  try {
+    for (const c of chunks) f.write(c);
+  } catch (e) {
+    f.abort();
     throw e;
   }
+  f.commit();
 }
 
 export function writeAtomic(path: string, data: string | Uint8Array): void {

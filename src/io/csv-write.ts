@@ -17,7 +17,14 @@ export function toCsv(columns: readonly string[], rows: readonly Row[]): string 
 
 /** The CSV text in pieces of 10,000 rows (the same bytes as toCsv), rows made by `rowAt` a piece at a time, so a big table is never one string or one array. */
 export function* csvChunks(columns: readonly string[], n: number, rowAt: (r: number) => Row): Generator<string> {
-  yield stringify([columns as string[]], { record_delimiter: '\n' });
+  yield csvHeader(columns);
+  yield* csvRowChunks(n, rowAt);
+}
+
+export const csvHeader = (columns: readonly string[]): string => stringify([columns as string[]], { record_delimiter: '\n' });
+
+/** Rows 0..n-1 (no header) in pieces of 10,000: pieces of a table written block by block join to the same bytes. */
+export function* csvRowChunks(n: number, rowAt: (r: number) => Row): Generator<string> {
   for (let i = 0; i < n; i += 10_000) {
     const part: string[][] = [];
     for (let r = i; r < Math.min(n, i + 10_000); r++) part.push(cells(rowAt(r)));

@@ -11,8 +11,9 @@ import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { UserError } from '../common/errors.js';
 import { toolVersion } from '../common/version.js';
-import { writeJsonAtomic } from './atomic.js';
-import { columnIndex, parseNumber, readTable, refuseDuplicateSubjects, writeCsvRowsAtomic } from './csv.js';
+import { AtomicFile, writeJsonAtomic } from './atomic.js';
+import { csvHeader, csvRowChunks } from './csv-write.js';
+import { columnIndex, parseNumber, readTable, refuseDuplicateSubjects } from './csv.js';
 import type { Assignment } from '../sustain/types.js';
 import { isTrue } from './ztable.js';
 import { readJsonValidated } from './json.js';
@@ -72,40 +73,82 @@ const COLUMN_DOC: Record<string, string> = {
 
 export const subjectsSidecarPath = (file: string): string => `${file}.json`;
 
+/**
+ * subjects.csv written block by block as subjects are assigned (in subject order), then its sidecar:
+ * memory holds one block's rows, never the whole table's. `add` the blocks in order, then `finish`
+ * (or `abort`: nothing is left behind).
+ */
+export class SubjectsWriter {
+  readonly columns: string[];
+  rows = 0;
+  private readonly out: AtomicFile;
+
+  constructor(
+    readonly file: string,
+    readonly subtypes: number,
+    readonly carriedNames: readonly string[],
+  ) {
+    this.columns = subjectColumns(subtypes, [...carriedNames]);
+    this.out = new AtomicFile(file);
+    this.out.write(csvHeader(this.columns));
+  }
+
+  /** The rows of `a` (one block), with `carried[c][from + i]` as row i's carried cells (columns in carriedNames' order). */
+  add(a: Assignment, carried: readonly (readonly string[])[], from = 0): void {
+    const K = this.subtypes;
+    if (a.subtypes !== K) throw new Error(`a block with ${a.subtypes} subtypes for a ${K}-subtype table`);
+    const rowAt = (i: number) => {
+      const staged = a.mlStage[i]! >= 0;
+      const r: (string | number)[] = [a.subjects[i]!, a.mlSubtype[i]!, a.probMlSubtype[i]!, staged ? a.mlStage[i]! : '', staged ? a.probMlStage[i]! : ''];
+      for (let k = 0; k < K; k++) r.push(a.probSubtype[i * K + k]!);
+      for (const c of carried) r.push(c[from + i]!);
+      return r;
+    };
+    for (const chunk of csvRowChunks(a.subjects.length, rowAt)) this.out.write(chunk);
+    this.rows += a.subjects.length;
+  }
+
+  /** Rename the table into place and write its sidecar. */
+  finish(prov: SubjectsProvenance): void {
+    const sha256 = this.out.commit();
+    const sidecar: SubjectsSidecar = {
+      format: 'ms-subtype-subjects',
+      formatVersion: 1,
+      toolVersion: toolVersion(),
+      method: prov.method,
+      subtypes: this.subtypes,
+      rows: this.rows,
+      columns: this.columns,
+      carriedColumns: [...this.carriedNames],
+      model: prov.model,
+      data: prov.data,
+      columnDoc: COLUMN_DOC,
+      zAboveZmax: prov.zAboveZmax ?? null,
+      table: { sha256 },
+    };
+    writeJsonAtomic(subjectsSidecarPath(this.file), sidecar);
+  }
+
+  abort(): void {
+    this.out.abort();
+  }
+}
+
 /** Write subjects.csv and subjects.csv.json. `carried` holds one string per subject per column. */
 export function writeSubjects(file: string, a: Assignment, carried: Record<string, string[]> | undefined, prov: SubjectsProvenance): void {
-  const K = a.subtypes;
   const names = Object.keys(carried ?? {});
   const cols = names.map((c) => carried![c]!);
   for (const [j, c] of cols.entries()) {
     if (c.length !== a.subjects.length) throw new Error(`carried column ${names[j]} has ${c.length} values for ${a.subjects.length} subjects`);
   }
-  // rows made as they are written (10,000 at a time), not all at once: a million subjects stay cheap
-  const rowAt = (i: number) => {
-    const staged = a.mlStage[i]! >= 0;
-    const r: (string | number)[] = [a.subjects[i]!, a.mlSubtype[i]!, a.probMlSubtype[i]!, staged ? a.mlStage[i]! : '', staged ? a.probMlStage[i]! : ''];
-    for (let k = 0; k < K; k++) r.push(a.probSubtype[i * K + k]!);
-    for (const c of cols) r.push(c[i]!);
-    return r;
-  };
-  const columns = subjectColumns(K, names);
-  writeCsvRowsAtomic(file, columns, a.subjects.length, rowAt);
-  const sidecar: SubjectsSidecar = {
-    format: 'ms-subtype-subjects',
-    formatVersion: 1,
-    toolVersion: toolVersion(),
-    method: prov.method,
-    subtypes: K,
-    rows: a.subjects.length,
-    columns,
-    carriedColumns: names,
-    model: prov.model,
-    data: prov.data,
-    columnDoc: COLUMN_DOC,
-    zAboveZmax: prov.zAboveZmax ?? null,
-    table: { sha256: sha256File(file) },
-  };
-  writeJsonAtomic(subjectsSidecarPath(file), sidecar);
+  const w = new SubjectsWriter(file, a.subtypes, names);
+  try {
+    w.add(a, cols);
+  } catch (e) {
+    w.abort();
+    throw e;
+  }
+  w.finish(prov);
 }
 
 /**

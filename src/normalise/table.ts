@@ -225,7 +225,7 @@ export function oldSpaceLimit(): number {
 }
 
 /** Memory this process may still take outside V8's heap (typed arrays). */
-function freeMemory(): number {
+export function freeMemory(): number {
   const p = process as NodeJS.Process & { availableMemory?: () => number };
   return typeof p.availableMemory === 'function' ? p.availableMemory() : Infinity;
 }

@@ -13,14 +13,15 @@ import type { Assignment, SustainModelFile, ZTable } from './types.js';
 /** Below this many subjects per thread, threads cost more than they save. */
 const MIN_BLOCK = 2000;
 /** At most this many subjects per block: bounds the tables' memory whatever the input size. */
-const MAX_BLOCK = 50_000;
+export const MAX_BLOCK = 50_000;
 
-function workerUrl(): URL {
+export function workerUrl(): URL {
   const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
   return new URL(`./worker.${ext}`, import.meta.url);
 }
 
-function block(data: ZTable, from: number, to: number): ZTable {
+/** Rows from..to-1 of `data` (copies: a worker gets only its block). */
+export function dataBlock(data: ZTable, from: number, to: number): ZTable {
   const B = data.biomarkers.length;
   const t: ZTable = { subjects: data.subjects.slice(from, to), biomarkers: data.biomarkers, values: data.values.slice(from * B, to * B) };
   return t;
@@ -28,6 +29,12 @@ function block(data: ZTable, from: number, to: number): ZTable {
 
 /** Blocks per thread when progress is wanted: the bar moves a few times per thread (results are the same). */
 const PROGRESS_BLOCKS_PER_THREAD = 4;
+
+/** How many blocks M subjects are cut into: one per thread when each has enough, more when over maxBlock rows (or for progress). */
+export function blockCount(M: number, threads: number, maxBlock: number, progress: boolean): number {
+  const blocks = Math.max(1, Math.min(threads, Math.floor(M / MIN_BLOCK)), Math.ceil(M / maxBlock));
+  return progress ? Math.max(blocks, Math.min(Math.floor(M / MIN_BLOCK), threads * PROGRESS_BLOCKS_PER_THREAD)) : blocks;
+}
 
 /**
  * `maxBlock`: most rows per block (more blocks than threads queue up). `onProgress(done, total)`
@@ -45,8 +52,7 @@ export async function assignSubjectsParallel(
   longitudinal?: { start: Int32Array; times: Float64Array },
 ): Promise<Assignment> {
   const M = data.subjects.length;
-  let blocks = Math.max(1, Math.min(threads, Math.floor(M / MIN_BLOCK)), Math.ceil(M / maxBlock));
-  if (onProgress) blocks = Math.max(blocks, Math.min(Math.floor(M / MIN_BLOCK), threads * PROGRESS_BLOCKS_PER_THREAD));
+  let blocks = blockCount(M, threads, maxBlock, onProgress !== undefined);
   if (longitudinal) blocks = Math.max(1, Math.min(blocks, longitudinal.start.length - 1));
   const K0 = subtypes !== undefined ? { subtypes } : {};
   if (blocks === 1) {
@@ -60,14 +66,14 @@ export async function assignSubjectsParallel(
     const jFrom = Math.floor((b * J) / blocks);
     const jTo = Math.floor(((b + 1) * J) / blocks);
     if (!longitudinal) {
-      tasks.push({ kind: 'assign', model, data: block(data, jFrom, jTo), ...K0 });
+      tasks.push({ kind: 'assign', model, data: dataBlock(data, jFrom, jTo), ...K0 });
       continue;
     }
     const { start, times } = longitudinal;
     const from = start[jFrom]!;
     const to = start[jTo]!;
     const st = Int32Array.from(start.subarray(jFrom, jTo + 1), (r) => r - from);
-    tasks.push({ kind: 'assign', model, data: block(data, from, to), ...K0, longitudinal: { start: st, times: times.slice(from, to) } });
+    tasks.push({ kind: 'assign', model, data: dataBlock(data, from, to), ...K0, longitudinal: { start: st, times: times.slice(from, to) } });
   }
   let done = 0;
   const onDone = onProgress && ((_: number, t: AssignTask) => onProgress((done += t.data.subjects.length), M));
