@@ -13,7 +13,8 @@
  *   - with the issue's literal settings: the same fit, then 10-fold CV with the fit's settings.
  * Each line says whether it was measured in this run or extrapolated from this run's measured
  * costs at full size: EM CPU per start point (start points, splits and mixture EMs scale with the
- * number of start points; the polish does not), MCMC CPU per chain iteration (per K, from the fit's
+ * number of start points, the polish does not; with --early-stop, which stops a set of start points
+ * once its best optimum repeats, this linear scaling is an upper bound), MCMC CPU per chain iteration (per K, from the fit's
  * chains), a fold = a fit on (F-1)/F of the subjects (cost linear in subjects) plus the scoring
  * phase. Wall time on this machine is CPU / threads when the work keeps every thread busy (the
  * chains of the largest K set the fit's MCMC wall when there are fewer tasks than threads).
@@ -63,13 +64,13 @@ const S = {
   maxSubtypes: opt('max-subtypes', quick ? 3 : 5),
   threads: opt('threads', defaultThreads()),
   cvMcmc: opt('cv-mcmc', CV_DEFAULTS.mcmcIterations),
-  cvChains: opt('cv-chains', FIT_DEFAULTS.chains),
+  cvChains: opt('cv-chains', CV_DEFAULTS.foldChains),
 };
 const phasesArg = args.indexOf('--phases');
 const phases = new Set(phasesArg >= 0 ? args[phasesArg + 1]!.split(',') : quick ? ['fit', 'score', 'cv'] : ['fit', 'score']);
 /** The issue's settings (and the product's `fit` defaults). */
 const PAPER = { startpoints: 25, mcmc: 1e5, tune: 1e4, chains: 4, folds: 10 };
-const CV_PRODUCT = { startpoints: CV_DEFAULTS.startpoints, mcmc: CV_DEFAULTS.mcmcIterations, tune: defaultTuneIterations(CV_DEFAULTS.mcmcIterations), chains: FIT_DEFAULTS.chains };
+const CV_PRODUCT = { startpoints: CV_DEFAULTS.startpoints, mcmc: CV_DEFAULTS.mcmcIterations, tune: defaultTuneIterations(CV_DEFAULTS.mcmcIterations), chains: CV_DEFAULTS.foldChains };
 
 const B = 13;
 const THREE = 8; // biomarkers with thresholds 1,2,3; the other 5 have 1,2 (8 x 3 + 5 x 2 = 34 events)
@@ -258,6 +259,7 @@ async function main(): Promise<void> {
   console.log(
     `(CPU per start point ${fmt(costs.emPerStartpoint, 1)} s + polish ${fmt(costs.emFixed, 1)} s, MCMC ${fmt(costs.mcmcPerIteration * 1000, 2)} ms per chain iteration for K = 1..${S.maxSubtypes}, ` +
       `scoring ${fmt(sc, 1)} s per fold, all measured above at ${S.subjects} subjects; a fold fits ${fmt(100 * share, 0)} % of them; the full-data model is the fit's (not refitted).` +
+      ` EM is scaled linearly in start points: an upper bound when sets of start points stop early (fit --early-stop).` +
       ` Target: < 15 min, < 2 GB. MCMC tuning default ${MCMC_DEFAULTS.tunePasses} passes.)`,
   );
 }

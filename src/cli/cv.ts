@@ -57,7 +57,7 @@ export function register(program: Command): void {
     .option('--startpoints <n>', 'EM start points of every fit', intOption(1), CV_DEFAULTS.startpoints)
     .option('--mcmc <n>', 'MCMC iterations of every fit (0: score the ML model only)', intOption(0), CV_DEFAULTS.mcmcIterations)
     .option('--samples <n>', 'posterior samples kept per fit (default: as fit)', intOption(1))
-    .option('--chains <n>', 'MCMC chains per K of every fit (default: as fit)', intOption(1, 64))
+    .option('--chains <n>', 'MCMC chains per K of every fit (default: 1 for the folds, as fit for the full-data model)', intOption(1, 64))
     .option('--polish <n>', "EM runs per round polishing each K's optimum in every fit (default: as fit, 4; 0: none)", intOption(0))
     .option('--early-stop <n>', 'stop a set of EM start points once its best optimum has been reached n times, in every fit (default: as fit, 2; 0: run them all)', intOption(0))
     .option('--tune <n>', 'iterations of each MCMC tuning pass (default: as fit)', intOption(2))

@@ -16,8 +16,13 @@ export type CvSettings = {
   samplesKept: number | null;
   /** null = the engine's default */
   mcmcTuneIterations: number | null;
-  /** null = the engine's default */
+  /** chains of the full-data model's fit; null = the engine's default */
   chains: number | null;
+  /**
+   * chains of every fold's fit (`chains` when given, else CV_DEFAULTS.foldChains); absent in parts
+   * made before folds had their own default (they used the engine's 4 chains, so they differ)
+   */
+  foldChains?: number;
   stratify: string | null;
   /** longitudinal data: the time column (folds hold out whole subjects); absent for cross-sectional data */
   time?: string;
@@ -59,6 +64,7 @@ export function makeSettings(
     | 'samplesKept'
     | 'mcmcTuneIterations'
     | 'chains'
+    | 'foldChains'
     | 'stratify'
     | 'time'
     | 'polish'
@@ -81,6 +87,7 @@ export function makeSettings(
     samplesKept: s.samplesKept,
     mcmcTuneIterations: s.mcmcTuneIterations,
     chains: s.chains,
+    ...(s.foldChains !== undefined ? { foldChains: s.foldChains } : {}),
     stratify: s.stratify,
     ...(s.time !== undefined ? { time: s.time } : {}),
     ...(s.polish !== undefined ? { polish: s.polish } : {}),

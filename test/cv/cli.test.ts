@@ -139,6 +139,29 @@ describe('ms-subtype cv (CLI)', () => {
     expect(other.stderr).toMatch(/fold-full\.json: was made with different settings .*polish/);
   });
 
+  it('folds fit one chain per K by default (recorded as foldChains), the full-data model as fit; --chains sets both', async () => {
+    const read = readZTable(zcsv);
+    const thresholds = loadThresholds(read.table.biomarkers, [1, 2], 4);
+    const part = async (dir: string, extra: Partial<CvOptions>) => {
+      await runCrossValidation(read.table, thresholds, dir, { ...lightOpts, jobs: 1, part: 1, quiet: true, ...extra });
+      return JSON.parse(readFileSync(join(dir, 'fold-1.json'), 'utf8'));
+    };
+    // 50 samples kept: one chain keeps 50, four chains ceil(50 / 4) = 13 each
+    const one = await part(join(root, 'chains-default'), {});
+    expect(one.settings.chains).toBeNull();
+    expect(one.settings.foldChains).toBe(1);
+    expect(one.result.perK.map((k: { samples: number }) => k.samples)).toEqual([50, 50]);
+    const four = await part(join(root, 'chains-4'), { chains: 4 });
+    expect(four.settings.chains).toBe(4);
+    expect(four.settings.foldChains).toBe(4);
+    expect(four.result.perK.map((k: { samples: number }) => k.samples)).toEqual([52, 52]);
+    // a part made before folds had their own default (4 chains, no foldChains) is another run's
+    const old = { ...four.settings, chains: null };
+    delete old.foldChains;
+    writeFileSync(join(root, 'chains-default', 'fold-1.json'), JSON.stringify({ ...four, settings: old }));
+    await expect(part(join(root, 'chains-default'), {})).rejects.toThrow(/fold-1\.json: was made with different settings .*foldChains absent vs 1/);
+  });
+
   it('refuses bad inputs with a one-line message naming the problem', async () => {
     const read = readZTable(zcsv);
     const thresholds = loadThresholds(read.table.biomarkers, [1, 2], 4);
