@@ -27,6 +27,8 @@ import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'n
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { concurrentTasks } from '../src/cli/fit-memory.js';
+import { fitMemory } from '../src/sustain/fit-memory.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -74,6 +76,8 @@ interface Run {
   s: number;
   ok: boolean;
   err: string;
+  /** fit: the estimate `fit` checked before it started (MB) */
+  est?: number;
 }
 
 /** Peak RSS (MB) and wall time of a child running `code` (an ES module, sources through tsx); `code` sets `ok`. */
@@ -101,12 +105,17 @@ function cli(args: string[]): Run {
 const FIT = 'fit (13 biomarkers, 39 events, K = 1..2, 1 thread)';
 const FIT_ARGS = ['--max-subtypes', '2', '--startpoints', '1', '--polish', '0', '--chains', '2', '--mcmc', '20', '--tune', '2', '--jobs', '1', '--quiet'];
 
-/** `fit` in a child, each EM run cut to one sweep; `est`: the MB fit estimated before it started (its first stderr line, when it refused, says so). */
-function fitRun(z: string, out: string): Run {
-  return child(`import { FIT_DEFAULTS } from ${src('sustain/index.ts')};
+/** `fit` in a child, each EM run cut to one sweep, with the estimate it checked before it started (the bench's table: 13 biomarkers x 3 thresholds, the patients fitted). */
+function fitRun(z: string, out: string, n: number): Run {
+  const r = child(`import { FIT_DEFAULTS } from ${src('sustain/index.ts')};
     import { main } from ${src('cli/main.ts')};
     FIT_DEFAULTS.emMaxIterations = 1;
     ok = (await main(['node', 'ms-subtype', 'fit', '--data', ${JSON.stringify(z)}, '--out', ${JSON.stringify(out)}, ...${JSON.stringify(FIT_ARGS)}])) === 0;`);
+  const rows = n - Math.ceil(n / 4);
+  const threads = concurrentTasks({ maxSubtypes: 2, startpoints: 1, chains: 2, mcmc: 20, polish: 0, jobs: 1 });
+  // cross-sectional: subjects.csv is written block by block, nothing per subject after the fit
+  const est = fitMemory({ rows, width: 13, stages: 40, maxSubtypes: 2, threads }).total;
+  return { ...r, est: est / 1024 ** 2 };
 }
 
 /** The assign command, its output removed after. */
@@ -140,7 +149,7 @@ function main(): void {
       const z = join(dir, `z-${n}.csv`);
       if (parts.includes('normalise')) featuresCsv(f, n);
       zCsv(z, n);
-      fileMb.push(parts.includes('normalise') ? statSync(f).size / 1024 ** 2 : NaN);
+      fileMb.push(statSync(parts.includes('normalise') ? f : z).size / 1024 ** 2);
       if (parts.includes('normalise')) runs[all[0]]!.push(cli(['normalise', '--data', f, '--covariates', 'age,sex,icv,site', '--out', join(dir, `z-out-${n}.csv`), '--quiet']));
       rmSync(join(dir, `z-out-${n}.csv`), { force: true });
       runs[all[1]]?.push(
@@ -150,25 +159,29 @@ function main(): void {
       );
       runs[all[2]]?.push(assignRun(model, z, join(dir, `assign-${n}.csv`), 1));
       runs[all[3]]?.push(assignRun(model, z, join(dir, `assign-${n}.csv`), 2));
-      runs[FIT]?.push(fitRun(z, join(dir, `fit-${n}`)));
+      runs[FIT]?.push(fitRun(z, join(dir, `fit-${n}`), n));
       rmSync(join(dir, `fit-${n}`), { recursive: true, force: true });
       rmSync(f, { force: true });
       rmSync(z, { force: true });
       for (const w of what) {
         const r = runs[w]!.at(-1)!;
-        console.error(`n=${n}: ${w}: ${r.ok ? 'ok' : `FAILED ${r.err}`}, ${r.mb.toFixed(0)} MB, ${r.s.toFixed(1)} s`);
+        console.error(`n=${n}: ${w}: ${r.ok ? 'ok' : `FAILED ${r.err}`}, ${r.mb.toFixed(0)} MB${r.est !== undefined ? ` (estimate ${r.est.toFixed(0)} MB)` : ''}, ${r.s.toFixed(1)} s`);
       }
     }
-    const [a, b] = [sizes[0]!, sizes[sizes.length - 1]!];
     const fmt = (n: number) => (n / 1e6).toLocaleString('en-US', { maximumFractionDigits: 2 });
-    if (parts.includes('normalise')) console.log(`features table: ${sizes.map((n, k) => `${fmt(n)} M rows ${fileMb[k]!.toFixed(0)} MB`).join(', ')}\n`);
+    console.log(`${parts.includes('normalise') ? 'features' : 'z'} table: ${sizes.map((n, k) => `${fmt(n)} M rows ${fileMb[k]!.toFixed(0)} MB`).join(', ')}\n`);
     console.log(`| what | ${sizes.map((n) => `${fmt(n)} M rows: peak RSS, time`).join(' | ')} | MB per million rows |`);
     console.log(`|---|${sizes.map(() => '---').join('|')}|---|`);
     for (const w of what) {
       const r = runs[w]!;
-      const slope = ((r[r.length - 1]!.mb - r[0]!.mb) / (b - a)) * 1e6;
-      console.log(`| ${w} | ${r.map((x) => (x.ok ? `${x.mb.toFixed(0)} MB, ${x.s.toFixed(0)} s` : 'failed')).join(' | ')} | ${slope.toFixed(0)} |`);
+      // the slope between the smallest and largest size that ran (a fit refused as too big did not)
+      const ran = sizes.map((n, k) => ({ n, x: r[k]! })).filter((q) => q.x.ok);
+      const [lo, hi] = [ran[0], ran[ran.length - 1]];
+      const slope = lo && hi && hi.n > lo.n ? (((hi.x.mb - lo.x.mb) / (hi.n - lo.n)) * 1e6).toFixed(0) : '-';
+      const est = (x: Run) => (x.est !== undefined ? ` (estimate ${x.est.toFixed(0)} MB)` : '');
+      console.log(`| ${w} | ${r.map((x) => (x.ok ? `${x.mb.toFixed(0)} MB${est(x)}, ${x.s.toFixed(0)} s` : `refused or failed in ${x.s.toFixed(0)} s${est(x)}`)).join(' | ')} | ${slope} |`);
     }
+    if (runs[FIT]?.some((x) => !x.ok)) console.log(`\n${FIT}: ${runs[FIT].map((x, k) => `${fmt(sizes[k]!)} M rows: ${x.ok ? 'ok' : x.err}`).join('; ')}`);
     const read = runs[all[1]];
     const assigns = [all[2], all[3]].filter((w) => runs[w] !== undefined);
     if (read && assigns.length > 0) {

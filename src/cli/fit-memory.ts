@@ -26,6 +26,8 @@ export interface FitShape {
   width: number;
   biomarkers: number;
   stages: number;
+  /** longitudinal: fit holds every visit's result until it writes subjects.csv (cross-sectional: written block by block) */
+  longitudinal?: boolean;
 }
 
 /** The size of the fit `fit` and `cv` are about to run on what they read. */
@@ -39,6 +41,7 @@ export function fitShape(input: ModelInput): FitShape {
     width: mixture ? Math.max(input.table.biomarkers.length, 2 * input.biomarkers) : input.table.biomarkers.length,
     biomarkers: input.biomarkers,
     stages: createModel(input.spec).nStages,
+    longitudinal: input.lon !== undefined,
   };
 }
 
@@ -133,7 +136,8 @@ export function fitOutputBytesPerRow(shape: FitShape, maxSubtypes: number): numb
 
 /** Refuse a `fit` of this size that would not fit in this machine's memory (or in one WebAssembly memory). */
 export function checkFitMemory(file: string, shape: FitShape, plan: FitPlan): void {
-  const out = fitOutputBytesPerRow(shape, plan.maxSubtypes);
+  // cross-sectional: subjects.csv is scored and written block by block (assign-write.ts checks its blocks)
+  const out = shape.longitudinal ? fitOutputBytesPerRow(shape, plan.maxSubtypes) : 0;
   check(file, 'fitting', shape, plan, (rows, maxSubtypes, jobs) => {
     const threads = concurrentTasks({ ...plan, maxSubtypes, jobs });
     const m = fitMemory({ rows, width: shape.width, stages: shape.stages, maxSubtypes, threads }, rows * out);

@@ -12,7 +12,7 @@
  */
 import { existsSync } from 'node:fs';
 import { readJsonFile } from '../io/json.js';
-import { parseTable, tableBytes } from '../io/csv.js';
+import { tableHeader } from '../io/csv.js';
 import { NON_BIOMARKER_COLUMNS } from '../io/ztable.js';
 import { validateFeatureSidecar } from '../normalise/schema.js';
 import type { Direction } from '../sustain/index.js';
@@ -50,9 +50,7 @@ export interface RawColumns {
 
 /** The header of a table (only its first line is parsed). */
 export function headerOf(file: string): string[] {
-  const bytes = tableBytes(file);
-  const nl = bytes.indexOf(0x0a);
-  return parseTable(bytes.subarray(0, nl >= 0 ? nl + 1 : bytes.length).toString('utf8'), file).columns;
+  return tableHeader(file);
 }
 
 export function rawColumns(file: string, o: { biomarkers?: string[]; controlColumn: string; time?: string }): RawColumns {

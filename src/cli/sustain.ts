@@ -124,17 +124,25 @@ async function fitCommand(o: FitFlags): Promise<void> {
       bar.stop();
     }
   }
-  const assignment = await assignAny(model, table, o.subtypes, o.jobs, o.quiet, lon);
   writeModelFile(modelPath, model);
-  // longitudinal: the per-visit columns, with each visit's cross-sectional answer for comparison
-  const extra = lon ? longitudinalColumns(assignment as LongitudinalAssignment, lon, lon.timeColumn, await assignAny(model, table, assignment.subtypes, o.jobs, true)) : {};
-  writeSubjects(subjectsPath, assignment, { ...table.carried, ...extra }, { method: model.method, model: { file: modelPath, sha256: sha256File(modelPath) }, data, zAboveZmax: above });
+  const prov = { method: model.method, model: { file: modelPath, sha256: sha256File(modelPath) }, data, zAboveZmax: above };
+  let K: number;
+  if (lon) {
+    const assignment = await assignAny(model, table, o.subtypes, o.jobs, o.quiet, lon);
+    // longitudinal: the per-visit columns, with each visit's cross-sectional answer for comparison
+    const extra = longitudinalColumns(assignment as LongitudinalAssignment, lon, lon.timeColumn, await assignAny(model, table, assignment.subtypes, o.jobs, true));
+    writeSubjects(subjectsPath, assignment, { ...table.carried, ...extra }, prov);
+    K = assignment.subtypes;
+  } else {
+    // scored and written block by block (assign-write.ts): no result per subject held beside the table
+    K = await streamAssign(model, table, { out: subjectsPath, subtypes: o.subtypes, jobs: o.jobs, quiet: o.quiet, file: data.file }, prov);
+  }
   const lines = [...notes, `fitted ${what} in ${((Date.now() - t0) / 1000).toFixed(1)} s`];
   for (const f of model.fits) {
     const extra = 'logLikelihood' in f ? `log-likelihood ${f.logLikelihood.toFixed(4)}` : `silhouette ${f.subtypes === 1 ? 'undefined (one cluster)' : f.silhouette.toFixed(3)}`;
     lines.push(`K=${f.subtypes}: ${extra}, fractions ${f.fractions.map((v) => v.toFixed(3)).join(', ')}`);
   }
-  lines.push(`wrote ${modelPath} and ${subjectsPath} (+ .json sidecar; K=${assignment.subtypes})`);
+  lines.push(`wrote ${modelPath} and ${subjectsPath} (+ .json sidecar; K=${K})`);
   printDone(o.quiet, lines, [modelPath, subjectsPath]);
   // the posterior the outputs rest on may not be reliable: say so (unless --quiet, like every warning)
   if (model.method !== 'kmeans' && !o.quiet) for (const w of modelConvergenceWarnings(model)) process.stderr.write(`warning: ${w}\n`);

@@ -309,6 +309,27 @@ export function streamTable(
   }
 }
 
+/** The header of a table (up to its first line break), read without reading the rest of the file. */
+export function tableHeader(file: string): string[] {
+  const { fd } = openRegular(file);
+  try {
+    const buf = Buffer.allocUnsafe(64 * 1024);
+    const parts: Buffer[] = [];
+    for (let pos = 0; ;) {
+      const got = readSync(fd, buf, 0, buf.length, pos);
+      const nl = buf.subarray(0, got).indexOf(0x0a);
+      parts.push(Buffer.from(buf.subarray(0, nl >= 0 ? nl + 1 : got)));
+      pos += got;
+      if (nl >= 0 || got === 0) break;
+    }
+    const first = Buffer.concat(parts);
+    decodeUtf8Check(first, file);
+    return parseTable(first.toString('utf8'), file).columns;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Index of a required column, or an error naming the file and the column. */
 export function columnIndex(table: Table, name: string): number {
   const i = table.columns.indexOf(name);

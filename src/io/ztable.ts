@@ -10,6 +10,8 @@
  * Rows flagged `is_control` (true/1/yes) are healthy controls: excluded unless includeControls.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { getHeapStatistics } from 'node:v8';
+import { oldSpaceLimit } from '../normalise/table.js';
 import { UserError } from '../common/errors.js';
 import { ColumnTally, parseNumber, streamTable, writeCsvAtomic } from './csv.js';
 import type { ZTable } from '../sustain/types.js';
@@ -54,6 +56,20 @@ export function sidecarFeatures(file: string): string[] | null {
     // An unreadable sidecar is not fatal: fall back to the numeric columns.
   }
   return null;
+}
+
+/** V8's heap is checked this often while reading (rows): ids and carried cells live in it. */
+const HEAP_CHECK_ROWS = 1 << 10;
+
+const gb = (x: number) => (x / 1024 ** 3).toFixed(x < 1024 ** 3 ? 2 : 1);
+
+/** The table's strings would not fit in V8's heap: one line (what they need, projected from the rows read), never an out-of-memory crash. */
+function heapFull(file: string, lines: number, cols: number, need: number, limit: number): UserError {
+  const mb = Math.ceil(need / 1024 ** 3 + 1) * 1024;
+  return new UserError(
+    `${lines.toLocaleString('en-US')} rows x ${cols} columns need about ${gb(need)} GB of V8 heap for their ids and text cells, more than the ${gb(limit)} GB this process may use: run with NODE_OPTIONS=--max-old-space-size=${mb} (if the machine has the memory), or use a smaller table (a random sample, or fewer text columns)`,
+    { file },
+  );
 }
 
 const BIOMARKER_HINT = 'name the biomarker columns with --biomarkers to leave this column out';
@@ -144,9 +160,12 @@ export function readZTable(file: string, opts: ReadZTableOptions = {}): ZTableRe
   let rows = 0;
   const seen = new Map<string, number>();
   const lines: number[] = [];
+  const heapLimit = oldSpaceLimit();
+  let total = 0;
   streamTable(
     file,
-    ({ columns: c }) => {
+    ({ columns: c, lines: n }) => {
+      total = n;
       head(c);
       const idName = ID_COLUMNS.find((x) => c.includes(x));
       if (idName === undefined) throw new UserError(`missing column "subject_id" (columns: ${c.join(', ')})`, { file, field: 'subject_id' });
@@ -164,7 +183,10 @@ export function readZTable(file: string, opts: ReadZTableOptions = {}): ZTableRe
       for (const n of carriedNames) carried[n] = [];
     },
     (row, line) => {
-      rows++;
+      if (++rows % HEAP_CHECK_ROWS === 0) {
+        const used = getHeapStatistics().used_heap_size;
+        if (used > heapLimit * 0.85) throw heapFull(file, total, columns.length, (used / rows) * total, heapLimit);
+      }
       const subject = row[idCol]!;
       // one subject (and session) twice would weigh double in a fit: refuse, naming both lines
       const sess = sessCol >= 0 ? row[sessCol]!.trim() : '';

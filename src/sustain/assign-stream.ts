@@ -10,14 +10,24 @@ import { assignSubjects, fitFor, modelOf, stagingRule } from './staging.js';
 import type { AssignTask } from './tasks.js';
 import type { Assignment, SustainModelFile, ZTable } from './types.js';
 
-/** Bytes of one block's stage tables (joint, stage and subtype-stage probabilities, pySuStaIn's joint): the block size keeps them below this. */
-export const BLOCK_TABLE_BYTES = 64 * 1024 ** 2;
+/**
+ * Bytes of one block's stage tables (joint, stage and subtype-stage probabilities, pySuStaIn's joint):
+ * the block size keeps them below this. Large enough that common models keep 50,000-row blocks
+ * (fewer blocks: each costs a copy of the model to its worker).
+ */
+export const BLOCK_TABLE_BYTES = 128 * 1024 ** 2;
+
+/** Stage tables of one subject (bytes). */
+function tableBytesPerSubject(model: SustainModelFile, subtypes: number | undefined): number {
+  const K = fitFor(model, subtypes).subtypes;
+  const S = modelOf(model).nStages;
+  return (stagingRule(model) === 'pysustain' ? 4 : 3) * K * S * 8;
+}
 
 /** What assigning one subject takes while its block is in flight (bytes), beyond the input table. */
 export function assignBytesPerSubject(model: SustainModelFile, subtypes: number | undefined, biomarkers: number): number {
   const K = fitFor(model, subtypes).subtypes;
-  const S = modelOf(model).nStages;
-  const tables = (stagingRule(model) === 'pysustain' ? 4 : 3) * K * S * 8;
+  const tables = tableBytesPerSubject(model, subtypes);
   // the block's copy of its rows, the engine's prepared values, the results sent back, and the
   // rows' text while written (about 64 heap bytes per cell)
   return tables + biomarkers * 8 * 3 + (K + 6) * 8 + (K + 5) * 64;
@@ -25,9 +35,7 @@ export function assignBytesPerSubject(model: SustainModelFile, subtypes: number 
 
 /** Most rows per block for this model: its stage tables stay under BLOCK_TABLE_BYTES (at least 1,000 rows). */
 export function streamBlockRows(model: SustainModelFile, subtypes: number | undefined): number {
-  const K = fitFor(model, subtypes).subtypes;
-  const S = modelOf(model).nStages;
-  return Math.max(1000, Math.min(MAX_BLOCK, Math.floor(BLOCK_TABLE_BYTES / (4 * K * S * 8))));
+  return Math.max(1000, Math.min(MAX_BLOCK, Math.floor(BLOCK_TABLE_BYTES / tableBytesPerSubject(model, subtypes))));
 }
 
 /** Blocks in flight at once (computed or waiting to be written) with `threads` threads. */

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { messageOf } from '../helpers/errors.js';
 import { runCliInProcess } from '../helpers/cli-inprocess.js';
+import { runCli } from '../helpers/cli.js';
 import { checkCvMemory, checkFitMemory, concurrentTasks } from '../../src/cli/fit-memory.js';
 import { fitMemory, tableSetBytes } from '../../src/sustain/fit-memory.js';
 import { SubtypeTables } from '../../src/sustain/state-subtype.js';
@@ -91,4 +92,21 @@ describe('too big', () => {
     const ok = await runCliInProcess(['fit', '--data', data, '--out', out, '--max-subtypes', '2', '--startpoints', '1', '--mcmc', '0', '--jobs', '1', '--quiet']);
     expect(ok.code).toBe(0);
   });
+  it("a z table whose ids and text cells would not fit in V8's heap: one line while reading, not an out-of-memory crash", () => {
+    const pad = 'x'.repeat(200);
+    const rows = ['subject_id,note,a,b'];
+    for (let i = 0; i < 60_000; i++) rows.push(`sub-${i}-${pad},note ${i} ${pad},${(i % 7) / 2},${(i % 5) / 2}`);
+    const data = join(dir, 'wide.csv');
+    writeFileSync(data, rows.join('\n') + '\n');
+    const out = join(dir, 'fit-wide');
+    const r = runCli(['fit', '--data', data, '--out', out, '--max-subtypes', '1', '--startpoints', '1', '--mcmc', '0', '--jobs', '1', '--quiet'], {
+      env: { NODE_OPTIONS: '--max-old-space-size=40' },
+    });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(
+      /^ms-subtype: .*wide\.csv: 60,001 rows x 4 columns need about [\d.]+ GB of V8 heap for their ids and text cells, more than the [\d.]+ GB this process may use: run with NODE_OPTIONS=--max-old-space-size=\d+/,
+    );
+    expect(existsSync(join(out, 'model.json'))).toBe(false);
+  }, 60_000);
 });

@@ -1,9 +1,10 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { runCliInProcess } from '../helpers/cli-inprocess.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Parser } from 'csv-parse';
-import { scanTable, streamTable, tableBytes } from '../../src/io/csv.js';
+import { scanTable, streamTable, tableBytes, tableHeader } from '../../src/io/csv.js';
 import { readZTable } from '../../src/io/ztable.js';
 
 /** Files with quotes or carriage returns are fed to csv-parse piece by piece: the rows and errors of the whole-file parse. */
@@ -76,6 +77,8 @@ describe('quoted and CR files, piece by piece', () => {
       const p = file(`${name.replace(/\W+/g, '-')}.${name === 'tsv' ? 'tsv' : 'csv'}`, text);
       const expected = whole(p);
       for (const chunk of [1, 2, 3, 7, 64, 1 << 20]) expect(streamed(p, chunk), `chunk ${chunk}`).toEqual(expected);
+      // the header alone (read up to the first line break) is the whole parse's
+      if (expected.rows.length > 0 && !name.includes('cr only')) expect(tableHeader(p)).toEqual(expected.rows[0]);
     });
   }
   it('the cases cover rows and errors', () => {
@@ -96,4 +99,41 @@ describe('quoted and CR files, piece by piece', () => {
     expect(r.lines).toEqual([2, 4]);
     expect(r.excludedControls).toBe(1);
   });
+  it('fit on a quoted CRLF table gives the model and subjects.csv of the plain table', async () => {
+    const lines = ['subject_id,session,a,b,c'];
+    for (let i = 0; i < 40; i++) lines.push(`s${i},1,${(i % 7) / 2},${(i % 5) / 2},${(i % 3) / 2}`);
+    const plain = file('fit-plain.csv', lines.join('\n') + '\n');
+    const quoted = file('fit-quoted.csv', lines.map((l, i) => (i === 0 ? l : `"${l.split(',')[0]}",${l.split(',').slice(1).join(',')}`)).join('\r\n') + '\r\n');
+    const fit = async (data: string, out: string) => {
+      const r = await runCliInProcess([
+        'fit',
+        '--data',
+        data,
+        '--out',
+        out,
+        '--max-subtypes',
+        '2',
+        '--startpoints',
+        '1',
+        '--mcmc',
+        '50',
+        '--tune',
+        '10',
+        '--chains',
+        '2',
+        '--jobs',
+        '1',
+        '--quiet',
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      const model = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')) as { training: Record<string, unknown> };
+      delete model.training['dataFile'];
+      delete model.training['dataSha256'];
+      return { model, subjects: readFileSync(join(out, 'subjects.csv'), 'utf8') };
+    };
+    const a = await fit(plain, join(dir, 'fit-a'));
+    const b = await fit(quoted, join(dir, 'fit-b'));
+    expect(b.subjects).toBe(a.subjects);
+    expect(b.model).toEqual(a.model);
+  }, 60_000);
 });
