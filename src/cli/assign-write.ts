@@ -9,7 +9,8 @@ import { getHeapStatistics } from 'node:v8';
 import { UserError } from '../common/errors.js';
 import { createProgress } from '../io/progress.js';
 import { SubjectsWriter, type SubjectsProvenance } from '../io/subjects.js';
-import { freeMemory, oldSpaceLimit } from '../normalise/table.js';
+import { oldSpaceLimit } from '../normalise/table.js';
+import { spareMemory } from '../common/memory.js';
 import { dataBlock, MAX_BLOCK } from '../sustain/assign-parallel.js';
 import { assignBytesPerSubject, assignStream, inFlight, streamBlockRows } from '../sustain/assign-stream.js';
 import { fitFor } from '../sustain/staging.js';
@@ -17,15 +18,6 @@ import type { Assignment, ModelFile, ZTable } from '../sustain/types.js';
 
 /** Heap bytes of one output cell while its rows are made into text (csv-stringify's copies included). */
 const TEXT_BYTES_PER_CELL = 64;
-
-/**
- * Memory the process may still use outside V8's heap. MS_SUBTYPE_TEST_FREE_MEMORY (bytes) stands
- * in for it in tests of the too-big error; nothing else reads it.
- */
-function spareMemory(): number {
-  const test = Number(process.env['MS_SUBTYPE_TEST_FREE_MEMORY']);
-  return test > 0 ? test : freeMemory();
-}
 
 const gb = (x: number) => (x / 1024 ** 3).toFixed(x < 1024 ** 3 ? 2 : 1);
 

@@ -3,7 +3,7 @@
  * estimates it from the size alone): a one-line error naming the file and the size, and what would
  * fit (fewer threads, fewer subtypes, a sample), instead of a V8 crash or the machine swapping.
  */
-import { freemem } from 'node:os';
+import { spareMemory } from '../common/memory.js';
 import { UserError } from '../common/errors.js';
 import { fitMemory, tableSetFits } from '../sustain/fit-memory.js';
 import { createModel } from '../sustain/index.js';
@@ -51,21 +51,6 @@ export function concurrentTasks(p: FitPlan): number {
   const chains = p.mcmc > 0 ? p.chains : 1;
   const widest = Math.max(p.startpoints * Math.max(1, p.maxSubtypes - 1), p.maxSubtypes * chains, p.polish);
   return Math.max(1, Math.min(p.jobs, widest));
-}
-
-/**
- * Memory this process may still take: the machine's available memory (MemAvailable on Linux), or
- * what is left of a container's limit. MS_SUBTYPE_TEST_FREE_MEMORY (bytes) stands in for it in tests
- * of the too-big error; nothing else reads it.
- */
-export function spareMemory(): number {
-  const test = Number(process.env['MS_SUBTYPE_TEST_FREE_MEMORY']);
-  if (test > 0) return test;
-  const p = process as NodeJS.Process & { availableMemory?: () => number; constrainedMemory?: () => number | undefined };
-  if (typeof p.availableMemory === 'function') return p.availableMemory();
-  const limit = p.constrainedMemory?.() ?? 0;
-  const free = freemem();
-  return limit > 0 && limit < 2 ** 52 ? Math.min(free, Math.max(0, limit - process.memoryUsage.rss())) : free;
 }
 
 const gb = (x: number) => (x / 1024 ** 3).toFixed(x < 1024 ** 3 ? 2 : 1);

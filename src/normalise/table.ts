@@ -1,5 +1,6 @@
 import { getHeapStatistics } from 'node:v8';
 import { UserError } from '../common/errors.js';
+import { spareMemory } from '../common/memory.js';
 import { isMissing, parseNumber, streamTable, tallyKind, type Table } from '../io/csv.js';
 
 /**
@@ -224,12 +225,6 @@ export function oldSpaceLimit(): number {
   return Math.max(l / 2, l - 64 * 1024 ** 2);
 }
 
-/** Memory this process may still take outside V8's heap (typed arrays). */
-export function freeMemory(): number {
-  const p = process as NodeJS.Process & { availableMemory?: () => number };
-  return typeof p.availableMemory === 'function' ? p.availableMemory() : Infinity;
-}
-
 export interface ReadColumnsOptions {
   onProgress?: (bytes: number, total: number) => void;
 }
@@ -252,7 +247,7 @@ export function readColumnTable(file: string, o: ReadColumnsOptions = {}): Colum
         lines = s.lines;
         width = s.columns.length;
         const external = lines * width * NORMALISE_BYTES_PER_CELL;
-        const spare = freeMemory();
+        const spare = spareMemory();
         if (external > spare * 0.9) throw tooBig(file, lines, width, external, spare, false);
         // Heap kept for the work after reading: the rows being written, 10,000 at a time.
         reserve = width * WRITE_HEAP_BYTES_PER_CELL * 10_000;
@@ -275,7 +270,7 @@ export function readColumnTable(file: string, o: ReadColumnsOptions = {}): Colum
   } catch (e) {
     // A typed array the machine cannot give: the same one-line error, never a crash.
     if (e instanceof RangeError && /allocation failed|Invalid typed array length|Array buffer/i.test(e.message)) {
-      throw tooBig(file, lines, width, lines * width * NORMALISE_BYTES_PER_CELL, freeMemory(), false);
+      throw tooBig(file, lines, width, lines * width * NORMALISE_BYTES_PER_CELL, spareMemory(), false);
     }
     throw e;
   }

@@ -8,6 +8,7 @@ import { readZTable } from '../../src/io/ztable.js';
 import { fitNormaliser } from '../../src/normalise/fit.js';
 import { readSubjects } from '../../src/report/read.js';
 import { runCli } from '../helpers/cli.js';
+import { spareMemory } from '../../src/common/memory.js';
 
 /** Tables that look fine but would give a wrong number: refused with file, line, subject and column. */
 
@@ -148,6 +149,24 @@ describe('a table too big for memory', () => {
     );
     expect(existsSync(out)).toBe(false);
     expect(existsSync(join(dir, 'big-z.normaliser.json'))).toBe(false);
+  }, 60_000);
+
+  it("normalise also weighs the table against the machine's free memory (Node 20 has no process.availableMemory)", async () => {
+    // without the stand-in the answer is the machine's own: finite, so the check can fire
+    delete process.env['MS_SUBTYPE_TEST_FREE_MEMORY'];
+    expect(spareMemory()).toBeGreaterThan(0);
+    expect(spareMemory()).toBeLessThan(Infinity);
+    const rows = ['subject_id,group,age,r0,r1'];
+    for (let i = 0; i < 2000; i++) rows.push(`sub-${i},${i % 4 === 0 ? 'HC' : 'MS'},${30 + (i % 40)},${1000 + (i % 97)},${2000 + (i % 89)}`);
+    const f = file('free-features.csv', rows.join('\n') + '\n');
+    const out = join(dir, 'free-z.csv');
+    const r = await runCli(['normalise', '--data', f, '--control-column', 'group', '--control-value', 'HC', '--covariates', 'age', '--out', out], {
+      env: { MS_SUBTYPE_TEST_FREE_MEMORY: '10000' },
+    });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(new RegExp(`^ms-subtype: ${f}: 2,001 rows x 5 columns need about [\\d.]+ GB of memory, more than the 0\\.00 GB this process may use: split the table`));
+    expect(existsSync(out)).toBe(false);
   }, 60_000);
 });
 
