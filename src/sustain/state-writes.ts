@@ -324,7 +324,7 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
     if (st.pendShift) {
       // the proposal kept nothing but totals: make the move now
       this.applyShift(s, st.pendingSeq, st.shiftFrom, st.shiftTo);
-      this.flushRebase();
+      this.flushSettled();
       return;
     }
     st.seq.set(st.pendingSeq);
@@ -369,6 +369,16 @@ export class TableWrites<D extends ModelData> implements TablesView<D> {
       st.pendT = tt;
       if (st.pendFactors) st.lStale = true;
     }
+    this.flushSettled();
+  }
+
+  /**
+   * Re-centre flagged subjects once no other subtype's proposal waits to be committed: a pending
+   * table was made in the subjects' old scale, and re-centring before it is swapped in would leave
+   * that subtype's rows in another scale than the rest.
+   */
+  private flushSettled(): void {
+    for (const o of this.subs) if (o.hasPending) return;
     this.flushRebase();
   }
 
