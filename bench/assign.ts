@@ -10,6 +10,7 @@
  *   read   the z table (readAssignInput, as the CLI)
  *   score  assignSubjectsParallel (the worker pool, --threads)
  *   write  subjects.csv and its sidecar (writeSubjects)
+ * `--cache`: keep the model and z table in $TMPDIR/ms-subtype-bench-assign for the next run.
  * `--repeat N`: N runs, median and range per phase (the shared machine's speed drifts).
  * `--reference N`: on the first N subjects (default 1,000; 0: none), one thread, three ways: a naive
  * reference (every posterior sample's full stage tables from scratch, likelihood.ts's
@@ -24,6 +25,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { benchDir } from './tmp.js';
 import { fileURLToPath } from 'node:url';
 import { fitSustain, simulateCohort, assignSubjectsParallel } from '../src/sustain/index.js';
 import { readAssignInput } from '../src/cli/model-inputs.js';
@@ -47,8 +49,11 @@ const repeat = Math.max(1, opt('--repeat', 1));
 const mcmc = opt('--mcmc', 20_000);
 const refSubjects = Math.min(subjects, opt('--reference', 1000));
 
-const dir = join(tmpdir(), 'ms-subtype-bench-assign');
-mkdirSync(dir, { recursive: true });
+// `--cache`: keep the fitted model and the z table in a fixed folder for the next run (the fit takes
+// minutes on a loaded machine); otherwise a scratch folder removed however the run ends
+const cached = args.includes('--cache');
+const dir = cached ? join(tmpdir(), 'ms-subtype-bench-assign') : benchDir('ms-bench-assign-');
+if (cached) mkdirSync(dir, { recursive: true });
 const fmt = (v: number, d = 2) => v.toFixed(d);
 const mb = () => process.resourceUsage().maxRSS / 1024;
 function table(rows: (string | number)[][]): void {
@@ -69,11 +74,11 @@ async function timed<T>(f: () => T | Promise<T>): Promise<{ value: T; wall: numb
   return { value, wall: (performance.now() - t) / 1000, cpu: cpu() - c };
 }
 
-/** The 3-subtype model (cached: the fit takes minutes on a loaded machine). */
+/** The 3-subtype model (reused from the folder with --cache). */
 async function model(): Promise<{ file: string; m: SustainModelFile }> {
   const file = join(dir, `model-4x${mcmc}.json`);
   if (!existsSync(file)) {
-    console.log(`fitting the 3-subtype model (4 chains x ${mcmc} iterations; cached in ${file}) ...`);
+    console.log(`fitting the 3-subtype model (4 chains x ${mcmc} iterations; ${cached ? `cached in ${file}` : 'use --cache to keep it'}) ...`);
     const sim = simulateCohort({ subjects: 1000, biomarkers: 10, subtypes: 3, zvals: [1, 2, 3], zmax: 5, seed: 5 });
     const thresholds = { zvals: sim.data.biomarkers.map(() => [1, 2, 3]), zmax: sim.data.biomarkers.map(() => 5) };
     const m = await fitSustain(sim.data, thresholds, { seed: 1, maxSubtypes: 3, startpoints: 5, mcmcIterations: mcmc, chains: 4, samplesKept: 1000, threads });

@@ -23,9 +23,9 @@
  * where the estimate is over this machine's memory, `fit` refuses (a one-line error) and the row says so.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join, dirname } from 'node:path';
+import { benchDir } from './tmp.js';
 import { fileURLToPath } from 'node:url';
 import { concurrentTasks } from '../src/cli/fit-memory.js';
 import { fitMemory } from '../src/sustain/fit-memory.js';
@@ -130,7 +130,7 @@ function main(): void {
   const argv = process.argv.slice(2);
   const i = argv.indexOf('--rows');
   const sizes = (i >= 0 ? argv[i + 1]! : '500000,1000000,2900000').split(',').map(Number);
-  const dir = mkdtempSync(join(tmpdir(), 'ms-bench-tables-'));
+  const dir = benchDir('ms-bench-tables-');
   try {
     // A one-subtype model of the 13 biomarkers, fitted once on a small z table (assign's input).
     const small = join(dir, 'z-small.csv');
