@@ -10,9 +10,10 @@
  * Prints scans/s and the ratio to the floor per core (1.0 = as fast as decompression alone).
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync, statSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
-import { tmpdir, cpus, loadavg } from 'node:os';
+import { copyFileSync, rmSync, writeFileSync, statSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join, dirname } from 'node:path';
+import { benchDir } from './tmp.js';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { encodeNifti1, type WritableDtype } from '../src/nifti/write.js';
 import { extractCohort } from '../src/extract/index.js';
@@ -135,7 +136,7 @@ function compile(dir: string): string | null {
 async function main(): Promise<void> {
   const a = parseArgs(process.argv.slice(2));
   if (a.child) return child(a.child);
-  const dir = mkdtempSync(join(tmpdir(), 'ms-bench-extract-'));
+  const dir = benchDir('ms-bench-extract-');
   try {
     const t0 = Date.now();
     const first = join(dir, 'scan-0000.nii.gz');

@@ -10,9 +10,9 @@
  * binomial, treatment interaction and within-subtype effects, score vs stage, and each subtype model
  * once per draw. Peak RSS is the process's, so run one size at a time for memory.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { benchDir } from './tmp.js';
 import { runOutcomes } from '../src/outcomes/index.js';
 import { writeTruthSubjects } from '../test/outcomes/demo-data.js';
 
@@ -22,7 +22,7 @@ const arg = (k: string, d: string) => {
 };
 const sizes = arg('--sizes', '1000,10000');
 const drawsList = arg('--draws', '0,20');
-const dir = mkdtempSync(join(tmpdir(), 'bench-outcomes-'));
+const dir = benchDir('bench-outcomes-');
 try {
   const rows: { n: number; draws: number; s: number }[] = [];
   for (const n of sizes) {

@@ -33,9 +33,8 @@
  * A run of minutes at full size: --startpoints 2 --mcmc 2000 --tune 1000 (then read the extrapolations).
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { benchDir } from './tmp.js';
 import { defaultThreads } from '../src/common/pool.js';
 import { Rng } from '../src/common/rng.js';
 import { runCrossValidation } from '../src/cv/index.js';
@@ -198,7 +197,7 @@ async function main(): Promise<void> {
     rows.push([`score one fold (held-out scoring + assigning all ${S.subjects} subjects, K = 1..${S.maxSubtypes}, one thread)`, hms(r.wall), hms(r.cpu), fmt(r.peakMb, 0)]);
   }
   if (phases.has('cv')) {
-    const dir = mkdtempSync(join(tmpdir(), 'ms-bench-paper-'));
+    const dir = benchDir('ms-bench-paper-');
     try {
       const given = model === undefined ? {} : { model: { model, sha256: createHash('sha256').update(JSON.stringify(model)).digest('hex'), file: 'fit phase' } };
       const r = await phase(() =>

@@ -23,6 +23,7 @@
  * Default: medium and assign. `large` caps EM at 3 sweeps (--full-em: uncapped). Peak memory = the process's max RSS (worker threads included).
  */
 import { join } from 'node:path';
+import { benchDir } from './tmp.js';
 import { fileURLToPath } from 'node:url';
 import { readZTable } from '../src/io/ztable.js';
 import { readTable } from '../src/io/csv.js';
@@ -203,9 +204,8 @@ async function large(): Promise<void> {
 
 async function small(): Promise<void> {
   const { spawnSync } = await import('node:child_process');
-  const { mkdtempSync, rmSync, existsSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const out = mkdtempSync(join(tmpdir(), 'ms-bench-small-'));
+  const { rmSync, existsSync } = await import('node:fs');
+  const out = benchDir('ms-bench-small-');
   console.log(`== fixed cost: \`ms-subtype fit\` (a new process, built dist/) on the shared small cohort (250 x 6), 5 start points, K = 1..2, ${repeat} run(s) each, runs interleaved`);
   // pySuStaIn, same cohort and settings, one chain of 1e4 after its fixed 3 x 1e4 tuning, one core (issue 15: two runs)
   const PY_SMALL = [98, 115];
