@@ -10,7 +10,7 @@ import { UserError } from '../common/errors.js';
 import { createProgress } from '../io/progress.js';
 import { SubjectsWriter, type SubjectsProvenance } from '../io/subjects.js';
 import { oldSpaceLimit } from '../normalise/table.js';
-import { spareMemory } from '../common/memory.js';
+import { gb, spareMemory } from '../common/memory.js';
 import { dataBlock, MAX_BLOCK } from '../sustain/assign-parallel.js';
 import { assignBytesPerSubject, assignStream, inFlight, streamBlockRows } from '../sustain/assign-stream.js';
 import { fitFor } from '../sustain/staging.js';
@@ -18,8 +18,6 @@ import type { Assignment, ModelFile, ZTable } from '../sustain/types.js';
 
 /** Heap bytes of one output cell while its rows are made into text (csv-stringify's copies included). */
 const TEXT_BYTES_PER_CELL = 64;
-
-const gb = (x: number) => (x / 1024 ** 3).toFixed(x < 1024 ** 3 ? 2 : 1);
 
 function tooBig(file: string, rows: number, cols: number, need: number, have: number, jobs: number): UserError {
   const fewer = jobs > 1 ? 'use fewer --jobs, ' : '';

@@ -3,7 +3,7 @@
  * estimates it from the size alone): a one-line error naming the file and the size, and what would
  * fit (fewer threads, fewer subtypes, a sample), instead of a V8 crash or the machine swapping.
  */
-import { spareMemory } from '../common/memory.js';
+import { gb, spareMemory } from '../common/memory.js';
 import { UserError } from '../common/errors.js';
 import { fitMemory, tableSetFits } from '../sustain/fit-memory.js';
 import { createModel } from '../sustain/index.js';
@@ -53,7 +53,6 @@ export function concurrentTasks(p: FitPlan): number {
   return Math.max(1, Math.min(p.jobs, widest));
 }
 
-const gb = (x: number) => (x / 1024 ** 3).toFixed(x < 1024 ** 3 ? 2 : 1);
 const count = (n: number) => n.toLocaleString('en-US');
 
 /** Bytes and the largest table set of a run on `rows` rows of the table, at `maxSubtypes` and `jobs`. */

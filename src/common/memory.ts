@@ -20,3 +20,8 @@ export function spareMemory(): number {
   const free = freemem();
   return limit > 0 && limit < 2 ** 52 ? Math.min(free, Math.max(0, limit - process.memoryUsage.rss())) : free;
 }
+
+/** Bytes as GB in the too-big messages: two decimals below 1 GB, one above. */
+export function gb(bytes: number): string {
+  return (bytes / 1024 ** 3).toFixed(bytes < 1024 ** 3 ? 2 : 1);
+}

@@ -13,6 +13,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { getHeapStatistics } from 'node:v8';
 import { oldSpaceLimit } from '../normalise/table.js';
 import { UserError } from '../common/errors.js';
+import { gb } from '../common/memory.js';
 import { ColumnTally, parseNumber, streamTable, writeCsvAtomic } from './csv.js';
 import type { ZTable } from '../sustain/types.js';
 
@@ -60,8 +61,6 @@ export function sidecarFeatures(file: string): string[] | null {
 
 /** V8's heap is checked this often while reading (rows): ids and carried cells live in it. */
 const HEAP_CHECK_ROWS = 1 << 10;
-
-const gb = (x: number) => (x / 1024 ** 3).toFixed(x < 1024 ** 3 ? 2 : 1);
 
 /** The table's strings would not fit in V8's heap: one line (what they need, projected from the rows read), never an out-of-memory crash. */
 function heapFull(file: string, lines: number, cols: number, need: number, limit: number): UserError {

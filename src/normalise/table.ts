@@ -1,6 +1,6 @@
 import { getHeapStatistics } from 'node:v8';
 import { UserError } from '../common/errors.js';
-import { spareMemory } from '../common/memory.js';
+import { gb, spareMemory } from '../common/memory.js';
 import { isMissing, parseNumber, streamTable, tallyKind, type Table } from '../io/csv.js';
 
 /**
@@ -206,8 +206,6 @@ export const NORMALISE_HEAP_BYTES_PER_ROW = 96;
 const WRITE_HEAP_BYTES_PER_CELL = 64;
 /** Heap use is checked this often while reading (rows). */
 const HEAP_CHECK_ROWS = 1 << 12;
-
-const gb = (x: number) => (x / 1024 ** 3).toFixed(x < 1024 ** 3 ? 2 : 1);
 
 function tooBig(file: string, lines: number, cols: number, need: number, have: number, heap: boolean): UserError {
   const advice = heap

@@ -32,7 +32,7 @@ export function batchStreams(root: Rng, n: number): number[][] {
     .map((r) => r.state());
 }
 
-export function firstBest<T extends { logLik: number }>(rs: T[]): T {
+export function firstBest<T extends { logLik: number }>(rs: readonly T[]): T {
   let best = rs[0]!;
   for (const r of rs) if (r.logLik > best.logLik) best = r;
   return best;
@@ -41,7 +41,7 @@ export function firstBest<T extends { logLik: number }>(rs: T[]): T {
 /** Whether a set with results `rs` (in task order) is done: its best reached `repeats` times (repeats > 0). */
 export function repeated(rs: readonly { logLik: number }[], repeats: number): boolean {
   if (repeats <= 0 || rs.length === 0) return false;
-  const best = firstBest([...rs]).logLik;
+  const best = firstBest(rs).logLik;
   let hits = 0;
   for (const r of rs) if (r.logLik >= best - SAME_OPTIMUM) hits++;
   return hits >= repeats;
