@@ -35,16 +35,17 @@
 import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { benchDir } from './tmp.js';
+import { PAPER_BIOMARKERS, paperCohort } from './paper-cohort.js';
 import { defaultThreads } from '../src/common/pool.js';
 import { Rng } from '../src/common/rng.js';
 import { runCrossValidation } from '../src/cv/index.js';
 import { CV_DEFAULTS } from '../src/cv/run.js';
 import { subsetTable } from '../src/cv/fold.js';
 import { foldIndices, makeFolds } from '../src/cv/folds.js';
-import { assignSubjects, fitSustain, sampleSubjectLogLikelihoods, simulateCohort, type FitProgress } from '../src/sustain/index.js';
+import { assignSubjects, fitSustain, sampleSubjectLogLikelihoods, type FitProgress } from '../src/sustain/index.js';
 import { defaultTuneIterations, MCMC_DEFAULTS } from '../src/sustain/mcmc.js';
 import { FIT_DEFAULTS } from '../src/sustain/fit-options.js';
-import type { SustainModelFile, Thresholds } from '../src/sustain/types.js';
+import type { SustainModelFile } from '../src/sustain/types.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number): number => {
@@ -71,8 +72,7 @@ const phases = new Set(phasesArg >= 0 ? args[phasesArg + 1]!.split(',') : quick 
 const PAPER = { startpoints: 25, mcmc: 1e5, tune: 1e4, chains: 4, folds: 10 };
 const CV_PRODUCT = { startpoints: CV_DEFAULTS.startpoints, mcmc: CV_DEFAULTS.mcmcIterations, tune: defaultTuneIterations(CV_DEFAULTS.mcmcIterations), chains: CV_DEFAULTS.foldChains };
 
-const B = 13;
-const THREE = 8; // biomarkers with thresholds 1,2,3; the other 5 have 1,2 (8 x 3 + 5 x 2 = 34 events)
+const B = PAPER_BIOMARKERS;
 
 const fmt = (v: number, d = 1) => v.toFixed(d);
 const hms = (s: number) => (s < 120 ? `${fmt(s)} s` : s < 7200 ? `${fmt(s / 60)} min` : s < 172800 ? `${fmt(s / 3600)} h` : `${fmt(s / 86400)} days`);
@@ -133,11 +133,8 @@ function fitCpu(c: Costs, s: { startpoints: number; mcmc: number; tune: number; 
 }
 
 async function main(): Promise<void> {
-  const sim = simulateCohort({ subjects: S.subjects, biomarkers: B, subtypes: 3, zvals: [1, 2, 3], zmax: 5, seed: 2021 });
-  const thresholds: Thresholds = {
-    zvals: sim.data.biomarkers.map((_, b) => (b < THREE ? [1, 2, 3] : [1, 2])),
-    zmax: sim.data.biomarkers.map(() => 5),
-  };
+  const { data, thresholds } = paperCohort(S.subjects);
+  const sim = { data };
   const N = thresholds.zvals.reduce((a, z) => a + z.length, 0);
   console.log(
     `== paper-scale analysis: ${S.subjects} subjects x ${B} biomarkers, ${N} events, K = 1..${S.maxSubtypes}; this run: fit with ${S.startpoints} start points, ` +
