@@ -5,10 +5,10 @@
  * the product's chain tasks (tasks.ts: chain 1 from the optimum, chains 2..C from it after N/4 random
  * valid moves per subtype, the fallback `fit` uses when the start points found no other distinct
  * optima; 3 tuning passes of --tune, default the fit's for the longest length) run round by round
- * (mcmc-rounds.ts, as `fit --mcmc-round` runs them) through the lengths asked, and at each length
+ * (mcmc-rounds.ts: a round continues each chain where the last ended) through the lengths asked, and at each length
  * print what `fit` would record with chains of that length: split R-hat, bulk and tail ESS of the
  * log-likelihood and of each fraction, the chains' largest positional-variance difference, whether
- * their best samples' sequences agree, whether fit --mcmc-round's stopping rule passes, and CPU
+ * their best samples' sequences agree, whether a stop-once-converged rule would pass (below), and CPU
  * seconds (the process, all threads, tuning included, since the K began). Then how far the posterior
  * summaries at each length are from those at the longest: mean fractions (in Monte Carlo standard
  * errors, sd / sqrt(bulk ESS), of the longest) and positional variance (largest difference of a
@@ -17,15 +17,18 @@
  * Options: --cohort paper|medium (paper: bench:paper's simulated 6,322 x 13, 34 events; medium: the
  * shared 1,000 x 10, 30 events) --subjects M --max-subtypes K (3) --lengths 1000,3000,10000,30000
  * --longest-to K (the last length only for K <= this; default all) --chains C (4) --samples S (1000)
- * --tune T --startpoints S (2) --threads T (1) --seed N (1)
+ * --tune T --startpoints S (2) --em-cache FILE (the EM optima from FILE, written there when absent) --threads T (1) --seed N (1) --starts dispersed|optimum (optimum: every chain from the
+ * EM optimum, as pySuStaIn's one chain starts: how fast the chains mix within the optimum's mode, not whether they find it)
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { readSustainModel, writeModelFile } from '../src/io/modelfile.js';
 import { fileURLToPath } from 'node:url';
 import { paperCohort } from './paper-cohort.js';
 import { Rng } from '../src/common/rng.js';
 import { TaskPool } from '../src/common/pool.js';
 import { readZTable } from '../src/io/ztable.js';
-import { alignChains, chainDiagnostics, chainsConverged, poolChains, type ChainSamples } from '../src/sustain/chains.js';
+import { alignChains, CONVERGENCE_LIMITS, chainDiagnostics, poolChains, type ChainSamples, type ConvergenceJson, type StatsJson } from '../src/sustain/chains.js';
 import { FIT_DEFAULTS } from '../src/sustain/fit-options.js';
 import { fitFor, fitSustain, mlSequenceIndices, toSpec, kindOf } from '../src/sustain/index.js';
 import { defaultTuneIterations, MCMC_DEFAULTS } from '../src/sustain/mcmc.js';
@@ -48,6 +51,7 @@ const samples = num('samples', MCMC_DEFAULTS.samplesKept);
 const tune = num('tune', defaultTuneIterations(lengths[lengths.length - 1]!));
 const threads = num('threads', 1);
 const seed = num('seed', 1);
+const starts = opt('starts', 'dispersed');
 
 const cpu = () => {
   const u = process.resourceUsage();
@@ -68,6 +72,15 @@ function load(): { data: ZTable; thresholds: Thresholds; name: string } {
   }
   const p = paperCohort(num('subjects', 6322));
   return { data: p.data, thresholds: p.thresholds, name: "bench:paper's simulated cohort" };
+}
+
+/**
+ * Whether chains could stop here: no warning (R-hat <= 1.01, bulk ESS >= 400), tail ESS >= 400 too,
+ * for the log-likelihood and every fraction, and every chain's best sample has the same sequences.
+ */
+function chainsConverged(c: ConvergenceJson): boolean {
+  const ok = (s: StatsJson) => s.rhat === null || (s.rhat <= CONVERGENCE_LIMITS.rhat && (s.essBulk ?? 0) >= CONVERGENCE_LIMITS.essBulk && (s.essTail ?? 0) >= CONVERGENCE_LIMITS.essBulk);
+  return c.warnings.length === 0 && c.mlSequencesAgree && ok(c.logLikelihood) && c.fractions.every(ok);
 }
 
 /** Share of samples with each event at each position, per subtype, pooled over chains: [s][e * N + p]. */
@@ -91,10 +104,16 @@ async function main(): Promise<void> {
   const perChain = Math.ceil(samples / C);
   console.log(
     `== MCMC length: ${name}, ${data.subjects.length} subjects x ${data.biomarkers.length} biomarkers, ${N} events, K = 1..${Kmax}; ${C} chains, ` +
-      `3 x ${tune} tuning, lengths ${lengths.join(', ')} (the last for K <= ${longestTo}), ${perChain} samples kept per chain; ${threads} thread(s); seed ${seed}`,
+      `${starts} starts, 3 x ${tune} tuning, lengths ${lengths.join(', ')} (the last for K <= ${longestTo}), ${perChain} samples kept per chain; ${threads} thread(s); seed ${seed}`,
   );
   const c0 = cpu();
-  const em = await fitSustain(data, thresholds, { seed, maxSubtypes: Kmax, startpoints: num('startpoints', 2), mcmcIterations: 0, threads });
+  // --em-cache FILE: the EM optima of an earlier run with the same cohort and settings (written when absent)
+  const cache = args.includes('--em-cache') ? opt('em-cache', '') : undefined;
+  const em =
+    cache !== undefined && existsSync(cache)
+      ? readSustainModel(cache)
+      : await fitSustain(data, thresholds, { seed, maxSubtypes: Kmax, startpoints: num('startpoints', 2), mcmcIterations: 0, threads });
+  if (cache !== undefined && !existsSync(cache)) writeModelFile(cache, em);
   console.log(`EM (--mcmc 0, ${num('startpoints', 2)} start points): ${(cpu() - c0).toFixed(0)} s CPU; log-likelihood per K ${em.fits.map((f) => f.logLikelihood.toFixed(1)).join(', ')}\n`);
   const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
   const pool = new TaskPool<FitTask, McmcTaskResult>(new URL(`../src/sustain/worker.${ext}`, import.meta.url), threads, 0);
@@ -117,7 +136,7 @@ async function main(): Promise<void> {
         em: { maxIterations: FIT_DEFAULTS.emMaxIterations, tolerance: FIT_DEFAULTS.emTolerance },
         sequences: seqs,
         fractions: fit.fractions,
-        ...(c > 0 ? { perturbStart: Math.ceil(N / 4) } : {}),
+        ...(c > 0 && starts === 'dispersed' ? { perturbStart: Math.ceil(N / 4) } : {}),
         mcmc: { iterations: 0, tunePasses: 3, tuneIterations: tune, samplesKept: perChain, refreshEvery: MCMC_DEFAULTS.refreshEvery },
       }));
       const k0 = cpu();
@@ -173,6 +192,11 @@ async function main(): Promise<void> {
       }
       // print as it goes: a long run shows what it has
       table([diagRows[0]!, ...diagRows.slice(-rows.length)]);
+      // where each chain sits: a chain still climbing to the others' level shows as a lower mean
+      const mean = (v: number[]) => v.reduce((x, y) => x + y, 0) / v.length;
+      for (const r of [rows[0]!, last])
+        console.log(`K = ${K}, length ${r.L}: per chain, mean / best log-likelihood ${r.chains.map((c) => `${mean(c.logLik).toFixed(1)} / ${c.best.logLik.toFixed(1)}`).join(', ')}`);
+      console.log();
     }
   } finally {
     await pool.close();
@@ -182,7 +206,7 @@ async function main(): Promise<void> {
   table(summaryRows);
   console.log(
     'CPU s: the process (all threads) since the K began, EM excluded, tuning included. Diagnostics as fit records them (diagnostics.convergence). ' +
-      "'rule passes': R-hat <= 1.01 and bulk and tail ESS >= 400 for the log-likelihood and every fraction, and the chains' best sequences agree (fit --mcmc-round's stopping rule). " +
+      "'rule passes': R-hat <= 1.01 and bulk and tail ESS >= 400 for the log-likelihood and every fraction, and the chains' best sequences agree (what chains that stop once converged would need). " +
       'MCSE: sd / sqrt(bulk ESS) of the pooled fraction at the longest length; PV: the pooled share of samples with an event at a position.',
   );
 }

@@ -46,6 +46,7 @@ import { assignSubjects, fitSustain, sampleSubjectLogLikelihoods, type FitProgre
 import { defaultTuneIterations, MCMC_DEFAULTS } from '../src/sustain/mcmc.js';
 import { FIT_DEFAULTS } from '../src/sustain/fit-options.js';
 import type { SustainModelFile } from '../src/sustain/types.js';
+import type { ConvergenceJson } from '../src/sustain/chains.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number): number => {
@@ -132,6 +133,32 @@ function fitCpu(c: Costs, s: { startpoints: number; mcmc: number; tune: number; 
   return { em: share * (c.emPerStartpoint * s.startpoints + c.emFixed), mcmc: share * c.mcmcPerIteration * (3 * s.tune + s.mcmc) * s.chains };
 }
 
+/** What the fit's chains say at this run's length (diagnostics.convergence per K): converged or not. */
+function convergenceTable(m: SustainModelFile): void {
+  const f3 = (v: number | null | undefined) => (v === null || v === undefined ? '-' : fmt(v, 3));
+  const f0 = (v: number | null | undefined) => (v === null || v === undefined ? '-' : fmt(v, 0));
+  const rows: (string | number)[][] = [['K', 'iterations', 'R-hat LL', 'bulk / tail ESS LL', 'fractions: max R-hat', 'min bulk / tail ESS', 'max PV diff', 'ML agree', 'warnings']];
+  for (const f of m.fits) {
+    const c = f.diagnostics?.['convergence'] as ConvergenceJson | undefined;
+    if (c === undefined) continue;
+    const fr = c.fractions.filter((s) => s.rhat !== null);
+    const min = (v: (number | null)[]) => (v.length === 0 ? null : Math.min(...v.map((x) => x ?? -Infinity)));
+    rows.push([
+      f.subtypes,
+      `${f.diagnostics?.['mcmcIterations']}${f.diagnostics?.['mcmcStopped'] !== undefined ? ` (${String(f.diagnostics['mcmcStopped'])})` : ''}`,
+      f3(c.logLikelihood.rhat),
+      `${f0(c.logLikelihood.essBulk)} / ${f0(c.logLikelihood.essTail)}`,
+      f3(fr.length === 0 ? null : Math.max(...fr.map((s) => s.rhat!))),
+      `${f0(min(fr.map((s) => s.essBulk)))} / ${f0(min(fr.map((s) => s.essTail)))}`,
+      fmt(c.positionalVarianceMaxDifference, 3),
+      c.mlSequencesAgree ? 'yes' : 'no',
+      c.warnings.length,
+    ]);
+  }
+  console.log(`the chains at this run's length (diagnostics.convergence; bench:mcmc-length for several lengths):`);
+  table(rows);
+}
+
 async function main(): Promise<void> {
   const { data, thresholds } = paperCohort(S.subjects);
   const sim = { data };
@@ -178,6 +205,7 @@ async function main(): Promise<void> {
     rows.push([`  MCMC (${(3 * S.tune + S.mcmc) * S.chains} chain iterations per K)`, '', hms(mcmcCpu), '']);
     console.log(`log-likelihood per K: ${model.fits.map((f) => fmt(f.logLikelihood, 1)).join(', ')}`);
     console.log(`MCMC CPU per chain iteration, K = 1..${S.maxSubtypes} together: ${fmt(costs.mcmcPerIteration * 1000, 2)} ms`);
+    if (S.mcmc > 0) convergenceTable(model);
   }
   if (phases.has('score') && model !== undefined && costs !== undefined) {
     // what a fold does besides fitting: score its held-out subjects and assign every subject, per K

@@ -27,7 +27,6 @@ interface CvFlags extends ModelFlags {
   chains?: number;
   polish?: number;
   earlyStop?: number;
-  mcmcRound?: number;
   minGain: number;
   seed: number;
   stratify?: string;
@@ -61,7 +60,6 @@ export function register(program: Command): void {
     .option('--chains <n>', 'MCMC chains per K of every fit (default: 1 for the folds, as fit for the full-data model)', intOption(1, 64))
     .option('--polish <n>', "EM runs per round polishing each K's optimum in every fit (default: as fit, 4; 0: none)", intOption(0))
     .option('--early-stop <n>', 'stop a set of EM start points once its best optimum has been reached n times, in every fit (default: as fit, 2; 0: run them all)', intOption(0))
-    .option('--mcmc-round <n>', "run every fit's chains in rounds of n iterations and stop once converged, --mcmc the most (default: as fit; 0: always --mcmc)", intOption(0))
     .option('--tune <n>', 'iterations of each MCMC tuning pass (default: as fit)', intOption(2))
     .option('--seed <n>', 'random seed (folds and every fit derive from it)', intOption(-(2 ** 52), 2 ** 52), CV_DEFAULTS.seed)
     .option('--min-gain <x>', 'recommendation: smallest gain per held-out subject (log-likelihood units) that counts', floatOption(0), RECOMMEND_DEFAULTS.minGainPerSubject)
@@ -152,7 +150,6 @@ Examples:
       if (flags.chains !== undefined) opts.chains = flags.chains;
       if (flags.polish !== undefined) opts.polish = flags.polish;
       if (flags.earlyStop !== undefined) opts.earlyStop = flags.earlyStop;
-      if (flags.mcmcRound !== undefined) opts.mcmcRound = flags.mcmcRound;
       if (flags.stratify !== undefined) opts.stratify = flags.stratify;
       if (flags.time !== undefined) opts.time = flags.time;
       if (flags.fold !== undefined) opts.part = flags.fold;

@@ -51,7 +51,6 @@ interface FitFlags extends ModelFlags {
   tune?: number;
   polish: number;
   earlyStop: number;
-  mcmcRound: number;
   samples: number;
   seed: number;
   restarts?: number;
@@ -108,7 +107,6 @@ async function fitCommand(o: FitFlags): Promise<void> {
         mcmcTuneIterations: o.tune,
         polish: o.polish,
         earlyStop: o.earlyStop,
-        mcmcRound: o.mcmcRound,
         samplesKept: o.samples,
         threads: o.jobs,
         dataFile: data.file,
@@ -239,13 +237,7 @@ export function register(program: Command): void {
     .option('--mcmc <n>', 'MCMC iterations per chain and K, after the tuning passes (0: no MCMC, the ML model only)', intOption(0), FIT_DEFAULTS.mcmcIterations)
     .option('--chains <n>', 'MCMC chains per K (the first from the EM optimum, the others from dispersed starts); R-hat and ESS need 2 or more', intOption(1, 64), FIT_DEFAULTS.chains)
     .option('--tune <n>', 'iterations of each of the 3 MCMC tuning passes (default: --mcmc / 10, between 1,000 and 10,000; pySuStaIn: always 10,000)', intOption(2))
-    .option(
-      '--mcmc-round <n>',
-      'run the chains in rounds of n iterations and stop once R-hat, bulk and tail ESS and the best models pass (--mcmc: the most they run; 0: always --mcmc; docs/sustain.md "Chains that stop once converged")',
-      intOption(0),
-      FIT_DEFAULTS.mcmcRound,
-    )
-    .option('--samples <n>', 'posterior samples kept in model.json per K (thinned evenly over the iterations run)', intOption(1), FIT_DEFAULTS.samplesKept)
+    .option('--samples <n>', 'posterior samples kept in model.json per K (thinned evenly)', intOption(1), FIT_DEFAULTS.samplesKept)
     .option('--polish <n>', 'EM runs per round polishing each K\'s optimum from random nearby sequences (0: none; docs/sustain.md "EM robustness")', intOption(0), FIT_DEFAULTS.polish)
     .option(
       '--early-stop <n>',

@@ -23,8 +23,6 @@ export interface EngineSettings {
   polish?: number;
   /** repeats that stop a set of EM start points; undefined = the engine's default */
   earlyStop?: number;
-  /** rounds of chains that stop once converged; undefined = the engine's default */
-  mcmcRound?: number;
 }
 
 export interface FoldTask {
@@ -135,7 +133,6 @@ function engineOptions(t: { engine: EngineSettings; seed: number; threads: numbe
   if (t.engine.chains !== undefined) o['chains'] = t.engine.chains;
   if (t.engine.polish !== undefined) o['polish'] = t.engine.polish;
   if (t.engine.earlyStop !== undefined) o['earlyStop'] = t.engine.earlyStop;
-  if (t.engine.mcmcRound !== undefined) o['mcmcRound'] = t.engine.mcmcRound;
   return { ...o, seed: t.seed };
 }
 

@@ -37,8 +37,6 @@ export interface CvOptions {
   polish?: number;
   /** repeats that stop a set of EM start points (fit --early-stop); undefined = the engine's default */
   earlyStop?: number;
-  /** rounds of the chains that stop once converged (fit --mcmc-round); undefined = the engine's default */
-  mcmcRound?: number;
   seed: number;
   /** name of a carried column of the z table to stratify the folds on */
   stratify?: string;
@@ -129,8 +127,6 @@ export async function runCrossValidation(input: ZTable, given: ModelSpec | Thres
       // always the value the fits use: a part made under another default (or before the setting existed) then differs
       polish: opts.polish ?? FIT_DEFAULTS.polish,
       earlyStop: opts.earlyStop ?? FIT_DEFAULTS.earlyStop,
-      // only when on (the value the fits use): parts made before the setting existed ran every iteration
-      ...((opts.mcmcRound ?? FIT_DEFAULTS.mcmcRound) > 0 ? { mcmcRound: opts.mcmcRound ?? FIT_DEFAULTS.mcmcRound } : {}),
       fullModel: opts.model === undefined ? 'fitted' : `given:${opts.model.sha256}`,
       toolVersion: toolVersion(),
     },
@@ -153,7 +149,6 @@ export async function runCrossValidation(input: ZTable, given: ModelSpec | Thres
     ...(opts.chains !== undefined ? { chains: opts.chains } : {}),
     ...(opts.polish !== undefined ? { polish: opts.polish } : {}),
     ...(opts.earlyStop !== undefined ? { earlyStop: opts.earlyStop } : {}),
-    ...(opts.mcmcRound !== undefined ? { mcmcRound: opts.mcmcRound } : {}),
   };
   const missing: (number | 'full')[] = [];
   let reused = 0;

@@ -33,8 +33,6 @@ export type CvSettings = {
    */
   polish?: number;
   earlyStop?: number;
-  /** rounds of chains that stop once converged (fit --mcmc-round), as the fits use it, only when on */
-  mcmcRound?: number;
   biomarkers: string[];
   /** the model's parameters (its kind's fields in model.json; z-score: zvals, zmax) follow biomarkers */
   [field: string]: unknown;
@@ -74,7 +72,6 @@ export function makeSettings(
     | 'time'
     | 'polish'
     | 'earlyStop'
-    | 'mcmcRound'
     | 'fullModel'
     | 'toolVersion'
   >,
@@ -98,7 +95,6 @@ export function makeSettings(
     ...(s.time !== undefined ? { time: s.time } : {}),
     ...(s.polish !== undefined ? { polish: s.polish } : {}),
     ...(s.earlyStop !== undefined ? { earlyStop: s.earlyStop } : {}),
-    ...(s.mcmcRound !== undefined ? { mcmcRound: s.mcmcRound } : {}),
     biomarkers: [...data.biomarkers],
     ...kindOf(spec).fields(spec),
     subjects: data.subjects.length,

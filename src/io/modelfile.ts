@@ -32,24 +32,6 @@ const base = {
   }),
 };
 
-/**
- * How long a fit's chains ran, per K (in its diagnostics, beside the rest): the sampling's iterations
- * per chain, and with fit --mcmc-round whether the chains stopped once converged or at the cap
- * (--mcmc). Checked by checkSustainModel (the diagnostics keep their key order as written).
- */
-export const mcmcRunSchema = z.looseObject({
-  mcmcIterations: z.number().int().nonnegative().optional(),
-  mcmcStopped: z.enum(['converged', 'cap']).optional(),
-});
-export type McmcRun = z.infer<typeof mcmcRunSchema>;
-export type McmcStop = NonNullable<McmcRun['mcmcStopped']>;
-
-/** A fit's McmcRun (its diagnostics as read; an invalid one was refused when the file was read). */
-export function mcmcRunOf(fit: { diagnostics?: Record<string, unknown> }): McmcRun {
-  const r = mcmcRunSchema.safeParse(fit.diagnostics ?? {});
-  return r.success ? r.data : {};
-}
-
 /** A fit of a SuStaIn model whose events are labelled by `event` (each kind its own labels). */
 function sustainFit(event: z.ZodType) {
   return z.object({
@@ -149,8 +131,6 @@ export function checkSustainModel(m: SustainModelFile, file?: string): void {
       ),
     );
     checkFractions(fit.fractions, K, `${at}.fractions`);
-    const run = mcmcRunSchema.safeParse(fit.diagnostics ?? {});
-    if (!run.success) bad(run.error.issues[0]!.message, `${at}.diagnostics.${run.error.issues[0]!.path.map(String).join('.')}`);
     const smp = fit.samples;
     if (smp.fractions.length !== smp.sequences.length || smp.logLikelihood.length !== smp.sequences.length) bad('samples have arrays of different lengths', `${at}.samples`);
     if (smp.chain !== undefined) {

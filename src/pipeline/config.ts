@@ -70,8 +70,6 @@ const fitSchema = z.strictObject({
   polish: z.number().int().min(0).nullable(),
   /** stop a set of EM start points once its best optimum has been reached this many times (fit --early-stop); null = the engine's default */
   earlyStop: z.number().int().min(0).nullable(),
-  /** run the chains in rounds of this many iterations and stop once converged (fit --mcmc-round); null = the engine's default */
-  mcmcRound: z.number().int().min(0).nullable(),
   /** number of subtypes used for the assignments and the report; null = CV's recommendation, else maxSubtypes */
   subtypes: pos.nullable(),
   /** include the controls in the fit (not advised: SuStaIn is fitted on patients) */
@@ -179,7 +177,6 @@ export const DEFAULT_CONFIG: RunConfig = {
     chains: null,
     polish: null,
     earlyStop: null,
-    mcmcRound: null,
     subtypes: null,
     includeControls: false,
     time: null,

@@ -276,7 +276,7 @@ export async function buildReport(inputs: ReportInputs, onPart?: (name: (typeof 
         : k === model.fits.length
           ? 'largest fitted'
           : 'as in the subject table';
-  let notice = convergenceBanner(fit, model.settings);
+  let notice = convergenceBanner(fit);
   if (cv !== undefined && cv.recommendedSubtypes !== k) {
     kWhy = `CV recommends ${cv.recommendedSubtypes}`;
     notice += `<p class="note">Cross-validation recommends <b>${esc(cv.recommendedSubtypes)}</b> subtype(s), but this report shows <b>${esc(k)}</b> because the subject table was assigned with ${esc(k)}. For the recommended model run <code>ms-subtype assign --subtypes ${esc(cv.recommendedSubtypes)}</code> and report again.</p>`;

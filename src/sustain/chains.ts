@@ -173,24 +173,6 @@ export function modelConvergenceWarnings(model: { fits: readonly { subtypes: num
   return out;
 }
 
-/**
- * What fit --mcmc-round's stopping rule finds wrong (empty = the chains may stop): the warnings
- * (R-hat > 1.01, bulk ESS < 400), tail ESS below 400 for the log-likelihood or a fraction (Vehtari
- * et al.'s limit for it too), and chains whose best samples' sequences differ.
- */
-export function convergenceFailures(c: ConvergenceJson): string[] {
-  const out = [...convergenceWarnings(c)];
-  const tail = (what: string, s: StatsJson) => {
-    if (s.essTail !== null && s.essTail < CONVERGENCE_LIMITS.essBulk) out.push(`tail ESS of ${what} is ${Math.round(s.essTail)} (< ${CONVERGENCE_LIMITS.essBulk})`);
-  };
-  tail('the log-likelihood', c.logLikelihood);
-  c.fractions.forEach((f, s) => tail(`the fraction of subtype ${s + 1}`, f));
-  if (!c.mlSequencesAgree) out.push("the chains' best samples have different sequences");
-  return out;
-}
-
-export const chainsConverged = (c: ConvergenceJson): boolean => convergenceFailures(c).length === 0;
-
 /** What the diagnostics say is wrong (empty = nothing): R-hat above 1.01 or bulk ESS below 400. */
 export function convergenceWarnings(c: Pick<ConvergenceJson, 'chains' | 'logLikelihood' | 'fractions'>): string[] {
   const out: string[] = [];

@@ -16,8 +16,6 @@ export interface FitOptions {
   /** iterations of each tuning pass (default: defaultTuneIterations(mcmcIterations), mcmc.ts) */
   mcmcTuneIterations: number;
   samplesKept: number;
-  /** run the chains in rounds of this many iterations and stop once converged (mcmc-rounds.ts; mcmcIterations is the most they run; 0: run mcmcIterations) */
-  mcmcRound: number;
   /** EM runs per polish round of each K's optimum (polish.ts; 0: no polish) */
   polish: number;
   /** stop a set of EM start points once its best optimum has been reached this many times (multistart.ts; 0: run them all) */
@@ -35,8 +33,6 @@ export const FIT_DEFAULTS: Omit<FitOptions, 'seed' | 'threads' | 'mcmcTuneIterat
   chains: 4,
   mcmcTunePasses: MCMC_DEFAULTS.tunePasses,
   samplesKept: MCMC_DEFAULTS.samplesKept,
-  // evidence in docs/sustain.md "Why these defaults" (bench:mcmc-length)
-  mcmcRound: 0,
   // a cheap polish of each K's optimum: evidence in docs/sustain.md "EM robustness"
   polish: 4,
   // most start points end at an optimum others already reached: evidence in docs/sustain.md "EM at paper scale"
@@ -58,7 +54,6 @@ function checkOptions(o: FitOptions): void {
     ['mcmcTunePasses', 0],
     ['mcmcTuneIterations', 2],
     ['samplesKept', 1],
-    ['mcmcRound', 0],
     ['polish', 0],
     ['earlyStop', 0],
     ['threads', 1],

@@ -2,8 +2,7 @@
  * One K's fit assembled from its EM optimum and its MCMC chains (split from fit.ts): where the chains
  * start, their labels aligned and samples pooled, the ML model, the diagnostics.
  */
-import { alignChains, chainDiagnostics, chainOrders, convergenceFailures, permuteChain, poolChains, type ConvergenceJson } from './chains.js';
-import type { McmcStop } from '../io/modelfile.js';
+import { alignChains, chainDiagnostics, chainOrders, permuteChain, poolChains, type ConvergenceJson } from './chains.js';
 import { subjectLogLikelihoodsPrepared } from './likelihood.js';
 import type { ModelData, ProgressionModel } from './model.js';
 import type { EmTaskResult, McmcTaskResult } from './tasks.js';
@@ -37,8 +36,6 @@ export function buildFit(
   startPoints: number[],
   raw: McmcTaskResult[],
   sampled: boolean,
-  /** fit --mcmc-round: whether the chains stopped converged or at the cap (--mcmc) */
-  stopped?: McmcStop,
 ): SustainFit<EventLabel> {
   const K = em.sequences.length;
   // chains' subtypes in the first chain's order (the first chain starts from the EM optimum, so in its order)
@@ -67,16 +64,10 @@ export function buildFit(
     mcmcMaxLogLikelihood: top.logLik,
     mcmcAcceptance: raw.reduce((a, c) => a + c.acceptance, 0) / raw.length,
     mcmcIterations: raw[0]!.iterations,
-    ...(stopped !== undefined ? { mcmcStopped: stopped } : {}),
     meanFractions: order.map((s) => meanFractions[s]!),
     fractionSigma: order.map((s) => raw[0]!.fSigma[s]!),
   };
-  if (sampled) {
-    const conv: ConvergenceJson = chainDiagnostics(ordered, events.length);
-    // at the cap unconverged, the warning says whatever the stopping rule found wrong (tail ESS, best models too)
-    if (stopped === 'cap') conv.warnings = convergenceFailures(conv);
-    diagnostics['convergence'] = conv;
-  }
+  if (sampled) diagnostics['convergence'] = chainDiagnostics(ordered, events.length) satisfies ConvergenceJson;
   return {
     subtypes: K,
     sequences: seqs.map((s) => s.map((e) => copyLabel(events[e]!))),

@@ -20,8 +20,7 @@ import { buildFit, startsFor } from './fit-result.js';
 import { resolveFitOptions, type FitOptions } from './fit-options.js';
 import { kindOf, modelFileHead, toSpec, type ModelSpec } from './kinds.js';
 import { MCMC_DEFAULTS } from './mcmc.js';
-import type { EmTaskResult, FitTask, McmcTask, McmcTaskResult } from './tasks.js';
-import { roundChains } from './mcmc-rounds.js';
+import type { EmTaskResult, FitTask, McmcTaskResult } from './tasks.js';
 import type { EventLabel, NamedEvent, SustainFit, SustainModelFile, Thresholds, ZTable } from './types.js';
 import { zscoreKind } from './zscore-kind.js';
 import { batchSeconds, emSeconds, mcmcSeconds, taskSeconds, unitsOf } from './task-cost.js';
@@ -210,13 +209,14 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
       done = doneBefore + Math.floor(units);
       progress({ phase: 'mcmc', subtypes: o.maxSubtypes, done, total, bestLogLik: best, mcmcIterations: { done: it, total: nChains * chainIterations } });
     };
-    const onChainMessage = (q: number, m: { iterations: number; best: number }) => {
-      // (a message can arrive after its chain has finished and been counted in full)
-      chainDone[q] = Math.max(chainDone[q]!, m.iterations);
-      if (m.best > best) best = m.best;
-      report();
-    };
-    channels.forEach((c, q) => c.port1.on('message', (m: { iterations: number; best: number }) => onChainMessage(q, m)));
+    channels.forEach((c, q) => {
+      c.port1.on('message', (m: { iterations: number; best: number }) => {
+        // (a message can arrive after its chain has finished and been counted in full)
+        chainDone[q] = Math.max(chainDone[q]!, m.iterations);
+        if (m.best > best) best = m.best;
+        report();
+      });
+    });
     // Task q = (K - 1) * C + c. Largest K first: its chains are the longest, so the others fill the threads around them.
     const chainTasks: FitTask[] = [];
     emFits.forEach((f, k) => {
@@ -237,46 +237,24 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
       });
     });
     let chains: McmcTaskResult[];
-    // with --mcmc-round: per K, whether its chains stopped converged (else at the cap)
-    let stops: boolean[] | undefined;
     try {
-      if (o.mcmcRound > 0 && o.mcmcIterations > 0) {
-        const r = await roundChains(chainTasks as McmcTask[], emFits.length, C, { cap: o.mcmcIterations, round: o.mcmcRound, perChain, nEvents: N }, pool, onChainMessage);
-        for (let q = 0; q < nChains; q++) chainDone[q] = chainIterations;
-        report();
-        chains = r.chains;
-        stops = r.converged;
-      } else {
-        chains = (
-          (await pool.run(
-            [...chainTasks].reverse(),
-            (_i, t) => {
-              const q = chainTasks.indexOf(t);
-              chainDone[q] = chainIterations;
-              report();
-            },
-            (t) => (t.kind === 'mcmc' && t.progress !== undefined ? [t.progress] : []),
-            batchSeconds(chainTasks, model.nEvents),
-          )) as McmcTaskResult[]
-        ).reverse();
-      }
+      chains = (
+        (await pool.run(
+          [...chainTasks].reverse(),
+          (_i, t) => {
+            const q = chainTasks.indexOf(t);
+            chainDone[q] = chainIterations;
+            report();
+          },
+          (t) => (t.kind === 'mcmc' && t.progress !== undefined ? [t.progress] : []),
+          batchSeconds(chainTasks, model.nEvents),
+        )) as McmcTaskResult[]
+      ).reverse();
     } finally {
       for (const c of channels) c.port1.close();
     }
     const events = kind.events(spec, biomarkers);
-    const fits: SustainFit<EventLabel>[] = emFits.map((f, k) =>
-      buildFit(
-        model,
-        prepared,
-        starts,
-        events,
-        f.result,
-        f.startPoints,
-        chains.slice(k * C, (k + 1) * C),
-        o.mcmcIterations > 0,
-        stops === undefined ? undefined : stops[k] ? 'converged' : 'cap',
-      ),
-    );
+    const fits: SustainFit<EventLabel>[] = emFits.map((f, k) => buildFit(model, prepared, starts, events, f.result, f.startPoints, chains.slice(k * C, (k + 1) * C), o.mcmcIterations > 0));
     progress({ phase: 'done', subtypes: o.maxSubtypes, done: total, total, bestLogLik: best });
     const training: SustainModelFile['training'] = { subjects: J };
     if (starts !== null) training.visits = M;
@@ -293,8 +271,6 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
         mcmcTunePasses: mcmc.tunePasses,
         mcmcTuneIterations: o.mcmcTuneIterations,
         samplesKept: o.samplesKept,
-        // only when on, so fits without it write what fits wrote before the setting existed
-        ...(o.mcmcRound > 0 ? { mcmcRound: o.mcmcRound } : {}),
         ...(o.polish > 0 ? { polish: o.polish } : {}),
         // only when on, so --early-stop 0 writes what fits wrote before the setting existed
         ...(o.earlyStop > 0 ? { earlyStop: o.earlyStop } : {}),

@@ -1,22 +1,20 @@
 /**
- * Chains of one K that run in rounds and stop once converged (fit --mcmc-round).
+ * Chains of one K run in rounds, seen at several lengths (bench:mcmc-length: what the diagnostics say
+ * at 1e3, 3e3, ... iterations, from the same chains).
  *
- * The lengths a chain may stop at are fixed in advance (every `round` iterations, and the cap), so
- * each round keeps exactly the samples that some later stopping length keeps (evenly thinned over that
- * whole length, as a chain of that length run at once keeps them: thinIndices). After each round the
- * caller sees every chain as if it had been run to the current length, and says whether to stop; the
- * decision depends only on those samples, never on timing, so the result is the same for any thread
- * count. A round continues the chain where the last one ended (its sequences, fractions, random stream
- * and running totals: mcmc.ts ChainResume); only the first round tunes.
+ * The lengths are fixed in advance, so each round keeps exactly the samples that some later length
+ * keeps (evenly thinned over that whole length, as a chain of that length run at once keeps them:
+ * thinIndices). After each round the caller sees every chain as if it had been run to the current
+ * length, and may stop them; the decision depends only on those samples, never on timing, so the result
+ * is the same for any thread count. A round continues the chain where the last one ended (its
+ * sequences, fractions, random stream and running totals: mcmc.ts ChainResume); only the first round
+ * tunes. When a round ends just after a table refresh (length - 1 a multiple of refreshEvery), the
+ * chain is the one a single run of the full length gives, to the bit (a test).
  */
-import { MessageChannel } from 'node:worker_threads';
-import type { TaskPool } from '../common/pool.js';
-import { alignChains, chainDiagnostics, chainsConverged } from './chains.js';
 import { thinIndices, type ChainResume } from './mcmc.js';
-import { batchSeconds } from './task-cost.js';
-import type { FitTask, McmcTask, McmcTaskResult } from './tasks.js';
+import type { McmcTask, McmcTaskResult } from './tasks.js';
 
-/** The lengths a chain may stop at: every `round` iterations, and the cap. */
+/** Lengths every `round` iterations, and the cap. */
 export function roundLengths(cap: number, round: number): number[] {
   const out: number[] = [];
   for (let L = round; L < cap; L += round) out.push(L);
@@ -59,13 +57,13 @@ export interface RoundsResult {
   chains: McmcTaskResult[];
   /** the sampling's length, per chain */
   iterations: number;
-  /** whether the last check passed (false: the cap was reached unconverged) */
-  converged: boolean;
+  /** whether the caller stopped the chains (false: they ran to the last length) */
+  stopped: boolean;
 }
 
 /**
  * Run the chains `first` (round-one tasks: tuning then sampling; their mcmc.iterations is replaced)
- * round by round through `lengths`, until `converged` says so for the chains at a length or the last
+ * round by round through `lengths`, until `stop` says so for the chains at a length or the last
  * length is reached. `run` runs one round's tasks (one per chain, in order) and returns their results.
  */
 export async function runRounds(
@@ -73,7 +71,7 @@ export async function runRounds(
   lengths: readonly number[],
   perChain: number,
   run: (tasks: McmcTask[], round: number) => Promise<McmcTaskResult[]>,
-  converged: (chains: McmcTaskResult[], length: number) => boolean,
+  stop: (chains: McmcTaskResult[], length: number) => boolean,
 ): Promise<RoundsResult> {
   const kept = first.map(() => new Kept());
   let state: { resume: ChainResume; sequences: number[][]; rng: number[] }[] = [];
@@ -96,42 +94,9 @@ export async function runRounds(
       rng: r.rng!,
     }));
     const chains = results.map((r, c) => kept[c]!.chainAt(r, L, perChain));
-    const ok = converged(chains, L);
-    if (ok || j === lengths.length - 1) return { chains, iterations: L, converged: ok };
+    const ok = stop(chains, L);
+    if (ok || j === lengths.length - 1) return { chains, iterations: L, stopped: ok };
     a = L;
   }
   throw new Error('runRounds needs at least one length');
-}
-
-/**
- * fit's chains in rounds: C chains per K (tasks[k * C + c], round-one tasks), each K's rounds on its
- * own (the K run side by side on the pool, largest first), each K stopping once its chains pass the
- * stopping rule (chains.ts chainsConverged) or at the cap. `onMessage` gets chain q's progress
- * messages ({ iterations, best }, iterations counted from the first tuning iteration).
- */
-export async function roundChains(
-  tasks: readonly McmcTask[],
-  Ks: number,
-  C: number,
-  o: { cap: number; round: number; perChain: number; nEvents: number },
-  pool: TaskPool<FitTask, unknown>,
-  onMessage: (q: number, m: { iterations: number; best: number }) => void,
-): Promise<{ chains: McmcTaskResult[]; converged: boolean[] }> {
-  const lengths = roundLengths(o.cap, o.round);
-  const out: RoundsResult[] = new Array<RoundsResult>(Ks);
-  const runK = async (k: number) => {
-    const run = async (round: McmcTask[]): Promise<McmcTaskResult[]> => {
-      const ports = round.map(() => new MessageChannel());
-      ports.forEach((ch, c) => ch.port1.on('message', (m: { iterations: number; best: number }) => onMessage(k * C + c, m)));
-      try {
-        const withPorts = round.map((t, c): McmcTask => ({ ...t, progress: ports[c]!.port2 }));
-        return (await pool.run(withPorts, undefined, (t) => (t.kind === 'mcmc' && t.progress !== undefined ? [t.progress] : []), batchSeconds(withPorts, o.nEvents))) as McmcTaskResult[];
-      } finally {
-        for (const ch of ports) ch.port1.close();
-      }
-    };
-    out[k] = await runRounds(tasks.slice(k * C, (k + 1) * C), lengths, o.perChain, run, (chains) => chainsConverged(chainDiagnostics(alignChains(chains), o.nEvents)));
-  };
-  await Promise.all(Array.from({ length: Ks }, (_, j) => runK(Ks - 1 - j)));
-  return { chains: out.flatMap((r) => r.chains), converged: out.map((r) => r.converged) };
 }

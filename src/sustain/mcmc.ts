@@ -29,7 +29,7 @@ export interface McmcOptions {
   samplesKept: number;
   /** full table recomputation every this many iterations (bounds floating-point drift) */
   refreshEvery: number;
-  /** the sampling's iterations to keep (ascending; fit --mcmc-round: a round's share), instead of samplesKept evenly spread */
+  /** the sampling's iterations to keep (ascending; a round's share, mcmc-rounds.ts), instead of samplesKept evenly spread */
   record?: readonly number[];
 }
 
@@ -75,7 +75,7 @@ export interface ChainResult {
 }
 
 /**
- * Where a chain continues from in a later round (fit --mcmc-round): the state after iteration from - 1
+ * Where a chain continues from in a later round (mcmc-rounds.ts): the state after iteration from - 1
  * (the tables hold its sequences) and the running totals of iterations 0..from - 1.
  */
 export interface ChainCarry {

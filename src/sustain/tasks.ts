@@ -61,7 +61,7 @@ export interface McmcTask extends TaskBase {
   /** receives { iterations, best } as the chain runs (iterations counted over tuning and sampling) */
   progress?: MessagePort;
   /**
-   * A later round of a chain (fit --mcmc-round, mcmc-rounds.ts): `sequences` and `rng` are its state
+   * A later round of a chain (mcmc-rounds.ts): `sequences` and `rng` are its state
    * after the last round, which it continues through iteration mcmc.iterations - 1, with no tuning.
    */
   resume?: ChainResume;

@@ -176,15 +176,6 @@ describe('ms-subtype cv (CLI)', () => {
     delete old.earlyStop;
     writeFileSync(join(dir, 'fold-1.json'), JSON.stringify({ ...made, settings: old }));
     await expect(run()).rejects.toThrow(/fold-1\.json: was made with different settings .*earlyStop absent vs 2/);
-    // chains in rounds (--mcmc-round) are recorded only when on, and a part made without them is another run's
-    expect(made.settings.mcmcRound).toBeUndefined();
-    const rounds = join(root, 'mcmc-round');
-    const runRounds = () => runCrossValidation(read.table, thresholds, rounds, { ...lightOpts, jobs: 1, part: 1, quiet: true, mcmcRound: 100 });
-    await runRounds();
-    const inRounds = JSON.parse(readFileSync(join(rounds, 'fold-1.json'), 'utf8'));
-    expect(inRounds.settings.mcmcRound).toBe(100);
-    writeFileSync(join(rounds, 'fold-1.json'), JSON.stringify({ ...inRounds, settings: made.settings }));
-    await expect(runRounds()).rejects.toThrow(/fold-1\.json: was made with different settings .*mcmcRound absent vs 100/);
   });
 
   it('refuses bad inputs with a one-line message naming the problem', async () => {

@@ -24,7 +24,6 @@ describe('run config', () => {
       [{ fit: { mcmc: -3 } }, 'field fit.mcmc'],
       [{ fit: { polish: -1 } }, 'field fit.polish'],
       [{ fit: { earlyStop: -1 } }, 'field fit.earlyStop'],
-      [{ fit: { mcmcRound: -1 } }, 'field fit.mcmcRound'],
       [{ fit: { zvals: [1, 'two'] } }, 'field fit.zvals.1'],
       [{ cv: { folds: 1 } }, 'field cv.folds'],
       [{ normalise: { covariates: 'age' } }, 'field normalise.covariates'],
@@ -59,8 +58,6 @@ describe('run config', () => {
     expect(DEFAULT_CONFIG.fit.polish).toBeNull();
     expect(parseConfig({ fit: { earlyStop: 0 } }, 'stop.json').fit.earlyStop).toBe(0);
     expect(DEFAULT_CONFIG.fit.earlyStop).toBeNull();
-    expect(parseConfig({ fit: { mcmcRound: 5000 } }, 'round.json').fit.mcmcRound).toBe(5000);
-    expect(DEFAULT_CONFIG.fit.mcmcRound).toBeNull();
     expect(applyOverrides(DEFAULT_CONFIG, ['fit.samplesKept=12'], '/').fit.samples).toBe(12);
     expect(applyOverrides(DEFAULT_CONFIG, ['fit.model=mixture'], '/').fit.kind).toBe('mixture');
     // the new key is the one the defaults print

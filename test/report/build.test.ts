@@ -189,16 +189,5 @@ describe('convergence banner', () => {
     expect(banner![1]).toContain('--mcmc 10000');
     // before the overview
     expect(warned.html.indexOf('convergence-warning')).toBeLessThan(warned.html.indexOf('id="overview"'));
-    expect(warned.html).not.toContain('mcmc-stop');
-    // fit --mcmc-round: chains that reached the cap unconverged say so; chains that stopped converged, when
-    fit.diagnostics = { mcmcIterations: 5000, mcmcStopped: 'cap', convergence: { warnings: ['tail ESS of the log-likelihood is 120 (< 400)'] } };
-    const capped = /id="convergence-warning">(.*?)<\/p>/.exec((await buildReport(inputs)).html)![1]!;
-    expect(capped).toContain('tail ESS of the log-likelihood is 120');
-    expect(capped).toContain('ran in rounds up to the cap (--mcmc 5,000)');
-    fit.diagnostics = { mcmcIterations: 12000, mcmcStopped: 'converged', convergence: { warnings: [] } };
-    inputs.model.settings['mcmcIterations'] = 100000;
-    const stopped = await buildReport(inputs);
-    expect(stopped.html).not.toContain('convergence-warning');
-    expect(/id="mcmc-stop">(.*?)<\/p>/.exec(stopped.html)![1]).toContain('stopped after 12,000 of at most 100,000 iterations each');
   });
 });
