@@ -63,7 +63,7 @@ The page's path is printed on the last line.
 Example:
   ms-subtype report --model out/model.json --subjects out/subjects.csv --cv out/cv/cv.json \\
     --normaliser-report out/z.csv.json --errors out/features.csv.errors.csv --out out/report
-  ms-subtype report --model out/model.json --subjects out/subjects.csv --features-sidecar out/features.csv.json \
+  ms-subtype report --model out/model.json --subjects out/subjects.csv --features-sidecar out/features.csv.json \\
     --brain fs/bert/mri/aparc+aseg.mgz --brain-map wmparc=fs/bert/mri/wmparc.mgz --brain-map lesion=bert_lesions.nii.gz --out out/report`,
     )
     .action(async (f: ReportFlags) => {

@@ -7,6 +7,7 @@ import { buildProgram } from '../../src/cli/main.js';
 import { QUIET_HELP } from '../../src/cli/options.js';
 import { runCliInProcess as runCli } from '../helpers/cli-inprocess.js';
 import { projectRoot } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
 
 /** The full --help text of a command (commander prints the addHelpText parts only when outputting). */
 function helpOf(c: Command): string {
@@ -39,6 +40,26 @@ describe('every command has the same habits', () => {
     for (const c of [program, ...commands]) {
       expect(helpOf(c), c.name()).toMatch(/\nExamples?:\n {2}ms-subtype /);
     }
+  });
+
+  it('the examples of every --help use only current flags (no old spellings)', () => {
+    const problems: string[] = [];
+    let checked = 0;
+    for (const c of [program, ...commands]) {
+      const text = helpOf(c)
+        .split(/\nExamples?:\n/)[1]!
+        .replace(/\\\n\s*/g, ' ');
+      for (const m of text.matchAll(/ms-subtype\s+([a-z][a-z-]*)([^|;&>#\n]*)/g)) {
+        const cmd = commands.find((x) => x.name() === m[1])!;
+        const known = new Set(['--help', '-h', ...cmd.options.filter((o) => !o.hidden).flatMap((o) => [o.long, o.short])]);
+        for (const t of m[2]!.split(/\s+/).filter((t) => /^--?[a-z]/i.test(t))) {
+          checked++;
+          if (!known.has(t)) problems.push(`${c.name()} --help: ms-subtype ${m[1]} ${t}`);
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(60);
+    expect(problems).toEqual([]);
   });
 
   it('one name per idea: MCMC tuning is --tune on fit and cv (the old cv --mcmc-tune hidden)', () => {
@@ -175,8 +196,7 @@ describe('flags renamed so that one name means one thing', () => {
     expect(options).not.toContain(`${old[0]} `);
   });
 
-  const tmp = mkdtempSync(join(tmpdir(), 'ms-renamed-'));
-  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  const tmp = tempDir('ms-renamed-');
 
   it('run end to end with the old spellings: the same files', async () => {
     const p = (f: string) => join(tmp, f);
