@@ -1,11 +1,11 @@
 import { Option, type Command } from 'commander';
 import { extractCohort, mergeShards, parseShard, EXTRACT_DEFAULTS, type ExtractOptions } from '../extract/index.js';
 import type { InputKind } from '../extract/types.js';
-import { floatOption, jobsOption, QUIET_FLAGS, QUIET_HELP } from './options.js';
+import { floatOption, jobsOption, oldFlags, QUIET_FLAGS, QUIET_HELP } from './options.js';
 
 interface ExtractFlags {
   out: string;
-  features?: string;
+  featureDefs?: string;
   format: InputKind | 'auto';
   lesionThreshold: number;
   jobs?: number;
@@ -15,18 +15,18 @@ interface ExtractFlags {
   quiet?: boolean;
   bidsDesc?: string;
   participants?: string;
-  covariates?: string;
+  covariatesFile?: string;
   subjectFrom: 'auto' | 'folder';
 }
 
 /** `ms-subtype extract` (cohort -> feature table) and `ms-subtype merge` (shard outputs -> one table). */
 export function register(program: Command): void {
-  program
+  const extract = program
     .command('extract')
     .description('Regional features (volumes, lesion load, ICV, scalar-map means) for a cohort, one row per subject')
     .argument('<input...>', 'manifest CSV, BIDS derivatives folder, asegstats2table / SynthSeg --vol table, or aseg.stats file(s)')
     .requiredOption('-o, --out <file>', 'output CSV (sidecar <out>.json, failures <out>.errors.csv)')
-    .option('--features <file>', 'feature definition JSON (default: the bundled data/features/aseg-ms.json)')
+    .option('--feature-defs <file>', 'feature definition JSON (default: the bundled data/features/aseg-ms.json)')
     .addOption(new Option('--format <kind>', 'input kind, when sniffing guesses wrong').choices(['auto', 'manifest', 'bids', 'aseg-stats', 'asegstats2table', 'synthseg']).default('auto'))
     .option('--lesion-threshold <p>', 'a lesion-mask voxel is lesion when its value >= p (probabilistic masks)', floatOption(0, 1), EXTRACT_DEFAULTS.lesionThreshold)
     .option('-j, --jobs <n>', 'worker threads (default: the number of cores)', jobsOption)
@@ -35,7 +35,7 @@ export function register(program: Command): void {
     .option('--shard <i/n|auto>', 'process only shard i of n (1-based, round robin over the cohort); "auto" reads SLURM_ARRAY_TASK_*')
     .option('--bids-desc <label>', 'BIDS: use the *_desc-<label>_dseg label map when a subject has several')
     .option('--participants <file>', 'BIDS: participants.tsv to carry columns from (default: the one at the folder top)')
-    .option('--covariates <file>', 'CSV/TSV with subject_id [, session] and covariate columns (group, age...) to join onto the input')
+    .option('--covariates-file <file>', 'CSV/TSV with subject_id [, session] and covariate columns (group, age...) to join onto the input')
     .addOption(
       new Option('--subject-from <source>', 'aseg.stats: subject id from "# subjectname" (auto: else the folder) or from the folder above stats/')
         .choices(['auto', 'folder'])
@@ -55,7 +55,7 @@ Inputs:
   participants.tsv columns are carried.
   Volume tables (no scans): FreeSurfer aseg.stats files (or a SUBJECTS_DIR folder of them),
   asegstats2table output, SynthSeg --vol CSV;
-  give group/age/... with --covariates (joined on subject_id and, if it has one, session).
+  give group/age/... with --covariates-file (joined on subject_id and, if it has one, session).
 
 Outputs:
   <out>: subject_id, session, carried columns, one column per feature (mm^3 for volumes; empty =
@@ -66,11 +66,11 @@ Outputs:
 Examples:
   ms-subtype extract cohort.csv -o features.csv --jobs 8
   ms-subtype extract derivatives/synthseg -o features.csv --lesion-threshold 0.3
-  ms-subtype extract aseg_volumes.tsv --covariates clinical.csv -o features.csv   # asegstats2table output
-  ms-subtype extract $SUBJECTS_DIR --subject-from folder --covariates clinical.csv -o features.csv
-  ms-subtype extract fs13.csv --features data/features/ms-13.json -o features.csv  # labels=aparc+aseg, wmparc, lesion_mask, t1w, t2w
+  ms-subtype extract aseg_volumes.tsv --covariates-file clinical.csv -o features.csv   # asegstats2table output
+  ms-subtype extract $SUBJECTS_DIR --subject-from folder --covariates-file clinical.csv -o features.csv
+  ms-subtype extract fs13.csv --feature-defs data/features/ms-13.json -o features.csv  # labels=aparc+aseg, wmparc, lesion_mask, t1w, t2w
   sbatch --array=1-50 --wrap 'ms-subtype extract cohort.csv --shard auto -o out/f-$SLURM_ARRAY_TASK_ID.csv'
-  ms-subtype merge features.csv out/ --manifest cohort.csv
+  ms-subtype merge features.csv out/ --cohort cohort.csv
 `,
     )
     .action(async (inputs: string[], flags: ExtractFlags) => {
@@ -83,12 +83,12 @@ Examples:
         failFast: flags.failFast ?? false,
         quiet: flags.quiet ?? false,
       };
-      if (flags.features !== undefined) opts.features = flags.features;
+      if (flags.featureDefs !== undefined) opts.features = flags.featureDefs;
       if (flags.jobs !== undefined) opts.jobs = flags.jobs;
       if (flags.shard !== undefined) opts.shard = parseShard(flags.shard);
       if (flags.bidsDesc !== undefined) opts.bidsDesc = flags.bidsDesc;
       if (flags.participants !== undefined) opts.participants = flags.participants;
-      if (flags.covariates !== undefined) opts.covariates = flags.covariates;
+      if (flags.covariatesFile !== undefined) opts.covariates = flags.covariatesFile;
       if (flags.subjectFrom !== 'auto') opts.subjectFrom = flags.subjectFrom;
       const r = await extractCohort(opts);
       if (!flags.quiet) for (const w of r.warnings) process.stderr.write(`ms-subtype: warning: ${w}\n`);
@@ -108,12 +108,15 @@ Examples:
       }
     });
 
-  program
+  // --features and --covariates are lists of columns elsewhere (normalise, outcomes)
+  oldFlags(extract, { '--features': '--feature-defs', '--covariates': '--covariates-file' });
+
+  const merge = program
     .command('merge')
     .description('Join the outputs of sharded extract runs into one feature table, in cohort order')
     .argument('<out>', 'merged output CSV (sidecar <out>.json, failures <out>.errors.csv, missing <out>.missing.csv)')
     .argument('<inputs...>', 'shard output CSVs, folders holding them, or patterns like "out/f-*.csv"')
-    .option('--manifest <input>', 'the cohort input given to extract, to name missing subjects and order rows by it')
+    .option('--cohort <input>', 'the cohort input given to extract (manifest, BIDS folder or table), to name missing subjects and order rows by it')
     .option('--allow-missing', 'exit 0 even when some subjects are in no shard output')
     .option(QUIET_FLAGS, QUIET_HELP)
     .addHelpText(
@@ -125,12 +128,12 @@ refused. Subjects of the cohort found in no input are listed in <out>.missing.cs
 when a shard's errors file has it) and the exit code is 1 unless --allow-missing.
 
 Examples:
-  ms-subtype merge features.csv out/ --manifest cohort.csv
+  ms-subtype merge features.csv out/ --cohort cohort.csv
   ms-subtype merge features.csv out/f-1.csv out/f-2.csv out/f-3.csv
 `,
     )
-    .action((out: string, inputs: string[], flags: { manifest?: string; allowMissing?: boolean; quiet?: boolean }) => {
-      const r = mergeShards({ out, inputs, ...(flags.manifest !== undefined ? { manifest: flags.manifest } : {}) });
+    .action((out: string, inputs: string[], flags: { cohort?: string; allowMissing?: boolean; quiet?: boolean }) => {
+      const r = mergeShards({ out, inputs, ...(flags.cohort !== undefined ? { manifest: flags.cohort } : {}) });
       if (!flags.quiet) process.stderr.write(`${r.rows} subject(s) from ${r.files.length} file(s) written to ${r.out}\n`);
       else process.stdout.write(`${r.out}\n`);
       if (r.absentShards.length > 0) process.stderr.write(`ms-subtype: no output given for shard(s) ${r.absentShards.join(', ')}\n`);
@@ -145,4 +148,6 @@ Examples:
         if (!flags.allowMissing) process.exitCode = 1;
       }
     });
+  // --manifest is a manifest CSV elsewhere (run); this is any cohort input extract took
+  oldFlags(merge, { '--manifest': '--cohort' });
 }

@@ -58,33 +58,43 @@ export function oldNameNote(quiet: boolean | undefined, what: string, now: strin
   if (!quiet) process.stderr.write(`note: ${what} is the old spelling of ${now}; it still works, but use ${now}\n`);
 }
 
+/** An old spelling stands for a new flag ("--n-subjects"), or for one value of it when the old one was a switch (["--format", "bids"]). */
+export type OldFlag = string | readonly [now: string, value: string];
+
 /**
- * Old spellings of renamed flags ({"--subjects": "--n-subjects"}): still accepted, hidden from
- * --help, parsed as the new flag, with a deprecation note; giving both with different values is an
- * error. Call after the new flags are defined.
+ * Old spellings of renamed flags ({"--subjects": "--n-subjects", "--bids": ["--format", "bids"]}):
+ * still accepted, hidden from --help, parsed as the new flag, with a deprecation note; giving both
+ * with different values is an error. Call after the new flags are defined.
  */
-export function oldFlags(cmd: Command, renames: Record<string, string>): Command {
-  const moves: [Option, Option][] = [];
-  for (const [old, now] of Object.entries(renames)) {
+export function oldFlags(cmd: Command, renames: Record<string, OldFlag>): Command {
+  const moves: { alias: Option; opt: Option; fixed?: string }[] = [];
+  for (const [old, rename] of Object.entries(renames)) {
+    const [now, fixed] = typeof rename === 'string' ? [rename, undefined] : rename;
     const opt = cmd.options.find((o) => o.long === now);
     if (opt === undefined) throw new Error(`${cmd.name()}: no ${now} to alias ${old} to`);
-    const alias = new Option(`${old}${opt.flags.slice(opt.flags.indexOf(now) + now.length)}`, `old name of ${now}`).hideHelp();
-    if (opt.argChoices) alias.choices(opt.argChoices);
-    else if (opt.parseArg) alias.argParser(opt.parseArg);
+    // an old switch takes no value; an old flag with a value takes the new flag's, checked the same way
+    const alias = new Option(
+      fixed === undefined ? `${old}${opt.flags.slice(opt.flags.indexOf(now) + now.length)}` : old,
+      `old name of ${now}${fixed === undefined ? '' : ` ${fixed}`}`,
+    ).hideHelp();
+    if (fixed === undefined && opt.argChoices) alias.choices(opt.argChoices);
+    else if (fixed === undefined && opt.parseArg) alias.argParser(opt.parseArg);
     cmd.addOption(alias);
-    moves.push([alias, opt]);
+    moves.push(fixed === undefined ? { alias, opt } : { alias, opt, fixed });
   }
   // before the action reads the options: the old flag's value becomes the new flag's
   return cmd.hook('preAction', (c) => {
-    for (const [alias, opt] of moves) {
-      const v: unknown = c.getOptionValue(alias.attributeName());
-      if (v === undefined) continue;
+    for (const { alias, opt, fixed } of moves) {
+      const given: unknown = c.getOptionValue(alias.attributeName());
+      if (given === undefined) continue;
+      const v = fixed ?? given;
       const key = opt.attributeName();
-      if (c.getOptionValueSource(key) === 'cli' && c.getOptionValue(key) !== v)
-        throw new UserError(`${alias.long} is the old name of ${opt.long}: give one of them`, { field: opt.long!.slice(2) });
+      const now = `${opt.long!}${fixed === undefined ? '' : ` ${fixed}`}`;
+      if (c.getOptionValueSource(key) === 'cli' && JSON.stringify(c.getOptionValue(key)) !== JSON.stringify(v))
+        throw new UserError(`${alias.long} is the old name of ${now}: give one of them`, { field: opt.long!.slice(2) });
       c.setOptionValueWithSource(key, v, 'cli');
       c.setOptionValue(alias.attributeName(), undefined);
-      oldNameNote(c.getOptionValue('quiet') === true, `${c.name()} ${alias.long}`, opt.long!);
+      oldNameNote(c.getOptionValue('quiet') === true, `${c.name()} ${alias.long}`, now);
     }
   });
 }

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { WriteReportOptions } from '../report/index.js';
-import { floatOption, intOption, numberListOption, QUIET_FLAGS, QUIET_HELP } from './options.js';
+import { floatOption, intOption, numberListOption, oldFlags, QUIET_FLAGS, QUIET_HELP } from './options.js';
 import { createProgress } from '../io/progress.js';
 import { parseBrainMap } from '../report/brain-files.js';
 
 // The flags are writeReport's paths plus the report options, spelled as commander gives them.
-interface ReportFlags extends Omit<WriteReportOptions, 'options' | 'brainMaps'> {
+interface ReportFlags extends Omit<WriteReportOptions, 'options' | 'brainMaps' | 'features'> {
+  featuresSidecar?: string;
   brainMap?: [string, string][];
   cvPositionalVariance?: boolean;
   confidenceBands?: number[];
@@ -21,7 +22,7 @@ function bandsOption(value: string): number[] {
 }
 
 export function register(program: Command): void {
-  program
+  const report = program
     .command('report')
     .description('Write an HTML report (one self-contained file, works offline) and each figure as SVG.')
     .requiredOption('--model <file>', 'SuStaIn model file (model.json from fit)')
@@ -31,7 +32,7 @@ export function register(program: Command): void {
     .option('--cv <file>', 'cross-validation result (cv.json): adds the CV table and CVIC plot')
     .option('--kmeans <file>', 'k-means model file: adds a comparison with plain clustering')
     .option('--normaliser-report <file>', 'sidecar of normalise (z.csv.json): controls, covariates, fit per feature')
-    .option('--features <file>', 'sidecar of extract (features.csv.json): feature definitions')
+    .option('--features-sidecar <file>', 'sidecar of extract (features.csv.json): feature definitions')
     .option('--errors <file>', 'extraction failures (features.csv.errors.csv): counted and listed')
     .option('--data <file>', 'the z-score table the subjects were assigned from (z.csv): adds the data under the model')
     .option('--outcomes <file>', 'outcomes.json of `ms-subtype outcomes`: Table 1, Kaplan-Meier curves, hazard and rate ratios, scores vs stage')
@@ -39,7 +40,10 @@ export function register(program: Command): void {
     .option('--cv-positional-variance', 'also show the cross-validated positional variance diagrams (needs --cv)')
     .option('--confidence-bands <list>', 'probability bands for "confidently assigned"', bandsOption, [0.5, 0.8, 0.95])
     .option('--interval <p>', 'width of the posterior interval of subtype sizes', floatOption(0.5, 0.999), 0.95)
-    .option('--brain <labelmap>', 'brain view: paint each subtype\u2019s progression on this label map (any subject\u2019s, an atlas; needs --features); also writes DIR/brain-view.csv')
+    .option(
+      '--brain <labelmap>',
+      'brain view: paint each subtype\u2019s progression on this label map (any subject\u2019s, an atlas; needs --features-sidecar); also writes DIR/brain-view.csv',
+    )
     .option(
       '--brain-map <name=file>',
       'brain view: another map on the same grid, e.g. wmparc=wmparc.mgz for features with "labelMap": "wmparc", or lesion=mask.nii.gz to paint lesion load (repeatable)',
@@ -59,7 +63,7 @@ The page's path is printed on the last line.
 Example:
   ms-subtype report --model out/model.json --subjects out/subjects.csv --cv out/cv/cv.json \\
     --normaliser-report out/z.csv.json --errors out/features.csv.errors.csv --out out/report
-  ms-subtype report --model out/model.json --subjects out/subjects.csv --features out/features.csv.json \
+  ms-subtype report --model out/model.json --subjects out/subjects.csv --features-sidecar out/features.csv.json \\
     --brain fs/bert/mri/aparc+aseg.mgz --brain-map wmparc=fs/bert/mri/wmparc.mgz --brain-map lesion=bert_lesions.nii.gz --out out/report`,
     )
     .action(async (f: ReportFlags) => {
@@ -76,7 +80,7 @@ Example:
           cv: f.cv,
           kmeans: f.kmeans,
           normaliserReport: f.normaliserReport,
-          features: f.features,
+          features: f.featuresSidecar,
           errors: f.errors,
           data: f.data,
           outcomes: f.outcomes,
@@ -95,4 +99,6 @@ Example:
       if (!f.quiet) process.stdout.write(`${figurePaths.length} figures in ${f.out}/figures\n`);
       process.stdout.write(`${htmlPath}\n`);
     });
+  // as normalise --features-sidecar: --features is a list of columns there
+  oldFlags(report, { '--features': '--features-sidecar' });
 }

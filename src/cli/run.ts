@@ -1,6 +1,6 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { resolve } from 'node:path';
-import { intOption, jobsOption, defaultThreads, printDone, QUIET_FLAGS, QUIET_HELP } from './options.js';
+import { intOption, jobsOption, defaultThreads, oldFlags, oldNameNote, printDone, QUIET_FLAGS, QUIET_HELP } from './options.js';
 import { DEFAULT_CONFIG, applyOverrides, loadConfig, resolvePaths, type RunConfig } from '../pipeline/config.js';
 import { writeDemo13Cohort, writeDemoCohort } from '../pipeline/demo-write.js';
 import { DEMO_COHORT_DEFAULTS } from '../pipeline/demo-cohort.js';
@@ -74,7 +74,9 @@ Example:
         return;
       }
       if (!flags.out) throw new UserError('--out is required (the output folder)', { field: '--out' });
-      let cfg: RunConfig = flags.config ? loadConfig(flags.config) : resolvePaths(DEFAULT_CONFIG, process.cwd());
+      // an old setting name still works, with a note as for an old flag
+      const onOld = (where: string) => (old: string, now: string) => oldNameNote(flags.quiet, `${where} ${old}`, now);
+      let cfg: RunConfig = flags.config ? loadConfig(flags.config, onOld(`${flags.config}:`)) : resolvePaths(DEFAULT_CONFIG, process.cwd());
       const sets = [...(flags.set ?? [])];
       const cli = (key: string, v: unknown) => sets.push(`${key}=${JSON.stringify(v)}`);
       if (flags.manifest) {
@@ -95,7 +97,7 @@ Example:
       if (flags.clinical) cli('outcomes.clinical', resolve(flags.clinical));
       if (flags.seed !== undefined) cli('seed', flags.seed);
       if (flags.jobs !== undefined) cli('jobs', flags.jobs);
-      if (sets.length > 0) cfg = applyOverrides(cfg, sets, process.cwd());
+      if (sets.length > 0) cfg = applyOverrides(cfg, sets, process.cwd(), '--set', onOld('--set'));
       // loaded on use: the pipeline pulls in the report's charting libraries
       const { runPipeline } = await import('../pipeline/pipeline.js');
       const result = await runPipeline(cfg, {
@@ -108,22 +110,26 @@ Example:
       printDone(flags.quiet, result.closing, [result.mainOutput]);
     });
 
-  program
+  const demo = program
     .command('demo-data')
     .description('Write a simulated cohort (NIfTI label maps, lesion masks, manifest, truth) like the bundled data/demo')
     .requiredOption('-o, --out <dir>', 'output folder')
     .option('--seed <n>', 'random seed', intOption(0), DEMO_COHORT_DEFAULTS.seed)
     .option('--controls <n>', 'healthy controls', intOption(0), DEMO_COHORT_DEFAULTS.controls)
     .option('--patients <n>', 'patients', intOption(0), DEMO_COHORT_DEFAULTS.patients)
-    .option('--bids', 'write a BIDS derivatives folder (sub-*/anat/*_dseg.nii.gz, participants.tsv) instead of nifti/ + manifest.csv')
-    .option('--ms13', 'the 13-feature demo instead: aparc+aseg, wmparc, lesion mask, T1w and T2w per subject (4 mm), for --features data/features/ms-13.json')
+    .addOption(
+      new Option('--format <kind>', 'cohort layout: manifest (nifti/ + manifest.csv) or bids (a BIDS derivatives folder: sub-*/anat/*_dseg.nii.gz, participants.tsv), as extract --format')
+        .choices(['manifest', 'bids'])
+        .default('manifest'),
+    )
+    .option('--ms13', 'the 13-feature demo instead: aparc+aseg, wmparc, lesion mask, T1w and T2w per subject (4 mm), for --feature-defs data/features/ms-13.json')
     .option(QUIET_FLAGS, QUIET_HELP)
     .addHelpText(
       'after',
       `
 Writes OUT/nifti/<id>_dseg.nii.gz (FreeSurfer aseg label numbers, 2 mm) and <id>_lesion.nii.gz,
 OUT/manifest.csv (subject_id, labels, lesion, group, age, sex, site) and OUT/truth.csv
-(subject_id, group, subtype, subtype_name, stage); with --bids, sub-NNNN/anat/ folders and
+(subject_id, group, subtype, subtype_name, stage); with --format bids, sub-NNNN/anat/ folders and
 participants.tsv instead of nifti/ and the manifest. With --ms13: per subject <id>_aparc+aseg,
 _wmparc, _lesion, _T1w, _T2w .nii.gz (4 mm) and a manifest with columns labels, wmparc, lesion_mask,
 t1w, t2w, for the 13 published features (data/features/ms-13.json). Patients follow one of three courses (cortex-led,
@@ -132,18 +138,20 @@ lesion-led, deep-GM-led); see data/README.md. Same seed and sizes -> the same by
 Example:
   ms-subtype demo-data --out my-demo --controls 40 --patients 120 --seed 7
   ms-subtype run --manifest my-demo/manifest.csv --out my-demo-results
-  ms-subtype demo-data --out my-bids --bids && ms-subtype run --bids my-bids --out my-bids-results
-  ms-subtype demo-data --out demo13 --ms13 && ms-subtype extract demo13/manifest.csv --features data/features/ms-13.json -o demo13/features.csv`,
+  ms-subtype demo-data --out my-bids --format bids && ms-subtype run --bids my-bids --out my-bids-results
+  ms-subtype demo-data --out demo13 --ms13 && ms-subtype extract demo13/manifest.csv --feature-defs data/features/ms-13.json -o demo13/features.csv`,
     )
-    .action((flags: { out: string; seed: number; controls: number; patients: number; bids?: boolean; ms13?: boolean; quiet?: boolean }) => {
+    .action((flags: { out: string; seed: number; controls: number; patients: number; format: 'manifest' | 'bids'; ms13?: boolean; quiet?: boolean }) => {
       const total = flags.controls + flags.patients;
       if (total === 0) throw new UserError('nothing to write: --controls and --patients are both 0');
-      if (flags.ms13 && flags.bids) throw new UserError('--ms13 writes a manifest layout: leave out --bids');
+      if (flags.ms13 && flags.format === 'bids') throw new UserError('--ms13 writes a manifest layout: leave out --format bids');
       const bar = createProgress({ label: 'demo-data', total, quiet: flags.quiet === true });
       const common = { seed: flags.seed, controls: flags.controls, patients: flags.patients, onSubject: () => bar.tick() };
       if (flags.ms13) writeDemo13Cohort(flags.out, common);
-      else writeDemoCohort(flags.out, { ...common, layout: flags.bids ? 'bids' : 'manifest' });
+      else writeDemoCohort(flags.out, { ...common, layout: flags.format });
       bar.stop();
       printDone(flags.quiet, [`${total} subjects written to ${resolve(flags.out)}`], [resolve(flags.out)]);
     });
+  // --bids DIR is an input folder on run; the layout written is a --format, as extract reads it
+  oldFlags(demo, { '--bids': ['--format', 'bids'] });
 }

@@ -21,14 +21,14 @@ interface SimFlags extends Omit<SimulateOptions, 'subjects' | 'biomarkers'> {
   controlFraction: number;
   out: string;
   visits?: [number, number];
-  interval: number;
+  visitInterval: number;
   rate: number;
   quiet?: boolean;
 }
 
 function simulateCommand(flags: SimFlags): void {
-  const { nSubjects, nBiomarkers, ...rest } = flags;
-  const o = { ...rest, subjects: nSubjects, biomarkers: nBiomarkers };
+  const { nSubjects, nBiomarkers, visitInterval, ...rest } = flags;
+  const o = { ...rest, subjects: nSubjects, biomarkers: nBiomarkers, interval: visitInterval };
   if (o.visits !== undefined) return simulateLongitudinalCommand({ ...o, visits: o.visits });
   const sim = simulateCohort({
     subjects: o.subjects,
@@ -94,7 +94,7 @@ export function register(program: Command): void {
     .option('--control-fraction <p>', 'share of subjects at stage 0', floatOption(0, 1), 0.25)
     .option('--seed <n>', 'random seed', intOption(-(2 ** 52), 2 ** 52), 1)
     .option('--visits <range>', 'longitudinal: visits per subject, a count or lo..hi (e.g. 2..4)', parseVisitRangeOption)
-    .option('--interval <years>', 'longitudinal: years between visits', floatOption(1e-9), 1)
+    .option('--visit-interval <years>', 'longitudinal: years between visits', floatOption(1e-9), 1)
     .option('--rate <stages>', 'longitudinal: mean progression rate, stages per year (per subject log-normal around it)', floatOption(0), 1)
     .option(QUIET_FLAGS, QUIET_HELP)
     .addHelpText(
@@ -107,16 +107,17 @@ Each subtype gets a random event sequence (thresholds of a biomarker in order); 
 Outputs: z.csv (subject_id, b01..) and its sidecar z.csv.json, truth.csv (subject_id, true_subtype, true_stage),
 truth-model.json (sequences as [biomarker, z], fractions, thresholds).
 
-Longitudinal (--visits): each subject gets 2..4 (say) visits --interval years apart; its stage
+Longitudinal (--visits): each subject gets 2..4 (say) visits --visit-interval years apart; its stage
 moves from a baseline (as above) at its own rate (log-normal around --rate stages per year), never
 backwards. z.csv then has session (ses-1, ses-2, ...) and years columns, truth.csv one row per
 visit with the subject's true_subtype, the visit's true_stage and the subject's true_rate.
 
 Examples:
   ms-subtype simulate --n-subjects 500 --n-biomarkers 6 --subtypes 2 --zvals 1,2,3 --zmax 5 --seed 1 --out sim/
-  ms-subtype simulate --n-subjects 400 --subtypes 3 --visits 2..4 --interval 1 --rate 1 --seed 1 --out long/`,
+  ms-subtype simulate --n-subjects 400 --subtypes 3 --visits 2..4 --visit-interval 1 --rate 1 --seed 1 --out long/`,
     )
     .action((o: SimFlags) => simulateCommand(o));
-  // counts are --n-*: --subjects and --biomarkers name a file or a list of columns elsewhere
-  oldFlags(simulate, { '--subjects': '--n-subjects', '--biomarkers': '--n-biomarkers' });
+  // counts are --n-*: --subjects and --biomarkers name a file or a list of columns elsewhere;
+  // --interval is the posterior interval of report
+  oldFlags(simulate, { '--subjects': '--n-subjects', '--biomarkers': '--n-biomarkers', '--interval': '--visit-interval' });
 }

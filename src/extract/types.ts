@@ -70,7 +70,7 @@ export interface Cohort {
   sourceSha256?: string;
   carriedColumns: string[];
   subjects: CohortSubject[];
-  /** The --covariates table joined onto the input. */
+  /** The --covariates-file table joined onto the input. */
   covariates?: { path: string; sha256: string };
   /** Things the user should hear about (covariates not found...). */
   notes?: string[];

@@ -23,13 +23,13 @@ const inputSchema = z.strictObject({
   table: z.string().min(1).nullable(),
   /** format of `table`; 'features' = already a feature table (skips extraction) */
   tableFormat: z.enum(['features', 'asegstats2table', 'synthseg']),
-  /** covariates to join to BIDS or table input by subject_id (e.g. participants.tsv) */
-  covariates: z.string().min(1).nullable(),
+  /** a table of covariates joined onto the input by subject_id (extract --covariates-file; for BIDS input it replaces participants.tsv) */
+  covariatesFile: z.string().min(1).nullable(),
 });
 
 const extractSchema = z.strictObject({
-  /** feature definition file; null = the bundled data/features/aseg-ms.json */
-  features: z.string().min(1).nullable(),
+  /** feature definition file (extract --feature-defs); null = the bundled data/features/aseg-ms.json */
+  featureDefs: z.string().min(1).nullable(),
   lesionThreshold: z.number().gt(0, 'must be above 0').max(1),
 });
 
@@ -70,6 +70,8 @@ const fitSchema = z.strictObject({
   polish: z.number().int().min(0).nullable(),
   /** stop a set of EM start points once its best optimum has been reached this many times (fit --early-stop); null = the engine's default */
   earlyStop: z.number().int().min(0).nullable(),
+  /** run EM start points on this many random subjects, refining the best on all, in cohorts of at least twice as many (fit --screen; 0: off); null = the engine's default */
+  screen: z.number().int().min(0).nullable(),
   /** number of subtypes used for the assignments and the report; null = CV's recommendation, else maxSubtypes */
   subtypes: pos.nullable(),
   /** include the controls in the fit (not advised: SuStaIn is fitted on patients) */
@@ -150,8 +152,8 @@ export const configSchema = z.strictObject({
 export type RunConfig = z.infer<typeof configSchema>;
 
 export const DEFAULT_CONFIG: RunConfig = {
-  input: { manifest: null, bids: null, table: null, tableFormat: 'features', covariates: null },
-  extract: { features: null, lesionThreshold: 0.5 },
+  input: { manifest: null, bids: null, table: null, tableFormat: 'features', covariatesFile: null },
+  extract: { featureDefs: null, lesionThreshold: 0.5 },
   normalise: {
     controlColumn: 'group',
     controlValues: ['HC'],
@@ -177,6 +179,7 @@ export const DEFAULT_CONFIG: RunConfig = {
     chains: null,
     polish: null,
     earlyStop: null,
+    screen: null,
     subtypes: null,
     includeControls: false,
     time: null,
@@ -221,10 +224,16 @@ export const RENAMED_KEYS: Record<string, string> = {
   'fit.samplesKept': 'fit.samples',
   'cv.mcmcTuneIterations': 'cv.tune',
   'fit.model': 'fit.kind',
+  // a file, where normalise.covariates and outcomes.covariates are lists of columns
+  'input.covariates': 'input.covariatesFile',
+  'extract.features': 'extract.featureDefs',
 };
 
+/** Told of each old setting name a config or --set uses (the CLI prints a note). */
+export type OnOldKey = (old: string, now: string) => void;
+
 /** Move settings given under an old name to the new one (both given: the new one wins). */
-function renameOldKeys(raw: Record<string, unknown>): void {
+function renameOldKeys(raw: Record<string, unknown>, onOld?: OnOldKey): void {
   for (const [old, now] of Object.entries(RENAMED_KEYS)) {
     const [section, key] = old.split('.') as [string, string];
     const sec = raw[section];
@@ -232,6 +241,7 @@ function renameOldKeys(raw: Record<string, unknown>): void {
     const newKey = now.split('.')[1]!;
     if (!(newKey in sec)) sec[newKey] = sec[key];
     delete sec[key];
+    onOld?.(old, now);
   }
 }
 
@@ -247,9 +257,9 @@ function checkKeys(raw: Record<string, unknown>, known: Record<string, unknown>,
 }
 
 /** Validate a parsed config object (defaults filled in); `file` names the file in errors. */
-export function parseConfig(raw: unknown, file: string): RunConfig {
+export function parseConfig(raw: unknown, file: string, onOld?: OnOldKey): RunConfig {
   if (!isPlainObject(raw)) throw new UserError('the config must be a JSON object', { file });
-  renameOldKeys(raw);
+  renameOldKeys(raw, onOld);
   checkKeys(raw, DEFAULT_CONFIG as unknown as Record<string, unknown>, '', file);
   const cfg = validate(mergeConfig(DEFAULT_CONFIG, raw), configSchema, file);
   checkConsistency(cfg, file);
@@ -265,17 +275,17 @@ function checkConsistency(cfg: RunConfig, file: string): void {
 }
 
 /** Read and validate a config file; relative paths become absolute (relative to the file's folder). */
-export function loadConfig(file: string): RunConfig {
+export function loadConfig(file: string, onOld?: OnOldKey): RunConfig {
   const raw = readJsonFile(file, 'config file');
-  return resolvePaths(parseConfig(raw, file), dirname(resolve(file)));
+  return resolvePaths(parseConfig(raw, file, onOld), dirname(resolve(file)));
 }
 
 export function resolvePaths(cfg: RunConfig, base: string): RunConfig {
   const abs = (p: string | null) => (p === null || isAbsolute(p) ? p : resolve(base, p));
   return {
     ...cfg,
-    input: { ...cfg.input, manifest: abs(cfg.input.manifest), bids: abs(cfg.input.bids), table: abs(cfg.input.table), covariates: abs(cfg.input.covariates) },
-    extract: { ...cfg.extract, features: abs(cfg.extract.features) },
+    input: { ...cfg.input, manifest: abs(cfg.input.manifest), bids: abs(cfg.input.bids), table: abs(cfg.input.table), covariatesFile: abs(cfg.input.covariatesFile) },
+    extract: { ...cfg.extract, featureDefs: abs(cfg.extract.featureDefs) },
     report: { ...cfg.report, brain: abs(cfg.report.brain), brainMaps: Object.fromEntries(Object.entries(cfg.report.brainMaps).map(([k, p]) => [k, abs(p)!])) },
     outcomes: { ...cfg.outcomes, clinical: abs(cfg.outcomes.clinical) },
     truth: cfg.truth === null ? null : { ...cfg.truth, file: abs(cfg.truth.file)! },
@@ -286,13 +296,15 @@ export function resolvePaths(cfg: RunConfig, base: string): RunConfig {
  * `--set fit.mcmc=20000` style overrides: the value is parsed as JSON when it parses (numbers,
  * booleans, null, arrays), else taken as a string. The result is validated like the file.
  */
-export function applyOverrides(cfg: RunConfig, sets: string[], base: string, source = '--set'): RunConfig {
+export function applyOverrides(cfg: RunConfig, sets: string[], base: string, source = '--set', onOld?: OnOldKey): RunConfig {
   const raw = structuredClone(cfg) as unknown as Record<string, unknown>;
   for (const s of sets) {
     const eq = s.indexOf('=');
     if (eq <= 0) throw new UserError(`expected key=value, got "${s}"`, { file: source });
     const key = s.slice(0, eq);
-    const path = (RENAMED_KEYS[key] ?? key).split('.');
+    const now = RENAMED_KEYS[key];
+    if (now !== undefined) onOld?.(key, now);
+    const path = (now ?? key).split('.');
     const text = s.slice(eq + 1);
     let value: unknown;
     try {

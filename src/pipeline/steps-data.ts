@@ -18,8 +18,18 @@ function inputOf(ctx: StepContext): { kind: 'manifest' | 'bids' | 'table'; path:
   throw new UserError('no input: give --manifest, --bids or --table (or input.manifest / input.bids / input.table in the config)', { field: 'input' });
 }
 
+/**
+ * input.covariatesFile: a BIDS folder takes it as its participants.tsv; a manifest or volume table
+ * gets its columns joined on subject_id (and session), as extract --covariates-file.
+ */
+function covariatesOf(ctx: StepContext, kind: 'manifest' | 'bids' | 'table'): { participants?: string; covariates?: string } {
+  const file = ctx.cfg.input.covariatesFile;
+  if (file === null) return {};
+  return kind === 'bids' ? { participants: file } : { covariates: file };
+}
+
 function featuresFile(ctx: StepContext): string {
-  return ctx.cfg.extract.features ?? defaultFeaturesFile();
+  return ctx.cfg.extract.featureDefs ?? defaultFeaturesFile();
 }
 
 /**
@@ -34,7 +44,7 @@ function scanStats(ctx: StepContext): [string, number, number][] {
     format: input.kind === 'bids' ? 'bids' : 'auto',
     lesionThreshold: ctx.cfg.extract.lesionThreshold,
     gridTolerance: 1e-4,
-    ...(ctx.cfg.input.covariates !== null ? { participants: ctx.cfg.input.covariates } : {}),
+    ...covariatesOf(ctx, input.kind),
   });
   const out: [string, number, number][] = [];
   for (const s of cohort.subjects) {
@@ -58,9 +68,15 @@ export const extractStep: Step = {
     const input = inputOf(ctx);
     const files = [featuresFile(ctx)];
     if (input.kind !== 'bids') files.push(input.path);
-    if (ctx.cfg.input.covariates !== null) files.push(ctx.cfg.input.covariates);
+    if (ctx.cfg.input.covariatesFile !== null) files.push(ctx.cfg.input.covariatesFile);
     return {
-      settings: { input: input.kind, tableFormat: ctx.cfg.input.tableFormat, lesionThreshold: ctx.cfg.extract.lesionThreshold },
+      settings: {
+        input: input.kind,
+        tableFormat: ctx.cfg.input.tableFormat,
+        lesionThreshold: ctx.cfg.extract.lesionThreshold,
+        // how the covariates file is read (a table extracted before it was joined is extracted again)
+        ...(ctx.cfg.input.covariatesFile !== null ? { covariatesAs: Object.keys(covariatesOf(ctx, input.kind))[0] } : {}),
+      },
       files,
       extra: scanStats(ctx),
     };
@@ -69,6 +85,9 @@ export const extractStep: Step = {
     const input = inputOf(ctx);
     const out = join(ctx.out, LAYOUT.features);
     if (input.kind === 'table' && ctx.cfg.input.tableFormat === 'features') {
+      if (ctx.cfg.input.covariatesFile !== null) {
+        throw new UserError('a ready feature table (input.tableFormat "features") is used as it is: give its covariates as columns of the table', { field: 'input.covariatesFile' });
+      }
       // A ready feature table: copy it, and describe its features from the definitions file so
       // normalise knows their directions and transforms.
       const t = readTable(input.path);
@@ -88,7 +107,7 @@ export const extractStep: Step = {
       lesionThreshold: ctx.cfg.extract.lesionThreshold,
       jobs: ctx.jobs,
       quiet: ctx.quiet,
-      ...(ctx.cfg.input.covariates !== null ? { participants: ctx.cfg.input.covariates } : {}),
+      ...covariatesOf(ctx, input.kind),
     });
     for (const w of r.warnings) ctx.log(`  note: ${w}`);
     if (r.rows === 0) throw new UserError(`no subject could be measured (${r.failures.length} failed; reasons in ${r.errorsFile})`, { file: input.path });

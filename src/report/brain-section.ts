@@ -21,7 +21,7 @@ const sidecarFeatures = z.looseObject({
 
 /** Feature definitions from extract's sidecar (features.csv.json). */
 export function brainFeatures(sidecar: unknown): BrainFeature[] {
-  if (sidecar === undefined) throw new UserError('the brain view needs the feature definitions: give extract\u2019s sidecar with --features', { field: '--features' });
+  if (sidecar === undefined) throw new UserError('the brain view needs the feature definitions: give extract\u2019s sidecar with --features-sidecar', { field: '--features-sidecar' });
   const r = sidecarFeatures.safeParse(sidecar);
   if (!r.success) throw new UserError('the features sidecar has no usable "features" list (name, measure, labels per feature)', { field: 'features' });
   return r.data.features.map((f) => ({ name: f.name, measure: f.measure, labels: f.labels, ...(f.labelMap !== undefined ? { labelMap: f.labelMap } : {}) }));

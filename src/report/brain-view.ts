@@ -74,7 +74,7 @@ export function buildBrainView(x: BrainViewInputs): BrainViewOutput {
     return f === undefined || f.labels === 'nonzero' || (f.labels.length === 0 && f.measure !== 'lesion');
   });
   if (unpainted.length === x.biomarkers.length) {
-    throw new UserError(`none of the model's biomarkers (${x.biomarkers.join(', ')}) has a region in the feature definitions (give extract's sidecar with --features)`, {
+    throw new UserError(`none of the model's biomarkers (${x.biomarkers.join(', ')}) has a region in the feature definitions (give extract's sidecar with --features-sidecar)`, {
       field: 'features',
     });
   }

@@ -111,7 +111,7 @@ describe('shards', () => {
 
     // a missing shard, through the CLI: reported, exit code 1, list written
     rmSync(join(d, 'shards', 'f-3.csv'));
-    const r = runCli(['merge', join(d, 'part.csv'), join(d, 'shards', 'f-*.csv'), '--manifest', m]);
+    const r = runCli(['merge', join(d, 'part.csv'), join(d, 'shards', 'f-*.csv'), '--cohort', m]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/no output given for shard\(s\) 3/);
     expect(r.stderr).toMatch(/2 subject\(s\) of the cohort are missing: s2 \(in no shard output\); s5/);

@@ -164,7 +164,7 @@ describe('failures', () => {
     makeCohort(dir, { badGrid: true });
     writeText(join(dir, 'manifest.csv'), readFileSync(join(dir, 'manifest.csv'), 'utf8') + 's99,ses-1,ms,50,img/missing.nii.gz,,,x\n');
     const out = join(dir, 'f.csv');
-    const r = runCli(['extract', join(dir, 'manifest.csv'), '-o', out, '--features', join(dir, 'features.json'), '--jobs', '2', '--quiet']);
+    const r = runCli(['extract', join(dir, 'manifest.csv'), '-o', out, '--feature-defs', join(dir, 'features.json'), '--jobs', '2', '--quiet']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/2 subject\(s\) failed; reasons in .*f\.csv\.errors\.csv/);
     expect(readCsv(out).map((x) => x.subject_id)).toEqual(['s00', 's01', 's02', 's04', 's05']);
@@ -177,7 +177,7 @@ describe('failures', () => {
   it('--fail-fast stops at the first failure and --resume finishes after the fix', () => {
     const dir = tempDir();
     makeCohort(dir, { badGrid: true });
-    const args = ['extract', join(dir, 'manifest.csv'), '-o', join(dir, 'f.csv'), '--features', join(dir, 'features.json'), '--jobs', '1', '--quiet'];
+    const args = ['extract', join(dir, 'manifest.csv'), '-o', join(dir, 'f.csv'), '--feature-defs', join(dir, 'features.json'), '--jobs', '1', '--quiet'];
     const r = runCli([...args, '--fail-fast']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/stopped at the first failure.*subject s03/);

@@ -62,6 +62,19 @@ describe('run config', () => {
     expect(applyOverrides(DEFAULT_CONFIG, ['fit.model=mixture'], '/').fit.kind).toBe('mixture');
     // the new key is the one the defaults print
     expect(DEFAULT_CONFIG.fit.kind).toBe('zscore');
+    // files, where normalise.covariates and outcomes.covariates are lists of columns: named as extract's flags, each old name told once
+    const told: string[] = [];
+    const files = parseConfig({ input: { covariates: 'cov.csv' }, extract: { features: 'defs.json' } }, 'files.json', (o, n) => told.push(`${o}>${n}`));
+    expect(files.input.covariatesFile).toBe('cov.csv');
+    expect(files.extract.featureDefs).toBe('defs.json');
+    expect('covariates' in files.input || 'features' in files.extract).toBe(false);
+    expect(told).toEqual(['input.covariates>input.covariatesFile', 'extract.features>extract.featureDefs']);
+    expect(Object.keys(DEFAULT_CONFIG.input)).toContain('covariatesFile');
+    expect(Object.keys(DEFAULT_CONFIG.extract)).toContain('featureDefs');
+    told.length = 0;
+    const set = applyOverrides(DEFAULT_CONFIG, ['input.covariates=p.tsv', 'extract.featureDefs=d.json'], '/base', '--set', (o, n) => told.push(`${o}>${n}`));
+    expect([set.input.covariatesFile, set.extract.featureDefs]).toEqual(['/base/p.tsv', '/base/d.json']);
+    expect(told).toEqual(['input.covariates>input.covariatesFile']);
     // cv.mcmc's default is cv --mcmc's (both 1e4; fit's is 1e5, see docs/cv.md)
     expect(DEFAULT_CONFIG.cv.mcmc).toBe(CV_DEFAULTS.mcmcIterations);
   });

@@ -26,7 +26,7 @@ describe('the 13-feature demo end to end', () => {
       parseConfig(
         {
           input: { manifest: 'cohort/manifest.csv' },
-          extract: { features: join(projectRoot, 'data', 'features', 'ms-13.json') },
+          extract: { featureDefs: join(projectRoot, 'data', 'features', 'ms-13.json') },
           fit: { maxSubtypes: 3, subtypes: 3, startpoints: 4, mcmc: 2000, mcmcTunePasses: 1, mcmcTuneIterations: 1000, samplesKept: 200 },
           cv: { enabled: false },
           report: { brain: 'cohort/nifti/sub-0050_aparc+aseg.nii.gz', brainMaps: { wmparc: 'cohort/nifti/sub-0050_wmparc.nii.gz', lesion: 'cohort/nifti/sub-0050_lesion.nii.gz' } },

@@ -5,7 +5,23 @@ import { projectRoot } from '../helpers/cli.js';
 import { buildProgram } from '../../src/cli/main.js';
 
 /** Flags whose value is a file or folder the command reads. */
-const INPUT_FLAGS = new Set(['--data', '--model', '--manifest', '--config', '--apply', '--subjects', '--cv', '--normaliser-report', '--features', '--thresholds', '--kmeans', '--errors']);
+const INPUT_FLAGS = new Set([
+  '--data',
+  '--model',
+  '--manifest',
+  '--cohort',
+  '--config',
+  '--apply',
+  '--subjects',
+  '--cv',
+  '--normaliser-report',
+  '--features-sidecar',
+  '--feature-defs',
+  '--covariates-file',
+  '--thresholds',
+  '--kmeans',
+  '--errors',
+]);
 /** Commands whose first arguments (before any flag) are input files. */
 const POSITIONAL_INPUTS = new Set(['volumes', 'extract', 'import-pysustain']);
 

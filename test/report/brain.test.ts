@@ -241,12 +241,12 @@ describe('brain view', () => {
     const a = runCli(base);
     expect(a.code).not.toBe(0);
     expect(a.stderr.trim().split('\n')).toHaveLength(1);
-    expect(a.stderr).toMatch(/brain view needs the feature definitions/);
-    const c = runCli([...base, '--features', files.features, '--brain-map', 'wmparc']);
+    expect(a.stderr).toMatch(/brain view needs the feature definitions: give extract.s sidecar with --features-sidecar/);
+    const c = runCli([...base, '--features-sidecar', files.features, '--brain-map', 'wmparc']);
     expect(c.code).not.toBe(0);
     expect(c.stderr).toMatch(/expected NAME=FILE/);
     expect(c.stderr.trim().split('\n')).toHaveLength(1);
-    const b = runCli([...base, '--features', files.features, '--brain-map', `wmparc=${other}`]);
+    const b = runCli([...base, '--features-sidecar', files.features, '--brain-map', `wmparc=${other}`]);
     expect(b.stderr).toMatch(/other\.nii\.gz.*not on the grid of the brain view's label map ref\.nii\.gz/);
     expect(b.stderr.trim().split('\n')).toHaveLength(1);
   });

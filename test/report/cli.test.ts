@@ -26,7 +26,7 @@ describe('ms-subtype report (CLI)', () => {
       f.kmeans,
       '--normaliser-report',
       f.normaliser,
-      '--features',
+      '--features-sidecar',
       f.features,
       '--errors',
       f.errors,

@@ -32,7 +32,7 @@ describe('longitudinal data on the command line', () => {
       '4',
       '--visits',
       '2..4',
-      '--interval',
+      '--visit-interval',
       '0.5',
       '--rate',
       '2',
