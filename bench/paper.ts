@@ -38,17 +38,19 @@
 import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { benchDir } from './tmp.js';
+import { PAPER_BIOMARKERS, paperCohort } from './paper-cohort.js';
 import { defaultThreads } from '../src/common/pool.js';
 import { Rng } from '../src/common/rng.js';
 import { runCrossValidation } from '../src/cv/index.js';
 import { CV_DEFAULTS } from '../src/cv/run.js';
 import { subsetTable } from '../src/cv/fold.js';
 import { foldIndices, makeFolds } from '../src/cv/folds.js';
-import { assignSubjects, fitSustain, sampleSubjectLogLikelihoods, simulateCohort, type FitProgress } from '../src/sustain/index.js';
+import { assignSubjects, fitSustain, sampleSubjectLogLikelihoods, type FitProgress } from '../src/sustain/index.js';
 import { defaultTuneIterations, MCMC_DEFAULTS } from '../src/sustain/mcmc.js';
 import { FIT_DEFAULTS } from '../src/sustain/fit-options.js';
 import { REFINE, screens } from '../src/sustain/screen.js';
-import type { SustainModelFile, Thresholds } from '../src/sustain/types.js';
+import type { SustainModelFile } from '../src/sustain/types.js';
+import type { ConvergenceJson } from '../src/sustain/chains.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number): number => {
@@ -76,8 +78,7 @@ const phases = new Set(phasesArg >= 0 ? args[phasesArg + 1]!.split(',') : quick 
 const PAPER = { startpoints: 25, mcmc: 1e5, tune: 1e4, chains: 4, folds: 10 };
 const CV_PRODUCT = { startpoints: CV_DEFAULTS.startpoints, mcmc: CV_DEFAULTS.mcmcIterations, tune: defaultTuneIterations(CV_DEFAULTS.mcmcIterations), chains: CV_DEFAULTS.foldChains };
 
-const B = 13;
-const THREE = 8; // biomarkers with thresholds 1,2,3; the other 5 have 1,2 (8 x 3 + 5 x 2 = 34 events)
+const B = PAPER_BIOMARKERS;
 
 const fmt = (v: number, d = 1) => v.toFixed(d);
 const hms = (s: number) => (s < 120 ? `${fmt(s)} s` : s < 7200 ? `${fmt(s / 60)} min` : s < 172800 ? `${fmt(s / 3600)} h` : `${fmt(s / 86400)} days`);
@@ -147,12 +148,35 @@ function fitCpu(c: Costs, s: { startpoints: number; mcmc: number; tune: number; 
   };
 }
 
+/** What the fit's chains say at this run's length (diagnostics.convergence per K): converged or not. */
+function convergenceTable(m: SustainModelFile): void {
+  const f3 = (v: number | null | undefined) => (v === null || v === undefined ? '-' : fmt(v, 3));
+  const f0 = (v: number | null | undefined) => (v === null || v === undefined ? '-' : fmt(v, 0));
+  const rows: (string | number)[][] = [['K', 'iterations', 'R-hat LL', 'bulk / tail ESS LL', 'fractions: max R-hat', 'min bulk / tail ESS', 'max PV diff', 'ML agree', 'warnings']];
+  for (const f of m.fits) {
+    const c = f.diagnostics?.['convergence'] as ConvergenceJson | undefined;
+    if (c === undefined) continue;
+    const fr = c.fractions.filter((s) => s.rhat !== null);
+    const min = (v: (number | null)[]) => (v.length === 0 ? null : Math.min(...v.map((x) => x ?? -Infinity)));
+    rows.push([
+      f.subtypes,
+      String(f.diagnostics?.['mcmcIterations']),
+      f3(c.logLikelihood.rhat),
+      `${f0(c.logLikelihood.essBulk)} / ${f0(c.logLikelihood.essTail)}`,
+      f3(fr.length === 0 ? null : Math.max(...fr.map((s) => s.rhat!))),
+      `${f0(min(fr.map((s) => s.essBulk)))} / ${f0(min(fr.map((s) => s.essTail)))}`,
+      fmt(c.positionalVarianceMaxDifference, 3),
+      c.mlSequencesAgree ? 'yes' : 'no',
+      c.warnings.length,
+    ]);
+  }
+  console.log(`the chains at this run's length (diagnostics.convergence; bench:mcmc-length for several lengths):`);
+  table(rows);
+}
+
 async function main(): Promise<void> {
-  const sim = simulateCohort({ subjects: S.subjects, biomarkers: B, subtypes: 3, zvals: [1, 2, 3], zmax: 5, seed: 2021 });
-  const thresholds: Thresholds = {
-    zvals: sim.data.biomarkers.map((_, b) => (b < THREE ? [1, 2, 3] : [1, 2])),
-    zmax: sim.data.biomarkers.map(() => 5),
-  };
+  const { data, thresholds } = paperCohort(S.subjects);
+  const sim = { data };
   const N = thresholds.zvals.reduce((a, z) => a + z.length, 0);
   console.log(
     `== paper-scale analysis: ${S.subjects} subjects x ${B} biomarkers, ${N} events, K = 1..${S.maxSubtypes}; this run: fit with ${S.startpoints} start points, ` +
@@ -206,6 +230,7 @@ async function main(): Promise<void> {
     rows.push([`  MCMC (${(3 * S.tune + S.mcmc) * S.chains} chain iterations per K)`, '', hms(mcmcCpu), '']);
     console.log(`log-likelihood per K: ${model.fits.map((f) => fmt(f.logLikelihood, 1)).join(', ')}`);
     console.log(`MCMC CPU per chain iteration, K = 1..${S.maxSubtypes} together: ${fmt(costs.mcmcPerIteration * 1000, 2)} ms`);
+    if (S.mcmc > 0) convergenceTable(model);
   }
   if (phases.has('score') && model !== undefined && costs !== undefined) {
     // what a fold does besides fitting: score its held-out subjects and assign every subject, per K
