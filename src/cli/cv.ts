@@ -73,7 +73,7 @@ export function register(program: Command): void {
     .option('--l-no <file>', 'mixture: L_no per subject and biomarker')
     .addOption(new Option('--mixture <type>', 'mixture from raw --data: gmm or kde (as fit)').choices(['gmm', 'kde']).default('gmm'))
     .option('--control-column <name>', 'mixture from raw --data: column marking the controls (default group)')
-    .option('--control-value <list>', 'value(s) of the control column meaning "healthy control" (default HC)', listOption)
+    .option('--control-values <list>', 'value(s) of the control column meaning "healthy control" (default HC)', listOption)
     .option('--higher-is-abnormal <list>', 'mixture: biomarkers where higher values are abnormal (default: detected)', listOption)
     .option('--lower-is-abnormal <list>', 'mixture: biomarkers where lower values are abnormal', listOption)
     .addOption(new Option('-j, --jobs <n>', 'worker threads').argParser(jobsOption).default(defaultThreads(), 'all cores'))
@@ -170,7 +170,7 @@ Examples:
         flags.quiet,
       );
     });
-  oldFlags(cv, { '--mcmc-tune': '--tune' });
+  oldFlags(cv, { '--mcmc-tune': '--tune', '--control-value': '--control-values' });
 }
 
 /**

@@ -2,7 +2,7 @@
  * What `fit` and `cv` fit, from their flags: the table and the model spec of the chosen kind.
  *  - zscore: a z-score table (--data) and thresholds (--zvals/--zmax/--thresholds);
  *  - mixture from likelihoods: --l-yes/--l-no (pySuStaIn's inputs), every row fitted;
- *  - mixture from raw values: --data with --control-column/--control-value; per-biomarker mixtures
+ *  - mixture from raw values: --data with --control-column/--control-values; per-biomarker mixtures
  *    fitted on all rows (--mixture gmm|kde, direction detected or --higher/--lower-is-abnormal),
  *    SuStaIn on the patients (--include-controls: on every row).
  * And what `assign` reads for a saved model (raw values, z-scores or --l-yes/--l-no).
@@ -28,7 +28,7 @@ export interface ModelFlags {
   thresholds?: string;
   mixture?: 'gmm' | 'kde';
   controlColumn?: string;
-  controlValue?: string[];
+  controlValues?: string[];
   higherIsAbnormal?: string[];
   lowerIsAbnormal?: string[];
   biomarkers?: string[];
@@ -164,11 +164,11 @@ export function readModelInput(o: ModelFlags): ModelInput {
   const cols = rawColumns(o.data, { ...(o.biomarkers ? { biomarkers: o.biomarkers } : {}), controlColumn: column, ...(o.time !== undefined ? { time: o.time } : {}) });
   const read = readZTable(o.data, { ...(cols.biomarkers ? { biomarkers: cols.biomarkers } : {}), includeControls: true, exclude: cols.exclude });
   const all = read.table;
-  const values = o.controlValue ?? [...NORMALISE_DEFAULTS.controlValues];
+  const values = o.controlValues ?? [...NORMALISE_DEFAULTS.controlValues];
   const isControl = controlFlags(all, column, values, o.data);
   const nCtrl = isControl.reduce((a, v) => a + v, 0);
   if (nCtrl < 2)
-    throw new UserError(`${nCtrl} row(s) have ${column} = ${values.join(' or ')}: the mixtures start from the controls (name them with --control-column and --control-value)`, {
+    throw new UserError(`${nCtrl} row(s) have ${column} = ${values.join(' or ')}: the mixtures start from the controls (name them with --control-column and --control-values)`, {
       file: o.data,
       field: column,
     });

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { UserError } from '../common/errors.js';
 import { applyNormaliserFiles, DEFAULTS, normaliseFiles, type FilesResult, type Harmonise } from '../normalise/index.js';
 import { createProgress } from '../io/progress.js';
-import { intOption, listOption, QUIET_FLAGS, QUIET_HELP } from './options.js';
+import { intOption, listOption, oldFlags, QUIET_FLAGS, QUIET_HELP } from './options.js';
 
 interface Opts {
   data: string;
@@ -13,7 +13,7 @@ interface Opts {
   covariates?: string[];
   categorical?: string[];
   controlColumn: string;
-  controlValue: string[];
+  controlValues: string[];
   higherIsAbnormal?: string[];
   lowerIsAbnormal?: string[];
   log?: string[];
@@ -73,18 +73,18 @@ Outputs:
   Missing feature values give empty z cells (the SuStaIn fit marginalises them); rows with
   is_control = 1 are left out of \`fit\` by default. Missing covariates are an error.
 
-With --apply only --data, --out, --allow-new-sites, --control-column/--control-value (for the
+With --apply only --data, --out, --allow-new-sites, --control-column/--control-values (for the
 is_control flag) and --quiet apply: the normaliser fixes features, covariates and transforms.
 
 Examples:
-  ms-subtype normalise --data features.csv --control-column group --control-value HC \\
+  ms-subtype normalise --data features.csv --control-column group --control-values HC \\
       --covariates age,sex,icv,site --out z.csv
   ms-subtype normalise --data features.csv --covariates age,sex,icv --harmonise combat --site-column site --out z.csv
   ms-subtype normalise --apply z.normaliser.json --data new-subjects.csv --out z-new.csv
 `;
 
 export function register(program: Command): void {
-  program
+  const normalise = program
     .command('normalise')
     .alias('normalize')
     .description('covariate-adjusted z-scores against healthy controls (fit, or --apply a saved normaliser)')
@@ -98,7 +98,7 @@ export function register(program: Command): void {
     .option('--categorical <list>', 'covariates to treat as categorical although their values are numbers', listOption)
     .option('--control-column <name>', 'column marking the healthy controls', DEFAULTS.controlColumn)
     .addOption(
-      new Option('--control-value <list>', 'value(s) of the control column meaning "healthy control", comma-separated')
+      new Option('--control-values <list>', 'value(s) of the control column meaning "healthy control", comma-separated')
         .argParser(listOption)
         .default([...DEFAULTS.controlValues], DEFAULTS.controlValues.join(',')),
     )
@@ -131,14 +131,14 @@ export function register(program: Command): void {
         phase === 'reading' ? bar.set(Math.floor(done / 2 ** 20), Math.max(1, Math.ceil(total / 2 ** 20)), 'MB read') : bar.set(done, total, 'rows written');
       try {
         if (opts.apply !== undefined) {
-          const controlGiven = cmd.getOptionValueSource('controlColumn') === 'cli' || cmd.getOptionValueSource('controlValue') === 'cli';
+          const controlGiven = cmd.getOptionValueSource('controlColumn') === 'cli' || cmd.getOptionValueSource('controlValues') === 'cli';
           r = applyNormaliserFiles({
             normaliser: opts.apply,
             data: opts.data,
             out: opts.out,
             allowNewSites: opts.allowNewSites ?? false,
             controlColumn: controlGiven ? opts.controlColumn : undefined,
-            controlValues: controlGiven ? opts.controlValue : undefined,
+            controlValues: controlGiven ? opts.controlValues : undefined,
             onProgress,
           });
         } else {
@@ -152,7 +152,7 @@ export function register(program: Command): void {
             covariates: opts.covariates ?? [],
             categorical: opts.categorical ?? [],
             controlColumn: opts.controlColumn,
-            controlValues: opts.controlValue,
+            controlValues: opts.controlValues,
             higherIsAbnormal: opts.higherIsAbnormal ?? [],
             lowerIsAbnormal: opts.lowerIsAbnormal ?? [],
             log: opts.log ?? [],
@@ -191,4 +191,6 @@ export function register(program: Command): void {
       }
       for (const n of opts.apply === undefined ? [...r.normaliser.notes, ...r.result.notes] : r.result.notes) process.stderr.write(n.startsWith('warning: ') ? `${n}\n` : `note: ${n}\n`);
     });
+  // a list, as the run config's normalise.controlValues
+  oldFlags(normalise, { '--control-value': '--control-values' });
 }

@@ -223,7 +223,7 @@ export function register(program: Command): void {
     .option('--l-no <file>', 'mixture: likelihood of the normal component (same subjects and columns as --l-yes)')
     .addOption(new Option('--mixture <type>', 'mixture from raw --data: Gaussian mixture, or kernel density estimates').choices(['gmm', 'kde']).default('gmm'))
     .option('--control-column <name>', 'mixture from raw --data: column marking the healthy controls (default group)')
-    .option('--control-value <list>', 'value(s) of the control column meaning "healthy control" (default HC)', listOption)
+    .option('--control-values <list>', 'value(s) of the control column meaning "healthy control" (default HC)', listOption)
     .option('--higher-is-abnormal <list>', 'mixture: biomarkers where higher values are abnormal (default: detected, patients vs controls)', listOption)
     .option('--lower-is-abnormal <list>', 'mixture: biomarkers where lower values are abnormal', listOption)
     .requiredOption('-o, --out <dir>', 'output directory (model.json, subjects.csv)')
@@ -272,7 +272,7 @@ Input: a z-score table (CSV or TSV) with subject_id and one column per biomarker
 abnormal; empty cells are missing values (the likelihood skips them); a row with no values is an
 error. Carried columns (session, group, ...) are kept; rows with is_control = 1/true are left out.
 --kind mixture (the event-based model, docs/mixture.md): --l-yes/--l-no tables (every row fitted),
-or raw values in --data with the controls named by --control-column/--control-value (mixtures fitted
+or raw values in --data with the controls named by --control-column/--control-values (mixtures fitted
 per biomarker on all rows and saved in model.json; SuStaIn fitted on the patients). Its biomarkers,
 unless --biomarkers names them: extract's feature definitions (<data>.json) less role "covariate"
 (e.g. icv), with their abnormal direction; else the numeric columns less the control and time
@@ -305,14 +305,14 @@ Examples:
   ms-subtype fit --data z.csv --zvals 1,2,3 --zmax 5 --max-subtypes 3 --startpoints 25 \\
                  --mcmc 100000 --seed 1 --out fit/
   ms-subtype fit --data visits.csv --time years --max-subtypes 3 --seed 1 --out fit-long/
-  ms-subtype fit --kind mixture --data raw.csv --control-column group --control-value HC \\
+  ms-subtype fit --kind mixture --data raw.csv --control-column group --control-values HC \\
                  --max-subtypes 3 --seed 1 --out fit-mixture/
   ms-subtype fit --kind mixture --data visits.csv --time years --control-column group \\
-                 --control-value HC --max-subtypes 3 --seed 1 --out fit-long-mixture/`,
+                 --control-values HC --max-subtypes 3 --seed 1 --out fit-long-mixture/`,
     )
     .action(async (o: FitFlags) => fitCommand(o));
-  // --model names a model file everywhere else (assign, report, cv)
-  oldFlags(fit, { '--model': '--kind' });
+  // --model names a model file everywhere else (assign, report, cv); --control-values is a list, as normalise.controlValues in the run config
+  oldFlags(fit, { '--model': '--kind', '--control-value': '--control-values' });
 
   program
     .command('assign')

@@ -353,7 +353,7 @@ function noControls(table: ColumnTable, o: FitOptions): UserError {
   const values = new Set<string>();
   for (let r = 0; r < table.n && values.size < 10; r++) values.add(col.text(r));
   return new UserError(
-    `no healthy controls: no row has ${o.controlColumn} = ${o.controlValues.join(' or ')} (values found: ${[...values].map((v) => `"${v}"`).join(', ')}); set --control-value`,
+    `no healthy controls: no row has ${o.controlColumn} = ${o.controlValues.join(' or ')} (values found: ${[...values].map((v) => `"${v}"`).join(', ')}); set --control-values`,
     { file: table.file, field: o.controlColumn },
   );
 }

@@ -137,7 +137,7 @@ describe('a table too big for memory', () => {
     for (let i = 0; i < 60_000; i++) rows.push(`sub-${i},${i % 4 === 0 ? 'HC' : 'MS'},${30 + (i % 40)},note ${i} ${pad},${1000 + (i % 97)},${2000 + (i % 89)}`);
     const f = file('big-features.csv', rows.join('\n') + '\n');
     const out = join(dir, 'big-z.csv');
-    const r = await runCli(['normalise', '--data', f, '--control-column', 'group', '--control-value', 'HC', '--covariates', 'age', '--out', out], {
+    const r = await runCli(['normalise', '--data', f, '--control-column', 'group', '--control-values', 'HC', '--covariates', 'age', '--out', out], {
       env: { NODE_OPTIONS: '--max-old-space-size=40' },
     });
     expect(r.code, r.stderr).toBe(2);
@@ -160,7 +160,7 @@ describe('a table too big for memory', () => {
     for (let i = 0; i < 2000; i++) rows.push(`sub-${i},${i % 4 === 0 ? 'HC' : 'MS'},${30 + (i % 40)},${1000 + (i % 97)},${2000 + (i % 89)}`);
     const f = file('free-features.csv', rows.join('\n') + '\n');
     const out = join(dir, 'free-z.csv');
-    const r = await runCli(['normalise', '--data', f, '--control-column', 'group', '--control-value', 'HC', '--covariates', 'age', '--out', out], {
+    const r = await runCli(['normalise', '--data', f, '--control-column', 'group', '--control-values', 'HC', '--covariates', 'age', '--out', out], {
       env: { MS_SUBTYPE_TEST_FREE_MEMORY: '10000' },
     });
     expect(r.code, r.stderr).toBe(2);

@@ -43,7 +43,7 @@ describe('ms-subtype normalise (CLI)', () => {
   });
 
   it('fits, writes z.csv, its sidecar and the normaliser; --apply reproduces z.csv byte for byte', () => {
-    const fit = runCli(['normalise', '--data', p('features.csv'), '--covariates', 'age,sex,icv,site', '--control-column', 'group', '--control-value', 'HC', '--out', p('z.csv')]);
+    const fit = runCli(['normalise', '--data', p('features.csv'), '--covariates', 'age,sex,icv,site', '--control-column', 'group', '--control-values', 'HC', '--out', p('z.csv')]);
     expect(fit.stderr).not.toMatch(/error/);
     expect(fit.stderr).toMatch(/note: \d+ z-score\(s\) are missing/);
     expect(fit.code).toBe(0);

@@ -57,7 +57,7 @@ beforeAll(async () => {
     'b01,b02,b03,b04',
     '--control-column',
     'group',
-    '--control-value',
+    '--control-values',
     'HC',
     '--max-subtypes',
     '2',

@@ -57,7 +57,7 @@ describe('longitudinal mixture model on the command line', () => {
   it('fits raw values with --time: one subtype per subject, stages never decrease, same bytes for any --jobs; assign --history gives the full-data rows', async () => {
     const a = join(tmp, 'fit1');
     const b = join(tmp, 'fit2');
-    const args = ['fit', '--kind', 'mixture', '--data', raw, '--time', 'years', '--control-column', 'group', '--control-value', 'HC', ...light];
+    const args = ['fit', '--kind', 'mixture', '--data', raw, '--time', 'years', '--control-column', 'group', '--control-values', 'HC', ...light];
     const r1 = await runCli([...args, '--jobs', '1', '--out', a]);
     expect(r1.code).toBe(0);
     expect(r1.stdout).toMatch(/\d+ subjects \(\d+ visits, longitudinal\) x 5 biomarkers/);

@@ -56,7 +56,7 @@ describe('fit --kind mixture', () => {
   it('fits raw values with the controls, says which direction is abnormal, and assign takes raw values', async () => {
     const out = join(tmp, 'fit-raw');
     const data = join(dir, 'data.csv');
-    const r = await runCli(['fit', '--kind', 'mixture', '--data', data, '--control-column', 'group', '--control-value', 'control', '--lower-is-abnormal', 'b08', ...light, '--out', out]);
+    const r = await runCli(['fit', '--kind', 'mixture', '--data', data, '--control-column', 'group', '--control-values', 'control', '--lower-is-abnormal', 'b08', ...light, '--out', out]);
     // light MCMC: only the chains' convergence warnings
     expect(r.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('warning: '))).toEqual([]);
     expect(r.code).toBe(0);
