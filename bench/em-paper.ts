@@ -10,8 +10,8 @@
  * (--early-stop 0 --screen 0: every start point on every subject, as before both existed).
  */
 import { cpus, loadavg } from 'node:os';
-import { fitSustain, simulateCohort } from '../src/sustain/index.js';
-import type { Thresholds } from '../src/sustain/types.js';
+import { fitSustain } from '../src/sustain/index.js';
+import { PAPER_BIOMARKERS, paperCohort } from './paper-cohort.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string): string => {
@@ -35,14 +35,13 @@ const arms = opt('early-stop', '2')
   );
 
 // the cohort of bench:paper (8 biomarkers with thresholds 1,2,3 and 5 with 1,2: 34 events)
-const sim = simulateCohort({ subjects: S.subjects, biomarkers: 13, subtypes: 3, zvals: [1, 2, 3], zmax: 5, seed: 2021 });
-const th: Thresholds = { zvals: sim.data.biomarkers.map((_, b) => (b < 8 ? [1, 2, 3] : [1, 2])), zmax: sim.data.biomarkers.map(() => 5) };
+const { data, thresholds: th } = paperCohort(S.subjects);
 const cpuSeconds = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
 };
 console.log(
-  `== EM at paper scale: ${S.subjects} x 13, 34 events, K = 1..${S.maxSubtypes}, ${S.startpoints} start points, seed ${S.seed}, MCMC off, ${S.threads} thread(s), ${cpus().length} cores, load ${loadavg()[0]!.toFixed(1)}`,
+  `== EM at paper scale: ${S.subjects} x ${PAPER_BIOMARKERS}, 34 events, K = 1..${S.maxSubtypes}, ${S.startpoints} start points, seed ${S.seed}, MCMC off, ${S.threads} thread(s), ${cpus().length} cores, load ${loadavg()[0]!.toFixed(1)}`,
 );
 interface Run {
   stop: number;
@@ -69,7 +68,7 @@ for (const { stop, screen } of arms) {
     if (cur.polish) polishK[cur.K - 1]! += now - mark;
     mark = now;
   };
-  const model = await fitSustain(sim.data, th, {
+  const model = await fitSustain(data, th, {
     seed: S.seed,
     maxSubtypes: S.maxSubtypes,
     startpoints: S.startpoints,
