@@ -16,7 +16,10 @@
  * number of start points, the polish does not; with --early-stop, which stops a set of start points
  * once its best optimum repeats, this linear scaling is an upper bound), MCMC CPU per chain iteration (per K, from the fit's
  * chains), a fold = a fit on (F-1)/F of the subjects (cost linear in subjects) plus the scoring
- * phase. Wall time on this machine is CPU / threads when the work keeps every thread busy (the
+ * phase. With --screen n (default: fit's), start points run on n subjects in any cohort of at least
+ * 2n (a fold's too), so their cost is per start point and subject they run on; the refinement of each
+ * set's best results on every subject scales with subjects and with min(3, start points) (an upper
+ * bound: a set may have fewer distinct results), the polish with subjects. Wall time on this machine is CPU / threads when the work keeps every thread busy (the
  * chains of the largest K set the fit's MCMC wall when there are fewer tasks than threads).
  *
  * pySuStaIn's cost is estimated per likelihood evaluation, from ../shared/sustain/REFERENCE.md: its
@@ -28,23 +31,26 @@
  *
  * Options: --subjects M (6322) --startpoints S (25) --mcmc I (1e5) --chains C (4) --tune T (fit's default)
  * --folds F (10) --max-subtypes K (5) --cv-mcmc I (cv's default) --cv-chains C (cv's default)
- * --threads T --phases fit,score,cv (default fit,score) --quick (1,000 subjects, 5 start points, K 1..3,
+ * --screen n (fit's default) --threads T --phases fit,score,cv (default fit,score) --quick (1,000 subjects, 5 start points, K 1..3,
  * 1e4 MCMC, 3 folds, all phases: a smoke run of the same code).
  * A run of minutes at full size: --startpoints 2 --mcmc 2000 --tune 1000 (then read the extrapolations).
  */
 import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { benchDir } from './tmp.js';
+import { PAPER_BIOMARKERS, paperCohort } from './paper-cohort.js';
 import { defaultThreads } from '../src/common/pool.js';
 import { Rng } from '../src/common/rng.js';
 import { runCrossValidation } from '../src/cv/index.js';
 import { CV_DEFAULTS } from '../src/cv/run.js';
 import { subsetTable } from '../src/cv/fold.js';
 import { foldIndices, makeFolds } from '../src/cv/folds.js';
-import { assignSubjects, fitSustain, sampleSubjectLogLikelihoods, simulateCohort, type FitProgress } from '../src/sustain/index.js';
+import { assignSubjects, fitSustain, sampleSubjectLogLikelihoods, type FitProgress } from '../src/sustain/index.js';
 import { defaultTuneIterations, MCMC_DEFAULTS } from '../src/sustain/mcmc.js';
 import { FIT_DEFAULTS } from '../src/sustain/fit-options.js';
-import type { SustainModelFile, Thresholds } from '../src/sustain/types.js';
+import { REFINE, screens } from '../src/sustain/screen.js';
+import type { SustainModelFile } from '../src/sustain/types.js';
+import type { ConvergenceJson } from '../src/sustain/chains.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number): number => {
@@ -64,6 +70,7 @@ const S = {
   threads: opt('threads', defaultThreads()),
   cvMcmc: opt('cv-mcmc', CV_DEFAULTS.mcmcIterations),
   cvChains: opt('cv-chains', CV_DEFAULTS.foldChains),
+  screen: opt('screen', FIT_DEFAULTS.screen),
 };
 const phasesArg = args.indexOf('--phases');
 const phases = new Set(phasesArg >= 0 ? args[phasesArg + 1]!.split(',') : quick ? ['fit', 'score', 'cv'] : ['fit', 'score']);
@@ -71,8 +78,7 @@ const phases = new Set(phasesArg >= 0 ? args[phasesArg + 1]!.split(',') : quick 
 const PAPER = { startpoints: 25, mcmc: 1e5, tune: 1e4, chains: 4, folds: 10 };
 const CV_PRODUCT = { startpoints: CV_DEFAULTS.startpoints, mcmc: CV_DEFAULTS.mcmcIterations, tune: defaultTuneIterations(CV_DEFAULTS.mcmcIterations), chains: CV_DEFAULTS.foldChains };
 
-const B = 13;
-const THREE = 8; // biomarkers with thresholds 1,2,3; the other 5 have 1,2 (8 x 3 + 5 x 2 = 34 events)
+const B = PAPER_BIOMARKERS;
 
 const fmt = (v: number, d = 1) => v.toFixed(d);
 const hms = (s: number) => (s < 120 ? `${fmt(s)} s` : s < 7200 ? `${fmt(s / 60)} min` : s < 172800 ? `${fmt(s / 3600)} h` : `${fmt(s / 86400)} days`);
@@ -117,9 +123,11 @@ function pyEstimate(M: number, N: number, startpoints: number, iterations: numbe
 }
 
 interface Costs {
-  /** EM CPU s that scales with start points (start points, splits, mixture EMs), per start point */
-  emPerStartpoint: number;
-  /** EM CPU s that does not (the polish) */
+  /** EM CPU s that scales with start points (start points, splits, mixture EMs), per start point and subject they ran on */
+  emPerStartpointSubject: number;
+  /** CPU s of refining the screened sets' best results on every subject (0 unscreened), per refined result per set (min(REFINE, start points)) */
+  emRefine: number;
+  /** EM CPU s that does not scale with start points (the polish) */
   emFixed: number;
   /** MCMC CPU s per chain iteration summed over K = 1..Kmax */
   mcmcPerIteration: number;
@@ -127,21 +135,52 @@ interface Costs {
   scorePerFold: number;
 }
 
-/** CPU seconds of a fit with these settings on `share` of the measured subjects (cost linear in subjects). */
+/** Subjects the start points of a fit of m subjects run on. */
+const startpointSubjects = (m: number) => (screens(m, S.screen) ? S.screen : m);
+
+/** CPU seconds of a fit with these settings on `share` of the measured subjects (cost linear in subjects; screened start points: in the subsample). */
 function fitCpu(c: Costs, s: { startpoints: number; mcmc: number; tune: number; chains: number }, share: number): { em: number; mcmc: number } {
-  return { em: share * (c.emPerStartpoint * s.startpoints + c.emFixed), mcmc: share * c.mcmcPerIteration * (3 * s.tune + s.mcmc) * s.chains };
+  const m = Math.round(share * S.subjects);
+  const refine = screens(m, S.screen) ? c.emRefine * Math.min(REFINE, s.startpoints) : 0;
+  return {
+    em: c.emPerStartpointSubject * startpointSubjects(m) * s.startpoints + share * (refine + c.emFixed),
+    mcmc: share * c.mcmcPerIteration * (3 * s.tune + s.mcmc) * s.chains,
+  };
+}
+
+/** What the fit's chains say at this run's length (diagnostics.convergence per K): converged or not. */
+function convergenceTable(m: SustainModelFile): void {
+  const f3 = (v: number | null | undefined) => (v === null || v === undefined ? '-' : fmt(v, 3));
+  const f0 = (v: number | null | undefined) => (v === null || v === undefined ? '-' : fmt(v, 0));
+  const rows: (string | number)[][] = [['K', 'iterations', 'R-hat LL', 'bulk / tail ESS LL', 'fractions: max R-hat', 'min bulk / tail ESS', 'max PV diff', 'ML agree', 'warnings']];
+  for (const f of m.fits) {
+    const c = f.diagnostics?.['convergence'] as ConvergenceJson | undefined;
+    if (c === undefined) continue;
+    const fr = c.fractions.filter((s) => s.rhat !== null);
+    const min = (v: (number | null)[]) => (v.length === 0 ? null : Math.min(...v.map((x) => x ?? -Infinity)));
+    rows.push([
+      f.subtypes,
+      String(f.diagnostics?.['mcmcIterations']),
+      f3(c.logLikelihood.rhat),
+      `${f0(c.logLikelihood.essBulk)} / ${f0(c.logLikelihood.essTail)}`,
+      f3(fr.length === 0 ? null : Math.max(...fr.map((s) => s.rhat!))),
+      `${f0(min(fr.map((s) => s.essBulk)))} / ${f0(min(fr.map((s) => s.essTail)))}`,
+      fmt(c.positionalVarianceMaxDifference, 3),
+      c.mlSequencesAgree ? 'yes' : 'no',
+      c.warnings.length,
+    ]);
+  }
+  console.log(`the chains at this run's length (diagnostics.convergence; bench:mcmc-length for several lengths):`);
+  table(rows);
 }
 
 async function main(): Promise<void> {
-  const sim = simulateCohort({ subjects: S.subjects, biomarkers: B, subtypes: 3, zvals: [1, 2, 3], zmax: 5, seed: 2021 });
-  const thresholds: Thresholds = {
-    zvals: sim.data.biomarkers.map((_, b) => (b < THREE ? [1, 2, 3] : [1, 2])),
-    zmax: sim.data.biomarkers.map(() => 5),
-  };
+  const { data, thresholds } = paperCohort(S.subjects);
+  const sim = { data };
   const N = thresholds.zvals.reduce((a, z) => a + z.length, 0);
   console.log(
     `== paper-scale analysis: ${S.subjects} subjects x ${B} biomarkers, ${N} events, K = 1..${S.maxSubtypes}; this run: fit with ${S.startpoints} start points, ` +
-      `${S.mcmc} MCMC x ${S.chains} chains (+3 x ${S.tune} tuning); cv: ${S.folds} folds, ${S.cvMcmc} x ${S.cvChains} chains; ${S.threads} thread(s); phases ${[...phases].join(', ')}`,
+      `${S.mcmc} MCMC x ${S.chains} chains (+3 x ${S.tune} tuning), --screen ${S.screen}; cv: ${S.folds} folds, ${S.cvMcmc} x ${S.cvChains} chains; ${S.threads} thread(s); phases ${[...phases].join(', ')}`,
   );
   const rows: (string | number)[][] = [['phase (measured in this run)', 'wall', 'CPU (all threads)', 'peak RSS, MB']];
   let model: SustainModelFile | undefined;
@@ -160,6 +199,7 @@ async function main(): Promise<void> {
         mcmcIterations: S.mcmc,
         mcmcTuneIterations: S.tune,
         chains: S.chains,
+        screen: S.screen,
         threads: S.threads,
         onProgress: (p: FitProgress) => {
           if (p.phase === last) return;
@@ -173,14 +213,24 @@ async function main(): Promise<void> {
     model = r.value;
     const emScaled = (byPhase.get('start points') ?? 0) + (byPhase.get('split') ?? 0) + (byPhase.get('mixture') ?? 0);
     const polish = byPhase.get('polish') ?? 0;
+    const refine = byPhase.get('refine') ?? 0;
     const mcmcCpu = byPhase.get('mcmc') ?? 0;
-    costs = { emPerStartpoint: emScaled / S.startpoints, emFixed: polish, mcmcPerIteration: mcmcCpu / ((3 * S.tune + S.mcmc) * S.chains), scorePerFold: NaN };
+    const on = startpointSubjects(S.subjects);
+    costs = {
+      emPerStartpointSubject: emScaled / S.startpoints / on,
+      emRefine: refine / Math.min(REFINE, S.startpoints),
+      emFixed: polish,
+      mcmcPerIteration: mcmcCpu / ((3 * S.tune + S.mcmc) * S.chains),
+      scorePerFold: NaN,
+    };
     rows.push([`fit (${S.startpoints} start points, ${S.mcmc} x ${S.chains} chains)`, hms(r.wall), hms(r.cpu), fmt(r.peakMb, 0)]);
-    rows.push(['  EM: start points, splits, mixture EMs', '', hms(emScaled), '']);
+    rows.push([`  EM: start points, splits, mixture EMs (on ${on} subjects)`, '', hms(emScaled), '']);
+    if (on < S.subjects) rows.push(["  EM: refining each set's best results on every subject", '', hms(refine), '']);
     rows.push(['  EM: polish', '', hms(polish), '']);
     rows.push([`  MCMC (${(3 * S.tune + S.mcmc) * S.chains} chain iterations per K)`, '', hms(mcmcCpu), '']);
     console.log(`log-likelihood per K: ${model.fits.map((f) => fmt(f.logLikelihood, 1)).join(', ')}`);
     console.log(`MCMC CPU per chain iteration, K = 1..${S.maxSubtypes} together: ${fmt(costs.mcmcPerIteration * 1000, 2)} ms`);
+    if (S.mcmc > 0) convergenceTable(model);
   }
   if (phases.has('score') && model !== undefined && costs !== undefined) {
     // what a fold does besides fitting: score its held-out subjects and assign every subject, per K
@@ -207,6 +257,7 @@ async function main(): Promise<void> {
           startpoints: S.startpoints,
           mcmcIterations: S.cvMcmc,
           chains: S.cvChains,
+          screen: S.screen,
           seed: 1,
           jobs: S.threads,
           quiet: true,
@@ -256,7 +307,7 @@ async function main(): Promise<void> {
   }
   table(out);
   console.log(
-    `(CPU per start point ${fmt(costs.emPerStartpoint, 1)} s + polish ${fmt(costs.emFixed, 1)} s, MCMC ${fmt(costs.mcmcPerIteration * 1000, 2)} ms per chain iteration for K = 1..${S.maxSubtypes}, ` +
+    `(CPU per start point ${fmt(costs.emPerStartpointSubject * startpointSubjects(S.subjects), 1)} s on ${startpointSubjects(S.subjects)} subjects + refinement ${fmt(costs.emRefine * Math.min(REFINE, PAPER.startpoints), 1)} s + polish ${fmt(costs.emFixed, 1)} s, MCMC ${fmt(costs.mcmcPerIteration * 1000, 2)} ms per chain iteration for K = 1..${S.maxSubtypes}, ` +
       `scoring ${fmt(sc, 1)} s per fold, all measured above at ${S.subjects} subjects; a fold fits ${fmt(100 * share, 0)} % of them; the full-data model is the fit's (not refitted).` +
       ` EM is scaled linearly in start points: an upper bound when sets of start points stop early (fit --early-stop).` +
       ` Target: < 15 min, < 2 GB. MCMC tuning default ${MCMC_DEFAULTS.tunePasses} passes.)`,

@@ -27,6 +27,7 @@ interface CvFlags extends ModelFlags {
   chains?: number;
   polish?: number;
   earlyStop?: number;
+  screen?: number;
   minGain: number;
   seed: number;
   stratify?: string;
@@ -60,6 +61,7 @@ export function register(program: Command): void {
     .option('--chains <n>', 'MCMC chains per K of every fit (default: 1 for the folds, as fit for the full-data model)', intOption(1, 64))
     .option('--polish <n>', "EM runs per round polishing each K's optimum in every fit (default: as fit, 4; 0: none)", intOption(0))
     .option('--early-stop <n>', 'stop a set of EM start points once its best optimum has been reached n times, in every fit (default: as fit, 2; 0: run them all)', intOption(0))
+    .option('--screen <n>', `cohorts of at least 2n subjects: screen every fit's EM start points on a random n of them (default: as fit, ${FIT_DEFAULTS.screen}; 0: off)`, intOption(0))
     .option('--tune <n>', 'iterations of each MCMC tuning pass (default: as fit)', intOption(2))
     .option('--seed <n>', 'random seed (folds and every fit derive from it)', intOption(-(2 ** 52), 2 ** 52), CV_DEFAULTS.seed)
     .option('--min-gain <x>', 'recommendation: smallest gain per held-out subject (log-likelihood units) that counts', floatOption(0), RECOMMEND_DEFAULTS.minGainPerSubject)
@@ -150,6 +152,7 @@ Examples:
       if (flags.chains !== undefined) opts.chains = flags.chains;
       if (flags.polish !== undefined) opts.polish = flags.polish;
       if (flags.earlyStop !== undefined) opts.earlyStop = flags.earlyStop;
+      if (flags.screen !== undefined) opts.screen = flags.screen;
       if (flags.stratify !== undefined) opts.stratify = flags.stratify;
       if (flags.time !== undefined) opts.time = flags.time;
       if (flags.fold !== undefined) opts.part = flags.fold;

@@ -51,6 +51,7 @@ interface FitFlags extends ModelFlags {
   tune?: number;
   polish: number;
   earlyStop: number;
+  screen: number;
   samples: number;
   seed: number;
   restarts?: number;
@@ -107,6 +108,7 @@ async function fitCommand(o: FitFlags): Promise<void> {
         mcmcTuneIterations: o.tune,
         polish: o.polish,
         earlyStop: o.earlyStop,
+        screen: o.screen,
         samplesKept: o.samples,
         threads: o.jobs,
         dataFile: data.file,
@@ -244,6 +246,12 @@ export function register(program: Command): void {
       'stop a set of EM start points (in batches of 4) once its best optimum has been reached n times (0: run all --startpoints; docs/sustain.md "EM at paper scale")',
       intOption(0),
       FIT_DEFAULTS.earlyStop,
+    )
+    .option(
+      '--screen <n>',
+      'cohorts of at least 2n subjects: run each set of EM start points on a random n of them, then refine its best 3 distinct results on all (0: off; docs/sustain.md "Screening start points on a subsample")',
+      intOption(0),
+      FIT_DEFAULTS.screen,
     )
     .option('--seed <n>', 'random seed', intOption(-(2 ** 52), 2 ** 52), 1)
     .option(

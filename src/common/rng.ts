@@ -44,13 +44,16 @@ export class Rng {
     return this.g.next() >>> 0;
   }
 
-  /** Plain-data state, so a worker can continue exactly this stream. */
+  /** Plain-data state, so a worker can continue exactly this stream (a cached normal deviate, when there is one, as a fifth number). */
   state(): number[] {
-    return [...this.g.getState()];
+    const s = [...this.g.getState()];
+    return Number.isNaN(this.spareNormal) ? s : [...s, this.spareNormal];
   }
 
   static fromState(state: readonly number[]): Rng {
-    return new Rng(xoroshiro128plusFromState(state));
+    const r = new Rng(xoroshiro128plusFromState(state.slice(0, 4)));
+    if (state.length > 4) r.spareNormal = state[4]!;
+    return r;
   }
 
   /** Uniform double in [0, 1) with 53 random bits. */

@@ -23,6 +23,8 @@ export interface EngineSettings {
   polish?: number;
   /** repeats that stop a set of EM start points; undefined = the engine's default */
   earlyStop?: number;
+  /** subjects EM start points are screened on; undefined = the engine's default */
+  screen?: number;
 }
 
 export interface FoldTask {
@@ -133,6 +135,7 @@ function engineOptions(t: { engine: EngineSettings; seed: number; threads: numbe
   if (t.engine.chains !== undefined) o['chains'] = t.engine.chains;
   if (t.engine.polish !== undefined) o['polish'] = t.engine.polish;
   if (t.engine.earlyStop !== undefined) o['earlyStop'] = t.engine.earlyStop;
+  if (t.engine.screen !== undefined) o['screen'] = t.engine.screen;
   return { ...o, seed: t.seed };
 }
 

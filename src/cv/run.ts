@@ -37,6 +37,8 @@ export interface CvOptions {
   polish?: number;
   /** repeats that stop a set of EM start points (fit --early-stop); undefined = the engine's default */
   earlyStop?: number;
+  /** subjects EM start points are screened on in cohorts of at least twice as many (fit --screen; 0: off); undefined = the engine's default */
+  screen?: number;
   seed: number;
   /** name of a carried column of the z table to stratify the folds on */
   stratify?: string;
@@ -127,6 +129,7 @@ export async function runCrossValidation(input: ZTable, given: ModelSpec | Thres
       // always the value the fits use: a part made under another default (or before the setting existed) then differs
       polish: opts.polish ?? FIT_DEFAULTS.polish,
       earlyStop: opts.earlyStop ?? FIT_DEFAULTS.earlyStop,
+      screen: opts.screen ?? FIT_DEFAULTS.screen,
       fullModel: opts.model === undefined ? 'fitted' : `given:${opts.model.sha256}`,
       toolVersion: toolVersion(),
     },
@@ -149,6 +152,7 @@ export async function runCrossValidation(input: ZTable, given: ModelSpec | Thres
     ...(opts.chains !== undefined ? { chains: opts.chains } : {}),
     ...(opts.polish !== undefined ? { polish: opts.polish } : {}),
     ...(opts.earlyStop !== undefined ? { earlyStop: opts.earlyStop } : {}),
+    ...(opts.screen !== undefined ? { screen: opts.screen } : {}),
   };
   const missing: (number | 'full')[] = [];
   let reused = 0;

@@ -29,10 +29,12 @@ export type CvSettings = {
   /**
    * EM polish runs per round (fit --polish) and repeats that stop a set of EM start points
    * (fit --early-stop), as the fits use them (the default when not asked); absent in parts made
-   * before they were always recorded, which then differ and are refused or redone, never mixed
+   * before they were always recorded, which then differ and are refused or redone, never mixed;
+   * likewise the subsample EM start points are screened on (fit --screen; 0: off)
    */
   polish?: number;
   earlyStop?: number;
+  screen?: number;
   biomarkers: string[];
   /** the model's parameters (its kind's fields in model.json; z-score: zvals, zmax) follow biomarkers */
   [field: string]: unknown;
@@ -72,6 +74,7 @@ export function makeSettings(
     | 'time'
     | 'polish'
     | 'earlyStop'
+    | 'screen'
     | 'fullModel'
     | 'toolVersion'
   >,
@@ -95,6 +98,7 @@ export function makeSettings(
     ...(s.time !== undefined ? { time: s.time } : {}),
     ...(s.polish !== undefined ? { polish: s.polish } : {}),
     ...(s.earlyStop !== undefined ? { earlyStop: s.earlyStop } : {}),
+    ...(s.screen !== undefined ? { screen: s.screen } : {}),
     biomarkers: [...data.biomarkers],
     ...kindOf(spec).fields(spec),
     subjects: data.subjects.length,

@@ -49,6 +49,7 @@ const settingsSchema = z.looseObject({
   time: z.string().optional(),
   polish: z.number().int().optional(),
   earlyStop: z.number().int().optional(),
+  screen: z.number().int().optional(),
   biomarkers: z.array(z.string()),
   // the model's parameters (each kind's model.json fields), kept in their place in the key order
   ...kindFields,

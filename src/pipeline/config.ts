@@ -71,6 +71,8 @@ const fitSchema = z.strictObject({
   polish: z.number().int().min(0).nullable(),
   /** stop a set of EM start points once its best optimum has been reached this many times (fit --early-stop); null = the engine's default */
   earlyStop: z.number().int().min(0).nullable(),
+  /** run EM start points on this many random subjects, refining the best on all, in cohorts of at least twice as many (fit --screen; 0: off); null = the engine's default */
+  screen: z.number().int().min(0).nullable(),
   /** number of subtypes used for the assignments and the report; null = CV's recommendation, else maxSubtypes */
   subtypes: pos.nullable(),
   /** include the controls in the fit (not advised: SuStaIn is fitted on patients) */
@@ -178,6 +180,7 @@ export const DEFAULT_CONFIG: RunConfig = {
     chains: null,
     polish: null,
     earlyStop: null,
+    screen: null,
     subtypes: null,
     includeControls: false,
     time: null,

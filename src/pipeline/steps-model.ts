@@ -101,21 +101,30 @@ function provenance(ctx: StepContext, method: SubjectsProvenance['method'], mode
 
 /** Everything of `fit` that changes the model (fit.subtypes only picks which K is used later). */
 function fitSettings(ctx: StepContext) {
-  const { subtypes: _unused, kind, mixture, polish, earlyStop, ...f } = ctx.cfg.fit;
+  const { subtypes: _unused, kind, mixture, polish, earlyStop, screen, ...f } = ctx.cfg.fit;
   // the kind keys only when they change the model (z-score runs keep their settings hash); hashed
   // under the kind's old key name, so a mixture run made before fit.model became fit.kind resumes;
-  // polish and earlyStop only when set (runs made before the keys existed keep their hash)
+  // polish, earlyStop and screen only when set (runs made before the keys existed keep their hash)
   return {
     ...f,
     seed: ctx.cfg.seed,
     ...(kind !== 'zscore' ? { model: kind, mixture } : {}),
     ...(polish !== null ? { polish } : {}),
     ...(earlyStop !== null ? { earlyStop } : {}),
+    ...(screen !== null ? { screen } : {}),
   };
 }
 
 /** Engine settings that are left to the engine's defaults unless the config names them. */
-function engineExtras(ctx: StepContext): { mcmcTunePasses?: number; mcmcTuneIterations?: number; samplesKept?: number; chains?: number; polish?: number; earlyStop?: number } {
+function engineExtras(ctx: StepContext): {
+  mcmcTunePasses?: number;
+  mcmcTuneIterations?: number;
+  samplesKept?: number;
+  chains?: number;
+  polish?: number;
+  earlyStop?: number;
+  screen?: number;
+} {
   const f = ctx.cfg.fit;
   return {
     ...(f.tunePasses !== null ? { mcmcTunePasses: f.tunePasses } : {}),
@@ -124,6 +133,7 @@ function engineExtras(ctx: StepContext): { mcmcTunePasses?: number; mcmcTuneIter
     ...(f.chains !== null ? { chains: f.chains } : {}),
     ...(f.polish !== null ? { polish: f.polish } : {}),
     ...(f.earlyStop !== null ? { earlyStop: f.earlyStop } : {}),
+    ...(f.screen !== null ? { screen: f.screen } : {}),
   };
 }
 
@@ -206,6 +216,7 @@ export const cvStep: Step = {
       ...(ctx.cfg.fit.chains !== null ? { chains: ctx.cfg.fit.chains } : {}),
       ...(ctx.cfg.fit.polish !== null ? { polish: ctx.cfg.fit.polish } : {}),
       ...(ctx.cfg.fit.earlyStop !== null ? { earlyStop: ctx.cfg.fit.earlyStop } : {}),
+      ...(ctx.cfg.fit.screen !== null ? { screen: ctx.cfg.fit.screen } : {}),
       ...(c.stratify !== null ? { stratify: c.stratify } : {}),
       ...(ctx.cfg.fit.time !== null ? { time: ctx.cfg.fit.time } : {}),
     });

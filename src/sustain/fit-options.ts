@@ -20,6 +20,8 @@ export interface FitOptions {
   polish: number;
   /** stop a set of EM start points once its best optimum has been reached this many times (multistart.ts; 0: run them all) */
   earlyStop: number;
+  /** run each set of EM start points on this many random subjects, refining its best few on all, when the cohort has at least twice as many (screen.ts; 0: off) */
+  screen: number;
   threads: number;
   emMaxIterations: number;
   emTolerance: number;
@@ -37,6 +39,8 @@ export const FIT_DEFAULTS: Omit<FitOptions, 'seed' | 'threads' | 'mcmcTuneIterat
   polish: 4,
   // most start points end at an optimum others already reached: evidence in docs/sustain.md "EM at paper scale"
   earlyStop: 2,
+  // off until the evidence says otherwise: docs/sustain.md "Screening start points on a subsample"
+  screen: 0,
   emMaxIterations: EM_DEFAULTS.maxIterations,
   emTolerance: EM_DEFAULTS.tolerance,
 };
@@ -56,6 +60,7 @@ function checkOptions(o: FitOptions): void {
     ['samplesKept', 1],
     ['polish', 0],
     ['earlyStop', 0],
+    ['screen', 0],
     ['threads', 1],
     ['emMaxIterations', 1],
   ];

@@ -26,12 +26,14 @@ import { zscoreKind } from './zscore-kind.js';
 import { batchSeconds, emSeconds, mcmcSeconds, taskSeconds, unitsOf } from './task-cost.js';
 import { searchEm, type SearchPhase } from './search.js';
 import { batchStreams } from './multistart.js';
+import { screens } from './screen.js';
 import { startsOf } from './longitudinal/visits.js';
 
 export { FIT_DEFAULTS, type FitOptions } from './fit-options.js';
 
 export interface FitProgress {
-  phase: 'start points' | 'split' | 'mixture' | 'polish' | 'mcmc' | 'done';
+  /** 'refine': screened start points' best results refined on every subject (--screen) */
+  phase: 'start points' | 'split' | 'mixture' | 'refine' | 'polish' | 'mcmc' | 'done';
   subtypes: number;
   /** work done and in all, in units of estimated single-thread milliseconds (task-cost.ts), so that the
    * rate and the time left hold across phases: a running EM task counts its sweeps so far against the
@@ -113,13 +115,16 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
   const nChains = o.maxSubtypes * C;
   const N = model.nEvents;
   // progress units planned for each EM batch; a batch's own tasks replace the plan when it starts (split
-  // and mixture batches are per cluster of the previous K, whose sizes add up to M)
+  // and mixture batches are per cluster of the previous K, whose sizes add up to M; screened: to the subsample's rows)
+  const rows = screens(J, o.screen) ? Math.round((M * o.screen) / J) : M;
   const planned = (phase: FitProgress['phase'], K: number): number =>
     phase === 'start points'
-      ? o.startpoints * unitsOf(emSeconds('single', M, N))
+      ? o.startpoints * unitsOf(emSeconds('single', rows, N))
       : phase === 'split'
-        ? o.startpoints * unitsOf(emSeconds('split', M, N))
-        : (phase === 'mixture' ? (K - 1) * o.startpoints : o.polish) * unitsOf(emSeconds('mixture', M, N, K));
+        ? o.startpoints * unitsOf(emSeconds('split', rows, N))
+        : phase === 'mixture'
+          ? (K - 1) * o.startpoints * unitsOf(emSeconds('mixture', rows, N, K))
+          : o.polish * unitsOf(emSeconds('mixture', M, N, K));
   let total = planned('start points', 1) + planned('polish', 1);
   for (let K = 2; K <= o.maxSubtypes; K++) total += planned('split', K) + planned('mixture', K) + planned('polish', K);
   for (let K = 1; K <= o.maxSubtypes; K++) total += C * unitsOf(mcmcSeconds(M, K, chainIterations));
@@ -274,6 +279,8 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
         ...(o.polish > 0 ? { polish: o.polish } : {}),
         // only when on, so --early-stop 0 writes what fits wrote before the setting existed
         ...(o.earlyStop > 0 ? { earlyStop: o.earlyStop } : {}),
+        // only when on, so fits without it write what they wrote before the setting existed
+        ...(o.screen > 0 ? { screen: o.screen } : {}),
         emMaxIterations: o.emMaxIterations,
         emTolerance: o.emTolerance,
         ...(lon !== undefined ? { time: lon.timeColumn } : {}),

@@ -29,6 +29,8 @@ export interface McmcOptions {
   samplesKept: number;
   /** full table recomputation every this many iterations (bounds floating-point drift) */
   refreshEvery: number;
+  /** the sampling's iterations to keep (ascending; a round's share, mcmc-rounds.ts), instead of samplesKept evenly spread */
+  record?: readonly number[];
 }
 
 export const MCMC_DEFAULTS: McmcOptions = { iterations: 100_000, tunePasses: 3, tuneIterations: 10_000, samplesKept: 1000, refreshEvery: 2000 };
@@ -68,6 +70,21 @@ export interface ChainResult {
   iterations: number;
   /** the fractions at the last iteration (the sequences are in the tables when `stay` was set) */
   lastFractions: number[];
+  /** the running totals after the last iteration, for a chain continued in a later round (mcmc-rounds.ts) */
+  carry: ChainCarry;
+}
+
+/**
+ * Where a chain continues from in a later round (mcmc-rounds.ts): the state after iteration from - 1
+ * (the tables hold its sequences) and the running totals of iterations 0..from - 1.
+ */
+export interface ChainCarry {
+  /** index of the next iteration to run */
+  from: number;
+  accepted: number;
+  /** per subtype: sum of the fraction over iterations 0..from - 1 */
+  fSum: number[];
+  best: { sequences: number[][]; fractions: number[]; logLik: number };
 }
 
 /** Indices of `kept` samples spread evenly over n iterations: round(linspace(0, n-1, kept)). */
@@ -82,6 +99,9 @@ export function thinIndices(n: number, kept: number): number[] {
 /**
  * One chain of n iterations (iteration 0 = the initial model) from the tables' current state.
  * The tables are left at the initial model afterwards, or at the last one with `stay`.
+ * `keep`: how many samples to keep, evenly spread, or the iteration indices to keep (ascending).
+ * `carry`: continue a chain from iteration carry.from (the tables and f0 are its state after the
+ * iteration before), with its running totals; the chain then runs iterations from..n-1.
  */
 export function runChain<D extends ModelData>(
   mix: MixtureTables<D>,
@@ -90,10 +110,11 @@ export function runChain<D extends ModelData>(
   seqSigma: Float64Array[] | number,
   fSigma: Float64Array | number,
   rng: Rng,
-  keep: number,
+  keep: number | readonly number[],
   refreshEvery: number,
   onProgress?: (iteration: number, bestLogLik: number) => void,
   stay = false,
+  carry?: ChainCarry,
 ): ChainResult {
   const K = mix.K;
   const N = mix.model.nEvents;
@@ -101,8 +122,10 @@ export function runChain<D extends ModelData>(
   const f = Float64Array.from(f0);
   const fNew = new Float64Array(K);
   let ll = mix.logLik(f, false);
-  const keepIdx = thinIndices(n, keep);
+  const keepIdx = typeof keep === 'number' ? thinIndices(n, keep) : keep;
+  const from = carry?.from ?? 0;
   let nextKeep = 0;
+  while (nextKeep < keepIdx.length && keepIdx[nextKeep]! < from) nextKeep++;
   const out: ChainResult = {
     sequences: [],
     fractions: [],
@@ -111,20 +134,21 @@ export function runChain<D extends ModelData>(
     meanFractions: [],
     positionSd: [],
     fractionSd: new Float64Array(K),
-    best: { sequences: init.map((s) => Array.from(s)), fractions: Array.from(f), logLik: ll },
+    best: carry?.best ?? { sequences: init.map((s) => Array.from(s)), fractions: Array.from(f), logLik: ll },
     iterations: n,
     lastFractions: [],
+    carry: { from: n, accepted: 0, fSum: [], best: { sequences: [], fractions: [], logLik: -Infinity } },
   };
   const posSum = Array.from({ length: K }, () => new Float64Array(N));
   const posSq = Array.from({ length: K }, () => new Float64Array(N));
-  const fSum = new Float64Array(K);
+  const fSum = carry === undefined ? new Float64Array(K) : Float64Array.from(carry.fSum);
   const fSq = new Float64Array(K);
   const work = Array.from({ length: K }, () => new Int32Array(N));
   const range = new Int32Array(2);
   const weights = new Float64Array(N);
   const changed = new Uint8Array(K);
   const order = new Int32Array(K);
-  let accepted = 0;
+  let accepted = carry?.accepted ?? 0;
   const record = (i: number) => {
     for (let s = 0; s < K; s++) {
       const pos = mix.subs[s]!.pos;
@@ -145,8 +169,8 @@ export function runChain<D extends ModelData>(
       nextKeep++;
     }
   };
-  record(0);
-  for (let i = 1; i < n; i++) {
+  if (from === 0) record(0);
+  for (let i = Math.max(1, from); i < n; i++) {
     rng.permutation(K, order);
     for (let q = 0; q < K; q++) {
       const s = order[q]!;
@@ -221,19 +245,22 @@ export function runChain<D extends ModelData>(
     record(i);
   }
   out.acceptance = n > 1 ? accepted / (n - 1) : 0;
+  // sds over this run's iterations (a continued chain's are not used); means over the whole chain
+  const c = n - from;
   for (let s = 0; s < K; s++) {
     const sd = new Float64Array(N);
     for (let e = 0; e < N; e++) {
-      const m = posSum[s]![e]! / n;
-      const v = n > 1 ? (posSq[s]![e]! - n * m * m) / (n - 1) : 0;
+      const m = posSum[s]![e]! / c;
+      const v = c > 1 ? (posSq[s]![e]! - c * m * m) / (c - 1) : 0;
       sd[e] = Math.sqrt(Math.max(0, v));
     }
     out.positionSd.push(sd);
     const fm = fSum[s]! / n;
     out.meanFractions.push(fm);
-    out.fractionSd[s] = n > 1 ? Math.sqrt(Math.max(0, (fSq[s]! - n * fm * fm) / (n - 1))) : 0;
+    out.fractionSd[s] = c > 1 ? Math.sqrt(Math.max(0, (fSq[s]! - c * fm * fm) / (c - 1))) : 0;
   }
   out.lastFractions = Array.from(f);
+  out.carry = { from: n, accepted, fSum: Array.from(fSum), best: out.best };
   if (!stay) mix.reset(init);
   return out;
 }
@@ -241,6 +268,8 @@ export function runChain<D extends ModelData>(
 export interface McmcResult extends ChainResult {
   seqSigma: number[][];
   fSigma: number[];
+  /** with opts.record: the sequences at the last iteration (where a later round continues) */
+  lastSequences?: number[][];
 }
 
 /** Tune proposal widths on short chains from the ML model, then run the main chain. */
@@ -264,11 +293,35 @@ export function runMcmc<D extends ModelData>(
     f = r.lastFractions;
     if (best === undefined || r.best.logLik > best.logLik) best = r.best;
   }
-  const main = runChain(mix, f, Math.max(1, opts.iterations), seqSigma, fSigma, rng, opts.samplesKept, opts.refreshEvery, (i, b) => onProgress?.('sample', i, b), true);
+  const keep = opts.record ?? opts.samplesKept;
+  const main = runChain(mix, f, Math.max(1, opts.iterations), seqSigma, fSigma, rng, keep, opts.refreshEvery, (i, b) => onProgress?.('sample', i, b), true);
+  const last = opts.record === undefined ? undefined : mix.sequences().map((s) => Array.from(s));
   mix.reset(init);
   // the best model seen also counts the warm-up (a chain from a dispersed start may pass the optimum there)
-  if (best !== undefined && best.logLik > main.best.logLik) main.best = best;
+  if (best !== undefined && best.logLik > main.best.logLik) main.best = main.carry.best = best;
   const ss = typeof seqSigma === 'number' ? Array.from({ length: K }, () => new Array<number>(mix.model.nEvents).fill(seqSigma as number)) : seqSigma.map((a) => Array.from(a));
   const fs = typeof fSigma === 'number' ? new Array<number>(K).fill(fSigma) : Array.from(fSigma);
-  return { ...main, seqSigma: ss, fSigma: fs };
+  return { ...main, seqSigma: ss, fSigma: fs, ...(last === undefined ? {} : { lastSequences: last }) };
+}
+
+/** Where a chain's next round starts: its state and running totals after the last round, and its tuned widths. */
+export interface ChainResume extends ChainCarry {
+  fractions: number[];
+  seqSigma: number[][];
+  fSigma: number[];
+}
+
+/** Continue a chain (its sequences are in the tables) through iteration n - 1, keeping opts.record. */
+export function continueMcmc<D extends ModelData>(
+  mix: MixtureTables<D>,
+  resume: ChainResume,
+  n: number,
+  rng: Rng,
+  opts: Pick<McmcOptions, 'refreshEvery' | 'record'>,
+  onProgress?: (iteration: number, bestLogLik: number) => void,
+): McmcResult {
+  const seqSigma = resume.seqSigma.map((a) => Float64Array.from(a));
+  const main = runChain(mix, resume.fractions, n, seqSigma, Float64Array.from(resume.fSigma), rng, opts.record ?? [], opts.refreshEvery, onProgress, true, resume);
+  const last = mix.sequences().map((s) => Array.from(s));
+  return { ...main, seqSigma: resume.seqSigma, fSigma: resume.fSigma, lastSequences: last };
 }

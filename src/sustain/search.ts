@@ -11,8 +11,9 @@
  * streams come from one seed drawn from the root stream in a fixed order, task i from stream i, so a
  * set that runs all its tasks gives exactly what it gave before batches existed, and any thread count
  * gives the same result.
+ * With `screen` N > 0 and a cohort of at least 2N subjects, each set runs on a random N of the
+ * subjects and its best few distinct results are refined on all of them (screen.ts).
  */
-import type { Rng } from '../common/rng.js';
 import { UserError } from '../common/errors.js';
 import type { FitOptions } from './fit-options.js';
 import type { ModelData, ProgressionModel } from './model.js';
@@ -24,8 +25,10 @@ import { improves, polishTasks, POLISH_ROUNDS } from './polish.js';
 import { LongitudinalTables } from './longitudinal/tables.js';
 import { rowsLabelled } from './longitudinal/visits.js';
 import { batchStreams, firstBest, runMultiStart, type MultiStart } from './multistart.js';
+import { bestDistinct, pickSubjects, REFINE, screens, subsample, type EmData } from './screen.js';
+import { Rng } from '../common/rng.js';
 
-export type SearchPhase = 'start points' | 'split' | 'mixture' | 'polish';
+export type SearchPhase = 'start points' | 'split' | 'mixture' | 'refine' | 'polish';
 
 /** One K's EM result: the optimum, and every run of the set that gave it (for the chains' dispersed starts). */
 export interface EmFit {
@@ -85,7 +88,26 @@ function clustersOf(ctx: SearchContext, prev: EmTaskResult): Int32Array {
 export async function searchEm(ctx: SearchContext): Promise<EmFit[]> {
   const { o, base, values, M, B, starts, root } = ctx;
   const N = ctx.model.nEvents;
-  const multi = (sets: MultiStart[], phase: SearchPhase, K: number) => runMultiStart(sets, o.startpoints, o.earlyStop, (tasks, first) => ctx.run(tasks, phase, K, first ? undefined : 0));
+  const full: EmData = { values, M, J: ctx.J, starts, ...(base.visits !== undefined ? { visits: base.visits } : {}) };
+  // the subjects start points run on: a subsample drawn only when screening applies (screen.ts)
+  const chosen = screens(ctx.J, o.screen) ? pickSubjects(ctx.J, o.screen, Rng.fromSeed(root.nextSeed())) : null;
+  const data = chosen === null ? full : subsample(full, chosen, B);
+  const on = (d: EmData) => ({ values: d.values, M: d.M, ...(d.visits !== undefined ? { visits: d.visits } : {}) });
+  // each set's results; screened: each set's best distinct results refined on every subject
+  const multi = async (sets: MultiStart[], phase: SearchPhase, K: number): Promise<EmTaskResult[][]> => {
+    const rs = await runMultiStart(sets, o.startpoints, o.earlyStop, (tasks, first) => ctx.run(tasks, phase, K, first ? undefined : 0));
+    if (chosen === null) return rs;
+    const picks = rs.map((r) => bestDistinct(r, REFINE));
+    const streams = batchStreams(root, picks.flat().length);
+    const refined = await ctx.run<EmTaskResult>(
+      picks.flat().map((r, q) => ({ kind: 'mixture', ...base, ...on(full), rng: streams[q]!, sequences: r.sequences, fractions: r.fractions })),
+      'refine',
+      K,
+      0,
+    );
+    let q = 0;
+    return picks.map((p) => p.map(() => refined[q++]!));
+  };
   // Polish rounds from a K's optimum (polish.ts); streams are drawn only when polishing, so --polish 0 fits as before.
   const polish = async (b: EmTaskResult, K: number): Promise<EmTaskResult> => {
     let cur = b;
@@ -100,34 +122,37 @@ export async function searchEm(ctx: SearchContext): Promise<EmFit[]> {
   };
   const fits: EmFit[] = [];
   {
-    const [rs] = await multi([{ seed: root.nextSeed(), task: (rng) => ({ kind: 'single', ...base, values, M, rng }) }], 'start points', 1);
+    const [rs] = await multi([{ seed: root.nextSeed(), task: (rng) => ({ kind: 'single', ...base, ...on(data), rng }) }], 'start points', 1);
     const b = await polish(firstBest(rs!), 1);
     ctx.onBest(b.logLik);
     fits.push({ result: b, startPoints: rs!.map((r) => r.logLik), all: rs! });
   }
   for (let K = 2; K <= o.maxSubtypes; K++) {
     const prev = fits[K - 2]!.result;
-    const cluster = clustersOf(ctx, prev);
+    // clusters of every subject (the optimum is the full data's), then of the subjects the sets run on
+    const all = clustersOf(ctx, prev);
+    const cluster = chosen === null ? all : Int32Array.from(chosen, (j) => all[j]!);
     const clusters: number[] = [];
     const splitSets: MultiStart[] = [];
     for (let c = 0; c < K - 1; c++) {
-      const { rows, counts: vs } = rowsLabelled(cluster, c, starts);
-      if ((starts === null ? rows.length : vs.length) <= 1) continue;
+      const { rows, counts: vs } = rowsLabelled(cluster, c, data.starts);
+      if ((data.starts === null ? rows.length : vs.length) <= 1) continue;
       const part = new Float64Array(rows.length * B);
-      rows.forEach((i, r) => part.set(values.subarray(i * B, i * B + B), r * B));
-      const sub = starts === null ? {} : { visits: Int32Array.from(vs) };
+      rows.forEach((i, r) => part.set(data.values.subarray(i * B, i * B + B), r * B));
+      const sub = data.starts === null ? {} : { visits: Int32Array.from(vs) };
       clusters.push(c);
       splitSets.push({ seed: root.nextSeed(), task: (rng) => ({ kind: 'split', ...base, ...sub, values: part, M: rows.length, rng }) });
     }
     if (clusters.length === 0) throw new UserError(`cannot fit ${K} subtypes: no subtype of the ${K - 1}-subtype model has more than one subject`);
-    const splits = await multi(splitSets, 'split', K);
+    // split candidates only initialise the mixture runs: chosen by their (screened) score, not refined
+    const splits = await runMultiStart(splitSets, o.startpoints, o.earlyStop, (tasks, first) => ctx.run(tasks, 'split', K, first ? undefined : 0));
     const f = new Array<number>(K).fill(1 / K);
     const mixSets: MultiStart[] = clusters.map((c, q) => {
       const split = firstBest(splits[q]!);
       const init = prev.sequences.map((s) => [...s]);
       init[c] = split.sequences[0]!;
       init.push(split.sequences[1]!);
-      return { seed: root.nextSeed(), task: (rng) => ({ kind: 'mixture', ...base, values, M, rng, sequences: init, fractions: f }) };
+      return { seed: root.nextSeed(), task: (rng) => ({ kind: 'mixture', ...base, ...on(data), rng, sequences: init, fractions: f }) };
     });
     const mixes = (await multi(mixSets, 'mixture', K)).flat();
     const b = await polish(firstBest(mixes), K);

@@ -5,7 +5,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { Rng } from '../common/rng.js';
 import { EM_DEFAULTS, performEm, type EmOptions } from './em.js';
-import { runMcmc, type McmcOptions } from './mcmc.js';
+import { continueMcmc, runMcmc, type ChainResume, type McmcOptions } from './mcmc.js';
 import { createModel, type ModelSpec } from './kinds.js';
 import { inversePositions, moveEvent, type ModelData, type ProgressionModel } from './model.js';
 import { MixtureTables } from './state.js';
@@ -60,6 +60,11 @@ export interface McmcTask extends TaskBase {
   perturbStart?: number;
   /** receives { iterations, best } as the chain runs (iterations counted over tuning and sampling) */
   progress?: MessagePort;
+  /**
+   * A later round of a chain (mcmc-rounds.ts): `sequences` and `rng` are its state
+   * after the last round, which it continues through iteration mcmc.iterations - 1, with no tuning.
+   */
+  resume?: ChainResume;
 }
 /** Assign a block of subjects (subjects are independent, so blocks give the same numbers as one run). */
 export interface AssignTask {
@@ -197,22 +202,29 @@ function perturbed(model: ProgressionModel, seq: Int32Array, moves: number, rng:
   return seq;
 }
 
-export type McmcTaskResult = ReturnType<typeof runMcmc> extends infer R ? Omit<R, 'positionSd' | 'fractionSd'> : never;
+export type McmcTaskResult = (ReturnType<typeof runMcmc> extends infer R ? Omit<R, 'positionSd' | 'fractionSd'> : never) & {
+  /** with mcmc.record (a round): the random stream's state after the round */
+  rng?: number[];
+};
 
 export function runMcmcTask(t: McmcTask): McmcTaskResult {
   const { model, data, rng } = setup(t);
-  const start = t.sequences.map((s) => perturbed(model, Int32Array.from(s), t.perturbStart ?? 0, rng));
+  const resume = t.resume;
+  const start = t.sequences.map((s) => (resume === undefined ? perturbed(model, Int32Array.from(s), t.perturbStart ?? 0, rng) : Int32Array.from(s)));
   const mix = tablesFor(model, data, start, t.visits);
   const port = t.progress;
   const tune = t.mcmc.tuneIterations;
-  const r = runMcmc(mix, t.fractions, rng, t.mcmc, (phase, iteration, best) => {
-    // phases are 'tune 1', 'tune 2', ... then 'sample'
-    const before = phase === 'sample' ? t.mcmc.tunePasses * tune : (Number(phase.slice(5)) - 1) * tune;
-    port?.postMessage({ iterations: before + iteration, best });
-  });
+  const r =
+    resume === undefined
+      ? runMcmc(mix, t.fractions, rng, t.mcmc, (phase, iteration, best) => {
+          // phases are 'tune 1', 'tune 2', ... then 'sample'
+          const before = phase === 'sample' ? t.mcmc.tunePasses * tune : (Number(phase.slice(5)) - 1) * tune;
+          port?.postMessage({ iterations: before + iteration, best });
+        })
+      : continueMcmc(mix, resume, t.mcmc.iterations, rng, t.mcmc, (iteration, best) => port?.postMessage({ iterations: t.mcmc.tunePasses * tune + iteration, best }));
   port?.close();
   const { positionSd: _p, fractionSd: _f, ...rest } = r;
-  return rest;
+  return t.mcmc.record === undefined ? rest : { ...rest, rng: rng.state() };
 }
 
 export function runTask(t: FitTask): EmTaskResult | McmcTaskResult | Assignment {

@@ -18,3 +18,10 @@ export function messageOf(f: () => unknown): string {
   expect(m).not.toContain('\n');
   return m;
 }
+
+/** A command line refused: non-zero exit, `pattern` on stderr, no stack trace. */
+export function expectRefused(r: { code: number | null; stderr: string }, pattern: RegExp): void {
+  expect(r.code).not.toBe(0);
+  expect(r.stderr).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
