@@ -279,8 +279,8 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
         ...(o.polish > 0 ? { polish: o.polish } : {}),
         // only when on, so --early-stop 0 writes what fits wrote before the setting existed
         ...(o.earlyStop > 0 ? { earlyStop: o.earlyStop } : {}),
-        // only when on, so fits without it write what they wrote before the setting existed
-        ...(o.screen > 0 ? { screen: o.screen } : {}),
+        // only when it applied (the cohort is large enough), so every other fit writes what it wrote before the setting existed
+        ...(screens(J, o.screen) ? { screen: o.screen } : {}),
         emMaxIterations: o.emMaxIterations,
         emTolerance: o.emTolerance,
         ...(lon !== undefined ? { time: lon.timeColumn } : {}),
