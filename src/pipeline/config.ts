@@ -1,4 +1,5 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { UserError } from '../common/errors.js';
 import { validate } from '../io/json.js';
@@ -232,14 +233,17 @@ export const RENAMED_KEYS: Record<string, string> = {
 /** Told of each old setting name a config or --set uses (the CLI prints a note). */
 export type OnOldKey = (old: string, now: string) => void;
 
-/** Move settings given under an old name to the new one (both given: the new one wins). */
-function renameOldKeys(raw: Record<string, unknown>, onOld?: OnOldKey): void {
+/** Move settings given under an old name to the new one (both given: they must agree, as both spellings of a flag must). */
+function renameOldKeys(raw: Record<string, unknown>, file: string, onOld?: OnOldKey): void {
   for (const [old, now] of Object.entries(RENAMED_KEYS)) {
     const [section, key] = old.split('.') as [string, string];
     const sec = raw[section];
     if (!isPlainObject(sec) || !(key in sec)) continue;
     const newKey = now.split('.')[1]!;
-    if (!(newKey in sec)) sec[newKey] = sec[key];
+    if (newKey in sec && !isDeepStrictEqual(sec[newKey], sec[key])) {
+      throw new UserError(`${old} is the old name of ${now}, and the two are given different values: keep ${now}`, { file, field: old });
+    }
+    sec[newKey] = sec[key];
     delete sec[key];
     onOld?.(old, now);
   }
@@ -259,7 +263,7 @@ function checkKeys(raw: Record<string, unknown>, known: Record<string, unknown>,
 /** Validate a parsed config object (defaults filled in); `file` names the file in errors. */
 export function parseConfig(raw: unknown, file: string, onOld?: OnOldKey): RunConfig {
   if (!isPlainObject(raw)) throw new UserError('the config must be a JSON object', { file });
-  renameOldKeys(raw, onOld);
+  renameOldKeys(raw, file, onOld);
   checkKeys(raw, DEFAULT_CONFIG as unknown as Record<string, unknown>, '', file);
   const cfg = validate(mergeConfig(DEFAULT_CONFIG, raw), configSchema, file);
   checkConsistency(cfg, file);

@@ -52,8 +52,11 @@ describe('run config', () => {
     expect('model' in old.fit).toBe(false);
     expect(old.cv.tune).toBe(60);
     expect('mcmcTuneIterations' in old.fit).toBe(false);
-    // both names: the new one wins
-    expect(parseConfig({ fit: { tune: 7, mcmcTuneIterations: 300 } }, 'both.json').fit.tune).toBe(7);
+    // both names: the same value is taken, two different values are refused (as the flags' two spellings)
+    expect(parseConfig({ fit: { tune: 7, mcmcTuneIterations: 7 } }, 'both.json').fit.tune).toBe(7);
+    const both = errorOf(() => parseConfig({ fit: { tune: 7, mcmcTuneIterations: 300 } }, 'both.json')).message;
+    for (const part of ['both.json', 'fit.mcmcTuneIterations', 'fit.tune', 'different values']) expect(both).toContain(part);
+    expect(errorOf(() => parseConfig({ input: { covariates: 'a.csv', covariatesFile: 'b.csv' } }, 'both.json')).message).toContain('input.covariatesFile');
     expect(parseConfig({ fit: { polish: 0 } }, 'polish.json').fit.polish).toBe(0);
     expect(DEFAULT_CONFIG.fit.polish).toBeNull();
     expect(parseConfig({ fit: { earlyStop: 0 } }, 'stop.json').fit.earlyStop).toBe(0);
