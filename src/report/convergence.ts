@@ -10,6 +10,6 @@ import { esc } from './html.js';
 export function convergenceBanner(fit: SustainFit): string {
   const conv = fit.diagnostics?.['convergence'] as ConvergenceJson | undefined;
   if (conv === undefined || !Array.isArray(conv.warnings)) return '';
-  const msg = convergenceMessage(fit.subtypes, conv, Number(fit.diagnostics?.['mcmcIterations'] ?? 0));
+  const msg = convergenceMessage(fit.subtypes, conv, Number(fit.diagnostics?.['mcmcIterations'] ?? 0), fit.samples);
   return msg === undefined ? '' : `<p class="note warn" role="alert" id="convergence-warning"><b>Warning:</b> ${esc(msg)}.</p>`;
 }

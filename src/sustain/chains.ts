@@ -10,6 +10,7 @@
  */
 import { convergenceStats, type ConvergenceStats } from './convergence.js';
 import { matchSequences } from './matching.js';
+import { lagClause, laggingChains } from './chain-lag.js';
 
 /** The part of a chain's result used here (mcmc.ts ChainResult). */
 export interface ChainSamples {
@@ -148,6 +149,7 @@ export function convergenceMessage(
   K: number,
   conv: Pick<ConvergenceJson, 'warnings'> & Partial<Pick<ConvergenceJson, 'logLikelihood' | 'mlSequencesAgree'>>,
   iterations: number,
+  samples?: KeptSamples,
 ): string | undefined {
   if (conv.warnings.length === 0) return undefined;
   // far apart and with different best models: likely separate modes, which longer chains may not join
@@ -155,19 +157,23 @@ export function convergenceMessage(
   return (
     `K=${K}: the MCMC chains may not have converged (${conv.warnings.join('; ')}), so the posterior uncertainty ` +
     `(positional variance, subtype probabilities, fraction intervals) is not yet reliable: run longer chains, e.g. --mcmc ${Math.max(2 * iterations, 10_000)}` +
-    (apart ? `; the chains found different best models, so the posterior may have separate modes that longer chains do not join (compare the chains: samples.chain in model.json)` : '')
+    (apart ? `; the chains found different best models, so the posterior may have separate modes that longer chains do not join (compare the chains: samples.chain in model.json)` : '') +
+    (samples?.chain === undefined ? '' : lagClause(laggingChains(samples.logLikelihood, samples.chain)))
   );
 }
+
+/** The kept samples' log-likelihoods and chains (model.json's samples). */
+type KeptSamples = { logLikelihood: readonly number[]; chain?: readonly number[] | undefined };
 
 /** Above this R-hat with disagreeing best models, the message says the chains may sit in separate modes. */
 const SEPARATE_MODES_RHAT = 1.1;
 
 /** A fitted model's convergence messages, one per K whose chains have not converged. */
-export function modelConvergenceWarnings(model: { fits: readonly { subtypes: number; diagnostics?: Record<string, unknown> }[] }): string[] {
+export function modelConvergenceWarnings(model: { fits: readonly { subtypes: number; diagnostics?: Record<string, unknown>; samples?: KeptSamples }[] }): string[] {
   const out: string[] = [];
   for (const f of model.fits) {
     const conv = f.diagnostics?.['convergence'] as ConvergenceJson | undefined;
-    const msg = conv === undefined ? undefined : convergenceMessage(f.subtypes, conv, Number(f.diagnostics?.['mcmcIterations'] ?? 0));
+    const msg = conv === undefined ? undefined : convergenceMessage(f.subtypes, conv, Number(f.diagnostics?.['mcmcIterations'] ?? 0), f.samples);
     if (msg !== undefined) out.push(msg);
   }
   return out;
