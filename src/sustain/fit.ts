@@ -132,9 +132,16 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
   const pool = new TaskPool<FitTask, unknown>(url, o.threads, opts.inProcessSeconds);
   // EM sweeps per task of each phase, from the tasks finished so far: how far a running task is
   const work: Partial<Record<FitProgress['phase'], { sum: number; n: number }>> = {};
-  const run = async <R extends EmTaskResult>(tasks: FitTask[], phase: SearchPhase, K: number, plan = planned(phase, K)): Promise<R[]> => {
+  // units kept in the total for tasks a multi-start's sets may still run (at its last batch's mean),
+  // so that the time left is not too short while sets go on; dropped when it ends (early stop)
+  const reserved = new Map<string, number>();
+  const run = async <R extends EmTaskResult>(tasks: FitTask[], phase: SearchPhase, K: number, plan = planned(phase, K), pending = 0): Promise<R[]> => {
     const units = tasks.map((t) => unitsOf(taskSeconds(t, N)));
-    total += units.reduce((a, u) => a + u, 0) - plan;
+    const sum = units.reduce((a, u) => a + u, 0);
+    const key = `${phase} ${K}`;
+    const kept = units.length > 0 ? (pending * sum) / units.length : 0;
+    total += sum - plan - (reserved.get(key) ?? 0) + kept;
+    reserved.set(key, kept);
     const base = done;
     const part = new Float64Array(tasks.length);
     const finished = new Uint8Array(tasks.length);
@@ -186,6 +193,11 @@ export async function fitSustain(data: ZTable, given: ModelSpec | Thresholds, op
       base,
       root,
       run,
+      release: (phase, K) => {
+        const key = `${phase} ${K}`;
+        total -= reserved.get(key) ?? 0;
+        reserved.delete(key);
+      },
       onBest: (ll) => (best = Math.max(best, ll)),
     });
     // MCMC: C chains per K, all independent (in parallel), each with its own stream

@@ -58,7 +58,8 @@ export async function runMultiStart(
   sets: readonly MultiStart[],
   max: number,
   repeats: number,
-  run: (tasks: FitTask[], first: boolean) => Promise<EmTaskResult[]>,
+  // `pending`: tasks the sets still running may run after this batch (for the progress plan)
+  run: (tasks: FitTask[], first: boolean, pending: number) => Promise<EmTaskResult[]>,
 ): Promise<EmTaskResult[][]> {
   const results: EmTaskResult[][] = sets.map(() => []);
   const gens = sets.map((s) => Rng.fromSeed(s.seed));
@@ -75,7 +76,11 @@ export async function runMultiStart(
         owner.push(q);
       }
     });
-    const rs = await run(tasks, round === 0);
+    let pending = 0;
+    sets.forEach((_, q) => {
+      if (running[q]) pending += max - results[q]!.length;
+    });
+    const rs = await run(tasks, round === 0, pending - tasks.length);
     rs.forEach((r, t) => results[owner[t]!]!.push(r));
     sets.forEach((_, q) => {
       if (running[q] && (results[q]!.length >= max || repeated(results[q]!, repeats))) running[q] = false;

@@ -52,7 +52,9 @@ export interface SearchContext {
   base: { spec: ModelSpec; em: EmOptions; visits?: Int32Array };
   root: Rng;
   /** run a batch of tasks (the fit's pool and progress); `plan`: progress units the batch was planned at */
-  run: <R extends EmTaskResult>(tasks: FitTask[], phase: SearchPhase, K: number, plan?: number) => Promise<R[]>;
+  run: <R extends EmTaskResult>(tasks: FitTask[], phase: SearchPhase, K: number, plan?: number, pending?: number) => Promise<R[]>;
+  /** a multi-start of this phase and K has ended: drop the progress planned for the tasks its sets did not run */
+  release: (phase: SearchPhase, K: number) => void;
   /** a K's optimum found */
   onBest: (logLik: number) => void;
 }
@@ -95,7 +97,8 @@ export async function searchEm(ctx: SearchContext): Promise<EmFit[]> {
   const on = (d: EmData) => ({ values: d.values, M: d.M, ...(d.visits !== undefined ? { visits: d.visits } : {}) });
   // each set's results; screened: each set's best distinct results refined on every subject
   const multi = async (sets: MultiStart[], phase: SearchPhase, K: number): Promise<EmTaskResult[][]> => {
-    const rs = await runMultiStart(sets, o.startpoints, o.earlyStop, (tasks, first) => ctx.run(tasks, phase, K, first ? undefined : 0));
+    const rs = await runMultiStart(sets, o.startpoints, o.earlyStop, (tasks, first, pending) => ctx.run(tasks, phase, K, first ? undefined : 0, pending));
+    ctx.release(phase, K);
     if (chosen === null) return rs;
     const picks = rs.map((r) => bestDistinct(r, REFINE));
     const streams = batchStreams(root, picks.flat().length);
@@ -145,7 +148,8 @@ export async function searchEm(ctx: SearchContext): Promise<EmFit[]> {
     }
     if (clusters.length === 0) throw new UserError(`cannot fit ${K} subtypes: no subtype of the ${K - 1}-subtype model has more than one subject`);
     // split candidates only initialise the mixture runs: chosen by their (screened) score, not refined
-    const splits = await runMultiStart(splitSets, o.startpoints, o.earlyStop, (tasks, first) => ctx.run(tasks, 'split', K, first ? undefined : 0));
+    const splits = await runMultiStart(splitSets, o.startpoints, o.earlyStop, (tasks, first, pending) => ctx.run(tasks, 'split', K, first ? undefined : 0, pending));
+    ctx.release('split', K);
     const f = new Array<number>(K).fill(1 / K);
     const mixSets: MultiStart[] = clusters.map((c, q) => {
       const split = firstBest(splits[q]!);

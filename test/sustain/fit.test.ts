@@ -156,6 +156,31 @@ describe('determinism and missing values', () => {
     expect(seen.at(-1)!.done).toBe(seen.at(-1)!.total);
   });
 
+  it('plans for the start points a set may still run, and drops them when it stops early', async () => {
+    const easy = simulateCohort({ subjects: 200, biomarkers: 4, subtypes: 1, zvals: [1, 2, 3], zmax: 5, seed: 3 });
+    const seen: FitProgress[] = [];
+    // 12 start points at most; the set stops once its best is reached twice: here after its second batch of 4
+    const m = await fitSustain(easy.data, uniform(easy.data), {
+      maxSubtypes: 1,
+      startpoints: 12,
+      earlyStop: 2,
+      polish: 0,
+      mcmcIterations: 0,
+      seed: 1,
+      threads: 1,
+      onProgress: (p) => seen.push({ ...p }),
+    });
+    expect(m.fits[0]!.diagnostics!['emStartPointLogLikelihoods']).toHaveLength(8);
+    const sp = seen.filter((p) => p.phase === 'start points');
+    // the second batch was planned for from the start: the total never grows while the set runs
+    for (let q = 1; q < sp.length; q++) expect(sp[q]!.total).toBeLessThanOrEqual(sp[q - 1]!.total);
+    // the 4 start points it did not run are dropped from the total once it stops
+    const after = seen.find((p) => p.phase !== 'start points')!;
+    expect(after.total).toBeLessThan(sp[0]!.total);
+    for (const p of seen) expect(p.done).toBeLessThanOrEqual(p.total);
+    expect(seen.at(-1)!.done).toBe(seen.at(-1)!.total);
+  });
+
   it('fits and assigns subjects with missing values; an empty row is an error naming it', async () => {
     const values = Float64Array.from(sim.data.values);
     for (let i = 0; i < 120; i += 3) values[i * 4 + (i % 4)] = NaN;
