@@ -115,25 +115,25 @@ function fitSettings(ctx: StepContext) {
   };
 }
 
-/** Engine settings that are left to the engine's defaults unless the config names them. */
-function engineExtras(ctx: StepContext): {
-  mcmcTunePasses?: number;
-  mcmcTuneIterations?: number;
-  samplesKept?: number;
-  chains?: number;
-  polish?: number;
-  earlyStop?: number;
-  screen?: number;
-} {
+/** Engine settings fit and cv both take from fit.*, left to the engine's defaults unless the config names them. */
+function sharedEngineExtras(ctx: StepContext): { samplesKept?: number; chains?: number; polish?: number; earlyStop?: number; screen?: number } {
   const f = ctx.cfg.fit;
   return {
-    ...(f.tunePasses !== null ? { mcmcTunePasses: f.tunePasses } : {}),
-    ...(f.tune !== null ? { mcmcTuneIterations: f.tune } : {}),
     ...(f.samples !== null ? { samplesKept: f.samples } : {}),
     ...(f.chains !== null ? { chains: f.chains } : {}),
     ...(f.polish !== null ? { polish: f.polish } : {}),
     ...(f.earlyStop !== null ? { earlyStop: f.earlyStop } : {}),
     ...(f.screen !== null ? { screen: f.screen } : {}),
+  };
+}
+
+/** fit's engine settings: the shared ones and its tuning (cv tunes by cv.tune). */
+function engineExtras(ctx: StepContext): ReturnType<typeof sharedEngineExtras> & { mcmcTunePasses?: number; mcmcTuneIterations?: number } {
+  const f = ctx.cfg.fit;
+  return {
+    ...(f.tunePasses !== null ? { mcmcTunePasses: f.tunePasses } : {}),
+    ...(f.tune !== null ? { mcmcTuneIterations: f.tune } : {}),
+    ...sharedEngineExtras(ctx),
   };
 }
 
@@ -212,11 +212,7 @@ export const cvStep: Step = {
       replaceStale: true,
       model: { model: readModel(ctx), sha256: sha256File(modelPath), file: modelPath },
       ...tuning,
-      ...(ctx.cfg.fit.samples !== null ? { samplesKept: ctx.cfg.fit.samples } : {}),
-      ...(ctx.cfg.fit.chains !== null ? { chains: ctx.cfg.fit.chains } : {}),
-      ...(ctx.cfg.fit.polish !== null ? { polish: ctx.cfg.fit.polish } : {}),
-      ...(ctx.cfg.fit.earlyStop !== null ? { earlyStop: ctx.cfg.fit.earlyStop } : {}),
-      ...(ctx.cfg.fit.screen !== null ? { screen: ctx.cfg.fit.screen } : {}),
+      ...sharedEngineExtras(ctx),
       ...(c.stratify !== null ? { stratify: c.stratify } : {}),
       ...(ctx.cfg.fit.time !== null ? { time: ctx.cfg.fit.time } : {}),
     });
