@@ -123,20 +123,10 @@ export function sequenceIndices(model: SustainModelFile, K: number): number[][] 
   return mlSequenceIndices(model, fitFor(model, K));
 }
 
-function engineOptions(t: { engine: EngineSettings; seed: number; threads: number }) {
-  const o: Record<string, number> = {
-    maxSubtypes: t.engine.maxSubtypes,
-    startpoints: t.engine.startpoints,
-    mcmcIterations: t.engine.mcmcIterations,
-    threads: t.threads,
-  };
-  if (t.engine.samplesKept !== undefined) o['samplesKept'] = t.engine.samplesKept;
-  if (t.engine.mcmcTuneIterations !== undefined) o['mcmcTuneIterations'] = t.engine.mcmcTuneIterations;
-  if (t.engine.chains !== undefined) o['chains'] = t.engine.chains;
-  if (t.engine.polish !== undefined) o['polish'] = t.engine.polish;
-  if (t.engine.earlyStop !== undefined) o['earlyStop'] = t.engine.earlyStop;
-  if (t.engine.screen !== undefined) o['screen'] = t.engine.screen;
-  return { ...o, seed: t.seed };
+/** A fold's fit options: the engine settings given (absent ones stay the engine's defaults), with the task's threads and seed. */
+function engineOptions(t: { engine: EngineSettings; seed: number; threads: number }): EngineSettings & { threads: number; seed: number } {
+  const given = Object.fromEntries(Object.entries(t.engine).filter((e) => e[1] !== undefined)) as EngineSettings;
+  return { ...given, threads: t.threads, seed: t.seed };
 }
 
 /** Progress of the fit inside a task; only usable in-process (functions do not cross threads). */
